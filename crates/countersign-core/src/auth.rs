@@ -1,0 +1,289 @@
+//! The authentication parameters of a request, from the `Authorization` header or from the
+//! `X-Amz-*` query parameters of a presigned URL.
+//!
+//! ```
+//! use countersign_core::{AuthKind, AuthParams, RawHeaders, Request};
+//! let headers = RawHeaders::from_pairs([("Host", "examplebucket.s3.amazonaws.com")]);
+//! let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256\
+//!     &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request\
+//!     &X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\
+//!     &X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
+//! let request = Request::new("GET", "/test.txt", query, &headers);
+//! let auth = AuthParams::from_request(&request)?;
+//! assert_eq!(auth.kind, AuthKind::Query { expires: 86400 });
+//! assert_eq!(auth.credential.scope().service, "s3");
+//! # Ok::<(), countersign_core::Error>(())
+//! ```
+
+use std::borrow::Cow;
+
+use crate::canonical::SignedHeaders;
+use crate::encoding::{decode_query_value, split_query};
+use crate::error::{AuthSource, Error};
+use crate::request::{Headers, Request};
+use crate::scope::Credential;
+use crate::signature::Signature;
+use crate::timestamp::AmzDate;
+use crate::ALGORITHM;
+
+/// The longest presign lifetime AWS accepts: seven days.
+pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
+
+/// How the request carries its signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    /// In the `Authorization` header.
+    Header,
+    /// In the query string of a presigned URL, valid for `expires` seconds.
+    Query {
+        /// `X-Amz-Expires`, 1 to 604800.
+        expires: u32,
+    },
+}
+
+/// Everything a request says about its own signature.
+#[derive(Debug, Clone)]
+pub struct AuthParams<'a> {
+    /// Header or query.
+    pub kind: AuthKind,
+    /// The access key id and scope.
+    pub credential: Credential<'a>,
+    /// The headers the client signed.
+    pub signed_headers: SignedHeaders<'a>,
+    /// The signature the client sent.
+    pub signature: Signature,
+    /// The time the request was signed (`X-Amz-Date`, or the `Date` header).
+    pub date: AmzDate,
+    /// The session token (`X-Amz-Security-Token`), if any.
+    pub security_token: Option<Cow<'a, str>>,
+}
+
+/// The query parameters that make a request presigned.
+const PRESIGN_MARKERS: [&str; 3] = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"];
+
+impl<'a> AuthParams<'a> {
+    /// Finds and parses the authentication parameters of `request`.
+    pub fn from_request<H: Headers + ?Sized>(request: &Request<'a, H>) -> Result<Self, Error> {
+        let headers: &'a H = request.headers;
+        let mut authorization = headers.values("authorization");
+        let header = authorization.next();
+        if header.is_some() && authorization.next().is_some() {
+            return Err(Error::header("the request has more than one Authorization header"));
+        }
+        let presigned = split_query(request.query).any(|(k, _)| PRESIGN_MARKERS.contains(&k));
+        match (header, presigned) {
+            (Some(_), true) => Err(Error::ConflictingAuthentication),
+            (Some(value), false) => {
+                let value = std::str::from_utf8(value)
+                    .map_err(|_| Error::header("the Authorization header is not valid UTF-8"))?;
+                Self::from_header(value, headers)
+            }
+            (None, true) => Self::from_query(request.query),
+            (None, false) => Err(Error::MissingAuthentication),
+        }
+    }
+
+    /// Where the parameters came from.
+    pub fn source(&self) -> AuthSource {
+        match self.kind {
+            AuthKind::Header => AuthSource::Header,
+            AuthKind::Query { .. } => AuthSource::Query,
+        }
+    }
+
+    /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. Spacing around
+    /// the commas and `=` is free, as AWS allows; the content is not.
+    pub fn from_header<H: Headers + ?Sized>(authorization: &'a str, headers: &'a H) -> Result<Self, Error> {
+        let value = authorization.trim();
+        let (algorithm, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+        if algorithm != ALGORITHM {
+            let shown: String = algorithm.chars().take(40).collect();
+            return Err(Error::header(format!(
+                "unsupported authorization type {shown:?}; only {ALGORITHM} is accepted"
+            )));
+        }
+        let mut credential = None;
+        let mut signed_headers = None;
+        let mut signature = None;
+        for part in rest.split(',') {
+            let part = part.trim();
+            let Some((key, val)) = part.split_once('=') else {
+                return Err(Error::header(format!(
+                    "the Authorization header component {:?} is not of the form Key=Value",
+                    part.chars().take(40).collect::<String>()
+                )));
+            };
+            let slot = match key.trim() {
+                "Credential" => &mut credential,
+                "SignedHeaders" => &mut signed_headers,
+                "Signature" => &mut signature,
+                other => {
+                    return Err(Error::header(format!(
+                        "the Authorization header has an unknown component {:?}; expected Credential, SignedHeaders and Signature",
+                        other.chars().take(40).collect::<String>()
+                    )))
+                }
+            };
+            if slot.replace(val.trim()).is_some() {
+                return Err(Error::header(format!("the Authorization header repeats {}", key.trim())));
+            }
+        }
+        let missing = |name: &str| Error::header(format!("the Authorization header is missing {name}"));
+        let credential = Credential::parse(credential.ok_or_else(|| missing("Credential"))?, AuthSource::Header)?;
+        let signed_headers =
+            SignedHeaders::parse(signed_headers.ok_or_else(|| missing("SignedHeaders"))?, AuthSource::Header)?;
+        let signature = signature.ok_or_else(|| missing("Signature"))?;
+        let signature = Signature::from_hex(signature)
+            .ok_or_else(|| Error::header("the Signature must be 64 hexadecimal characters"))?;
+        let date = header_date(headers)?;
+        let security_token = match headers.first("x-amz-security-token") {
+            Some(token) => Some(Cow::Borrowed(
+                std::str::from_utf8(token).map_err(|_| Error::header("X-Amz-Security-Token is not valid UTF-8"))?,
+            )),
+            None => None,
+        };
+        Ok(AuthParams { kind: AuthKind::Header, credential, signed_headers, signature, date, security_token })
+    }
+
+    /// Parses the `X-Amz-*` parameters of a presigned URL from the raw query string.
+    pub fn from_query(query: &'a str) -> Result<Self, Error> {
+        const NAMES: [&str; 7] = [
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
+            "X-Amz-Date",
+            "X-Amz-Expires",
+            "X-Amz-SignedHeaders",
+            "X-Amz-Signature",
+            "X-Amz-Security-Token",
+        ];
+        let mut found: [Option<&'a str>; 7] = [None; 7];
+        for (key, value) in split_query(query) {
+            if let Some(i) = NAMES.iter().position(|n| *n == key) {
+                if found[i].replace(value).is_some() {
+                    return Err(Error::query(format!("the query string repeats {key}")));
+                }
+            }
+        }
+        let [algorithm, credential, date, expires, signed_headers, signature, token] = found;
+        let missing = |name: &str| {
+            Error::query(format!(
+                "{name} is missing: query-string authentication version 4 requires the X-Amz-Algorithm, \
+                 X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters"
+            ))
+        };
+        let algorithm = decode_query_value(algorithm.ok_or_else(|| missing("X-Amz-Algorithm"))?);
+        if algorithm != ALGORITHM {
+            let shown: String = algorithm.chars().take(40).collect();
+            return Err(Error::query(format!("X-Amz-Algorithm only supports {ALGORITHM}, got {shown:?}")));
+        }
+        let credential = credential.ok_or_else(|| missing("X-Amz-Credential"))?;
+        let signature = signature.ok_or_else(|| missing("X-Amz-Signature"))?;
+        let date = date.ok_or_else(|| missing("X-Amz-Date"))?;
+        let signed_headers = signed_headers.ok_or_else(|| missing("X-Amz-SignedHeaders"))?;
+        let expires = expires.ok_or_else(|| missing("X-Amz-Expires"))?;
+
+        let credential = Credential::parse(decode_query_value(credential), AuthSource::Query)?;
+        let signed_headers = SignedHeaders::parse(decode_query_value(signed_headers), AuthSource::Query)?;
+        let signature = Signature::from_hex(&decode_query_value(signature))
+            .ok_or_else(|| Error::query("X-Amz-Signature must be 64 hexadecimal characters"))?;
+        let date = AmzDate::parse(&decode_query_value(date))
+            .ok_or_else(|| Error::query("X-Amz-Date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ"))?;
+        let expires = parse_expires(&decode_query_value(expires))?;
+        let security_token = token.map(decode_query_value);
+        Ok(AuthParams { kind: AuthKind::Query { expires }, credential, signed_headers, signature, date, security_token })
+    }
+}
+
+/// `X-Amz-Expires`: whole seconds, 1 to 604800.
+fn parse_expires(value: &str) -> Result<u32, Error> {
+    let seconds: Option<u32> =
+        if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) { value.parse().ok() } else { None };
+    match seconds {
+        Some(s) if (1..=MAX_PRESIGN_EXPIRES).contains(&s) => Ok(s),
+        Some(0) => Err(Error::query("X-Amz-Expires must be at least 1 second")),
+        Some(_) => Err(Error::query(format!(
+            "X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES}"
+        ))),
+        None => Err(Error::query(format!(
+            "X-Amz-Expires should be a number of seconds from 1 to {MAX_PRESIGN_EXPIRES}, got {:?}",
+            value.chars().take(20).collect::<String>()
+        ))),
+    }
+}
+
+/// The date of a header-signed request: `X-Amz-Date`, else `Date`.
+fn header_date<H: Headers + ?Sized>(headers: &H) -> Result<AmzDate, Error> {
+    if let Some(value) = headers.first("x-amz-date") {
+        return std::str::from_utf8(value).ok().and_then(|v| AmzDate::parse(v.trim())).ok_or(Error::MissingDate);
+    }
+    match headers.first("date") {
+        Some(value) => std::str::from_utf8(value).ok().and_then(AmzDate::parse_http_date).ok_or(Error::MissingDate),
+        None => Err(Error::MissingDate),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::RawHeaders;
+
+    const SIG: &str = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+
+    fn dated() -> RawHeaders {
+        RawHeaders::from_pairs([("host", "h"), ("x-amz-date", "20150830T123600Z")])
+    }
+
+    #[test]
+    fn header_spacing_is_free() {
+        let headers = dated();
+        for value in [
+            format!("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}"),
+            format!("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request,SignedHeaders=host;x-amz-date,Signature={SIG}"),
+            format!("  AWS4-HMAC-SHA256   Credential = AKID/20150830/us-east-1/service/aws4_request ,  SignedHeaders=host;x-amz-date ,Signature={SIG}  "),
+        ] {
+            let auth = AuthParams::from_header(&value, &headers);
+            assert!(auth.is_ok(), "{value}: {auth:?}");
+        }
+    }
+
+    #[test]
+    fn header_content_is_strict() {
+        let headers = dated();
+        let cred = "Credential=AKID/20150830/us-east-1/service/aws4_request";
+        for value in [
+            String::new(),
+            "AWS4-HMAC-SHA256".to_string(),
+            format!("AWS4-HMAC-SHA1 {cred}, SignedHeaders=host, Signature={SIG}"),
+            format!("AWS4-HMAC-SHA256 {cred}, SignedHeaders=host"),
+            format!("AWS4-HMAC-SHA256 {cred}, Signature={SIG}"),
+            format!("AWS4-HMAC-SHA256 SignedHeaders=host, Signature={SIG}"),
+            format!("AWS4-HMAC-SHA256 {cred}, {cred}, SignedHeaders=host, Signature={SIG}"),
+            format!("AWS4-HMAC-SHA256 {cred}, SignedHeaders=host, Signature={SIG}, Extra=1"),
+            format!("AWS4-HMAC-SHA256 {cred}, SignedHeaders=host, Signature=abc"),
+            format!("AWS4-HMAC-SHA256 {cred}, SignedHeaders=host, Signature={SIG}zz"),
+            format!("AWS4-HMAC-SHA256 {cred} SignedHeaders=host Signature={SIG}"),
+            format!("AWS4-HMAC-SHA256 credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=host, Signature={SIG}"),
+            format!("AWS4-HMAC-SHA256 {cred}, SignedHeaders=, Signature={SIG}"),
+        ] {
+            let e = AuthParams::from_header(&value, &headers).err();
+            assert_eq!(e.map(|e| e.code()), Some("AuthorizationHeaderMalformed"), "{value}");
+        }
+    }
+
+    #[test]
+    fn expires_bounds() {
+        assert_eq!(parse_expires("1").ok(), Some(1));
+        assert_eq!(parse_expires("604800").ok(), Some(604800));
+        for bad in ["0", "-1", "604801", "abc", "", "+5", "99999999999999", "1.5"] {
+            assert!(parse_expires(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn date_falls_back_to_http_date() {
+        let headers = RawHeaders::from_pairs([("Date", "Sun, 30 Aug 2015 12:36:00 GMT")]);
+        assert_eq!(header_date(&headers).ok().map(|d| d.to_string()).as_deref(), Some("20150830T123600Z"));
+        let bad = RawHeaders::from_pairs([("X-Amz-Date", "yesterday"), ("Date", "Sun, 30 Aug 2015 12:36:00 GMT")]);
+        assert!(header_date(&bad).is_err());
+    }
+}

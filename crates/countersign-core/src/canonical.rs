@@ -1,0 +1,343 @@
+//! The canonical request: method, URI, query, headers, signed headers and payload hash,
+//! each in the one spelling SigV4 signs.
+//!
+//! ```
+//! use countersign_core::{CanonicalRequest, RawHeaders, Request, SignedHeaders, SigningSettings};
+//! let headers = RawHeaders::from_pairs([("Host", "example.amazonaws.com"), ("X-Amz-Date", "20150830T123600Z")]);
+//! let request = Request::new("GET", "/a b/./c", "b=2&a=1", &headers);
+//! let signed = SignedHeaders::parse("host;x-amz-date", countersign_core::AuthSource::Header).unwrap();
+//! let creq = CanonicalRequest::new(&request, SigningSettings::default(), &signed, countersign_core::EMPTY_SHA256, &[]);
+//! assert_eq!(
+//!     creq.to_string(),
+//!     "GET\n/a%20b/c\na=1&b=2\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\
+//!      e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+//! );
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::encoding::{query_component, split_query, write_encoded, write_path_reencoded, PATH};
+use crate::error::{AuthSource, Error};
+use crate::request::{Headers, Request};
+use crate::sink::{sha256_of, FmtSink, Sink};
+
+/// How the path is turned into the canonical URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathEncoding {
+    /// S3: the path is decoded and encoded once, so `/a+b` and `/a%2Bb` both sign as `/a%2Bb`.
+    Single,
+    /// Every other service: the path as sent is encoded again, so `/a%20b` signs as `/a%2520b`.
+    Double,
+}
+
+/// The choices that differ between S3 and the other AWS services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigningSettings {
+    /// Single (S3) or double URI encoding of the path.
+    pub path_encoding: PathEncoding,
+    /// Whether `.`/`..` segments and repeated slashes are removed (never for S3).
+    pub normalize_path: bool,
+}
+
+impl SigningSettings {
+    /// S3's rules: single encoding, no normalization.
+    pub const fn s3() -> Self {
+        SigningSettings { path_encoding: PathEncoding::Single, normalize_path: false }
+    }
+
+    /// Every other service: paths normalized and encoded twice.
+    pub const fn standard() -> Self {
+        SigningSettings { path_encoding: PathEncoding::Double, normalize_path: true }
+    }
+}
+
+impl Default for SigningSettings {
+    /// The rules of every service but S3.
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+/// The `SignedHeaders` list: lower-case names, sorted, separated by `;`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedHeaders<'a>(Cow<'a, str>);
+
+impl<'a> SignedHeaders<'a> {
+    /// Parses a list as a client sent it. It must be non-empty, lower-case, sorted and free of
+    /// repeats, as every AWS signer writes it.
+    pub fn parse(list: impl Into<Cow<'a, str>>, source: AuthSource) -> Result<Self, Error> {
+        let list = list.into();
+        let mut previous: Option<&str> = None;
+        for name in list.split(';') {
+            let valid = !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !valid {
+                return Err(Error::malformed(
+                    source,
+                    format!("SignedHeaders must be lower-case header names separated by ';', found {name:?}"),
+                ));
+            }
+            if previous.is_some_and(|p| p >= name) {
+                return Err(Error::malformed(
+                    source,
+                    format!("SignedHeaders must be sorted and without repeats, found {name:?} after {:?}", previous.unwrap_or("")),
+                ));
+            }
+            previous = Some(name);
+        }
+        Ok(SignedHeaders(list))
+    }
+
+    /// Builds a list from any names: lower-cased, sorted, repeats removed.
+    pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> SignedHeaders<'static> {
+        let mut names: Vec<String> = names.into_iter().map(|n| n.as_ref().to_ascii_lowercase()).collect();
+        names.sort();
+        names.dedup();
+        SignedHeaders(Cow::Owned(names.join(";")))
+    }
+
+    /// The names, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split(';')
+    }
+
+    /// Whether `name` (lower-case) is in the list.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+
+    /// The list as written in the canonical request.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The same list, owning its text.
+    pub fn into_owned(self) -> SignedHeaders<'static> {
+        SignedHeaders(Cow::Owned(self.0.into_owned()))
+    }
+}
+
+impl fmt::Display for SignedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for SignedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SignedHeaders({})", self.0)
+    }
+}
+
+/// The canonical request of one request, ready to be hashed or printed.
+pub struct CanonicalRequest<'a, H: ?Sized> {
+    request: &'a Request<'a, H>,
+    settings: SigningSettings,
+    signed_headers: &'a SignedHeaders<'a>,
+    payload_hash: &'a str,
+    query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
+    /// Canonicalizes `request`. Query parameters whose canonical key is in `skip_query` are
+    /// left out (`X-Amz-Signature` in a presigned URL).
+    pub fn new(
+        request: &'a Request<'a, H>,
+        settings: SigningSettings,
+        signed_headers: &'a SignedHeaders<'a>,
+        payload_hash: &'a str,
+        skip_query: &[&str],
+    ) -> Self {
+        let mut query: Vec<(Cow<'a, str>, Cow<'a, str>)> = split_query(request.query)
+            .map(|(k, v)| (query_component(k), query_component(v)))
+            .filter(|(k, _)| !skip_query.contains(&k.as_ref()))
+            .collect();
+        query.sort_unstable();
+        CanonicalRequest { request, settings, signed_headers, payload_hash, query }
+    }
+
+    /// Writes the canonical request into `out`.
+    pub fn write_to(&self, out: &mut impl Sink) {
+        out.put_str(self.request.method);
+        out.put(b"\n");
+        write_uri(out, self.request.path, self.settings);
+        out.put(b"\n");
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            if i > 0 {
+                out.put(b"&");
+            }
+            out.put_str(k);
+            out.put(b"=");
+            out.put_str(v);
+        }
+        out.put(b"\n");
+        for name in self.signed_headers.iter() {
+            out.put_str(name);
+            out.put(b":");
+            let mut first = true;
+            for value in self.request.headers.values(name) {
+                if !first {
+                    out.put(b",");
+                }
+                write_header_value(out, value);
+                first = false;
+            }
+            if first && name == "host" {
+                if let Some(authority) = self.request.authority {
+                    write_header_value(out, authority.as_bytes());
+                }
+            }
+            out.put(b"\n");
+        }
+        out.put(b"\n");
+        out.put_str(self.signed_headers.as_str());
+        out.put(b"\n");
+        out.put_str(self.payload_hash);
+    }
+
+    /// The SHA-256 of the canonical request, as the string to sign carries it.
+    pub fn hash(&self) -> [u8; 32] {
+        sha256_of(|h| self.write_to(h))
+    }
+
+    /// The canonical query string alone (`a=1&b=2`).
+    pub fn query_string(&self) -> String {
+        let mut out = Vec::new();
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            if i > 0 {
+                out.push(b'&');
+            }
+            out.put_str(k);
+            out.push(b'=');
+            out.put_str(v);
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+impl<H: Headers + ?Sized> fmt::Display for CanonicalRequest<'_, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sink = FmtSink { f, result: Ok(()) };
+        self.write_to(&mut sink);
+        sink.result
+    }
+}
+
+impl<H: Headers + ?Sized> fmt::Debug for CanonicalRequest<'_, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CanonicalRequest({:?})", self.to_string())
+    }
+}
+
+/// Writes the canonical URI of `path`.
+fn write_uri(out: &mut impl Sink, path: &str, settings: SigningSettings) {
+    let path = if path.is_empty() { "/" } else { path };
+    let path = if settings.normalize_path { normalize_path(path) } else { Cow::Borrowed(path) };
+    match settings.path_encoding {
+        PathEncoding::Double => write_encoded(out, path.as_bytes(), PATH),
+        PathEncoding::Single => write_path_reencoded(out, &path),
+    }
+}
+
+/// Removes `.` and `..` segments and empty segments (repeated slashes), RFC 3986 style; a
+/// path that ended in a directory keeps its trailing slash.
+pub fn normalize_path(path: &str) -> Cow<'_, str> {
+    if !path.contains("//") && !path.contains("/.") && path.starts_with('/') {
+        return Cow::Borrowed(path);
+    }
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let last = path.rsplit('/').next().unwrap_or("");
+    let directory = path.ends_with('/') || last == "." || last == "..";
+    let mut out = String::with_capacity(path.len());
+    for s in &segments {
+        out.push('/');
+        out.push_str(s);
+    }
+    if directory || segments.is_empty() {
+        out.push('/');
+    }
+    Cow::Owned(out)
+}
+
+/// Writes a header value trimmed, with every run of whitespace (including the line breaks
+/// of a folded value) written as one space.
+fn write_header_value(out: &mut impl Sink, value: &[u8]) {
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let start = value.iter().position(|b| !is_space(b)).unwrap_or(value.len());
+    let end = value.iter().rposition(|b| !is_space(b)).map_or(start, |i| i + 1);
+    let value = &value[start..end];
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < value.len() {
+        if is_space(&value[i]) {
+            out.put(&value[run_start..i]);
+            out.put(b" ");
+            while i < value.len() && is_space(&value[i]) {
+                i += 1;
+            }
+            run_start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.put(&value[run_start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_like_rfc3986() {
+        for (input, expected) in [
+            ("/", "/"),
+            ("//", "/"),
+            ("/./", "/"),
+            ("/example/..", "/"),
+            ("/example1/example2/../..", "/"),
+            ("/./example", "/example"),
+            ("//example//", "/example/"),
+            ("/a/b/..", "/a/"),
+            ("/a/./b/.", "/a/b/"),
+            ("/../a", "/a"),
+            ("/.hidden", "/.hidden"),
+        ] {
+            assert_eq!(normalize_path(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn header_values_are_trimmed_and_collapsed() {
+        for (input, expected) in [
+            (&b"  value1  "[..], &b"value1"[..]),
+            (b"\"a   b   c\"", b"\"a b c\""),
+            (b"value1\n  value2\n     value3", b"value1 value2 value3"),
+            (b"a\t\tb", b"a b"),
+            (b"   ", b""),
+            (b"", b""),
+        ] {
+            let mut out = Vec::new();
+            write_header_value(&mut out, input);
+            assert_eq!(out, expected);
+        }
+    }
+
+    #[test]
+    fn signed_headers_are_strict() {
+        assert!(SignedHeaders::parse("host;x-amz-date", AuthSource::Header).is_ok());
+        for bad in ["", "host;", ";host", "Host;x-amz-date", "x-amz-date;host", "host;host", "ho st"] {
+            assert!(SignedHeaders::parse(bad, AuthSource::Header).is_err(), "{bad:?}");
+        }
+        assert_eq!(SignedHeaders::from_names(["X-Amz-Date", "host", "host"]).as_str(), "host;x-amz-date");
+    }
+}

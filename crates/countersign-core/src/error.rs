@@ -1,0 +1,204 @@
+//! Why a request was refused, with the AWS error code and HTTP status for each reason.
+//!
+//! ```
+//! use countersign_core::{AuthSource, Error};
+//! let e = Error::Malformed { source: AuthSource::Query, message: "X-Amz-Date is missing".into() };
+//! assert_eq!(e.code(), "AuthorizationQueryParametersError");
+//! assert_eq!(e.status().as_u16(), 400);
+//! ```
+
+use std::fmt;
+
+use http::StatusCode;
+use time::OffsetDateTime;
+
+use crate::timestamp::AmzDate;
+
+/// Where the authentication parameters of a request were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthSource {
+    /// The `Authorization` header.
+    Header,
+    /// The `X-Amz-*` query parameters of a presigned URL.
+    Query,
+}
+
+/// What the server computed when a signature did not match: the material of S3's
+/// `SignatureDoesNotMatch` body, for debug responses.
+#[derive(Debug, Clone)]
+pub struct Mismatch {
+    /// The canonical request the server computed.
+    pub canonical_request: String,
+    /// The string to sign the server computed.
+    pub string_to_sign: String,
+}
+
+/// A request that failed verification, and why.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// Neither an `Authorization` header nor presign query parameters.
+    MissingAuthentication,
+    /// Both an `Authorization` header and presign query parameters.
+    ConflictingAuthentication,
+    /// The authentication parameters could not be read.
+    Malformed {
+        /// Header or query.
+        source: AuthSource,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// The `Authorization` header has no usable date: neither `X-Amz-Date` nor `Date`.
+    MissingDate,
+    /// The request is outside the clock-skew window.
+    RequestTimeTooSkewed {
+        /// The time the request claims.
+        request_time: AmzDate,
+        /// The server's time.
+        server_time: OffsetDateTime,
+        /// Largest skew accepted, in seconds.
+        max_skew_seconds: i64,
+    },
+    /// A presigned URL used after its lifetime.
+    Expired {
+        /// When the URL stopped being valid.
+        expired_at: OffsetDateTime,
+        /// The server's time.
+        server_time: OffsetDateTime,
+    },
+    /// A presigned URL dated further in the future than the skew allows.
+    NotYetValid {
+        /// The time the URL claims.
+        request_time: AmzDate,
+        /// The server's time.
+        server_time: OffsetDateTime,
+    },
+    /// A header that must be signed was not (every `x-amz-*` header, `host`, and any the
+    /// server requires).
+    HeaderNotSigned(String),
+    /// A header named in `SignedHeaders` is not in the request.
+    SignedHeaderMissing(String),
+    /// The signature the client sent is not the one the server computed.
+    SignatureDoesNotMatch(Box<Mismatch>),
+    /// The body's SHA-256 differs from the declared `x-amz-content-sha256`.
+    ContentSha256Mismatch {
+        /// What the client declared.
+        declared: String,
+        /// What the body hashed to.
+        computed: String,
+    },
+    /// `x-amz-content-sha256` is neither a hex SHA-256 nor a known marker.
+    InvalidContentSha256(String),
+}
+
+impl Error {
+    /// The AWS error code, such as `SignatureDoesNotMatch`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::MissingAuthentication
+            | Error::MissingDate
+            | Error::Expired { .. }
+            | Error::NotYetValid { .. }
+            | Error::HeaderNotSigned(_)
+            | Error::SignedHeaderMissing(_) => "AccessDenied",
+            Error::ConflictingAuthentication | Error::InvalidContentSha256(_) => "InvalidArgument",
+            Error::Malformed { source: AuthSource::Header, .. } => "AuthorizationHeaderMalformed",
+            Error::Malformed { source: AuthSource::Query, .. } => "AuthorizationQueryParametersError",
+            Error::RequestTimeTooSkewed { .. } => "RequestTimeTooSkewed",
+            Error::SignatureDoesNotMatch(_) => "SignatureDoesNotMatch",
+            Error::ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
+        }
+    }
+
+    /// The HTTP status AWS answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::ConflictingAuthentication
+            | Error::Malformed { .. }
+            | Error::ContentSha256Mismatch { .. }
+            | Error::InvalidContentSha256(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+
+    /// The server's canonical request and string to sign, when the signature did not match.
+    pub fn mismatch(&self) -> Option<&Mismatch> {
+        match self {
+            Error::SignatureDoesNotMatch(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn header(message: impl Into<String>) -> Self {
+        Error::Malformed { source: AuthSource::Header, message: message.into() }
+    }
+
+    pub(crate) fn query(message: impl Into<String>) -> Self {
+        Error::Malformed { source: AuthSource::Query, message: message.into() }
+    }
+
+    pub(crate) fn malformed(source: AuthSource, message: impl Into<String>) -> Self {
+        Error::Malformed { source, message: message.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::MissingAuthentication => f.write_str(
+                "the request is not signed: it has neither an Authorization header nor X-Amz-* presign parameters",
+            ),
+            Error::ConflictingAuthentication => f.write_str(
+                "only one auth mechanism allowed: send the Authorization header or the X-Amz-* query parameters, not both",
+            ),
+            Error::Malformed { message, .. } => f.write_str(message),
+            Error::MissingDate => f.write_str("AWS authentication requires a valid Date or x-amz-date header"),
+            Error::RequestTimeTooSkewed { request_time, server_time, max_skew_seconds } => {
+                let skew = (request_time.as_offset() - *server_time).whole_seconds();
+                let direction = if skew > 0 { "ahead of" } else { "behind" };
+                write!(
+                    f,
+                    "the difference between the request time and the server's time is too large: \
+                     the request is {} s {direction} the server (request time {request_time}, server time {}; \
+                     at most {max_skew_seconds} s allowed)",
+                    skew.abs(),
+                    AmzDate::from(*server_time),
+                )
+            }
+            Error::Expired { expired_at, server_time } => write!(
+                f,
+                "request has expired: it was valid until {}, the server's time is {} ({} s later)",
+                AmzDate::from(*expired_at),
+                AmzDate::from(*server_time),
+                (*server_time - *expired_at).whole_seconds()
+            ),
+            Error::NotYetValid { request_time, server_time } => write!(
+                f,
+                "request is not valid yet: it is dated {request_time}, the server's time is {} ({} s earlier)",
+                AmzDate::from(*server_time),
+                (request_time.as_offset() - *server_time).whole_seconds()
+            ),
+            Error::HeaderNotSigned(name) => write!(
+                f,
+                "there were headers present in the request which were not signed: {name} must be listed in SignedHeaders"
+            ),
+            Error::SignedHeaderMissing(name) => {
+                write!(f, "header {name} is listed in SignedHeaders but is not present in the request")
+            }
+            Error::SignatureDoesNotMatch(_) => f.write_str(
+                "the request signature we calculated does not match the signature you provided; \
+                 check your key and signing method",
+            ),
+            Error::ContentSha256Mismatch { declared, computed } => write!(
+                f,
+                "the provided x-amz-content-sha256 header does not match what was computed: declared {declared}, computed {computed}"
+            ),
+            Error::InvalidContentSha256(value) => write!(
+                f,
+                "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* marker, or a valid hex sha256; got '{value}'"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,248 @@
+//! Secrets and signing keys: zeroized on drop, redacted in `Debug`, and a bounded cache of
+//! derived keys.
+//!
+//! ```
+//! use countersign_core::{CredentialScope, KeyCache, SecretKey, SigningKey};
+//! let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+//! let scope = CredentialScope { date: "20150830", region: "us-east-1", service: "iam" };
+//! let key = SigningKey::derive(&secret, &scope);
+//! assert_eq!(format!("{key:?}"), "SigningKey(<redacted>)");
+//! let cache = KeyCache::new(64);
+//! let cached = cache.get_or_derive(&secret, &scope);
+//! assert!(cached.ct_eq(&key));
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::Mutex;
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::scope::{CredentialScope, SCOPE_TERMINATOR};
+use crate::signature::Signature;
+use crate::sink::Sink;
+
+/// A secret access key. Zeroized when dropped; `Debug` does not show it.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SecretKey(String);
+
+impl SecretKey {
+    /// Wraps a secret access key.
+    pub fn new(secret: impl Into<String>) -> Self {
+        SecretKey(secret.into())
+    }
+
+    /// The secret itself. Handle with care.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// A derived signing key (`kSigning`): valid for one day, region and service.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SigningKey([u8; 32]);
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(data);
+    Zeroizing::new(mac.finalize().into_bytes().into())
+}
+
+impl SigningKey {
+    /// Derives the key: HMAC chain over `"AWS4" + secret`, the day, region, service and
+    /// `aws4_request`.
+    pub fn derive(secret: &SecretKey, scope: &CredentialScope<'_>) -> Self {
+        let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret.0.len()));
+        seed.extend_from_slice(b"AWS4");
+        seed.extend_from_slice(secret.0.as_bytes());
+        let k_date = hmac(&seed, scope.date.as_bytes());
+        let k_region = hmac(&*k_date, scope.region.as_bytes());
+        let k_service = hmac(&*k_region, scope.service.as_bytes());
+        let k_signing = hmac(&*k_service, SCOPE_TERMINATOR.as_bytes());
+        SigningKey(*k_signing)
+    }
+
+    /// A key from its 32 raw bytes (as published with some test vectors).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        SigningKey(bytes)
+    }
+
+    /// Signs whatever `write` puts into the HMAC.
+    pub fn sign_with(&self, write: impl FnOnce(&mut dyn Sink)) -> Signature {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        write(&mut mac);
+        Signature::from_bytes(mac.finalize().into_bytes().into())
+    }
+
+    /// Signs `message`.
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        self.sign_with(|sink| sink.put(message))
+    }
+
+    /// Compares two keys in constant time.
+    pub fn ct_eq(&self, other: &SigningKey) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+/// A bounded cache of derived signing keys, keyed by (secret, day, region, service).
+///
+/// Deriving a key costs four HMACs; a cached one costs a SHA-256 of the cache key. The
+/// cache holds at most `capacity` keys and evicts the oldest first; an evicted key is
+/// zeroized in place before it leaves the map. The map is keyed by a SHA-256 fingerprint,
+/// so it never holds a copy of a secret.
+pub struct KeyCache {
+    capacity: usize,
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    keys: HashMap<[u8; 32], SigningKey>,
+    order: VecDeque<[u8; 32]>,
+}
+
+impl KeyCache {
+    /// A cache that holds at most `capacity` keys (at least one).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        KeyCache {
+            capacity,
+            inner: Mutex::new(CacheInner {
+                keys: HashMap::with_capacity(capacity),
+                order: VecDeque::with_capacity(capacity),
+            }),
+        }
+    }
+
+    /// The most keys this cache holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// How many keys it holds now.
+    pub fn len(&self) -> usize {
+        self.lock().keys.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        // A panic while holding the lock leaves only complete entries behind.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The signing key for `secret` and `scope`, derived on a miss.
+    pub fn get_or_derive(&self, secret: &SecretKey, scope: &CredentialScope<'_>) -> SigningKey {
+        let fingerprint = fingerprint(secret, scope);
+        if let Some(key) = self.lock().keys.get(&fingerprint) {
+            return key.clone();
+        }
+        let key = SigningKey::derive(secret, scope);
+        let mut inner = self.lock();
+        if inner.keys.contains_key(&fingerprint) {
+            return key;
+        }
+        while inner.keys.len() >= self.capacity {
+            let Some(oldest) = inner.order.pop_front() else { break };
+            if let Some(evicted) = inner.keys.get_mut(&oldest) {
+                evicted.zeroize();
+            }
+            inner.keys.remove(&oldest);
+        }
+        inner.keys.insert(fingerprint, key.clone());
+        inner.order.push_back(fingerprint);
+        key
+    }
+
+    /// Zeroizes and drops every key (for example after a secret was revoked).
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.keys.values_mut().for_each(Zeroize::zeroize);
+        inner.keys.clear();
+        inner.order.clear();
+    }
+}
+
+impl Drop for KeyCache {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyCache").field("capacity", &self.capacity).field("len", &self.len()).finish()
+    }
+}
+
+/// SHA-256 over the length-prefixed parts, so no two inputs share a fingerprint by
+/// concatenation.
+fn fingerprint(secret: &SecretKey, scope: &CredentialScope<'_>) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in [secret.0.as_str(), scope.date, scope.region, scope.service] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCOPE: CredentialScope<'static> = CredentialScope { date: "20130524", region: "us-east-1", service: "s3" };
+
+    #[test]
+    fn derives_the_published_s3_key() {
+        // Published with the S3 documentation's examples (shared/vectors/s3-doc-examples).
+        let key = SigningKey::derive(&SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), &SCOPE);
+        assert_eq!(hex::encode(key.0), "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378");
+    }
+
+    #[test]
+    fn cache_is_bounded_and_distinguishes_secrets() {
+        let cache = KeyCache::new(2);
+        let a = SecretKey::new("a");
+        let b = SecretKey::new("b");
+        let c = SecretKey::new("c");
+        let ka = cache.get_or_derive(&a, &SCOPE);
+        let kb = cache.get_or_derive(&b, &SCOPE);
+        assert!(!ka.ct_eq(&kb));
+        assert_eq!(cache.len(), 2);
+        cache.get_or_derive(&c, &SCOPE);
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get_or_derive(&a, &SCOPE).ct_eq(&SigningKey::derive(&a, &SCOPE)));
+        let other_day = CredentialScope { date: "20130525", ..SCOPE };
+        assert!(!cache.get_or_derive(&a, &other_day).ct_eq(&ka));
+        cache.clear();
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn debug_redacts() {
+        let secret = SecretKey::new("hunter2");
+        assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+}

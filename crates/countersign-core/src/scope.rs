@@ -1,0 +1,172 @@
+//! The credential (`AKID/20150830/us-east-1/service/aws4_request`) and the scope inside it.
+//!
+//! ```
+//! use countersign_core::{AuthSource, Credential};
+//! let c = Credential::parse("AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request", AuthSource::Header).unwrap();
+//! assert_eq!(c.access_key_id(), "AKIDEXAMPLE");
+//! assert_eq!(c.scope().region, "us-east-1");
+//! assert_eq!(c.scope().to_string(), "20150830/us-east-1/iam/aws4_request");
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::error::{AuthSource, Error};
+
+/// The last element of every SigV4 credential scope.
+pub const SCOPE_TERMINATOR: &str = "aws4_request";
+
+/// The part of a credential that names where a key is valid: day, region and service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialScope<'a> {
+    /// The day, `YYYYMMDD`.
+    pub date: &'a str,
+    /// The region, such as `us-east-1`.
+    pub region: &'a str,
+    /// The service, such as `s3`.
+    pub service: &'a str,
+}
+
+impl fmt::Display for CredentialScope<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}/{SCOPE_TERMINATOR}", self.date, self.region, self.service)
+    }
+}
+
+/// A parsed credential: the access key id followed by the scope.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential<'a> {
+    raw: Cow<'a, str>,
+    /// Byte offsets of the four slashes.
+    slashes: [usize; 4],
+}
+
+impl<'a> Credential<'a> {
+    /// Parses `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`; errors are reported as coming
+    /// from `source`.
+    pub fn parse(raw: impl Into<Cow<'a, str>>, source: AuthSource) -> Result<Self, Error> {
+        let raw = raw.into();
+        let malformed = |why: &str| {
+            let what = match source {
+                AuthSource::Header => "the Credential in the Authorization header",
+                AuthSource::Query => "the X-Amz-Credential parameter",
+            };
+            Error::malformed(
+                source,
+                format!(
+                    "error parsing {what}: {why}; expecting \"<ACCESS-KEY-ID>/YYYYMMDD/REGION/SERVICE/aws4_request\""
+                ),
+            )
+        };
+        let mut slashes = [0usize; 4];
+        let mut count = 0;
+        for (i, b) in raw.bytes().enumerate() {
+            if b == b'/' {
+                if count == 4 {
+                    return Err(malformed("it has more than five parts"));
+                }
+                slashes[count] = i;
+                count += 1;
+            } else if b.is_ascii_control() || b == b' ' {
+                return Err(malformed("it contains a space or a control character"));
+            }
+        }
+        if count != 4 {
+            return Err(malformed("it has fewer than five parts"));
+        }
+        let credential = Credential { raw, slashes };
+        let scope = credential.scope();
+        if credential.access_key_id().is_empty() {
+            return Err(malformed("the access key id is empty"));
+        }
+        if !is_date_stamp(scope.date) {
+            return Err(malformed("the date is not YYYYMMDD"));
+        }
+        if scope.region.is_empty() || scope.service.is_empty() {
+            return Err(malformed("the region or the service is empty"));
+        }
+        if credential.terminator() != SCOPE_TERMINATOR {
+            return Err(malformed("the scope does not end with aws4_request"));
+        }
+        Ok(credential)
+    }
+
+    fn part(&self, index: usize) -> &str {
+        let start = if index == 0 { 0 } else { self.slashes[index - 1] + 1 };
+        let end = self.slashes.get(index).copied().unwrap_or(self.raw.len());
+        &self.raw[start..end]
+    }
+
+    /// The access key id.
+    pub fn access_key_id(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The scope: day, region, service.
+    pub fn scope(&self) -> CredentialScope<'_> {
+        CredentialScope { date: self.part(1), region: self.part(2), service: self.part(3) }
+    }
+
+    /// The scope as written in the string to sign (`YYYYMMDD/region/service/aws4_request`).
+    pub fn scope_str(&self) -> &str {
+        &self.raw[self.slashes[0] + 1..]
+    }
+
+    fn terminator(&self) -> &str {
+        self.part(4)
+    }
+
+    /// The whole credential as the client sent it (decoded).
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The same credential, owning its text.
+    pub fn into_owned(self) -> Credential<'static> {
+        Credential { raw: Cow::Owned(self.raw.into_owned()), slashes: self.slashes }
+    }
+}
+
+impl fmt::Display for Credential<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+impl fmt::Debug for Credential<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Credential({})", self.raw)
+    }
+}
+
+/// Whether `s` is eight digits naming a real day.
+fn is_date_stamp(s: &str) -> bool {
+    s.len() == 8
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && time::Date::parse(s, time::macros::format_description!("[year][month][day]")).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_shapes() {
+        for bad in [
+            "",
+            "AKID",
+            "AKID/20150830/us-east-1/service",
+            "AKID/20150830/us-east-1/service/aws4_request/extra",
+            "/20150830/us-east-1/service/aws4_request",
+            "AKID/2015083/us-east-1/service/aws4_request",
+            "AKID/20151330/us-east-1/service/aws4_request",
+            "AKID/20150830//service/aws4_request",
+            "AKID/20150830/us-east-1//aws4_request",
+            "AKID/20150830/us-east-1/service/aws5_request",
+            "AK ID/20150830/us-east-1/service/aws4_request",
+        ] {
+            let e = Credential::parse(bad, AuthSource::Query).err();
+            assert_eq!(e.map(|e| e.code()), Some("AuthorizationQueryParametersError"), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The string to sign and the signature. A [`Signature`] has no `PartialEq`: the only way
+//! to compare two is [`Signature::ct_eq`], in constant time.
+//!
+//! ```
+//! use countersign_core::{AmzDate, Signature, SigningKey, StringToSign};
+//! let sts = StringToSign::new(
+//!     countersign_core::ALGORITHM,
+//!     AmzDate::parse("20150830T123600Z").unwrap(),
+//!     "20150830/us-east-1/service/aws4_request",
+//!     [0u8; 32],
+//! );
+//! assert!(sts.to_string().starts_with("AWS4-HMAC-SHA256\n20150830T123600Z\n"));
+//! let key = SigningKey::from_bytes([7; 32]);
+//! let sig = sts.sign(&key);
+//! let parsed = Signature::from_hex(&sig.to_string()).unwrap();
+//! assert!(parsed.ct_eq(&sig));
+//! ```
+
+use std::fmt;
+
+use subtle::ConstantTimeEq;
+
+use crate::key::SigningKey;
+use crate::sink::{FmtSink, Sink};
+use crate::timestamp::AmzDate;
+
+/// A SigV4 signature: 32 bytes, shown as 64 lower-case hex digits.
+#[derive(Clone, Copy)]
+pub struct Signature([u8; 32]);
+
+impl Signature {
+    /// Wraps raw bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Signature(bytes)
+    }
+
+    /// Parses 64 hex digits; `None` for anything else.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(s, &mut bytes).ok()?;
+        Some(Signature(bytes))
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Compares in constant time.
+    pub fn ct_eq(&self, other: &Signature) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+
+    /// Writes the 64 hex digits into `out`.
+    pub fn write_hex(&self, out: &mut dyn Sink) {
+        let mut buf = [0u8; 64];
+        // The buffer is exactly twice the input, so encoding cannot fail.
+        if hex::encode_to_slice(self.0, &mut buf).is_ok() {
+            out.put(&buf);
+        }
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 64];
+        hex::encode_to_slice(self.0, &mut buf).map_err(|_| fmt::Error)?;
+        f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({self})")
+    }
+}
+
+/// The string to sign: algorithm, time, scope and the hash of what is signed (the canonical
+/// request, or for aws-chunked bodies the previous signature and the chunk).
+#[derive(Clone, Copy)]
+pub struct StringToSign<'a> {
+    algorithm: &'a str,
+    time: AmzDate,
+    scope: &'a str,
+    hash: [u8; 32],
+    previous: Option<&'a Signature>,
+    extra_hash: Option<[u8; 32]>,
+}
+
+impl<'a> StringToSign<'a> {
+    /// The string to sign of a request: `algorithm\ntime\nscope\nhex(hash)`.
+    pub fn new(algorithm: &'a str, time: AmzDate, scope: &'a str, canonical_request_hash: [u8; 32]) -> Self {
+        StringToSign { algorithm, time, scope, hash: canonical_request_hash, previous: None, extra_hash: None }
+    }
+
+    /// The string to sign of an aws-chunked chunk or trailer:
+    /// `algorithm\ntime\nscope\nprevious\n[hex(middle)\n]hex(last)`.
+    pub(crate) fn chained(
+        algorithm: &'a str,
+        time: AmzDate,
+        scope: &'a str,
+        previous: &'a Signature,
+        middle: Option<[u8; 32]>,
+        last: [u8; 32],
+    ) -> Self {
+        StringToSign { algorithm, time, scope, hash: last, previous: Some(previous), extra_hash: middle }
+    }
+
+    /// Writes the string into `out`.
+    pub fn write_to(&self, out: &mut dyn Sink) {
+        out.put_str(self.algorithm);
+        out.put(b"\n");
+        out.put_str(self.time.as_str());
+        out.put(b"\n");
+        out.put_str(self.scope);
+        out.put(b"\n");
+        if let Some(previous) = self.previous {
+            previous.write_hex(out);
+            out.put(b"\n");
+        }
+        let mut buf = [0u8; 64];
+        if let Some(extra) = self.extra_hash {
+            if hex::encode_to_slice(extra, &mut buf).is_ok() {
+                out.put(&buf);
+            }
+            out.put(b"\n");
+        }
+        if hex::encode_to_slice(self.hash, &mut buf).is_ok() {
+            out.put(&buf);
+        }
+    }
+
+    /// Signs the string with `key`.
+    pub fn sign(&self, key: &SigningKey) -> Signature {
+        key.sign_with(|sink| self.write_to(sink))
+    }
+}
+
+impl fmt::Display for StringToSign<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sink = FmtSink { f, result: Ok(()) };
+        self.write_to(&mut sink);
+        sink.result
+    }
+}
+
+impl fmt::Debug for StringToSign<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StringToSign({:?})", self.to_string())
+    }
+}

@@ -1,0 +1,62 @@
+//! Byte sinks: where a stage writes itself, so that hashing needs no intermediate string.
+//!
+//! ```
+//! use countersign_core::sink::Sink;
+//! let mut out = Vec::new();
+//! out.put(b"GET\n");
+//! assert_eq!(out, b"GET\n");
+//! ```
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+/// Something that takes bytes: a buffer, a hasher, an HMAC.
+pub trait Sink {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+
+    /// Appends a string.
+    fn put_str(&mut self, s: &str) {
+        self.put(s.as_bytes());
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+impl Sink for Hmac<Sha256> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// Writes a stage's bytes into a `fmt::Formatter`, replacing invalid UTF-8 (only header
+/// values may hold it) the way `String::from_utf8_lossy` does.
+pub(crate) struct FmtSink<'a, 'b> {
+    pub(crate) f: &'a mut std::fmt::Formatter<'b>,
+    pub(crate) result: std::fmt::Result,
+}
+
+impl Sink for FmtSink<'_, '_> {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.result.is_ok() {
+            self.result = self.f.write_str(&String::from_utf8_lossy(bytes));
+        }
+    }
+}
+
+/// The SHA-256 of everything `write` puts into the sink.
+pub(crate) fn sha256_of(write: impl FnOnce(&mut Sha256)) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    write(&mut hasher);
+    hasher.finalize().into()
+}

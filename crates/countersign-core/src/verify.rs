@@ -1,0 +1,277 @@
+//! The verification entry point: given the request, its parsed auth, the secret and "now",
+//! accept or say exactly why not.
+//!
+//! Checks run cheapest first. [`Verifier::check`] needs no secret: scope shape, region and
+//! service, the time window or presign lifetime, and which headers are signed. Only then does
+//! a caller look up the secret and call [`Verifier::verify_signature`]. [`Verifier::verify`]
+//! does both.
+//!
+//! ```
+//! use countersign_core::{AuthParams, Error, RawHeaders, Request, SecretKey, SigningSettings, Verifier};
+//! use time::macros::datetime;
+//!
+//! let headers = RawHeaders::from_pairs([
+//!     ("Host", "example.amazonaws.com"),
+//!     ("X-Amz-Date", "20150830T123600Z"),
+//!     ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+//!       SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+//! ]);
+//! let request = Request::new("GET", "/", "", &headers);
+//! let auth = AuthParams::from_request(&request)?;
+//! let verifier = Verifier::new(SigningSettings::default()).regions(["eu-west-1"]);
+//! let err = verifier.check(&request, &auth, datetime!(2015-08-30 12:36:00 UTC)).unwrap_err();
+//! assert_eq!(err.code(), "AuthorizationHeaderMalformed");
+//! assert!(err.to_string().contains("expecting 'eu-west-1'"));
+//! # Ok::<(), Error>(())
+//! ```
+
+use time::{Duration, OffsetDateTime};
+
+use crate::auth::{AuthKind, AuthParams};
+use crate::canonical::{CanonicalRequest, SigningSettings};
+use crate::error::{Error, Mismatch};
+use crate::key::{SecretKey, SigningKey};
+use crate::request::{Headers, Request};
+use crate::signature::{Signature, StringToSign};
+use crate::timestamp::AmzDate;
+use crate::ALGORITHM;
+
+/// The default clock-skew window: five minutes.
+pub const DEFAULT_MAX_SKEW: Duration = Duration::minutes(5);
+
+/// What a successful verification established.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The access key id that signed.
+    pub access_key_id: String,
+    /// The credential scope, `YYYYMMDD/region/service/aws4_request`.
+    pub scope: String,
+    /// When the request was signed.
+    pub time: AmzDate,
+    /// Header or query.
+    pub kind: AuthKind,
+    /// The request's signature: the seed of an aws-chunked body's chain.
+    pub signature: Signature,
+    /// Whether the session token was covered by the signature (`None` without a token).
+    pub session_token_signed: Option<bool>,
+}
+
+/// Verification policy: canonicalization rules, time window, accepted scopes and headers.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    settings: SigningSettings,
+    max_skew: Duration,
+    regions: Vec<String>,
+    services: Vec<String>,
+    required_signed: Vec<String>,
+    allow_unsigned_session_token: bool,
+}
+
+impl Verifier {
+    /// A verifier with these canonicalization rules, a five-minute skew window, any region or
+    /// service, and session tokens accepted whether signed or appended after signing.
+    pub fn new(settings: SigningSettings) -> Self {
+        Verifier {
+            settings,
+            max_skew: DEFAULT_MAX_SKEW,
+            regions: Vec::new(),
+            services: Vec::new(),
+            required_signed: Vec::new(),
+            allow_unsigned_session_token: true,
+        }
+    }
+
+    /// The largest difference accepted between the request's time and the server's.
+    pub fn max_skew(mut self, skew: Duration) -> Self {
+        self.max_skew = skew.abs();
+        self
+    }
+
+    /// Accept only these regions in the credential scope (any when never called).
+    pub fn regions<S: Into<String>>(mut self, regions: impl IntoIterator<Item = S>) -> Self {
+        self.regions = regions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Accept only these services in the credential scope (any when never called).
+    pub fn services<S: Into<String>>(mut self, services: impl IntoIterator<Item = S>) -> Self {
+        self.services = services.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Require this header (any case) to be signed whenever the request carries it, on top
+    /// of `host` and every `x-amz-*` header.
+    pub fn require_signed(mut self, name: &str) -> Self {
+        self.required_signed.push(name.to_ascii_lowercase());
+        self
+    }
+
+    /// Whether an `X-Amz-Security-Token` added after signing is accepted (default: yes, as
+    /// some AWS services do).
+    pub fn allow_unsigned_session_token(mut self, allow: bool) -> Self {
+        self.allow_unsigned_session_token = allow;
+        self
+    }
+
+    /// The canonicalization rules.
+    pub fn settings(&self) -> SigningSettings {
+        self.settings
+    }
+
+    /// Every check that needs no secret: region and service, the day of the scope, the time
+    /// window (header) or the lifetime (presigned), and the signed headers.
+    pub fn check<H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &AuthParams<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), Error> {
+        self.check_scope(auth)?;
+        self.check_time(auth, now)?;
+        self.check_signed_headers(request, auth)
+    }
+
+    fn check_scope(&self, auth: &AuthParams<'_>) -> Result<(), Error> {
+        let scope = auth.credential.scope();
+        let source = auth.source();
+        if scope.date != auth.date.date_stamp() {
+            return Err(Error::malformed(
+                source,
+                format!(
+                    "invalid credential date: the scope's date {} is not the day of X-Amz-Date {}",
+                    scope.date, auth.date
+                ),
+            ));
+        }
+        for (what, got, accepted) in [("region", scope.region, &self.regions), ("service", scope.service, &self.services)] {
+            if !accepted.is_empty() && !accepted.iter().any(|a| a == got) {
+                let expected = accepted.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" or ");
+                return Err(Error::malformed(
+                    source,
+                    format!("the {what} '{got}' is wrong; expecting {expected}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_time(&self, auth: &AuthParams<'_>, now: OffsetDateTime) -> Result<(), Error> {
+        let signed_at = auth.date.as_offset();
+        match auth.kind {
+            AuthKind::Header => {
+                if (signed_at - now).abs() > self.max_skew {
+                    return Err(Error::RequestTimeTooSkewed {
+                        request_time: auth.date,
+                        server_time: now,
+                        max_skew_seconds: self.max_skew.whole_seconds(),
+                    });
+                }
+            }
+            AuthKind::Query { expires } => {
+                if signed_at - now > self.max_skew {
+                    return Err(Error::NotYetValid { request_time: auth.date, server_time: now });
+                }
+                let expired_at = signed_at + Duration::seconds(expires.into());
+                if now > expired_at {
+                    return Err(Error::Expired { expired_at, server_time: now });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_signed_headers<H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &AuthParams<'_>,
+    ) -> Result<(), Error> {
+        let signed = &auth.signed_headers;
+        if !signed.contains("host") {
+            return Err(Error::HeaderNotSigned("host".into()));
+        }
+        for name in request.headers.names() {
+            let must_sign = (name.starts_with("x-amz-")
+                && !(name == "x-amz-security-token" && self.allow_unsigned_session_token))
+                || self.required_signed.iter().any(|r| r == name);
+            if must_sign && !signed.contains(name) {
+                return Err(Error::HeaderNotSigned(name.to_string()));
+            }
+        }
+        for name in signed.iter() {
+            let present = request.headers.first(name).is_some() || (name == "host" && request.authority.is_some());
+            if !present {
+                return Err(Error::SignedHeaderMissing(name.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Recomputes the signature with `key` and compares it, in constant time, with the one
+    /// the request carries. `payload_hash` is the last line of the canonical request: the
+    /// declared `x-amz-content-sha256`, the hash of a buffered body, or `UNSIGNED-PAYLOAD`.
+    pub fn verify_signature<H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &AuthParams<'_>,
+        key: &SigningKey,
+        payload_hash: &str,
+    ) -> Result<Verified, Error> {
+        let (skip, token_in_query): (&[&str], bool) = match auth.kind {
+            AuthKind::Header => (&[], false),
+            AuthKind::Query { .. } => (&["X-Amz-Signature"], auth.security_token.is_some()),
+        };
+        let attempt = |skip: &[&str]| {
+            let creq = CanonicalRequest::new(request, self.settings, &auth.signed_headers, payload_hash, skip);
+            let sts = StringToSign::new(ALGORITHM, auth.date, auth.credential.scope_str(), creq.hash());
+            let ok = sts.sign(key).ct_eq(&auth.signature);
+            (ok, creq.to_string_if(!ok), sts.to_string_if(!ok))
+        };
+        let (mut ok, creq, sts) = attempt(skip);
+        let mut token_signed = auth.security_token.as_ref().map(|_| {
+            matches!(auth.kind, AuthKind::Header) && auth.signed_headers.contains("x-amz-security-token") || token_in_query
+        });
+        if !ok && token_in_query && self.allow_unsigned_session_token {
+            ok = attempt(&["X-Amz-Signature", "X-Amz-Security-Token"]).0;
+            token_signed = Some(false);
+        }
+        if !ok {
+            return Err(Error::SignatureDoesNotMatch(Box::new(Mismatch {
+                canonical_request: creq.unwrap_or_default(),
+                string_to_sign: sts.unwrap_or_default(),
+            })));
+        }
+        Ok(Verified {
+            access_key_id: auth.credential.access_key_id().to_string(),
+            scope: auth.credential.scope_str().to_string(),
+            time: auth.date,
+            kind: auth.kind,
+            signature: auth.signature,
+            session_token_signed: token_signed,
+        })
+    }
+
+    /// [`Verifier::check`], then the signature with a key derived from `secret`.
+    pub fn verify<H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &AuthParams<'_>,
+        secret: &SecretKey,
+        payload_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Verified, Error> {
+        self.check(request, auth, now)?;
+        let key = SigningKey::derive(secret, &auth.credential.scope());
+        self.verify_signature(request, auth, &key, payload_hash)
+    }
+}
+
+/// Renders a stage only on the failure path.
+trait ToStringIf {
+    fn to_string_if(&self, cond: bool) -> Option<String>;
+}
+
+impl<T: std::fmt::Display> ToStringIf for T {
+    fn to_string_if(&self, cond: bool) -> Option<String> {
+        cond.then(|| self.to_string())
+    }
+}
