@@ -1,1 +1,40 @@
-//! placeholder
+//! Sign and presign `http::Request` values with AWS Signature Version 4.
+//!
+//! The signer uses `countersign-core`, the same code the countersign server verifies with.
+//! Time is passed in ([`Signer::sign`], [`Signer::presign`]); the `*_now` variants read the
+//! system clock.
+//!
+//! ```
+//! use countersign_client::{Credentials, Payload, Signer};
+//! use time::macros::datetime;
+//!
+//! let signer = Signer::new(
+//!     Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+//!     "us-east-1",
+//!     "service",
+//! );
+//! let mut request = http::Request::get("https://example.amazonaws.com/").body(()).unwrap();
+//! signer.sign(&mut request, Payload::Empty, datetime!(2015-08-30 12:36:00 UTC))?;
+//! assert_eq!(
+//!     request.headers()["authorization"],
+//!     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+//!      SignedHeaders=host;x-amz-date, \
+//!      Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+//! );
+//!
+//! // A presigned URL for S3, valid for one hour:
+//! let s3 = Signer::new(Credentials::new("AKIDEXAMPLE", "secret"), "us-east-1", "s3").s3();
+//! let mut get = http::Request::get("https://bucket.s3.amazonaws.com/photo.jpg").body(()).unwrap();
+//! s3.presign(&mut get, Payload::Unsigned, 3600, datetime!(2015-08-30 12:36:00 UTC))?;
+//! assert!(get.uri().query().unwrap().contains("X-Amz-Expires=3600&X-Amz-Signature="));
+//! # Ok::<(), countersign_client::Error>(())
+//! ```
+
+mod credentials;
+mod error;
+mod signer;
+
+pub use countersign_core::{AmzDate, ChunkSigner, SecretKey, Signature, SigningSettings};
+pub use credentials::{Credentials, SessionTokenMode};
+pub use error::Error;
+pub use signer::{Payload, Signed, Signer};

@@ -68,7 +68,9 @@ impl<'a> AuthParams<'a> {
         let mut authorization = headers.values("authorization");
         let header = authorization.next();
         if header.is_some() && authorization.next().is_some() {
-            return Err(Error::header("the request has more than one Authorization header"));
+            return Err(Error::header(
+                "the request has more than one Authorization header",
+            ));
         }
         let presigned = split_query(request.query).any(|(k, _)| PRESIGN_MARKERS.contains(&k));
         match (header, presigned) {
@@ -93,7 +95,10 @@ impl<'a> AuthParams<'a> {
 
     /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. Spacing around
     /// the commas and `=` is free, as AWS allows; the content is not.
-    pub fn from_header<H: Headers + ?Sized>(authorization: &'a str, headers: &'a H) -> Result<Self, Error> {
+    pub fn from_header<H: Headers + ?Sized>(
+        authorization: &'a str,
+        headers: &'a H,
+    ) -> Result<Self, Error> {
         let value = authorization.trim();
         let (algorithm, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
         if algorithm != ALGORITHM {
@@ -125,24 +130,42 @@ impl<'a> AuthParams<'a> {
                 }
             };
             if slot.replace(val.trim()).is_some() {
-                return Err(Error::header(format!("the Authorization header repeats {}", key.trim())));
+                return Err(Error::header(format!(
+                    "the Authorization header repeats {}",
+                    key.trim()
+                )));
             }
         }
-        let missing = |name: &str| Error::header(format!("the Authorization header is missing {name}"));
-        let credential = Credential::parse(credential.ok_or_else(|| missing("Credential"))?, AuthSource::Header)?;
-        let signed_headers =
-            SignedHeaders::parse(signed_headers.ok_or_else(|| missing("SignedHeaders"))?, AuthSource::Header)?;
+        let missing =
+            |name: &str| Error::header(format!("the Authorization header is missing {name}"));
+        let credential = Credential::parse(
+            credential.ok_or_else(|| missing("Credential"))?,
+            AuthSource::Header,
+        )?;
+        let signed_headers = SignedHeaders::parse(
+            signed_headers.ok_or_else(|| missing("SignedHeaders"))?,
+            AuthSource::Header,
+        )?;
         let signature = signature.ok_or_else(|| missing("Signature"))?;
         let signature = Signature::from_hex(signature)
             .ok_or_else(|| Error::header("the Signature must be 64 hexadecimal characters"))?;
         let date = header_date(headers)?;
         let security_token = match headers.first("x-amz-security-token") {
-            Some(token) => Some(Cow::Borrowed(
-                std::str::from_utf8(token).map_err(|_| Error::header("X-Amz-Security-Token is not valid UTF-8"))?,
-            )),
+            Some(token) => {
+                Some(Cow::Borrowed(std::str::from_utf8(token).map_err(|_| {
+                    Error::header("X-Amz-Security-Token is not valid UTF-8")
+                })?))
+            }
             None => None,
         };
-        Ok(AuthParams { kind: AuthKind::Header, credential, signed_headers, signature, date, security_token })
+        Ok(AuthParams {
+            kind: AuthKind::Header,
+            credential,
+            signed_headers,
+            signature,
+            date,
+            security_token,
+        })
     }
 
     /// Parses the `X-Amz-*` parameters of a presigned URL from the raw query string.
@@ -174,7 +197,9 @@ impl<'a> AuthParams<'a> {
         let algorithm = decode_query_value(algorithm.ok_or_else(|| missing("X-Amz-Algorithm"))?);
         if algorithm != ALGORITHM {
             let shown: String = algorithm.chars().take(40).collect();
-            return Err(Error::query(format!("X-Amz-Algorithm only supports {ALGORITHM}, got {shown:?}")));
+            return Err(Error::query(format!(
+                "X-Amz-Algorithm only supports {ALGORITHM}, got {shown:?}"
+            )));
         }
         let credential = credential.ok_or_else(|| missing("X-Amz-Credential"))?;
         let signature = signature.ok_or_else(|| missing("X-Amz-Signature"))?;
@@ -183,21 +208,34 @@ impl<'a> AuthParams<'a> {
         let expires = expires.ok_or_else(|| missing("X-Amz-Expires"))?;
 
         let credential = Credential::parse(decode_query_value(credential), AuthSource::Query)?;
-        let signed_headers = SignedHeaders::parse(decode_query_value(signed_headers), AuthSource::Query)?;
+        let signed_headers =
+            SignedHeaders::parse(decode_query_value(signed_headers), AuthSource::Query)?;
         let signature = Signature::from_hex(&decode_query_value(signature))
             .ok_or_else(|| Error::query("X-Amz-Signature must be 64 hexadecimal characters"))?;
-        let date = AmzDate::parse(&decode_query_value(date))
-            .ok_or_else(|| Error::query("X-Amz-Date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ"))?;
+        let date = AmzDate::parse(&decode_query_value(date)).ok_or_else(|| {
+            Error::query("X-Amz-Date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ")
+        })?;
         let expires = parse_expires(&decode_query_value(expires))?;
         let security_token = token.map(decode_query_value);
-        Ok(AuthParams { kind: AuthKind::Query { expires }, credential, signed_headers, signature, date, security_token })
+        Ok(AuthParams {
+            kind: AuthKind::Query { expires },
+            credential,
+            signed_headers,
+            signature,
+            date,
+            security_token,
+        })
     }
 }
 
 /// `X-Amz-Expires`: whole seconds, 1 to 604800.
 fn parse_expires(value: &str) -> Result<u32, Error> {
     let seconds: Option<u32> =
-        if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) { value.parse().ok() } else { None };
+        if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) {
+            value.parse().ok()
+        } else {
+            None
+        };
     match seconds {
         Some(s) if (1..=MAX_PRESIGN_EXPIRES).contains(&s) => Ok(s),
         Some(0) => Err(Error::query("X-Amz-Expires must be at least 1 second")),
@@ -214,10 +252,16 @@ fn parse_expires(value: &str) -> Result<u32, Error> {
 /// The date of a header-signed request: `X-Amz-Date`, else `Date`.
 fn header_date<H: Headers + ?Sized>(headers: &H) -> Result<AmzDate, Error> {
     if let Some(value) = headers.first("x-amz-date") {
-        return std::str::from_utf8(value).ok().and_then(|v| AmzDate::parse(v.trim())).ok_or(Error::MissingDate);
+        return std::str::from_utf8(value)
+            .ok()
+            .and_then(|v| AmzDate::parse(v.trim()))
+            .ok_or(Error::MissingDate);
     }
     match headers.first("date") {
-        Some(value) => std::str::from_utf8(value).ok().and_then(AmzDate::parse_http_date).ok_or(Error::MissingDate),
+        Some(value) => std::str::from_utf8(value)
+            .ok()
+            .and_then(AmzDate::parse_http_date)
+            .ok_or(Error::MissingDate),
         None => Err(Error::MissingDate),
     }
 }
@@ -274,7 +318,16 @@ mod tests {
     fn expires_bounds() {
         assert_eq!(parse_expires("1").ok(), Some(1));
         assert_eq!(parse_expires("604800").ok(), Some(604800));
-        for bad in ["0", "-1", "604801", "abc", "", "+5", "99999999999999", "1.5"] {
+        for bad in [
+            "0",
+            "-1",
+            "604801",
+            "abc",
+            "",
+            "+5",
+            "99999999999999",
+            "1.5",
+        ] {
             assert!(parse_expires(bad).is_err(), "{bad}");
         }
     }
@@ -282,8 +335,14 @@ mod tests {
     #[test]
     fn date_falls_back_to_http_date() {
         let headers = RawHeaders::from_pairs([("Date", "Sun, 30 Aug 2015 12:36:00 GMT")]);
-        assert_eq!(header_date(&headers).ok().map(|d| d.to_string()).as_deref(), Some("20150830T123600Z"));
-        let bad = RawHeaders::from_pairs([("X-Amz-Date", "yesterday"), ("Date", "Sun, 30 Aug 2015 12:36:00 GMT")]);
+        assert_eq!(
+            header_date(&headers).ok().map(|d| d.to_string()).as_deref(),
+            Some("20150830T123600Z")
+        );
+        let bad = RawHeaders::from_pairs([
+            ("X-Amz-Date", "yesterday"),
+            ("Date", "Sun, 30 Aug 2015 12:36:00 GMT"),
+        ]);
         assert!(header_date(&bad).is_err());
     }
 }

@@ -43,12 +43,18 @@ pub struct SigningSettings {
 impl SigningSettings {
     /// S3's rules: single encoding, no normalization.
     pub const fn s3() -> Self {
-        SigningSettings { path_encoding: PathEncoding::Single, normalize_path: false }
+        SigningSettings {
+            path_encoding: PathEncoding::Single,
+            normalize_path: false,
+        }
     }
 
     /// Every other service: paths normalized and encoded twice.
     pub const fn standard() -> Self {
-        SigningSettings { path_encoding: PathEncoding::Double, normalize_path: true }
+        SigningSettings {
+            path_encoding: PathEncoding::Double,
+            normalize_path: true,
+        }
     }
 }
 
@@ -71,7 +77,9 @@ impl<'a> SignedHeaders<'a> {
         let mut previous: Option<&str> = None;
         for name in list.split(';') {
             let valid = !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b));
+                && name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
+                });
             if !valid {
                 return Err(Error::malformed(
                     source,
@@ -91,7 +99,10 @@ impl<'a> SignedHeaders<'a> {
 
     /// Builds a list from any names: lower-cased, sorted, repeats removed.
     pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> SignedHeaders<'static> {
-        let mut names: Vec<String> = names.into_iter().map(|n| n.as_ref().to_ascii_lowercase()).collect();
+        let mut names: Vec<String> = names
+            .into_iter()
+            .map(|n| n.as_ref().to_ascii_lowercase())
+            .collect();
         names.sort();
         names.dedup();
         SignedHeaders(Cow::Owned(names.join(";")))
@@ -154,7 +165,13 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
             .filter(|(k, _)| !skip_query.contains(&k.as_ref()))
             .collect();
         query.sort_unstable();
-        CanonicalRequest { request, settings, signed_headers, payload_hash, query }
+        CanonicalRequest {
+            request,
+            settings,
+            signed_headers,
+            payload_hash,
+            query,
+        }
     }
 
     /// Writes the canonical request into `out`.
@@ -233,7 +250,11 @@ impl<H: Headers + ?Sized> fmt::Debug for CanonicalRequest<'_, H> {
 /// Writes the canonical URI of `path`.
 fn write_uri(out: &mut impl Sink, path: &str, settings: SigningSettings) {
     let path = if path.is_empty() { "/" } else { path };
-    let path = if settings.normalize_path { normalize_path(path) } else { Cow::Borrowed(path) };
+    let path = if settings.normalize_path {
+        normalize_path(path)
+    } else {
+        Cow::Borrowed(path)
+    };
     match settings.path_encoding {
         PathEncoding::Double => write_encoded(out, path.as_bytes(), PATH),
         PathEncoding::Single => write_path_reencoded(out, &path),
@@ -273,8 +294,14 @@ pub fn normalize_path(path: &str) -> Cow<'_, str> {
 /// of a folded value) written as one space.
 fn write_header_value(out: &mut impl Sink, value: &[u8]) {
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-    let start = value.iter().position(|b| !is_space(b)).unwrap_or(value.len());
-    let end = value.iter().rposition(|b| !is_space(b)).map_or(start, |i| i + 1);
+    let start = value
+        .iter()
+        .position(|b| !is_space(b))
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(start, |i| i + 1);
     let value = &value[start..end];
     let mut run_start = 0;
     let mut i = 0;
@@ -335,9 +362,23 @@ mod tests {
     #[test]
     fn signed_headers_are_strict() {
         assert!(SignedHeaders::parse("host;x-amz-date", AuthSource::Header).is_ok());
-        for bad in ["", "host;", ";host", "Host;x-amz-date", "x-amz-date;host", "host;host", "ho st"] {
-            assert!(SignedHeaders::parse(bad, AuthSource::Header).is_err(), "{bad:?}");
+        for bad in [
+            "",
+            "host;",
+            ";host",
+            "Host;x-amz-date",
+            "x-amz-date;host",
+            "host;host",
+            "ho st",
+        ] {
+            assert!(
+                SignedHeaders::parse(bad, AuthSource::Header).is_err(),
+                "{bad:?}"
+            );
         }
-        assert_eq!(SignedHeaders::from_names(["X-Amz-Date", "host", "host"]).as_str(), "host;x-amz-date");
+        assert_eq!(
+            SignedHeaders::from_names(["X-Amz-Date", "host", "host"]).as_str(),
+            "host;x-amz-date"
+        );
     }
 }

@@ -22,8 +22,8 @@ use crate::{CHUNK_ALGORITHM, TRAILER_ALGORITHM};
 
 /// The SHA-256 of the empty string, raw.
 const EMPTY_HASH: [u8; 32] = [
-    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4,
-    0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 ];
 
 /// Signs or verifies the chunks of one aws-chunked body, in order.
@@ -38,7 +38,12 @@ pub struct ChunkSigner {
 impl ChunkSigner {
     /// Starts a chain at the request's seed signature.
     pub fn new(key: SigningKey, time: AmzDate, scope: impl Into<String>, seed: Signature) -> Self {
-        ChunkSigner { key, time, scope: scope.into(), previous: seed }
+        ChunkSigner {
+            key,
+            time,
+            scope: scope.into(),
+            previous: seed,
+        }
     }
 
     /// The last signature of the chain (the seed before any chunk).
@@ -48,14 +53,28 @@ impl ChunkSigner {
 
     /// The string to sign of a chunk whose data hashes to `data_hash`.
     pub fn chunk_string_to_sign(&self, data_hash: [u8; 32]) -> String {
-        StringToSign::chained(CHUNK_ALGORITHM, self.time, &self.scope, &self.previous, Some(EMPTY_HASH), data_hash)
-            .to_string()
+        StringToSign::chained(
+            CHUNK_ALGORITHM,
+            self.time,
+            &self.scope,
+            &self.previous,
+            Some(EMPTY_HASH),
+            data_hash,
+        )
+        .to_string()
     }
 
     /// The signature the next chunk must carry, given its data's SHA-256; the chain does not move.
     pub fn expected_chunk(&self, data_hash: [u8; 32]) -> Signature {
-        StringToSign::chained(CHUNK_ALGORITHM, self.time, &self.scope, &self.previous, Some(EMPTY_HASH), data_hash)
-            .sign(&self.key)
+        StringToSign::chained(
+            CHUNK_ALGORITHM,
+            self.time,
+            &self.scope,
+            &self.previous,
+            Some(EMPTY_HASH),
+            data_hash,
+        )
+        .sign(&self.key)
     }
 
     /// Signs the next chunk and moves the chain on.
@@ -100,8 +119,15 @@ impl ChunkSigner {
     /// Signs the trailer (see [`canonical_trailer`]); it closes the chain.
     pub fn sign_trailer(&mut self, canonical_trailer: &[u8]) -> Signature {
         let hash: [u8; 32] = Sha256::digest(canonical_trailer).into();
-        self.previous =
-            StringToSign::chained(TRAILER_ALGORITHM, self.time, &self.scope, &self.previous, None, hash).sign(&self.key);
+        self.previous = StringToSign::chained(
+            TRAILER_ALGORITHM,
+            self.time,
+            &self.scope,
+            &self.previous,
+            None,
+            hash,
+        )
+        .sign(&self.key);
         self.previous
     }
 

@@ -10,13 +10,19 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{percent_encode, percent_encode_byte, AsciiSet, PercentEncode, NON_ALPHANUMERIC};
+use percent_encoding::{
+    percent_encode, percent_encode_byte, AsciiSet, PercentEncode, NON_ALPHANUMERIC,
+};
 
 use crate::sink::Sink;
 
 /// Bytes encoded in a query key or value (and anywhere outside a path): all but the
 /// unreserved characters.
-pub const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+pub const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Bytes encoded in a path: as [`COMPONENT`], but `/` stays.
 pub const PATH: &AsciiSet = &COMPONENT.remove(b'/');
@@ -149,10 +155,13 @@ pub fn decode_query_value(raw: &str) -> Cow<'_, str> {
 /// Splits a raw query string into `(key, value)` pairs; a parameter without `=` has an
 /// empty value; empty parameters (`a=1&&b=2`) are skipped.
 pub fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    query.split('&').filter(|p| !p.is_empty()).map(|p| match p.split_once('=') {
-        Some((k, v)) => (k, v),
-        None => (p, ""),
-    })
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k, v),
+            None => (p, ""),
+        })
 }
 
 #[cfg(test)]

@@ -102,8 +102,14 @@ impl Error {
             | Error::HeaderNotSigned(_)
             | Error::SignedHeaderMissing(_) => "AccessDenied",
             Error::ConflictingAuthentication | Error::InvalidContentSha256(_) => "InvalidArgument",
-            Error::Malformed { source: AuthSource::Header, .. } => "AuthorizationHeaderMalformed",
-            Error::Malformed { source: AuthSource::Query, .. } => "AuthorizationQueryParametersError",
+            Error::Malformed {
+                source: AuthSource::Header,
+                ..
+            } => "AuthorizationHeaderMalformed",
+            Error::Malformed {
+                source: AuthSource::Query,
+                ..
+            } => "AuthorizationQueryParametersError",
             Error::RequestTimeTooSkewed { .. } => "RequestTimeTooSkewed",
             Error::SignatureDoesNotMatch(_) => "SignatureDoesNotMatch",
             Error::ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
@@ -130,15 +136,24 @@ impl Error {
     }
 
     pub(crate) fn header(message: impl Into<String>) -> Self {
-        Error::Malformed { source: AuthSource::Header, message: message.into() }
+        Error::Malformed {
+            source: AuthSource::Header,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn query(message: impl Into<String>) -> Self {
-        Error::Malformed { source: AuthSource::Query, message: message.into() }
+        Error::Malformed {
+            source: AuthSource::Query,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn malformed(source: AuthSource, message: impl Into<String>) -> Self {
-        Error::Malformed { source, message: message.into() }
+        Error::Malformed {
+            source,
+            message: message.into(),
+        }
     }
 }
 

@@ -81,7 +81,8 @@ impl SigningKey {
 
     /// Signs whatever `write` puts into the HMAC.
     pub fn sign_with(&self, write: impl FnOnce(&mut dyn Sink)) -> Signature {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
         write(&mut mac);
         Signature::from_bytes(mac.finalize().into_bytes().into())
     }
@@ -150,7 +151,9 @@ impl KeyCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
         // A panic while holding the lock leaves only complete entries behind.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The signing key for `secret` and `scope`, derived on a miss.
@@ -165,7 +168,9 @@ impl KeyCache {
             return key;
         }
         while inner.keys.len() >= self.capacity {
-            let Some(oldest) = inner.order.pop_front() else { break };
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
             if let Some(evicted) = inner.keys.get_mut(&oldest) {
                 evicted.zeroize();
             }
@@ -193,7 +198,10 @@ impl Drop for KeyCache {
 
 impl fmt::Debug for KeyCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyCache").field("capacity", &self.capacity).field("len", &self.len()).finish()
+        f.debug_struct("KeyCache")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish()
     }
 }
 
@@ -212,13 +220,23 @@ fn fingerprint(secret: &SecretKey, scope: &CredentialScope<'_>) -> [u8; 32] {
 mod tests {
     use super::*;
 
-    const SCOPE: CredentialScope<'static> = CredentialScope { date: "20130524", region: "us-east-1", service: "s3" };
+    const SCOPE: CredentialScope<'static> = CredentialScope {
+        date: "20130524",
+        region: "us-east-1",
+        service: "s3",
+    };
 
     #[test]
     fn derives_the_published_s3_key() {
         // Published with the S3 documentation's examples (shared/vectors/s3-doc-examples).
-        let key = SigningKey::derive(&SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), &SCOPE);
-        assert_eq!(hex::encode(key.0), "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378");
+        let key = SigningKey::derive(
+            &SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            &SCOPE,
+        );
+        assert_eq!(
+            hex::encode(key.0),
+            "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378"
+        );
     }
 
     #[test]
@@ -233,8 +251,13 @@ mod tests {
         assert_eq!(cache.len(), 2);
         cache.get_or_derive(&c, &SCOPE);
         assert_eq!(cache.len(), 2);
-        assert!(cache.get_or_derive(&a, &SCOPE).ct_eq(&SigningKey::derive(&a, &SCOPE)));
-        let other_day = CredentialScope { date: "20130525", ..SCOPE };
+        assert!(cache
+            .get_or_derive(&a, &SCOPE)
+            .ct_eq(&SigningKey::derive(&a, &SCOPE)));
+        let other_day = CredentialScope {
+            date: "20130525",
+            ..SCOPE
+        };
         assert!(!cache.get_or_derive(&a, &other_day).ct_eq(&ka));
         cache.clear();
         assert!(cache.is_empty());

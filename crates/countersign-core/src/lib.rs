@@ -49,11 +49,11 @@ pub mod verify;
 
 pub use auth::{AuthKind, AuthParams};
 pub use canonical::SignedHeaders;
-pub use payload::DeclaredPayload;
 pub use canonical::{CanonicalRequest, PathEncoding, SigningSettings};
 pub use chunk::{canonical_trailer, ChunkSigner};
 pub use error::{AuthSource, Error};
 pub use key::{KeyCache, SecretKey, SigningKey};
+pub use payload::DeclaredPayload;
 pub use request::{Headers, RawHeaders, Request};
 pub use scope::{Credential, CredentialScope};
 pub use signature::{Signature, StringToSign};

@@ -7,7 +7,10 @@
 //! ```
 
 use crate::error::Error;
-use crate::{STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD};
+use crate::{
+    STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    UNSIGNED_PAYLOAD,
+};
 
 /// The body a client declared it signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,13 +35,19 @@ impl DeclaredPayload {
             STREAMING_PAYLOAD => Ok(DeclaredPayload::StreamingSigned),
             STREAMING_PAYLOAD_TRAILER => Ok(DeclaredPayload::StreamingSignedTrailer),
             STREAMING_UNSIGNED_PAYLOAD_TRAILER => Ok(DeclaredPayload::StreamingUnsignedTrailer),
-            hash if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {
+            hash if hash.len() == 64
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+            {
                 let mut bytes = [0u8; 32];
                 hex::decode_to_slice(hash, &mut bytes)
                     .map_err(|_| Error::InvalidContentSha256(value.to_string()))?;
                 Ok(DeclaredPayload::Sha256(bytes))
             }
-            _ => Err(Error::InvalidContentSha256(value.chars().take(80).collect())),
+            _ => Err(Error::InvalidContentSha256(
+                value.chars().take(80).collect(),
+            )),
         }
     }
 

@@ -53,7 +53,9 @@ impl RawHeaders {
     }
 
     /// A list built from pairs; names are lower-cased.
-    pub fn from_pairs<N: AsRef<str>, V: AsRef<[u8]>>(pairs: impl IntoIterator<Item = (N, V)>) -> Self {
+    pub fn from_pairs<N: AsRef<str>, V: AsRef<[u8]>>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+    ) -> Self {
         let mut headers = Self::new();
         for (name, value) in pairs {
             headers.push(name, value);
@@ -63,7 +65,8 @@ impl RawHeaders {
 
     /// Appends a header; the name is lower-cased.
     pub fn push(&mut self, name: impl AsRef<str>, value: impl AsRef<[u8]>) {
-        self.entries.push((name.as_ref().to_ascii_lowercase(), value.as_ref().to_vec()));
+        self.entries
+            .push((name.as_ref().to_ascii_lowercase(), value.as_ref().to_vec()));
     }
 
     /// The (lower-case name, value) pairs in order.
@@ -74,7 +77,10 @@ impl RawHeaders {
 
 impl Headers for RawHeaders {
     fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
-        self.entries.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_slice())
+        self.entries
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
     }
 
     fn names(&self) -> impl Iterator<Item = &str> {
@@ -101,7 +107,13 @@ pub struct Request<'a, H: ?Sized> {
 impl<'a, H: Headers + ?Sized> Request<'a, H> {
     /// A view of a request with no authority beside its headers.
     pub fn new(method: &'a str, path: &'a str, query: &'a str, headers: &'a H) -> Self {
-        Request { method, path, query, headers, authority: None }
+        Request {
+            method,
+            path,
+            query,
+            headers,
+            authority: None,
+        }
     }
 
     /// The same view, with `authority` standing in for a missing `Host` header.
@@ -118,7 +130,11 @@ impl<'a> Request<'a, HeaderMap> {
     }
 
     /// A view of a request's method, URI and headers (for `http::request::Parts`).
-    pub fn from_parts(method: &'a http::Method, uri: &'a http::Uri, headers: &'a HeaderMap) -> Self {
+    pub fn from_parts(
+        method: &'a http::Method,
+        uri: &'a http::Uri,
+        headers: &'a HeaderMap,
+    ) -> Self {
         let path = match uri.path() {
             "" => "/",
             p => p,

@@ -29,7 +29,11 @@ pub struct CredentialScope<'a> {
 
 impl fmt::Display for CredentialScope<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}/{SCOPE_TERMINATOR}", self.date, self.region, self.service)
+        write!(
+            f,
+            "{}/{}/{}/{SCOPE_TERMINATOR}",
+            self.date, self.region, self.service
+        )
     }
 }
 
@@ -92,7 +96,11 @@ impl<'a> Credential<'a> {
     }
 
     fn part(&self, index: usize) -> &str {
-        let start = if index == 0 { 0 } else { self.slashes[index - 1] + 1 };
+        let start = if index == 0 {
+            0
+        } else {
+            self.slashes[index - 1] + 1
+        };
         let end = self.slashes.get(index).copied().unwrap_or(self.raw.len());
         &self.raw[start..end]
     }
@@ -104,7 +112,11 @@ impl<'a> Credential<'a> {
 
     /// The scope: day, region, service.
     pub fn scope(&self) -> CredentialScope<'_> {
-        CredentialScope { date: self.part(1), region: self.part(2), service: self.part(3) }
+        CredentialScope {
+            date: self.part(1),
+            region: self.part(2),
+            service: self.part(3),
+        }
     }
 
     /// The scope as written in the string to sign (`YYYYMMDD/region/service/aws4_request`).
@@ -123,7 +135,10 @@ impl<'a> Credential<'a> {
 
     /// The same credential, owning its text.
     pub fn into_owned(self) -> Credential<'static> {
-        Credential { raw: Cow::Owned(self.raw.into_owned()), slashes: self.slashes }
+        Credential {
+            raw: Cow::Owned(self.raw.into_owned()),
+            slashes: self.slashes,
+        }
     }
 }
 
@@ -166,7 +181,11 @@ mod tests {
             "AK ID/20150830/us-east-1/service/aws4_request",
         ] {
             let e = Credential::parse(bad, AuthSource::Query).err();
-            assert_eq!(e.map(|e| e.code()), Some("AuthorizationQueryParametersError"), "{bad:?}");
+            assert_eq!(
+                e.map(|e| e.code()),
+                Some("AuthorizationQueryParametersError"),
+                "{bad:?}"
+            );
         }
     }
 }

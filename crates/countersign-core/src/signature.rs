@@ -89,8 +89,20 @@ pub struct StringToSign<'a> {
 
 impl<'a> StringToSign<'a> {
     /// The string to sign of a request: `algorithm\ntime\nscope\nhex(hash)`.
-    pub fn new(algorithm: &'a str, time: AmzDate, scope: &'a str, canonical_request_hash: [u8; 32]) -> Self {
-        StringToSign { algorithm, time, scope, hash: canonical_request_hash, previous: None, extra_hash: None }
+    pub fn new(
+        algorithm: &'a str,
+        time: AmzDate,
+        scope: &'a str,
+        canonical_request_hash: [u8; 32],
+    ) -> Self {
+        StringToSign {
+            algorithm,
+            time,
+            scope,
+            hash: canonical_request_hash,
+            previous: None,
+            extra_hash: None,
+        }
     }
 
     /// The string to sign of an aws-chunked chunk or trailer:
@@ -103,7 +115,14 @@ impl<'a> StringToSign<'a> {
         middle: Option<[u8; 32]>,
         last: [u8; 32],
     ) -> Self {
-        StringToSign { algorithm, time, scope, hash: last, previous: Some(previous), extra_hash: middle }
+        StringToSign {
+            algorithm,
+            time,
+            scope,
+            hash: last,
+            previous: Some(previous),
+            extra_hash: middle,
+        }
     }
 
     /// Writes the string into `out`.

@@ -37,7 +37,9 @@ impl AmzDate {
         let format = format_description!(
             "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
         );
-        let time = PrimitiveDateTime::parse(s.trim(), format).ok()?.assume_utc();
+        let time = PrimitiveDateTime::parse(s.trim(), format)
+            .ok()?
+            .assume_utc();
         Some(Self::from(time))
     }
 
@@ -61,7 +63,10 @@ impl AmzDate {
 impl From<OffsetDateTime> for AmzDate {
     /// Converts to UTC and drops fractions of a second.
     fn from(time: OffsetDateTime) -> Self {
-        let time = time.to_offset(UtcOffset::UTC).replace_nanosecond(0).unwrap_or(time);
+        let time = time
+            .to_offset(UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .unwrap_or(time);
         let mut text = *b"00000000T000000Z";
         let year = time.year().clamp(0, 9999) as u32;
         put_digits(&mut text[0..4], year);
@@ -129,6 +134,9 @@ mod tests {
     #[test]
     fn http_date() {
         let d = AmzDate::parse_http_date("Fri, 24 May 2013 00:00:00 GMT");
-        assert_eq!(d.map(|d| d.to_string()), Some("20130524T000000Z".to_string()));
+        assert_eq!(
+            d.map(|d| d.to_string()),
+            Some("20130524T000000Z".to_string())
+        );
     }
 }

@@ -143,9 +143,16 @@ impl Verifier {
                 ),
             ));
         }
-        for (what, got, accepted) in [("region", scope.region, &self.regions), ("service", scope.service, &self.services)] {
+        for (what, got, accepted) in [
+            ("region", scope.region, &self.regions),
+            ("service", scope.service, &self.services),
+        ] {
             if !accepted.is_empty() && !accepted.iter().any(|a| a == got) {
-                let expected = accepted.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" or ");
+                let expected = accepted
+                    .iter()
+                    .map(|a| format!("'{a}'"))
+                    .collect::<Vec<_>>()
+                    .join(" or ");
                 return Err(Error::malformed(
                     source,
                     format!("the {what} '{got}' is wrong; expecting {expected}"),
@@ -169,11 +176,17 @@ impl Verifier {
             }
             AuthKind::Query { expires } => {
                 if signed_at - now > self.max_skew {
-                    return Err(Error::NotYetValid { request_time: auth.date, server_time: now });
+                    return Err(Error::NotYetValid {
+                        request_time: auth.date,
+                        server_time: now,
+                    });
                 }
                 let expired_at = signed_at + Duration::seconds(expires.into());
                 if now > expired_at {
-                    return Err(Error::Expired { expired_at, server_time: now });
+                    return Err(Error::Expired {
+                        expired_at,
+                        server_time: now,
+                    });
                 }
             }
         }
@@ -198,7 +211,8 @@ impl Verifier {
             }
         }
         for name in signed.iter() {
-            let present = request.headers.first(name).is_some() || (name == "host" && request.authority.is_some());
+            let present = request.headers.first(name).is_some()
+                || (name == "host" && request.authority.is_some());
             if !present {
                 return Err(Error::SignedHeaderMissing(name.to_string()));
             }
@@ -221,14 +235,27 @@ impl Verifier {
             AuthKind::Query { .. } => (&["X-Amz-Signature"], auth.security_token.is_some()),
         };
         let attempt = |skip: &[&str]| {
-            let creq = CanonicalRequest::new(request, self.settings, &auth.signed_headers, payload_hash, skip);
-            let sts = StringToSign::new(ALGORITHM, auth.date, auth.credential.scope_str(), creq.hash());
+            let creq = CanonicalRequest::new(
+                request,
+                self.settings,
+                &auth.signed_headers,
+                payload_hash,
+                skip,
+            );
+            let sts = StringToSign::new(
+                ALGORITHM,
+                auth.date,
+                auth.credential.scope_str(),
+                creq.hash(),
+            );
             let ok = sts.sign(key).ct_eq(&auth.signature);
             (ok, creq.to_string_if(!ok), sts.to_string_if(!ok))
         };
         let (mut ok, creq, sts) = attempt(skip);
         let mut token_signed = auth.security_token.as_ref().map(|_| {
-            matches!(auth.kind, AuthKind::Header) && auth.signed_headers.contains("x-amz-security-token") || token_in_query
+            matches!(auth.kind, AuthKind::Header)
+                && auth.signed_headers.contains("x-amz-security-token")
+                || token_in_query
         });
         if !ok && token_in_query && self.allow_unsigned_session_token {
             ok = attempt(&["X-Amz-Signature", "X-Amz-Security-Token"]).0;

@@ -1,0 +1,38 @@
+//! Why a request could not be signed.
+
+use std::fmt;
+
+/// A request that could not be signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A presign lifetime outside 1..=604800 seconds.
+    InvalidExpires(u64),
+    /// Neither a `Host` header nor an authority in the URI.
+    MissingHost,
+    /// A value that cannot be a header value (the name is given).
+    InvalidHeaderValue(&'static str),
+    /// The signed URI could not be rebuilt.
+    InvalidUri(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidExpires(s) => write!(
+                f,
+                "a presigned URL lives from 1 to 604800 seconds (7 days); {s} s was asked for"
+            ),
+            Error::MissingHost => {
+                f.write_str("the request has no Host header and its URI has no authority to sign")
+            }
+            Error::InvalidHeaderValue(name) => write!(
+                f,
+                "the value for the {name} header is not a valid header value"
+            ),
+            Error::InvalidUri(why) => write!(f, "the presigned URI could not be built: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

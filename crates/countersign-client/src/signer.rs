@@ -1,0 +1,375 @@
+//! The signer: header signing and presigned URLs.
+
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST};
+use http::uri::{PathAndQuery, Uri};
+use time::OffsetDateTime;
+
+use countersign_core::encoding::{encode_component, split_query};
+use countersign_core::{
+    sha256_hex, AmzDate, CanonicalRequest, ChunkSigner, Request, Signature, SignedHeaders,
+    SigningKey, SigningSettings, StringToSign, ALGORITHM, EMPTY_SHA256, UNSIGNED_PAYLOAD,
+};
+
+use crate::credentials::{Credentials, SessionTokenMode};
+use crate::error::Error;
+
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+
+/// Headers never signed: set or changed by agents and proxies on the way.
+const UNSIGNABLE: [&str; 10] = [
+    "authorization",
+    "user-agent",
+    "x-amzn-trace-id",
+    "expect",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-authorization",
+    "te",
+    "upgrade",
+];
+
+/// The query parameters a presigned URL carries; old ones are removed before presigning again.
+const PRESIGN_PARAMS: [&str; 7] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+];
+
+/// The body, as far as the signature is concerned.
+#[derive(Debug, Clone, Copy)]
+pub enum Payload<'a> {
+    /// No body: the hash of the empty string.
+    Empty,
+    /// These bytes are the body; they are hashed.
+    Bytes(&'a [u8]),
+    /// The hex SHA-256 of the body, or a marker such as `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`,
+    /// used as it is.
+    Precomputed(&'a str),
+    /// `UNSIGNED-PAYLOAD`: the body is not signed.
+    Unsigned,
+}
+
+impl Payload<'_> {
+    fn hash(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Payload::Empty => EMPTY_SHA256.into(),
+            Payload::Bytes(b) => sha256_hex(b).into(),
+            Payload::Precomputed(h) => (*h).into(),
+            Payload::Unsigned => UNSIGNED_PAYLOAD.into(),
+        }
+    }
+}
+
+/// What signing produced: the signature and every intermediate stage.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The signature (the seed of an aws-chunked body).
+    pub signature: Signature,
+    /// The signing time.
+    pub time: AmzDate,
+    /// The credential scope.
+    pub scope: String,
+    /// The signed headers.
+    pub signed_headers: String,
+    /// The canonical request that was signed.
+    pub canonical_request: String,
+    /// The string to sign.
+    pub string_to_sign: String,
+    key: SigningKey,
+}
+
+impl Signed {
+    /// A chunk signer chained from this signature, for an aws-chunked body.
+    pub fn chunk_signer(&self) -> ChunkSigner {
+        ChunkSigner::new(
+            self.key.clone(),
+            self.time,
+            self.scope.clone(),
+            self.signature,
+        )
+    }
+}
+
+/// Signs requests for one set of credentials, region and service.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    credentials: Credentials,
+    region: String,
+    service: String,
+    settings: SigningSettings,
+    content_sha256_header: bool,
+    session_token_mode: SessionTokenMode,
+}
+
+impl Signer {
+    /// A signer with the rules of every service but S3 (see [`Signer::s3`]).
+    pub fn new(
+        credentials: Credentials,
+        region: impl Into<String>,
+        service: impl Into<String>,
+    ) -> Self {
+        Signer {
+            credentials,
+            region: region.into(),
+            service: service.into(),
+            settings: SigningSettings::standard(),
+            content_sha256_header: false,
+            session_token_mode: SessionTokenMode::Signed,
+        }
+    }
+
+    /// S3's rules: single path encoding, no normalization, and an `x-amz-content-sha256`
+    /// header on every header-signed request.
+    pub fn s3(mut self) -> Self {
+        self.settings = SigningSettings::s3();
+        self.content_sha256_header = true;
+        self
+    }
+
+    /// Other canonicalization rules.
+    pub fn settings(mut self, settings: SigningSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Whether header signing adds (and signs) `x-amz-content-sha256`.
+    pub fn content_sha256_header(mut self, on: bool) -> Self {
+        self.content_sha256_header = on;
+        self
+    }
+
+    /// Whether the session token is signed or appended after signing.
+    pub fn session_token_mode(mut self, mode: SessionTokenMode) -> Self {
+        self.session_token_mode = mode;
+        self
+    }
+
+    /// The credential scope on `time`'s day.
+    fn scope(&self, time: &AmzDate) -> String {
+        format!(
+            "{}/{}/{}/aws4_request",
+            time.date_stamp(),
+            self.region,
+            self.service
+        )
+    }
+
+    /// Signs `request` in the `Authorization` header as of `time`.
+    pub fn sign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        time: OffsetDateTime,
+    ) -> Result<Signed, Error> {
+        let time = AmzDate::from(time);
+        let payload_hash = payload.hash();
+        ensure_host(request)?;
+        let headers = request.headers_mut();
+        headers.remove(AUTHORIZATION);
+        headers.insert(X_AMZ_DATE, header_value(time.as_str(), "x-amz-date")?);
+        headers.remove(X_AMZ_SECURITY_TOKEN);
+        let token = match &self.credentials.session_token {
+            Some(t) => Some(header_value(t, "x-amz-security-token")?),
+            None => None,
+        };
+        if let (Some(token), SessionTokenMode::Signed) = (&token, self.session_token_mode) {
+            headers.insert(X_AMZ_SECURITY_TOKEN, token.clone());
+        }
+        if self.content_sha256_header {
+            headers.insert(
+                X_AMZ_CONTENT_SHA256,
+                header_value(&payload_hash, "x-amz-content-sha256")?,
+            );
+        }
+        let signed_headers = signable_headers(request.headers());
+        let signed = self.sign_parts(request, &signed_headers, &payload_hash, time);
+        let authorization = format!(
+            "{ALGORITHM} Credential={}/{}, SignedHeaders={}, Signature={}",
+            self.credentials.access_key_id, signed.scope, signed.signed_headers, signed.signature
+        );
+        let headers = request.headers_mut();
+        headers.insert(
+            AUTHORIZATION,
+            header_value(&authorization, "authorization")?,
+        );
+        if let (Some(token), SessionTokenMode::AppendAfter) = (token, self.session_token_mode) {
+            headers.insert(X_AMZ_SECURITY_TOKEN, token);
+        }
+        Ok(signed)
+    }
+
+    /// Signs `request` in the `Authorization` header as of the system clock.
+    pub fn sign_now<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+    ) -> Result<Signed, Error> {
+        self.sign(request, payload, OffsetDateTime::now_utc())
+    }
+
+    /// Turns `request`'s URI into a presigned URL valid for `expires` seconds (1 to 604800)
+    /// from `time`. For S3, pass [`Payload::Unsigned`].
+    pub fn presign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        expires: u64,
+        time: OffsetDateTime,
+    ) -> Result<Signed, Error> {
+        if !(1..=604_800).contains(&expires) {
+            return Err(Error::InvalidExpires(expires));
+        }
+        let time = AmzDate::from(time);
+        let payload_hash = payload.hash();
+        ensure_host(request)?;
+        let signed_headers = signable_headers(request.headers());
+        let scope = self.scope(&time);
+
+        let mut query = String::new();
+        for (k, v) in split_query(request.uri().query().unwrap_or("")) {
+            if !PRESIGN_PARAMS.contains(&k) {
+                push_param(&mut query, k, v);
+            }
+        }
+        let credential = format!("{}/{scope}", self.credentials.access_key_id);
+        push_param(&mut query, "X-Amz-Algorithm", ALGORITHM);
+        push_param(
+            &mut query,
+            "X-Amz-Credential",
+            &encode_component(&credential).to_string(),
+        );
+        push_param(&mut query, "X-Amz-Date", time.as_str());
+        push_param(
+            &mut query,
+            "X-Amz-SignedHeaders",
+            &encode_component(signed_headers.as_str()).to_string(),
+        );
+        push_param(&mut query, "X-Amz-Expires", &expires.to_string());
+        let token = self
+            .credentials
+            .session_token
+            .as_deref()
+            .map(|t| encode_component(t).to_string());
+        if let (Some(token), SessionTokenMode::Signed) = (&token, self.session_token_mode) {
+            push_param(&mut query, "X-Amz-Security-Token", token);
+        }
+        set_query(request, &query)?;
+        let signed = self.sign_parts(request, &signed_headers, &payload_hash, time);
+        if let (Some(token), SessionTokenMode::AppendAfter) = (&token, self.session_token_mode) {
+            push_param(&mut query, "X-Amz-Security-Token", token);
+        }
+        push_param(&mut query, "X-Amz-Signature", &signed.signature.to_string());
+        set_query(request, &query)?;
+        Ok(signed)
+    }
+
+    /// [`Signer::presign`] as of the system clock.
+    pub fn presign_now<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        expires: u64,
+    ) -> Result<Signed, Error> {
+        self.presign(request, payload, expires, OffsetDateTime::now_utc())
+    }
+
+    /// Canonicalizes and signs the request as it now stands.
+    fn sign_parts<B>(
+        &self,
+        request: &http::Request<B>,
+        signed_headers: &SignedHeaders<'_>,
+        payload_hash: &str,
+        time: AmzDate,
+    ) -> Signed {
+        let scope = self.scope(&time);
+        let view = Request::from_http(request);
+        let creq = CanonicalRequest::new(&view, self.settings, signed_headers, payload_hash, &[]);
+        let sts = StringToSign::new(ALGORITHM, time, &scope, creq.hash());
+        let key = SigningKey::derive(
+            &self.credentials.secret,
+            &countersign_core::CredentialScope {
+                date: time.date_stamp(),
+                region: &self.region,
+                service: &self.service,
+            },
+        );
+        let signature = sts.sign(&key);
+        Signed {
+            signature,
+            time,
+            canonical_request: creq.to_string(),
+            string_to_sign: sts.to_string(),
+            scope,
+            signed_headers: signed_headers.as_str().to_string(),
+            key,
+        }
+    }
+}
+
+fn header_value(value: &str, name: &'static str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| Error::InvalidHeaderValue(name))
+}
+
+/// Adds a `Host` header from the URI's authority when there is none (the default port of
+/// the scheme left out, as HTTP clients send it).
+fn ensure_host<B>(request: &mut http::Request<B>) -> Result<(), Error> {
+    if request.headers().contains_key(HOST) {
+        return Ok(());
+    }
+    let uri = request.uri();
+    let authority = uri.authority().ok_or(Error::MissingHost)?;
+    let default_port = match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
+    };
+    let host = match authority.port_u16() {
+        Some(port) if Some(port) != default_port => format!("{}:{port}", authority.host()),
+        _ => authority.host().to_string(),
+    };
+    let value = header_value(&host, "host")?;
+    request.headers_mut().insert(HOST, value);
+    Ok(())
+}
+
+/// The names of every header present that may be signed.
+fn signable_headers(headers: &http::HeaderMap) -> SignedHeaders<'static> {
+    SignedHeaders::from_names(
+        headers
+            .keys()
+            .map(|k| k.as_str())
+            .filter(|k| !UNSIGNABLE.contains(k)),
+    )
+}
+
+fn push_param(query: &mut String, key: &str, value: &str) {
+    if !query.is_empty() {
+        query.push('&');
+    }
+    query.push_str(key);
+    query.push('=');
+    query.push_str(value);
+}
+
+/// Replaces the request's query, keeping scheme, authority and path.
+fn set_query<B>(request: &mut http::Request<B>, query: &str) -> Result<(), Error> {
+    let mut parts = request.uri().clone().into_parts();
+    let path = parts.path_and_query.as_ref().map_or("/", |pq| pq.path());
+    let path = if path.is_empty() { "/" } else { path };
+    let pq = if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    };
+    parts.path_and_query =
+        Some(PathAndQuery::try_from(pq).map_err(|e| Error::InvalidUri(e.to_string()))?);
+    *request.uri_mut() = Uri::from_parts(parts).map_err(|e| Error::InvalidUri(e.to_string()))?;
+    Ok(())
+}

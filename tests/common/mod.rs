@@ -1,0 +1,146 @@
+//! Helpers shared by the cross-crate tests: where the vectors are, and raw HTTP text parsing.
+#![allow(dead_code, unreachable_pub, missing_docs)] // each test binary uses a different subset
+
+use std::path::{Path, PathBuf};
+
+use countersign::core::{RawHeaders, Request};
+
+/// `../shared/vectors` beside the project, or `$COUNTERSIGN_VECTORS`.
+pub fn vectors_dir() -> PathBuf {
+    match std::env::var_os("COUNTERSIGN_VECTORS") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
+    }
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// A request as written in the vector files: request line, headers (folded lines kept, with
+/// their line break), blank line, body.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: RawHeaders,
+    /// The headers as (original name, value) for rebuilding an `http::Request`.
+    pub header_list: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    /// Parses text in which a line starting with whitespace continues the previous header's
+    /// value (obs-fold, as the aws-c-auth suite writes it).
+    pub fn parse(text: &str) -> RawRequest {
+        Self::parse_with(text, false)
+    }
+
+    /// Parses text of the original AWS suite, in which a line starting with whitespace is
+    /// another value of the previous header: its `get-header-value-multiline.creq` joins the
+    /// three lines with commas, the way repeated headers are joined.
+    pub fn parse_suite(text: &str) -> RawRequest {
+        Self::parse_with(text, true)
+    }
+
+    fn parse_with(text: &str, continuation_is_new_value: bool) -> RawRequest {
+        let (head, body) = match text.split_once("\n\n") {
+            Some((h, b)) => (h, b),
+            None => (text.trim_end_matches('\n'), ""),
+        };
+        let mut lines = head.lines();
+        let request_line = lines.next().unwrap_or_default();
+        let mut parts = request_line.splitn(2, ' ');
+        let method = parts.next().unwrap_or_default().to_string();
+        let rest = parts.next().unwrap_or_default();
+        let target = rest.strip_suffix(" HTTP/1.1").unwrap_or(rest);
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let mut header_list: Vec<(String, String)> = Vec::new();
+        for line in lines {
+            if line.starts_with([' ', '\t']) && continuation_is_new_value {
+                let name = header_list
+                    .last()
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_default();
+                header_list.push((name, line.trim().to_string()));
+                continue;
+            }
+            if line.starts_with([' ', '\t']) {
+                if let Some(last) = header_list.last_mut() {
+                    last.1.push('\n');
+                    last.1.push_str(line);
+                }
+                continue;
+            }
+            let (name, value) = line.split_once(':').unwrap_or((line, ""));
+            header_list.push((name.to_string(), value.to_string()));
+        }
+        let headers =
+            RawHeaders::from_pairs(header_list.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        RawRequest {
+            method,
+            path: path.to_string(),
+            query: query.to_string(),
+            headers,
+            header_list,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    pub fn view(&self) -> Request<'_, RawHeaders> {
+        Request::new(&self.method, &self.path, &self.query, &self.headers)
+    }
+
+    /// The target as sent: path and query.
+    pub fn target(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+
+    /// The same request as an `http::Request`, or why `http` refuses it (a space in the
+    /// path, a folded header value).
+    pub fn to_http(&self) -> Result<http::Request<Vec<u8>>, String> {
+        let mut builder = http::Request::builder()
+            .method(self.method.as_str())
+            .uri(self.target());
+        for (name, value) in &self.header_list {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder.body(self.body.clone()).map_err(|e| e.to_string())
+    }
+
+    /// Header (lower-case name, values in order) pairs, sorted by name: for comparing two
+    /// requests whatever order their different headers were written in.
+    pub fn header_multimap(&self) -> Vec<(String, Vec<String>)> {
+        multimap(
+            self.header_list
+                .iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string())),
+        )
+    }
+}
+
+pub fn multimap(pairs: impl Iterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (name, value) in pairs {
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, values)) => values.push(value),
+            None => out.push((name, vec![value])),
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn http_multimap<B>(request: &http::Request<B>) -> Vec<(String, Vec<String>)> {
+    multimap(request.headers().iter().map(|(n, v)| {
+        (
+            n.as_str().to_string(),
+            String::from_utf8_lossy(v.as_bytes()).trim().to_string(),
+        )
+    }))
+}
