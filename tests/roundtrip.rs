@@ -2,14 +2,19 @@
 //! signed by the `aws-sigv4` crate, verify with the core, in S3 and default mode, in the
 //! header and the presigned form. A one-byte change to the path still fails.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test panics on a broken fixture by design")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test panics on a broken fixture by design"
+)]
 
 use std::time::SystemTime;
 
 use countersign::client::{Credentials, Payload, Signer};
 use countersign::core::encoding::PATH;
 use countersign::core::{
-    sha256_hex, AuthParams, Error, Headers, Request, SecretKey, SigningSettings, Verified, Verifier, UNSIGNED_PAYLOAD,
+    sha256_hex, AuthParams, Error, Headers, Request, SecretKey, SigningSettings, Verified,
+    Verifier, UNSIGNED_PAYLOAD,
 };
 use percent_encoding::utf8_percent_encode;
 use proptest::prelude::*;
@@ -80,7 +85,13 @@ fn s3_path() -> impl Strategy<Value = String> {
 }
 
 fn header() -> impl Strategy<Value = (String, String)> {
-    let name = prop::sample::select(vec!["x-amz-meta-a", "x-amz-meta-b", "x-custom", "content-type", "x-amz-acl"]);
+    let name = prop::sample::select(vec![
+        "x-amz-meta-a",
+        "x-amz-meta-b",
+        "x-custom",
+        "content-type",
+        "x-amz-acl",
+    ]);
     let value = proptest::collection::vec(
         prop_oneof![
             4 => proptest::char::range('a', 'z').prop_map(String::from),
@@ -97,7 +108,9 @@ fn header() -> impl Strategy<Value = (String, String)> {
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        prop::sample::select(vec!["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"]),
+        prop::sample::select(vec![
+            "GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS",
+        ]),
         any::<bool>(),
         default_path(),
         s3_path(),
@@ -107,24 +120,26 @@ fn case() -> impl Strategy<Value = Case> {
         0i64..2_000_000_000,
         any::<bool>(),
     )
-        .prop_map(|(method, s3, default_path, s3_path, mut query, headers, body, t, presign)| {
-            // A repeated key now and then.
-            if let Some(first) = query.first().cloned() {
-                if first.1.len() % 2 == 0 {
-                    query.push((first.0, "again".to_string()));
+        .prop_map(
+            |(method, s3, default_path, s3_path, mut query, headers, body, t, presign)| {
+                // A repeated key now and then.
+                if let Some(first) = query.first().cloned() {
+                    if first.1.len() % 2 == 0 {
+                        query.push((first.0, "again".to_string()));
+                    }
                 }
-            }
-            Case {
-                method: method.to_string(),
-                s3,
-                path: if s3 { s3_path } else { default_path },
-                query,
-                headers,
-                body,
-                time: OffsetDateTime::from_unix_timestamp(t).expect("in range"),
-                presign,
-            }
-        })
+                Case {
+                    method: method.to_string(),
+                    s3,
+                    path: if s3 { s3_path } else { default_path },
+                    query,
+                    headers,
+                    body,
+                    time: OffsetDateTime::from_unix_timestamp(t).expect("in range"),
+                    presign,
+                }
+            },
+        )
 }
 
 impl Case {
@@ -143,7 +158,8 @@ impl Case {
             .enumerate()
             .map(|(i, (k, v))| {
                 let enc = |s: &str| {
-                    let strict = utf8_percent_encode(s, countersign::core::encoding::COMPONENT).to_string();
+                    let strict =
+                        utf8_percent_encode(s, countersign::core::encoding::COMPONENT).to_string();
                     if i % 2 == 1 {
                         strict.replace("%20", "+")
                     } else {
@@ -166,7 +182,9 @@ impl Case {
     }
 
     fn http(&self) -> http::Request<Vec<u8>> {
-        let mut builder = http::Request::builder().method(self.method.as_str()).uri(self.uri());
+        let mut builder = http::Request::builder()
+            .method(self.method.as_str())
+            .uri(self.uri());
         builder = builder.header("host", "example.amazonaws.com");
         for (n, v) in &self.headers {
             builder = builder.header(n.as_str(), v.as_str());
@@ -193,7 +211,13 @@ fn verify(case: &Case, request: &http::Request<Vec<u8>>) -> Result<Verified, Err
     Verifier::new(case.settings())
         .regions(["us-east-1"])
         .services(["service", "s3"])
-        .verify(&view, &auth, &SecretKey::new(SECRET), &case.payload_hash(request), case.time)
+        .verify(
+            &view,
+            &auth,
+            &SecretKey::new(SECRET),
+            &case.payload_hash(request),
+            case.time,
+        )
 }
 
 fn sign_with_countersign(case: &Case) -> http::Request<Vec<u8>> {
@@ -204,19 +228,27 @@ fn sign_with_countersign(case: &Case) -> http::Request<Vec<u8>> {
         signer = signer.s3();
     }
     let body = case.body.clone();
-    let payload = if case.presign && case.s3 { Payload::Unsigned } else { Payload::Bytes(&body) };
-    if case.presign {
-        signer.presign(&mut request, payload, 900, case.time).expect("presigns");
+    let payload = if case.presign && case.s3 {
+        Payload::Unsigned
     } else {
-        signer.sign(&mut request, payload, case.time).expect("signs");
+        Payload::Bytes(&body)
+    };
+    if case.presign {
+        signer
+            .presign(&mut request, payload, 900, case.time)
+            .expect("presigns");
+    } else {
+        signer
+            .sign(&mut request, payload, case.time)
+            .expect("signs");
     }
     request
 }
 
 fn sign_with_aws_sigv4(case: &Case) -> http::Request<Vec<u8>> {
     use aws_sigv4::http_request::{
-        sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
-        SigningSettings as AwsSettings, UriPathNormalizationMode,
+        sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
+        SignatureLocation, SigningSettings as AwsSettings, UriPathNormalizationMode,
     };
     let mut request = case.http();
     let identity = aws_credential_types::Credentials::new(AKID, SECRET, None, None, "test").into();
@@ -242,17 +274,32 @@ fn sign_with_aws_sigv4(case: &Case) -> http::Request<Vec<u8>> {
         .build()
         .expect("params")
         .into();
-    let body = if case.presign && case.s3 { SignableBody::UnsignedPayload } else { SignableBody::Bytes(&case.body) };
+    let body = if case.presign && case.s3 {
+        SignableBody::UnsignedPayload
+    } else {
+        SignableBody::Bytes(&case.body)
+    };
     let uri = request.uri().to_string();
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
-        .map(|(n, v)| (n.as_str().to_string(), v.to_str().expect("ascii").to_string()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                v.to_str().expect("ascii").to_string(),
+            )
+        })
         .collect();
-    let signable =
-        SignableRequest::new(case.method.as_str(), uri, headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), body)
-            .expect("signable");
-    let (instructions, _) = sign(signable, &params).expect("aws-sigv4 signs").into_parts();
+    let signable = SignableRequest::new(
+        case.method.as_str(),
+        uri,
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        body,
+    )
+    .expect("signable");
+    let (instructions, _) = sign(signable, &params)
+        .expect("aws-sigv4 signs")
+        .into_parts();
     instructions.apply_to_request_http1x(&mut request);
     request
 }
@@ -260,14 +307,22 @@ fn sign_with_aws_sigv4(case: &Case) -> http::Request<Vec<u8>> {
 /// The same request with the last byte of the path changed.
 fn with_path_changed(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     let mut changed = request.clone();
-    let pq = request.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_default();
-    let (path, query) = pq.split_once('?').map_or((pq.as_str(), None), |(p, q)| (p, Some(q)));
+    let pq = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_default();
+    let (path, query) = pq
+        .split_once('?')
+        .map_or((pq.as_str(), None), |(p, q)| (p, Some(q)));
     let path = format!("{path}z");
     let pq = match query {
         Some(q) => format!("{path}?{q}"),
         None => path,
     };
-    *changed.uri_mut() = format!("https://example.amazonaws.com{pq}").parse().expect("uri");
+    *changed.uri_mut() = format!("https://example.amazonaws.com{pq}")
+        .parse()
+        .expect("uri");
     changed
 }
 
