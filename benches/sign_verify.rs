@@ -1,2 +1,127 @@
-//! placeholder
-fn main() {}
+//! Sign a typical S3 GET and verify it (key cache warm and cold), beside `aws-sigv4`
+//! signing the same request, in one criterion run:
+//!
+//! ```text
+//! cargo bench --bench sign_verify
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, reason = "a bench panics on a broken fixture")]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use countersign::client::{Credentials, Payload, Signer};
+use countersign::core::{AuthParams, KeyCache, Request, SecretKey, SigningKey, SigningSettings, Verifier, EMPTY_SHA256};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const NOW: OffsetDateTime = datetime!(2024-05-24 12:00:00 UTC);
+
+/// A typical S3 GET: virtual-hosted bucket, a key with a space, a range, a user agent.
+fn s3_get() -> http::Request<()> {
+    http::Request::get("https://examplebucket.s3.amazonaws.com/photos/2024/trip%20one.jpg?versionId=3HL4kqtJlcpXroDTDmJ")
+        .header("host", "examplebucket.s3.amazonaws.com")
+        .header("range", "bytes=0-1048575")
+        .header("user-agent", "aws-sdk-rust/1.0 os/linux lang/rust")
+        .body(())
+        .expect("request")
+}
+
+fn signer() -> Signer {
+    Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "s3").s3()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("s3_get");
+
+    group.bench_function("sign/countersign", |b| {
+        let signer = signer();
+        b.iter_batched(
+            s3_get,
+            |mut req| black_box(signer.sign(&mut req, Payload::Empty, NOW).expect("signs")),
+            BatchSize::SmallInput,
+        )
+    });
+
+    group.bench_function("sign/aws-sigv4", |b| {
+        use aws_sigv4::http_request::{
+            sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
+            SigningSettings as AwsSettings, UriPathNormalizationMode,
+        };
+        let identity = aws_credential_types::Credentials::new(AKID, SECRET, None, None, "bench").into();
+        let mut settings = AwsSettings::default();
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        let time: SystemTime = NOW.into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("s3")
+            .time(time)
+            .settings(settings)
+            .build()
+            .expect("params")
+            .into();
+        b.iter_batched(
+            s3_get,
+            |mut req| {
+                let uri = req.uri().to_string();
+                let signable = SignableRequest::new(
+                    "GET",
+                    uri,
+                    req.headers().iter().map(|(n, v)| (n.as_str(), v.to_str().expect("ascii"))),
+                    SignableBody::Bytes(&[]),
+                )
+                .expect("signable");
+                let (instructions, _) = sign(signable, &params).expect("signs").into_parts();
+                instructions.apply_to_request_http1x(&mut req);
+                black_box(req)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    let mut signed = s3_get();
+    signer().sign(&mut signed, Payload::Empty, NOW).expect("signs");
+    let secret = SecretKey::new(SECRET);
+    let verifier = Verifier::new(SigningSettings::s3()).regions(["us-east-1"]).services(["s3"]);
+
+    group.bench_function("verify/countersign, key cache warm", |b| {
+        let warm = verifier.clone().key_cache(Arc::new(KeyCache::new(1024)));
+        b.iter(|| {
+            let view = Request::from_http(&signed);
+            let auth = AuthParams::from_request(&view).expect("parses");
+            black_box(warm.verify(&view, &auth, &secret, EMPTY_SHA256, NOW).expect("verifies"))
+        })
+    });
+
+    group.bench_function("verify/countersign, key cache cold", |b| {
+        b.iter(|| {
+            let view = Request::from_http(&signed);
+            let auth = AuthParams::from_request(&view).expect("parses");
+            black_box(verifier.verify(&view, &auth, &secret, EMPTY_SHA256, NOW).expect("verifies"))
+        })
+    });
+
+    group.bench_function("verify/countersign, signing key in hand", |b| {
+        let view = Request::from_http(&signed);
+        let auth = AuthParams::from_request(&view).expect("parses");
+        let key = SigningKey::derive(&secret, &auth.credential.scope());
+        b.iter(|| {
+            let view = Request::from_http(&signed);
+            let auth = AuthParams::from_request(&view).expect("parses");
+            verifier.check(&view, &auth, NOW).expect("checks");
+            black_box(verifier.verify_signature(&view, &auth, &key, EMPTY_SHA256).expect("verifies"))
+        })
+    });
+
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

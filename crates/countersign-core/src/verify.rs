@@ -25,12 +25,14 @@
 //! # Ok::<(), Error>(())
 //! ```
 
+use std::sync::Arc;
+
 use time::{Duration, OffsetDateTime};
 
 use crate::auth::{AuthKind, AuthParams};
 use crate::canonical::{CanonicalRequest, SigningSettings};
 use crate::error::{Error, Mismatch};
-use crate::key::{SecretKey, SigningKey};
+use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
 use crate::signature::{Signature, StringToSign};
 use crate::timestamp::AmzDate;
@@ -65,6 +67,7 @@ pub struct Verifier {
     services: Vec<String>,
     required_signed: Vec<String>,
     allow_unsigned_session_token: bool,
+    key_cache: Option<Arc<KeyCache>>,
 }
 
 impl Verifier {
@@ -78,7 +81,15 @@ impl Verifier {
             services: Vec::new(),
             required_signed: Vec::new(),
             allow_unsigned_session_token: true,
+            key_cache: None,
         }
+    }
+
+    /// Derive signing keys through `cache` in [`Verifier::verify`] (four HMACs saved per
+    /// request on a hit).
+    pub fn key_cache(mut self, cache: Arc<KeyCache>) -> Self {
+        self.key_cache = Some(cache);
+        self
     }
 
     /// The largest difference accepted between the request's time and the server's.
@@ -277,7 +288,8 @@ impl Verifier {
         })
     }
 
-    /// [`Verifier::check`], then the signature with a key derived from `secret`.
+    /// [`Verifier::check`], then the signature with a key derived from `secret` (through the
+    /// key cache, when there is one).
     pub fn verify<H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
@@ -287,7 +299,11 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<Verified, Error> {
         self.check(request, auth, now)?;
-        let key = SigningKey::derive(secret, &auth.credential.scope());
+        let scope = auth.credential.scope();
+        let key = match &self.key_cache {
+            Some(cache) => cache.get_or_derive(secret, &scope),
+            None => SigningKey::derive(secret, &scope),
+        };
         self.verify_signature(request, auth, &key, payload_hash)
     }
 }
