@@ -5,14 +5,21 @@
 //! cargo bench --bench sign_verify
 //! ```
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, reason = "a bench panics on a broken fixture")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "a bench panics on a broken fixture"
+)]
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use countersign::client::{Credentials, Payload, Signer};
-use countersign::core::{AuthParams, KeyCache, Request, SecretKey, SigningKey, SigningSettings, Verifier, EMPTY_SHA256};
+use countersign::core::{
+    AuthParams, KeyCache, Request, SecretKey, SigningKey, SigningSettings, Verifier, EMPTY_SHA256,
+};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -52,7 +59,8 @@ fn bench(c: &mut Criterion) {
             sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
             SigningSettings as AwsSettings, UriPathNormalizationMode,
         };
-        let identity = aws_credential_types::Credentials::new(AKID, SECRET, None, None, "bench").into();
+        let identity =
+            aws_credential_types::Credentials::new(AKID, SECRET, None, None, "bench").into();
         let mut settings = AwsSettings::default();
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
@@ -74,7 +82,9 @@ fn bench(c: &mut Criterion) {
                 let signable = SignableRequest::new(
                     "GET",
                     uri,
-                    req.headers().iter().map(|(n, v)| (n.as_str(), v.to_str().expect("ascii"))),
+                    req.headers()
+                        .iter()
+                        .map(|(n, v)| (n.as_str(), v.to_str().expect("ascii"))),
                     SignableBody::Bytes(&[]),
                 )
                 .expect("signable");
@@ -87,16 +97,23 @@ fn bench(c: &mut Criterion) {
     });
 
     let mut signed = s3_get();
-    signer().sign(&mut signed, Payload::Empty, NOW).expect("signs");
+    signer()
+        .sign(&mut signed, Payload::Empty, NOW)
+        .expect("signs");
     let secret = SecretKey::new(SECRET);
-    let verifier = Verifier::new(SigningSettings::s3()).regions(["us-east-1"]).services(["s3"]);
+    let verifier = Verifier::new(SigningSettings::s3())
+        .regions(["us-east-1"])
+        .services(["s3"]);
 
     group.bench_function("verify/countersign, key cache warm", |b| {
         let warm = verifier.clone().key_cache(Arc::new(KeyCache::new(1024)));
         b.iter(|| {
             let view = Request::from_http(&signed);
             let auth = AuthParams::from_request(&view).expect("parses");
-            black_box(warm.verify(&view, &auth, &secret, EMPTY_SHA256, NOW).expect("verifies"))
+            black_box(
+                warm.verify(&view, &auth, &secret, EMPTY_SHA256, NOW)
+                    .expect("verifies"),
+            )
         })
     });
 
@@ -104,7 +121,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let view = Request::from_http(&signed);
             let auth = AuthParams::from_request(&view).expect("parses");
-            black_box(verifier.verify(&view, &auth, &secret, EMPTY_SHA256, NOW).expect("verifies"))
+            black_box(
+                verifier
+                    .verify(&view, &auth, &secret, EMPTY_SHA256, NOW)
+                    .expect("verifies"),
+            )
         })
     });
 
@@ -116,7 +137,11 @@ fn bench(c: &mut Criterion) {
             let view = Request::from_http(&signed);
             let auth = AuthParams::from_request(&view).expect("parses");
             verifier.check(&view, &auth, NOW).expect("checks");
-            black_box(verifier.verify_signature(&view, &auth, &key, EMPTY_SHA256).expect("verifies"))
+            black_box(
+                verifier
+                    .verify_signature(&view, &auth, &key, EMPTY_SHA256)
+                    .expect("verifies"),
+            )
         })
     });
 

@@ -27,3 +27,8 @@
 
 pub use countersign_client as client;
 pub use countersign_core as core;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
