@@ -85,6 +85,18 @@ impl<'a> AuthParams<'a> {
         }
     }
 
+    /// The same parameters, owning their text (to keep them across an `.await`).
+    pub fn into_owned(self) -> AuthParams<'static> {
+        AuthParams {
+            kind: self.kind,
+            credential: self.credential.into_owned(),
+            signed_headers: self.signed_headers.into_owned(),
+            signature: self.signature,
+            date: self.date,
+            security_token: self.security_token.map(|t| Cow::Owned(t.into_owned())),
+        }
+    }
+
     /// Where the parameters came from.
     pub fn source(&self) -> AuthSource {
         match self.kind {

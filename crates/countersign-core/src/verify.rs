@@ -92,6 +92,12 @@ impl Verifier {
         self
     }
 
+    /// Other canonicalization rules, the rest of the policy kept.
+    pub fn with_settings(mut self, settings: SigningSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
     /// The largest difference accepted between the request's time and the server's.
     pub fn max_skew(mut self, skew: Duration) -> Self {
         self.max_skew = skew.abs();

@@ -1,0 +1,244 @@
+//! The checks, in the order the design asks: cheap ones first (sizes, parsing, scope, time,
+//! signed headers, payload policy) before the key store is asked anything; the signature
+//! once the key is known.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use countersign_core::payload::DeclaredPayload;
+use countersign_core::{AuthParams, Headers, Request, UNSIGNED_PAYLOAD};
+use http::request::Parts;
+use http::{HeaderMap, Response};
+use http_body_util::Full;
+
+use crate::error::Error;
+use crate::identity::{PayloadCheck, Verified};
+use crate::keys::{Key, KeyRequest};
+use crate::layer::{Config, TrustedProxy};
+use crate::rejection::{hint, next_request_id, DebugDetails, Rejection};
+
+/// How the body will be checked.
+#[derive(Debug, Clone)]
+pub(crate) enum PayloadPlan {
+    /// `x-amz-content-sha256` holds the body's hash: verify the headers now, the body as it streams.
+    Declared { value: String, hash: [u8; 32] },
+    /// `UNSIGNED-PAYLOAD`: the body is not covered.
+    Unsigned,
+    /// No hash declared: read the body (within the limit), hash it, then verify.
+    Buffer,
+}
+
+/// What the cheap checks established.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) auth: AuthParams<'static>,
+    pub(crate) payload: PayloadPlan,
+}
+
+/// The request's headers as the verifier sees them: a trusted proxy's host stands in for
+/// the `Host` header.
+pub(crate) struct ServerHeaders<'a> {
+    map: &'a HeaderMap,
+    host: Option<&'a [u8]>,
+}
+
+impl Headers for ServerHeaders<'_> {
+    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
+        let host = if name == "host" { self.host } else { None };
+        let from_map = match host {
+            Some(_) => None,
+            None => Some(self.map.get_all(name).into_iter().map(|v| v.as_bytes())),
+        };
+        host.into_iter().chain(from_map.into_iter().flatten())
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(|k| k.as_str())
+    }
+}
+
+/// The parts of a request the verifier reads, with a trusted proxy's changes applied.
+pub(crate) struct View<'a> {
+    method: &'a str,
+    path: Cow<'a, str>,
+    query: &'a str,
+    headers: ServerHeaders<'a>,
+    authority: Option<&'a str>,
+}
+
+impl<'a> View<'a> {
+    pub(crate) fn new(parts: &'a Parts, proxy: Option<&TrustedProxy>) -> Self {
+        let raw_path = match parts.uri.path() {
+            "" => "/",
+            p => p,
+        };
+        let path = match proxy.and_then(|p| p.path_prefix.as_deref()) {
+            Some(prefix) => Cow::Owned(format!("{prefix}{raw_path}")),
+            None => Cow::Borrowed(raw_path),
+        };
+        let host = proxy
+            .filter(|p| p.forwarded_host)
+            .and_then(|_| parts.headers.get("x-forwarded-host"))
+            .map(|v| v.as_bytes());
+        View {
+            method: parts.method.as_str(),
+            path,
+            query: parts.uri.query().unwrap_or(""),
+            headers: ServerHeaders {
+                map: &parts.headers,
+                host,
+            },
+            authority: parts.uri.authority().map(|a| a.as_str()),
+        }
+    }
+
+    pub(crate) fn request(&self) -> Request<'_, ServerHeaders<'a>> {
+        Request::new(self.method, &self.path, self.query, &self.headers)
+            .with_authority(self.authority)
+    }
+}
+
+/// Every check that needs no key, and the plan for the body.
+pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> Result<Plan, Error> {
+    let header_bytes: usize = parts
+        .headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > config.max_header_bytes {
+        return Err(Error::HeadersTooLarge {
+            limit: config.max_header_bytes,
+        });
+    }
+    let view = View::new(parts, config.proxy.as_ref());
+    let request = view.request();
+    let auth = AuthParams::from_request(&request)?;
+    config.verifier.check(&request, &auth, config.clock.now())?;
+
+    let declared = match parts.headers.get("x-amz-content-sha256") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| countersign_core::Error::InvalidContentSha256("<not ASCII>".into()))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
+    let payload = match declared {
+        Some(value) => match DeclaredPayload::parse(&value)? {
+            DeclaredPayload::Sha256(hash) => PayloadPlan::Declared { value, hash },
+            DeclaredPayload::Unsigned => PayloadPlan::Unsigned,
+            _ => return Err(Error::StreamingNotSupported(value)),
+        },
+        None if config.s3 && presigned => PayloadPlan::Unsigned,
+        None if config.s3 => return Err(Error::MissingContentSha256),
+        None => PayloadPlan::Buffer,
+    };
+    if matches!(payload, PayloadPlan::Unsigned) && !config.allow_unsigned_payload && !body_is_empty
+    {
+        return Err(Error::UnsignedPayloadRefused);
+    }
+    Ok(Plan {
+        auth: auth.into_owned(),
+        payload,
+    })
+}
+
+/// What the key store is asked.
+pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
+    let scope = auth.credential.scope();
+    let request = KeyRequest::new(
+        auth.credential.access_key_id(),
+        scope.date,
+        scope.region,
+        scope.service,
+    );
+    match &auth.security_token {
+        Some(token) => request.with_session_token(token.as_ref()),
+        None => request,
+    }
+}
+
+/// Checks the signature against each live secret of the key.
+pub(crate) fn verify_signature<P: Clone>(
+    config: &Config,
+    parts: &Parts,
+    auth: &AuthParams<'_>,
+    key: &Key<P>,
+    payload_hash: &str,
+    payload: PayloadCheck,
+) -> Result<Verified<P>, Error> {
+    let view = View::new(parts, config.proxy.as_ref());
+    let request = view.request();
+    let scope = auth.credential.scope();
+    let mut first_error = None;
+    for secret in key.secrets() {
+        let signing_key = config.key_cache.get_or_derive(secret, &scope);
+        match config
+            .verifier
+            .verify_signature(&request, auth, &signing_key, payload_hash)
+        {
+            Ok(_) => {
+                return Ok(Verified {
+                    access_key_id: auth.credential.access_key_id().to_string(),
+                    date: scope.date.to_string(),
+                    region: scope.region.to_string(),
+                    service: scope.service.to_string(),
+                    principal: key.principal().clone(),
+                    signed_at: auth.date.as_offset(),
+                    presigned: matches!(auth.kind, countersign_core::AuthKind::Query { .. }),
+                    payload,
+                    session_token: auth.security_token.as_ref().map(|t| t.to_string()),
+                })
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error
+        .map(Error::Auth)
+        .unwrap_or_else(|| Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())))
+}
+
+/// The hash put on the canonical request's last line for a plan (not for `Buffer`).
+pub(crate) fn declared_hash(plan: &PayloadPlan) -> &str {
+    match plan {
+        PayloadPlan::Declared { value, .. } => value,
+        PayloadPlan::Unsigned | PayloadPlan::Buffer => UNSIGNED_PAYLOAD,
+    }
+}
+
+/// Renders a refusal, with debug details when the layer is in debug mode.
+pub(crate) fn reject(
+    config: &Config,
+    parts: &Parts,
+    error: Error,
+    auth: Option<&AuthParams<'_>>,
+) -> Response<Full<Bytes>> {
+    let request_id = next_request_id();
+    match &error {
+        Error::KeyStore(e) => tracing::error!(request_id, error = e.message(), "key store failed"),
+        e => tracing::debug!(request_id, code = e.code(), error = %e, "SigV4 request refused"),
+    }
+    let debug = config.debug.then(|| {
+        let mismatch = match &error {
+            Error::Auth(e) => e.mismatch(),
+            _ => None,
+        };
+        let mut details = DebugDetails::default();
+        details.access_key_id = auth.map(|a| a.credential.access_key_id().to_string());
+        details.signature_provided = auth.map(|a| a.signature.to_string());
+        details.canonical_request = mismatch.map(|m| m.canonical_request.clone());
+        details.string_to_sign = mismatch.map(|m| m.string_to_sign.clone());
+        details.hint = hint(&error);
+        details
+    });
+    let rejection = Rejection {
+        error,
+        request_id,
+        resource: parts.uri.path().to_string(),
+        debug,
+    };
+    config.errors.render(&rejection)
+}

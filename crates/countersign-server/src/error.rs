@@ -1,0 +1,111 @@
+//! Why the layer refused a request: the core's reasons, plus the server's own (unknown key,
+//! failing key store, body limits), each with its AWS code and HTTP status.
+//!
+//! ```
+//! use countersign_server::Error;
+//! let e = Error::InvalidAccessKeyId("AKIDUNKNOWN".into());
+//! assert_eq!((e.status().as_u16(), e.code()), (403, "InvalidAccessKeyId"));
+//! ```
+
+use std::fmt;
+
+use http::StatusCode;
+
+use crate::keys::StoreError;
+
+/// A request refused by the layer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// The signature, its parameters, time or signed headers were refused.
+    Auth(countersign_core::Error),
+    /// The key store does not know this access key id.
+    InvalidAccessKeyId(String),
+    /// The key store failed: the request was not judged (500 or 503, never 403).
+    KeyStore(StoreError),
+    /// S3 mode with header auth requires `x-amz-content-sha256`.
+    MissingContentSha256,
+    /// `UNSIGNED-PAYLOAD` with a body, and the policy refuses unsigned bodies.
+    UnsignedPayloadRefused,
+    /// An aws-chunked (`STREAMING-*`) body, which this layer does not verify yet.
+    StreamingNotSupported(String),
+    /// A body without a declared hash, longer than the buffer limit.
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The request's headers are larger than the limit.
+    HeadersTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body could not be read.
+    BodyRead(String),
+}
+
+impl Error {
+    /// The AWS error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Auth(e) => e.code(),
+            Error::InvalidAccessKeyId(_) => "InvalidAccessKeyId",
+            Error::KeyStore(e) => e.code(),
+            Error::MissingContentSha256 => "InvalidRequest",
+            Error::UnsignedPayloadRefused => "AccessDenied",
+            Error::StreamingNotSupported(_) => "NotImplemented",
+            Error::PayloadTooLarge { .. } => "EntityTooLarge",
+            Error::HeadersTooLarge { .. } => "RequestHeaderSectionTooLarge",
+            Error::BodyRead(_) => "IncompleteBody",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Auth(e) => e.status(),
+            Error::InvalidAccessKeyId(_) | Error::UnsignedPayloadRefused => StatusCode::FORBIDDEN,
+            Error::KeyStore(e) => e.status(),
+            Error::MissingContentSha256 | Error::HeadersTooLarge { .. } | Error::BodyRead(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Error::StreamingNotSupported(_) => StatusCode::NOT_IMPLEMENTED,
+            Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Auth(e) => e.fmt(f),
+            Error::InvalidAccessKeyId(id) => {
+                write!(f, "the AWS access key id you provided does not exist in our records: {id}")
+            }
+            Error::KeyStore(e) => e.fmt(f),
+            Error::MissingContentSha256 => f.write_str("missing required header for this request: x-amz-content-sha256"),
+            Error::UnsignedPayloadRefused => {
+                f.write_str("this server does not accept UNSIGNED-PAYLOAD: sign the body (x-amz-content-sha256)")
+            }
+            Error::StreamingNotSupported(marker) => {
+                write!(f, "aws-chunked bodies ({marker}) are not supported by this server")
+            }
+            Error::PayloadTooLarge { limit } => write!(
+                f,
+                "the body is larger than {limit} bytes, the most this server buffers for a request that does not \
+                 declare x-amz-content-sha256; declare the body's hash or send less"
+            ),
+            Error::HeadersTooLarge { limit } => {
+                write!(f, "your request header section exceeds the maximum allowed size of {limit} bytes")
+            }
+            Error::BodyRead(why) => write!(f, "the request body could not be read: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<countersign_core::Error> for Error {
+    fn from(e: countersign_core::Error) -> Self {
+        Error::Auth(e)
+    }
+}

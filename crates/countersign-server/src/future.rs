@@ -1,0 +1,309 @@
+//! The response future: key lookup, then (when no hash was declared) reading the body, then
+//! the inner service; no boxing.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use countersign_core::sha256_hex;
+use http::request::Parts;
+use http::{Request, Response};
+use http_body::Body;
+use http_body_util::Full;
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use crate::authenticate::{declared_hash, reject, verify_signature, PayloadPlan, Plan};
+use crate::body::{BoxError, ResponseBody, VerifiedBody};
+use crate::error::Error;
+use crate::identity::PayloadCheck;
+use crate::keys::{Key, KeyStore, Lookup};
+use crate::layer::Config;
+
+/// A request waiting for its key (and perhaps its body).
+pub(crate) struct Pending<S, B> {
+    service: S,
+    parts: Parts,
+    body: B,
+    plan: Plan,
+    config: Arc<Config>,
+}
+
+impl<S, B> Pending<S, B> {
+    pub(crate) fn new(service: S, parts: Parts, body: B, plan: Plan, config: Arc<Config>) -> Self {
+        Pending {
+            service,
+            parts,
+            body,
+            plan,
+            config,
+        }
+    }
+
+    fn reject(&self, error: Error) -> Response<Full<Bytes>> {
+        reject(&self.config, &self.parts, error, Some(&self.plan.auth))
+    }
+}
+
+/// What to do after a state finished.
+enum Step<F, B, P, S> {
+    Call(F),
+    Reject(Response<Full<Bytes>>),
+    Buffer(Pending<S, B>, Key<P>),
+}
+
+pin_project! {
+    /// The future of [`SigV4`](crate::SigV4).
+    pub struct ResponseFuture<S, K, B>
+    where
+        S: Service<Request<VerifiedBody<B>>>,
+        K: KeyStore,
+    {
+        #[pin]
+        state: State<S, K, B>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, K, B>
+    where
+        S: Service<Request<VerifiedBody<B>>>,
+        K: KeyStore,
+    {
+        Lookup { #[pin] lookup: K::Future, pending: Option<Pending<S, B>> },
+        Buffering {
+            #[pin] body: B,
+            collected: BytesMut,
+            pending: Option<Pending<S, ()>>,
+            key: Option<Key<K::Principal>>,
+        },
+        Inner { #[pin] future: S::Future },
+        Rejected { response: Option<Response<Full<Bytes>>> },
+    }
+}
+
+impl<S, K, B> ResponseFuture<S, K, B>
+where
+    S: Service<Request<VerifiedBody<B>>>,
+    K: KeyStore,
+{
+    pub(crate) fn rejected(response: Response<Full<Bytes>>) -> Self {
+        ResponseFuture {
+            state: State::Rejected {
+                response: Some(response),
+            },
+        }
+    }
+
+    pub(crate) fn lookup(lookup: K::Future, pending: Pending<S, B>) -> Self {
+        ResponseFuture {
+            state: State::Lookup {
+                lookup,
+                pending: Some(pending),
+            },
+        }
+    }
+}
+
+impl<S, K, B, ResBody> Future for ResponseFuture<S, K, B>
+where
+    S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>>,
+    K: KeyStore,
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let step = match this.state.as_mut().project() {
+                StateProj::Lookup { lookup, pending } => {
+                    let found = ready!(lookup.poll(cx));
+                    match pending.take() {
+                        Some(pending) => after_lookup(pending, found),
+                        None => Step::Reject(internal_error()),
+                    }
+                }
+                StateProj::Buffering {
+                    body,
+                    collected,
+                    pending,
+                    key,
+                } => {
+                    let limit = pending.as_ref().map_or(0, |p| p.config.buffer_limit);
+                    let read = ready!(poll_collect(body, collected, limit, cx));
+                    match (pending.take(), key.take()) {
+                        (Some(pending), Some(key)) => match read {
+                            Ok(()) => after_buffering(pending, key, collected.split().freeze()),
+                            Err(error) => Step::Reject(pending.reject(error)),
+                        },
+                        _ => Step::Reject(internal_error()),
+                    }
+                }
+                StateProj::Inner { future } => {
+                    return future
+                        .poll(cx)
+                        .map(|r| r.map(|response| response.map(ResponseBody::inner)));
+                }
+                StateProj::Rejected { response } => {
+                    let response = response.take().unwrap_or_else(internal_error);
+                    return Poll::Ready(Ok(response.map(ResponseBody::rejection)));
+                }
+            };
+            match step {
+                Step::Call(future) => this.state.set(State::Inner { future }),
+                Step::Reject(response) => this.state.set(State::Rejected {
+                    response: Some(response),
+                }),
+                Step::Buffer(pending, key) => {
+                    let Pending {
+                        service,
+                        parts,
+                        body,
+                        plan,
+                        config,
+                    } = pending;
+                    this.state.set(State::Buffering {
+                        body,
+                        collected: BytesMut::new(),
+                        pending: Some(Pending {
+                            service,
+                            parts,
+                            body: (),
+                            plan,
+                            config,
+                        }),
+                        key: Some(key),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn internal_error() -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(b"internal error")));
+    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    response
+}
+
+fn after_lookup<S, B, P>(pending: Pending<S, B>, found: Lookup<P>) -> Step<S::Future, B, P, S>
+where
+    S: Service<Request<VerifiedBody<B>>>,
+    P: Clone + Send + Sync + 'static,
+{
+    let key = match found {
+        Ok(Some(key)) => key,
+        Ok(None) => {
+            let id = pending.plan.auth.credential.access_key_id().to_string();
+            return Step::Reject(pending.reject(Error::InvalidAccessKeyId(id)));
+        }
+        Err(e) => return Step::Reject(pending.reject(Error::KeyStore(e))),
+    };
+    let check = match &pending.plan.payload {
+        PayloadPlan::Buffer => {
+            let declared_length = pending
+                .parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            let limit = pending.config.buffer_limit;
+            if declared_length.is_some_and(|n| n > limit as u64) {
+                return Step::Reject(pending.reject(Error::PayloadTooLarge { limit }));
+            }
+            return Step::Buffer(pending, key);
+        }
+        PayloadPlan::Declared { .. } => PayloadCheck::Streaming,
+        PayloadPlan::Unsigned => PayloadCheck::Unsigned,
+    };
+    let payload_hash = declared_hash(&pending.plan.payload);
+    let verified = verify_signature(
+        &pending.config,
+        &pending.parts,
+        &pending.plan.auth,
+        &key,
+        payload_hash,
+        check,
+    );
+    match verified {
+        Err(error) => Step::Reject(pending.reject(error)),
+        Ok(identity) => {
+            let Pending {
+                mut service,
+                mut parts,
+                body,
+                plan,
+                ..
+            } = pending;
+            parts.extensions.insert(identity);
+            let body = match plan.payload {
+                PayloadPlan::Declared { hash, .. } => VerifiedBody::hashing(body, hash),
+                _ => VerifiedBody::passthrough(body),
+            };
+            Step::Call(service.call(Request::from_parts(parts, body)))
+        }
+    }
+}
+
+fn after_buffering<S, B, P>(
+    pending: Pending<S, ()>,
+    key: Key<P>,
+    data: Bytes,
+) -> Step<S::Future, B, P, S>
+where
+    S: Service<Request<VerifiedBody<B>>>,
+    P: Clone + Send + Sync + 'static,
+{
+    let hash = sha256_hex(&data);
+    match verify_signature(
+        &pending.config,
+        &pending.parts,
+        &pending.plan.auth,
+        &key,
+        &hash,
+        PayloadCheck::Verified,
+    ) {
+        Err(error) => Step::Reject(pending.reject(error)),
+        Ok(identity) => {
+            let Pending {
+                mut service,
+                mut parts,
+                ..
+            } = pending;
+            parts.extensions.insert(identity);
+            Step::Call(service.call(Request::from_parts(parts, VerifiedBody::buffered(data))))
+        }
+    }
+}
+
+/// Reads the body into `collected`, failing past `limit` bytes.
+fn poll_collect<B>(
+    mut body: Pin<&mut B>,
+    collected: &mut BytesMut,
+    limit: usize,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    loop {
+        match ready!(body.as_mut().poll_frame(cx)) {
+            None => return Poll::Ready(Ok(())),
+            Some(Err(e)) => return Poll::Ready(Err(Error::BodyRead(e.into().to_string()))),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    if collected.len() + data.len() > limit {
+                        return Poll::Ready(Err(Error::PayloadTooLarge { limit }));
+                    }
+                    collected.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+}

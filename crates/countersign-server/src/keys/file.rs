@@ -1,0 +1,262 @@
+//! A key store read from a JSON file and reloaded when the file changes.
+//!
+//! The format:
+//!
+//! ```json
+//! {"keys": [
+//!   {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "…", "principal": {"user": "alice"}},
+//!   {"access_key_id": "AKIDROTATING", "secret_access_key": "new…", "previous_secret_access_key": "old…"}
+//! ]}
+//! ```
+//!
+//! `principal` is any JSON value (null when absent); `previous_secret_access_key` keeps an
+//! old secret live during a rotation.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::{ready, Ready};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use super::{Key, KeyRequest, KeyStore, Lookup};
+
+/// The keys of a JSON key file. Each lookup checks, at most once per check interval (two
+/// seconds by default), whether the file changed; a file that no longer parses keeps the last
+/// good keys in place and logs why.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("countersign-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("keys.json");
+/// std::fs::write(&path, r#"{"keys": [{"access_key_id": "AKID", "secret_access_key": "s", "principal": "alice"}]}"#)?;
+/// let store = countersign_server::keys::FileKeyStore::open(&path)?;
+/// assert_eq!(store.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct FileKeyStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    keys: RwLock<Arc<HashMap<String, Key<Value>>>>,
+    watch: Mutex<Watch>,
+    check_interval: Duration,
+}
+
+struct Watch {
+    last_check: Instant,
+    stamp: Option<(SystemTime, u64)>,
+}
+
+/// A key file that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyFileError {
+    /// The file could not be read.
+    Io(String),
+    /// The file is not JSON of the expected shape.
+    Invalid(String),
+}
+
+impl fmt::Display for KeyFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyFileError::Io(why) => write!(f, "cannot read the key file: {why}"),
+            KeyFileError::Invalid(why) => write!(f, "the key file is not valid: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for KeyFileError {}
+
+impl FileKeyStore {
+    /// Loads the file; fails if it cannot be read or parsed.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, KeyFileError> {
+        let path = path.as_ref().to_path_buf();
+        let stamp = stamp(&path);
+        let keys = load(&path)?;
+        Ok(FileKeyStore {
+            inner: Arc::new(Inner {
+                path,
+                keys: RwLock::new(Arc::new(keys)),
+                watch: Mutex::new(Watch {
+                    last_check: Instant::now(),
+                    stamp,
+                }),
+                check_interval: Duration::from_secs(2),
+            }),
+        })
+    }
+
+    /// How often lookups check the file for changes (default two seconds).
+    pub fn check_interval(self, interval: Duration) -> Self {
+        let inner = match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.check_interval = interval;
+                inner
+            }
+            Err(shared) => return FileKeyStore { inner: shared },
+        };
+        FileKeyStore {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Reads the file again now. On error the current keys stay and the error is returned.
+    pub fn reload(&self) -> Result<usize, KeyFileError> {
+        let keys = load(&self.inner.path)?;
+        let count = keys.len();
+        *self.inner.keys.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(keys);
+        Ok(count)
+    }
+
+    /// How many keys are loaded.
+    pub fn len(&self) -> usize {
+        self.snapshot().len()
+    }
+
+    /// Whether no key is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn snapshot(&self) -> Arc<HashMap<String, Key<Value>>> {
+        Arc::clone(&self.inner.keys.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Reloads when the check interval has passed and the file's time or size changed.
+    fn refresh(&self) {
+        let mut watch = self.inner.watch.lock().unwrap_or_else(|p| p.into_inner());
+        if watch.last_check.elapsed() < self.inner.check_interval {
+            return;
+        }
+        watch.last_check = Instant::now();
+        let now = stamp(&self.inner.path);
+        if now == watch.stamp {
+            return;
+        }
+        watch.stamp = now;
+        match self.reload() {
+            Ok(count) => {
+                tracing::info!(path = %self.inner.path.display(), count, "key file reloaded")
+            }
+            Err(e) => {
+                tracing::warn!(path = %self.inner.path.display(), error = %e, "key file not reloaded; keeping the last good keys")
+            }
+        }
+    }
+}
+
+impl fmt::Debug for FileKeyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileKeyStore")
+            .field("path", &self.inner.path)
+            .field("keys", &self.len())
+            .finish()
+    }
+}
+
+impl KeyStore for FileKeyStore {
+    type Principal = Value;
+    type Future = Ready<Lookup<Value>>;
+
+    fn lookup(&self, request: KeyRequest) -> Self::Future {
+        self.refresh();
+        ready(Ok(self.snapshot().get(&request.access_key_id).cloned()))
+    }
+}
+
+fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+fn load(path: &Path) -> Result<HashMap<String, Key<Value>>, KeyFileError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| KeyFileError::Io(format!("{}: {e}", path.display())))?;
+    parse(&text)
+}
+
+/// Parses the key file format.
+pub(crate) fn parse(text: &str) -> Result<HashMap<String, Key<Value>>, KeyFileError> {
+    let invalid = |why: String| KeyFileError::Invalid(why);
+    let doc: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let entries = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid("expected {\"keys\": [...]}".into()))?;
+    let mut keys = HashMap::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let field = |name: &str| {
+            entry
+                .get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let id = field("access_key_id")
+            .ok_or_else(|| invalid(format!("keys[{i}] has no access_key_id")))?;
+        let secret = field("secret_access_key")
+            .ok_or_else(|| invalid(format!("keys[{i}] ({id}) has no secret_access_key")))?;
+        let mut key = Key::new(
+            secret,
+            entry.get("principal").cloned().unwrap_or(Value::Null),
+        );
+        if let Some(previous) = field("previous_secret_access_key") {
+            key = key.with_secret(previous);
+        }
+        if keys.insert(id.to_string(), key).is_some() {
+            return Err(invalid(format!("access key id {id} appears twice")));
+        }
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_refuses_bad_files() {
+        let keys = parse(
+            r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s", "previous_secret_access_key": "t"}]}"#,
+        );
+        assert_eq!(keys.map(|k| k["A"].secrets().len()), Ok(2));
+        for bad in [
+            "",
+            "[]",
+            r#"{"keys": {}}"#,
+            r#"{"keys": [{"secret_access_key": "s"}]}"#,
+            r#"{"keys": [{"access_key_id": "A"}]}"#,
+            r#"{"keys": [{"access_key_id": "A", "secret_access_key": ""}]}"#,
+            r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s"}, {"access_key_id": "A", "secret_access_key": "t"}]}"#,
+        ] {
+            assert!(matches!(parse(bad), Err(KeyFileError::Invalid(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reload_keeps_last_good_keys() {
+        let dir = std::env::temp_dir().join(format!("countersign-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("reload.json");
+        std::fs::write(
+            &path,
+            r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s"}]}"#,
+        )
+        .unwrap();
+        let store = FileKeyStore::open(&path)
+            .unwrap()
+            .check_interval(Duration::ZERO);
+        std::fs::write(&path, "{ not json").unwrap();
+        assert!(store.reload().is_err());
+        assert_eq!(store.len(), 1);
+        std::fs::write(&path, r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s"}, {"access_key_id": "B", "secret_access_key": "t"}]}"#).unwrap();
+        store.refresh();
+        assert_eq!(store.len(), 2);
+        std::fs::remove_file(&path).unwrap();
+    }
+}

@@ -1,0 +1,188 @@
+//! Key stores: where the layer finds the secret (and the application's principal) for an
+//! access key id.
+//!
+//! An unknown key is `Ok(None)` (403 InvalidAccessKeyId); a store that fails answers
+//! `Err(StoreError)` (500 or 503), never a 403. Three stores come with the crate:
+//! [`MemoryKeyStore`] (add, remove, rotate at runtime), [`FileKeyStore`] (a JSON file,
+//! reloaded when it changes) and [`FnKeyStore`] (any async closure).
+//!
+//! ```
+//! use countersign_server::keys::{Key, KeyRequest, KeyStore, MemoryKeyStore};
+//! let store = MemoryKeyStore::new();
+//! store.insert("AKIDEXAMPLE", "secret", "alice");
+//! let request = KeyRequest::new("AKIDEXAMPLE", "20150830", "us-east-1", "service");
+//! let found = futures_lite_block_on(store.lookup(request));
+//! assert_eq!(found.unwrap().unwrap().principal(), &"alice");
+//! # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let waker = std::task::Waker::noop();
+//! #     let mut cx = std::task::Context::from_waker(&waker);
+//! #     let mut f = std::pin::pin!(f);
+//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+//! # }
+//! ```
+
+mod file;
+mod func;
+mod memory;
+
+use std::fmt;
+use std::future::Future;
+
+use countersign_core::SecretKey;
+use http::StatusCode;
+
+pub use file::{FileKeyStore, KeyFileError};
+pub use func::{key_store_fn, FnKeyStore};
+pub use memory::MemoryKeyStore;
+
+/// What the layer asks a key store: the access key id, the scope it signed for, and the
+/// session token if the request carries one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyRequest {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The scope's day, `YYYYMMDD`.
+    pub date: String,
+    /// The scope's region.
+    pub region: String,
+    /// The scope's service.
+    pub service: String,
+    /// `X-Amz-Security-Token`, if present.
+    pub session_token: Option<String>,
+}
+
+impl KeyRequest {
+    /// A request without a session token.
+    pub fn new(access_key_id: &str, date: &str, region: &str, service: &str) -> Self {
+        KeyRequest {
+            access_key_id: access_key_id.into(),
+            date: date.into(),
+            region: region.into(),
+            service: service.into(),
+            session_token: None,
+        }
+    }
+
+    /// The same request with a session token.
+    pub fn with_session_token(mut self, token: impl Into<String>) -> Self {
+        self.session_token = Some(token.into());
+        self
+    }
+}
+
+/// A key as a store hands it back: one or more live secrets (two during a rotation) and the
+/// application's principal for it.
+#[derive(Debug, Clone)]
+pub struct Key<P> {
+    secrets: Vec<SecretKey>,
+    principal: P,
+}
+
+impl<P> Key<P> {
+    /// A key with one secret.
+    pub fn new(secret: impl Into<String>, principal: P) -> Self {
+        Key {
+            secrets: vec![SecretKey::new(secret)],
+            principal,
+        }
+    }
+
+    /// The same key with one more live secret (the old one, while clients move over).
+    pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
+        self.secrets.push(SecretKey::new(secret));
+        self
+    }
+
+    /// The live secrets, newest first.
+    pub fn secrets(&self) -> &[SecretKey] {
+        &self.secrets
+    }
+
+    /// The principal.
+    pub fn principal(&self) -> &P {
+        &self.principal
+    }
+
+    /// The principal, by value.
+    pub fn into_principal(self) -> P {
+        self.principal
+    }
+}
+
+/// A key store that could not answer.
+#[derive(Debug, Clone)]
+pub struct StoreError {
+    unavailable: bool,
+    message: String,
+}
+
+impl StoreError {
+    /// The store is down or overloaded: 503 ServiceUnavailable, the client may retry.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        StoreError {
+            unavailable: true,
+            message: message.into(),
+        }
+    }
+
+    /// The store failed otherwise: 500 InternalError.
+    pub fn internal(message: impl Into<String>) -> Self {
+        StoreError {
+            unavailable: false,
+            message: message.into(),
+        }
+    }
+
+    /// The AWS error code.
+    pub fn code(&self) -> &'static str {
+        if self.unavailable {
+            "ServiceUnavailable"
+        } else {
+            "InternalError"
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        if self.unavailable {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+
+    /// What went wrong (for logs; responses carry only a generic message).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.unavailable {
+            f.write_str("the key store is unavailable; please try again")
+        } else {
+            f.write_str(
+                "we encountered an internal error looking up the access key; please try again",
+            )
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// The answer of a key store.
+pub type Lookup<P> = Result<Option<Key<P>>, StoreError>;
+
+/// Finds the key for an access key id.
+pub trait KeyStore: Send + Sync + 'static {
+    /// The application's principal attached to each key, handed to handlers in
+    /// [`Verified`](crate::Verified).
+    type Principal: Clone + Send + Sync + 'static;
+    /// The future of one lookup.
+    type Future: Future<Output = Lookup<Self::Principal>> + Send + 'static;
+
+    /// Looks the key up: `Ok(None)` when it is unknown, `Err` when the store failed.
+    fn lookup(&self, request: KeyRequest) -> Self::Future;
+}

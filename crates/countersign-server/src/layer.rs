@@ -1,0 +1,220 @@
+//! `SigV4Layer`: the configuration, built with chained methods, and the tower `Layer`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use countersign_core::{KeyCache, SigningSettings, Verifier};
+use time::Duration;
+use tower_layer::Layer;
+
+use crate::clock::{Clock, SystemClock};
+use crate::keys::KeyStore;
+use crate::rejection::ErrorFormat;
+use crate::service::SigV4;
+
+/// The largest body buffered (to hash it) when a request declares no payload hash.
+pub const DEFAULT_BUFFER_LIMIT: usize = 1024 * 1024;
+
+/// The largest header section accepted, names and values together.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// How many derived signing keys are cached.
+pub const DEFAULT_KEY_CACHE_CAPACITY: usize = 4096;
+
+/// A reverse proxy in front of the server, trusted to report what the client sent.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxy {
+    pub(crate) forwarded_host: bool,
+    pub(crate) path_prefix: Option<String>,
+}
+
+impl TrustedProxy {
+    /// A proxy that changes nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Take the host the client signed from `X-Forwarded-Host` (when present).
+    pub fn forwarded_host(mut self, on: bool) -> Self {
+        self.forwarded_host = on;
+        self
+    }
+
+    /// The proxy strips this prefix from the path the client signed (`/api` for a client that
+    /// called `/api/items` and a server that sees `/items`).
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        self.path_prefix = Some(prefix.trim_end_matches('/').to_string()).filter(|p| !p.is_empty());
+        self
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) verifier: Verifier,
+    pub(crate) key_cache: Arc<KeyCache>,
+    pub(crate) s3: bool,
+    pub(crate) allow_unsigned_payload: bool,
+    pub(crate) buffer_limit: usize,
+    pub(crate) max_header_bytes: usize,
+    pub(crate) proxy: Option<TrustedProxy>,
+    pub(crate) errors: ErrorFormat,
+    pub(crate) debug: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("verifier", &self.verifier)
+            .field("s3", &self.s3)
+            .field("allow_unsigned_payload", &self.allow_unsigned_payload)
+            .field("buffer_limit", &self.buffer_limit)
+            .field("max_header_bytes", &self.max_header_bytes)
+            .field("proxy", &self.proxy)
+            .field("errors", &self.errors)
+            .field("debug", &self.debug)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The layer that verifies SigV4 on every request before the inner service sees it.
+///
+/// Defaults: the rules of every service but S3, any region and service (restrict them with
+/// [`regions`](Self::regions) and [`services`](Self::services)), five minutes of clock
+/// skew, `UNSIGNED-PAYLOAD` accepted, bodies without a declared hash buffered up to 1 MiB,
+/// S3 XML errors without debug details, the system clock.
+pub struct SigV4Layer<K> {
+    config: Arc<Config>,
+    store: Arc<K>,
+}
+
+impl<K> Clone for SigV4Layer<K> {
+    fn clone(&self) -> Self {
+        SigV4Layer {
+            config: Arc::clone(&self.config),
+            store: Arc::clone(&self.store),
+        }
+    }
+}
+
+impl<K> fmt::Debug for SigV4Layer<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigV4Layer")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: KeyStore> SigV4Layer<K> {
+    /// A layer that finds secrets in `store`.
+    pub fn new(store: K) -> Self {
+        let key_cache = Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_CAPACITY));
+        SigV4Layer {
+            config: Arc::new(Config {
+                verifier: Verifier::new(SigningSettings::standard()),
+                key_cache,
+                s3: false,
+                allow_unsigned_payload: true,
+                buffer_limit: DEFAULT_BUFFER_LIMIT,
+                max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+                proxy: None,
+                errors: ErrorFormat::S3Xml,
+                debug: false,
+                clock: Arc::new(SystemClock),
+            }),
+            store: Arc::new(store),
+        }
+    }
+
+    fn with(mut self, change: impl FnOnce(&mut Config)) -> Self {
+        change(Arc::make_mut(&mut self.config));
+        self
+    }
+
+    /// Accept only these regions in the credential scope.
+    pub fn regions<S: Into<String>>(self, regions: impl IntoIterator<Item = S>) -> Self {
+        self.with(|c| c.verifier = c.verifier.clone().regions(regions))
+    }
+
+    /// Accept only these services in the credential scope.
+    pub fn services<S: Into<String>>(self, services: impl IntoIterator<Item = S>) -> Self {
+        self.with(|c| c.verifier = c.verifier.clone().services(services))
+    }
+
+    /// S3 rules: paths encoded once and never normalized; header-signed requests must carry
+    /// `x-amz-content-sha256`; presigned requests sign `UNSIGNED-PAYLOAD`.
+    pub fn s3(self) -> Self {
+        self.with(|c| {
+            c.s3 = true;
+            c.verifier = c.verifier.clone().with_settings(SigningSettings::s3());
+        })
+    }
+
+    /// The clock-skew window (default five minutes; S3 uses fifteen). Presigned URLs keep their
+    /// own lifetime (`X-Amz-Expires`); the skew only bounds how far in the future they may be dated.
+    pub fn clock_skew(self, skew: Duration) -> Self {
+        self.with(|c| c.verifier = c.verifier.clone().max_skew(skew))
+    }
+
+    /// Whether `UNSIGNED-PAYLOAD` is accepted for requests with a body (default yes).
+    pub fn allow_unsigned_payload(self, allow: bool) -> Self {
+        self.with(|c| c.allow_unsigned_payload = allow)
+    }
+
+    /// The most bytes buffered to hash a body whose hash is not declared (default 1 MiB);
+    /// larger bodies are refused with 413.
+    pub fn body_buffer_limit(self, bytes: usize) -> Self {
+        self.with(|c| c.buffer_limit = bytes)
+    }
+
+    /// The largest header section accepted (default 64 KiB).
+    pub fn max_header_bytes(self, bytes: usize) -> Self {
+        self.with(|c| c.max_header_bytes = bytes)
+    }
+
+    /// Require this header to be signed whenever it is present (on top of `host` and every
+    /// `x-amz-*` header), for example `content-type` or `content-md5`.
+    pub fn require_signed_header(self, name: &str) -> Self {
+        self.with(|c| c.verifier = c.verifier.clone().require_signed(name))
+    }
+
+    /// Whether an `X-Amz-Security-Token` added after signing is accepted (default yes).
+    pub fn allow_unsigned_session_token(self, allow: bool) -> Self {
+        self.with(|c| c.verifier = c.verifier.clone().allow_unsigned_session_token(allow))
+    }
+
+    /// Trust a reverse proxy's `X-Forwarded-Host` and path prefix.
+    pub fn trusted_proxy(self, proxy: TrustedProxy) -> Self {
+        self.with(|c| c.proxy = Some(proxy))
+    }
+
+    /// How rejections are written (default S3 XML).
+    pub fn error_format(self, format: ErrorFormat) -> Self {
+        self.with(|c| c.errors = format)
+    }
+
+    /// Debug mode (off by default): rejections echo the server's canonical request and string
+    /// to sign, with a hint. Do not enable it where clients are not trusted with that detail.
+    pub fn debug_errors(self, on: bool) -> Self {
+        self.with(|c| c.debug = on)
+    }
+
+    /// Where "now" comes from (the system clock by default).
+    pub fn clock(self, clock: impl Clock) -> Self {
+        self.with(|c| c.clock = Arc::new(clock))
+    }
+
+    /// How many derived signing keys are cached (default 4096).
+    pub fn key_cache_capacity(self, capacity: usize) -> Self {
+        self.with(|c| c.key_cache = Arc::new(KeyCache::new(capacity)))
+    }
+}
+
+impl<S, K> Layer<S> for SigV4Layer<K> {
+    type Service = SigV4<S, K>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SigV4::new(inner, Arc::clone(&self.config), Arc::clone(&self.store))
+    }
+}

@@ -1,0 +1,81 @@
+//! A tower `Layer` that authenticates requests the way AWS does: SigV4 in the
+//! `Authorization` header or in a presigned URL, checked against secrets from a key store of
+//! yours, before your service sees the request.
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use countersign_server::{keys::MemoryKeyStore, SigV4Layer, Verified};
+//! use tower::ServiceExt;
+//!
+//! async fn whoami(identity: Verified<String>) -> String {
+//!     format!("hello {} ({})", identity.principal, identity.access_key_id)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let keys = MemoryKeyStore::new();
+//! keys.insert("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "alice".to_string());
+//! let app = Router::new()
+//!     .route("/whoami", get(whoami))
+//!     .layer(SigV4Layer::new(keys).regions(["us-east-1"]).services(["execute-api"]));
+//!
+//! // A client signs with the same core the layer verifies with.
+//! use countersign_client::{Credentials, Payload, Signer};
+//! let signer = Signer::new(
+//!     Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+//!     "us-east-1",
+//!     "execute-api",
+//! );
+//! let mut request = http::Request::get("http://localhost/whoami").body(axum::body::Body::empty()).unwrap();
+//! signer.sign_now(&mut request, Payload::Empty).unwrap();
+//!
+//! let response = app.oneshot(request).await.unwrap();
+//! assert_eq!(response.status(), 200);
+//! let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+//! assert_eq!(&body[..], b"hello alice (AKIDEXAMPLE)");
+//! # }
+//! ```
+//!
+//! What the layer does, in order:
+//!
+//! 1. Cheap checks, before any key lookup: header size, the `Authorization` header or the
+//!    `X-Amz-*` query parameters, the scope's region and service, the time window (clock skew,
+//!    five minutes by default) or the presign lifetime, which headers are signed (`host`,
+//!    every `x-amz-*` header, and any you require), and the payload policy.
+//! 2. The key store: an unknown key is 403 `InvalidAccessKeyId`; a failing store is 500/503.
+//! 3. The signature, recomputed with the core and compared in constant time, against every
+//!    live secret of the key (two during a rotation).
+//! 4. The body: a declared `x-amz-content-sha256` is checked while the handler reads the
+//!    body (a mismatch ends the body with [`BodyError::ContentSha256Mismatch`], so read the
+//!    whole body before committing anything); `UNSIGNED-PAYLOAD` passes through if the policy
+//!    allows it; a body without a declared hash (curl, most non-S3 clients) is buffered up to
+//!    a limit (1 MiB by default, 413 beyond), hashed, and only then verified.
+//!
+//! The handler finds a [`Verified`] in the request extensions (an extractor with the `axum`
+//! feature). Refusals are responses with AWS codes, in S3 XML, JSON or your own format.
+
+mod authenticate;
+pub mod body;
+pub mod clock;
+pub mod error;
+mod future;
+pub mod identity;
+pub mod keys;
+mod layer;
+pub mod rejection;
+mod service;
+
+pub use body::{BodyError, ResponseBody, VerifiedBody};
+pub use clock::{Clock, SystemClock};
+pub use error::Error;
+pub use future::ResponseFuture;
+#[cfg(feature = "axum")]
+pub use identity::MissingLayer;
+pub use identity::{PayloadCheck, Verified};
+pub use keys::{FileKeyStore, Key, KeyRequest, KeyStore, MemoryKeyStore, StoreError};
+pub use layer::{
+    SigV4Layer, TrustedProxy, DEFAULT_BUFFER_LIMIT, DEFAULT_KEY_CACHE_CAPACITY,
+    DEFAULT_MAX_HEADER_BYTES,
+};
+pub use rejection::{DebugDetails, ErrorFormat, Rejection};
+pub use service::SigV4;

@@ -1,0 +1,106 @@
+//! `SigV4<S, K>`: the service that verifies, then calls the inner service.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::Body;
+use tower_service::Service;
+
+use crate::authenticate::{key_request, precheck, reject};
+use crate::body::{BoxError, ResponseBody, VerifiedBody};
+use crate::future::{Pending, ResponseFuture};
+use crate::keys::KeyStore;
+use crate::layer::Config;
+
+/// Verifies SigV4 on each request; the inner service sees only verified requests, with a
+/// [`Verified`](crate::Verified) in their extensions.
+pub struct SigV4<S, K> {
+    inner: S,
+    config: Arc<Config>,
+    store: Arc<K>,
+}
+
+impl<S, K> SigV4<S, K> {
+    pub(crate) fn new(inner: S, config: Arc<Config>, store: Arc<K>) -> Self {
+        SigV4 {
+            inner,
+            config,
+            store,
+        }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, by value.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: Clone, K> Clone for SigV4<S, K> {
+    fn clone(&self) -> Self {
+        SigV4 {
+            inner: self.inner.clone(),
+            config: Arc::clone(&self.config),
+            store: Arc::clone(&self.store),
+        }
+    }
+}
+
+impl<S: fmt::Debug, K> fmt::Debug for SigV4<S, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigV4")
+            .field("inner", &self.inner)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, K, B, ResBody> Service<Request<B>> for SigV4<S, K>
+where
+    S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>> + Clone,
+    K: KeyStore,
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes>,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S, K, B>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let (parts, body) = request.into_parts();
+        let body_is_empty = body.size_hint().exact() == Some(0);
+        match precheck(&self.config, &parts, body_is_empty) {
+            Err(error) => {
+                let auth = None;
+                ResponseFuture::rejected(reject(&self.config, &parts, error, auth))
+            }
+            Ok(plan) => {
+                let lookup = self.store.lookup(key_request(&plan.auth));
+                // The service made ready by `poll_ready` goes with the request; a clone stays.
+                let clone = self.inner.clone();
+                let service = std::mem::replace(&mut self.inner, clone);
+                ResponseFuture::lookup(
+                    lookup,
+                    Pending::new(service, parts, body, plan, Arc::clone(&self.config)),
+                )
+            }
+        }
+    }
+}
