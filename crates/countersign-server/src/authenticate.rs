@@ -226,13 +226,13 @@ pub(crate) fn reject(
             Error::Auth(e) => e.mismatch(),
             _ => None,
         };
-        let mut details = DebugDetails::default();
-        details.access_key_id = auth.map(|a| a.credential.access_key_id().to_string());
-        details.signature_provided = auth.map(|a| a.signature.to_string());
-        details.canonical_request = mismatch.map(|m| m.canonical_request.clone());
-        details.string_to_sign = mismatch.map(|m| m.string_to_sign.clone());
-        details.hint = hint(&error);
-        details
+        DebugDetails {
+            access_key_id: auth.map(|a| a.credential.access_key_id().to_string()),
+            signature_provided: auth.map(|a| a.signature.to_string()),
+            canonical_request: mismatch.map(|m| m.canonical_request.clone()),
+            string_to_sign: mismatch.map(|m| m.string_to_sign.clone()),
+            hint: hint(&error),
+        }
     });
     let rejection = Rejection {
         error,

@@ -47,7 +47,11 @@ impl<S, B> Pending<S, B> {
     }
 }
 
-/// What to do after a state finished.
+/// What to do after a state finished (short-lived: moved into the next state at once).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a transient value, moved into the next state straight away"
+)]
 enum Step<F, B, P, S> {
     Call(F),
     Reject(Response<Full<Bytes>>),
