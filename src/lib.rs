@@ -4,7 +4,9 @@
 //!
 //! - [`core`] (`countersign-core`): the protocol, pure: canonicalization, string to sign,
 //!   key derivation, signatures, chunk signatures, parsing and the verification entry point;
-//! - [`client`] (`countersign-client`): signing and presigning of `http::Request` values.
+//! - [`client`] (`countersign-client`): signing and presigning of `http::Request` values;
+//! - [`server`] (`countersign-server`): the tower layer that verifies requests, key stores,
+//!   error responses and the axum extractor.
 //!
 //! The same core signs and verifies, so the two sides cannot drift apart:
 //!
@@ -27,6 +29,7 @@
 
 pub use countersign_client as client;
 pub use countersign_core as core;
+pub use countersign_server as server;
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

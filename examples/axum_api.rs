@@ -1,0 +1,197 @@
+//! A small JSON API (list, create, get, delete items) behind the SigV4 layer.
+//!
+//! ```text
+//! cargo run --example axum_api                       # 127.0.0.1:8080, a development key printed
+//! cargo run --example axum_api -- --keys keys.json --region eu-west-1 --service items --debug-errors
+//! ```
+//!
+//! The key file is `{"keys": [{"access_key_id": "…", "secret_access_key": "…", "principal": …}]}`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use countersign::server::keys::{FileKeyStore, KeyStore, MemoryKeyStore};
+use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
+use serde_json::{json, Value};
+
+const USAGE: &str = "usage: axum_api [--listen ADDR] [--keys FILE] [--region R] [--service S] [--debug-errors]";
+
+/// The command line, with its defaults.
+struct Options {
+    listen: SocketAddr,
+    keys: Option<String>,
+    region: String,
+    service: String,
+    debug_errors: bool,
+}
+
+impl Options {
+    fn parse() -> Result<Options, String> {
+        let mut options = Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            keys: None,
+            region: "us-east-1".into(),
+            service: "execute-api".into(),
+            debug_errors: false,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(flag) = args.next() {
+            let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+            match flag.as_str() {
+                "--listen" => options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?,
+                "--keys" => options.keys = Some(value()?),
+                "--region" => options.region = value()?,
+                "--service" => options.service = value()?,
+                "--debug-errors" => options.debug_errors = true,
+                "-h" | "--help" => return Err(USAGE.to_string()),
+                other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            }
+        }
+        Ok(options)
+    }
+
+    fn layer<K: KeyStore>(&self, store: K) -> SigV4Layer<K> {
+        SigV4Layer::new(store)
+            .regions([self.region.as_str()])
+            .services([self.service.as_str()])
+            .error_format(ErrorFormat::Json)
+            .debug_errors(self.debug_errors)
+    }
+}
+
+type Items = Arc<Mutex<BTreeMap<u64, Value>>>;
+
+/// The API, without the layer.
+fn api() -> Router {
+    let items: Items = Arc::default();
+    Router::new()
+        .route("/items", get(list).post(create))
+        .route("/items/{id}", get(fetch).delete(remove))
+        .route("/whoami", get(whoami))
+        .with_state(items)
+}
+
+async fn list(State(items): State<Items>) -> Json<Value> {
+    let items = items.lock().unwrap_or_else(|p| p.into_inner());
+    Json(json!({ "items": items.iter().map(|(id, v)| json!({"id": id, "item": v})).collect::<Vec<_>>() }))
+}
+
+/// Reads the whole body first: its hash is checked as it streams, and only a body that
+/// matched is stored.
+async fn create(State(items): State<Items>, identity: Verified<Value>, body: Body) -> Response {
+    let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+        Ok(bytes) => bytes,
+        Err(e) => return body_error(&e),
+    };
+    let item: Value = match serde_json::from_slice(&bytes) {
+        Ok(item) => item,
+        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"code": "MalformedJSON", "message": e.to_string()}))).into_response(),
+    };
+    let mut items = items.lock().unwrap_or_else(|p| p.into_inner());
+    let id = items.keys().next_back().map_or(1, |last| last + 1);
+    items.insert(id, json!({"value": item, "created_by": identity.access_key_id}));
+    (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
+}
+
+/// Answers a body that failed verification with its AWS code.
+fn body_error(error: &(dyn std::error::Error + 'static)) -> Response {
+    let mut source = Some(error);
+    while let Some(e) = source {
+        if let Some(body_error) = e.downcast_ref::<BodyError>() {
+            let body = json!({"code": body_error.code(), "message": body_error.to_string()});
+            return (body_error.status(), Json(body)).into_response();
+        }
+        source = e.source();
+    }
+    (StatusCode::BAD_REQUEST, Json(json!({"code": "IncompleteBody", "message": error.to_string()}))).into_response()
+}
+
+async fn fetch(State(items): State<Items>, Path(id): Path<u64>) -> Response {
+    match items.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+        Some(item) => Json(item.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"code": "NoSuchItem", "message": format!("no item {id}")}))).into_response(),
+    }
+}
+
+async fn remove(State(items): State<Items>, Path(id): Path<u64>) -> StatusCode {
+    match items.lock().unwrap_or_else(|p| p.into_inner()).remove(&id) {
+        Some(_) => StatusCode::NO_CONTENT,
+        None => StatusCode::NOT_FOUND,
+    }
+}
+
+async fn whoami(identity: Verified<Value>) -> Json<Value> {
+    Json(json!({
+        "access_key_id": identity.access_key_id,
+        "principal": identity.principal,
+        "region": identity.region,
+        "service": identity.service,
+        "presigned": identity.presigned,
+    }))
+}
+
+/// A development secret, different at every start.
+fn development_secret() -> String {
+    let seed = format!("{:?}{}{:p}", std::time::SystemTime::now(), std::process::id(), &USAGE);
+    countersign::core::sha256_hex(seed.as_bytes())[..40].to_string()
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match Options::parse() {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let app = match &options.keys {
+        Some(path) => match FileKeyStore::open(path) {
+            Ok(store) => {
+                println!("keys: {} from {path} (reloaded when the file changes)", store.len());
+                api().layer(options.layer(store))
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        },
+        None => {
+            let store = MemoryKeyStore::new();
+            let secret = development_secret();
+            store.insert("AKIDCOUNTERSIGNDEV", secret.as_str(), json!({"user": "developer"}));
+            println!("development key: AKIDCOUNTERSIGNDEV / {secret}");
+            println!(
+                "try:\n  curl --aws-sigv4 'aws:amz:{}:{}' --user 'AKIDCOUNTERSIGNDEV:{secret}' http://{}/whoami",
+                options.region, options.service, options.listen
+            );
+            println!(
+                "  curl --aws-sigv4 'aws:amz:{}:{}' --user 'AKIDCOUNTERSIGNDEV:{secret}' -H 'Content-Type: application/json' -d '{{\"name\":\"widget\"}}' http://{}/items",
+                options.region, options.service, options.listen
+            );
+            api().layer(options.layer(store))
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(options.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", options.listen);
+            std::process::exit(1);
+        }
+    };
+    println!("listening on http://{}", options.listen);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        eprintln!("server error: {e}");
+        std::process::exit(1);
+    }
+}
