@@ -21,7 +21,8 @@ use countersign::server::keys::{FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
 use serde_json::{json, Value};
 
-const USAGE: &str = "usage: axum_api [--listen ADDR] [--keys FILE] [--region R] [--service S] [--debug-errors]";
+const USAGE: &str =
+    "usage: axum_api [--listen ADDR] [--keys FILE] [--region R] [--service S] [--debug-errors]";
 
 /// The command line, with its defaults.
 struct Options {
@@ -43,9 +44,14 @@ impl Options {
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
-            let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+            let mut value = || {
+                args.next()
+                    .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+            };
             match flag.as_str() {
-                "--listen" => options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?,
+                "--listen" => {
+                    options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?
+                }
                 "--keys" => options.keys = Some(value()?),
                 "--region" => options.region = value()?,
                 "--service" => options.service = value()?,
@@ -80,7 +86,9 @@ fn api() -> Router {
 
 async fn list(State(items): State<Items>) -> Json<Value> {
     let items = items.lock().unwrap_or_else(|p| p.into_inner());
-    Json(json!({ "items": items.iter().map(|(id, v)| json!({"id": id, "item": v})).collect::<Vec<_>>() }))
+    Json(
+        json!({ "items": items.iter().map(|(id, v)| json!({"id": id, "item": v})).collect::<Vec<_>>() }),
+    )
 }
 
 /// Reads the whole body first: its hash is checked as it streams, and only a body that
@@ -92,11 +100,20 @@ async fn create(State(items): State<Items>, identity: Verified<Value>, body: Bod
     };
     let item: Value = match serde_json::from_slice(&bytes) {
         Ok(item) => item,
-        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"code": "MalformedJSON", "message": e.to_string()}))).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"code": "MalformedJSON", "message": e.to_string()})),
+            )
+                .into_response()
+        }
     };
     let mut items = items.lock().unwrap_or_else(|p| p.into_inner());
     let id = items.keys().next_back().map_or(1, |last| last + 1);
-    items.insert(id, json!({"value": item, "created_by": identity.access_key_id}));
+    items.insert(
+        id,
+        json!({"value": item, "created_by": identity.access_key_id}),
+    );
     (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
 }
 
@@ -110,13 +127,21 @@ fn body_error(error: &(dyn std::error::Error + 'static)) -> Response {
         }
         source = e.source();
     }
-    (StatusCode::BAD_REQUEST, Json(json!({"code": "IncompleteBody", "message": error.to_string()}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"code": "IncompleteBody", "message": error.to_string()})),
+    )
+        .into_response()
 }
 
 async fn fetch(State(items): State<Items>, Path(id): Path<u64>) -> Response {
     match items.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
         Some(item) => Json(item.clone()).into_response(),
-        None => (StatusCode::NOT_FOUND, Json(json!({"code": "NoSuchItem", "message": format!("no item {id}")}))).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"code": "NoSuchItem", "message": format!("no item {id}")})),
+        )
+            .into_response(),
     }
 }
 
@@ -139,7 +164,12 @@ async fn whoami(identity: Verified<Value>) -> Json<Value> {
 
 /// A development secret, different at every start.
 fn development_secret() -> String {
-    let seed = format!("{:?}{}{:p}", std::time::SystemTime::now(), std::process::id(), &USAGE);
+    let seed = format!(
+        "{:?}{}{:p}",
+        std::time::SystemTime::now(),
+        std::process::id(),
+        &USAGE
+    );
     countersign::core::sha256_hex(seed.as_bytes())[..40].to_string()
 }
 
@@ -155,7 +185,10 @@ async fn main() {
     let app = match &options.keys {
         Some(path) => match FileKeyStore::open(path) {
             Ok(store) => {
-                println!("keys: {} from {path} (reloaded when the file changes)", store.len());
+                println!(
+                    "keys: {} from {path} (reloaded when the file changes)",
+                    store.len()
+                );
                 api().layer(options.layer(store))
             }
             Err(e) => {
@@ -166,7 +199,11 @@ async fn main() {
         None => {
             let store = MemoryKeyStore::new();
             let secret = development_secret();
-            store.insert("AKIDCOUNTERSIGNDEV", secret.as_str(), json!({"user": "developer"}));
+            store.insert(
+                "AKIDCOUNTERSIGNDEV",
+                secret.as_str(),
+                json!({"user": "developer"}),
+            );
             println!("development key: AKIDCOUNTERSIGNDEV / {secret}");
             println!(
                 "try:\n  curl --aws-sigv4 'aws:amz:{}:{}' --user 'AKIDCOUNTERSIGNDEV:{secret}' http://{}/whoami",
@@ -190,7 +227,10 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         eprintln!("server error: {e}");
         std::process::exit(1);
     }
