@@ -1,5 +1,20 @@
 //! The authenticated identity, handed to handlers in the request extensions (and, with the
 //! `axum` feature, as an extractor).
+//!
+//! ```
+//! use countersign_server::{PayloadCheck, Verified};
+//! // In a handler: `async fn handler(identity: Verified<MyPrincipal>) -> ...`, or
+//! // `request.extensions().get::<Verified<MyPrincipal>>()` outside axum.
+//! fn describe(identity: &Verified<String>) -> String {
+//!     let body = match identity.payload {
+//!         PayloadCheck::Streaming => "checked as it is read",
+//!         PayloadCheck::Verified => "checked",
+//!         PayloadCheck::Unsigned => "not signed",
+//!     };
+//!     format!("{} signed as {}; body {body}", identity.principal, identity.access_key_id)
+//! }
+//! # let _ = describe;
+//! ```
 
 use time::OffsetDateTime;
 

@@ -1,0 +1,228 @@
+//! Layer policies exercised in-process (tower `oneshot`): key rotation, trusted proxies,
+//! the HTTP/2 authority, a fixed clock, required signed headers, custom error rendering and
+//! the extractor's rejection when the layer is missing.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test panics on a broken fixture by design"
+)]
+
+use axum::body::Body;
+use axum::routing::get;
+use axum::Router;
+use countersign::client::{Credentials, Payload, Signer};
+use countersign::server::keys::{KeyStore, MemoryKeyStore};
+use countersign::server::{ErrorFormat, SigV4Layer, TrustedProxy, Verified};
+use http::{Request, StatusCode};
+use time::macros::datetime;
+use time::OffsetDateTime;
+use tower::ServiceExt;
+
+const AKID: &str = "AKIDEXAMPLE";
+const NOW: OffsetDateTime = datetime!(2024-03-01 10:00:00 UTC);
+
+async fn whoami(identity: Verified<String>) -> String {
+    identity.principal
+}
+
+fn router<K: KeyStore<Principal = String>>(layer: SigV4Layer<K>) -> Router {
+    Router::new()
+        .route("/whoami", get(whoami))
+        .layer(layer.clock(|| NOW))
+}
+
+fn signed(secret: &str, uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::get(uri);
+    for (n, v) in headers {
+        builder = builder.header(*n, *v);
+    }
+    let mut request = builder.body(Body::empty()).unwrap();
+    Signer::new(Credentials::new(AKID, secret), "us-east-1", "execute-api")
+        .sign(&mut request, Payload::Empty, NOW)
+        .unwrap();
+    request
+}
+
+async fn status(app: &Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn rotation_keeps_both_secrets_live_until_finished() {
+    let store = MemoryKeyStore::new();
+    store.insert(AKID, "old", "alice".to_string());
+    let app = router(SigV4Layer::new(store.clone()));
+    assert_eq!(
+        status(&app, signed("old", "http://h/whoami", &[])).await.0,
+        StatusCode::OK
+    );
+    store.rotate(AKID, "new");
+    assert_eq!(
+        status(&app, signed("old", "http://h/whoami", &[])).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(&app, signed("new", "http://h/whoami", &[])).await.0,
+        StatusCode::OK
+    );
+    store.finish_rotation(AKID);
+    assert_eq!(
+        status(&app, signed("old", "http://h/whoami", &[])).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status(&app, signed("new", "http://h/whoami", &[])).await.0,
+        StatusCode::OK
+    );
+    store.remove(AKID);
+    let (code, body) = status(&app, signed("new", "http://h/whoami", &[])).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert!(body.contains("InvalidAccessKeyId"), "{body}");
+}
+
+fn store() -> MemoryKeyStore<String> {
+    let store = MemoryKeyStore::new();
+    store.insert(AKID, "secret", "alice".to_string());
+    store
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_restores_the_host_and_path_the_client_signed() {
+    // The client signed https://public.example.com/api/whoami; the proxy forwards /whoami.
+    let from_client = signed("secret", "https://public.example.com/api/whoami", &[]);
+    let forward = |request: &Request<Body>| {
+        let mut builder = Request::get("/whoami")
+            .header("host", "10.0.0.7:8080")
+            .header("x-forwarded-host", "public.example.com");
+        for (n, v) in request.headers() {
+            if n != "host" {
+                builder = builder.header(n, v);
+            }
+        }
+        builder.body(Body::empty()).unwrap()
+    };
+    let proxied = router(
+        SigV4Layer::new(store())
+            .trusted_proxy(TrustedProxy::new().forwarded_host(true).path_prefix("/api")),
+    );
+    assert_eq!(
+        status(&proxied, forward(&from_client)).await,
+        (StatusCode::OK, "alice".to_string())
+    );
+
+    // The same request to a server that does not trust the proxy is refused.
+    let direct = router(SigV4Layer::new(store()));
+    assert_eq!(
+        status(&direct, forward(&from_client)).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_uri_authority_stands_in_for_a_missing_host_header() {
+    // As under HTTP/2, where the host travels as :authority.
+    let mut request = signed("secret", "https://api.example.com/whoami", &[]);
+    request.headers_mut().remove("host");
+    let app = router(SigV4Layer::new(store()));
+    assert_eq!(
+        status(&app, request).await,
+        (StatusCode::OK, "alice".to_string())
+    );
+}
+
+#[tokio::test]
+async fn required_headers_must_be_signed() {
+    let app = router(SigV4Layer::new(store()).require_signed_header("Content-Type"));
+    let mut request = signed("secret", "http://h/whoami", &[]);
+    request
+        .headers_mut()
+        .insert("content-type", "text/plain".parse().unwrap());
+    let (code, body) = status(&app, request).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert!(body.contains("content-type"), "{body}");
+    let request = signed(
+        "secret",
+        "http://h/whoami",
+        &[("content-type", "text/plain")],
+    );
+    assert_eq!(status(&app, request).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_injected_clock_decides_the_window() {
+    let app = Router::new().route("/whoami", get(whoami)).layer(
+        SigV4Layer::new(store())
+            .clock(|| NOW + time::Duration::minutes(20))
+            .clock_skew(time::Duration::minutes(15)),
+    );
+    let (code, body) = status(&app, signed("secret", "http://h/whoami", &[])).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert!(body.contains("RequestTimeTooSkewed"), "{body}");
+    let app = Router::new().route("/whoami", get(whoami)).layer(
+        SigV4Layer::new(store())
+            .clock(|| NOW + time::Duration::minutes(14))
+            .clock_skew(time::Duration::minutes(15)),
+    );
+    assert_eq!(
+        status(&app, signed("secret", "http://h/whoami", &[]))
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_custom_error_format_renders_rejections() {
+    let format = ErrorFormat::custom(|rejection| {
+        let mut response = http::Response::new(http_body_util::Full::new(bytes::Bytes::from(
+            format!("nope: {}", rejection.error.code()),
+        )));
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        response
+    });
+    let app = router(SigV4Layer::new(store()).error_format(format));
+    assert_eq!(
+        status(&app, signed("wrong", "http://h/whoami", &[])).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            "nope: SignatureDoesNotMatch".to_string()
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_extractor_says_when_the_layer_is_missing() {
+    let app = Router::new().route("/whoami", get(whoami));
+    let (code, body) = status(&app, Request::get("/whoami").body(Body::empty()).unwrap()).await;
+    assert_eq!(code, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body.contains("SigV4 layer is not installed"), "{body}");
+}
+
+#[tokio::test]
+async fn a_file_key_store_serves_its_principal() {
+    let dir = std::env::temp_dir().join(format!("countersign-policies-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.json");
+    std::fs::write(&path, r#"{"keys": [{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret", "principal": {"user": "bob"}}]}"#).unwrap();
+    let store = countersign::server::FileKeyStore::open(&path).unwrap();
+    async fn who(identity: Verified<serde_json::Value>) -> String {
+        identity.principal["user"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+    let app = Router::new()
+        .route("/whoami", get(who))
+        .layer(SigV4Layer::new(store).clock(|| NOW));
+    assert_eq!(
+        status(&app, signed("secret", "http://h/whoami", &[])).await,
+        (StatusCode::OK, "bob".to_string())
+    );
+    std::fs::remove_file(&path).unwrap();
+}
