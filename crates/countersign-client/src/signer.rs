@@ -4,6 +4,7 @@ use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST};
 use http::uri::{PathAndQuery, Uri};
 use time::OffsetDateTime;
 
+use countersign_core::auth::PRESIGN_PARAMETERS;
 use countersign_core::encoding::{encode_component, split_query};
 use countersign_core::{
     sha256_hex, AmzDate, CanonicalRequest, ChunkSigner, Request, Signature, SignedHeaders,
@@ -29,17 +30,6 @@ const UNSIGNABLE: [&str; 10] = [
     "proxy-authorization",
     "te",
     "upgrade",
-];
-
-/// The query parameters a presigned URL carries; old ones are removed before presigning again.
-const PRESIGN_PARAMS: [&str; 7] = [
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-    "X-Amz-Security-Token",
 ];
 
 /// The body, as far as the signature is concerned.
@@ -234,7 +224,8 @@ impl Signer {
 
         let mut query = String::new();
         for (k, v) in split_query(request.uri().query().unwrap_or("")) {
-            if !PRESIGN_PARAMS.contains(&k) {
+            if !PRESIGN_PARAMETERS.contains(&k) {
+                // old ones go before presigning again
                 push_param(&mut query, k, v);
             }
         }

@@ -58,6 +58,18 @@ pub struct AuthParams<'a> {
     pub security_token: Option<Cow<'a, str>>,
 }
 
+/// The query parameters of a presigned URL, in the order the slots of
+/// [`AuthParams::from_query`] read them.
+pub const PRESIGN_PARAMETERS: [&str; 7] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+];
+
 /// The query parameters that make a request presigned.
 const PRESIGN_MARKERS: [&str; 3] = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"];
 
@@ -182,18 +194,9 @@ impl<'a> AuthParams<'a> {
 
     /// Parses the `X-Amz-*` parameters of a presigned URL from the raw query string.
     pub fn from_query(query: &'a str) -> Result<Self, Error> {
-        const NAMES: [&str; 7] = [
-            "X-Amz-Algorithm",
-            "X-Amz-Credential",
-            "X-Amz-Date",
-            "X-Amz-Expires",
-            "X-Amz-SignedHeaders",
-            "X-Amz-Signature",
-            "X-Amz-Security-Token",
-        ];
         let mut found: [Option<&'a str>; 7] = [None; 7];
         for (key, value) in split_query(query) {
-            if let Some(i) = NAMES.iter().position(|n| *n == key) {
+            if let Some(i) = PRESIGN_PARAMETERS.iter().position(|n| *n == key) {
                 if found[i].replace(value).is_some() {
                     return Err(Error::query(format!("the query string repeats {key}")));
                 }

@@ -180,14 +180,7 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
         out.put(b"\n");
         write_uri(out, self.request.path, self.settings);
         out.put(b"\n");
-        for (i, (k, v)) in self.query.iter().enumerate() {
-            if i > 0 {
-                out.put(b"&");
-            }
-            out.put_str(k);
-            out.put(b"=");
-            out.put_str(v);
-        }
+        self.write_query(out);
         out.put(b"\n");
         for name in self.signed_headers.iter() {
             out.put_str(name);
@@ -218,17 +211,21 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
         sha256_of(|h| self.write_to(h))
     }
 
+    fn write_query(&self, out: &mut impl Sink) {
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            if i > 0 {
+                out.put(b"&");
+            }
+            out.put_str(k);
+            out.put(b"=");
+            out.put_str(v);
+        }
+    }
+
     /// The canonical query string alone (`a=1&b=2`).
     pub fn query_string(&self) -> String {
         let mut out = Vec::new();
-        for (i, (k, v)) in self.query.iter().enumerate() {
-            if i > 0 {
-                out.push(b'&');
-            }
-            out.put_str(k);
-            out.push(b'=');
-            out.put_str(v);
-        }
+        self.write_query(&mut out);
         String::from_utf8_lossy(&out).into_owned()
     }
 }

@@ -51,8 +51,8 @@ impl ChunkSigner {
         &self.previous
     }
 
-    /// The string to sign of a chunk whose data hashes to `data_hash`.
-    pub fn chunk_string_to_sign(&self, data_hash: [u8; 32]) -> String {
+    /// The string to sign of the next chunk, whose data hashes to `data_hash`.
+    fn chunk_sts(&self, data_hash: [u8; 32]) -> StringToSign<'_> {
         StringToSign::chained(
             CHUNK_ALGORITHM,
             self.time,
@@ -61,20 +61,16 @@ impl ChunkSigner {
             Some(EMPTY_HASH),
             data_hash,
         )
-        .to_string()
+    }
+
+    /// The string to sign of a chunk whose data hashes to `data_hash`.
+    pub fn chunk_string_to_sign(&self, data_hash: [u8; 32]) -> String {
+        self.chunk_sts(data_hash).to_string()
     }
 
     /// The signature the next chunk must carry, given its data's SHA-256; the chain does not move.
     pub fn expected_chunk(&self, data_hash: [u8; 32]) -> Signature {
-        StringToSign::chained(
-            CHUNK_ALGORITHM,
-            self.time,
-            &self.scope,
-            &self.previous,
-            Some(EMPTY_HASH),
-            data_hash,
-        )
-        .sign(&self.key)
+        self.chunk_sts(data_hash).sign(&self.key)
     }
 
     /// Signs the next chunk and moves the chain on.
