@@ -14,6 +14,10 @@ pub enum Error {
     InvalidHeaderValue(&'static str),
     /// The signed URI could not be rebuilt.
     InvalidUri(String),
+    /// An aws-chunked upload with a chunk size of zero.
+    InvalidChunkSize,
+    /// A trailer framing without a checksum to put in the trailer.
+    TrailerNeedsChecksum,
 }
 
 impl fmt::Display for Error {
@@ -31,6 +35,10 @@ impl fmt::Display for Error {
                 "the value for the {name} header is not a valid header value"
             ),
             Error::InvalidUri(why) => write!(f, "the presigned URI could not be built: {why}"),
+            Error::InvalidChunkSize => f.write_str("an aws-chunked upload needs a chunk size of at least one byte"),
+            Error::TrailerNeedsChecksum => {
+                f.write_str("a trailer framing needs a checksum algorithm (other than Content-MD5) for its trailer")
+            }
         }
     }
 }

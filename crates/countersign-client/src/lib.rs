@@ -30,10 +30,14 @@
 //! # Ok::<(), countersign_client::Error>(())
 //! ```
 
+mod chunked;
 mod credentials;
 mod error;
 mod signer;
 
+pub use chunked::{encoded_length, ChunkedEncoder};
+pub use countersign_core::aws_chunked::Framing;
+pub use countersign_core::checksum::ChecksumAlgorithm;
 pub use countersign_core::{AmzDate, ChunkSigner, SecretKey, Signature, SigningSettings};
 pub use credentials::{Credentials, SessionTokenMode};
 pub use error::Error;

@@ -34,7 +34,9 @@
 //! ```
 
 pub mod auth;
+pub mod aws_chunked;
 pub mod canonical;
+pub mod checksum;
 pub mod chunk;
 pub mod encoding;
 pub mod error;

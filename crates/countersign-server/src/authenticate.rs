@@ -5,12 +5,15 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use countersign_core::aws_chunked::Framing;
+use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_core::payload::DeclaredPayload;
-use countersign_core::{AuthParams, Headers, Request, UNSIGNED_PAYLOAD};
+use countersign_core::{AuthParams, Headers, Request, SigningKey, UNSIGNED_PAYLOAD};
 use http::request::Parts;
 use http::{HeaderMap, Response};
 use http_body_util::Full;
 
+use crate::body::Digests;
 use crate::error::Error;
 use crate::identity::{PayloadCheck, Verified};
 use crate::keys::{Key, KeyRequest};
@@ -26,6 +29,12 @@ pub(crate) enum PayloadPlan {
     Unsigned,
     /// No hash declared: read the body (within the limit), hash it, then verify.
     Buffer,
+    /// aws-chunked: verify the headers (seed signature) now, each chunk as it streams.
+    Chunked {
+        framing: Framing,
+        decoded_length: u64,
+        trailers: Vec<String>,
+    },
 }
 
 /// What the cheap checks established.
@@ -33,6 +42,19 @@ pub(crate) enum PayloadPlan {
 pub(crate) struct Plan {
     pub(crate) auth: AuthParams<'static>,
     pub(crate) payload: PayloadPlan,
+    /// `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
+    pub(crate) checksums: Vec<(ChecksumAlgorithm, Vec<u8>)>,
+}
+
+impl Plan {
+    /// The checksum headers to check over the body.
+    pub(crate) fn digests(&self) -> Digests {
+        self.checksums
+            .iter()
+            .fold(Digests::none(), |d, (algorithm, digest)| {
+                d.checksum(*algorithm, digest.clone())
+            })
+    }
 }
 
 /// The request's headers as the verifier sees them: a trusted proxy's host stands in for
@@ -128,7 +150,7 @@ pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> R
         Some(value) => match DeclaredPayload::parse(&value)? {
             DeclaredPayload::Sha256(hash) => PayloadPlan::Declared { value, hash },
             DeclaredPayload::Unsigned => PayloadPlan::Unsigned,
-            _ => return Err(Error::StreamingNotSupported(value)),
+            _ => chunked_plan(parts, &value)?,
         },
         None if config.s3 && presigned => PayloadPlan::Unsigned,
         None if config.s3 => return Err(Error::MissingContentSha256),
@@ -138,10 +160,79 @@ pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> R
     {
         return Err(Error::UnsignedPayloadRefused);
     }
+    let checksums = checksum_headers(parts)?;
     Ok(Plan {
         auth: auth.into_owned(),
         payload,
+        checksums,
     })
+}
+
+/// The plan for an aws-chunked body: its framing, decoded length and declared trailers.
+fn chunked_plan(parts: &Parts, marker: &str) -> Result<PayloadPlan, Error> {
+    let framing = Framing::from_marker(marker)
+        .ok_or_else(|| countersign_core::Error::InvalidContentSha256(marker.into()))?;
+    let decoded_length = parts
+        .headers
+        .get("x-amz-decoded-content-length")
+        .ok_or(Error::MissingDecodedContentLength)?
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            Error::InvalidHeader("x-amz-decoded-content-length must be a number of bytes".into())
+        })?;
+    let trailers: Vec<String> = parts
+        .headers
+        .get_all("x-amz-trailer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if framing.has_trailer() && trailers.is_empty() {
+        return Err(Error::MissingTrailerDeclaration);
+    }
+    if !framing.has_trailer() && !trailers.is_empty() {
+        return Err(Error::InvalidHeader(format!(
+            "x-amz-trailer is not allowed with {marker}"
+        )));
+    }
+    Ok(PayloadPlan::Chunked {
+        framing,
+        decoded_length,
+        trailers,
+    })
+}
+
+/// The checksum headers: at most one `x-amz-checksum-*` and `Content-MD5`, each a base64
+/// digest of the right length.
+fn checksum_headers(parts: &Parts) -> Result<Vec<(ChecksumAlgorithm, Vec<u8>)>, Error> {
+    let mut found = Vec::new();
+    for algorithm in ChecksumAlgorithm::ALL {
+        let Some(value) = parts.headers.get(algorithm.header_name()) else {
+            continue;
+        };
+        let digest = value
+            .to_str()
+            .ok()
+            .and_then(|v| algorithm.decode(v))
+            .ok_or(Error::InvalidChecksumHeader(algorithm))?;
+        found.push((algorithm, digest));
+    }
+    if found
+        .iter()
+        .filter(|(a, _)| *a != ChecksumAlgorithm::ContentMd5)
+        .count()
+        > 1
+    {
+        return Err(Error::InvalidHeader(
+            "expecting a single x-amz-checksum- header; multiple checksum types are not allowed"
+                .into(),
+        ));
+    }
+    Ok(found)
 }
 
 /// What the key store is asked.
@@ -159,7 +250,8 @@ pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
     }
 }
 
-/// Checks the signature against each live secret of the key.
+/// Checks the signature against each live secret of the key; gives the identity and the
+/// signing key that matched (the seed of an aws-chunked chain).
 pub(crate) fn verify_signature<P: Clone>(
     config: &Config,
     parts: &Parts,
@@ -167,7 +259,7 @@ pub(crate) fn verify_signature<P: Clone>(
     key: &Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
-) -> Result<Verified<P>, Error> {
+) -> Result<(Verified<P>, SigningKey), Error> {
     let view = View::new(parts, config.proxy.as_ref());
     let request = view.request();
     let scope = auth.credential.scope();
@@ -179,7 +271,7 @@ pub(crate) fn verify_signature<P: Clone>(
             .verify_signature(&request, auth, &signing_key, payload_hash)
         {
             Ok(_) => {
-                return Ok(Verified {
+                let identity = Verified {
                     access_key_id: auth.credential.access_key_id().to_string(),
                     date: scope.date.to_string(),
                     region: scope.region.to_string(),
@@ -189,7 +281,8 @@ pub(crate) fn verify_signature<P: Clone>(
                     presigned: matches!(auth.kind, countersign_core::AuthKind::Query { .. }),
                     payload,
                     session_token: auth.security_token.as_ref().map(|t| t.to_string()),
-                })
+                };
+                return Ok((identity, signing_key));
             }
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -205,6 +298,7 @@ pub(crate) fn verify_signature<P: Clone>(
 pub(crate) fn declared_hash(plan: &PayloadPlan) -> &str {
     match plan {
         PayloadPlan::Declared { value, .. } => value,
+        PayloadPlan::Chunked { framing, .. } => framing.marker(),
         PayloadPlan::Unsigned | PayloadPlan::Buffer => UNSIGNED_PAYLOAD,
     }
 }

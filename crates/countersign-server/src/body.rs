@@ -16,6 +16,8 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
+use countersign_core::aws_chunked::{DecodeError, Decoder, Event};
+use countersign_core::checksum::{Checksum, ChecksumAlgorithm};
 use http::StatusCode;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::Full;
@@ -26,55 +28,117 @@ use sha2::{Digest, Sha256};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pin_project! {
-    /// The request body the inner service reads: passed through (`UNSIGNED-PAYLOAD`),
-    /// hashed while streaming (a declared `x-amz-content-sha256`; ends with
-    /// [`BodyError::ContentSha256Mismatch`] on a mismatch), or read and verified before the
-    /// handler ran.
+    /// The request body the inner service reads: passed through, decoded from aws-chunked
+    /// (each signed chunk released only after it verified), or read and verified before the
+    /// handler ran; with the declared `x-amz-content-sha256`, `x-amz-checksum-*` and
+    /// `Content-MD5` checked as it streams. A failed check ends the body with a [`BodyError`]
+    /// instead of its end.
     pub struct VerifiedBody<B> {
         #[pin]
-        kind: Kind<B>,
+        source: Source<B>,
+        digests: Digests,
     }
 }
 
 pin_project! {
-    #[project = KindProj]
-    enum Kind<B> {
-        Passthrough { #[pin] inner: B },
-        Hashing { #[pin] inner: B, hasher: Option<Sha256>, expected: [u8; 32] },
+    #[project = SourceProj]
+    enum Source<B> {
+        Plain { #[pin] inner: B },
+        Chunked { #[pin] inner: B, decoder: Decoder, input_ended: bool },
         Buffered { data: Option<Bytes> },
+        Finished,
+    }
+}
+
+/// The digests checked over the bytes the handler reads.
+#[derive(Default)]
+pub(crate) struct Digests {
+    sha256: Option<(Sha256, [u8; 32])>,
+    checksums: Vec<(Checksum, Vec<u8>)>,
+}
+
+impl Digests {
+    /// No digest to check.
+    pub(crate) fn none() -> Self {
+        Digests::default()
+    }
+
+    /// Check the body's SHA-256 against the declared one.
+    pub(crate) fn sha256(mut self, expected: [u8; 32]) -> Self {
+        self.sha256 = Some((Sha256::new(), expected));
+        self
+    }
+
+    /// Check a checksum header's value (raw digest bytes).
+    pub(crate) fn checksum(mut self, algorithm: ChecksumAlgorithm, expected: Vec<u8>) -> Self {
+        self.checksums.push((algorithm.hasher(), expected));
+        self
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        if let Some((hasher, _)) = &mut self.sha256 {
+            hasher.update(data);
+        }
+        for (checksum, _) in &mut self.checksums {
+            checksum.update(data);
+        }
+    }
+
+    fn verify(&mut self) -> Result<(), BodyError> {
+        if let Some((hasher, expected)) = self.sha256.take() {
+            let computed: [u8; 32] = hasher.finalize().into();
+            if computed != expected {
+                return Err(BodyError::ContentSha256Mismatch {
+                    declared: hex::encode(expected),
+                    computed: hex::encode(computed),
+                });
+            }
+        }
+        for (checksum, expected) in std::mem::take(&mut self.checksums) {
+            let algorithm = checksum.algorithm();
+            let computed = checksum.finalize();
+            if computed != expected {
+                return Err(BodyError::ChecksumMismatch { algorithm });
+            }
+        }
+        Ok(())
     }
 }
 
 impl<B> VerifiedBody<B> {
-    pub(crate) fn passthrough(inner: B) -> Self {
+    pub(crate) fn plain(inner: B, digests: Digests) -> Self {
         VerifiedBody {
-            kind: Kind::Passthrough { inner },
+            source: Source::Plain { inner },
+            digests,
         }
     }
 
-    pub(crate) fn hashing(inner: B, expected: [u8; 32]) -> Self {
+    pub(crate) fn chunked(inner: B, decoder: Decoder, digests: Digests) -> Self {
         VerifiedBody {
-            kind: Kind::Hashing {
+            source: Source::Chunked {
                 inner,
-                hasher: Some(Sha256::new()),
-                expected,
+                decoder,
+                input_ended: false,
             },
+            digests,
         }
     }
 
-    pub(crate) fn buffered(data: Bytes) -> Self {
+    pub(crate) fn buffered(data: Bytes, digests: Digests) -> Self {
         VerifiedBody {
-            kind: Kind::Buffered { data: Some(data) },
+            source: Source::Buffered { data: Some(data) },
+            digests,
         }
     }
 }
 
 impl<B> fmt::Debug for VerifiedBody<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.kind {
-            Kind::Passthrough { .. } => "VerifiedBody::Passthrough",
-            Kind::Hashing { .. } => "VerifiedBody::Hashing",
-            Kind::Buffered { .. } => "VerifiedBody::Buffered",
+        f.write_str(match self.source {
+            Source::Plain { .. } => "VerifiedBody::Plain",
+            Source::Chunked { .. } => "VerifiedBody::Chunked",
+            Source::Buffered { .. } => "VerifiedBody::Buffered",
+            Source::Finished => "VerifiedBody::Finished",
         })
     }
 }
@@ -90,6 +154,13 @@ pub enum BodyError {
         /// Computed, hex.
         computed: String,
     },
+    /// An `x-amz-checksum-*` or `Content-MD5` header does not match the body.
+    ChecksumMismatch {
+        /// Which checksum.
+        algorithm: ChecksumAlgorithm,
+    },
+    /// The aws-chunked body was refused (framing, chunk signature, trailer, length, checksum).
+    Chunked(DecodeError),
     /// The underlying body failed.
     Inner(BoxError),
 }
@@ -99,13 +170,18 @@ impl BodyError {
     pub fn code(&self) -> &'static str {
         match self {
             BodyError::ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
+            BodyError::ChecksumMismatch { .. } => "BadDigest",
+            BodyError::Chunked(e) => e.code(),
             BodyError::Inner(_) => "IncompleteBody",
         }
     }
 
     /// The HTTP status to answer with.
     pub fn status(&self) -> StatusCode {
-        StatusCode::BAD_REQUEST
+        match self {
+            BodyError::Chunked(e) => e.status(),
+            _ => StatusCode::BAD_REQUEST,
+        }
     }
 }
 
@@ -117,6 +193,10 @@ impl fmt::Display for BodyError {
                 "XAmzContentSHA256Mismatch: the provided x-amz-content-sha256 header does not match what was computed \
                  (declared {declared}, computed {computed})"
             ),
+            BodyError::ChecksumMismatch { algorithm } => {
+                write!(f, "BadDigest: the {algorithm} you specified did not match the calculated checksum")
+            }
+            BodyError::Chunked(e) => write!(f, "{}: {e}", e.code()),
             BodyError::Inner(e) => write!(f, "the request body could not be read: {e}"),
         }
     }
@@ -126,7 +206,8 @@ impl std::error::Error for BodyError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BodyError::Inner(e) => Some(e.as_ref()),
-            BodyError::ContentSha256Mismatch { .. } => None,
+            BodyError::Chunked(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -143,64 +224,75 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        match self.project().kind.project() {
-            KindProj::Passthrough { inner } => inner
-                .poll_frame(cx)
-                .map(|f| f.map(|r| r.map_err(|e| BodyError::Inner(e.into())))),
-            KindProj::Buffered { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            KindProj::Hashing {
-                inner,
-                hasher,
-                expected,
-            } => {
-                let Some(state) = hasher.as_mut() else {
-                    return Poll::Ready(None);
+        let mut this = self.project();
+        let next = match this.source.as_mut().project() {
+            SourceProj::Finished => return Poll::Ready(None),
+            SourceProj::Buffered { data } => Ok(data.take()),
+            SourceProj::Plain { inner } => match ready!(inner.poll_frame(cx)) {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => Ok(Some(data)),
+                    // HTTP trailers pass through; they are not part of the checked bytes.
+                    Err(frame) => return Poll::Ready(Some(Ok(frame))),
+                },
+                Some(Err(e)) => Err(BodyError::Inner(e.into())),
+                None => Ok(None),
+            },
+            SourceProj::Chunked {
+                mut inner,
+                decoder,
+                input_ended,
+            } => loop {
+                let event = if *input_ended {
+                    decoder.finish()
+                } else {
+                    decoder.next_event()
                 };
-                match ready!(inner.poll_frame(cx)) {
+                match event {
+                    Err(e) => break Err(BodyError::Chunked(e)),
+                    Ok(Some(Event::Data(data))) => break Ok(Some(data)),
+                    Ok(Some(Event::End(_))) => continue,
+                    Ok(None) if *input_ended => break Ok(None),
+                    Ok(None) => {}
+                }
+                match ready!(inner.as_mut().poll_frame(cx)) {
                     Some(Ok(frame)) => {
                         if let Some(data) = frame.data_ref() {
-                            state.update(data);
-                        }
-                        Poll::Ready(Some(Ok(frame)))
-                    }
-                    Some(Err(e)) => {
-                        *hasher = None;
-                        Poll::Ready(Some(Err(BodyError::Inner(e.into()))))
-                    }
-                    None => {
-                        let computed: [u8; 32] = hasher
-                            .take()
-                            .map(|h| h.finalize().into())
-                            .unwrap_or_default();
-                        if computed == *expected {
-                            Poll::Ready(None)
-                        } else {
-                            Poll::Ready(Some(Err(BodyError::ContentSha256Mismatch {
-                                declared: hex::encode(expected),
-                                computed: hex::encode(computed),
-                            })))
+                            decoder.push(data);
                         }
                     }
+                    Some(Err(e)) => break Err(BodyError::Inner(e.into())),
+                    None => *input_ended = true,
                 }
+            },
+        };
+        let outcome = match next {
+            Ok(Some(data)) => {
+                this.digests.update(&data);
+                return Poll::Ready(Some(Ok(Frame::data(data))));
             }
-        }
+            Ok(None) => this.digests.verify(),
+            Err(e) => Err(e),
+        };
+        this.source.set(Source::Finished);
+        Poll::Ready(outcome.err().map(Err))
     }
 
     fn is_end_stream(&self) -> bool {
-        match &self.kind {
-            Kind::Passthrough { inner } => inner.is_end_stream(),
-            // The end of a hashed body is where the check happens: it must be polled.
-            Kind::Hashing { hasher, .. } => hasher.is_none(),
-            Kind::Buffered { data } => data.is_none(),
-        }
+        // The end is where the checks happen: only a finished body says so.
+        matches!(self.source, Source::Finished)
     }
 
     fn size_hint(&self) -> SizeHint {
-        match &self.kind {
-            Kind::Passthrough { inner } | Kind::Hashing { inner, .. } => inner.size_hint(),
-            Kind::Buffered { data } => {
+        match &self.source {
+            Source::Plain { inner } => inner.size_hint(),
+            Source::Chunked { decoder, .. } => match decoder.remaining_hint() {
+                Some(n) => SizeHint::with_exact(n),
+                None => SizeHint::default(),
+            },
+            Source::Buffered { data } => {
                 SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
             }
+            Source::Finished => SizeHint::with_exact(0),
         }
     }
 }

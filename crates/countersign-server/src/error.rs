@@ -27,8 +27,14 @@ pub enum Error {
     MissingContentSha256,
     /// `UNSIGNED-PAYLOAD` with a body, and the policy refuses unsigned bodies.
     UnsignedPayloadRefused,
-    /// An aws-chunked (`STREAMING-*`) body, which this layer does not verify yet.
-    StreamingNotSupported(String),
+    /// An aws-chunked body without `x-amz-decoded-content-length`.
+    MissingDecodedContentLength,
+    /// A trailer framing without `x-amz-trailer`.
+    MissingTrailerDeclaration,
+    /// An `x-amz-checksum-*` or `Content-MD5` header that is not a base64 digest of the right length.
+    InvalidChecksumHeader(countersign_core::checksum::ChecksumAlgorithm),
+    /// A header the request needs is not usable.
+    InvalidHeader(String),
     /// A body without a declared hash, longer than the buffer limit.
     PayloadTooLarge {
         /// The limit in bytes.
@@ -52,7 +58,12 @@ impl Error {
             Error::KeyStore(e) => e.code(),
             Error::MissingContentSha256 => "InvalidRequest",
             Error::UnsignedPayloadRefused => "AccessDenied",
-            Error::StreamingNotSupported(_) => "NotImplemented",
+            Error::MissingDecodedContentLength => "MissingContentLength",
+            Error::MissingTrailerDeclaration => "MalformedTrailerError",
+            Error::InvalidChecksumHeader(
+                countersign_core::checksum::ChecksumAlgorithm::ContentMd5,
+            ) => "InvalidDigest",
+            Error::InvalidChecksumHeader(_) | Error::InvalidHeader(_) => "InvalidRequest",
             Error::PayloadTooLarge { .. } => "EntityTooLarge",
             Error::HeadersTooLarge { .. } => "RequestHeaderSectionTooLarge",
             Error::BodyRead(_) => "IncompleteBody",
@@ -65,10 +76,13 @@ impl Error {
             Error::Auth(e) => e.status(),
             Error::InvalidAccessKeyId(_) | Error::UnsignedPayloadRefused => StatusCode::FORBIDDEN,
             Error::KeyStore(e) => e.status(),
-            Error::MissingContentSha256 | Error::HeadersTooLarge { .. } | Error::BodyRead(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            Error::StreamingNotSupported(_) => StatusCode::NOT_IMPLEMENTED,
+            Error::MissingContentSha256
+            | Error::HeadersTooLarge { .. }
+            | Error::BodyRead(_)
+            | Error::MissingTrailerDeclaration
+            | Error::InvalidChecksumHeader(_)
+            | Error::InvalidHeader(_) => StatusCode::BAD_REQUEST,
+            Error::MissingDecodedContentLength => StatusCode::LENGTH_REQUIRED,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
@@ -86,9 +100,16 @@ impl fmt::Display for Error {
             Error::UnsignedPayloadRefused => {
                 f.write_str("this server does not accept UNSIGNED-PAYLOAD: sign the body (x-amz-content-sha256)")
             }
-            Error::StreamingNotSupported(marker) => {
-                write!(f, "aws-chunked bodies ({marker}) are not supported by this server")
+            Error::MissingDecodedContentLength => {
+                f.write_str("an aws-chunked body needs x-amz-decoded-content-length, the length of the decoded body")
             }
+            Error::MissingTrailerDeclaration => {
+                f.write_str("a STREAMING-*-TRAILER body needs x-amz-trailer to name its trailing headers")
+            }
+            Error::InvalidChecksumHeader(algorithm) => {
+                write!(f, "the value of {} is not a base64 {algorithm} digest", algorithm.header_name())
+            }
+            Error::InvalidHeader(why) => f.write_str(why),
             Error::PayloadTooLarge { limit } => write!(
                 f,
                 "the body is larger than {limit} bytes, the most this server buffers for a request that does not \

@@ -15,6 +15,9 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
+use countersign_core::aws_chunked::Decoder;
+use countersign_core::ChunkSigner;
+
 use crate::authenticate::{declared_hash, reject, verify_signature, PayloadPlan, Plan};
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::error::Error;
@@ -223,7 +226,8 @@ where
             return Step::Buffer(pending, key);
         }
         PayloadPlan::Declared { .. } => PayloadCheck::Streaming,
-        PayloadPlan::Unsigned => PayloadCheck::Unsigned,
+        PayloadPlan::Chunked { framing, .. } if framing.is_signed() => PayloadCheck::Streaming,
+        PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
     };
     let payload_hash = declared_hash(&pending.plan.payload);
     let verified = verify_signature(
@@ -236,19 +240,41 @@ where
     );
     match verified {
         Err(error) => Step::Reject(pending.reject(error)),
-        Ok(identity) => {
+        Ok((identity, signing_key)) => {
             let Pending {
                 mut service,
                 mut parts,
                 body,
                 plan,
-                ..
+                config,
             } = pending;
-            parts.extensions.insert(identity);
+            let digests = plan.digests();
             let body = match plan.payload {
-                PayloadPlan::Declared { hash, .. } => VerifiedBody::hashing(body, hash),
-                _ => VerifiedBody::passthrough(body),
+                PayloadPlan::Declared { hash, .. } => {
+                    VerifiedBody::plain(body, digests.sha256(hash))
+                }
+                PayloadPlan::Chunked {
+                    framing,
+                    decoded_length,
+                    trailers,
+                } => {
+                    let signer = framing.is_signed().then(|| {
+                        let auth = &plan.auth;
+                        ChunkSigner::new(
+                            signing_key,
+                            auth.date,
+                            auth.credential.scope_str(),
+                            auth.signature,
+                        )
+                    });
+                    let decoder = Decoder::new(framing, config.chunk_limits, signer)
+                        .declared_trailers(trailers)
+                        .decoded_length(Some(decoded_length));
+                    VerifiedBody::chunked(body, decoder, digests)
+                }
+                PayloadPlan::Unsigned | PayloadPlan::Buffer => VerifiedBody::plain(body, digests),
             };
+            parts.extensions.insert(identity);
             Step::Call(service.call(Request::from_parts(parts, body)))
         }
     }
@@ -273,14 +299,16 @@ where
         PayloadCheck::Verified,
     ) {
         Err(error) => Step::Reject(pending.reject(error)),
-        Ok(identity) => {
+        Ok((identity, _)) => {
             let Pending {
                 mut service,
                 mut parts,
+                plan,
                 ..
             } = pending;
             parts.extensions.insert(identity);
-            Step::Call(service.call(Request::from_parts(parts, VerifiedBody::buffered(data))))
+            let body = VerifiedBody::buffered(data, plan.digests());
+            Step::Call(service.call(Request::from_parts(parts, body)))
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use countersign_core::aws_chunked::Limits;
 use countersign_core::{KeyCache, SigningSettings, Verifier};
 use time::Duration;
 use tower_layer::Layer;
@@ -56,6 +57,7 @@ pub(crate) struct Config {
     pub(crate) s3: bool,
     pub(crate) allow_unsigned_payload: bool,
     pub(crate) buffer_limit: usize,
+    pub(crate) chunk_limits: Limits,
     pub(crate) max_header_bytes: usize,
     pub(crate) proxy: Option<TrustedProxy>,
     pub(crate) errors: ErrorFormat,
@@ -70,6 +72,7 @@ impl fmt::Debug for Config {
             .field("s3", &self.s3)
             .field("allow_unsigned_payload", &self.allow_unsigned_payload)
             .field("buffer_limit", &self.buffer_limit)
+            .field("chunk_limits", &self.chunk_limits)
             .field("max_header_bytes", &self.max_header_bytes)
             .field("proxy", &self.proxy)
             .field("errors", &self.errors)
@@ -117,6 +120,7 @@ impl<K: KeyStore> SigV4Layer<K> {
                 s3: false,
                 allow_unsigned_payload: true,
                 buffer_limit: DEFAULT_BUFFER_LIMIT,
+                chunk_limits: Limits::default(),
                 max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
                 proxy: None,
                 errors: ErrorFormat::S3Xml,
@@ -166,6 +170,12 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// larger bodies are refused with 413.
     pub fn body_buffer_limit(self, bytes: usize) -> Self {
         self.with(|c| c.buffer_limit = bytes)
+    }
+
+    /// The limits of aws-chunked bodies: chunk size (default 16 MiB; a signed chunk is held
+    /// whole until it verifies), chunk header line (4 KiB) and trailer section (16 KiB).
+    pub fn aws_chunked_limits(self, limits: Limits) -> Self {
+        self.with(|c| c.chunk_limits = limits)
     }
 
     /// The largest header section accepted (default 64 KiB).

@@ -1,0 +1,105 @@
+//! The command line: hand-parsed flags with their defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--keys FILE] [--region R] \
+[--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors]
+
+  --listen ADDR      where to listen (default 127.0.0.1:9000; port 0 picks a free port)
+  --data DIR         the directory holding the buckets (default ./s3-data, created if missing)
+  --keys FILE        a JSON key file {\"keys\": [{\"access_key_id\", \"secret_access_key\", \"principal\"}]};
+                     without it a development key is made and printed
+  --region R         the region clients sign for (default us-east-1)
+  --domain D         Host `{bucket}.D[:port]` selects virtual-hosted-style addressing (default localhost)
+  --tls              HTTPS with a self-signed certificate for localhost and 127.0.0.1
+  --tls-cert FILE    HTTPS with this PEM certificate chain (with --tls-key)
+  --tls-key FILE     the PEM private key of --tls-cert
+  --debug-errors     signature errors echo the server's canonical request and string to sign";
+
+/// How to serve HTTPS, if at all.
+#[derive(Debug, Clone)]
+pub(crate) enum Tls {
+    /// Plain HTTP.
+    Off,
+    /// A self-signed certificate made at start.
+    SelfSigned,
+    /// PEM files.
+    Files { cert: PathBuf, key: PathBuf },
+}
+
+/// The command line, with its defaults.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) listen: SocketAddr,
+    pub(crate) data: PathBuf,
+    pub(crate) keys: Option<String>,
+    pub(crate) region: String,
+    pub(crate) domain: String,
+    pub(crate) tls: Tls,
+    pub(crate) debug_errors: bool,
+}
+
+impl Options {
+    /// Parses the process arguments; `Err` carries the message to print (usage for `--help`).
+    pub(crate) fn parse() -> Result<Options, String> {
+        Self::parse_from(std::env::args().skip(1))
+    }
+
+    fn parse_from(arguments: impl IntoIterator<Item = String>) -> Result<Options, String> {
+        let mut options = Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9000)),
+            data: PathBuf::from("./s3-data"),
+            keys: None,
+            region: "us-east-1".into(),
+            domain: "localhost".into(),
+            tls: Tls::Off,
+            debug_errors: false,
+        };
+        let mut self_signed = false;
+        let mut cert = None;
+        let mut key = None;
+        let mut args = arguments.into_iter();
+        while let Some(flag) = args.next() {
+            let mut value = || {
+                args.next()
+                    .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+            };
+            match flag.as_str() {
+                "--listen" => {
+                    options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?
+                }
+                "--data" => options.data = PathBuf::from(value()?),
+                "--keys" => options.keys = Some(value()?),
+                "--region" => options.region = value()?,
+                "--domain" => options.domain = value()?.trim_matches('.').to_ascii_lowercase(),
+                "--tls" => self_signed = true,
+                "--tls-cert" => cert = Some(PathBuf::from(value()?)),
+                "--tls-key" => key = Some(PathBuf::from(value()?)),
+                "--debug-errors" => options.debug_errors = true,
+                "-h" | "--help" => return Err(USAGE.to_string()),
+                other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            }
+        }
+        options.tls = match (self_signed, cert, key) {
+            (false, None, None) => Tls::Off,
+            (true, None, None) => Tls::SelfSigned,
+            (false, Some(cert), Some(key)) => Tls::Files { cert, key },
+            (true, Some(_), _) | (true, _, Some(_)) => {
+                return Err(format!(
+                    "--tls makes its own certificate: give it or --tls-cert/--tls-key, not both\n{USAGE}"
+                ))
+            }
+            _ => return Err(format!("--tls-cert and --tls-key go together\n{USAGE}")),
+        };
+        Ok(options)
+    }
+
+    /// `http` or `https`.
+    pub(crate) fn scheme(&self) -> &'static str {
+        match self.tls {
+            Tls::Off => "http",
+            _ => "https",
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! S3's XML: the error type and its `<Error>` document, a small writer for responses, and a
+//! reader for the request documents (`<Delete>`, `<CompleteMultipartUpload>`,
+//! `<CreateBucketConfiguration>`).
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use countersign::server::BodyError;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// S3's namespace.
+pub(crate) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/// An S3 error: its status, code and message, and the resource it is about.
+#[derive(Debug, Clone)]
+pub(crate) struct S3Error {
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) resource: String,
+    /// `Content-Range: bytes */SIZE` on 416.
+    pub(crate) content_range: Option<String>,
+}
+
+impl S3Error {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        S3Error {
+            status,
+            code,
+            message: message.into(),
+            resource: String::new(),
+            content_range: None,
+        }
+    }
+
+    /// The same error about `resource` (kept if one is set already).
+    pub(crate) fn at(mut self, resource: impl Into<String>) -> Self {
+        if self.resource.is_empty() {
+            self.resource = resource.into();
+        }
+        self
+    }
+
+    pub(crate) fn no_such_bucket(bucket: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchBucket",
+            "The specified bucket does not exist",
+        )
+        .at(format!("/{bucket}"))
+    }
+
+    pub(crate) fn no_such_key(bucket: &str, key: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        )
+        .at(format!("/{bucket}/{key}"))
+    }
+
+    pub(crate) fn no_such_upload(upload_id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchUpload",
+            "The specified multipart upload does not exist. The upload ID may be invalid, or the upload \
+             may have been aborted or completed.",
+        )
+        .at(upload_id.to_string())
+    }
+
+    pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidArgument", message)
+    }
+
+    pub(crate) fn malformed_xml(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MalformedXML",
+            format!(
+                "The XML you provided was not well-formed or did not validate against our published schema ({detail})"
+            ),
+        )
+    }
+
+    pub(crate) fn not_implemented(what: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            format!("{what} is not implemented by this server"),
+        )
+    }
+
+    pub(crate) fn internal(error: impl std::fmt::Display) -> Self {
+        eprintln!("internal error: {error}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        )
+    }
+
+    /// The error that ended a request body: the layer's verdict (`XAmzContentSHA256Mismatch`,
+    /// a checksum or chunk signature) if it is in the source chain, else `IncompleteBody`.
+    pub(crate) fn from_body(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut source = Some(error);
+        while let Some(e) = source {
+            if let Some(body_error) = e.downcast_ref::<BodyError>() {
+                return Self::new(body_error.status(), body_error.code(), body_error.to_string());
+            }
+            source = e.source();
+        }
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "IncompleteBody",
+            format!("The request body could not be read: {error}"),
+        )
+    }
+
+    /// The response, with S3's `<Error>` document.
+    pub(crate) fn into_response_with(self, request_id: &str) -> Response {
+        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+        for (name, text) in [
+            ("Code", self.code),
+            ("Message", self.message.as_str()),
+            ("Resource", self.resource.as_str()),
+            ("RequestId", request_id),
+        ] {
+            xml.push_str(&format!("<{name}>{}</{name}>", escape(text)));
+        }
+        xml.push_str("</Error>");
+        let mut response = (self.status, xml_headers(), xml).into_response();
+        if let Some(range) = self.content_range.and_then(|r| HeaderValue::from_str(&r).ok()) {
+            response.headers_mut().insert("content-range", range);
+        }
+        response
+    }
+}
+
+fn xml_headers() -> [(&'static str, &'static str); 1] {
+    [("content-type", "application/xml")]
+}
+
+/// A 200 response carrying an XML document.
+pub(crate) fn xml_response(document: String) -> Response {
+    (StatusCode::OK, xml_headers(), Body::from(document)).into_response()
+}
+
+/// Escapes text for element content: the five XML specials, and control characters as
+/// character references (so that a `\r` in a key survives a parser's line-end normalization).
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("&#x{:X};", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Builds an XML document element by element.
+#[derive(Debug)]
+pub(crate) struct XmlWriter {
+    out: String,
+}
+
+impl XmlWriter {
+    /// A document whose root element carries S3's namespace.
+    pub(crate) fn new(root: &str) -> Self {
+        XmlWriter {
+            out: format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"{NAMESPACE}\">"
+            ),
+        }
+    }
+
+    pub(crate) fn open(&mut self, name: &str) -> &mut Self {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push('>');
+        self
+    }
+
+    pub(crate) fn close(&mut self, name: &str) -> &mut Self {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+        self
+    }
+
+    /// `<name>text</name>`, escaped.
+    pub(crate) fn leaf(&mut self, name: &str, text: impl AsRef<str>) -> &mut Self {
+        self.open(name);
+        self.out.push_str(&escape(text.as_ref()));
+        self.close(name)
+    }
+
+    /// `leaf` when there is a value.
+    pub(crate) fn leaf_opt(&mut self, name: &str, text: Option<impl AsRef<str>>) -> &mut Self {
+        if let Some(text) = text {
+            self.leaf(name, text);
+        }
+        self
+    }
+
+    pub(crate) fn finish(mut self, root: &str) -> String {
+        self.close(root);
+        self.out
+    }
+}
+
+/// The leaf elements of a request document: `(name, text)` pairs directly under the root,
+/// and one list of pairs per record element (`<Object>`, `<Part>`) under the root.
+#[derive(Debug, Default)]
+pub(crate) struct Document {
+    pub(crate) top: Vec<(String, String)>,
+    pub(crate) records: Vec<Vec<(String, String)>>,
+}
+
+impl Document {
+    /// The text of a leaf directly under the root.
+    pub(crate) fn top(&self, name: &str) -> Option<&str> {
+        field(&self.top, name)
+    }
+}
+
+/// The text of a leaf in a record.
+pub(crate) fn field<'a>(record: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    record
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Parses a document whose root is `root` and whose repeated children are `record`s made of
+/// leaf elements. Namespaces are ignored; text is unescaped, never trimmed.
+pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, S3Error> {
+    let source = std::str::from_utf8(bytes).map_err(S3Error::malformed_xml)?;
+    let mut reader = Reader::from_str(source);
+    reader.config_mut().trim_text(false);
+    let mut parser = Parser {
+        root,
+        record,
+        stack: Vec::new(),
+        text: String::new(),
+        current: Vec::new(),
+        saw_root: false,
+        document: Document::default(),
+    };
+    loop {
+        match reader.read_event().map_err(S3Error::malformed_xml)? {
+            Event::Start(start) => parser.start(start.local_name().as_ref())?,
+            Event::Empty(start) => {
+                parser.start(start.local_name().as_ref())?;
+                parser.end();
+            }
+            Event::Text(t) => parser
+                .text
+                .push_str(&t.unescape().map_err(S3Error::malformed_xml)?),
+            Event::CData(c) => parser
+                .text
+                .push_str(&String::from_utf8_lossy(&c.into_inner())),
+            Event::End(_) => parser.end(),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !parser.saw_root || !parser.stack.is_empty() {
+        return Err(S3Error::malformed_xml("the document is incomplete"));
+    }
+    Ok(parser.document)
+}
+
+struct Parser<'a> {
+    root: &'a str,
+    record: &'a str,
+    /// The open elements: name, and whether a child element was seen.
+    stack: Vec<(String, bool)>,
+    text: String,
+    current: Vec<(String, String)>,
+    saw_root: bool,
+    document: Document,
+}
+
+impl Parser<'_> {
+    fn start(&mut self, name: &[u8]) -> Result<(), S3Error> {
+        let name = String::from_utf8_lossy(name).into_owned();
+        if let Some(parent) = self.stack.last_mut() {
+            parent.1 = true;
+        } else if name != self.root {
+            return Err(S3Error::malformed_xml(format!(
+                "the root element must be {}, not {name}",
+                self.root
+            )));
+        } else if self.saw_root {
+            return Err(S3Error::malformed_xml("more than one root element"));
+        } else {
+            self.saw_root = true;
+        }
+        if self.stack.len() == 1 && name == self.record {
+            self.current.clear();
+        }
+        self.stack.push((name, false));
+        self.text.clear();
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        let Some((name, had_children)) = self.stack.pop() else {
+            return;
+        };
+        let text = std::mem::take(&mut self.text);
+        match self.stack.len() {
+            // A leaf directly under the root.
+            1 if !had_children && name != self.record => self.document.top.push((name, text)),
+            // A record closes.
+            1 => self.document.records.push(std::mem::take(&mut self.current)),
+            // A leaf of a record.
+            2 if !had_children => self.current.push((name, text)),
+            _ => {}
+        }
+    }
+}
