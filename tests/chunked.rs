@@ -77,11 +77,7 @@ fn decoder_for(v: &Value, framing: Framing) -> Decoder {
 /// The decoded bytes and the trailers.
 type Decoded = (Vec<u8>, Vec<(String, String)>);
 
-fn decode(
-    mut decoder: Decoder,
-    body: &[u8],
-    step: usize,
-) -> Result<Decoded, DecodeError> {
+fn decode(mut decoder: Decoder, body: &[u8], step: usize) -> Result<Decoded, DecodeError> {
     let mut data = Vec::new();
     let mut trailers = Vec::new();
     for piece in body.chunks(step) {

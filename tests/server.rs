@@ -19,7 +19,10 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use countersign::client::{Credentials, Payload, SessionTokenMode, Signer};
+use countersign::client::{
+    ChecksumAlgorithm, Credentials, Framing, Payload, SessionTokenMode, Signer,
+};
+use countersign::core::checksum::checksum_base64;
 use countersign::server::keys::{key_store_fn, KeyRequest, KeyStore, MemoryKeyStore, StoreError};
 use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
 use serde_json::{json, Value};
@@ -364,6 +367,73 @@ fn flip_last(s: &str) -> String {
     chars.into_iter().collect()
 }
 
+/// An aws-chunked PUT to /echo in `framing`, chunks of `chunk` bytes.
+fn chunked(
+    addr: SocketAddr,
+    framing: Framing,
+    body: &[u8],
+    chunk: usize,
+    checksum: Option<ChecksumAlgorithm>,
+) -> http::Request<Vec<u8>> {
+    let mut req = request(addr, "PUT", "/echo", &[], b"");
+    let mut encoder = signer()
+        .sign_chunked(&mut req, framing, body.len() as u64, chunk, checksum, now())
+        .expect("signs");
+    *req.body_mut() = encoder.encode(body);
+    req
+}
+
+/// Replaces `from` by `to` (same length) in the encoded body.
+fn tamper_body(mut req: http::Request<Vec<u8>>, from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = req
+        .body()
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("found in body");
+    req.body_mut()
+        .splice(at..at + from.len(), to.iter().copied());
+    let length = req.body().len().to_string();
+    header(&mut req, "content-length", length.as_bytes());
+    raw(&req)
+}
+
+/// A PUT to /echo carrying `encoded` as an aws-chunked body in `framing`, its headers signed.
+fn raw_chunked(
+    addr: SocketAddr,
+    framing: Framing,
+    encoded: &[u8],
+    decoded_length: Option<u64>,
+    trailer: Option<&str>,
+) -> http::Request<Vec<u8>> {
+    let mut req = request(
+        addr,
+        "PUT",
+        "/echo",
+        &[("content-encoding", "aws-chunked")],
+        encoded,
+    );
+    header(
+        &mut req,
+        "content-length",
+        encoded.len().to_string().as_bytes(),
+    );
+    if let Some(n) = decoded_length {
+        header(
+            &mut req,
+            "x-amz-decoded-content-length",
+            n.to_string().as_bytes(),
+        );
+    }
+    if let Some(t) = trailer {
+        header(&mut req, "x-amz-trailer", t.as_bytes());
+    }
+    signer()
+        .content_sha256_header(true)
+        .sign(&mut req, Payload::Precomputed(framing.marker()), now())
+        .expect("signs");
+    req
+}
+
 // ---------------------------------------------------------------------------------------
 // Clients that must be accepted
 // ---------------------------------------------------------------------------------------
@@ -402,6 +472,42 @@ fn countersign_client_declared_hash_streams_and_verifies() {
     let answer = send(api(), &req);
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body.len(), body.len());
+}
+
+#[test]
+fn countersign_client_aws_chunked_uploads_in_the_three_framings() {
+    let body: Vec<u8> = (0..100_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    for (framing, checksum) in [
+        (Framing::Signed, None),
+        (Framing::SignedTrailer, Some(ChecksumAlgorithm::Crc32c)),
+        (Framing::UnsignedTrailer, Some(ChecksumAlgorithm::Crc64Nvme)),
+        (Framing::UnsignedTrailer, Some(ChecksumAlgorithm::Sha1)),
+    ] {
+        let answer = send(api(), &chunked(api(), framing, &body, 8192, checksum));
+        assert_eq!(answer.status, 200, "{framing:?}: {}", answer.body);
+        assert_eq!(answer.body.as_bytes(), &body[..], "{framing:?}");
+    }
+}
+
+#[test]
+fn checksum_headers_that_match_are_accepted() {
+    let body = b"checked body";
+    for algorithm in ChecksumAlgorithm::ALL {
+        let value = checksum_base64(algorithm, body);
+        let req = signed(
+            api(),
+            "PUT",
+            "/echo",
+            &[(algorithm.header_name(), value.as_str())],
+            body,
+        );
+        let answer = send(api(), &req);
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (200, "checked body"),
+            "{algorithm}"
+        );
+    }
 }
 
 #[test]
@@ -1266,17 +1372,163 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
-            name: "aws-chunked body (not supported yet)",
+            name: "aws-chunked without x-amz-decoded-content-length",
             server: api,
-            status: 501,
-            code: "NotImplemented",
+            status: 411,
+            code: "MissingContentLength",
+            build: |a| raw(&raw_chunked(a, Framing::Signed, b"0\r\n\r\n", None, None)),
+        },
+        Case {
+            name: "aws-chunked trailer framing without x-amz-trailer",
+            server: api,
+            status: 400,
+            code: "MalformedTrailerError",
+            build: |a| {
+                raw(&raw_chunked(
+                    a,
+                    Framing::UnsignedTrailer,
+                    b"0\r\n\r\n",
+                    Some(0),
+                    None,
+                ))
+            },
+        },
+        Case {
+            name: "aws-chunked tampered chunk",
+            server: api,
+            status: 403,
+            code: "SignatureDoesNotMatch",
+            build: |a| {
+                let r = chunked(a, Framing::Signed, b"pay alice 10", 64, None);
+                tamper_body(r, b"pay alice 10", b"pay mallory9")
+            },
+        },
+        Case {
+            name: "aws-chunked tampered unsigned chunk, checksum trailer",
+            server: api,
+            status: 400,
+            code: "BadDigest",
+            build: |a| {
+                let r = chunked(
+                    a,
+                    Framing::UnsignedTrailer,
+                    b"pay alice 10",
+                    64,
+                    Some(ChecksumAlgorithm::Crc32),
+                );
+                tamper_body(r, b"pay alice 10", b"pay mallory9")
+            },
+        },
+        Case {
+            name: "aws-chunked signed trailer changed",
+            server: api,
+            status: 403,
+            code: "SignatureDoesNotMatch",
+            build: |a| {
+                let body = b"0123456789";
+                let r = chunked(
+                    a,
+                    Framing::SignedTrailer,
+                    body,
+                    4,
+                    Some(ChecksumAlgorithm::Sha256),
+                );
+                let good = checksum_base64(ChecksumAlgorithm::Sha256, body);
+                let evil = checksum_base64(ChecksumAlgorithm::Sha256, b"9876543210");
+                tamper_body(r, good.as_bytes(), evil.as_bytes())
+            },
+        },
+        Case {
+            name: "aws-chunked chunk larger than the limit",
+            server: api,
+            status: 400,
+            code: "InvalidChunkSizeError",
+            build: |a| {
+                let body = b"1000001\r\nabcd\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n";
+                raw(&raw_chunked(
+                    a,
+                    Framing::UnsignedTrailer,
+                    body,
+                    Some(4),
+                    Some("x-amz-checksum-crc32"),
+                ))
+            },
+        },
+        Case {
+            name: "aws-chunked body cut short",
+            server: api,
+            status: 400,
+            code: "IncompleteBody",
+            build: |a| {
+                let body = b"4\r\nabcd\r\n4\r\nef";
+                raw(&raw_chunked(
+                    a,
+                    Framing::UnsignedTrailer,
+                    body,
+                    Some(8),
+                    Some("x-amz-checksum-crc32"),
+                ))
+            },
+        },
+        Case {
+            name: "x-amz-checksum-crc32 header does not match",
+            server: api,
+            status: 400,
+            code: "BadDigest",
+            build: |a| {
+                let crc = checksum_base64(ChecksumAlgorithm::Crc32, b"other");
+                raw(&signed(
+                    a,
+                    "PUT",
+                    "/echo",
+                    &[("x-amz-checksum-crc32", crc.as_str())],
+                    b"body",
+                ))
+            },
+        },
+        Case {
+            name: "Content-MD5 does not match",
+            server: api,
+            status: 400,
+            code: "BadDigest",
+            build: |a| {
+                let md5 = checksum_base64(ChecksumAlgorithm::ContentMd5, b"other");
+                raw(&signed(
+                    a,
+                    "PUT",
+                    "/echo",
+                    &[("content-md5", md5.as_str())],
+                    b"body",
+                ))
+            },
+        },
+        Case {
+            name: "Content-MD5 not a digest",
+            server: api,
+            status: 400,
+            code: "InvalidDigest",
             build: |a| {
                 raw(&signed(
                     a,
                     "PUT",
                     "/echo",
-                    &[("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")],
-                    b"",
+                    &[("content-md5", "nope")],
+                    b"body",
+                ))
+            },
+        },
+        Case {
+            name: "x-amz-checksum-sha1 not a digest",
+            server: api,
+            status: 400,
+            code: "InvalidRequest",
+            build: |a| {
+                raw(&signed(
+                    a,
+                    "PUT",
+                    "/echo",
+                    &[("x-amz-checksum-sha1", "AAAA")],
+                    b"body",
                 ))
             },
         },
