@@ -21,6 +21,8 @@ pub enum AuthSource {
     Header,
     /// The `X-Amz-*` query parameters of a presigned URL.
     Query,
+    /// The fields of an S3 browser POST form.
+    Form,
 }
 
 /// What the server computed when a signature did not match: the material of S3's
@@ -101,7 +103,12 @@ impl Error {
             | Error::NotYetValid { .. }
             | Error::HeaderNotSigned(_)
             | Error::SignedHeaderMissing(_) => "AccessDenied",
-            Error::ConflictingAuthentication | Error::InvalidContentSha256(_) => "InvalidArgument",
+            Error::ConflictingAuthentication
+            | Error::InvalidContentSha256(_)
+            | Error::Malformed {
+                source: AuthSource::Form,
+                ..
+            } => "InvalidArgument",
             Error::Malformed {
                 source: AuthSource::Header,
                 ..

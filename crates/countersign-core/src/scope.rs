@@ -54,6 +54,7 @@ impl<'a> Credential<'a> {
             let what = match source {
                 AuthSource::Header => "the Credential in the Authorization header",
                 AuthSource::Query => "the X-Amz-Credential parameter",
+                AuthSource::Form => "the x-amz-credential form field",
             };
             Error::malformed(
                 source,

@@ -31,9 +31,10 @@ use time::{Duration, OffsetDateTime};
 
 use crate::auth::{AuthKind, AuthParams};
 use crate::canonical::{CanonicalRequest, SigningSettings};
-use crate::error::{Error, Mismatch};
+use crate::error::{AuthSource, Error, Mismatch};
 use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
+use crate::scope::Credential;
 use crate::signature::{Signature, StringToSign};
 use crate::timestamp::AmzDate;
 use crate::ALGORITHM;
@@ -149,14 +150,24 @@ impl Verifier {
     }
 
     fn check_scope(&self, auth: &AuthParams<'_>) -> Result<(), Error> {
-        let scope = auth.credential.scope();
-        let source = auth.source();
-        if scope.date != auth.date.date_stamp() {
+        self.check_credential(&auth.credential, auth.date, auth.source())
+    }
+
+    /// The credential's scope: its day must be the day of `date`, its region and service ones
+    /// this verifier accepts. Errors are reported as coming from `source`.
+    pub fn check_credential(
+        &self,
+        credential: &Credential<'_>,
+        date: AmzDate,
+        source: AuthSource,
+    ) -> Result<(), Error> {
+        let scope = credential.scope();
+        if scope.date != date.date_stamp() {
             return Err(Error::malformed(
                 source,
                 format!(
                     "invalid credential date: the scope's date {} is not the day of X-Amz-Date {}",
-                    scope.date, auth.date
+                    scope.date, date
                 ),
             ));
         }

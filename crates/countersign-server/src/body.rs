@@ -18,6 +18,7 @@ use std::task::{ready, Context, Poll};
 use bytes::Bytes;
 use countersign_core::aws_chunked::{DecodeError, Decoder, Event};
 use countersign_core::checksum::{Checksum, ChecksumAlgorithm};
+use countersign_core::multipart::{MultipartError, MultipartParser, Part};
 use http::StatusCode;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::Full;
@@ -46,6 +47,7 @@ pin_project! {
         Plain { #[pin] inner: B },
         Chunked { #[pin] inner: B, decoder: Decoder, input_ended: bool },
         Buffered { data: Option<Bytes> },
+        Form { inner: Pin<Box<B>>, parser: MultipartParser, input_ended: bool, size: u64, range: Option<(u64, u64)>, file_done: bool },
         Finished,
     }
 }
@@ -124,6 +126,25 @@ impl<B> VerifiedBody<B> {
         }
     }
 
+    pub(crate) fn form(
+        inner: Pin<Box<B>>,
+        parser: MultipartParser,
+        range: Option<(u64, u64)>,
+        digests: Digests,
+    ) -> Self {
+        VerifiedBody {
+            source: Source::Form {
+                inner,
+                parser,
+                input_ended: false,
+                size: 0,
+                range,
+                file_done: false,
+            },
+            digests,
+        }
+    }
+
     pub(crate) fn buffered(data: Bytes, digests: Digests) -> Self {
         VerifiedBody {
             source: Source::Buffered { data: Some(data) },
@@ -138,8 +159,17 @@ impl<B> fmt::Debug for VerifiedBody<B> {
             Source::Plain { .. } => "VerifiedBody::Plain",
             Source::Chunked { .. } => "VerifiedBody::Chunked",
             Source::Buffered { .. } => "VerifiedBody::Buffered",
+            Source::Form { .. } => "VerifiedBody::Form",
             Source::Finished => "VerifiedBody::Finished",
         })
+    }
+}
+
+/// The end of a POST upload's file: its size must be within the policy's range.
+fn form_end(size: u64, range: Option<(u64, u64)>) -> Result<Option<Bytes>, BodyError> {
+    match range {
+        Some((min, max)) if size < min => Err(BodyError::FileSize { size, min, max }),
+        _ => Ok(None),
     }
 }
 
@@ -161,6 +191,17 @@ pub enum BodyError {
     },
     /// The aws-chunked body was refused (framing, chunk signature, trailer, length, checksum).
     Chunked(DecodeError),
+    /// A POST upload's form is not well-formed multipart/form-data.
+    Form(MultipartError),
+    /// A POST upload's file is outside the policy's `content-length-range`.
+    FileSize {
+        /// Bytes read so far.
+        size: u64,
+        /// The range's minimum.
+        min: u64,
+        /// The range's maximum.
+        max: u64,
+    },
     /// The underlying body failed.
     Inner(BoxError),
 }
@@ -172,6 +213,9 @@ impl BodyError {
             BodyError::ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
             BodyError::ChecksumMismatch { .. } => "BadDigest",
             BodyError::Chunked(e) => e.code(),
+            BodyError::Form(_) => "MalformedPOSTRequest",
+            BodyError::FileSize { size, max, .. } if size > max => "EntityTooLarge",
+            BodyError::FileSize { .. } => "EntityTooSmall",
             BodyError::Inner(_) => "IncompleteBody",
         }
     }
@@ -197,6 +241,12 @@ impl fmt::Display for BodyError {
                 write!(f, "BadDigest: the {algorithm} you specified did not match the calculated checksum")
             }
             BodyError::Chunked(e) => write!(f, "{}: {e}", e.code()),
+            BodyError::Form(e) => write!(f, "MalformedPOSTRequest: {e}"),
+            BodyError::FileSize { size, min, max } => write!(
+                f,
+                "{}: the file's size ({size} bytes so far) is outside the policy's content-length-range {min} to {max}",
+                self.code()
+            ),
             BodyError::Inner(e) => write!(f, "the request body could not be read: {e}"),
         }
     }
@@ -207,6 +257,7 @@ impl std::error::Error for BodyError {
         match self {
             BodyError::Inner(e) => Some(e.as_ref()),
             BodyError::Chunked(e) => Some(e),
+            BodyError::Form(e) => Some(e),
             _ => None,
         }
     }
@@ -236,6 +287,52 @@ where
                 },
                 Some(Err(e)) => Err(BodyError::Inner(e.into())),
                 None => Ok(None),
+            },
+            SourceProj::Form {
+                inner,
+                parser,
+                input_ended,
+                size,
+                range,
+                file_done,
+            } => loop {
+                let part = if *input_ended {
+                    parser.finish()
+                } else {
+                    parser.next_part()
+                };
+                match part {
+                    Err(e) => break Err(BodyError::Form(e)),
+                    Ok(Some(Part::Data(data))) if !*file_done => {
+                        *size += data.len() as u64;
+                        match *range {
+                            Some((min, max)) if *size > max => {
+                                break Err(BodyError::FileSize {
+                                    size: *size,
+                                    min,
+                                    max,
+                                })
+                            }
+                            _ => break Ok(Some(data)),
+                        }
+                    }
+                    Ok(Some(Part::End)) => *file_done = true,
+                    // Parts after the file are ignored, as S3 does.
+                    Ok(Some(Part::Data(_) | Part::Start { .. })) => {}
+                    Ok(Some(Part::Finished)) => break form_end(*size, *range),
+                    Ok(None) if *input_ended || parser.is_finished() => {
+                        break form_end(*size, *range)
+                    }
+                    Ok(None) => match ready!(inner.as_mut().poll_frame(cx)) {
+                        Some(Ok(frame)) => {
+                            if let Some(data) = frame.data_ref() {
+                                parser.push(data);
+                            }
+                        }
+                        Some(Err(e)) => break Err(BodyError::Inner(e.into())),
+                        None => *input_ended = true,
+                    },
+                }
             },
             SourceProj::Chunked {
                 mut inner,
@@ -292,6 +389,7 @@ where
             Source::Buffered { data } => {
                 SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
             }
+            Source::Form { .. } => SizeHint::default(),
             Source::Finished => SizeHint::with_exact(0),
         }
     }

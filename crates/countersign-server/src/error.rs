@@ -47,6 +47,17 @@ pub enum Error {
     },
     /// The body could not be read.
     BodyRead(String),
+    /// A POST upload whose body is not `multipart/form-data`.
+    MalformedPost(String),
+    /// A POST upload's form misses or repeats a field, or has no file.
+    PostField(String),
+    /// A POST upload's fields before the file are larger than the limit.
+    PostFieldsTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A POST upload's policy is malformed, expired or not met.
+    Policy(countersign_core::post_policy::PolicyError),
 }
 
 impl Error {
@@ -67,6 +78,10 @@ impl Error {
             Error::PayloadTooLarge { .. } => "EntityTooLarge",
             Error::HeadersTooLarge { .. } => "RequestHeaderSectionTooLarge",
             Error::BodyRead(_) => "IncompleteBody",
+            Error::MalformedPost(_) => "MalformedPOSTRequest",
+            Error::PostField(_) => "InvalidArgument",
+            Error::PostFieldsTooLarge { .. } => "MaxPostPreDataLengthExceeded",
+            Error::Policy(e) => e.code(),
         }
     }
 
@@ -83,6 +98,10 @@ impl Error {
             | Error::InvalidChecksumHeader(_)
             | Error::InvalidHeader(_) => StatusCode::BAD_REQUEST,
             Error::MissingDecodedContentLength => StatusCode::LENGTH_REQUIRED,
+            Error::MalformedPost(_) | Error::PostField(_) | Error::PostFieldsTooLarge { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            Error::Policy(e) => e.status(),
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
@@ -119,11 +138,25 @@ impl fmt::Display for Error {
                 write!(f, "your request header section exceeds the maximum allowed size of {limit} bytes")
             }
             Error::BodyRead(why) => write!(f, "the request body could not be read: {why}"),
+            Error::MalformedPost(why) => {
+                write!(f, "the body of your POST request is not well-formed multipart/form-data: {why}")
+            }
+            Error::PostField(why) => f.write_str(why),
+            Error::PostFieldsTooLarge { limit } => {
+                write!(f, "your POST request fields preceding the upload file were too large (at most {limit} bytes)")
+            }
+            Error::Policy(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<countersign_core::post_policy::PolicyError> for Error {
+    fn from(e: countersign_core::post_policy::PolicyError) -> Self {
+        Error::Policy(e)
+    }
+}
 
 impl From<countersign_core::Error> for Error {
     fn from(e: countersign_core::Error) -> Self {

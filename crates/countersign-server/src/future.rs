@@ -24,6 +24,7 @@ use crate::error::Error;
 use crate::identity::PayloadCheck;
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::layer::Config;
+use crate::post::{Outcome, PostFuture};
 
 /// A request waiting for its key (and perhaps its body).
 pub(crate) struct Pending<S, B> {
@@ -88,6 +89,7 @@ pin_project! {
             key: Option<Key<K::Principal>>,
         },
         Inner { #[pin] future: S::Future },
+        Post { future: PostFuture<S::Response, S::Error> },
         Rejected { response: Option<Response<Full<Bytes>>> },
     }
 }
@@ -102,6 +104,12 @@ where
             state: State::Rejected {
                 response: Some(response),
             },
+        }
+    }
+
+    pub(crate) fn post(future: PostFuture<S::Response, S::Error>) -> Self {
+        ResponseFuture {
+            state: State::Post { future },
         }
     }
 
@@ -155,6 +163,14 @@ where
                     return future
                         .poll(cx)
                         .map(|r| r.map(|response| response.map(ResponseBody::inner)));
+                }
+                StateProj::Post { future } => {
+                    return future.as_mut().poll(cx).map(|r| {
+                        r.map(|outcome| match outcome {
+                            Outcome::Inner(response) => response.map(ResponseBody::inner),
+                            Outcome::Rejected(response) => response.map(ResponseBody::rejection),
+                        })
+                    });
                 }
                 StateProj::Rejected { response } => {
                     let response = response.take().unwrap_or_else(internal_error);

@@ -62,6 +62,7 @@ mod future;
 pub mod identity;
 pub mod keys;
 mod layer;
+pub mod post;
 pub mod rejection;
 mod service;
 
@@ -77,5 +78,6 @@ pub use layer::{
     SigV4Layer, TrustedProxy, DEFAULT_BUFFER_LIMIT, DEFAULT_KEY_CACHE_CAPACITY,
     DEFAULT_MAX_HEADER_BYTES,
 };
+pub use post::PostObject;
 pub use rejection::{DebugDetails, ErrorFormat, Rejection};
 pub use service::SigV4;

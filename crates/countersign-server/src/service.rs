@@ -14,6 +14,7 @@ use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::future::{Pending, ResponseFuture};
 use crate::keys::KeyStore;
 use crate::layer::Config;
+use crate::post::{post_boundary, post_upload};
 
 /// Verifies SigV4 on each request; the inner service sees only verified requests, with a
 /// [`Verified`](crate::Verified) in their extensions.
@@ -69,9 +70,10 @@ impl<S: fmt::Debug, K> fmt::Debug for SigV4<S, K> {
 
 impl<S, K, B, ResBody> Service<Request<B>> for SigV4<S, K>
 where
-    S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>> + Clone,
+    S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
     K: KeyStore,
-    B: Body<Data = Bytes>,
+    B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
     ResBody: Body<Data = Bytes>,
 {
@@ -85,6 +87,19 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
+        if let Some(boundary) = post_boundary(&self.config, &parts) {
+            let clone = self.inner.clone();
+            let service = std::mem::replace(&mut self.inner, clone);
+            let config = Arc::clone(&self.config);
+            return ResponseFuture::post(post_upload(
+                service,
+                parts,
+                body,
+                boundary,
+                config,
+                Arc::clone(&self.store),
+            ));
+        }
         let body_is_empty = body.size_hint().exact() == Some(0);
         match precheck(&self.config, &parts, body_is_empty) {
             Err(error) => {
