@@ -569,6 +569,23 @@ fn s3_mode_accepts_header_and_presigned_requests() {
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
+#[test]
+fn s3_presigned_urls_work_for_every_method() {
+    let s3_signer = Signer::new(Credentials::new(AKID, SECRET), REGION, "s3").s3();
+    for method in ["GET", "PUT", "DELETE", "HEAD", "POST"] {
+        let mut req = request(s3(), method, "/bucket/some%20key.txt?versionId=1", &[], b"");
+        s3_signer.presign(&mut req, Payload::Unsigned, 60, now()).expect("presigns");
+        let answer = send(s3(), &req);
+        assert_eq!(answer.status, 200, "{method}: {}", answer.body);
+        // The same URL with another method is refused.
+        let other = if method == "GET" { "DELETE" } else { "GET" };
+        let mut switched = req.clone();
+        *switched.method_mut() = http::Method::from_bytes(other.as_bytes()).unwrap();
+        let answer = send(s3(), &switched);
+        assert_eq!(answer.status, 403, "{method} URL used with {other}");
+    }
+}
+
 // curl 7.88 does not sort query parameters nor double-encode encoded paths (fixed in 8.3
 // and 8.9): it gets queries in canonical order and plain paths.
 fn curl(args: &[&str], url: &str) -> Answer {
