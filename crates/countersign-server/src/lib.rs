@@ -47,9 +47,15 @@
 //!    live secret of the key (two during a rotation).
 //! 4. The body: a declared `x-amz-content-sha256` is checked while the handler reads the
 //!    body (a mismatch ends the body with [`BodyError::ContentSha256Mismatch`], so read the
-//!    whole body before committing anything); `UNSIGNED-PAYLOAD` passes through if the policy
+//!    whole body before committing anything); aws-chunked bodies (`STREAMING-*`) are decoded
+//!    and each signed chunk is released only after its signature verified, with the trailer's
+//!    signature and checksum checked at the end; `x-amz-checksum-*` and `Content-MD5` headers
+//!    are checked as the body streams; `UNSIGNED-PAYLOAD` passes through if the policy
 //!    allows it; a body without a declared hash (curl, most non-S3 clients) is buffered up to
 //!    a limit (1 MiB by default, 413 beyond), hashed, and only then verified.
+//! 5. In S3 mode, a browser POST upload (`multipart/form-data` with a signed policy) is
+//!    verified before the handler runs: the handler gets a [`PostObject`] and the file's
+//!    bytes (see [`post`]).
 //!
 //! The handler finds a [`Verified`] in the request extensions (an extractor with the `axum`
 //! feature). Refusals are responses with AWS codes, in S3 XML, JSON or your own format.
