@@ -490,6 +490,35 @@ fn countersign_client_aws_chunked_uploads_in_the_three_framings() {
 }
 
 #[test]
+fn aws_chunked_inside_http_chunked_transfer_is_accepted() {
+    let payload = b"streamed without a content-length";
+    let mut req = request(api(), "PUT", "/echo", &[("content-encoding", "aws-chunked")], b"");
+    header(&mut req, "x-amz-decoded-content-length", payload.len().to_string().as_bytes());
+    let marker = Framing::Signed.marker();
+    let signed = signer().content_sha256_header(true).sign(&mut req, Payload::Precomputed(marker), now()).unwrap();
+    let mut chain = signed.chunk_signer();
+    let mut aws_chunked = Vec::new();
+    for piece in payload.chunks(10) {
+        let sig = chain.sign_chunk(piece);
+        aws_chunked.extend_from_slice(format!("{:x};chunk-signature={sig}\r\n", piece.len()).as_bytes());
+        aws_chunked.extend_from_slice(piece);
+        aws_chunked.extend_from_slice(b"\r\n");
+    }
+    aws_chunked.extend_from_slice(format!("0;chunk-signature={}\r\n\r\n", chain.sign_chunk(b"")).as_bytes());
+    header(&mut req, "transfer-encoding", b"chunked");
+    let mut bytes = raw(&req);
+    // HTTP chunked transfer around the aws-chunked body, in uneven pieces.
+    for piece in aws_chunked.chunks(37) {
+        bytes.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        bytes.extend_from_slice(piece);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"0\r\n\r\n");
+    let answer = send_raw(api(), &bytes);
+    assert_eq!((answer.status, answer.body.as_bytes()), (200, &payload[..]), "{}", answer.body);
+}
+
+#[test]
 fn checksum_headers_that_match_are_accepted() {
     let body = b"checked body";
     for algorithm in ChecksumAlgorithm::ALL {
