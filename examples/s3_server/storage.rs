@@ -74,7 +74,7 @@ impl ObjectMeta {
     }
 }
 
-fn headers_from_json(v: &Value) -> Vec<(String, String)> {
+pub(crate) fn headers_from_json(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .map(|pairs| {
             pairs
@@ -85,25 +85,25 @@ fn headers_from_json(v: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn millis(t: OffsetDateTime) -> i64 {
+pub(crate) fn millis(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
 
-fn from_millis(ms: i64) -> OffsetDateTime {
+pub(crate) fn from_millis(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Now, to the millisecond (what the sidecar keeps).
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     from_millis(millis(OffsetDateTime::now_utc()))
 }
 
 /// A file in the temporary directory, removed when dropped unless it was renamed into place.
 #[derive(Debug)]
 pub(crate) struct TempFile {
-    path: PathBuf,
-    committed: bool,
+    pub(crate) path: PathBuf,
+    pub(crate) committed: bool,
 }
 
 impl Drop for TempFile {
@@ -146,32 +146,13 @@ pub(crate) struct Listing {
     pub(crate) next_marker: Option<String>,
 }
 
-/// A multipart upload in progress.
-#[derive(Debug, Clone)]
-pub(crate) struct Upload {
-    pub(crate) id: String,
-    pub(crate) bucket: String,
-    pub(crate) key: String,
-    pub(crate) initiated: OffsetDateTime,
-    pub(crate) headers: Vec<(String, String)>,
-}
-
-/// One uploaded part.
-#[derive(Debug, Clone)]
-pub(crate) struct Part {
-    pub(crate) number: u32,
-    pub(crate) etag: String,
-    pub(crate) size: u64,
-    pub(crate) last_modified: OffsetDateTime,
-}
-
 /// The buckets, on disk.
 #[derive(Debug)]
 pub(crate) struct Storage {
     root: PathBuf,
     /// Held for writing while an object and its sidecar change together, for reading while
     /// they are read together.
-    lock: RwLock<()>,
+    pub(crate) lock: RwLock<()>,
     counter: AtomicU64,
 }
 
@@ -231,7 +212,7 @@ pub(crate) fn validate_key(key: &str) -> Result<(), S3Error> {
     Ok(())
 }
 
-fn internal(e: impl std::fmt::Display) -> S3Error {
+pub(crate) fn internal(e: impl std::fmt::Display) -> S3Error {
     S3Error::internal(e)
 }
 
@@ -252,7 +233,11 @@ impl Storage {
             counter: AtomicU64::new(0),
         };
         let _ = std::fs::remove_dir_all(storage.tmp_dir());
-        for dir in [storage.tmp_dir(), storage.system().join("meta"), storage.uploads_dir()] {
+        for dir in [
+            storage.tmp_dir(),
+            storage.system().join("meta"),
+            storage.uploads_dir(),
+        ] {
             std::fs::create_dir_all(dir)?;
         }
         Ok(storage)
@@ -266,7 +251,7 @@ impl Storage {
         self.system().join("tmp")
     }
 
-    fn uploads_dir(&self) -> PathBuf {
+    pub(crate) fn uploads_dir(&self) -> PathBuf {
         self.system().join("uploads")
     }
 
@@ -279,8 +264,10 @@ impl Storage {
     }
 
     fn meta_path(&self, bucket: &str, key: &str) -> PathBuf {
-        self.meta_dir(bucket)
-            .join(format!("{}.json", countersign::core::sha256_hex(key.as_bytes())))
+        self.meta_dir(bucket).join(format!(
+            "{}.json",
+            countersign::core::sha256_hex(key.as_bytes())
+        ))
     }
 
     /// The object's file; the key must have been validated.
@@ -302,7 +289,7 @@ impl Storage {
         countersign::core::sha256_hex(seed.as_bytes())[..32].to_string()
     }
 
-    fn temp_file(&self) -> TempFile {
+    pub(crate) fn temp_file(&self) -> TempFile {
         TempFile {
             path: self.tmp_dir().join(self.unique()),
             committed: false,
@@ -480,7 +467,7 @@ impl Storage {
         Ok(meta)
     }
 
-    async fn commit_file(
+    pub(crate) async fn commit_file(
         &self,
         bucket: &str,
         key: &str,
@@ -655,195 +642,6 @@ impl Storage {
         }
         Ok(listing)
     }
-
-    // -----------------------------------------------------------------------------------
-    // Multipart uploads
-    // -----------------------------------------------------------------------------------
-
-    pub(crate) async fn create_upload(
-        &self,
-        bucket: &str,
-        key: &str,
-        headers: Vec<(String, String)>,
-    ) -> Result<String, S3Error> {
-        self.bucket_exists(bucket).await?;
-        let id = self.unique();
-        let dir = self.uploads_dir().join(&id);
-        tokio::fs::create_dir(&dir).await.map_err(internal)?;
-        let document = json!({
-            "bucket": bucket,
-            "key": key,
-            "initiated_ms": millis(now()),
-            "headers": headers,
-        });
-        tokio::fs::write(dir.join("upload.json"), document.to_string())
-            .await
-            .map_err(internal)?;
-        Ok(id)
-    }
-
-    fn upload_dir(&self, id: &str) -> Result<PathBuf, S3Error> {
-        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(S3Error::no_such_upload(id));
-        }
-        Ok(self.uploads_dir().join(id))
-    }
-
-    /// The upload, which must be for this bucket and key.
-    pub(crate) async fn upload(&self, id: &str, bucket: &str, key: &str) -> Result<Upload, S3Error> {
-        let upload = self.read_upload(id).await?;
-        if upload.bucket != bucket || upload.key != key {
-            return Err(S3Error::no_such_upload(id));
-        }
-        Ok(upload)
-    }
-
-    async fn read_upload(&self, id: &str) -> Result<Upload, S3Error> {
-        let dir = self.upload_dir(id)?;
-        let bytes = tokio::fs::read(dir.join("upload.json"))
-            .await
-            .map_err(|_| S3Error::no_such_upload(id))?;
-        let v: Value = serde_json::from_slice(&bytes).map_err(internal)?;
-        Ok(Upload {
-            id: id.to_string(),
-            bucket: v["bucket"].as_str().unwrap_or_default().to_string(),
-            key: v["key"].as_str().unwrap_or_default().to_string(),
-            initiated: from_millis(v["initiated_ms"].as_i64().unwrap_or(0)),
-            headers: headers_from_json(&v["headers"]),
-        })
-    }
-
-    /// Stores a part (replacing one with the same number).
-    pub(crate) async fn commit_part(
-        &self,
-        upload: &Upload,
-        number: u32,
-        mut received: Received,
-    ) -> Result<Part, S3Error> {
-        let dir = self.upload_dir(&upload.id)?;
-        let part = Part {
-            number,
-            etag: received.etag(),
-            size: received.size,
-            last_modified: now(),
-        };
-        let _guard = self.lock.write().await;
-        if tokio::fs::metadata(dir.join("upload.json")).await.is_err() {
-            return Err(S3Error::no_such_upload(&upload.id));
-        }
-        let document = json!({
-            "etag": part.etag,
-            "size": part.size,
-            "last_modified_ms": millis(part.last_modified),
-        });
-        tokio::fs::rename(&received.temp.path, dir.join(format!("{number}.part")))
-            .await
-            .map_err(internal)?;
-        received.temp.committed = true;
-        tokio::fs::write(dir.join(format!("{number}.json")), document.to_string())
-            .await
-            .map_err(internal)?;
-        Ok(part)
-    }
-
-    /// The parts uploaded so far, by number.
-    pub(crate) async fn list_parts(&self, upload: &Upload) -> Result<Vec<Part>, S3Error> {
-        let dir = self.upload_dir(&upload.id)?;
-        let mut parts = Vec::new();
-        let mut entries = tokio::fs::read_dir(&dir)
-            .await
-            .map_err(|_| S3Error::no_such_upload(&upload.id))?;
-        while let Some(entry) = entries.next_entry().await.map_err(internal)? {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(number) = name
-                .strip_suffix(".json")
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let Ok(bytes) = tokio::fs::read(entry.path()).await else {
-                continue;
-            };
-            let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
-                continue;
-            };
-            parts.push(Part {
-                number,
-                etag: v["etag"].as_str().unwrap_or_default().to_string(),
-                size: v["size"].as_u64().unwrap_or(0),
-                last_modified: from_millis(v["last_modified_ms"].as_i64().unwrap_or(0)),
-            });
-        }
-        parts.sort_by_key(|p| p.number);
-        Ok(parts)
-    }
-
-    /// Joins the chosen parts into the object. `chosen` is (number, ETag) in order; the
-    /// caller checked the order and the ETags against [`list_parts`](Self::list_parts).
-    pub(crate) async fn complete(
-        &self,
-        upload: &Upload,
-        chosen: &[Part],
-    ) -> Result<ObjectMeta, S3Error> {
-        let dir = self.upload_dir(&upload.id)?;
-        let mut temp = self.temp_file();
-        let sources: Vec<PathBuf> = chosen
-            .iter()
-            .map(|p| dir.join(format!("{}.part", p.number)))
-            .collect();
-        let destination = temp.path.clone();
-        let size = tokio::task::spawn_blocking(move || concatenate(&sources, &destination))
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
-        let mut md5s = Md5::new();
-        for part in chosen {
-            let digest = hex::decode(part.etag.trim_matches('"')).map_err(internal)?;
-            md5s.update(&digest);
-        }
-        let meta = ObjectMeta {
-            size,
-            etag: format!("\"{}-{}\"", hex::encode(md5s.finalize()), chosen.len()),
-            last_modified: now(),
-            headers: upload.headers.clone(),
-        };
-        self.commit_file(&upload.bucket, &upload.key, &mut temp, &meta)
-            .await?;
-        let _ = tokio::fs::remove_dir_all(&dir).await;
-        Ok(meta)
-    }
-
-    pub(crate) async fn abort(&self, upload: &Upload) -> Result<(), S3Error> {
-        let dir = self.upload_dir(&upload.id)?;
-        let _guard = self.lock.write().await;
-        tokio::fs::remove_dir_all(&dir)
-            .await
-            .map_err(|_| S3Error::no_such_upload(&upload.id))
-    }
-
-    /// The uploads in progress in a bucket, by key then initiation.
-    pub(crate) async fn list_uploads(&self, bucket: &str) -> Result<Vec<Upload>, S3Error> {
-        let mut uploads = Vec::new();
-        let mut entries = tokio::fs::read_dir(self.uploads_dir())
-            .await
-            .map_err(internal)?;
-        while let Some(entry) = entries.next_entry().await.map_err(internal)? {
-            let id = entry.file_name().to_string_lossy().into_owned();
-            if let Ok(upload) = self.read_upload(&id).await {
-                if upload.bucket == bucket {
-                    uploads.push(upload);
-                }
-            }
-        }
-        uploads.sort_by(|a, b| (&a.key, a.initiated).cmp(&(&b.key, b.initiated)));
-        Ok(uploads)
-    }
-
-    /// The files in the temporary directory (tests check that a refused body leaves none).
-    #[cfg(any())]
-    pub(crate) fn temp_files(&self) -> usize {
-        0
-    }
 }
 
 /// Collects the keys (relative paths) of the regular files under `dir` that start with `prefix`.
@@ -930,15 +728,4 @@ fn copy_file_range(
     }
     output.sync_data()?;
     Ok(md5.finalize().into())
-}
-
-/// Writes the files one after the other into a new file, returning the total size.
-fn concatenate(sources: &[PathBuf], destination: &Path) -> std::io::Result<u64> {
-    let mut output = std::fs::File::create(destination)?;
-    let mut size = 0;
-    for source in sources {
-        size += std::io::copy(&mut std::fs::File::open(source)?, &mut output)?;
-    }
-    output.sync_data()?;
-    Ok(size)
 }

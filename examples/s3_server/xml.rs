@@ -107,7 +107,11 @@ impl S3Error {
         let mut source = Some(error);
         while let Some(e) = source {
             if let Some(body_error) = e.downcast_ref::<BodyError>() {
-                return Self::new(body_error.status(), body_error.code(), body_error.to_string());
+                return Self::new(
+                    body_error.status(),
+                    body_error.code(),
+                    body_error.to_string(),
+                );
             }
             source = e.source();
         }
@@ -131,7 +135,10 @@ impl S3Error {
         }
         xml.push_str("</Error>");
         let mut response = (self.status, xml_headers(), xml).into_response();
-        if let Some(range) = self.content_range.and_then(|r| HeaderValue::from_str(&r).ok()) {
+        if let Some(range) = self
+            .content_range
+            .and_then(|r| HeaderValue::from_str(&r).ok())
+        {
             response.headers_mut().insert("content-range", range);
         }
         response
@@ -321,7 +328,10 @@ impl Parser<'_> {
             // A leaf directly under the root.
             1 if !had_children && name != self.record => self.document.top.push((name, text)),
             // A record closes.
-            1 => self.document.records.push(std::mem::take(&mut self.current)),
+            1 => self
+                .document
+                .records
+                .push(std::mem::take(&mut self.current)),
             // A leaf of a record.
             2 if !had_children => self.current.push((name, text)),
             _ => {}

@@ -1,0 +1,150 @@
+//! An S3-compatible server over a local directory, behind the SigV4 layer in S3 mode: the
+//! aws CLI, boto3 and presigned URLs work against it.
+//!
+//! ```text
+//! cargo run --example s3_server                       # 127.0.0.1:9000, ./s3-data, a development key printed
+//! cargo run --example s3_server -- --listen 127.0.0.1:0 --data /tmp/s3 --keys keys.json --tls
+//! ```
+//!
+//! Buckets are directories of `--data`, objects are files (a key's `/` makes directories);
+//! metadata and uploads in progress live in the hidden `.countersign` directory. Both
+//! path-style (`/bucket/key`) and virtual-hosted-style (`Host: bucket.localhost:9000`)
+//! addressing work. Operations: ListBuckets, CreateBucket, DeleteBucket, HeadBucket,
+//! GetBucketLocation, PutObject, GetObject (ranges), HeadObject, DeleteObject, DeleteObjects,
+//! ListObjectsV2, ListObjects, CopyObject, and multipart uploads (create, upload part, upload
+//! part copy, list parts, complete, abort, list uploads).
+
+mod body;
+mod handlers;
+mod listing;
+mod multipart;
+mod options;
+mod storage;
+mod tls;
+mod uploads;
+mod xml;
+
+use std::sync::Arc;
+
+use countersign::server::keys::{FileKeyStore, KeyStore, MemoryKeyStore};
+use countersign::server::{ErrorFormat, SigV4Layer};
+use serde_json::json;
+
+use crate::handlers::App;
+use crate::options::{Options, Tls, USAGE};
+use crate::storage::Storage;
+
+/// The development key's id (without `--keys`).
+const DEVELOPMENT_KEY: &str = "AKIDCOUNTERSIGNDEV";
+
+fn layer<K: KeyStore>(options: &Options, store: K) -> SigV4Layer<K> {
+    SigV4Layer::new(store)
+        .s3()
+        .regions([options.region.as_str()])
+        .services(["s3"])
+        .clock_skew(time::Duration::minutes(15))
+        .error_format(ErrorFormat::S3Xml)
+        .debug_errors(options.debug_errors)
+}
+
+/// A development secret, different at every start.
+fn development_secret() -> String {
+    let seed = format!(
+        "{:?}{}{:p}",
+        std::time::SystemTime::now(),
+        std::process::id(),
+        &USAGE
+    );
+    countersign::core::sha256_hex(seed.as_bytes())[..40].to_string()
+}
+
+fn fail(message: impl std::fmt::Display) -> ! {
+    eprintln!("{message}");
+    std::process::exit(1);
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match Options::parse() {
+        Ok(o) => o,
+        Err(message) if message == USAGE => {
+            println!("{USAGE}");
+            return;
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let storage = Storage::open(&options.data)
+        .unwrap_or_else(|e| fail(format!("cannot use {}: {e}", options.data.display())));
+    let tls = match options.tls {
+        Tls::Off => None,
+        _ => Some(tls::config(&options.tls).unwrap_or_else(|e| fail(e))),
+    };
+    let state = Arc::new(App {
+        storage,
+        region: options.region.clone(),
+        domain: options.domain.clone(),
+        scheme: options.scheme(),
+    });
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", options.listen)));
+    let address = listener
+        .local_addr()
+        .unwrap_or_else(|e| fail(format!("cannot read the bound address: {e}")));
+    let url = format!("{}://{address}", options.scheme());
+
+    let router = handlers::router(state);
+    let app = match &options.keys {
+        Some(path) => match FileKeyStore::open(path) {
+            Ok(store) => {
+                println!(
+                    "keys: {} from {path} (reloaded when the file changes)",
+                    store.len()
+                );
+                router.layer(layer(&options, store))
+            }
+            Err(e) => fail(e),
+        },
+        None => {
+            let store = MemoryKeyStore::new();
+            let secret = development_secret();
+            store.insert(
+                DEVELOPMENT_KEY,
+                secret.as_str(),
+                json!({"user": "developer"}),
+            );
+            println!("development key: {DEVELOPMENT_KEY} / {secret}");
+            let insecure = if tls.is_some() {
+                " --no-verify-ssl"
+            } else {
+                ""
+            };
+            println!(
+                "try:\n  AWS_ACCESS_KEY_ID={DEVELOPMENT_KEY} AWS_SECRET_ACCESS_KEY={secret} aws --endpoint-url {url} \
+                 --region {}{insecure} s3 ls",
+                options.region
+            );
+            router.layer(layer(&options, store))
+        }
+    };
+    println!("data: {}", options.data.display());
+    println!("listening on {url}");
+
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match tls {
+        Some(config) => tls::serve(listener, app, config, shutdown).await,
+        None => {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                fail(format!("server error: {e}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,1226 @@
+//! The `s3_server` example as a child process, driven by real S3 clients: the aws CLI (v1),
+//! boto3, curl on presigned URLs, and countersign's own signer over raw TCP for the requests
+//! those clients would not send (a body that does not match its declared hash, virtual-hosted
+//! addressing, the error table).
+//!
+//! `cargo test` builds the examples before the tests run: the binary is
+//! `target/debug/examples/s3_server`, found from this test's own path.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test panics on a broken fixture by design"
+)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use countersign::client::{Credentials, Payload, Signer};
+use serde_json::Value;
+
+const AKID: &str = "AKIDS3SERVERTEST";
+const SECRET: &str = "s3-server-test-secret/with+chars";
+const REGION: &str = "us-east-1";
+
+// ---------------------------------------------------------------------------------------
+// The server process
+// ---------------------------------------------------------------------------------------
+
+/// A running `s3_server`, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    url: String,
+    tls: bool,
+    /// Holds `data/`, `keys.json` and the aws CLI's empty config files.
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `target/debug/deps/s3_server-HASH` → `target/debug/examples/s3_server`.
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
+    let binary = debug
+        .join("examples")
+        .join(format!("s3_server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo test` (which builds the examples) or `cargo build --example s3_server`",
+        binary.display()
+    );
+    binary
+}
+
+impl Server {
+    fn start() -> Server {
+        Self::start_with(false)
+    }
+
+    fn start_tls() -> Server {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keys = serde_json::json!({"keys": [
+            {"access_key_id": AKID, "secret_access_key": SECRET, "principal": {"user": "tester"}}
+        ]});
+        std::fs::write(dir.path().join("keys.json"), keys.to_string()).expect("key file");
+        std::fs::write(dir.path().join("aws-config"), "").expect("aws config");
+        std::fs::write(dir.path().join("aws-credentials"), "").expect("aws credentials");
+        let mut command = Command::new(binary());
+        command
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path().join("data"))
+            .arg("--keys")
+            .arg(dir.path().join("keys.json"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if tls {
+            command.arg("--tls");
+        }
+        let mut child = command.spawn().expect("s3_server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout);
+        let mut url = None;
+        let mut line = String::new();
+        while lines.read_line(&mut line).expect("reads stdout") > 0 {
+            if let Some(u) = line.trim().strip_prefix("listening on ") {
+                url = Some(u.to_string());
+                break;
+            }
+            line.clear();
+        }
+        let url = url.expect("the server printed `listening on URL`");
+        // Keep draining stdout so that the server never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+        let addr = url
+            .split("://")
+            .nth(1)
+            .and_then(|a| a.parse().ok())
+            .expect("an address in the URL");
+        Server {
+            child,
+            addr,
+            url,
+            tls,
+            dir,
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Files in the server's temporary directory.
+    fn temp_files(&self) -> usize {
+        std::fs::read_dir(self.data().join(".countersign/tmp"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+
+    /// The aws CLI with this server's key.
+    fn aws(&self, args: &[&str]) -> Output {
+        self.aws_as(SECRET, args)
+    }
+
+    fn aws_as(&self, secret: &str, args: &[&str]) -> Output {
+        let mut command = Command::new("aws");
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("LC_ALL", "C.UTF-8")
+            .env("PYTHONUTF8", "1")
+            .env("PYTHONWARNINGS", "ignore")
+            .env("AWS_ACCESS_KEY_ID", AKID)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_DEFAULT_REGION", REGION)
+            .env("AWS_CONFIG_FILE", self.dir.path().join("aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("aws-credentials"),
+            )
+            .args(["--endpoint-url", &self.url]);
+        if self.tls {
+            command.arg("--no-verify-ssl");
+        }
+        command.args(args).output().expect("the aws CLI runs")
+    }
+
+    /// The aws CLI, which must succeed; its stdout.
+    fn aws_ok(&self, args: &[&str]) -> String {
+        let output = self.aws(args);
+        assert!(
+            output.status.success(),
+            "aws {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// `aws s3api …`, parsed as JSON.
+    fn s3api(&self, args: &[&str]) -> Value {
+        let mut all = vec!["s3api"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--output", "json"]);
+        let out = self.aws_ok(&all);
+        if out.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+        }
+    }
+
+    fn mb(&self, bucket: &str) {
+        self.aws_ok(&["s3", "mb", &format!("s3://{bucket}")]);
+    }
+
+    /// A python3 script with boto3; argv[1] is the endpoint, argv[2] "1" to verify TLS.
+    fn python(&self, script: &str) -> Output {
+        Command::new("python3")
+            .env("PYTHONWARNINGS", "ignore")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("aws-credentials"),
+            )
+            .env("AKID", AKID)
+            .env("SECRET", SECRET)
+            .args(["-c", script, &self.url, if self.tls { "0" } else { "1" }])
+            .output()
+            .expect("python3 runs")
+    }
+
+    /// Signs a request for `host` (this server's address unless given) and sends it raw.
+    fn signed(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+        let request = self.sign(None, method, target, headers, Payload::Bytes(body), body);
+        send(self.addr, &request)
+    }
+
+    fn sign(
+        &self,
+        host: Option<&str>,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        payload: Payload<'_>,
+        body: &[u8],
+    ) -> http::Request<Vec<u8>> {
+        let host = host.map_or_else(|| self.addr.to_string(), str::to_string);
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("http://{host}{target}"));
+        for (n, v) in headers {
+            builder = builder.header(*n, *v);
+        }
+        let mut request = builder.body(body.to_vec()).expect("request");
+        signer().sign_now(&mut request, payload).expect("signs");
+        request
+    }
+}
+
+fn signer() -> Signer {
+    Signer::new(Credentials::new(AKID, SECRET), REGION, "s3").s3()
+}
+
+// ---------------------------------------------------------------------------------------
+// A raw HTTP/1.1 client
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn code(&self) -> String {
+        between(&self.text(), "<Code>", "</Code>").unwrap_or_default()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn between(text: &str, open: &str, close: &str) -> Option<String> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(text[start..end].to_string())
+}
+
+fn all_between(text: &str, open: &str, close: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(close) else { break };
+        found.push(after[..end].to_string());
+        rest = &after[end + close.len()..];
+    }
+    found
+}
+
+fn raw(request: &http::Request<Vec<u8>>) -> Vec<u8> {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let mut out = format!("{} {target} HTTP/1.1\r\n", request.method()).into_bytes();
+    for (name, value) in request.headers() {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !request.headers().contains_key("content-length") {
+        out.extend_from_slice(format!("content-length: {}\r\n", request.body().len()).as_bytes());
+    }
+    out.extend_from_slice(b"connection: close\r\n\r\n");
+    out.extend_from_slice(request.body());
+    out
+}
+
+fn send(addr: SocketAddr, request: &http::Request<Vec<u8>>) -> Answer {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let _ = stream.write_all(&raw(request));
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&response)));
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: response[split + 4..].to_vec(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+/// Bytes that do not repeat with a short period.
+fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let relative = path.strip_prefix(root).expect("under root");
+                out.insert(
+                    relative.to_string_lossy().into_owned(),
+                    std::fs::read(&path).expect("read"),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(bytes))
+}
+
+// ---------------------------------------------------------------------------------------
+// The aws CLI
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn help_prints_the_usage() {
+    let output = Command::new(binary()).arg("--help").output().expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--listen", "--data", "--keys", "--region", "--tls", "--domain",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn aws_cli_mb_cp_ls_rm_small_and_multipart() {
+    let server = Server::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let small = pattern(1024, 1);
+    let big = pattern(20 * 1024 * 1024, 2);
+    std::fs::write(work.path().join("small.bin"), &small).expect("write");
+    std::fs::write(work.path().join("big.bin"), &big).expect("write");
+    let path = |name: &str| work.path().join(name).to_string_lossy().into_owned();
+
+    server.mb("photos");
+    let buckets = server.aws_ok(&["s3", "ls"]);
+    assert!(buckets.contains("photos"), "{buckets}");
+
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--no-progress",
+        &path("small.bin"),
+        "s3://photos/dir/small.bin",
+    ]);
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--no-progress",
+        &path("big.bin"),
+        "s3://photos/big.bin",
+    ]);
+    let listing = server.aws_ok(&["s3", "ls", "--recursive", "s3://photos"]);
+    assert!(listing.contains(" 1024 dir/small.bin"), "{listing}");
+    assert!(listing.contains(" 20971520 big.bin"), "{listing}");
+    let top = server.aws_ok(&["s3", "ls", "s3://photos/"]);
+    assert!(top.contains("PRE dir/"), "{top}");
+
+    // On disk: the plain bytes, nothing left in the temporary directory.
+    assert_eq!(
+        std::fs::read(server.data().join("photos/big.bin")).expect("on disk"),
+        big
+    );
+    assert_eq!(server.temp_files(), 0);
+
+    // The 20 MiB file went up in parts (8 MiB by default): a multipart ETag.
+    let head = server.s3api(&["head-object", "--bucket", "photos", "--key", "big.bin"]);
+    assert!(head["ETag"].as_str().unwrap().ends_with("-3\""), "{head}");
+    assert_eq!(head["ContentLength"], 20 * 1024 * 1024);
+    let head = server.s3api(&[
+        "head-object",
+        "--bucket",
+        "photos",
+        "--key",
+        "dir/small.bin",
+    ]);
+    assert_eq!(head["ETag"], format!("\"{}\"", md5_hex(&small)));
+
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--no-progress",
+        "s3://photos/dir/small.bin",
+        &path("small.back"),
+    ]);
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--no-progress",
+        "s3://photos/big.bin",
+        &path("big.back"),
+    ]);
+    assert_eq!(std::fs::read(path("small.back")).expect("read"), small);
+    assert!(
+        std::fs::read(path("big.back")).expect("read") == big,
+        "the 20 MiB download differs"
+    );
+
+    server.aws_ok(&["s3", "rm", "s3://photos/dir/small.bin"]);
+    let listing = server.aws_ok(&["s3", "ls", "--recursive", "s3://photos"]);
+    assert!(!listing.contains("small.bin"), "{listing}");
+    assert!(
+        !server.data().join("photos/dir").exists(),
+        "the emptied directory is removed"
+    );
+}
+
+#[test]
+fn aws_cli_sync_round_trips_unicode_spaces_and_plus() {
+    let server = Server::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let up = work.path().join("up");
+    let files = [
+        "plain.txt",
+        "with space.txt",
+        "a+b=c.txt",
+        "100% sure.txt",
+        "ünïcødé/文件 名.txt",
+        "nested/deeper/x+y z.bin",
+    ];
+    for (i, name) in files.iter().enumerate() {
+        let path = up.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).expect("mkdir");
+        std::fs::write(&path, pattern(100 + i * 37, i as u32)).expect("write");
+    }
+    server.mb("sync");
+    server.aws_ok(&[
+        "s3",
+        "sync",
+        "--no-progress",
+        up.to_str().unwrap(),
+        "s3://sync/tree",
+    ]);
+
+    let listing = server.aws_ok(&["s3", "ls", "--recursive", "s3://sync"]);
+    for name in files {
+        assert!(
+            listing.contains(&format!("tree/{name}")),
+            "{name} missing from\n{listing}"
+        );
+    }
+    assert!(server
+        .data()
+        .join("sync/tree/ünïcødé/文件 名.txt")
+        .is_file());
+
+    let down = work.path().join("down");
+    server.aws_ok(&[
+        "s3",
+        "sync",
+        "--no-progress",
+        "s3://sync/tree",
+        down.to_str().unwrap(),
+    ]);
+    assert_eq!(tree(&down), tree(&up));
+
+    // A second sync has nothing to do.
+    let again = server.aws_ok(&[
+        "s3",
+        "sync",
+        "--no-progress",
+        up.to_str().unwrap(),
+        "s3://sync/tree",
+    ]);
+    assert!(again.trim().is_empty(), "{again}");
+}
+
+#[test]
+fn aws_cli_presigned_url_downloads_with_curl() {
+    let server = Server::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let body = pattern(5000, 3);
+    let local = work.path().join("f.bin");
+    std::fs::write(&local, &body).expect("write");
+    server.mb("shared");
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--no-progress",
+        local.to_str().unwrap(),
+        "s3://shared/a dir/report+1.bin",
+    ]);
+    // The CLI v1 presigns with SigV2 unless told otherwise.
+    std::fs::write(
+        server.dir.path().join("aws-config"),
+        "[default]\ns3 =\n    signature_version = s3v4\n",
+    )
+    .expect("aws config");
+    let url = server.aws_ok(&[
+        "s3",
+        "presign",
+        "s3://shared/a dir/report+1.bin",
+        "--expires-in",
+        "300",
+    ]);
+    let url = url.trim();
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+
+    let out = work.path().join("downloaded");
+    let curl = Command::new("curl")
+        .args(["-s", "-o", out.to_str().unwrap(), "-w", "%{http_code}", url])
+        .output()
+        .expect("curl runs");
+    assert_eq!(String::from_utf8_lossy(&curl.stdout), "200");
+    assert_eq!(std::fs::read(&out).expect("read"), body);
+
+    // The same URL for another key is refused.
+    let tampered = url.replace("report%2B1.bin", "report%2B2.bin");
+    assert_ne!(tampered, url);
+    let curl = Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}", &tampered])
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&curl.stdout);
+    assert!(text.ends_with("403"), "{text}");
+    assert!(text.contains("SignatureDoesNotMatch"), "{text}");
+}
+
+#[test]
+fn aws_s3api_range_copy_and_delete_objects() {
+    let server = Server::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let body: Vec<u8> = (0..100u8).collect();
+    let local = work.path().join("src.bin");
+    std::fs::write(&local, &body).expect("write");
+    server.mb("ops");
+    server.s3api(&[
+        "put-object",
+        "--bucket",
+        "ops",
+        "--key",
+        "src.bin",
+        "--body",
+        local.to_str().unwrap(),
+        "--content-type",
+        "application/x-test",
+        "--metadata",
+        "colour=blue",
+    ]);
+
+    let part = work.path().join("part");
+    let got = server.s3api(&[
+        "get-object",
+        "--bucket",
+        "ops",
+        "--key",
+        "src.bin",
+        "--range",
+        "bytes=10-19",
+        part.to_str().unwrap(),
+    ]);
+    assert_eq!(got["ContentRange"], "bytes 10-19/100");
+    assert_eq!(got["ContentLength"], 10);
+    assert_eq!(std::fs::read(&part).expect("read"), &body[10..20]);
+    let got = server.s3api(&[
+        "get-object",
+        "--bucket",
+        "ops",
+        "--key",
+        "src.bin",
+        "--range",
+        "bytes=-5",
+        part.to_str().unwrap(),
+    ]);
+    assert_eq!(got["ContentRange"], "bytes 95-99/100");
+    assert_eq!(std::fs::read(&part).expect("read"), &body[95..]);
+
+    let copied = server.s3api(&[
+        "copy-object",
+        "--bucket",
+        "ops",
+        "--key",
+        "copies/dst.bin",
+        "--copy-source",
+        "ops/src.bin",
+    ]);
+    assert_eq!(
+        copied["CopyObjectResult"]["ETag"],
+        format!("\"{}\"", md5_hex(&body))
+    );
+    let head = server.s3api(&["head-object", "--bucket", "ops", "--key", "copies/dst.bin"]);
+    assert_eq!(head["ContentType"], "application/x-test");
+    assert_eq!(head["Metadata"]["colour"], "blue");
+    assert_eq!(
+        std::fs::read(server.data().join("ops/copies/dst.bin")).expect("copied"),
+        body
+    );
+
+    let deleted = server.s3api(&[
+        "delete-objects",
+        "--bucket",
+        "ops",
+        "--delete",
+        r#"{"Objects":[{"Key":"src.bin"},{"Key":"copies/dst.bin"},{"Key":"never-existed"}]}"#,
+    ]);
+    let mut keys: Vec<&str> = deleted["Deleted"]
+        .as_array()
+        .expect("Deleted")
+        .iter()
+        .map(|d| d["Key"].as_str().unwrap())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["copies/dst.bin", "never-existed", "src.bin"]);
+    let listing = server.s3api(&["list-objects-v2", "--bucket", "ops"]);
+    assert!(listing.get("Contents").is_none(), "{listing}");
+}
+
+#[test]
+fn aws_s3api_list_objects_v2_prefix_delimiter_and_paging() {
+    let server = Server::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let local = work.path().join("x");
+    std::fs::write(&local, b"x").expect("write");
+    server.mb("listing");
+    let keys = ["a/1", "a/2", "b/1", "c", "d", "e/f/g", "e/h"];
+    for key in keys {
+        server.s3api(&[
+            "put-object",
+            "--bucket",
+            "listing",
+            "--key",
+            key,
+            "--body",
+            local.to_str().unwrap(),
+        ]);
+    }
+
+    let top = server.s3api(&["list-objects-v2", "--bucket", "listing", "--delimiter", "/"]);
+    let prefixes: Vec<&str> = top["CommonPrefixes"]
+        .as_array()
+        .expect("CommonPrefixes")
+        .iter()
+        .map(|p| p["Prefix"].as_str().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["a/", "b/", "e/"]);
+    let contents: Vec<&str> = top["Contents"]
+        .as_array()
+        .expect("Contents")
+        .iter()
+        .map(|c| c["Key"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["c", "d"]);
+
+    let under_e = server.s3api(&[
+        "list-objects-v2",
+        "--bucket",
+        "listing",
+        "--prefix",
+        "e/",
+        "--delimiter",
+        "/",
+    ]);
+    assert_eq!(under_e["CommonPrefixes"][0]["Prefix"], "e/f/");
+    assert_eq!(under_e["Contents"][0]["Key"], "e/h");
+
+    // Pages of two, by hand: every key once, in order.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut args = vec![
+            "list-objects-v2",
+            "--bucket",
+            "listing",
+            "--max-keys",
+            "2",
+            "--no-paginate",
+        ];
+        if let Some(t) = &token {
+            args.extend_from_slice(&["--continuation-token", t]);
+        }
+        let page = server.s3api(&args);
+        pages += 1;
+        for c in page["Contents"].as_array().cloned().unwrap_or_default() {
+            seen.push(c["Key"].as_str().unwrap().to_string());
+        }
+        if page["IsTruncated"] == true {
+            token = Some(
+                page["NextContinuationToken"]
+                    .as_str()
+                    .expect("token")
+                    .to_string(),
+            );
+        } else {
+            break;
+        }
+        assert!(pages < 10, "paging does not end");
+    }
+    assert_eq!(seen, keys);
+    assert_eq!(pages, 4);
+
+    // The CLI's own paging, with a delimiter, and start-after.
+    let all = server.s3api(&[
+        "list-objects-v2",
+        "--bucket",
+        "listing",
+        "--delimiter",
+        "/",
+        "--page-size",
+        "1",
+    ]);
+    assert_eq!(
+        all["CommonPrefixes"].as_array().map(Vec::len),
+        Some(3),
+        "{all}"
+    );
+    assert_eq!(all["Contents"].as_array().map(Vec::len), Some(2), "{all}");
+    let after = server.s3api(&[
+        "list-objects-v2",
+        "--bucket",
+        "listing",
+        "--start-after",
+        "c",
+        "--no-paginate",
+    ]);
+    assert_eq!(after["Contents"][0]["Key"], "d");
+    assert_eq!(after["KeyCount"], 3);
+}
+
+#[test]
+fn aws_cli_with_a_wrong_secret_is_refused_and_leaves_nothing() {
+    let server = Server::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let local = work.path().join("f");
+    std::fs::write(&local, b"should not land").expect("write");
+    server.mb("guarded");
+    let output = server.aws_as(
+        "not-the-secret",
+        &[
+            "s3",
+            "cp",
+            "--no-progress",
+            local.to_str().unwrap(),
+            "s3://guarded/f",
+        ],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SignatureDoesNotMatch"), "{stderr}");
+    assert!(!server.data().join("guarded/f").exists());
+    assert_eq!(server.temp_files(), 0);
+    let listing = server.s3api(&["list-objects-v2", "--bucket", "guarded"]);
+    assert!(listing.get("Contents").is_none(), "{listing}");
+}
+
+// ---------------------------------------------------------------------------------------
+// boto3
+// ---------------------------------------------------------------------------------------
+
+const BOTO_PRESIGNED: &str = r#"
+import os, sys, json, ssl, urllib.request
+import boto3
+from botocore.config import Config
+endpoint, verify = sys.argv[1], sys.argv[2] == "1"
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                  config=Config(signature_version="s3v4"), verify=verify)
+context = None if verify else ssl._create_unverified_context()
+s3.create_bucket(Bucket="presigned")
+key = "dir/hello wörld+1.txt"
+body = b"uploaded through a presigned PUT"
+put = s3.generate_presigned_url("put_object", Params={"Bucket": "presigned", "Key": key}, ExpiresIn=300)
+request = urllib.request.Request(put, data=body, method="PUT")
+put_status = urllib.request.urlopen(request, context=context).status
+get = s3.generate_presigned_url("get_object", Params={"Bucket": "presigned", "Key": key}, ExpiresIn=300)
+got = urllib.request.urlopen(get, context=context).read()
+head = s3.head_object(Bucket="presigned", Key=key)
+print(json.dumps({"put": put_status, "same": got == body, "length": head["ContentLength"]}))
+"#;
+
+#[test]
+fn boto3_presigned_put_and_get() {
+    let server = Server::start();
+    let output = server.python(BOTO_PRESIGNED);
+    assert!(
+        output.status.success(),
+        "boto3 failed (pip install boto3):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(result["put"], 200);
+    assert_eq!(result["same"], true, "{result}");
+    assert_eq!(result["length"], 32);
+    assert!(server
+        .data()
+        .join("presigned/dir/hello wörld+1.txt")
+        .is_file());
+}
+
+// ---------------------------------------------------------------------------------------
+// countersign's signer over raw TCP
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn body_not_matching_its_declared_sha256_is_refused_and_leaves_nothing() {
+    let server = Server::start();
+    assert_eq!(server.signed("PUT", "/hashes", &[], b"").status, 200);
+    let declared = pattern(100_000, 4);
+    let sent = pattern(100_000, 5);
+    let hash = countersign::core::sha256_hex(&declared);
+    let request = server.sign(
+        None,
+        "PUT",
+        "/hashes/object",
+        &[],
+        Payload::Precomputed(&hash),
+        &sent,
+    );
+    let answer = send(server.addr, &request);
+    assert_eq!(answer.status, 400, "{}", answer.text());
+    assert_eq!(answer.code(), "XAmzContentSHA256Mismatch");
+    assert_eq!(
+        server.signed("HEAD", "/hashes/object", &[], b"").status,
+        404
+    );
+    assert!(!server.data().join("hashes/object").exists());
+    assert_eq!(server.temp_files(), 0);
+
+    // The same body with its own hash is stored.
+    let answer = server.signed("PUT", "/hashes/object", &[], &sent);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(
+        std::fs::read(server.data().join("hashes/object")).expect("stored"),
+        sent
+    );
+}
+
+#[test]
+fn virtual_hosted_style_addressing() {
+    let server = Server::start();
+    let host = format!("vhost.localhost:{}", server.addr.port());
+    let send_to = |method: &str, target: &str, body: &[u8]| {
+        let request = server.sign(Some(&host), method, target, &[], Payload::Bytes(body), body);
+        send(server.addr, &request)
+    };
+    assert_eq!(send_to("PUT", "/", b"").status, 200);
+    let answer = send_to("PUT", "/docs/read%20me.txt", b"virtual");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let answer = send_to("GET", "/docs/read%20me.txt", b"");
+    assert_eq!((answer.status, answer.text().as_str()), (200, "virtual"));
+    let listing = send_to("GET", "/?list-type=2", b"");
+    assert_eq!(
+        all_between(&listing.text(), "<Key>", "</Key>"),
+        ["docs/read me.txt"]
+    );
+    // The same object, path style.
+    let answer = server.signed("GET", "/vhost/docs/read%20me.txt", &[], b"");
+    assert_eq!((answer.status, answer.text().as_str()), (200, "virtual"));
+}
+
+#[test]
+fn get_and_head_headers_and_ranges() {
+    let server = Server::start();
+    server.signed("PUT", "/heads", &[], b"");
+    let body = b"0123456789";
+    let answer = server.signed(
+        "PUT",
+        "/heads/k",
+        &[("content-type", "text/plain"), ("x-amz-meta-owner", "me")],
+        body,
+    );
+    assert_eq!(answer.status, 200);
+    let etag = format!("\"{}\"", md5_hex(body));
+    assert_eq!(answer.header("etag"), Some(etag.as_str()));
+
+    let head = server.signed("HEAD", "/heads/k", &[], b"");
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length"), Some("10"));
+    assert_eq!(head.header("content-type"), Some("text/plain"));
+    assert_eq!(head.header("x-amz-meta-owner"), Some("me"));
+    assert_eq!(head.header("accept-ranges"), Some("bytes"));
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
+    assert!(head
+        .header("last-modified")
+        .is_some_and(|d| d.ends_with(" GMT")));
+    assert!(head.body.is_empty());
+
+    for (range, status, content, content_range) in [
+        ("bytes=2-4", 206, "234", Some("bytes 2-4/10")),
+        ("bytes=7-", 206, "789", Some("bytes 7-9/10")),
+        ("bytes=-2", 206, "89", Some("bytes 8-9/10")),
+        ("bytes=5-100", 206, "56789", Some("bytes 5-9/10")),
+        ("bytes=10-", 416, "", Some("bytes */10")),
+    ] {
+        let answer = server.signed("GET", "/heads/k", &[("range", range)], b"");
+        assert_eq!(answer.status, status, "{range}: {}", answer.text());
+        assert_eq!(answer.header("content-range"), content_range, "{range}");
+        if status == 206 {
+            assert_eq!(answer.text(), content, "{range}");
+        } else {
+            assert_eq!(answer.code(), "InvalidRange");
+        }
+    }
+}
+
+#[test]
+fn multipart_upload_by_hand() {
+    let server = Server::start();
+    server.signed("PUT", "/parts", &[], b"");
+    let created = server.signed("POST", "/parts/joined?uploads", &[], b"");
+    assert_eq!(created.status, 200, "{}", created.text());
+    let id = between(&created.text(), "<UploadId>", "</UploadId>").expect("UploadId");
+
+    let one = pattern(5 * 1024 * 1024, 6);
+    let two = pattern(1000, 7);
+    let mut etags = Vec::new();
+    for (n, part) in [(1, &one), (2, &two)] {
+        let answer = server.signed(
+            "PUT",
+            &format!("/parts/joined?partNumber={n}&uploadId={id}"),
+            &[],
+            part,
+        );
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        etags.push(answer.header("etag").expect("ETag").to_string());
+    }
+    let listed = server.signed("GET", &format!("/parts/joined?uploadId={id}"), &[], b"");
+    assert_eq!(
+        all_between(&listed.text(), "<PartNumber>", "</PartNumber>"),
+        ["1", "2"]
+    );
+
+    let complete = |parts: &[(u32, &str)]| {
+        let mut xml = String::from("<CompleteMultipartUpload>");
+        for (n, etag) in parts {
+            xml.push_str(&format!(
+                "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
+            ));
+        }
+        xml.push_str("</CompleteMultipartUpload>");
+        server.signed(
+            "POST",
+            &format!("/parts/joined?uploadId={id}"),
+            &[],
+            xml.as_bytes(),
+        )
+    };
+    let answer = complete(&[(2, &etags[1]), (1, &etags[0])]);
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidPartOrder")
+    );
+    let answer = complete(&[(1, &etags[1]), (2, &etags[1])]);
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidPart")
+    );
+    let answer = server.signed(
+        "POST",
+        &format!("/parts/joined?uploadId={id}"),
+        &[],
+        b"<Complete",
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "MalformedXML")
+    );
+
+    let answer = complete(&[(1, &etags[0]), (2, &etags[1])]);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let mut md5s = Vec::new();
+    for part in [&one, &two] {
+        use md5::Digest;
+        md5s.extend_from_slice(&md5::Md5::digest(part));
+    }
+    let expected = format!("\"{}-2\"", md5_hex(&md5s));
+    assert_eq!(
+        between(&answer.text(), "<ETag>", "</ETag>").map(|e| e.replace("&quot;", "\"")),
+        Some(expected)
+    );
+    let stored = std::fs::read(server.data().join("parts/joined")).expect("stored");
+    assert_eq!(stored.len(), one.len() + two.len());
+    assert!(stored[..one.len()] == one[..] && stored[one.len()..] == two[..]);
+
+    // The upload is gone; another one is aborted.
+    let answer = server.signed("GET", &format!("/parts/joined?uploadId={id}"), &[], b"");
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (404, "NoSuchUpload")
+    );
+    let created = server.signed("POST", "/parts/other?uploads", &[], b"");
+    let other = between(&created.text(), "<UploadId>", "</UploadId>").expect("UploadId");
+    let answer = server.signed(
+        "DELETE",
+        &format!("/parts/other?uploadId={other}"),
+        &[],
+        b"",
+    );
+    assert_eq!(answer.status, 204);
+    let answer = server.signed(
+        "PUT",
+        &format!("/parts/other?partNumber=1&uploadId={other}"),
+        &[],
+        b"late",
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (404, "NoSuchUpload")
+    );
+    assert_eq!(server.temp_files(), 0);
+}
+
+#[test]
+fn errors_carry_s3_codes_and_statuses() {
+    let server = Server::start();
+    server.signed("PUT", "/errs", &[], b"");
+    server.signed("PUT", "/errs/full", &[], b"x");
+    let cases: &[(&str, &str, &[u8], u16, &str)] = &[
+        (
+            "GET",
+            "/missing-bucket?list-type=2",
+            b"",
+            404,
+            "NoSuchBucket",
+        ),
+        ("PUT", "/missing-bucket/key", b"body", 404, "NoSuchBucket"),
+        ("GET", "/errs/missing-key", b"", 404, "NoSuchKey"),
+        ("PUT", "/errs", b"", 409, "BucketAlreadyOwnedByYou"),
+        ("DELETE", "/errs", b"", 409, "BucketNotEmpty"),
+        ("PUT", "/Bad_Bucket", b"", 400, "InvalidBucketName"),
+        ("PUT", "/.countersign/x", b"", 400, "InvalidBucketName"),
+        (
+            "PUT",
+            "/errs/a/../../escape",
+            b"evil",
+            400,
+            "InvalidArgument",
+        ),
+        ("PUT", "/errs/a//b", b"evil", 400, "InvalidArgument"),
+        (
+            "PUT",
+            "/errs/full/under",
+            b"conflict",
+            400,
+            "InvalidArgument",
+        ),
+        ("GET", "/errs/k?uploadId=0123abcd", b"", 404, "NoSuchUpload"),
+        (
+            "POST",
+            "/errs?delete",
+            b"<Delete><Object>",
+            400,
+            "MalformedXML",
+        ),
+        (
+            "PUT",
+            "/errs/p?partNumber=0&uploadId=ab",
+            b"x",
+            400,
+            "InvalidArgument",
+        ),
+        (
+            "GET",
+            "/errs?list-type=2&max-keys=many",
+            b"",
+            400,
+            "InvalidArgument",
+        ),
+        ("GET", "/errs?acl", b"", 501, "NotImplemented"),
+    ];
+    for (method, target, body, status, code) in cases {
+        let answer = server.signed(method, target, &[], body);
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (*status, *code),
+            "{method} {target}: {}",
+            answer.text()
+        );
+        assert!(answer.text().contains("<RequestId>"), "{}", answer.text());
+    }
+    assert!(!server.dir.path().join("escape").exists());
+    assert_eq!(server.signed("DELETE", "/errs/full", &[], b"").status, 204);
+    assert_eq!(server.signed("DELETE", "/errs", &[], b"").status, 204);
+    assert_eq!(server.signed("HEAD", "/errs", &[], b"").status, 404);
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTPS: the aws CLI and boto3 send aws-chunked bodies with CRC32 trailers over TLS
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn https_aws_cli_cp_up_and_down() {
+    let server = Server::start_tls();
+    assert!(server.url.starts_with("https://"));
+    let work = tempfile::tempdir().expect("tempdir");
+    let small = pattern(1024, 8);
+    let big = pattern(20 * 1024 * 1024, 9);
+    std::fs::write(work.path().join("small"), &small).expect("write");
+    std::fs::write(work.path().join("big"), &big).expect("write");
+    let path = |name: &str| work.path().join(name).to_string_lossy().into_owned();
+    server.mb("secure");
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--no-progress",
+        &path("small"),
+        "s3://secure/small",
+    ]);
+    server.aws_ok(&["s3", "cp", "--no-progress", &path("big"), "s3://secure/big"]);
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--no-progress",
+        "s3://secure/small",
+        &path("small.back"),
+    ]);
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--no-progress",
+        "s3://secure/big",
+        &path("big.back"),
+    ]);
+    assert_eq!(std::fs::read(path("small.back")).expect("read"), small);
+    assert!(
+        std::fs::read(path("big.back")).expect("read") == big,
+        "the 20 MiB download differs"
+    );
+    let head = server.s3api(&["head-object", "--bucket", "secure", "--key", "small"]);
+    assert_eq!(head["ETag"], format!("\"{}\"", md5_hex(&small)));
+    assert!(
+        head.get("ContentEncoding").is_none(),
+        "aws-chunked must not be stored: {head}"
+    );
+}
+
+const BOTO_TLS: &str = r#"
+import os, sys, json
+import boto3
+from botocore.config import Config
+endpoint, verify = sys.argv[1], sys.argv[2] == "1"
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                  config=Config(signature_version="s3v4"), verify=verify)
+s3.create_bucket(Bucket="tls")
+body = bytes(range(256)) * 300
+s3.put_object(Bucket="tls", Key="blob", Body=body, ContentType="application/x-blob")
+got = s3.get_object(Bucket="tls", Key="blob")
+print(json.dumps({"same": got["Body"].read() == body, "type": got["ContentType"],
+                  "encoding": got.get("ContentEncoding")}))
+"#;
+
+#[test]
+fn https_boto3_put_and_get() {
+    let server = Server::start_tls();
+    let output = server.python(BOTO_TLS);
+    assert!(
+        output.status.success(),
+        "boto3 over TLS failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(result["same"], true, "{result}");
+    assert_eq!(result["type"], "application/x-blob");
+    assert_eq!(result["encoding"], Value::Null);
+}
