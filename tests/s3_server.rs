@@ -1224,3 +1224,226 @@ fn https_boto3_put_and_get() {
     assert_eq!(result["type"], "application/x-blob");
     assert_eq!(result["encoding"], Value::Null);
 }
+
+// ---------------------------------------------------------------------------------------
+// Checksums, aws-chunked framings and browser POST uploads
+// ---------------------------------------------------------------------------------------
+
+const BOTO_CHECKSUMS: &str = r#"
+import os, sys, json
+import boto3
+from botocore.config import Config
+endpoint, verify = sys.argv[1], sys.argv[2] == "1"
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                  config=Config(signature_version="s3v4"), verify=verify)
+s3.create_bucket(Bucket="sums")
+out = {}
+for algorithm in ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"]:
+    body = algorithm.encode() * 5000
+    s3.put_object(Bucket="sums", Key="by/" + algorithm, Body=body, ChecksumAlgorithm=algorithm)
+    out[algorithm] = s3.get_object(Bucket="sums", Key="by/" + algorithm)["Body"].read() == body
+print(json.dumps(out))
+"#;
+
+fn boto3_checksums(server: &Server) {
+    let output = server.python(BOTO_CHECKSUMS);
+    assert!(
+        output.status.success(),
+        "boto3 put_object with checksums failed (pip install boto3 awscrt):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    for algorithm in ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"] {
+        assert_eq!(result[algorithm], true, "{algorithm}: {result}");
+    }
+}
+
+#[test]
+fn boto3_put_object_with_each_checksum_over_http() {
+    // Over HTTP botocore sends the checksum as a header beside a signed payload hash.
+    boto3_checksums(&Server::start());
+}
+
+#[test]
+fn boto3_put_object_with_each_checksum_over_https() {
+    // Over HTTPS it sends aws-chunked bodies with the checksum in a trailer.
+    boto3_checksums(&Server::start_tls());
+}
+
+const BOTO_POST: &str = r#"
+import os, sys, json, ssl, urllib.request, urllib.error, urllib3
+import boto3
+from botocore.config import Config
+endpoint, verify = sys.argv[1], sys.argv[2] == "1"
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                  config=Config(signature_version="s3v4"), verify=verify)
+context = None if verify else ssl._create_unverified_context()
+s3.create_bucket(Bucket="forms")
+post = s3.generate_presigned_post(
+    "forms", "uploads/${filename}",
+    Fields={"acl": "private", "Content-Type": "text/plain"},
+    Conditions=[{"acl": "private"}, ["starts-with", "$key", "uploads/"], ["starts-with", "$Content-Type", "text/"],
+                ["content-length-range", 1, 1000]],
+    ExpiresIn=300)
+def send(fields, filename, data):
+    body, content_type = urllib3.encode_multipart_formdata(list(fields.items()) + [("file", (filename, data, "text/plain"))])
+    request = urllib.request.Request(post["url"], data=body, method="POST", headers={"Content-Type": content_type})
+    try:
+        return urllib.request.urlopen(request, context=context).status
+    except urllib.error.HTTPError as e:
+        return e.code
+ok = send(post["fields"], "note one.txt", b"hello from a form")
+too_big = send(post["fields"], "big.txt", b"x" * 2000)
+changed = dict(post["fields"]); changed["acl"] = "public-read"
+refused = send(changed, "changed.txt", b"x")
+got = s3.get_object(Bucket="forms", Key="uploads/note one.txt")
+print(json.dumps({"ok": ok, "too_big": too_big, "refused": refused,
+                  "same": got["Body"].read() == b"hello from a form", "type": got["ContentType"]}))
+"#;
+
+#[test]
+fn boto3_generate_presigned_post_then_a_form_upload() {
+    let server = Server::start();
+    let output = server.python(BOTO_POST);
+    assert!(
+        output.status.success(),
+        "boto3 POST failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(result["ok"], 204, "{result}");
+    assert_eq!(result["same"], true, "{result}");
+    assert_eq!(result["type"], "text/plain", "{result}");
+    assert_eq!(result["too_big"], 400, "{result}");
+    assert_eq!(result["refused"], 403, "{result}");
+    assert!(!server.data().join("forms/uploads/big.txt").exists());
+    assert!(!server.data().join("forms/uploads/changed.txt").exists());
+    assert_eq!(server.temp_files(), 0);
+}
+
+/// A PUT of `body` framed as aws-chunked in `framing`, signed with this server's key.
+fn chunked_put(
+    server: &Server,
+    target: &str,
+    framing: countersign::client::Framing,
+    body: &[u8],
+    checksum: Option<countersign::client::ChecksumAlgorithm>,
+) -> http::Request<Vec<u8>> {
+    let mut request = http::Request::put(format!("http://{}{target}", server.addr))
+        .body(Vec::new())
+        .expect("request");
+    let mut encoder = signer()
+        .sign_chunked(
+            &mut request,
+            framing,
+            body.len() as u64,
+            16 * 1024,
+            checksum,
+            time::OffsetDateTime::now_utc(),
+        )
+        .expect("signs");
+    *request.body_mut() = encoder.encode(body);
+    request
+}
+
+#[test]
+fn countersign_client_uploads_in_the_three_framings() {
+    use countersign::client::{ChecksumAlgorithm, Framing};
+    let server = Server::start();
+    assert_eq!(server.signed("PUT", "/framed", &[], b"").status, 200);
+    let body = pattern(100_000, 9);
+    for (name, framing, checksum) in [
+        ("signed", Framing::Signed, None),
+        (
+            "signed-trailer",
+            Framing::SignedTrailer,
+            Some(ChecksumAlgorithm::Crc32c),
+        ),
+        (
+            "unsigned-trailer",
+            Framing::UnsignedTrailer,
+            Some(ChecksumAlgorithm::Crc64Nvme),
+        ),
+    ] {
+        let answer = send(
+            server.addr,
+            &chunked_put(
+                &server,
+                &format!("/framed/{name}"),
+                framing,
+                &body,
+                checksum,
+            ),
+        );
+        assert_eq!(answer.status, 200, "{name}: {}", answer.text());
+        assert_eq!(
+            std::fs::read(server.data().join("framed").join(name)).expect("stored"),
+            body,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn corrupted_uploads_are_refused_and_leave_nothing() {
+    use countersign::client::{ChecksumAlgorithm, Framing};
+    use countersign::core::checksum::checksum_base64;
+    let server = Server::start();
+    assert_eq!(server.signed("PUT", "/corrupt", &[], b"").status, 200);
+    let body = pattern(50_000, 3);
+
+    // A checksum header that does not match.
+    let wrong = checksum_base64(ChecksumAlgorithm::Crc32, b"something else");
+    let answer = server.signed(
+        "PUT",
+        "/corrupt/header-sum",
+        &[("x-amz-checksum-crc32", wrong.as_str())],
+        &body,
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "BadDigest"),
+        "{}",
+        answer.text()
+    );
+
+    // A changed byte inside a signed chunk.
+    let mut request = chunked_put(&server, "/corrupt/chunk", Framing::Signed, &body, None);
+    let at = request.body().len() / 2;
+    request.body_mut()[at] ^= 1;
+    let answer = send(server.addr, &request);
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (403, "SignatureDoesNotMatch"),
+        "{}",
+        answer.text()
+    );
+
+    // A changed byte inside an unsigned chunk: the checksum trailer catches it.
+    let mut request = chunked_put(
+        &server,
+        "/corrupt/trailer",
+        Framing::UnsignedTrailer,
+        &body,
+        Some(ChecksumAlgorithm::Sha256),
+    );
+    let at = request.body().len() / 2;
+    request.body_mut()[at] ^= 1;
+    let answer = send(server.addr, &request);
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "BadDigest"),
+        "{}",
+        answer.text()
+    );
+
+    for name in ["header-sum", "chunk", "trailer"] {
+        assert!(
+            !server.data().join("corrupt").join(name).exists(),
+            "{name} was stored"
+        );
+    }
+    assert_eq!(server.temp_files(), 0);
+}

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use base64::Engine;
-use countersign::server::Verified;
+use countersign::server::{PostObject, Verified};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -77,6 +77,8 @@ pub(crate) struct Ctx {
     pub(crate) headers: HeaderMap,
     pub(crate) query: Query,
     pub(crate) identity: Verified<Value>,
+    /// The form of a browser POST upload, verified by the layer.
+    pub(crate) post: Option<PostObject>,
     /// The host the client called (for `Location`).
     pub(crate) host: String,
     /// Whether the bucket came from the host name.
@@ -225,7 +227,9 @@ async fn dispatch(
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_default();
     let (bucket, key, virtual_host) = address(&host, parts.uri.path(), &app.domain)?;
+    let post = parts.extensions.get::<PostObject>().cloned();
     let ctx = Ctx {
+        post,
         method: parts.method,
         headers: parts.headers,
         query: Query::parse(parts.uri.query().unwrap_or(""))?,
@@ -317,16 +321,86 @@ async fn bucket_operation(
         }
         Method::GET => listing::list_objects(app, ctx, bucket, false).await,
         Method::POST if q.has("delete") => delete_objects(app, bucket, body).await,
-        Method::POST
-            if ctx
-                .header("content-type")
-                .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data")) =>
-        {
-            // Browser-form uploads (`generate_presigned_post`) need the layer's POST policy
-            // support: this is where they will go.
-            Err(S3Error::not_implemented("POST object upload (HTML forms)"))
-        }
+        Method::POST if ctx.post.is_some() => post_object(app, ctx, bucket, body).await,
         _ => Err(method_not_allowed()),
+    }
+}
+
+/// A browser POST upload: the layer checked the policy; the body is the file.
+async fn post_object(app: &App, ctx: &Ctx, bucket: &str, body: Body) -> Result<Response, S3Error> {
+    let Some(post) = &ctx.post else {
+        return Err(method_not_allowed());
+    };
+    app.storage.bucket_exists(bucket).await?;
+    let key = post.key.clone().filter(|k| !k.is_empty()).ok_or_else(|| {
+        S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "Bucket POST must contain a field named 'key'.",
+        )
+    })?;
+    validate_key(&key)?;
+    // The form's fields stand in for the headers of a PUT.
+    let mut headers = HeaderMap::new();
+    for (name, value) in &post.fields {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    if !headers.contains_key(header::CONTENT_TYPE) {
+        if let Some(value) = post
+            .file_content_type
+            .as_deref()
+            .and_then(|t| HeaderValue::from_str(t).ok())
+        {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+    }
+    let received = app.storage.receive(body).await?;
+    let meta = app
+        .storage
+        .commit(bucket, &key, received, stored_headers(&headers))
+        .await?;
+    let etag = meta.etag;
+    if let Some(redirect) = post
+        .field("success_action_redirect")
+        .filter(|r| !r.is_empty())
+    {
+        let encode = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        let separator = if redirect.contains('?') { '&' } else { '?' };
+        let location = format!(
+            "{redirect}{separator}bucket={}&key={}&etag={}",
+            encode(bucket),
+            encode(&key),
+            encode(&etag)
+        );
+        return Ok((
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, location), (header::ETAG, etag)],
+        )
+            .into_response());
+    }
+    match post.field("success_action_status") {
+        Some("200") => Ok(([(header::ETAG, etag)], StatusCode::OK).into_response()),
+        Some("201") => {
+            let location = format!("{}://{}/{bucket}/{key}", app.scheme, ctx.host);
+            let document = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PostResponse><Location>{}</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>{}</ETag></PostResponse>",
+                xml::escape(&location),
+                xml::escape(bucket),
+                xml::escape(&key),
+                xml::escape(&etag)
+            );
+            let mut response = xml_response(document);
+            *response.status_mut() = StatusCode::CREATED;
+            Ok(response)
+        }
+        _ => Ok(([(header::ETAG, etag)], StatusCode::NO_CONTENT).into_response()),
     }
 }
 
