@@ -148,7 +148,14 @@ async fn the_s3_documentation_form_is_accepted() {
 }
 
 /// What was changed, the fields, the host, the time, and the expected status and code.
-type Refusal<'a> = (&'a str, Vec<(String, String)>, &'a str, OffsetDateTime, StatusCode, &'a str);
+type Refusal<'a> = (
+    &'a str,
+    Vec<(String, String)>,
+    &'a str,
+    OffsetDateTime,
+    StatusCode,
+    &'a str,
+);
 
 #[tokio::test]
 async fn the_documentation_form_is_refused_when_changed() {

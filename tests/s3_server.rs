@@ -12,12 +12,13 @@
     reason = "a test panics on a broken fixture by design"
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
 
 use countersign::client::{Credentials, Payload, Signer};
 use serde_json::Value;
@@ -283,53 +284,15 @@ fn all_between(text: &str, open: &str, close: &str) -> Vec<String> {
 }
 
 fn raw(request: &http::Request<Vec<u8>>) -> Vec<u8> {
-    let target = request
-        .uri()
-        .path_and_query()
-        .map(|pq| pq.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
-    let mut out = format!("{} {target} HTTP/1.1\r\n", request.method()).into_bytes();
-    for (name, value) in request.headers() {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    if !request.headers().contains_key("content-length") {
-        out.extend_from_slice(format!("content-length: {}\r\n", request.body().len()).as_bytes());
-    }
-    out.extend_from_slice(b"connection: close\r\n\r\n");
-    out.extend_from_slice(request.body());
-    out
+    common::raw_http(request)
 }
 
 fn send(addr: SocketAddr, request: &http::Request<Vec<u8>>) -> Answer {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("timeout");
-    let _ = stream.write_all(&raw(request));
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&response)));
-    let head = String::from_utf8_lossy(&response[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let response = common::exchange(addr, &raw(request));
     Answer {
-        status,
-        headers,
-        body: response[split + 4..].to_vec(),
+        status: response.status,
+        headers: response.headers,
+        body: response.body,
     }
 }
 

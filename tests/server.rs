@@ -8,11 +8,12 @@
     reason = "a test panics on a broken fixture by design"
 )]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod common;
+
+use std::io::Write;
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration as StdDuration;
 
 use axum::body::Body;
 use axum::http::{StatusCode, Uri};
@@ -194,49 +195,16 @@ fn between(text: &str, open: &str, close: &str) -> Option<String> {
 }
 
 fn send_raw(addr: SocketAddr, raw: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(StdDuration::from_secs(10)))
-        .expect("timeout");
-    // The server may answer (413, say) before reading everything: a failed write is fine.
-    let _ = stream.write_all(raw);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {text:?}"));
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Answer { status, body }
+    let response = common::exchange(addr, raw);
+    Answer {
+        status: response.status,
+        body: String::from_utf8_lossy(&response.body).into_owned(),
+    }
 }
 
 /// Writes a request as HTTP/1.1 bytes, with `Connection: close`.
 fn raw(request: &http::Request<Vec<u8>>) -> Vec<u8> {
-    let target = request
-        .uri()
-        .path_and_query()
-        .map(|pq| pq.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
-    let mut out = format!("{} {target} HTTP/1.1\r\n", request.method()).into_bytes();
-    for (name, value) in request.headers() {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    if !request.headers().contains_key("content-length")
-        && !request.headers().contains_key("transfer-encoding")
-    {
-        out.extend_from_slice(format!("content-length: {}\r\n", request.body().len()).as_bytes());
-    }
-    out.extend_from_slice(b"connection: close\r\n\r\n");
-    out.extend_from_slice(request.body());
-    out
+    common::raw_http(request)
 }
 
 fn send(addr: SocketAddr, request: &http::Request<Vec<u8>>) -> Answer {
@@ -492,19 +460,35 @@ fn countersign_client_aws_chunked_uploads_in_the_three_framings() {
 #[test]
 fn aws_chunked_inside_http_chunked_transfer_is_accepted() {
     let payload = b"streamed without a content-length";
-    let mut req = request(api(), "PUT", "/echo", &[("content-encoding", "aws-chunked")], b"");
-    header(&mut req, "x-amz-decoded-content-length", payload.len().to_string().as_bytes());
+    let mut req = request(
+        api(),
+        "PUT",
+        "/echo",
+        &[("content-encoding", "aws-chunked")],
+        b"",
+    );
+    header(
+        &mut req,
+        "x-amz-decoded-content-length",
+        payload.len().to_string().as_bytes(),
+    );
     let marker = Framing::Signed.marker();
-    let signed = signer().content_sha256_header(true).sign(&mut req, Payload::Precomputed(marker), now()).unwrap();
+    let signed = signer()
+        .content_sha256_header(true)
+        .sign(&mut req, Payload::Precomputed(marker), now())
+        .unwrap();
     let mut chain = signed.chunk_signer();
     let mut aws_chunked = Vec::new();
     for piece in payload.chunks(10) {
         let sig = chain.sign_chunk(piece);
-        aws_chunked.extend_from_slice(format!("{:x};chunk-signature={sig}\r\n", piece.len()).as_bytes());
+        aws_chunked
+            .extend_from_slice(format!("{:x};chunk-signature={sig}\r\n", piece.len()).as_bytes());
         aws_chunked.extend_from_slice(piece);
         aws_chunked.extend_from_slice(b"\r\n");
     }
-    aws_chunked.extend_from_slice(format!("0;chunk-signature={}\r\n\r\n", chain.sign_chunk(b"")).as_bytes());
+    aws_chunked.extend_from_slice(
+        format!("0;chunk-signature={}\r\n\r\n", chain.sign_chunk(b"")).as_bytes(),
+    );
     header(&mut req, "transfer-encoding", b"chunked");
     let mut bytes = raw(&req);
     // HTTP chunked transfer around the aws-chunked body, in uneven pieces.
@@ -515,7 +499,12 @@ fn aws_chunked_inside_http_chunked_transfer_is_accepted() {
     }
     bytes.extend_from_slice(b"0\r\n\r\n");
     let answer = send_raw(api(), &bytes);
-    assert_eq!((answer.status, answer.body.as_bytes()), (200, &payload[..]), "{}", answer.body);
+    assert_eq!(
+        (answer.status, answer.body.as_bytes()),
+        (200, &payload[..]),
+        "{}",
+        answer.body
+    );
 }
 
 #[test]
@@ -603,7 +592,9 @@ fn s3_presigned_urls_work_for_every_method() {
     let s3_signer = Signer::new(Credentials::new(AKID, SECRET), REGION, "s3").s3();
     for method in ["GET", "PUT", "DELETE", "HEAD", "POST"] {
         let mut req = request(s3(), method, "/bucket/some%20key.txt?versionId=1", &[], b"");
-        s3_signer.presign(&mut req, Payload::Unsigned, 60, now()).expect("presigns");
+        s3_signer
+            .presign(&mut req, Payload::Unsigned, 60, now())
+            .expect("presigns");
         let answer = send(s3(), &req);
         assert_eq!(answer.status, 200, "{method}: {}", answer.body);
         // The same URL with another method is refused.

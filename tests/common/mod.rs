@@ -144,3 +144,69 @@ pub fn http_multimap<B>(request: &http::Request<B>) -> Vec<(String, Vec<String>)
         )
     }))
 }
+
+/// Writes a request as HTTP/1.1 bytes, with `Connection: close` (and a `content-length`
+/// unless the request sets one or uses chunked transfer).
+pub fn raw_http(request: &http::Request<Vec<u8>>) -> Vec<u8> {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let mut out = format!("{} {target} HTTP/1.1\r\n", request.method()).into_bytes();
+    for (name, value) in request.headers() {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !request.headers().contains_key("content-length")
+        && !request.headers().contains_key("transfer-encoding")
+    {
+        out.extend_from_slice(format!("content-length: {}\r\n", request.body().len()).as_bytes());
+    }
+    out.extend_from_slice(b"connection: close\r\n\r\n");
+    out.extend_from_slice(request.body());
+    out
+}
+
+/// An HTTP response read off a socket.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Sends raw bytes to `addr` and reads the response until the server closes. The server may
+/// answer (413, say) before reading everything: a failed write is fine.
+pub fn exchange(addr: std::net::SocketAddr, raw: &[u8]) -> RawResponse {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let _ = stream.write_all(raw);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&response)));
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    RawResponse {
+        status,
+        headers,
+        body: response[split + 4..].to_vec(),
+    }
+}
