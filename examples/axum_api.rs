@@ -223,7 +223,8 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!("listening on http://{}", options.listen);
+    let bound = listener.local_addr().map_or(options.listen, |a| a);
+    println!("listening on http://{bound}");
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

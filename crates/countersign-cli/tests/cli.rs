@@ -1,0 +1,316 @@
+//! The command itself: help and completions, where credentials and the scope come from,
+//! `sign` and `verify` end to end with a key file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test panics on a broken fixture by design"
+)]
+
+mod common;
+
+use std::path::Path;
+
+use common::{countersign, stderr, stdout};
+
+const RAW: &str = "GET /photos?size=large HTTP/1.1\nHost:example.com\n\n";
+
+fn write_profiles(home: &Path) {
+    let aws = home.join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = default-secret\n\n\
+         # the dev profile\n[dev]\naws_access_key_id=AKIDDEV\naws_secret_access_key=dev-secret\n\
+         aws_session_token = dev-token\n",
+    )
+    .unwrap();
+    std::fs::write(
+        aws.join("config"),
+        "[default]\nregion = eu-north-1\n[profile dev]\nregion = ap-southeast-2\n",
+    )
+    .unwrap();
+}
+
+/// `sign --print authorization` (and the signed request) of RAW with `args`.
+fn authorization(home: &Path, envs: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut command = countersign(home);
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    command
+        .args(["sign", "--service", "execute-api"])
+        .args(args)
+        .arg("-")
+        .write_stdin(RAW)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_subcommand_has_a_manual() {
+    let home = tempfile::tempdir().unwrap();
+    for sub in [
+        "request",
+        "presign",
+        "sign",
+        "verify",
+        "explain",
+        "completions",
+    ] {
+        let output = countersign(home.path())
+            .args([sub, "--help"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{sub}");
+        let text = stdout(&output);
+        assert!(text.contains("Usage: countersign"), "{sub}: {text}");
+        if sub != "completions" {
+            assert!(text.contains("Examples:"), "{sub}: {text}");
+        }
+    }
+    let output = countersign(home.path()).arg("--help").output().unwrap();
+    assert!(stdout(&output).contains("Exit status:"));
+    let output = countersign(home.path()).arg("--version").output().unwrap();
+    assert!(stdout(&output).starts_with("countersign "));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = countersign(home.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{shell}");
+        let text = stdout(&output);
+        assert!(
+            text.contains("countersign") && text.contains("presign"),
+            "{shell}"
+        );
+    }
+    let output = countersign(home.path())
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn credentials_from_flags_environment_and_profiles() {
+    let home = tempfile::tempdir().unwrap();
+    let print = ["--print", "authorization"];
+    // none at all
+    let output = authorization(home.path(), &[], &print);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+
+    write_profiles(home.path());
+    // the default profile, and the config's region
+    let text = stdout(&authorization(home.path(), &[], &print));
+    assert!(text.contains("Credential=AKIDDEFAULT/"), "{text}");
+    assert!(
+        text.contains("/eu-north-1/execute-api/aws4_request"),
+        "{text}"
+    );
+    // --profile, with its session token signed
+    let output = authorization(home.path(), &[], &["--profile", "dev"]);
+    let text = stdout(&output);
+    assert!(text.contains("Credential=AKIDDEV/"), "{text}");
+    assert!(text.contains("/ap-southeast-2/execute-api/"), "{text}");
+    assert!(text.contains("X-Amz-Security-Token:dev-token"), "{text}");
+    assert!(text.contains("x-amz-security-token, Signature="), "{text}");
+    // AWS_PROFILE
+    let text = stdout(&authorization(
+        home.path(),
+        &[("AWS_PROFILE", "dev")],
+        &print,
+    ));
+    assert!(text.contains("Credential=AKIDDEV/"), "{text}");
+    // the environment beats the default profile ...
+    let envs = [
+        ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+        ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+        ("AWS_REGION", "sa-east-1"),
+    ];
+    let text = stdout(&authorization(home.path(), &envs, &print));
+    assert!(text.contains("Credential=AKIDENV/"), "{text}");
+    assert!(text.contains("/sa-east-1/"), "{text}");
+    // ... a named profile beats the environment, and flags beat everything
+    let text = stdout(&authorization(
+        home.path(),
+        &envs,
+        &[&print[..], &["--profile", "dev"]].concat(),
+    ));
+    assert!(text.contains("Credential=AKIDDEV/"), "{text}");
+    let flags = [
+        "--access-key",
+        "AKIDFLAG",
+        "--secret-key",
+        "s",
+        "--region",
+        "us-west-1",
+    ];
+    let text = stdout(&authorization(
+        home.path(),
+        &envs,
+        &[&print[..], &flags].concat(),
+    ));
+    assert!(text.contains("Credential=AKIDFLAG/"), "{text}");
+    assert!(text.contains("/us-west-1/"), "{text}");
+    // a profile that does not exist
+    let output = authorization(home.path(), &[], &["--profile", "nope"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains("no profile [nope]"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn region_and_service_are_inferred_from_aws_hosts() {
+    let home = tempfile::tempdir().unwrap();
+    let raw = "PUT /key HTTP/1.1\nHost:bucket.s3.eu-west-1.amazonaws.com\n\nbody";
+    let output = countersign(home.path())
+        .args(["sign", "--access-key", "AKID", "--secret-key", "s", "-"])
+        .write_stdin(raw)
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(text.contains("/eu-west-1/s3/aws4_request"), "{text}");
+    // S3's rules: the body's hash is declared and signed.
+    assert!(
+        text.contains(
+            "x-amz-content-sha256:230d8358dc8e8890b4c58deeb62912ee2f20357ae92a5cc861b98e68fe31acb5"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("SignedHeaders=host;x-amz-content-sha256;x-amz-date"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sign_then_verify_with_a_key_file() {
+    let home = tempfile::tempdir().unwrap();
+    let keys = home.path().join("keys.json");
+    std::fs::write(
+        &keys,
+        r#"{"keys": [{"access_key_id": "AKIDKEYS", "secret_access_key": "new",
+            "previous_secret_access_key": "old", "principal": {"user": "alice"}}]}"#,
+    )
+    .unwrap();
+    let signed_with = |secret: &str, extra: &[&str]| {
+        let output = countersign(home.path())
+            .args(["sign", "--access-key", "AKIDKEYS", "--secret-key", secret])
+            .args(["--service", "execute-api", "--region", "us-east-1"])
+            .args(extra)
+            .arg("-")
+            .write_stdin(RAW)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let verify = |signed: &str, extra: &[&str]| {
+        countersign(home.path())
+            .args(["verify", "--keys"])
+            .arg(&keys)
+            .args(extra)
+            .arg("-")
+            .write_stdin(signed)
+            .output()
+            .unwrap()
+    };
+    // both secrets of a rotation verify; the principal is shown
+    for secret in ["new", "old"] {
+        let output = verify(&signed_with(secret, &[]), &[]);
+        assert!(output.status.success(), "{secret}: {}", stderr(&output));
+        let text = stdout(&output);
+        assert!(text.contains("valid: AKIDKEYS"), "{text}");
+        assert!(text.contains("principal: {\"user\":\"alice\"}"), "{text}");
+    }
+    // presigned, verbose
+    let output = verify(
+        &signed_with("new", &["--query", "--expires", "60"]),
+        &["-v"],
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(text.contains("presigned query, valid for 60 s"), "{text}");
+    assert!(
+        text.contains("canonical request:\nGET\n/photos\n"),
+        "{text}"
+    );
+    // a wrong secret, an unknown key, a time outside the window
+    let output = verify(&signed_with("neither", &[]), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("SignatureDoesNotMatch"),
+        "{}",
+        stderr(&output)
+    );
+    let unknown = signed_with("new", &[]).replace("AKIDKEYS", "AKIDOTHER");
+    let output = verify(&unknown, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("InvalidAccessKeyId"),
+        "{}",
+        stderr(&output)
+    );
+    let old = signed_with("new", &["--time", "2020-01-01T00:00:00Z"]);
+    let output = verify(&old, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("RequestTimeTooSkewed"),
+        "{}",
+        stderr(&output)
+    );
+    let output = verify(&old, &["--time", "20200101T000100Z"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // neither --secret nor --keys
+    let output = countersign(home.path())
+        .args(["verify", "-"])
+        .write_stdin(RAW)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    // an unsigned request
+    let output = countersign(home.path())
+        .args(["verify", "--secret", "s", "-"])
+        .write_stdin(RAW)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("AccessDenied: the request is not signed"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_time_values_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let output = countersign(home.path())
+        .args([
+            "sign",
+            "--access-key",
+            "A",
+            "--secret-key",
+            "s",
+            "--service",
+            "x",
+            "--time",
+            "yesterday",
+            "-",
+        ])
+        .write_stdin(RAW)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("RFC 3339"), "{}", stderr(&output));
+}
