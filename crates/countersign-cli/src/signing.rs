@@ -3,6 +3,7 @@
 
 use clap::{Args, ValueEnum};
 use countersign_client::{Credentials, SessionTokenMode};
+use countersign_core::auth::PRESIGN_PARAMETERS;
 use countersign_core::encoding::{encode_component, split_query};
 use countersign_core::{
     sha256_hex, AmzDate, CanonicalRequest, CredentialScope, PathEncoding, SignedHeaders,
@@ -26,17 +27,6 @@ pub(crate) const UNSIGNABLE: [&str; 10] = [
     "proxy-authorization",
     "te",
     "upgrade",
-];
-
-/// The presign query parameters, which a new presign replaces.
-const PRESIGN_PARAMETERS: [&str; 7] = [
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-    "X-Amz-Security-Token",
 ];
 
 /// How the path is encoded in the canonical request.
