@@ -8,7 +8,12 @@
 //! cargo bench --bench upload_memory -- 256     # another size, in MiB
 //! ```
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, reason = "a bench panics on a broken fixture")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "a bench panics on a broken fixture"
+)]
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -38,7 +43,10 @@ impl http_body::Body for LazyUpload {
     type Data = Bytes;
     type Error = std::convert::Infallible;
 
-    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
         if this.remaining > 0 {
             let n = (this.remaining as usize).min(CHUNK);
@@ -58,7 +66,11 @@ impl http_body::Body for LazyUpload {
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -76,9 +88,15 @@ async fn count(body: Body) -> String {
 }
 
 fn main() {
-    let mib: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1024);
+    let mib: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1024);
     let size = mib * 1024 * 1024;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let keys = MemoryKeyStore::new();
         keys.insert("AKIDEXAMPLE", "secret", ());

@@ -18,6 +18,8 @@ pub enum Error {
     InvalidChunkSize,
     /// A trailer framing without a checksum to put in the trailer.
     TrailerNeedsChecksum,
+    /// SigV4a with an aws-chunked body whose chunks are signed (not supported).
+    ChunkedSigV4aUnsupported,
 }
 
 impl fmt::Display for Error {
@@ -36,6 +38,9 @@ impl fmt::Display for Error {
             ),
             Error::InvalidUri(why) => write!(f, "the presigned URI could not be built: {why}"),
             Error::InvalidChunkSize => f.write_str("an aws-chunked upload needs a chunk size of at least one byte"),
+            Error::ChunkedSigV4aUnsupported => f.write_str(
+                "SigV4a signing of aws-chunked chunks is not supported; use STREAMING-UNSIGNED-PAYLOAD-TRAILER or a payload hash",
+            ),
             Error::TrailerNeedsChecksum => {
                 f.write_str("a trailer framing needs a checksum algorithm (other than Content-MD5) for its trailer")
             }

@@ -17,6 +17,8 @@ use crate::error::Error;
 const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
 const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
 const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+#[cfg(feature = "sigv4a")]
+const X_AMZ_REGION_SET: HeaderName = HeaderName::from_static("x-amz-region-set");
 
 /// Headers never signed: set or changed by agents and proxies on the way.
 const UNSIGNABLE: [&str; 10] = [
@@ -72,11 +74,24 @@ pub struct Signed {
     pub canonical_request: String,
     /// The string to sign.
     pub string_to_sign: String,
+    /// The ECDSA signature of a SigV4a request (then [`Signed::signature`] is all zeros).
+    #[cfg(feature = "sigv4a")]
+    pub sigv4a_signature: Option<countersign_core::sigv4a::EcdsaSignature>,
     key: SigningKey,
 }
 
 impl Signed {
-    /// A chunk signer chained from this signature, for an aws-chunked body.
+    /// The signature as written in the request, in hex (the ECDSA one for SigV4a).
+    pub fn signature_hex(&self) -> String {
+        #[cfg(feature = "sigv4a")]
+        if let Some(signature) = &self.sigv4a_signature {
+            return signature.to_string();
+        }
+        self.signature.to_string()
+    }
+
+    /// A chunk signer chained from this signature, for an aws-chunked body (SigV4 only:
+    /// the signer refuses to sign a SigV4a request with a signed aws-chunked marker).
     pub fn chunk_signer(&self) -> ChunkSigner {
         ChunkSigner::new(
             self.key.clone(),
@@ -96,6 +111,12 @@ pub struct Signer {
     settings: SigningSettings,
     content_sha256_header: bool,
     session_token_mode: SessionTokenMode,
+    /// The region set when signing with SigV4a.
+    #[cfg(feature = "sigv4a")]
+    region_set: Option<String>,
+    /// The SigV4a key, derived on first use (it depends only on the credentials).
+    #[cfg(feature = "sigv4a")]
+    ecdsa_key: std::sync::OnceLock<Option<std::sync::Arc<countersign_core::sigv4a::EcdsaKey>>>,
 }
 
 impl Signer {
@@ -112,6 +133,49 @@ impl Signer {
             settings: SigningSettings::standard(),
             content_sha256_header: false,
             session_token_mode: SessionTokenMode::Signed,
+            #[cfg(feature = "sigv4a")]
+            region_set: None,
+            #[cfg(feature = "sigv4a")]
+            ecdsa_key: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Sign with SigV4a (`AWS4-ECDSA-P256-SHA256`) for the regions in `region_set`, a comma
+    /// list such as `"*"`, `"us-*"` or `"us-east-1,eu-west-1"` (sent in `X-Amz-Region-Set`).
+    /// The credential scope then has no region; the region given to [`Signer::new`] is not
+    /// used. aws-chunked uploads with signed chunks are not supported with SigV4a
+    /// (`STREAMING-UNSIGNED-PAYLOAD-TRAILER` is).
+    ///
+    /// ```
+    /// use countersign_client::{Credentials, Payload, Signer};
+    /// let signer = Signer::new(Credentials::new("AKIDEXAMPLE", "secret"), "us-east-1", "s3")
+    ///     .sigv4a("us-*");
+    /// let mut request = http::Request::get("https://example.com/").body(()).unwrap();
+    /// signer.sign(&mut request, Payload::Empty, time::OffsetDateTime::now_utc())?;
+    /// let authorization = request.headers()["authorization"].to_str().unwrap();
+    /// assert!(authorization.starts_with("AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/"));
+    /// assert_eq!(request.headers()["x-amz-region-set"], "us-*");
+    /// # Ok::<(), countersign_client::Error>(())
+    /// ```
+    #[cfg(feature = "sigv4a")]
+    pub fn sigv4a(mut self, region_set: impl Into<String>) -> Self {
+        self.region_set = Some(region_set.into());
+        self
+    }
+
+    /// The region set when SigV4a is on.
+    fn region_set(&self) -> Option<&str> {
+        #[cfg(feature = "sigv4a")]
+        return self.region_set.as_deref();
+        #[cfg(not(feature = "sigv4a"))]
+        None
+    }
+
+    /// The algorithm name signed.
+    fn algorithm(&self) -> &'static str {
+        match self.region_set() {
+            Some(_) => countersign_core::ECDSA_ALGORITHM,
+            None => ALGORITHM,
         }
     }
 
@@ -141,8 +205,11 @@ impl Signer {
         self
     }
 
-    /// The credential scope on `time`'s day.
+    /// The credential scope on `time`'s day (without a region for SigV4a).
     fn scope(&self, time: &AmzDate) -> String {
+        if self.region_set().is_some() {
+            return format!("{}/{}/aws4_request", time.date_stamp(), self.service);
+        }
         format!(
             "{}/{}/{}/aws4_request",
             time.date_stamp(),
@@ -160,9 +227,16 @@ impl Signer {
     ) -> Result<Signed, Error> {
         let time = AmzDate::from(time);
         let payload_hash = payload.hash();
+        if self.region_set().is_some() && payload_hash.starts_with("STREAMING-AWS4-HMAC-SHA256") {
+            return Err(Error::ChunkedSigV4aUnsupported);
+        }
         ensure_host(request)?;
         let headers = request.headers_mut();
         headers.remove(AUTHORIZATION);
+        #[cfg(feature = "sigv4a")]
+        if let Some(set) = &self.region_set {
+            headers.insert(X_AMZ_REGION_SET, header_value(set, "x-amz-region-set")?);
+        }
         headers.insert(X_AMZ_DATE, header_value(time.as_str(), "x-amz-date")?);
         headers.remove(X_AMZ_SECURITY_TOKEN);
         let token = match &self.credentials.session_token {
@@ -181,8 +255,12 @@ impl Signer {
         let signed_headers = signable_headers(request.headers());
         let signed = self.sign_parts(request, &signed_headers, &payload_hash, time);
         let authorization = format!(
-            "{ALGORITHM} Credential={}/{}, SignedHeaders={}, Signature={}",
-            self.credentials.access_key_id, signed.scope, signed.signed_headers, signed.signature
+            "{} Credential={}/{}, SignedHeaders={}, Signature={}",
+            self.algorithm(),
+            self.credentials.access_key_id,
+            signed.scope,
+            signed.signed_headers,
+            signed.signature_hex()
         );
         let headers = request.headers_mut();
         headers.insert(
@@ -230,7 +308,7 @@ impl Signer {
             }
         }
         let credential = format!("{}/{scope}", self.credentials.access_key_id);
-        push_param(&mut query, "X-Amz-Algorithm", ALGORITHM);
+        push_param(&mut query, "X-Amz-Algorithm", self.algorithm());
         push_param(
             &mut query,
             "X-Amz-Credential",
@@ -251,12 +329,23 @@ impl Signer {
         if let (Some(token), SessionTokenMode::Signed) = (&token, self.session_token_mode) {
             push_param(&mut query, "X-Amz-Security-Token", token);
         }
+        let before_region_set = query.len();
+        if let Some(set) = self.region_set() {
+            push_param(
+                &mut query,
+                "X-Amz-Region-Set",
+                &encode_component(set).to_string(),
+            );
+        }
         set_query(request, &query)?;
         let signed = self.sign_parts(request, &signed_headers, &payload_hash, time);
         if let (Some(token), SessionTokenMode::AppendAfter) = (&token, self.session_token_mode) {
+            // An appended token goes before the region set, as aws-c-auth writes it.
+            let region_set = query.split_off(before_region_set);
             push_param(&mut query, "X-Amz-Security-Token", token);
+            query.push_str(&region_set);
         }
-        push_param(&mut query, "X-Amz-Signature", &signed.signature.to_string());
+        push_param(&mut query, "X-Amz-Signature", &signed.signature_hex());
         set_query(request, &query)?;
         Ok(signed)
     }
@@ -282,7 +371,30 @@ impl Signer {
         let scope = self.scope(&time);
         let view = Request::from_http(request);
         let creq = CanonicalRequest::new(&view, self.settings, signed_headers, payload_hash, &[]);
-        let sts = StringToSign::new(ALGORITHM, time, &scope, creq.hash());
+        let sts = StringToSign::new(self.algorithm(), time, &scope, creq.hash());
+        #[cfg(feature = "sigv4a")]
+        if self.region_set.is_some() {
+            // The derivation fails only if 254 HMAC outputs in a row exceed the curve's
+            // order, which no secret does; the signature is then left all zeros.
+            let key = self.ecdsa_key.get_or_init(|| {
+                countersign_core::sigv4a::EcdsaKey::derive(
+                    &self.credentials.secret,
+                    &self.credentials.access_key_id,
+                )
+                .map(std::sync::Arc::new)
+            });
+            let signature = key.as_ref().map(|key| key.sign(&sts));
+            return Signed {
+                signature: Signature::from_bytes([0; 32]),
+                time,
+                canonical_request: creq.to_string(),
+                string_to_sign: sts.to_string(),
+                scope,
+                signed_headers: signed_headers.as_str().to_string(),
+                sigv4a_signature: signature,
+                key: SigningKey::from_bytes([0; 32]),
+            };
+        }
         let key = SigningKey::derive(
             &self.credentials.secret,
             &countersign_core::CredentialScope {
@@ -299,6 +411,8 @@ impl Signer {
             string_to_sign: sts.to_string(),
             scope,
             signed_headers: signed_headers.as_str().to_string(),
+            #[cfg(feature = "sigv4a")]
+            sigv4a_signature: None,
             key,
         }
     }

@@ -23,8 +23,46 @@ use crate::error::{AuthSource, Error};
 use crate::request::{Headers, Request};
 use crate::scope::Credential;
 use crate::signature::Signature;
+use crate::sigv4a::{EcdsaSignature, RegionSet, SigV4aParams, REGION_SET_HEADER};
 use crate::timestamp::AmzDate;
 use crate::ALGORITHM;
+
+/// The algorithms this build accepts, for error messages.
+#[cfg(feature = "sigv4a")]
+const ACCEPTED_ALGORITHMS: &str = "AWS4-HMAC-SHA256 and AWS4-ECDSA-P256-SHA256 are";
+#[cfg(not(feature = "sigv4a"))]
+const ACCEPTED_ALGORITHMS: &str = "AWS4-HMAC-SHA256 is";
+
+/// Whether `algorithm` names SigV4a (`Some(true)`), SigV4 (`Some(false)`) or neither.
+fn algorithm_is_sigv4a(algorithm: &str) -> Option<bool> {
+    match algorithm {
+        ALGORITHM => Some(false),
+        #[cfg(feature = "sigv4a")]
+        crate::ECDSA_ALGORITHM => Some(true),
+        _ => None,
+    }
+}
+
+/// A SigV4 credential names a region, a SigV4a one does not.
+fn check_scope_shape(
+    credential: &Credential<'_>,
+    sigv4a: bool,
+    source: AuthSource,
+) -> Result<(), Error> {
+    match (sigv4a, credential.is_region_less()) {
+        (false, true) => Err(Error::malformed(
+            source,
+            "the credential scope has no region: AWS4-HMAC-SHA256 expects \
+             \"<ACCESS-KEY-ID>/YYYYMMDD/REGION/SERVICE/aws4_request\"",
+        )),
+        (true, false) => Err(Error::malformed(
+            source,
+            "a SigV4a credential scope has no region (the regions are in X-Amz-Region-Set): \
+             AWS4-ECDSA-P256-SHA256 expects \"<ACCESS-KEY-ID>/YYYYMMDD/SERVICE/aws4_request\"",
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The longest presign lifetime AWS accepts: seven days.
 pub const MAX_PRESIGN_EXPIRES: u32 = 604_800;
@@ -50,8 +88,12 @@ pub struct AuthParams<'a> {
     pub credential: Credential<'a>,
     /// The headers the client signed.
     pub signed_headers: SignedHeaders<'a>,
-    /// The signature the client sent.
+    /// The signature the client sent (SigV4). For a SigV4a request it is all zeros and the
+    /// ECDSA signature is in [`AuthParams::sigv4a`].
     pub signature: Signature,
+    /// The ECDSA signature and region set of a SigV4a (`AWS4-ECDSA-P256-SHA256`) request;
+    /// `None` for SigV4.
+    pub sigv4a: Option<SigV4aParams<'a>>,
     /// The time the request was signed (`X-Amz-Date`, or the `Date` header).
     pub date: AmzDate,
     /// The session token (`X-Amz-Security-Token`), if any.
@@ -60,7 +102,7 @@ pub struct AuthParams<'a> {
 
 /// The query parameters of a presigned URL, in the order the slots of
 /// [`AuthParams::from_query`] read them.
-pub const PRESIGN_PARAMETERS: [&str; 7] = [
+pub const PRESIGN_PARAMETERS: [&str; 8] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Date",
@@ -68,6 +110,7 @@ pub const PRESIGN_PARAMETERS: [&str; 7] = [
     "X-Amz-SignedHeaders",
     "X-Amz-Signature",
     "X-Amz-Security-Token",
+    "X-Amz-Region-Set",
 ];
 
 /// The query parameters that make a request presigned.
@@ -104,6 +147,7 @@ impl<'a> AuthParams<'a> {
             credential: self.credential.into_owned(),
             signed_headers: self.signed_headers.into_owned(),
             signature: self.signature,
+            sigv4a: self.sigv4a.map(SigV4aParams::into_owned),
             date: self.date,
             security_token: self.security_token.map(|t| Cow::Owned(t.into_owned())),
         }
@@ -117,20 +161,38 @@ impl<'a> AuthParams<'a> {
         }
     }
 
-    /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. Spacing around
-    /// the commas and `=` is free, as AWS allows; the content is not.
+    /// The signature the client sent, in hex (the ECDSA one for SigV4a).
+    pub fn signature_hex(&self) -> String {
+        match &self.sigv4a {
+            Some(v4a) => v4a.signature.to_string(),
+            None => self.signature.to_string(),
+        }
+    }
+
+    /// The algorithm named by the request.
+    pub fn algorithm(&self) -> &'static str {
+        match self.sigv4a {
+            Some(_) => crate::ECDSA_ALGORITHM,
+            None => ALGORITHM,
+        }
+    }
+
+    /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` (or, with the
+    /// `sigv4a` feature, `AWS4-ECDSA-P256-SHA256 …` with a region-less credential and the
+    /// `X-Amz-Region-Set` header). Spacing around the commas and `=` is free, as AWS allows;
+    /// the content is not.
     pub fn from_header<H: Headers + ?Sized>(
         authorization: &'a str,
         headers: &'a H,
     ) -> Result<Self, Error> {
         let value = authorization.trim();
         let (algorithm, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
-        if algorithm != ALGORITHM {
+        let Some(sigv4a) = algorithm_is_sigv4a(algorithm) else {
             let shown: String = algorithm.chars().take(40).collect();
             return Err(Error::header(format!(
-                "unsupported authorization type {shown:?}; only {ALGORITHM} is accepted"
+                "unsupported authorization type {shown:?}; only {ACCEPTED_ALGORITHMS} accepted"
             )));
-        }
+        };
         let mut credential = None;
         let mut signed_headers = None;
         let mut signature = None;
@@ -170,9 +232,30 @@ impl<'a> AuthParams<'a> {
             signed_headers.ok_or_else(|| missing("SignedHeaders"))?,
             AuthSource::Header,
         )?;
+        check_scope_shape(&credential, sigv4a, AuthSource::Header)?;
         let signature = signature.ok_or_else(|| missing("Signature"))?;
-        let signature = Signature::from_hex(signature)
-            .ok_or_else(|| Error::header("the Signature must be 64 hexadecimal characters"))?;
+        let (signature, sigv4a) = if sigv4a {
+            let ecdsa = EcdsaSignature::from_hex(signature).ok_or_else(|| {
+                Error::header(
+                    "the Signature must be the hexadecimal DER encoding of an ECDSA signature",
+                )
+            })?;
+            let set = headers
+                .first(REGION_SET_HEADER)
+                .ok_or_else(|| Error::header("SigV4a requires the X-Amz-Region-Set header"))?;
+            let set = std::str::from_utf8(set)
+                .map_err(|_| Error::header("X-Amz-Region-Set is not valid UTF-8"))?;
+            let region_set = RegionSet::parse(set.trim(), AuthSource::Header)?;
+            let params = SigV4aParams {
+                signature: ecdsa,
+                region_set,
+            };
+            (Signature::from_bytes([0; 32]), Some(params))
+        } else {
+            let signature = Signature::from_hex(signature)
+                .ok_or_else(|| Error::header("the Signature must be 64 hexadecimal characters"))?;
+            (signature, None)
+        };
         let date = header_date(headers)?;
         let security_token = match headers.first("x-amz-security-token") {
             Some(token) => {
@@ -187,6 +270,7 @@ impl<'a> AuthParams<'a> {
             credential,
             signed_headers,
             signature,
+            sigv4a,
             date,
             security_token,
         })
@@ -194,7 +278,7 @@ impl<'a> AuthParams<'a> {
 
     /// Parses the `X-Amz-*` parameters of a presigned URL from the raw query string.
     pub fn from_query(query: &'a str) -> Result<Self, Error> {
-        let mut found: [Option<&'a str>; 7] = [None; 7];
+        let mut found: [Option<&'a str>; 8] = [None; 8];
         for (key, value) in split_query(query) {
             if let Some(i) = PRESIGN_PARAMETERS.iter().position(|n| *n == key) {
                 if found[i].replace(value).is_some() {
@@ -202,7 +286,8 @@ impl<'a> AuthParams<'a> {
                 }
             }
         }
-        let [algorithm, credential, date, expires, signed_headers, signature, token] = found;
+        let [algorithm, credential, date, expires, signed_headers, signature, token, region_set] =
+            found;
         let missing = |name: &str| {
             Error::query(format!(
                 "{name} is missing: query-string authentication version 4 requires the X-Amz-Algorithm, \
@@ -210,12 +295,12 @@ impl<'a> AuthParams<'a> {
             ))
         };
         let algorithm = decode_query_value(algorithm.ok_or_else(|| missing("X-Amz-Algorithm"))?);
-        if algorithm != ALGORITHM {
+        let Some(sigv4a) = algorithm_is_sigv4a(&algorithm) else {
             let shown: String = algorithm.chars().take(40).collect();
             return Err(Error::query(format!(
-                "X-Amz-Algorithm only supports {ALGORITHM}, got {shown:?}"
+                "X-Amz-Algorithm: only {ACCEPTED_ALGORITHMS} supported, got {shown:?}"
             )));
-        }
+        };
         let credential = credential.ok_or_else(|| missing("X-Amz-Credential"))?;
         let signature = signature.ok_or_else(|| missing("X-Amz-Signature"))?;
         let date = date.ok_or_else(|| missing("X-Amz-Date"))?;
@@ -225,8 +310,25 @@ impl<'a> AuthParams<'a> {
         let credential = Credential::parse(decode_query_value(credential), AuthSource::Query)?;
         let signed_headers =
             SignedHeaders::parse(decode_query_value(signed_headers), AuthSource::Query)?;
-        let signature = Signature::from_hex(&decode_query_value(signature))
-            .ok_or_else(|| Error::query("X-Amz-Signature must be 64 hexadecimal characters"))?;
+        check_scope_shape(&credential, sigv4a, AuthSource::Query)?;
+        let (signature, sigv4a) = if sigv4a {
+            let ecdsa = EcdsaSignature::from_hex(&decode_query_value(signature)).ok_or_else(|| {
+                Error::query("X-Amz-Signature must be the hexadecimal DER encoding of an ECDSA signature")
+            })?;
+            let set = region_set.ok_or_else(|| {
+                Error::query("X-Amz-Region-Set is missing: SigV4a presigned URLs require it")
+            })?;
+            let region_set = RegionSet::parse(decode_query_value(set), AuthSource::Query)?;
+            let params = SigV4aParams {
+                signature: ecdsa,
+                region_set,
+            };
+            (Signature::from_bytes([0; 32]), Some(params))
+        } else {
+            let signature = Signature::from_hex(&decode_query_value(signature))
+                .ok_or_else(|| Error::query("X-Amz-Signature must be 64 hexadecimal characters"))?;
+            (signature, None)
+        };
         let date = AmzDate::parse(&decode_query_value(date)).ok_or_else(|| {
             Error::query("X-Amz-Date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ")
         })?;
@@ -237,6 +339,7 @@ impl<'a> AuthParams<'a> {
             credential,
             signed_headers,
             signature,
+            sigv4a,
             date,
             security_token,
         })

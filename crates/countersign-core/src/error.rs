@@ -27,7 +27,7 @@ pub enum AuthSource {
 
 /// What the server computed when a signature did not match: the material of S3's
 /// `SignatureDoesNotMatch` body, for debug responses.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Mismatch {
     /// The canonical request the server computed.
     pub canonical_request: String,

@@ -47,6 +47,7 @@ pub mod post_policy;
 pub mod request;
 pub mod scope;
 pub mod signature;
+pub mod sigv4a;
 pub mod sink;
 pub mod timestamp;
 pub mod verify;
@@ -67,6 +68,11 @@ pub use verify::{Verified, Verifier};
 /// The algorithm name of SigV4 with HMAC-SHA256, as it appears in the `Authorization`
 /// header, in `X-Amz-Algorithm` and on the first line of the string to sign.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// The algorithm name of SigV4a (ECDSA with P-256 and SHA-256), as it appears in the
+/// `Authorization` header, in `X-Amz-Algorithm` and on the first line of the string to sign.
+/// Requests that use it are accepted only with the `sigv4a` feature.
+pub const ECDSA_ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256";
 
 /// The algorithm line of a chunk's string to sign in an aws-chunked upload.
 pub const CHUNK_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD";

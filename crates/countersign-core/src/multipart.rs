@@ -318,10 +318,7 @@ mod tests {
     /// A part's name, file name and data.
     type Parsed = (String, Option<String>, Vec<u8>);
 
-    fn parse(
-        body: &[u8],
-        step: usize,
-    ) -> Result<Vec<Parsed>, MultipartError> {
+    fn parse(body: &[u8], step: usize) -> Result<Vec<Parsed>, MultipartError> {
         let mut parser = MultipartParser::new("b0und");
         let mut parts = Vec::new();
         let mut feed = body.chunks(step.max(1));

@@ -21,7 +21,7 @@ pub const SCOPE_TERMINATOR: &str = "aws4_request";
 pub struct CredentialScope<'a> {
     /// The day, `YYYYMMDD`.
     pub date: &'a str,
-    /// The region, such as `us-east-1`.
+    /// The region, such as `us-east-1`; empty in a SigV4a scope.
     pub region: &'a str,
     /// The service, such as `s3`.
     pub service: &'a str,
@@ -29,6 +29,9 @@ pub struct CredentialScope<'a> {
 
 impl fmt::Display for CredentialScope<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.region.is_empty() {
+            return write!(f, "{}/{}/{SCOPE_TERMINATOR}", self.date, self.service);
+        }
         write!(
             f,
             "{}/{}/{}/{SCOPE_TERMINATOR}",
@@ -37,17 +40,21 @@ impl fmt::Display for CredentialScope<'_> {
     }
 }
 
-/// A parsed credential: the access key id followed by the scope.
+/// A parsed credential: the access key id followed by the scope. SigV4 scopes name a
+/// region (`AKID/YYYYMMDD/REGION/SERVICE/aws4_request`); SigV4a scopes do not
+/// (`AKID/YYYYMMDD/SERVICE/aws4_request`), and then [`CredentialScope::region`] is empty.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential<'a> {
     raw: Cow<'a, str>,
-    /// Byte offsets of the four slashes.
+    /// Byte offsets of the slashes (the first `count` are used).
     slashes: [usize; 4],
+    /// Four for a SigV4 scope, three for a region-less SigV4a scope.
+    count: usize,
 }
 
 impl<'a> Credential<'a> {
-    /// Parses `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`; errors are reported as coming
-    /// from `source`.
+    /// Parses `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, or the region-less SigV4a form
+    /// `AKID/YYYYMMDD/SERVICE/aws4_request`; errors are reported as coming from `source`.
     pub fn parse(raw: impl Into<Cow<'a, str>>, source: AuthSource) -> Result<Self, Error> {
         let raw = raw.into();
         let malformed = |why: &str| {
@@ -76,10 +83,14 @@ impl<'a> Credential<'a> {
                 return Err(malformed("it contains a space or a control character"));
             }
         }
-        if count != 4 {
-            return Err(malformed("it has fewer than five parts"));
+        if count < 3 {
+            return Err(malformed("it has fewer than four parts"));
         }
-        let credential = Credential { raw, slashes };
+        let credential = Credential {
+            raw,
+            slashes,
+            count,
+        };
         let scope = credential.scope();
         if credential.access_key_id().is_empty() {
             return Err(malformed("the access key id is empty"));
@@ -87,7 +98,7 @@ impl<'a> Credential<'a> {
         if !is_date_stamp(scope.date) {
             return Err(malformed("the date is not YYYYMMDD"));
         }
-        if scope.region.is_empty() || scope.service.is_empty() {
+        if (count == 4 && scope.region.is_empty()) || scope.service.is_empty() {
             return Err(malformed("the region or the service is empty"));
         }
         if credential.terminator() != SCOPE_TERMINATOR {
@@ -102,7 +113,11 @@ impl<'a> Credential<'a> {
         } else {
             self.slashes[index - 1] + 1
         };
-        let end = self.slashes.get(index).copied().unwrap_or(self.raw.len());
+        let end = if index < self.count {
+            self.slashes[index]
+        } else {
+            self.raw.len()
+        };
         &self.raw[start..end]
     }
 
@@ -111,13 +126,26 @@ impl<'a> Credential<'a> {
         self.part(0)
     }
 
-    /// The scope: day, region, service.
+    /// The scope: day, region (empty in a SigV4a scope), service.
     pub fn scope(&self) -> CredentialScope<'_> {
-        CredentialScope {
-            date: self.part(1),
-            region: self.part(2),
-            service: self.part(3),
+        if self.is_region_less() {
+            CredentialScope {
+                date: self.part(1),
+                region: "",
+                service: self.part(2),
+            }
+        } else {
+            CredentialScope {
+                date: self.part(1),
+                region: self.part(2),
+                service: self.part(3),
+            }
         }
+    }
+
+    /// Whether the scope has no region (`AKID/YYYYMMDD/SERVICE/aws4_request`, SigV4a).
+    pub fn is_region_less(&self) -> bool {
+        self.count == 3
     }
 
     /// The scope as written in the string to sign (`YYYYMMDD/region/service/aws4_request`).
@@ -126,7 +154,7 @@ impl<'a> Credential<'a> {
     }
 
     fn terminator(&self) -> &str {
-        self.part(4)
+        self.part(self.count)
     }
 
     /// The whole credential as the client sent it (decoded).
@@ -139,6 +167,7 @@ impl<'a> Credential<'a> {
         Credential {
             raw: Cow::Owned(self.raw.into_owned()),
             slashes: self.slashes,
+            count: self.count,
         }
     }
 }
@@ -167,11 +196,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn parses_region_less_scopes() {
+        let c = Credential::parse("AKID/20150830/service/aws4_request", AuthSource::Header);
+        let c = c.unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.is_region_less());
+        assert_eq!(c.scope().region, "");
+        assert_eq!(c.scope().service, "service");
+        assert_eq!(c.scope().to_string(), "20150830/service/aws4_request");
+        assert_eq!(c.scope_str(), "20150830/service/aws4_request");
+        let v4 = Credential::parse("AKID/20150830/r/service/aws4_request", AuthSource::Header);
+        assert!(!v4.unwrap_or_else(|e| panic!("{e}")).is_region_less());
+    }
+
+    #[test]
     fn rejects_bad_shapes() {
         for bad in [
             "",
             "AKID",
             "AKID/20150830/us-east-1/service",
+            "AKID/20150830/aws4_request",
+            "AKID/20150830//aws4_request",
             "AKID/20150830/us-east-1/service/aws4_request/extra",
             "/20150830/us-east-1/service/aws4_request",
             "AKID/2015083/us-east-1/service/aws4_request",

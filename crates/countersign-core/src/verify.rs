@@ -36,6 +36,7 @@ use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
 use crate::scope::Credential;
 use crate::signature::{Signature, StringToSign};
+use crate::sigv4a::RegionSet;
 use crate::timestamp::AmzDate;
 use crate::ALGORITHM;
 
@@ -47,7 +48,8 @@ pub const DEFAULT_MAX_SKEW: Duration = Duration::minutes(5);
 pub struct Verified {
     /// The access key id that signed.
     pub access_key_id: String,
-    /// The credential scope, `YYYYMMDD/region/service/aws4_request`.
+    /// The credential scope, `YYYYMMDD/region/service/aws4_request` (SigV4) or
+    /// `YYYYMMDD/service/aws4_request` (SigV4a).
     pub scope: String,
     /// When the request was signed.
     pub time: AmzDate,
@@ -69,6 +71,8 @@ pub struct Verifier {
     required_signed: Vec<String>,
     allow_unsigned_session_token: bool,
     key_cache: Option<Arc<KeyCache>>,
+    #[cfg(feature = "sigv4a")]
+    ecdsa_key_cache: Option<Arc<crate::sigv4a::EcdsaKeyCache>>,
 }
 
 impl Verifier {
@@ -83,7 +87,17 @@ impl Verifier {
             required_signed: Vec::new(),
             allow_unsigned_session_token: true,
             key_cache: None,
+            #[cfg(feature = "sigv4a")]
+            ecdsa_key_cache: None,
         }
+    }
+
+    /// Derive SigV4a keys through `cache` in [`Verifier::verify`] (a P-256 key derivation
+    /// saved per request on a hit).
+    #[cfg(feature = "sigv4a")]
+    pub fn ecdsa_key_cache(mut self, cache: Arc<crate::sigv4a::EcdsaKeyCache>) -> Self {
+        self.ecdsa_key_cache = Some(cache);
+        self
     }
 
     /// Derive signing keys through `cache` in [`Verifier::verify`] (four HMACs saved per
@@ -150,12 +164,39 @@ impl Verifier {
     }
 
     fn check_scope(&self, auth: &AuthParams<'_>) -> Result<(), Error> {
-        self.check_credential(&auth.credential, auth.date, auth.source())
+        match &auth.sigv4a {
+            None => self.check_credential(&auth.credential, auth.date, auth.source()),
+            Some(v4a) => {
+                self.check_date_and_service(&auth.credential, auth.date, auth.source())?;
+                self.check_region_set(&v4a.region_set, auth.source())
+            }
+        }
     }
 
-    /// The credential's scope: its day must be the day of `date`, its region and service ones
-    /// this verifier accepts. Errors are reported as coming from `source`.
-    pub fn check_credential(
+    /// A SigV4a region set must include a region this verifier accepts (any set does when
+    /// no region was configured).
+    pub fn check_region_set(&self, set: &RegionSet<'_>, source: AuthSource) -> Result<(), Error> {
+        if self.regions.is_empty() || self.regions.iter().any(|r| set.matches(r)) {
+            return Ok(());
+        }
+        let expected = self
+            .regions
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        Err(Error::malformed(
+            source,
+            format!(
+                "the region set '{}' (X-Amz-Region-Set) does not include this server's region; \
+                 expecting a set that includes {expected}",
+                set.as_str().chars().take(200).collect::<String>()
+            ),
+        ))
+    }
+
+    /// The scope's day must be the day of `date`, its service one this verifier accepts.
+    fn check_date_and_service(
         &self,
         credential: &Credential<'_>,
         date: AmzDate,
@@ -171,23 +212,27 @@ impl Verifier {
                 ),
             ));
         }
-        for (what, got, accepted) in [
-            ("region", scope.region, &self.regions),
-            ("service", scope.service, &self.services),
-        ] {
-            if !accepted.is_empty() && !accepted.iter().any(|a| a == got) {
-                let expected = accepted
-                    .iter()
-                    .map(|a| format!("'{a}'"))
-                    .collect::<Vec<_>>()
-                    .join(" or ");
-                return Err(Error::malformed(
-                    source,
-                    format!("the {what} '{got}' is wrong; expecting {expected}"),
-                ));
-            }
+        check_accepted(source, "service", scope.service, &self.services)
+    }
+
+    /// The credential's SigV4 scope: its day must be the day of `date`, its region and
+    /// service ones this verifier accepts (a region-less SigV4a scope is refused here).
+    /// Errors are reported as coming from `source`.
+    pub fn check_credential(
+        &self,
+        credential: &Credential<'_>,
+        date: AmzDate,
+        source: AuthSource,
+    ) -> Result<(), Error> {
+        if credential.is_region_less() {
+            return Err(Error::malformed(
+                source,
+                "the credential scope has no region; expecting \
+                 \"<ACCESS-KEY-ID>/YYYYMMDD/REGION/SERVICE/aws4_request\"",
+            ));
         }
-        Ok(())
+        self.check_date_and_service(credential, date, source)?;
+        check_accepted(source, "region", credential.scope().region, &self.regions)
     }
 
     fn check_time(&self, auth: &AuthParams<'_>, now: OffsetDateTime) -> Result<(), Error> {
@@ -251,12 +296,57 @@ impl Verifier {
     /// Recomputes the signature with `key` and compares it, in constant time, with the one
     /// the request carries. `payload_hash` is the last line of the canonical request: the
     /// declared `x-amz-content-sha256`, the hash of a buffered body, or `UNSIGNED-PAYLOAD`.
+    /// A SigV4a request is refused here (see `verify_signature_v4a`).
     pub fn verify_signature<H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
         auth: &AuthParams<'_>,
         key: &SigningKey,
         payload_hash: &str,
+    ) -> Result<Verified, Error> {
+        if auth.sigv4a.is_some() {
+            return Err(Error::malformed(
+                auth.source(),
+                "an AWS4-ECDSA-P256-SHA256 signature cannot be checked with an HMAC key",
+            ));
+        }
+        self.verify_with(request, auth, payload_hash, ALGORITHM, |sts| {
+            sts.sign(key).ct_eq(&auth.signature)
+        })
+    }
+
+    /// Verifies a SigV4a request's ECDSA signature with the public `key` (derived from the
+    /// secret with [`EcdsaKey::derive`](crate::sigv4a::EcdsaKey::derive), or handed out by a
+    /// key store). The signature is verified, never compared as bytes. A SigV4 request is
+    /// refused here.
+    #[cfg(feature = "sigv4a")]
+    pub fn verify_signature_v4a<H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &AuthParams<'_>,
+        key: &p256::ecdsa::VerifyingKey,
+        payload_hash: &str,
+    ) -> Result<Verified, Error> {
+        let Some(v4a) = &auth.sigv4a else {
+            return Err(Error::malformed(
+                auth.source(),
+                "an AWS4-HMAC-SHA256 signature cannot be checked with an ECDSA key",
+            ));
+        };
+        self.verify_with(request, auth, payload_hash, crate::ECDSA_ALGORITHM, |sts| {
+            crate::sigv4a::verify(key, sts, &v4a.signature)
+        })
+    }
+
+    /// Builds the string to sign (once more without a session token appended after
+    /// signing, when that is allowed) and asks `check` whether the signature is right.
+    fn verify_with<H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &AuthParams<'_>,
+        payload_hash: &str,
+        algorithm: &str,
+        check: impl Fn(&StringToSign<'_>) -> bool,
     ) -> Result<Verified, Error> {
         let (skip, token_in_query): (&[&str], bool) = match auth.kind {
             AuthKind::Header => (&[], false),
@@ -271,12 +361,12 @@ impl Verifier {
                 skip,
             );
             let sts = StringToSign::new(
-                ALGORITHM,
+                algorithm,
                 auth.date,
                 auth.credential.scope_str(),
                 creq.hash(),
             );
-            let ok = sts.sign(key).ct_eq(&auth.signature);
+            let ok = check(&sts);
             (ok, creq.to_string_if(!ok), sts.to_string_if(!ok))
         };
         let (mut ok, creq, sts) = attempt(skip);
@@ -316,6 +406,18 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<Verified, Error> {
         self.check(request, auth, now)?;
+        #[cfg(feature = "sigv4a")]
+        if auth.sigv4a.is_some() {
+            let id = auth.credential.access_key_id();
+            let key = match &self.ecdsa_key_cache {
+                Some(cache) => cache.get_or_derive(secret, id),
+                None => crate::sigv4a::EcdsaKey::derive(secret, id).map(Arc::new),
+            };
+            let Some(key) = key else {
+                return Err(Error::SignatureDoesNotMatch(Box::default()));
+            };
+            return self.verify_signature_v4a(request, auth, key.verifying_key(), payload_hash);
+        }
         let scope = auth.credential.scope();
         let key = match &self.key_cache {
             Some(cache) => cache.get_or_derive(secret, &scope),
@@ -323,6 +425,27 @@ impl Verifier {
         };
         self.verify_signature(request, auth, &key, payload_hash)
     }
+}
+
+/// `got` must be one of `accepted` (anything is when `accepted` is empty).
+fn check_accepted(
+    source: AuthSource,
+    what: &str,
+    got: &str,
+    accepted: &[String],
+) -> Result<(), Error> {
+    if accepted.is_empty() || accepted.iter().any(|a| a == got) {
+        return Ok(());
+    }
+    let expected = accepted
+        .iter()
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    Err(Error::malformed(
+        source,
+        format!("the {what} '{got}' is wrong; expecting {expected}"),
+    ))
 }
 
 /// Renders a stage only on the failure path.

@@ -156,6 +156,15 @@ pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> R
         None if config.s3 => return Err(Error::MissingContentSha256),
         None => PayloadPlan::Buffer,
     };
+    if let (Some(_), PayloadPlan::Chunked { framing, .. }) = (&auth.sigv4a, &payload) {
+        if framing.is_signed() {
+            return Err(Error::InvalidHeader(format!(
+                "{} does not go with AWS4-ECDSA-P256-SHA256: signed aws-chunked uploads are \
+                 not supported with SigV4a (STREAMING-UNSIGNED-PAYLOAD-TRAILER is)",
+                framing.marker()
+            )));
+        }
+    }
     if matches!(payload, PayloadPlan::Unsigned) && !config.allow_unsigned_payload && !body_is_empty
     {
         return Err(Error::UnsignedPayloadRefused);
@@ -263,18 +272,20 @@ pub(crate) fn verify_signature<P: Clone>(
     let view = View::new(parts, config.proxy.as_ref());
     let request = view.request();
     let scope = auth.credential.scope();
+    // A SigV4a identity's region is the region set the client signed for.
+    let region = match &auth.sigv4a {
+        Some(v4a) => v4a.region_set.as_str(),
+        None => scope.region,
+    };
     let mut first_error = None;
     for secret in key.secrets() {
-        let signing_key = config.key_cache.get_or_derive(secret, &scope);
-        match config
-            .verifier
-            .verify_signature(&request, auth, &signing_key, payload_hash)
-        {
+        let (outcome, signing_key) = check_one_secret(config, &request, auth, secret, payload_hash);
+        match outcome {
             Ok(_) => {
                 let identity = Verified {
                     access_key_id: auth.credential.access_key_id().to_string(),
                     date: scope.date.to_string(),
-                    region: scope.region.to_string(),
+                    region: region.to_string(),
                     service: scope.service.to_string(),
                     principal: key.principal().clone(),
                     signed_at: auth.date.as_offset(),
@@ -292,6 +303,44 @@ pub(crate) fn verify_signature<P: Clone>(
     Err(first_error
         .map(Error::Auth)
         .unwrap_or_else(|| Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())))
+}
+
+/// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
+/// the ECDSA key cache. Gives the HMAC signing key (all zeros for SigV4a, whose plans never
+/// chain chunk signatures).
+fn check_one_secret(
+    config: &Config,
+    request: &Request<'_, ServerHeaders<'_>>,
+    auth: &AuthParams<'_>,
+    secret: &countersign_core::SecretKey,
+    payload_hash: &str,
+) -> (
+    Result<countersign_core::Verified, countersign_core::Error>,
+    SigningKey,
+) {
+    #[cfg(feature = "sigv4a")]
+    if auth.sigv4a.is_some() {
+        let id = auth.credential.access_key_id();
+        let outcome = match config.ecdsa_key_cache.get_or_derive(secret, id) {
+            Some(key) => config.verifier.verify_signature_v4a(
+                request,
+                auth,
+                key.verifying_key(),
+                payload_hash,
+            ),
+            None => Err(countersign_core::Error::SignatureDoesNotMatch(
+                Box::default(),
+            )),
+        };
+        return (outcome, SigningKey::from_bytes([0; 32]));
+    }
+    let signing_key = config
+        .key_cache
+        .get_or_derive(secret, &auth.credential.scope());
+    let outcome = config
+        .verifier
+        .verify_signature(request, auth, &signing_key, payload_hash);
+    (outcome, signing_key)
 }
 
 /// The hash put on the canonical request's last line for a plan (not for `Buffer`).
@@ -322,7 +371,7 @@ pub(crate) fn reject(
         };
         DebugDetails {
             access_key_id: auth.map(|a| a.credential.access_key_id().to_string()),
-            signature_provided: auth.map(|a| a.signature.to_string()),
+            signature_provided: auth.map(|a| a.signature_hex()),
             canonical_request: mismatch.map(|m| m.canonical_request.clone()),
             string_to_sign: mismatch.map(|m| m.string_to_sign.clone()),
             hint: hint(&error),

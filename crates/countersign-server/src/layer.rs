@@ -54,6 +54,8 @@ impl TrustedProxy {
 pub(crate) struct Config {
     pub(crate) verifier: Verifier,
     pub(crate) key_cache: Arc<KeyCache>,
+    #[cfg(feature = "sigv4a")]
+    pub(crate) ecdsa_key_cache: Arc<countersign_core::sigv4a::EcdsaKeyCache>,
     pub(crate) s3: bool,
     pub(crate) allow_unsigned_payload: bool,
     pub(crate) buffer_limit: usize,
@@ -81,7 +83,9 @@ impl fmt::Debug for Config {
     }
 }
 
-/// The layer that verifies SigV4 on every request before the inner service sees it.
+/// The layer that verifies SigV4 on every request before the inner service sees it (and,
+/// with the `sigv4a` feature, SigV4a: `AWS4-ECDSA-P256-SHA256`, whose `X-Amz-Region-Set`
+/// must include a region given to [`regions`](Self::regions)).
 ///
 /// Defaults: the rules of every service but S3, any region and service (restrict them with
 /// [`regions`](Self::regions) and [`services`](Self::services)), five minutes of clock
@@ -117,6 +121,10 @@ impl<K: KeyStore> SigV4Layer<K> {
             config: Arc::new(Config {
                 verifier: Verifier::new(SigningSettings::standard()),
                 key_cache,
+                #[cfg(feature = "sigv4a")]
+                ecdsa_key_cache: Arc::new(countersign_core::sigv4a::EcdsaKeyCache::new(
+                    DEFAULT_KEY_CACHE_CAPACITY,
+                )),
                 s3: false,
                 allow_unsigned_payload: true,
                 buffer_limit: DEFAULT_BUFFER_LIMIT,
@@ -215,9 +223,17 @@ impl<K: KeyStore> SigV4Layer<K> {
         self.with(|c| c.clock = Arc::new(clock))
     }
 
-    /// How many derived signing keys are cached (default 4096).
+    /// How many derived signing keys are cached (default 4096; with the `sigv4a` feature,
+    /// as many SigV4a keys again, in a cache of their own).
     pub fn key_cache_capacity(self, capacity: usize) -> Self {
-        self.with(|c| c.key_cache = Arc::new(KeyCache::new(capacity)))
+        self.with(|c| {
+            c.key_cache = Arc::new(KeyCache::new(capacity));
+            #[cfg(feature = "sigv4a")]
+            {
+                c.ecdsa_key_cache =
+                    Arc::new(countersign_core::sigv4a::EcdsaKeyCache::new(capacity));
+            }
+        })
     }
 }
 
