@@ -2,7 +2,7 @@
 //! with the core's stages, and the flags that choose the canonicalization rules.
 
 use clap::{Args, ValueEnum};
-use countersign_client::{Credentials, SessionTokenMode};
+use countersign_client::{Credentials, SessionTokenMode, UNSIGNABLE_HEADERS};
 use countersign_core::auth::PRESIGN_PARAMETERS;
 use countersign_core::encoding::{encode_component, split_query};
 use countersign_core::{
@@ -13,21 +13,6 @@ use time::OffsetDateTime;
 
 use crate::error::{CliError, Result};
 use crate::raw_request::RawRequest;
-
-/// Headers never signed: agents and proxies set or change them on the way (the client
-/// crate's list).
-pub(crate) const UNSIGNABLE: [&str; 10] = [
-    "authorization",
-    "user-agent",
-    "x-amzn-trace-id",
-    "expect",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "proxy-authorization",
-    "te",
-    "upgrade",
-];
 
 /// How the path is encoded in the canonical request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,7 +130,7 @@ impl Plan {
     fn stages(&self, request: &RawRequest, payload_hash: &str, time: AmzDate) -> Stages {
         let names = request.headers.iter().map(|(n, _)| n.to_ascii_lowercase());
         let signed_headers =
-            SignedHeaders::from_names(names.filter(|n| !UNSIGNABLE.contains(&n.as_str())));
+            SignedHeaders::from_names(names.filter(|n| !UNSIGNABLE_HEADERS.contains(&n.as_str())));
         let headers = request.raw_headers();
         let view = request.view(&headers);
         let creq = CanonicalRequest::new(&view, self.settings, &signed_headers, payload_hash, &[]);
@@ -210,7 +195,7 @@ impl Plan {
         request.remove_header("authorization");
         let names = request.headers.iter().map(|(n, _)| n.to_ascii_lowercase());
         let signed_headers =
-            SignedHeaders::from_names(names.filter(|n| !UNSIGNABLE.contains(&n.as_str())));
+            SignedHeaders::from_names(names.filter(|n| !UNSIGNABLE_HEADERS.contains(&n.as_str())));
         let mut query = String::new();
         for (key, value) in split_query(&request.query) {
             if !PRESIGN_PARAMETERS.contains(&key) {

@@ -41,4 +41,4 @@ pub use countersign_core::checksum::ChecksumAlgorithm;
 pub use countersign_core::{AmzDate, ChunkSigner, SecretKey, Signature, SigningSettings};
 pub use credentials::{Credentials, SessionTokenMode};
 pub use error::Error;
-pub use signer::{Payload, Signed, Signer};
+pub use signer::{Payload, Signed, Signer, UNSIGNABLE_HEADERS};

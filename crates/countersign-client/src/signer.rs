@@ -21,7 +21,7 @@ const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-
 const X_AMZ_REGION_SET: HeaderName = HeaderName::from_static("x-amz-region-set");
 
 /// Headers never signed: set or changed by agents and proxies on the way.
-const UNSIGNABLE: [&str; 10] = [
+pub const UNSIGNABLE_HEADERS: [&str; 10] = [
     "authorization",
     "user-agent",
     "x-amzn-trace-id",
@@ -450,7 +450,7 @@ fn signable_headers(headers: &http::HeaderMap) -> SignedHeaders<'static> {
         headers
             .keys()
             .map(|k| k.as_str())
-            .filter(|k| !UNSIGNABLE.contains(k)),
+            .filter(|k| !UNSIGNABLE_HEADERS.contains(k)),
     )
 }
 
