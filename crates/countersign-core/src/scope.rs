@@ -186,9 +186,7 @@ impl fmt::Debug for Credential<'_> {
 
 /// Whether `s` is eight digits naming a real day.
 fn is_date_stamp(s: &str) -> bool {
-    s.len() == 8
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && time::Date::parse(s, time::macros::format_description!("[year][month][day]")).is_ok()
+    crate::timestamp::parse_date_stamp(s).is_some()
 }
 
 #[cfg(test)]

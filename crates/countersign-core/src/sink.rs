@@ -54,9 +54,59 @@ impl Sink for FmtSink<'_, '_> {
     }
 }
 
+/// Gathers small writes into a stack buffer and hands them to the inner sink in large
+/// pieces: a canonical request is written in dozens of small pieces, and each call into a
+/// hash has a cost of its own.
+pub(crate) struct Buffered<'a, S: Sink + ?Sized> {
+    inner: &'a mut S,
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl<'a, S: Sink + ?Sized> Buffered<'a, S> {
+    pub(crate) fn new(inner: &'a mut S) -> Self {
+        Buffered {
+            inner,
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    /// Hands what is buffered to the inner sink.
+    pub(crate) fn flush(&mut self) {
+        if self.len > 0 {
+            self.inner.put(&self.buf[..self.len]);
+            self.len = 0;
+        }
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Buffered<'_, S> {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > self.buf.len() {
+            self.flush();
+            if bytes.len() > self.buf.len() {
+                self.inner.put(bytes);
+                return;
+            }
+        }
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+}
+
+impl<S: Sink + ?Sized> Drop for Buffered<'_, S> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
 /// The SHA-256 of everything `write` puts into the sink.
-pub(crate) fn sha256_of(write: impl FnOnce(&mut Sha256)) -> [u8; 32] {
+pub(crate) fn sha256_of(write: impl FnOnce(&mut Buffered<'_, Sha256>)) -> [u8; 32] {
     let mut hasher = Sha256::new();
-    write(&mut hasher);
+    {
+        let mut buffered = Buffered::new(&mut hasher);
+        write(&mut buffered);
+    }
     hasher.finalize().into()
 }

@@ -12,7 +12,7 @@
 use std::fmt;
 
 use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// A request time, whole seconds in UTC, kept with its `YYYYMMDDTHHMMSSZ` spelling.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -24,12 +24,24 @@ pub struct AmzDate {
 impl AmzDate {
     /// Parses the ISO 8601 basic form SigV4 uses: `YYYYMMDDTHHMMSSZ`.
     pub fn parse(s: &str) -> Option<Self> {
-        if s.len() != 16 {
+        let b = s.as_bytes();
+        if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
             return None;
         }
-        let format = format_description!("[year][month][day]T[hour][minute][second]Z");
-        let time = PrimitiveDateTime::parse(s, format).ok()?.assume_utc();
-        Some(Self::from(time))
+        let date = parse_date_stamp(&s[..8])?;
+        let (hour, minute, second) = (digits(&b[9..11])?, digits(&b[11..13])?, digits(&b[13..15])?);
+        let time = Time::from_hms(
+            u8::try_from(hour).ok()?,
+            u8::try_from(minute).ok()?,
+            u8::try_from(second).ok()?,
+        )
+        .ok()?;
+        let mut text = [0u8; 16];
+        text.copy_from_slice(b);
+        Some(AmzDate {
+            time: PrimitiveDateTime::new(date, time).assume_utc(),
+            text,
+        })
     }
 
     /// Parses an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 IMF-fixdate).
@@ -77,6 +89,25 @@ impl From<OffsetDateTime> for AmzDate {
         put_digits(&mut text[13..15], time.second().into());
         AmzDate { time, text }
     }
+}
+
+/// The value of a run of ASCII digits.
+fn digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |acc, b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// Parses `YYYYMMDD` as a calendar day.
+pub(crate) fn parse_date_stamp(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 8 {
+        return None;
+    }
+    let year = i32::try_from(digits(&b[0..4])?).ok()?;
+    let month = Month::try_from(u8::try_from(digits(&b[4..6])?).ok()?).ok()?;
+    let day = u8::try_from(digits(&b[6..8])?).ok()?;
+    Date::from_calendar_date(year, month, day).ok()
 }
 
 /// Writes `value` as zero-padded decimal filling `out`.
