@@ -1,0 +1,84 @@
+//! Heap allocations per verification, counted by `allocation-counter`'s allocator: parse and
+//! verify a typical S3 GET (header-signed, key cache warm), and the same presigned.
+//!
+//! ```text
+//! cargo bench --bench allocations
+//! ```
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "a bench panics on a broken fixture"
+)]
+
+use std::sync::Arc;
+
+use countersign::client::{Credentials, Payload, Signer};
+use countersign::core::{
+    AuthParams, KeyCache, Request, SecretKey, SigningSettings, Verifier, EMPTY_SHA256,
+    UNSIGNED_PAYLOAD,
+};
+use time::macros::datetime;
+
+/// Average allocations of one call of `f`, after a warm-up call.
+fn count(mut f: impl FnMut()) -> u64 {
+    f();
+    const RUNS: u64 = 1000;
+    let info = allocation_counter::measure(|| {
+        for _ in 0..RUNS {
+            f();
+        }
+    });
+    info.count_total / RUNS
+}
+
+fn main() {
+    let now = datetime!(2024-05-24 12:00:00 UTC);
+    let signer = Signer::new(
+        Credentials::new("AKIAIOSFODNN7EXAMPLE", "secret"),
+        "us-east-1",
+        "s3",
+    )
+    .s3();
+    let build = || {
+        http::Request::get("https://examplebucket.s3.amazonaws.com/photos/2024/trip%20one.jpg?versionId=3HL4kqtJlcpXroDTDmJ")
+            .header("host", "examplebucket.s3.amazonaws.com")
+            .header("range", "bytes=0-1048575")
+            .body(())
+            .unwrap()
+    };
+    let mut header = build();
+    signer.sign(&mut header, Payload::Empty, now).unwrap();
+    let mut presigned = build();
+    signer
+        .presign(&mut presigned, Payload::Unsigned, 3600, now)
+        .unwrap();
+    let secret = SecretKey::new("secret");
+    let verifier = Verifier::new(SigningSettings::s3())
+        .regions(["us-east-1"])
+        .services(["s3"])
+        .key_cache(Arc::new(KeyCache::new(64)));
+
+    let header_allocs = count(|| {
+        let view = Request::from_http(&header);
+        let auth = AuthParams::from_request(&view).unwrap();
+        verifier
+            .verify(&view, &auth, &secret, EMPTY_SHA256, now)
+            .unwrap();
+    });
+    let presigned_allocs = count(|| {
+        let view = Request::from_http(&presigned);
+        let auth = AuthParams::from_request(&view).unwrap();
+        verifier
+            .verify(&view, &auth, &secret, UNSIGNED_PAYLOAD, now)
+            .unwrap();
+    });
+    let sign_allocs = count(|| {
+        let mut request = build();
+        signer.sign(&mut request, Payload::Empty, now).unwrap();
+    });
+    println!("allocations per header-signed verify (key cache warm): {header_allocs}");
+    println!("allocations per presigned verify (key cache warm):     {presigned_allocs}");
+    println!("allocations per sign (request construction included):  {sign_allocs}");
+}
