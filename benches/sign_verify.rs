@@ -147,7 +147,7 @@ fn bench(c: &mut Criterion) {
             let mut keys = tower::service_fn(move |_: GetSigningKeyRequest| {
                 let response = GetSigningKeyResponse::builder()
                     .principal(user.clone())
-                    .signing_key(ksigning.clone())
+                    .signing_key(ksigning)
                     .build();
                 async move { response.map_err(Into::into) }
             });
