@@ -31,6 +31,8 @@ struct Options {
     region: String,
     service: String,
     debug_errors: bool,
+    /// Serve without the layer: only for measuring what the layer costs.
+    no_auth: bool,
 }
 
 impl Options {
@@ -41,6 +43,7 @@ impl Options {
             region: "us-east-1".into(),
             service: "execute-api".into(),
             debug_errors: false,
+            no_auth: false,
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -56,6 +59,7 @@ impl Options {
                 "--region" => options.region = value()?,
                 "--service" => options.service = value()?,
                 "--debug-errors" => options.debug_errors = true,
+                "--no-auth" => options.no_auth = true,
                 "-h" | "--help" => return Err(USAGE.to_string()),
                 other => return Err(format!("unknown argument {other}\n{USAGE}")),
             }
@@ -162,27 +166,9 @@ async fn whoami(identity: Verified<Value>) -> Json<Value> {
     }))
 }
 
-/// A development secret, different at every start.
-fn development_secret() -> String {
-    let seed = format!(
-        "{:?}{}{:p}",
-        std::time::SystemTime::now(),
-        std::process::id(),
-        &USAGE
-    );
-    countersign::core::sha256_hex(seed.as_bytes())[..40].to_string()
-}
-
-#[tokio::main]
-async fn main() {
-    let options = match Options::parse() {
-        Ok(o) => o,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    };
-    let app = match &options.keys {
+/// The API behind the layer, with the key file or a development key.
+fn authenticated(options: &Options) -> Router {
+    match &options.keys {
         Some(path) => match FileKeyStore::open(path) {
             Ok(store) => {
                 println!(
@@ -215,6 +201,34 @@ async fn main() {
             );
             api().layer(options.layer(store))
         }
+    }
+}
+
+/// A development secret, different at every start.
+fn development_secret() -> String {
+    let seed = format!(
+        "{:?}{}{:p}",
+        std::time::SystemTime::now(),
+        std::process::id(),
+        &USAGE
+    );
+    countersign::core::sha256_hex(seed.as_bytes())[..40].to_string()
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match Options::parse() {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let app = if options.no_auth {
+        println!("--no-auth: serving WITHOUT authentication (for measuring what the layer costs)");
+        api()
+    } else {
+        authenticated(&options)
     };
     let listener = match tokio::net::TcpListener::bind(options.listen).await {
         Ok(l) => l,
