@@ -218,6 +218,21 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    group.bench_function("floor/key derivation + sha256 + hmac", |b| {
+        let creq = signed_stages.canonical_request.clone();
+        let scope = countersign::core::CredentialScope {
+            date: "20240524",
+            region: "us-east-1",
+            service: "s3",
+        };
+        b.iter(|| {
+            use sha2::Digest;
+            let key = SigningKey::derive(&secret, &scope);
+            let hash = sha2::Sha256::digest(black_box(creq.as_bytes()));
+            black_box(key.sign(&hash))
+        })
+    });
+
     group.bench_function("verify/countersign, signing key in hand", |b| {
         let view = Request::from_http(&signed);
         let auth = AuthParams::from_request(&view).expect("parses");
