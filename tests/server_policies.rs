@@ -226,3 +226,111 @@ async fn a_file_key_store_serves_its_principal() {
     );
     std::fs::remove_file(&path).unwrap();
 }
+
+#[tokio::test]
+async fn replay_protection_refuses_a_signature_seen_before_but_not_presigned_reuse() {
+    use countersign::server::replay::MemoryReplayGuard;
+    let app = router(SigV4Layer::new(store()).replay_protection(MemoryReplayGuard::new(1000)));
+    assert_eq!(
+        status(&app, signed("secret", "http://h/whoami", &[]))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (code, body) = status(&app, signed("secret", "http://h/whoami", &[])).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert!(
+        body.contains("AccessDenied") && body.contains("already received"),
+        "{body}"
+    );
+    // Another request (another signature) is fine.
+    assert_eq!(
+        status(&app, signed("secret", "http://h/whoami?n=2", &[]))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A presigned URL may be used again within its lifetime.
+    let presigned = || {
+        let mut request = Request::get("http://h/whoami").body(Body::empty()).unwrap();
+        Signer::new(Credentials::new(AKID, "secret"), "us-east-1", "execute-api")
+            .presign(&mut request, Payload::Empty, 300, NOW)
+            .unwrap();
+        request
+    };
+    assert_eq!(status(&app, presigned()).await.0, StatusCode::OK);
+    assert_eq!(status(&app, presigned()).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_keys_reach_the_store_once_and_rejections_are_observed() {
+    use countersign::server::keys::{key_store_fn, KeyRequest};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let counted = {
+        let lookups = Arc::clone(&lookups);
+        let inner = store();
+        key_store_fn(move |request: KeyRequest| {
+            lookups.fetch_add(1, Ordering::SeqCst);
+            inner.lookup(request)
+        })
+    };
+    let seen: Arc<Mutex<Vec<(Option<String>, &'static str)>>> = Arc::default();
+    let observed = Arc::clone(&seen);
+    let app = router(SigV4Layer::new(counted).on_rejection(move |r| {
+        observed
+            .lock()
+            .unwrap()
+            .push((r.access_key_id.clone(), r.error.code()))
+    }));
+    let unknown = || {
+        let mut request = Request::get("http://h/whoami").body(Body::empty()).unwrap();
+        Signer::new(
+            Credentials::new("AKIDRANDOM", "x"),
+            "us-east-1",
+            "execute-api",
+        )
+        .sign(&mut request, Payload::Empty, NOW)
+        .unwrap();
+        request
+    };
+    for _ in 0..5 {
+        let (code, body) = status(&app, unknown()).await;
+        assert_eq!(code, StatusCode::FORBIDDEN);
+        assert!(body.contains("InvalidAccessKeyId"), "{body}");
+    }
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        1,
+        "the store was asked once"
+    );
+    assert_eq!(
+        status(&app, signed("wrong", "http://h/whoami", &[]))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 6);
+    assert!(seen[..5]
+        .iter()
+        .all(|(id, code)| id.as_deref() == Some("AKIDRANDOM") && *code == "InvalidAccessKeyId"));
+    assert_eq!(seen[5], (Some(AKID.to_string()), "SignatureDoesNotMatch"));
+
+    // Without the cache every request reaches the store.
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let counted = {
+        let lookups = Arc::clone(&lookups);
+        let inner = store();
+        key_store_fn(move |request: KeyRequest| {
+            lookups.fetch_add(1, Ordering::SeqCst);
+            inner.lookup(request)
+        })
+    };
+    let app = router(SigV4Layer::new(counted).unknown_key_cache(0, std::time::Duration::ZERO));
+    for _ in 0..3 {
+        status(&app, unknown()).await;
+    }
+    assert_eq!(lookups.load(Ordering::SeqCst), 3);
+}

@@ -145,6 +145,11 @@ impl Verifier {
         self
     }
 
+    /// The clock-skew window.
+    pub fn skew(&self) -> Duration {
+        self.max_skew
+    }
+
     /// The canonicalization rules.
     pub fn settings(&self) -> SigningSettings {
         self.settings

@@ -293,6 +293,7 @@ pub(crate) fn verify_signature<P: Clone>(
                     payload,
                     session_token: auth.security_token.as_ref().map(|t| t.to_string()),
                 };
+                check_replay(config, auth)?;
                 return Ok((identity, signing_key));
             }
             Err(e) => {
@@ -303,6 +304,27 @@ pub(crate) fn verify_signature<P: Clone>(
     Err(first_error
         .map(Error::Auth)
         .unwrap_or_else(|| Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())))
+}
+
+/// With replay protection on, a header-signed request's signature may be used once within its
+/// validity window (the request time plus or minus the clock skew).
+fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
+    let Some(guard) = &config.replay else {
+        return Ok(());
+    };
+    if !matches!(auth.kind, countersign_core::AuthKind::Header) {
+        return Ok(());
+    }
+    let valid_until = auth.date.as_offset() + config.verifier.skew();
+    if guard.first_use(
+        auth.signature_hex().as_bytes(),
+        valid_until,
+        config.clock.now(),
+    ) {
+        Ok(())
+    } else {
+        Err(Error::Replayed)
+    }
 }
 
 /// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
@@ -360,9 +382,19 @@ pub(crate) fn reject(
     auth: Option<&AuthParams<'_>>,
 ) -> Response<Full<Bytes>> {
     let request_id = next_request_id();
+    let access_key_id = auth.map(|a| a.credential.access_key_id()).unwrap_or("");
     match &error {
-        Error::KeyStore(e) => tracing::error!(request_id, error = e.message(), "key store failed"),
-        e => tracing::debug!(request_id, code = e.code(), error = %e, "SigV4 request refused"),
+        Error::KeyStore(e) => {
+            tracing::error!(
+                request_id,
+                access_key_id,
+                error = e.message(),
+                "key store failed"
+            )
+        }
+        e => {
+            tracing::debug!(request_id, access_key_id, code = e.code(), error = %e, "SigV4 request refused")
+        }
     }
     let debug = config.debug.then(|| {
         let mismatch = match &error {
@@ -381,7 +413,11 @@ pub(crate) fn reject(
         error,
         request_id,
         resource: parts.uri.path().to_string(),
+        access_key_id: auth.map(|a| a.credential.access_key_id().to_string()),
         debug,
     };
+    if let Some(observe) = &config.on_rejection {
+        observe(&rejection);
+    }
     config.errors.render(&rejection)
 }

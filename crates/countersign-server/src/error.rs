@@ -56,6 +56,8 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A header-signed request whose signature was already used (replay protection).
+    Replayed,
     /// A POST upload's policy is malformed, expired or not met.
     Policy(countersign_core::post_policy::PolicyError),
 }
@@ -68,7 +70,7 @@ impl Error {
             Error::InvalidAccessKeyId(_) => "InvalidAccessKeyId",
             Error::KeyStore(e) => e.code(),
             Error::MissingContentSha256 => "InvalidRequest",
-            Error::UnsignedPayloadRefused => "AccessDenied",
+            Error::UnsignedPayloadRefused | Error::Replayed => "AccessDenied",
             Error::MissingDecodedContentLength => "MissingContentLength",
             Error::MissingTrailerDeclaration => "MalformedTrailerError",
             Error::InvalidChecksumHeader(
@@ -89,7 +91,9 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::Auth(e) => e.status(),
-            Error::InvalidAccessKeyId(_) | Error::UnsignedPayloadRefused => StatusCode::FORBIDDEN,
+            Error::InvalidAccessKeyId(_) | Error::UnsignedPayloadRefused | Error::Replayed => {
+                StatusCode::FORBIDDEN
+            }
             Error::KeyStore(e) => e.status(),
             Error::MissingContentSha256
             | Error::HeadersTooLarge { .. }
@@ -142,6 +146,9 @@ impl fmt::Display for Error {
                 write!(f, "the body of your POST request is not well-formed multipart/form-data: {why}")
             }
             Error::PostField(why) => f.write_str(why),
+            Error::Replayed => f.write_str(
+                "this request was already received: a signature is accepted once (replay protection is on)",
+            ),
             Error::PostFieldsTooLarge { limit } => {
                 write!(f, "your POST request fields preceding the upload file were too large (at most {limit} bytes)")
             }

@@ -223,6 +223,9 @@ where
         Ok(Some(key)) => key,
         Ok(None) => {
             let id = pending.plan.auth.credential.access_key_id().to_string();
+            if let Some(cache) = &pending.config.unknown_keys {
+                cache.insert(&id);
+            }
             return Step::Reject(pending.reject(Error::InvalidAccessKeyId(id)));
         }
         Err(e) => return Step::Reject(pending.reject(Error::KeyStore(e))),

@@ -10,8 +10,10 @@ use tower_layer::Layer;
 
 use crate::clock::{Clock, SystemClock};
 use crate::keys::KeyStore;
-use crate::rejection::ErrorFormat;
+use crate::rejection::{ErrorFormat, Rejection};
+use crate::replay::ReplayGuard;
 use crate::service::SigV4;
+use crate::unknown_keys::UnknownKeys;
 
 /// The largest body buffered (to hash it) when a request declares no payload hash.
 pub const DEFAULT_BUFFER_LIMIT: usize = 1024 * 1024;
@@ -65,7 +67,17 @@ pub(crate) struct Config {
     pub(crate) errors: ErrorFormat,
     pub(crate) debug: bool,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) replay: Option<Arc<dyn ReplayGuard>>,
+    pub(crate) unknown_keys: Option<Arc<UnknownKeys>>,
+    pub(crate) on_rejection: Option<Arc<RejectionObserver>>,
 }
+
+/// A function told of every refused request.
+pub(crate) type RejectionObserver = dyn Fn(&Rejection) + Send + Sync;
+
+/// How many unknown access key ids are remembered, and for how long, by default.
+pub const DEFAULT_UNKNOWN_KEY_CACHE: (usize, std::time::Duration) =
+    (10_000, std::time::Duration::from_secs(10));
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -79,6 +91,8 @@ impl fmt::Debug for Config {
             .field("proxy", &self.proxy)
             .field("errors", &self.errors)
             .field("debug", &self.debug)
+            .field("replay_protection", &self.replay.is_some())
+            .field("unknown_key_cache", &self.unknown_keys)
             .finish_non_exhaustive()
     }
 }
@@ -134,6 +148,12 @@ impl<K: KeyStore> SigV4Layer<K> {
                 errors: ErrorFormat::S3Xml,
                 debug: false,
                 clock: Arc::new(SystemClock),
+                replay: None,
+                unknown_keys: Some(Arc::new(UnknownKeys::new(
+                    DEFAULT_UNKNOWN_KEY_CACHE.0,
+                    DEFAULT_UNKNOWN_KEY_CACHE.1,
+                ))),
+                on_rejection: None,
             }),
             store: Arc::new(store),
         }
@@ -221,6 +241,28 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// Where "now" comes from (the system clock by default).
     pub fn clock(self, clock: impl Clock) -> Self {
         self.with(|c| c.clock = Arc::new(clock))
+    }
+
+    /// Refuse a header-signed request whose signature was already seen within its validity
+    /// window (off by default). Presigned URLs may still be reused within their lifetime.
+    pub fn replay_protection(self, guard: impl ReplayGuard) -> Self {
+        self.with(|c| c.replay = Some(Arc::new(guard)))
+    }
+
+    /// Remember access key ids the key store did not know, so that a flood of random keys
+    /// does not reach it: at most `capacity` ids, each for `ttl` (default 10,000 for 10 s; a
+    /// key added to the store is refused for up to `ttl` after a request named it while it
+    /// was unknown). A capacity of 0 turns this off.
+    pub fn unknown_key_cache(self, capacity: usize, ttl: std::time::Duration) -> Self {
+        self.with(|c| {
+            c.unknown_keys = (capacity > 0).then(|| Arc::new(UnknownKeys::new(capacity, ttl)))
+        })
+    }
+
+    /// Call `observe` on every refused request (after the `tracing` event): to count failed
+    /// attempts per access key and reason, feed metrics, or alert.
+    pub fn on_rejection(self, observe: impl Fn(&Rejection) + Send + Sync + 'static) -> Self {
+        self.with(|c| c.on_rejection = Some(Arc::new(observe)))
     }
 
     /// How many derived signing keys are cached (default 4096; with the `sigv4a` feature,

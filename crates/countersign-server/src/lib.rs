@@ -70,7 +70,9 @@ pub mod keys;
 mod layer;
 pub mod post;
 pub mod rejection;
+pub mod replay;
 mod service;
+mod unknown_keys;
 
 pub use body::{BodyError, ResponseBody, VerifiedBody};
 pub use clock::{Clock, SystemClock};
@@ -82,7 +84,7 @@ pub use identity::{PayloadCheck, Verified};
 pub use keys::{FileKeyStore, Key, KeyRequest, KeyStore, MemoryKeyStore, StoreError};
 pub use layer::{
     SigV4Layer, TrustedProxy, DEFAULT_BUFFER_LIMIT, DEFAULT_KEY_CACHE_CAPACITY,
-    DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_UNKNOWN_KEY_CACHE,
 };
 pub use post::PostObject;
 pub use rejection::{DebugDetails, ErrorFormat, Rejection};

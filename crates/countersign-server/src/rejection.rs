@@ -49,6 +49,8 @@ pub struct Rejection {
     pub request_id: String,
     /// The path that was requested.
     pub resource: String,
+    /// The access key id the request named, when it could be read.
+    pub access_key_id: Option<String>,
     /// Present in debug mode only.
     pub debug: Option<DebugDetails>,
 }

@@ -11,6 +11,7 @@ use tower_service::Service;
 
 use crate::authenticate::{key_request, precheck, reject};
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
+use crate::error::Error;
 use crate::future::{Pending, ResponseFuture};
 use crate::keys::KeyStore;
 use crate::layer::Config;
@@ -107,6 +108,21 @@ where
                 ResponseFuture::rejected(reject(&self.config, &parts, error, auth))
             }
             Ok(plan) => {
+                let id = plan.auth.credential.access_key_id();
+                if self
+                    .config
+                    .unknown_keys
+                    .as_ref()
+                    .is_some_and(|cache| cache.contains(id))
+                {
+                    let error = Error::InvalidAccessKeyId(id.to_string());
+                    return ResponseFuture::rejected(reject(
+                        &self.config,
+                        &parts,
+                        error,
+                        Some(&plan.auth),
+                    ));
+                }
                 let lookup = self.store.lookup(key_request(&plan.auth));
                 // The service made ready by `poll_ready` goes with the request; a clone stays.
                 let clone = self.inner.clone();

@@ -1,0 +1,129 @@
+//! Replay protection (optional, off by default): a header-signed request whose signature was
+//! already seen within its validity window is refused. Presigned URLs are left alone: they
+//! are made to be used more than once within their lifetime.
+//!
+//! ```
+//! use countersign_server::replay::{MemoryReplayGuard, ReplayGuard};
+//! use time::macros::datetime;
+//! let guard = MemoryReplayGuard::new(10_000);
+//! let now = datetime!(2024-01-01 00:00:00 UTC);
+//! let until = now + time::Duration::minutes(5);
+//! assert!(guard.first_use(b"signature", until, now));
+//! assert!(!guard.first_use(b"signature", until, now)); // a replay
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::Mutex;
+
+use time::OffsetDateTime;
+
+/// Remembers the signatures seen while they are valid. Implement it over a shared store
+/// (Redis, a database) to protect several servers at once.
+pub trait ReplayGuard: Send + Sync + 'static {
+    /// Records `signature`, valid until `valid_until`; `false` if it was already recorded and
+    /// is still valid (the request is a replay).
+    fn first_use(&self, signature: &[u8], valid_until: OffsetDateTime, now: OffsetDateTime)
+        -> bool;
+}
+
+/// An in-memory, bounded, expiring [`ReplayGuard`] for one server.
+///
+/// It holds at most `capacity` signatures; expired ones are dropped first, and when every
+/// entry is still valid the oldest is dropped (and a warning logged): size the capacity for
+/// the request rate times the validity window (twice the clock skew).
+pub struct MemoryReplayGuard {
+    capacity: usize,
+    inner: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    until: HashMap<Vec<u8>, OffsetDateTime>,
+    order: VecDeque<(OffsetDateTime, Vec<u8>)>,
+}
+
+impl MemoryReplayGuard {
+    /// A guard for at most `capacity` signatures (at least one).
+    pub fn new(capacity: usize) -> Self {
+        MemoryReplayGuard {
+            capacity: capacity.max(1),
+            inner: Mutex::new(Seen::default()),
+        }
+    }
+
+    /// How many signatures are remembered now.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map_or(0, |s| s.until.len())
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl ReplayGuard for MemoryReplayGuard {
+    fn first_use(
+        &self,
+        signature: &[u8],
+        valid_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> bool {
+        let mut seen = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some((until, key)) = seen.order.front() {
+            if *until >= now {
+                break;
+            }
+            let key = key.clone();
+            seen.order.pop_front();
+            seen.until.remove(&key);
+        }
+        if let Some(until) = seen.until.get(signature) {
+            if *until >= now {
+                return false;
+            }
+        }
+        if seen.until.len() >= self.capacity {
+            if let Some((_, oldest)) = seen.order.pop_front() {
+                seen.until.remove(&oldest);
+                tracing::warn!(
+                    capacity = self.capacity,
+                    "replay guard full: dropped a signature still valid"
+                );
+            }
+        }
+        seen.until.insert(signature.to_vec(), valid_until);
+        seen.order.push_back((valid_until, signature.to_vec()));
+        true
+    }
+}
+
+impl fmt::Debug for MemoryReplayGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryReplayGuard")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn expires_and_stays_bounded() {
+        let guard = MemoryReplayGuard::new(2);
+        let now = datetime!(2024-01-01 00:00:00 UTC);
+        let soon = now + time::Duration::seconds(10);
+        assert!(guard.first_use(b"a", soon, now));
+        assert!(!guard.first_use(b"a", soon, now));
+        let later = soon + time::Duration::seconds(1);
+        assert!(guard.first_use(b"a", later + time::Duration::seconds(10), later));
+        assert!(guard.first_use(b"b", later + time::Duration::seconds(10), later));
+        assert!(guard.first_use(b"c", later + time::Duration::seconds(10), later));
+        assert_eq!(guard.len(), 2);
+    }
+}
