@@ -323,6 +323,28 @@ async fn signed_aws_chunked_is_refused_with_sigv4a() {
     let (code, body) = status(&s3, request).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("not supported with SigV4a"), "{body}");
+
+    // SigV4a-signed chunks are answered 501 NotImplemented, with what to send instead.
+    let mut request = Request::put("http://bucket.example.com/upload")
+        .header(
+            "x-amz-content-sha256",
+            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+        )
+        .header("x-amz-decoded-content-length", "10")
+        .header("content-encoding", "aws-chunked")
+        .body(Body::empty())
+        .unwrap();
+    Signer::new(Credentials::new(AKID, SECRET), "ignored", "s3")
+        .settings(countersign::core::SigningSettings::s3())
+        .sigv4a("*")
+        .sign(&mut request, Payload::Unsigned, NOW)
+        .unwrap();
+    let (code, body) = status(&s3, request).await;
+    assert_eq!(code, StatusCode::NOT_IMPLEMENTED, "{body}");
+    assert!(
+        body.contains("NotImplemented") && body.contains("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+        "{body}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

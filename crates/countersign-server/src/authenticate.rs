@@ -147,6 +147,12 @@ pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> R
     };
     let presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
     let payload = match declared {
+        Some(value) if value.starts_with("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD") => {
+            return Err(Error::NotImplemented(format!(
+                "aws-chunked bodies signed with SigV4a ({value}) are not supported: sign the chunks with \
+                 AWS4-HMAC-SHA256, or send STREAMING-UNSIGNED-PAYLOAD-TRAILER or a payload hash"
+            )))
+        }
         Some(value) => match DeclaredPayload::parse(&value)? {
             DeclaredPayload::Sha256(hash) => PayloadPlan::Declared { value, hash },
             DeclaredPayload::Unsigned => PayloadPlan::Unsigned,
