@@ -276,7 +276,8 @@ async fn unknown_keys_reach_the_store_once_and_rejections_are_observed() {
             inner.lookup(request)
         })
     };
-    let seen: Arc<Mutex<Vec<(Option<String>, &'static str)>>> = Arc::default();
+    type Seen = Vec<(Option<String>, &'static str)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
     let observed = Arc::clone(&seen);
     let app = router(SigV4Layer::new(counted).on_rejection(move |r| {
         observed
