@@ -318,53 +318,62 @@ fn change_param(query: &str, key: &str) -> String {
 }
 
 macro_rules! v4_cases {
-    ($($name:ident => $dir:literal),* $(,)?) => {
+    ($($header:ident, $query:ident => $dir:literal),* $(,)?) => {
         /// Every case directory the tests below cover.
         const V4_CASES: &[&str] = &[$($dir),*];
-        mod v4_header { $( #[test] fn $name() { super::v4_case($dir, super::Form::Header) } )* }
-        mod v4_query { $( #[test] fn $name() { super::v4_case($dir, super::Form::Query) } )* }
+        $(
+            #[test]
+            fn $header() {
+                v4_case($dir, Form::Header)
+            }
+
+            #[test]
+            fn $query() {
+                v4_case($dir, Form::Query)
+            }
+        )*
     };
 }
 
 v4_cases! {
-    get_header_key_duplicate => "get-header-key-duplicate",
-    get_header_value_multiline => "get-header-value-multiline",
-    get_header_value_order => "get-header-value-order",
-    get_header_value_trim => "get-header-value-trim",
-    get_relative_normalized => "get-relative-normalized",
-    get_relative_relative_normalized => "get-relative-relative-normalized",
-    get_relative_relative_unnormalized => "get-relative-relative-unnormalized",
-    get_relative_unnormalized => "get-relative-unnormalized",
-    get_slash_dot_slash_normalized => "get-slash-dot-slash-normalized",
-    get_slash_dot_slash_unnormalized => "get-slash-dot-slash-unnormalized",
-    get_slash_normalized => "get-slash-normalized",
-    get_slash_pointless_dot_normalized => "get-slash-pointless-dot-normalized",
-    get_slash_pointless_dot_unnormalized => "get-slash-pointless-dot-unnormalized",
-    get_slash_unnormalized => "get-slash-unnormalized",
-    get_slashes_normalized => "get-slashes-normalized",
-    get_slashes_unnormalized => "get-slashes-unnormalized",
-    get_space_normalized => "get-space-normalized",
-    get_space_unnormalized => "get-space-unnormalized",
-    get_unreserved => "get-unreserved",
-    get_utf8 => "get-utf8",
-    get_vanilla => "get-vanilla",
-    get_vanilla_empty_query_key => "get-vanilla-empty-query-key",
-    get_vanilla_query => "get-vanilla-query",
-    get_vanilla_query_order_encoded => "get-vanilla-query-order-encoded",
-    get_vanilla_query_order_key_case => "get-vanilla-query-order-key-case",
-    get_vanilla_query_unreserved => "get-vanilla-query-unreserved",
-    get_vanilla_utf8_query => "get-vanilla-utf8-query",
-    get_vanilla_with_session_token => "get-vanilla-with-session-token",
-    post_header_key_case => "post-header-key-case",
-    post_header_key_sort => "post-header-key-sort",
-    post_header_value_case => "post-header-value-case",
-    post_sts_header_after => "post-sts-header-after",
-    post_sts_header_before => "post-sts-header-before",
-    post_vanilla => "post-vanilla",
-    post_vanilla_empty_query_value => "post-vanilla-empty-query-value",
-    post_vanilla_query => "post-vanilla-query",
-    post_x_www_form_urlencoded => "post-x-www-form-urlencoded",
-    post_x_www_form_urlencoded_parameters => "post-x-www-form-urlencoded-parameters",
+    v4_header_get_header_key_duplicate, v4_query_get_header_key_duplicate => "get-header-key-duplicate",
+    v4_header_get_header_value_multiline, v4_query_get_header_value_multiline => "get-header-value-multiline",
+    v4_header_get_header_value_order, v4_query_get_header_value_order => "get-header-value-order",
+    v4_header_get_header_value_trim, v4_query_get_header_value_trim => "get-header-value-trim",
+    v4_header_get_relative_normalized, v4_query_get_relative_normalized => "get-relative-normalized",
+    v4_header_get_relative_relative_normalized, v4_query_get_relative_relative_normalized => "get-relative-relative-normalized",
+    v4_header_get_relative_relative_unnormalized, v4_query_get_relative_relative_unnormalized => "get-relative-relative-unnormalized",
+    v4_header_get_relative_unnormalized, v4_query_get_relative_unnormalized => "get-relative-unnormalized",
+    v4_header_get_slash_dot_slash_normalized, v4_query_get_slash_dot_slash_normalized => "get-slash-dot-slash-normalized",
+    v4_header_get_slash_dot_slash_unnormalized, v4_query_get_slash_dot_slash_unnormalized => "get-slash-dot-slash-unnormalized",
+    v4_header_get_slash_normalized, v4_query_get_slash_normalized => "get-slash-normalized",
+    v4_header_get_slash_pointless_dot_normalized, v4_query_get_slash_pointless_dot_normalized => "get-slash-pointless-dot-normalized",
+    v4_header_get_slash_pointless_dot_unnormalized, v4_query_get_slash_pointless_dot_unnormalized => "get-slash-pointless-dot-unnormalized",
+    v4_header_get_slash_unnormalized, v4_query_get_slash_unnormalized => "get-slash-unnormalized",
+    v4_header_get_slashes_normalized, v4_query_get_slashes_normalized => "get-slashes-normalized",
+    v4_header_get_slashes_unnormalized, v4_query_get_slashes_unnormalized => "get-slashes-unnormalized",
+    v4_header_get_space_normalized, v4_query_get_space_normalized => "get-space-normalized",
+    v4_header_get_space_unnormalized, v4_query_get_space_unnormalized => "get-space-unnormalized",
+    v4_header_get_unreserved, v4_query_get_unreserved => "get-unreserved",
+    v4_header_get_utf8, v4_query_get_utf8 => "get-utf8",
+    v4_header_get_vanilla, v4_query_get_vanilla => "get-vanilla",
+    v4_header_get_vanilla_empty_query_key, v4_query_get_vanilla_empty_query_key => "get-vanilla-empty-query-key",
+    v4_header_get_vanilla_query, v4_query_get_vanilla_query => "get-vanilla-query",
+    v4_header_get_vanilla_query_order_encoded, v4_query_get_vanilla_query_order_encoded => "get-vanilla-query-order-encoded",
+    v4_header_get_vanilla_query_order_key_case, v4_query_get_vanilla_query_order_key_case => "get-vanilla-query-order-key-case",
+    v4_header_get_vanilla_query_unreserved, v4_query_get_vanilla_query_unreserved => "get-vanilla-query-unreserved",
+    v4_header_get_vanilla_utf8_query, v4_query_get_vanilla_utf8_query => "get-vanilla-utf8-query",
+    v4_header_get_vanilla_with_session_token, v4_query_get_vanilla_with_session_token => "get-vanilla-with-session-token",
+    v4_header_post_header_key_case, v4_query_post_header_key_case => "post-header-key-case",
+    v4_header_post_header_key_sort, v4_query_post_header_key_sort => "post-header-key-sort",
+    v4_header_post_header_value_case, v4_query_post_header_value_case => "post-header-value-case",
+    v4_header_post_sts_header_after, v4_query_post_sts_header_after => "post-sts-header-after",
+    v4_header_post_sts_header_before, v4_query_post_sts_header_before => "post-sts-header-before",
+    v4_header_post_vanilla, v4_query_post_vanilla => "post-vanilla",
+    v4_header_post_vanilla_empty_query_value, v4_query_post_vanilla_empty_query_value => "post-vanilla-empty-query-value",
+    v4_header_post_vanilla_query, v4_query_post_vanilla_query => "post-vanilla-query",
+    v4_header_post_x_www_form_urlencoded, v4_query_post_x_www_form_urlencoded => "post-x-www-form-urlencoded",
+    v4_header_post_x_www_form_urlencoded_parameters, v4_query_post_x_www_form_urlencoded_parameters => "post-x-www-form-urlencoded-parameters",
 }
 
 #[test]
@@ -493,42 +502,47 @@ fn sha256(s: &str) -> [u8; 32] {
 macro_rules! suite_cases {
     ($($name:ident => $rel:literal),* $(,)?) => {
         const SUITE_CASES: &[&str] = &[$($rel),*];
-        mod suite { $( #[test] fn $name() { super::suite_case($rel) } )* }
+        $(
+            #[test]
+            fn $name() {
+                suite_case($rel)
+            }
+        )*
     };
 }
 
 suite_cases! {
-    get_header_key_duplicate => "get-header-key-duplicate/get-header-key-duplicate",
-    get_header_value_multiline => "get-header-value-multiline/get-header-value-multiline",
-    get_header_value_order => "get-header-value-order/get-header-value-order",
-    get_header_value_trim => "get-header-value-trim/get-header-value-trim",
-    get_unreserved => "get-unreserved/get-unreserved",
-    get_utf8 => "get-utf8/get-utf8",
-    get_vanilla => "get-vanilla/get-vanilla",
-    get_vanilla_empty_query_key => "get-vanilla-empty-query-key/get-vanilla-empty-query-key",
-    get_vanilla_query => "get-vanilla-query/get-vanilla-query",
-    get_vanilla_query_order_key => "get-vanilla-query-order-key/get-vanilla-query-order-key",
-    get_vanilla_query_order_key_case => "get-vanilla-query-order-key-case/get-vanilla-query-order-key-case",
-    get_vanilla_query_order_value => "get-vanilla-query-order-value/get-vanilla-query-order-value",
-    get_vanilla_query_unreserved => "get-vanilla-query-unreserved/get-vanilla-query-unreserved",
-    get_vanilla_utf8_query => "get-vanilla-utf8-query/get-vanilla-utf8-query",
-    normalize_get_relative => "normalize-path/get-relative/get-relative",
-    normalize_get_relative_relative => "normalize-path/get-relative-relative/get-relative-relative",
-    normalize_get_slash => "normalize-path/get-slash/get-slash",
-    normalize_get_slash_dot_slash => "normalize-path/get-slash-dot-slash/get-slash-dot-slash",
-    normalize_get_slash_pointless_dot => "normalize-path/get-slash-pointless-dot/get-slash-pointless-dot",
-    normalize_get_slashes => "normalize-path/get-slashes/get-slashes",
-    normalize_get_space => "normalize-path/get-space/get-space",
-    post_header_key_case => "post-header-key-case/post-header-key-case",
-    post_header_key_sort => "post-header-key-sort/post-header-key-sort",
-    post_header_value_case => "post-header-value-case/post-header-value-case",
-    post_sts_header_after => "post-sts-token/post-sts-header-after/post-sts-header-after",
-    post_sts_header_before => "post-sts-token/post-sts-header-before/post-sts-header-before",
-    post_vanilla => "post-vanilla/post-vanilla",
-    post_vanilla_empty_query_value => "post-vanilla-empty-query-value/post-vanilla-empty-query-value",
-    post_vanilla_query => "post-vanilla-query/post-vanilla-query",
-    post_x_www_form_urlencoded => "post-x-www-form-urlencoded/post-x-www-form-urlencoded",
-    post_x_www_form_urlencoded_parameters => "post-x-www-form-urlencoded-parameters/post-x-www-form-urlencoded-parameters",
+    suite_get_header_key_duplicate => "get-header-key-duplicate/get-header-key-duplicate",
+    suite_get_header_value_multiline => "get-header-value-multiline/get-header-value-multiline",
+    suite_get_header_value_order => "get-header-value-order/get-header-value-order",
+    suite_get_header_value_trim => "get-header-value-trim/get-header-value-trim",
+    suite_get_unreserved => "get-unreserved/get-unreserved",
+    suite_get_utf8 => "get-utf8/get-utf8",
+    suite_get_vanilla => "get-vanilla/get-vanilla",
+    suite_get_vanilla_empty_query_key => "get-vanilla-empty-query-key/get-vanilla-empty-query-key",
+    suite_get_vanilla_query => "get-vanilla-query/get-vanilla-query",
+    suite_get_vanilla_query_order_key => "get-vanilla-query-order-key/get-vanilla-query-order-key",
+    suite_get_vanilla_query_order_key_case => "get-vanilla-query-order-key-case/get-vanilla-query-order-key-case",
+    suite_get_vanilla_query_order_value => "get-vanilla-query-order-value/get-vanilla-query-order-value",
+    suite_get_vanilla_query_unreserved => "get-vanilla-query-unreserved/get-vanilla-query-unreserved",
+    suite_get_vanilla_utf8_query => "get-vanilla-utf8-query/get-vanilla-utf8-query",
+    suite_normalize_get_relative => "normalize-path/get-relative/get-relative",
+    suite_normalize_get_relative_relative => "normalize-path/get-relative-relative/get-relative-relative",
+    suite_normalize_get_slash => "normalize-path/get-slash/get-slash",
+    suite_normalize_get_slash_dot_slash => "normalize-path/get-slash-dot-slash/get-slash-dot-slash",
+    suite_normalize_get_slash_pointless_dot => "normalize-path/get-slash-pointless-dot/get-slash-pointless-dot",
+    suite_normalize_get_slashes => "normalize-path/get-slashes/get-slashes",
+    suite_normalize_get_space => "normalize-path/get-space/get-space",
+    suite_post_header_key_case => "post-header-key-case/post-header-key-case",
+    suite_post_header_key_sort => "post-header-key-sort/post-header-key-sort",
+    suite_post_header_value_case => "post-header-value-case/post-header-value-case",
+    suite_post_sts_header_after => "post-sts-token/post-sts-header-after/post-sts-header-after",
+    suite_post_sts_header_before => "post-sts-token/post-sts-header-before/post-sts-header-before",
+    suite_post_vanilla => "post-vanilla/post-vanilla",
+    suite_post_vanilla_empty_query_value => "post-vanilla-empty-query-value/post-vanilla-empty-query-value",
+    suite_post_vanilla_query => "post-vanilla-query/post-vanilla-query",
+    suite_post_x_www_form_urlencoded => "post-x-www-form-urlencoded/post-x-www-form-urlencoded",
+    suite_post_x_www_form_urlencoded_parameters => "post-x-www-form-urlencoded-parameters/post-x-www-form-urlencoded-parameters",
 }
 
 #[test]
