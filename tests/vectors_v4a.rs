@@ -344,53 +344,62 @@ fn change_param(query: &str, key: &str) -> String {
 }
 
 macro_rules! v4a_cases {
-    ($($name:ident => $dir:literal),* $(,)?) => {
+    ($($header:ident, $query:ident => $dir:literal),* $(,)?) => {
         /// Every case directory the tests below cover.
         const V4A_CASES: &[&str] = &[$($dir),*];
-        mod v4a_header { $( #[test] fn $name() { super::v4a_case($dir, super::Form::Header) } )* }
-        mod v4a_query { $( #[test] fn $name() { super::v4a_case($dir, super::Form::Query) } )* }
+        $(
+            #[test]
+            fn $header() {
+                v4a_case($dir, Form::Header)
+            }
+
+            #[test]
+            fn $query() {
+                v4a_case($dir, Form::Query)
+            }
+        )*
     };
 }
 
 v4a_cases! {
-    get_header_key_duplicate => "get-header-key-duplicate",
-    get_header_value_multiline => "get-header-value-multiline",
-    get_header_value_order => "get-header-value-order",
-    get_header_value_trim => "get-header-value-trim",
-    get_relative_normalized => "get-relative-normalized",
-    get_relative_relative_normalized => "get-relative-relative-normalized",
-    get_relative_relative_unnormalized => "get-relative-relative-unnormalized",
-    get_relative_unnormalized => "get-relative-unnormalized",
-    get_slash_dot_slash_normalized => "get-slash-dot-slash-normalized",
-    get_slash_dot_slash_unnormalized => "get-slash-dot-slash-unnormalized",
-    get_slash_normalized => "get-slash-normalized",
-    get_slash_pointless_dot_normalized => "get-slash-pointless-dot-normalized",
-    get_slash_pointless_dot_unnormalized => "get-slash-pointless-dot-unnormalized",
-    get_slash_unnormalized => "get-slash-unnormalized",
-    get_slashes_normalized => "get-slashes-normalized",
-    get_slashes_unnormalized => "get-slashes-unnormalized",
-    get_space_normalized => "get-space-normalized",
-    get_space_unnormalized => "get-space-unnormalized",
-    get_unreserved => "get-unreserved",
-    get_utf8 => "get-utf8",
-    get_vanilla => "get-vanilla",
-    get_vanilla_empty_query_key => "get-vanilla-empty-query-key",
-    get_vanilla_query => "get-vanilla-query",
-    get_vanilla_query_order_encoded => "get-vanilla-query-order-encoded",
-    get_vanilla_query_order_key_case => "get-vanilla-query-order-key-case",
-    get_vanilla_query_unreserved => "get-vanilla-query-unreserved",
-    get_vanilla_utf8_query => "get-vanilla-utf8-query",
-    get_vanilla_with_session_token => "get-vanilla-with-session-token",
-    post_header_key_case => "post-header-key-case",
-    post_header_key_sort => "post-header-key-sort",
-    post_header_value_case => "post-header-value-case",
-    post_sts_header_after => "post-sts-header-after",
-    post_sts_header_before => "post-sts-header-before",
-    post_vanilla => "post-vanilla",
-    post_vanilla_empty_query_value => "post-vanilla-empty-query-value",
-    post_vanilla_query => "post-vanilla-query",
-    post_x_www_form_urlencoded => "post-x-www-form-urlencoded",
-    post_x_www_form_urlencoded_parameters => "post-x-www-form-urlencoded-parameters",
+    v4a_header_get_header_key_duplicate, v4a_query_get_header_key_duplicate => "get-header-key-duplicate",
+    v4a_header_get_header_value_multiline, v4a_query_get_header_value_multiline => "get-header-value-multiline",
+    v4a_header_get_header_value_order, v4a_query_get_header_value_order => "get-header-value-order",
+    v4a_header_get_header_value_trim, v4a_query_get_header_value_trim => "get-header-value-trim",
+    v4a_header_get_relative_normalized, v4a_query_get_relative_normalized => "get-relative-normalized",
+    v4a_header_get_relative_relative_normalized, v4a_query_get_relative_relative_normalized => "get-relative-relative-normalized",
+    v4a_header_get_relative_relative_unnormalized, v4a_query_get_relative_relative_unnormalized => "get-relative-relative-unnormalized",
+    v4a_header_get_relative_unnormalized, v4a_query_get_relative_unnormalized => "get-relative-unnormalized",
+    v4a_header_get_slash_dot_slash_normalized, v4a_query_get_slash_dot_slash_normalized => "get-slash-dot-slash-normalized",
+    v4a_header_get_slash_dot_slash_unnormalized, v4a_query_get_slash_dot_slash_unnormalized => "get-slash-dot-slash-unnormalized",
+    v4a_header_get_slash_normalized, v4a_query_get_slash_normalized => "get-slash-normalized",
+    v4a_header_get_slash_pointless_dot_normalized, v4a_query_get_slash_pointless_dot_normalized => "get-slash-pointless-dot-normalized",
+    v4a_header_get_slash_pointless_dot_unnormalized, v4a_query_get_slash_pointless_dot_unnormalized => "get-slash-pointless-dot-unnormalized",
+    v4a_header_get_slash_unnormalized, v4a_query_get_slash_unnormalized => "get-slash-unnormalized",
+    v4a_header_get_slashes_normalized, v4a_query_get_slashes_normalized => "get-slashes-normalized",
+    v4a_header_get_slashes_unnormalized, v4a_query_get_slashes_unnormalized => "get-slashes-unnormalized",
+    v4a_header_get_space_normalized, v4a_query_get_space_normalized => "get-space-normalized",
+    v4a_header_get_space_unnormalized, v4a_query_get_space_unnormalized => "get-space-unnormalized",
+    v4a_header_get_unreserved, v4a_query_get_unreserved => "get-unreserved",
+    v4a_header_get_utf8, v4a_query_get_utf8 => "get-utf8",
+    v4a_header_get_vanilla, v4a_query_get_vanilla => "get-vanilla",
+    v4a_header_get_vanilla_empty_query_key, v4a_query_get_vanilla_empty_query_key => "get-vanilla-empty-query-key",
+    v4a_header_get_vanilla_query, v4a_query_get_vanilla_query => "get-vanilla-query",
+    v4a_header_get_vanilla_query_order_encoded, v4a_query_get_vanilla_query_order_encoded => "get-vanilla-query-order-encoded",
+    v4a_header_get_vanilla_query_order_key_case, v4a_query_get_vanilla_query_order_key_case => "get-vanilla-query-order-key-case",
+    v4a_header_get_vanilla_query_unreserved, v4a_query_get_vanilla_query_unreserved => "get-vanilla-query-unreserved",
+    v4a_header_get_vanilla_utf8_query, v4a_query_get_vanilla_utf8_query => "get-vanilla-utf8-query",
+    v4a_header_get_vanilla_with_session_token, v4a_query_get_vanilla_with_session_token => "get-vanilla-with-session-token",
+    v4a_header_post_header_key_case, v4a_query_post_header_key_case => "post-header-key-case",
+    v4a_header_post_header_key_sort, v4a_query_post_header_key_sort => "post-header-key-sort",
+    v4a_header_post_header_value_case, v4a_query_post_header_value_case => "post-header-value-case",
+    v4a_header_post_sts_header_after, v4a_query_post_sts_header_after => "post-sts-header-after",
+    v4a_header_post_sts_header_before, v4a_query_post_sts_header_before => "post-sts-header-before",
+    v4a_header_post_vanilla, v4a_query_post_vanilla => "post-vanilla",
+    v4a_header_post_vanilla_empty_query_value, v4a_query_post_vanilla_empty_query_value => "post-vanilla-empty-query-value",
+    v4a_header_post_vanilla_query, v4a_query_post_vanilla_query => "post-vanilla-query",
+    v4a_header_post_x_www_form_urlencoded, v4a_query_post_x_www_form_urlencoded => "post-x-www-form-urlencoded",
+    v4a_header_post_x_www_form_urlencoded_parameters, v4a_query_post_x_www_form_urlencoded_parameters => "post-x-www-form-urlencoded-parameters",
 }
 
 #[test]
