@@ -225,8 +225,12 @@ fn chunked_plan(parts: &Parts, marker: &str) -> Result<PayloadPlan, Error> {
 /// digest of the right length.
 fn checksum_headers(parts: &Parts) -> Result<Vec<(ChecksumAlgorithm, Vec<u8>)>, Error> {
     let mut found = Vec::new();
-    for algorithm in ChecksumAlgorithm::ALL {
-        let Some(value) = parts.headers.get(algorithm.header_name()) else {
+    for (name, value) in &parts.headers {
+        let name = name.as_str();
+        if !name.starts_with("x-amz-checksum-") && name != "content-md5" {
+            continue;
+        }
+        let Some(algorithm) = ChecksumAlgorithm::from_header(name) else {
             continue;
         };
         let digest = value

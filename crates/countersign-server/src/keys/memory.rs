@@ -66,10 +66,12 @@ impl<P: Clone> MemoryKeyStore<P> {
     pub fn rotate(&self, access_key_id: &str, new_secret: impl Into<String>) -> bool {
         match self.keys.get_mut(access_key_id) {
             Some(mut key) => {
-                let old = key.secrets.first().cloned();
-                key.secrets = std::iter::once(countersign_core::SecretKey::new(new_secret))
-                    .chain(old)
-                    .collect();
+                let old = key.secrets().first().cloned();
+                key.set_secrets(
+                    std::iter::once(countersign_core::SecretKey::new(new_secret))
+                        .chain(old)
+                        .collect(),
+                );
                 true
             }
             None => false,
@@ -80,7 +82,8 @@ impl<P: Clone> MemoryKeyStore<P> {
     pub fn finish_rotation(&self, access_key_id: &str) -> bool {
         match self.keys.get_mut(access_key_id) {
             Some(mut key) => {
-                key.secrets.truncate(1);
+                let newest = key.secrets().first().cloned();
+                key.set_secrets(newest.into_iter().collect());
                 true
             }
             None => false,

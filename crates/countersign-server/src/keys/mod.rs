@@ -72,10 +72,11 @@ impl KeyRequest {
 }
 
 /// A key as a store hands it back: one or more live secrets (two during a rotation) and the
-/// application's principal for it.
+/// application's principal for it. The secrets are shared, so handing a key out per request
+/// copies no secret.
 #[derive(Debug, Clone)]
 pub struct Key<P> {
-    secrets: Vec<SecretKey>,
+    secrets: std::sync::Arc<Vec<SecretKey>>,
     principal: P,
 }
 
@@ -83,14 +84,14 @@ impl<P> Key<P> {
     /// A key with one secret.
     pub fn new(secret: impl Into<String>, principal: P) -> Self {
         Key {
-            secrets: vec![SecretKey::new(secret)],
+            secrets: std::sync::Arc::new(vec![SecretKey::new(secret)]),
             principal,
         }
     }
 
     /// The same key with one more live secret (the old one, while clients move over).
     pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
-        self.secrets.push(SecretKey::new(secret));
+        std::sync::Arc::make_mut(&mut self.secrets).push(SecretKey::new(secret));
         self
     }
 
@@ -102,6 +103,11 @@ impl<P> Key<P> {
     /// The principal.
     pub fn principal(&self) -> &P {
         &self.principal
+    }
+
+    /// Replaces the live secrets (newest first) with `secrets`.
+    pub(crate) fn set_secrets(&mut self, secrets: Vec<SecretKey>) {
+        self.secrets = std::sync::Arc::new(secrets);
     }
 
     /// The principal, by value.
