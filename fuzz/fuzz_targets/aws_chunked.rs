@@ -1,0 +1,10 @@
+//! Fuzz target `aws_chunked`: see `harness::aws_chunked`.
+#![no_main]
+
+use countersign_client as cs_client;
+use countersign_core as cs_core;
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::aws_chunked(data));

@@ -1,0 +1,10 @@
+//! Fuzz target `multipart_form`: see `harness::multipart_form`.
+#![no_main]
+
+use countersign_client as cs_client;
+use countersign_core as cs_core;
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::multipart_form(data));

@@ -1,0 +1,10 @@
+//! Fuzz target `sign_then_verify`: see `harness::sign_then_verify`.
+#![no_main]
+
+use countersign_client as cs_client;
+use countersign_core as cs_core;
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::sign_then_verify(data));
