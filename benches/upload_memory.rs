@@ -4,8 +4,9 @@
 //! which the design bounds by one chunk plus a constant.
 //!
 //! ```text
-//! cargo bench --bench upload_memory            # 1 GiB
-//! cargo bench --bench upload_memory -- 256     # another size, in MiB
+//! cargo bench --bench upload_memory              # 1 GiB, one stream
+//! cargo bench --bench upload_memory -- 256       # another size, in MiB
+//! cargo bench --bench upload_memory -- 2048 8    # 2 GiB in 8 parallel streams
 //! ```
 
 #![allow(
@@ -87,13 +88,46 @@ async fn count(body: Body) -> String {
     total.to_string()
 }
 
+/// One upload of `size` bytes through `app`; gives what the handler counted.
+async fn upload(app: Router, size: u64) -> String {
+    let signer = Signer::new(Credentials::new("AKIDEXAMPLE", "secret"), "us-east-1", "s3").s3();
+    let mut request = http::Request::put("http://localhost/bucket/big")
+        .body(())
+        .unwrap();
+    let encoder = signer
+        .sign_chunked(
+            &mut request,
+            Framing::Signed,
+            size,
+            CHUNK,
+            None,
+            time::OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    let body = LazyUpload {
+        encoder,
+        remaining: size,
+        data: vec![b'x'; CHUNK],
+        finished: false,
+    };
+    let request = request.map(|_| Body::new(body));
+    let response = app.oneshot(request).await.unwrap();
+    String::from_utf8_lossy(
+        &axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap(),
+    )
+    .into_owned()
+}
+
 fn main() {
-    let mib: u64 = std::env::args()
+    let mut numbers = std::env::args()
         .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1024);
-    let size = mib * 1024 * 1024;
-    let runtime = tokio::runtime::Builder::new_current_thread()
+        .filter_map(|a| a.parse::<u64>().ok());
+    let mib = numbers.next().unwrap_or(1024);
+    let streams = numbers.next().unwrap_or(1).max(1);
+    let per_stream = mib * 1024 * 1024 / streams;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
@@ -101,23 +135,18 @@ fn main() {
         let keys = MemoryKeyStore::new();
         keys.insert("AKIDEXAMPLE", "secret", ());
         let app = Router::new().route("/bucket/big", put(count)).layer(SigV4Layer::new(keys).s3());
-        let signer = Signer::new(Credentials::new("AKIDEXAMPLE", "secret"), "us-east-1", "s3").s3();
-        let mut request = http::Request::put("http://localhost/bucket/big").body(()).unwrap();
-        let encoder = signer
-            .sign_chunked(&mut request, Framing::Signed, size, CHUNK, None, time::OffsetDateTime::now_utc())
-            .unwrap();
-        let body = LazyUpload { encoder, remaining: size, data: vec![b'x'; CHUNK], finished: false };
-        let request = request.map(|_| Body::new(body));
 
         let before = peak_rss_kib();
         let started = Instant::now();
-        let response = app.oneshot(request).await.unwrap();
-        let text = String::from_utf8_lossy(&axum::body::to_bytes(response.into_body(), 1024).await.unwrap()).into_owned();
+        let tasks: Vec<_> = (0..streams).map(|_| tokio::spawn(upload(app.clone(), per_stream))).collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), per_stream.to_string(), "the handler read the whole body");
+        }
         let elapsed = started.elapsed();
         let after = peak_rss_kib();
-        assert_eq!(text, size.to_string(), "the handler read the whole body");
         println!(
-            "aws-chunked upload of {mib} MiB in {} KiB signed chunks: verified in {:.2} s ({:.0} MiB/s, client signing included)",
+            "aws-chunked upload of {mib} MiB in {streams} parallel stream(s) of {} KiB signed chunks: \
+             verified in {:.2} s ({:.0} MiB/s, client signing included)",
             CHUNK / 1024,
             elapsed.as_secs_f64(),
             mib as f64 / elapsed.as_secs_f64()
