@@ -316,6 +316,26 @@ pub(crate) fn verify_signature<P: Clone>(
         .unwrap_or_else(|| Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())))
 }
 
+/// Verifies the request against the decoy secret and discards the outcome: a request naming
+/// an unknown access key then costs what a wrong signature costs, so its timing does not tell
+/// whether the key exists.
+pub(crate) fn decoy_verification(
+    config: &Config,
+    parts: &Parts,
+    auth: &AuthParams<'_>,
+    payload_hash: &str,
+) {
+    let outcome = verify_signature(
+        config,
+        parts,
+        auth,
+        &config.decoy,
+        payload_hash,
+        PayloadCheck::Unsigned,
+    );
+    std::hint::black_box(outcome.is_ok());
+}
+
 /// With replay protection on, a header-signed request's signature may be used once within its
 /// validity window (the request time plus or minus the clock skew).
 fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {

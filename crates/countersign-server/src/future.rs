@@ -18,7 +18,9 @@ use tower_service::Service;
 use countersign_core::aws_chunked::Decoder;
 use countersign_core::ChunkSigner;
 
-use crate::authenticate::{declared_hash, reject, verify_signature, PayloadPlan, Plan};
+use crate::authenticate::{
+    declared_hash, decoy_verification, reject, verify_signature, PayloadPlan, Plan,
+};
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::error::Error;
 use crate::identity::PayloadCheck;
@@ -226,6 +228,13 @@ where
             if let Some(cache) = &pending.config.unknown_keys {
                 cache.insert(&id);
             }
+            let payload_hash = declared_hash(&pending.plan.payload);
+            decoy_verification(
+                &pending.config,
+                &pending.parts,
+                &pending.plan.auth,
+                payload_hash,
+            );
             return Step::Reject(pending.reject(Error::InvalidAccessKeyId(id)));
         }
         Err(e) => return Step::Reject(pending.reject(Error::KeyStore(e))),

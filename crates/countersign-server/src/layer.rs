@@ -67,6 +67,9 @@ pub(crate) struct Config {
     pub(crate) errors: ErrorFormat,
     pub(crate) debug: bool,
     pub(crate) clock: Arc<dyn Clock>,
+    /// A secret no client knows: requests naming an unknown key are verified against it, so
+    /// that they cost what a wrong signature costs.
+    pub(crate) decoy: crate::keys::Key<()>,
     pub(crate) replay: Option<Arc<dyn ReplayGuard>>,
     pub(crate) unknown_keys: Option<Arc<UnknownKeys>>,
     pub(crate) on_rejection: Option<Arc<RejectionObserver>>,
@@ -127,6 +130,17 @@ impl<K> fmt::Debug for SigV4Layer<K> {
     }
 }
 
+/// A secret made at start, from the clock and the process: never given to anyone.
+fn decoy_secret() -> String {
+    let seed = format!(
+        "{:?}{}{:p}",
+        std::time::SystemTime::now(),
+        std::process::id(),
+        &DEFAULT_BUFFER_LIMIT
+    );
+    countersign_core::sha256_hex(seed.as_bytes())
+}
+
 impl<K: KeyStore> SigV4Layer<K> {
     /// A layer that finds secrets in `store`.
     pub fn new(store: K) -> Self {
@@ -154,6 +168,7 @@ impl<K: KeyStore> SigV4Layer<K> {
                     DEFAULT_UNKNOWN_KEY_CACHE.1,
                 ))),
                 on_rejection: None,
+                decoy: crate::keys::Key::new(decoy_secret(), ()),
             }),
             store: Arc::new(store),
         }

@@ -9,7 +9,7 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
-use crate::authenticate::{key_request, precheck, reject};
+use crate::authenticate::{declared_hash, decoy_verification, key_request, precheck, reject};
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::error::Error;
 use crate::future::{Pending, ResponseFuture};
@@ -116,6 +116,8 @@ where
                     .is_some_and(|cache| cache.contains(id))
                 {
                     let error = Error::InvalidAccessKeyId(id.to_string());
+                    let payload_hash = declared_hash(&plan.payload);
+                    decoy_verification(&self.config, &parts, &plan.auth, payload_hash);
                     return ResponseFuture::rejected(reject(
                         &self.config,
                         &parts,
