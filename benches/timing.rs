@@ -7,7 +7,8 @@
 //! 1. `Signature::ct_eq` against a signature that differs in its first byte, and against one
 //!    that differs only in its last byte.
 //! 2. A request through the layer naming an existing key with a wrong signature, and one
-//!    naming an unknown key (verified against a decoy secret so it costs the same).
+//!    naming an unknown key (verified against a decoy secret so it costs the same); and, as a
+//!    check of the check, two existing keys with wrong signatures.
 //!
 //! ```text
 //! cargo bench --bench timing
@@ -111,9 +112,18 @@ fn signature_comparison() {
 }
 
 fn unknown_key_path() {
+    layer_check(false);
+    layer_check(true);
+}
+
+/// `control`: both classes name existing keys (a check of the check: no difference expected).
+fn layer_check(control: bool) {
     let now = time::macros::datetime!(2024-05-24 12:00:00 UTC);
     let keys = MemoryKeyStore::new();
     keys.insert("AKIDKNOWN00000000000", "the-secret", ());
+    if control {
+        keys.insert("AKIDUNKNOWN000000000", "another-secret", ());
+    }
     // The unknown-key cache would answer repeated unknown keys from memory: measure the path
     // that reaches the store, and the decoy check, each time.
     let app = Router::new().route("/r", get(|| async { "ok" })).layer(
@@ -152,12 +162,12 @@ fn unknown_key_path() {
             b.push(elapsed)
         }
     }
-    report(
-        "layer, known key with a wrong signature vs unknown key",
-        &mut a,
-        &mut b,
-        "ns",
-    );
+    let name = if control {
+        "layer, control: two existing keys, wrong signatures"
+    } else {
+        "layer, existing key with a wrong signature vs unknown key"
+    };
+    report(name, &mut a, &mut b, "ns");
 }
 
 fn main() {

@@ -61,7 +61,8 @@ impl<S, B> Pending<S, B> {
 enum Step<F, B, P, S> {
     Call(F),
     Reject(Response<Full<Bytes>>),
-    Buffer(Pending<S, B>, Key<P>),
+    /// Read the body first; `None` for a key the store did not know (checked against the decoy).
+    Buffer(Pending<S, B>, Option<Key<P>>),
 }
 
 pin_project! {
@@ -88,7 +89,7 @@ pin_project! {
             #[pin] body: B,
             collected: BytesMut,
             pending: Option<Pending<S, ()>>,
-            key: Option<Key<K::Principal>>,
+            key: Option<Option<Key<K::Principal>>>,
         },
         Inner { #[pin] future: S::Future },
         Post { future: PostFuture<S::Response, S::Error> },
@@ -216,26 +217,25 @@ fn internal_error() -> Response<Full<Bytes>> {
     response
 }
 
+/// The refusal of a key the store did not know.
+fn unknown_key(plan: &Plan) -> Error {
+    Error::InvalidAccessKeyId(plan.auth.credential.access_key_id().to_string())
+}
+
 fn after_lookup<S, B, P>(pending: Pending<S, B>, found: Lookup<P>) -> Step<S::Future, B, P, S>
 where
     S: Service<Request<VerifiedBody<B>>>,
     P: Clone + Send + Sync + 'static,
 {
+    // An unknown key goes the way a known one does, checked against the decoy secret, so
+    // that its cost does not tell whether the key exists.
     let key = match found {
-        Ok(Some(key)) => key,
+        Ok(Some(key)) => Some(key),
         Ok(None) => {
-            let id = pending.plan.auth.credential.access_key_id().to_string();
             if let Some(cache) = &pending.config.unknown_keys {
-                cache.insert(&id);
+                cache.insert(pending.plan.auth.credential.access_key_id());
             }
-            let payload_hash = declared_hash(&pending.plan.payload);
-            decoy_verification(
-                &pending.config,
-                &pending.parts,
-                &pending.plan.auth,
-                payload_hash,
-            );
-            return Step::Reject(pending.reject(Error::InvalidAccessKeyId(id)));
+            None
         }
         Err(e) => return Step::Reject(pending.reject(Error::KeyStore(e))),
     };
@@ -258,6 +258,15 @@ where
         PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
     };
     let payload_hash = declared_hash(&pending.plan.payload);
+    let Some(key) = key else {
+        decoy_verification(
+            &pending.config,
+            &pending.parts,
+            &pending.plan.auth,
+            payload_hash,
+        );
+        return Step::Reject(pending.reject(unknown_key(&pending.plan)));
+    };
     let verified = verify_signature(
         &pending.config,
         &pending.parts,
@@ -310,7 +319,7 @@ where
 
 fn after_buffering<S, B, P>(
     pending: Pending<S, ()>,
-    key: Key<P>,
+    key: Option<Key<P>>,
     data: Bytes,
 ) -> Step<S::Future, B, P, S>
 where
@@ -318,6 +327,10 @@ where
     P: Clone + Send + Sync + 'static,
 {
     let hash = sha256_hex(&data);
+    let Some(key) = key else {
+        decoy_verification(&pending.config, &pending.parts, &pending.plan.auth, &hash);
+        return Step::Reject(pending.reject(unknown_key(&pending.plan)));
+    };
     match verify_signature(
         &pending.config,
         &pending.parts,
