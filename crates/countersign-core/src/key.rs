@@ -12,15 +12,14 @@
 //! assert!(cached.ct_eq(&key));
 //! ```
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::Mutex;
 
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::cache::{fingerprint, Bounded, Evict};
 use crate::scope::{CredentialScope, SCOPE_TERMINATOR};
 use crate::signature::Signature;
 use crate::sink::Sink;
@@ -114,37 +113,31 @@ impl fmt::Debug for SigningKey {
 /// zeroized in place before it leaves the map. The map is keyed by a SHA-256 fingerprint,
 /// so it never holds a copy of a secret.
 pub struct KeyCache {
-    capacity: usize,
-    inner: Mutex<CacheInner>,
+    keys: Bounded<SigningKey>,
 }
 
-#[derive(Default)]
-struct CacheInner {
-    keys: HashMap<[u8; 32], SigningKey>,
-    order: VecDeque<[u8; 32]>,
+impl Evict for SigningKey {
+    fn evict(&mut self) {
+        self.zeroize();
+    }
 }
 
 impl KeyCache {
     /// A cache that holds at most `capacity` keys (at least one).
     pub fn new(capacity: usize) -> Self {
-        let capacity = capacity.max(1);
         KeyCache {
-            capacity,
-            inner: Mutex::new(CacheInner {
-                keys: HashMap::with_capacity(capacity),
-                order: VecDeque::with_capacity(capacity),
-            }),
+            keys: Bounded::new(capacity),
         }
     }
 
     /// The most keys this cache holds.
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.keys.capacity()
     }
 
     /// How many keys it holds now.
     pub fn len(&self) -> usize {
-        self.lock().keys.len()
+        self.keys.len()
     }
 
     /// Whether it holds none.
@@ -152,71 +145,27 @@ impl KeyCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
-        // A panic while holding the lock leaves only complete entries behind.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// The signing key for `secret` and `scope`, derived on a miss.
     pub fn get_or_derive(&self, secret: &SecretKey, scope: &CredentialScope<'_>) -> SigningKey {
-        let fingerprint = fingerprint(secret, scope);
-        if let Some(key) = self.lock().keys.get(&fingerprint) {
-            return key.clone();
-        }
-        let key = SigningKey::derive(secret, scope);
-        let mut inner = self.lock();
-        if inner.keys.contains_key(&fingerprint) {
-            return key;
-        }
-        while inner.keys.len() >= self.capacity {
-            let Some(oldest) = inner.order.pop_front() else {
-                break;
-            };
-            if let Some(evicted) = inner.keys.get_mut(&oldest) {
-                evicted.zeroize();
-            }
-            inner.keys.remove(&oldest);
-        }
-        inner.keys.insert(fingerprint, key.clone());
-        inner.order.push_back(fingerprint);
-        key
+        let parts = [secret.0.as_str(), scope.date, scope.region, scope.service];
+        self.keys.get_or_make(fingerprint(b"sigv4\0", &parts), || {
+            SigningKey::derive(secret, scope)
+        })
     }
 
     /// Zeroizes and drops every key (for example after a secret was revoked).
     pub fn clear(&self) {
-        let mut inner = self.lock();
-        inner.keys.values_mut().for_each(Zeroize::zeroize);
-        inner.keys.clear();
-        inner.order.clear();
-    }
-}
-
-impl Drop for KeyCache {
-    fn drop(&mut self) {
-        self.clear();
+        self.keys.clear();
     }
 }
 
 impl fmt::Debug for KeyCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyCache")
-            .field("capacity", &self.capacity)
+            .field("capacity", &self.capacity())
             .field("len", &self.len())
             .finish()
     }
-}
-
-/// SHA-256 over the length-prefixed parts, so no two inputs share a fingerprint by
-/// concatenation.
-fn fingerprint(secret: &SecretKey, scope: &CredentialScope<'_>) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    for part in [secret.0.as_str(), scope.date, scope.region, scope.service] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
-    }
-    hasher.finalize().into()
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@
 
 pub mod auth;
 pub mod aws_chunked;
+mod cache;
 pub mod canonical;
 pub mod checksum;
 pub mod chunk;

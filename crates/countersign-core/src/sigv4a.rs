@@ -194,19 +194,19 @@ pub use p256;
 
 #[cfg(feature = "sigv4a")]
 mod crypto {
-    use std::collections::{HashMap, VecDeque};
     use std::fmt;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     use hmac::{Hmac, Mac};
     use p256::ecdsa::signature::{Signer as _, Verifier as _};
     use p256::ecdsa::{Signature as P256Signature, SigningKey as P256SigningKey, VerifyingKey};
     use p256::elliptic_curve::{ff::PrimeField, sec1::EncodedPoint};
     use p256::{FieldBytes, NistP256, NonZeroScalar, Scalar};
-    use sha2::{Digest, Sha256};
+    use sha2::Sha256;
     use zeroize::Zeroizing;
 
     use super::EcdsaSignature;
+    use crate::cache::{fingerprint, Bounded, Evict};
     use crate::key::SecretKey;
     use crate::signature::StringToSign;
     use crate::ECDSA_ALGORITHM;
@@ -359,45 +359,35 @@ mod crypto {
     /// evicted first; the map is keyed by a SHA-256 fingerprint, so it never holds a copy
     /// of a secret, and a key's private scalar is zeroized when its last holder drops it.
     pub struct EcdsaKeyCache {
-        capacity: usize,
-        inner: Mutex<Inner>,
+        keys: Bounded<Arc<EcdsaKey>>,
     }
 
-    #[derive(Default)]
-    struct Inner {
-        keys: HashMap<[u8; 32], Arc<EcdsaKey>>,
-        order: VecDeque<[u8; 32]>,
+    impl Evict for Arc<EcdsaKey> {
+        /// Nothing to wipe here: the key's scalar is zeroized when its last holder drops it.
+        fn evict(&mut self) {}
     }
 
     impl EcdsaKeyCache {
         /// A cache that holds at most `capacity` keys (at least one).
         pub fn new(capacity: usize) -> Self {
             EcdsaKeyCache {
-                capacity: capacity.max(1),
-                inner: Mutex::new(Inner::default()),
+                keys: Bounded::new(capacity),
             }
         }
 
         /// The most keys this cache holds.
         pub fn capacity(&self) -> usize {
-            self.capacity
+            self.keys.capacity()
         }
 
         /// How many keys it holds now.
         pub fn len(&self) -> usize {
-            self.lock().keys.len()
+            self.keys.len()
         }
 
         /// Whether it holds none.
         pub fn is_empty(&self) -> bool {
             self.len() == 0
-        }
-
-        fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-            // A panic while holding the lock leaves only complete entries behind.
-            self.inner
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
         }
 
         /// The key for `secret` and `access_key_id`, derived on a miss.
@@ -406,52 +396,29 @@ mod crypto {
             secret: &SecretKey,
             access_key_id: &str,
         ) -> Option<Arc<EcdsaKey>> {
-            let fingerprint = fingerprint(secret, access_key_id);
-            if let Some(key) = self.lock().keys.get(&fingerprint) {
-                return Some(Arc::clone(key));
-            }
-            let key = Arc::new(EcdsaKey::derive(secret, access_key_id)?);
-            let mut inner = self.lock();
-            if let Some(existing) = inner.keys.get(&fingerprint) {
-                return Some(Arc::clone(existing));
-            }
-            while inner.keys.len() >= self.capacity {
-                let Some(oldest) = inner.order.pop_front() else {
-                    break;
-                };
-                inner.keys.remove(&oldest);
-            }
-            inner.keys.insert(fingerprint, Arc::clone(&key));
-            inner.order.push_back(fingerprint);
-            Some(key)
+            let fingerprint = fingerprint(b"sigv4a\0", &[secret.expose(), access_key_id]);
+            self.keys
+                .get_or_try_make(fingerprint, || {
+                    EcdsaKey::derive(secret, access_key_id)
+                        .map(Arc::new)
+                        .ok_or(())
+                })
+                .ok()
         }
 
         /// Drops every key (for example after a secret was revoked).
         pub fn clear(&self) {
-            let mut inner = self.lock();
-            inner.keys.clear();
-            inner.order.clear();
+            self.keys.clear();
         }
     }
 
     impl fmt::Debug for EcdsaKeyCache {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.debug_struct("EcdsaKeyCache")
-                .field("capacity", &self.capacity)
+                .field("capacity", &self.capacity())
                 .field("len", &self.len())
                 .finish()
         }
-    }
-
-    /// SHA-256 over the length-prefixed parts, with a domain tag apart from the SigV4 cache.
-    fn fingerprint(secret: &SecretKey, access_key_id: &str) -> [u8; 32] {
-        let mut hasher = Sha256::new();
-        hasher.update(b"sigv4a\0");
-        for part in [secret.expose(), access_key_id] {
-            hasher.update((part.len() as u64).to_be_bytes());
-            hasher.update(part.as_bytes());
-        }
-        hasher.finalize().into()
     }
 
     #[cfg(test)]
