@@ -4,7 +4,8 @@
 //! starts with a space or a tab continues the previous value, its line break kept), a blank
 //! line, then the body. Line ends may be `\n` or `\r\n`.
 
-use countersign_core::{RawHeaders, Request};
+use countersign_client::{Canonical, SignableRequest, SigningHeader};
+use countersign_core::{CanonicalRequest, RawHeaders, Request, SignedHeaders, SigningSettings};
 
 use crate::error::{CliError, Result};
 
@@ -186,6 +187,65 @@ impl RawRequest {
     }
 }
 
+/// The signer writes into the raw request: header names keep the case it gives, a new
+/// header goes last, and there is no URI to take a missing `Host` from.
+impl SignableRequest for RawRequest {
+    fn ensure_host(&mut self) -> std::result::Result<(), countersign_client::Error> {
+        match self.header("host") {
+            Some(host) if !host.is_empty() => Ok(()),
+            _ => Err(countersign_client::Error::MissingHost),
+        }
+    }
+
+    fn header_names(&self) -> impl Iterator<Item = &str> {
+        self.headers.iter().map(|(name, _)| name.as_str())
+    }
+
+    fn canonical_request(
+        &self,
+        settings: SigningSettings,
+        signed_headers: &SignedHeaders<'_>,
+        payload_hash: &str,
+    ) -> Canonical {
+        let headers = self.raw_headers();
+        let view = self.view(&headers);
+        Canonical::of(&CanonicalRequest::new(
+            &view,
+            settings,
+            signed_headers,
+            payload_hash,
+            &[],
+        ))
+    }
+
+    fn set_header(
+        &mut self,
+        header: SigningHeader,
+        value: &str,
+    ) -> std::result::Result<(), countersign_client::Error> {
+        if value.contains(['\r', '\n']) {
+            return Err(countersign_client::Error::InvalidHeaderValue(
+                header.spelling(),
+            ));
+        }
+        RawRequest::set_header(self, header.spelling(), value);
+        Ok(())
+    }
+
+    fn remove_header(&mut self, header: SigningHeader) {
+        RawRequest::remove_header(self, header.spelling());
+    }
+
+    fn query(&self) -> &str {
+        &self.query
+    }
+
+    fn set_query(&mut self, query: &str) -> std::result::Result<(), countersign_client::Error> {
+        query.clone_into(&mut self.query);
+        Ok(())
+    }
+}
+
 /// Splits at the first blank line (`\n\n` or `\r\n\r\n`); without one, all is head.
 fn split_head(bytes: &[u8]) -> (&[u8], &[u8]) {
     let lf = find(bytes, b"\n\n").map(|at| (at, 2));
@@ -232,6 +292,25 @@ mod tests {
         assert_eq!(
             r.render(),
             b"GET /example space/?a=b HTTP/1.1\nHost:example.amazonaws.com\nMy-Header1:value1\n  value2\n\nbody"
+        );
+    }
+
+    #[test]
+    fn the_signer_cannot_write_a_line_break_into_a_header() {
+        use countersign_client::{SignableRequest, SigningHeader};
+        let mut r = RawRequest::parse(b"GET / HTTP/1.1\nHost:h\n\n").unwrap();
+        let refused = SignableRequest::set_header(&mut r, SigningHeader::SecurityToken, "a\nB:c");
+        assert_eq!(
+            refused,
+            Err(countersign_client::Error::InvalidHeaderValue(
+                "X-Amz-Security-Token"
+            ))
+        );
+        assert_eq!(r.headers.len(), 1);
+        SignableRequest::set_header(&mut r, SigningHeader::Date, "20150830T123600Z").unwrap();
+        assert_eq!(
+            r.render(),
+            b"GET / HTTP/1.1\nHost:h\nX-Amz-Date:20150830T123600Z\n\n"
         );
     }
 

@@ -1,14 +1,9 @@
 //! Signing raw requests (which `http` may refuse: spaces in paths, folded header values)
-//! with the core's stages, and the flags that choose the canonicalization rules.
+//! with the client's signer, and the flags that choose the canonicalization rules.
 
 use clap::{Args, ValueEnum};
-use countersign_client::{Credentials, SessionTokenMode, UNSIGNABLE_HEADERS};
-use countersign_core::auth::PRESIGN_PARAMETERS;
-use countersign_core::encoding::{encode_component, split_query};
-use countersign_core::{
-    sha256_hex, AmzDate, CanonicalRequest, CredentialScope, PathEncoding, SignedHeaders,
-    SigningKey, SigningSettings, StringToSign, ALGORITHM, UNSIGNED_PAYLOAD,
-};
+use countersign_client::{Credentials, Payload, SessionTokenMode, Signed, Signer};
+use countersign_core::{sha256_hex, PathEncoding, SigningSettings, UNSIGNED_PAYLOAD};
 use time::OffsetDateTime;
 
 use crate::error::{CliError, Result};
@@ -93,22 +88,15 @@ pub(crate) struct Plan {
     pub(crate) time: OffsetDateTime,
 }
 
-/// Every stage of one signature.
-#[derive(Debug, Clone)]
-pub(crate) struct Stages {
-    /// The canonical request.
-    pub(crate) canonical_request: String,
-    /// The string to sign.
-    pub(crate) string_to_sign: String,
-    /// The signature, hex.
-    pub(crate) signature: String,
-    /// The signed header names, `;`-separated.
-    pub(crate) signed_headers: String,
-    /// The `Authorization` value (header signing only).
-    pub(crate) authorization: Option<String>,
-}
-
 impl Plan {
+    /// The client signer for this plan.
+    fn signer(&self) -> Signer {
+        Signer::new(self.credentials.clone(), &self.region, &self.service)
+            .settings(self.settings)
+            .content_sha256_header(self.content_sha256_header)
+            .session_token_mode(self.token_mode)
+    }
+
     fn payload_hash(&self, request: &RawRequest) -> String {
         if self.unsigned_payload {
             UNSIGNED_PAYLOAD.to_string()
@@ -117,129 +105,35 @@ impl Plan {
         }
     }
 
-    fn scope(&self, time: &AmzDate) -> String {
-        format!(
-            "{}/{}/{}/aws4_request",
-            time.date_stamp(),
-            self.region,
-            self.service
-        )
-    }
-
-    /// Canonicalizes and signs the request as it stands.
-    fn stages(&self, request: &RawRequest, payload_hash: &str, time: AmzDate) -> Stages {
-        let names = request.headers.iter().map(|(n, _)| n.to_ascii_lowercase());
-        let signed_headers =
-            SignedHeaders::from_names(names.filter(|n| !UNSIGNABLE_HEADERS.contains(&n.as_str())));
-        let headers = request.raw_headers();
-        let view = request.view(&headers);
-        let creq = CanonicalRequest::new(&view, self.settings, &signed_headers, payload_hash, &[]);
-        let scope = self.scope(&time);
-        let sts = StringToSign::new(ALGORITHM, time, &scope, creq.hash());
-        let key = SigningKey::derive(
-            &self.credentials.secret,
-            &CredentialScope {
-                date: time.date_stamp(),
-                region: &self.region,
-                service: &self.service,
-            },
-        );
-        Stages {
-            canonical_request: creq.to_string(),
-            string_to_sign: sts.to_string(),
-            signature: sts.sign(&key).to_string(),
-            signed_headers: signed_headers.as_str().to_string(),
-            authorization: None,
-        }
-    }
-
     /// Signs `request` in the `Authorization` header.
-    pub(crate) fn sign_header(&self, request: &mut RawRequest) -> Result<Stages> {
-        self.check_host(request)?;
-        let time = AmzDate::from(self.time);
+    pub(crate) fn sign_header(&self, request: &mut RawRequest) -> Result<Signed> {
         let payload_hash = self.payload_hash(request);
-        request.remove_header("authorization");
-        request.remove_header("x-amz-security-token");
-        let token = self.credentials.session_token.clone();
-        if let (Some(token), SessionTokenMode::Signed) = (&token, self.token_mode) {
-            request.set_header("X-Amz-Security-Token", token);
-        }
-        request.set_header("X-Amz-Date", time.as_str());
-        if self.content_sha256_header {
-            request.set_header("x-amz-content-sha256", &payload_hash);
-        }
-        let mut stages = self.stages(request, &payload_hash, time);
-        let authorization = format!(
-            "{ALGORITHM} Credential={}/{}, SignedHeaders={}, Signature={}",
-            self.credentials.access_key_id,
-            self.scope(&time),
-            stages.signed_headers,
-            stages.signature
-        );
-        request
-            .headers
-            .push(("Authorization".into(), authorization.clone()));
-        if let (Some(token), SessionTokenMode::AppendAfter) = (token, self.token_mode) {
-            request.set_header("X-Amz-Security-Token", &token);
-        }
-        stages.authorization = Some(authorization);
-        Ok(stages)
+        self.signer()
+            .sign(request, Payload::Precomputed(&payload_hash), self.time)
+            .map_err(signing_error)
     }
 
     /// Presigns `request`: the `X-Amz-*` parameters go in its query.
-    pub(crate) fn presign(&self, request: &mut RawRequest, expires: u64) -> Result<Stages> {
+    pub(crate) fn presign(&self, request: &mut RawRequest, expires: u64) -> Result<Signed> {
         check_expires(expires)?;
-        self.check_host(request)?;
-        let time = AmzDate::from(self.time);
         let payload_hash = self.payload_hash(request);
-        request.remove_header("authorization");
-        let names = request.headers.iter().map(|(n, _)| n.to_ascii_lowercase());
-        let signed_headers =
-            SignedHeaders::from_names(names.filter(|n| !UNSIGNABLE_HEADERS.contains(&n.as_str())));
-        let mut query = String::new();
-        for (key, value) in split_query(&request.query) {
-            if !PRESIGN_PARAMETERS.contains(&key) {
-                push_param(&mut query, key, value);
-            }
-        }
-        let credential = format!("{}/{}", self.credentials.access_key_id, self.scope(&time));
-        push_param(&mut query, "X-Amz-Algorithm", ALGORITHM);
-        push_param(
-            &mut query,
-            "X-Amz-Credential",
-            &encode_component(&credential).to_string(),
-        );
-        push_param(&mut query, "X-Amz-Date", time.as_str());
-        push_param(
-            &mut query,
-            "X-Amz-SignedHeaders",
-            &encode_component(signed_headers.as_str()).to_string(),
-        );
-        push_param(&mut query, "X-Amz-Expires", &expires.to_string());
-        let token = self
-            .credentials
-            .session_token
-            .as_deref()
-            .map(|t| encode_component(t).to_string());
-        if let (Some(token), SessionTokenMode::Signed) = (&token, self.token_mode) {
-            push_param(&mut query, "X-Amz-Security-Token", token);
-        }
-        request.query = query;
-        let stages = self.stages(request, &payload_hash, time);
-        if let (Some(token), SessionTokenMode::AppendAfter) = (&token, self.token_mode) {
-            push_param(&mut request.query, "X-Amz-Security-Token", token);
-        }
-        push_param(&mut request.query, "X-Amz-Signature", &stages.signature);
-        Ok(stages)
+        self.signer()
+            .presign(
+                request,
+                Payload::Precomputed(&payload_hash),
+                expires,
+                self.time,
+            )
+            .map_err(signing_error)
     }
+}
 
-    fn check_host(&self, request: &RawRequest) -> Result<()> {
-        match request.header("host") {
-            Some(h) if !h.is_empty() => Ok(()),
-            _ => Err(CliError::input(
-                "the request has no Host header: SigV4 always signs the host",
-            )),
+fn signing_error(error: countersign_client::Error) -> CliError {
+    match error {
+        countersign_client::Error::MissingHost => {
+            CliError::input("the request has no Host header: SigV4 always signs the host")
         }
+        other => CliError::input(format!("cannot sign: {other}")),
     }
 }
 
@@ -253,13 +147,4 @@ pub(crate) fn check_expires(expires: u64) -> Result<()> {
              AWS refuses anything longer"
         )))
     }
-}
-
-fn push_param(query: &mut String, key: &str, value: &str) {
-    if !query.is_empty() {
-        query.push('&');
-    }
-    query.push_str(key);
-    query.push('=');
-    query.push_str(value);
 }

@@ -2,7 +2,7 @@
 //!
 //! The signer uses `countersign-core`, the same code the countersign server verifies with.
 //! Time is passed in ([`Signer::sign`], [`Signer::presign`]); the `*_now` variants read the
-//! system clock.
+//! system clock. The signer writes into any [`SignableRequest`]; `http::Request` is one.
 //!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};
@@ -33,6 +33,7 @@
 mod chunked;
 mod credentials;
 mod error;
+mod signable;
 mod signer;
 
 pub use chunked::{encoded_length, ChunkedEncoder};
@@ -41,4 +42,5 @@ pub use countersign_core::checksum::ChecksumAlgorithm;
 pub use countersign_core::{AmzDate, ChunkSigner, SecretKey, Signature, SigningSettings};
 pub use credentials::{Credentials, SessionTokenMode};
 pub use error::Error;
-pub use signer::{Payload, Signed, Signer, UNSIGNABLE_HEADERS};
+pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS};
+pub use signer::{Payload, Signed, Signer};

@@ -1,38 +1,17 @@
 //! The signer: header signing and presigned URLs.
 
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST};
-use http::uri::{PathAndQuery, Uri};
 use time::OffsetDateTime;
 
 use countersign_core::auth::PRESIGN_PARAMETERS;
 use countersign_core::encoding::{encode_component, split_query};
 use countersign_core::{
-    sha256_hex, AmzDate, CanonicalRequest, ChunkSigner, Request, Signature, SignedHeaders,
-    SigningKey, SigningSettings, StringToSign, ALGORITHM, EMPTY_SHA256, UNSIGNED_PAYLOAD,
+    sha256_hex, AmzDate, ChunkSigner, Signature, SignedHeaders, SigningKey, SigningSettings,
+    StringToSign, ALGORITHM, EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 
 use crate::credentials::{Credentials, SessionTokenMode};
 use crate::error::Error;
-
-const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
-const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
-const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
-#[cfg(feature = "sigv4a")]
-const X_AMZ_REGION_SET: HeaderName = HeaderName::from_static("x-amz-region-set");
-
-/// Headers never signed: set or changed by agents and proxies on the way.
-pub const UNSIGNABLE_HEADERS: [&str; 10] = [
-    "authorization",
-    "user-agent",
-    "x-amzn-trace-id",
-    "expect",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "proxy-authorization",
-    "te",
-    "upgrade",
-];
+use crate::signable::{signable_headers, SignableRequest, SigningHeader};
 
 /// The body, as far as the signature is concerned.
 #[derive(Debug, Clone, Copy)]
@@ -219,9 +198,9 @@ impl Signer {
     }
 
     /// Signs `request` in the `Authorization` header as of `time`.
-    pub fn sign<B>(
+    pub fn sign<R: SignableRequest>(
         &self,
-        request: &mut http::Request<B>,
+        request: &mut R,
         payload: Payload<'_>,
         time: OffsetDateTime,
     ) -> Result<Signed, Error> {
@@ -230,29 +209,21 @@ impl Signer {
         if self.region_set().is_some() && payload_hash.starts_with("STREAMING-AWS4-HMAC-SHA256") {
             return Err(Error::ChunkedSigV4aUnsupported);
         }
-        ensure_host(request)?;
-        let headers = request.headers_mut();
-        headers.remove(AUTHORIZATION);
-        #[cfg(feature = "sigv4a")]
-        if let Some(set) = &self.region_set {
-            headers.insert(X_AMZ_REGION_SET, header_value(set, "x-amz-region-set")?);
+        request.ensure_host()?;
+        request.remove_header(SigningHeader::Authorization);
+        request.remove_header(SigningHeader::SecurityToken);
+        let token = self.credentials.session_token.as_deref();
+        if let (Some(token), SessionTokenMode::Signed) = (token, self.session_token_mode) {
+            request.set_header(SigningHeader::SecurityToken, token)?;
         }
-        headers.insert(X_AMZ_DATE, header_value(time.as_str(), "x-amz-date")?);
-        headers.remove(X_AMZ_SECURITY_TOKEN);
-        let token = match &self.credentials.session_token {
-            Some(t) => Some(header_value(t, "x-amz-security-token")?),
-            None => None,
-        };
-        if let (Some(token), SessionTokenMode::Signed) = (&token, self.session_token_mode) {
-            headers.insert(X_AMZ_SECURITY_TOKEN, token.clone());
+        request.set_header(SigningHeader::Date, time.as_str())?;
+        if let Some(set) = self.region_set() {
+            request.set_header(SigningHeader::RegionSet, set)?;
         }
         if self.content_sha256_header {
-            headers.insert(
-                X_AMZ_CONTENT_SHA256,
-                header_value(&payload_hash, "x-amz-content-sha256")?,
-            );
+            request.set_header(SigningHeader::ContentSha256, &payload_hash)?;
         }
-        let signed_headers = signable_headers(request.headers());
+        let signed_headers = signable_headers(request.header_names());
         let signed = self.sign_parts(request, &signed_headers, &payload_hash, time);
         let authorization = format!(
             "{} Credential={}/{}, SignedHeaders={}, Signature={}",
@@ -262,21 +233,17 @@ impl Signer {
             signed.signed_headers,
             signed.signature_hex()
         );
-        let headers = request.headers_mut();
-        headers.insert(
-            AUTHORIZATION,
-            header_value(&authorization, "authorization")?,
-        );
+        request.set_header(SigningHeader::Authorization, &authorization)?;
         if let (Some(token), SessionTokenMode::AppendAfter) = (token, self.session_token_mode) {
-            headers.insert(X_AMZ_SECURITY_TOKEN, token);
+            request.set_header(SigningHeader::SecurityToken, token)?;
         }
         Ok(signed)
     }
 
     /// Signs `request` in the `Authorization` header as of the system clock.
-    pub fn sign_now<B>(
+    pub fn sign_now<R: SignableRequest>(
         &self,
-        request: &mut http::Request<B>,
+        request: &mut R,
         payload: Payload<'_>,
     ) -> Result<Signed, Error> {
         self.sign(request, payload, OffsetDateTime::now_utc())
@@ -284,9 +251,9 @@ impl Signer {
 
     /// Turns `request`'s URI into a presigned URL valid for `expires` seconds (1 to 604800)
     /// from `time`. For S3, pass [`Payload::Unsigned`].
-    pub fn presign<B>(
+    pub fn presign<R: SignableRequest>(
         &self,
-        request: &mut http::Request<B>,
+        request: &mut R,
         payload: Payload<'_>,
         expires: u64,
         time: OffsetDateTime,
@@ -296,12 +263,13 @@ impl Signer {
         }
         let time = AmzDate::from(time);
         let payload_hash = payload.hash();
-        ensure_host(request)?;
-        let signed_headers = signable_headers(request.headers());
+        request.ensure_host()?;
+        request.remove_header(SigningHeader::Authorization);
+        let signed_headers = signable_headers(request.header_names());
         let scope = self.scope(&time);
 
         let mut query = String::new();
-        for (k, v) in split_query(request.uri().query().unwrap_or("")) {
+        for (k, v) in split_query(request.query()) {
             if !PRESIGN_PARAMETERS.contains(&k) {
                 // old ones go before presigning again
                 push_param(&mut query, k, v);
@@ -337,7 +305,7 @@ impl Signer {
                 &encode_component(set).to_string(),
             );
         }
-        set_query(request, &query)?;
+        request.set_query(&query)?;
         let signed = self.sign_parts(request, &signed_headers, &payload_hash, time);
         if let (Some(token), SessionTokenMode::AppendAfter) = (&token, self.session_token_mode) {
             // An appended token goes before the region set, as aws-c-auth writes it.
@@ -346,14 +314,14 @@ impl Signer {
             query.push_str(&region_set);
         }
         push_param(&mut query, "X-Amz-Signature", &signed.signature_hex());
-        set_query(request, &query)?;
+        request.set_query(&query)?;
         Ok(signed)
     }
 
     /// [`Signer::presign`] as of the system clock.
-    pub fn presign_now<B>(
+    pub fn presign_now<R: SignableRequest>(
         &self,
-        request: &mut http::Request<B>,
+        request: &mut R,
         payload: Payload<'_>,
         expires: u64,
     ) -> Result<Signed, Error> {
@@ -361,17 +329,16 @@ impl Signer {
     }
 
     /// Canonicalizes and signs the request as it now stands.
-    fn sign_parts<B>(
+    fn sign_parts<R: SignableRequest>(
         &self,
-        request: &http::Request<B>,
+        request: &R,
         signed_headers: &SignedHeaders<'_>,
         payload_hash: &str,
         time: AmzDate,
     ) -> Signed {
         let scope = self.scope(&time);
-        let view = Request::from_http(request);
-        let creq = CanonicalRequest::new(&view, self.settings, signed_headers, payload_hash, &[]);
-        let sts = StringToSign::new(self.algorithm(), time, &scope, creq.hash());
+        let canonical = request.canonical_request(self.settings, signed_headers, payload_hash);
+        let sts = StringToSign::new(self.algorithm(), time, &scope, canonical.hash);
         #[cfg(feature = "sigv4a")]
         if self.region_set.is_some() {
             // The derivation fails only if 254 HMAC outputs in a row exceed the curve's
@@ -387,7 +354,7 @@ impl Signer {
             return Signed {
                 signature: Signature::from_bytes([0; 32]),
                 time,
-                canonical_request: creq.to_string(),
+                canonical_request: canonical.text,
                 string_to_sign: sts.to_string(),
                 scope,
                 signed_headers: signed_headers.as_str().to_string(),
@@ -407,7 +374,7 @@ impl Signer {
         Signed {
             signature,
             time,
-            canonical_request: creq.to_string(),
+            canonical_request: canonical.text,
             string_to_sign: sts.to_string(),
             scope,
             signed_headers: signed_headers.as_str().to_string(),
@@ -418,42 +385,6 @@ impl Signer {
     }
 }
 
-fn header_value(value: &str, name: &'static str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(value).map_err(|_| Error::InvalidHeaderValue(name))
-}
-
-/// Adds a `Host` header from the URI's authority when there is none (the default port of
-/// the scheme left out, as HTTP clients send it).
-fn ensure_host<B>(request: &mut http::Request<B>) -> Result<(), Error> {
-    if request.headers().contains_key(HOST) {
-        return Ok(());
-    }
-    let uri = request.uri();
-    let authority = uri.authority().ok_or(Error::MissingHost)?;
-    let default_port = match uri.scheme_str() {
-        Some("https") => Some(443),
-        Some("http") => Some(80),
-        _ => None,
-    };
-    let host = match authority.port_u16() {
-        Some(port) if Some(port) != default_port => format!("{}:{port}", authority.host()),
-        _ => authority.host().to_string(),
-    };
-    let value = header_value(&host, "host")?;
-    request.headers_mut().insert(HOST, value);
-    Ok(())
-}
-
-/// The names of every header present that may be signed.
-fn signable_headers(headers: &http::HeaderMap) -> SignedHeaders<'static> {
-    SignedHeaders::from_names(
-        headers
-            .keys()
-            .map(|k| k.as_str())
-            .filter(|k| !UNSIGNABLE_HEADERS.contains(k)),
-    )
-}
-
 fn push_param(query: &mut String, key: &str, value: &str) {
     if !query.is_empty() {
         query.push('&');
@@ -461,20 +392,4 @@ fn push_param(query: &mut String, key: &str, value: &str) {
     query.push_str(key);
     query.push('=');
     query.push_str(value);
-}
-
-/// Replaces the request's query, keeping scheme, authority and path.
-fn set_query<B>(request: &mut http::Request<B>, query: &str) -> Result<(), Error> {
-    let mut parts = request.uri().clone().into_parts();
-    let path = parts.path_and_query.as_ref().map_or("/", |pq| pq.path());
-    let path = if path.is_empty() { "/" } else { path };
-    let pq = if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{query}")
-    };
-    parts.path_and_query =
-        Some(PathAndQuery::try_from(pq).map_err(|e| Error::InvalidUri(e.to_string()))?);
-    *request.uri_mut() = Uri::from_parts(parts).map_err(|e| Error::InvalidUri(e.to_string()))?;
-    Ok(())
 }

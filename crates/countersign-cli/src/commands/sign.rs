@@ -120,17 +120,20 @@ pub(crate) fn run(args: SignArgs) -> Result<()> {
         region,
         service,
     };
-    let stages = if args.query {
+    let signed = if args.query {
         plan.presign(&mut request, args.expires)?
     } else {
         plan.sign_header(&mut request)?
     };
     let text = match args.print {
         Stage::Request => return write_stdout(&request.render()),
-        Stage::CanonicalRequest => stages.canonical_request,
-        Stage::StringToSign => stages.string_to_sign,
-        Stage::Authorization => stages.authorization.unwrap_or(stages.signature),
-        Stage::Signature => stages.signature,
+        Stage::CanonicalRequest => signed.canonical_request,
+        Stage::StringToSign => signed.string_to_sign,
+        Stage::Authorization if !args.query => request
+            .header("authorization")
+            .unwrap_or_default()
+            .to_string(),
+        Stage::Authorization | Stage::Signature => signed.signature_hex(),
     };
     write_stdout(format!("{text}\n").as_bytes())
 }
