@@ -17,10 +17,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use countersign::client::{ChecksumAlgorithm, ChunkSigner, Credentials, Payload, Signer};
@@ -29,6 +28,8 @@ use countersign::core::{
     STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };
 use time::OffsetDateTime;
+
+use common::example_server::{ExampleServer, Key};
 
 const AKID: &str = "AKIDHOSTILETEST";
 const SECRET: &str = "hostile-test-secret/with+chars";
@@ -46,86 +47,35 @@ enum Kind {
     Api,
 }
 
-/// A running example server, killed when dropped.
+/// A running example server and which one it is.
 struct Server {
-    child: Child,
-    addr: SocketAddr,
+    process: ExampleServer,
     kind: Kind,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `target/debug/deps/hostile-HASH` → `target/debug/examples/NAME`.
-fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
-    let binary = debug
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo build --examples` (or `cargo test`)",
-        binary.display()
-    );
-    binary
 }
 
 impl Server {
     fn start(kind: Kind) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let keys = serde_json::json!({"keys": [
-            {"access_key_id": AKID, "secret_access_key": SECRET, "principal": {"user": "hostile"}}
-        ]});
-        std::fs::write(dir.path().join("keys.json"), keys.to_string()).expect("key file");
         let name = match kind {
             Kind::S3 => "s3_server",
             Kind::Api => "axum_api",
         };
-        let mut command = Command::new(binary(name));
-        command
-            .args(["--listen", "127.0.0.1:0", "--keys"])
-            .arg(dir.path().join("keys.json"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        if kind == Kind::S3 {
-            command.arg("--data").arg(dir.path().join("data"));
-        }
-        let mut child = command.spawn().expect("the server starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout);
-        let mut url = None;
-        let mut line = String::new();
-        while lines.read_line(&mut line).expect("reads stdout") > 0 {
-            if let Some(u) = line.trim().strip_prefix("listening on ") {
-                url = Some(u.to_string());
-                break;
+        let key = Key {
+            access_key_id: AKID,
+            secret: SECRET,
+            user: "hostile",
+        };
+        let process = ExampleServer::start(name, key, |command, dir| {
+            command.stderr(Stdio::null());
+            if kind == Kind::S3 {
+                command.arg("--data").arg(dir.join("data"));
             }
-            line.clear();
-        }
-        let url = url.expect("the server printed `listening on URL`");
-        std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-        let addr = url
-            .split("://")
-            .nth(1)
-            .and_then(|a| a.trim_end_matches('/').parse().ok())
-            .expect("an address in the URL");
-        Server {
-            child,
-            addr,
-            kind,
-            _dir: dir,
-        }
+        });
+        Server { process, kind }
     }
 
     /// The child's resident set, in KiB.
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.pid()))
             .expect("/proc/PID/status");
         status
             .lines()
@@ -135,7 +85,7 @@ impl Server {
     }
 
     fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        self.process.alive()
     }
 
     fn signer(&self) -> Signer {
@@ -155,7 +105,7 @@ impl Server {
     ) -> http::Request<Vec<u8>> {
         let mut builder = http::Request::builder()
             .method(method)
-            .uri(format!("http://{}{target}", self.addr));
+            .uri(format!("http://{}{target}", self.process.addr));
         for (name, value) in headers {
             builder = builder.header(
                 *name,
@@ -165,7 +115,7 @@ impl Server {
         let mut request = builder.body(body.to_vec()).expect("a request");
         request.headers_mut().insert(
             "host",
-            http::HeaderValue::from_str(&self.addr.to_string()).expect("host"),
+            http::HeaderValue::from_str(&self.process.addr.to_string()).expect("host"),
         );
         request
     }
@@ -417,7 +367,7 @@ struct Report {
 impl Report {
     fn check(&mut self, server: &Server, name: &str, steps: &[Step], close: bool, expect: Expect) {
         self.run += 1;
-        let outcome = converse(server.addr, steps, close, WAIT);
+        let outcome = converse(server.process.addr, steps, close, WAIT);
         let ok = expect.accepts(&outcome);
         println!(
             "{:?} {name}: {} -> {}",
@@ -2063,7 +2013,7 @@ fn api_body_cases(report: &mut Report, server: &Server) {
 fn slowloris(report: &mut Report, server: &Server) {
     let mut idle = Vec::new();
     for i in 0..64 {
-        let mut stream = TcpStream::connect(server.addr).expect("connect");
+        let mut stream = TcpStream::connect(server.process.addr).expect("connect");
         let _ = stream.write_all(format!("GET /{i} HTTP/1.1\r\nhost: x\r\nx-slow: ").as_bytes());
         idle.push(stream);
     }

@@ -15,13 +15,14 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use countersign::client::{Credentials, Payload, Signer};
 use serde_json::Value;
+
+use common::example_server::{example_binary, ExampleServer, Key};
 
 const AKID: &str = "AKIDS3SERVERTEST";
 const SECRET: &str = "s3-server-test-secret/with+chars";
@@ -31,36 +32,11 @@ const REGION: &str = "us-east-1";
 // The server process
 // ---------------------------------------------------------------------------------------
 
-/// A running `s3_server`, killed when dropped.
+/// A running `s3_server`.
 struct Server {
-    child: Child,
-    addr: SocketAddr,
-    url: String,
+    /// Its directory holds `data/`, `keys.json` and the aws CLI's empty config files.
+    process: ExampleServer,
     tls: bool,
-    /// Holds `data/`, `keys.json` and the aws CLI's empty config files.
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `target/debug/deps/s3_server-HASH` → `target/debug/examples/s3_server`.
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
-    let binary = debug
-        .join("examples")
-        .join(format!("s3_server{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo test` (which builds the examples) or `cargo build --example s3_server`",
-        binary.display()
-    );
-    binary
 }
 
 impl Server {
@@ -73,55 +49,24 @@ impl Server {
     }
 
     fn start_with(tls: bool) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let keys = serde_json::json!({"keys": [
-            {"access_key_id": AKID, "secret_access_key": SECRET, "principal": {"user": "tester"}}
-        ]});
-        std::fs::write(dir.path().join("keys.json"), keys.to_string()).expect("key file");
-        std::fs::write(dir.path().join("aws-config"), "").expect("aws config");
-        std::fs::write(dir.path().join("aws-credentials"), "").expect("aws credentials");
-        let mut command = Command::new(binary());
-        command
-            .args(["--listen", "127.0.0.1:0", "--data"])
-            .arg(dir.path().join("data"))
-            .arg("--keys")
-            .arg(dir.path().join("keys.json"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if tls {
-            command.arg("--tls");
-        }
-        let mut child = command.spawn().expect("s3_server starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout);
-        let mut url = None;
-        let mut line = String::new();
-        while lines.read_line(&mut line).expect("reads stdout") > 0 {
-            if let Some(u) = line.trim().strip_prefix("listening on ") {
-                url = Some(u.to_string());
-                break;
+        let key = Key {
+            access_key_id: AKID,
+            secret: SECRET,
+            user: "tester",
+        };
+        let process = ExampleServer::start("s3_server", key, |command, dir| {
+            std::fs::write(dir.join("aws-config"), "").expect("aws config");
+            std::fs::write(dir.join("aws-credentials"), "").expect("aws credentials");
+            command.arg("--data").arg(dir.join("data"));
+            if tls {
+                command.arg("--tls");
             }
-            line.clear();
-        }
-        let url = url.expect("the server printed `listening on URL`");
-        // Keep draining stdout so that the server never blocks on a full pipe.
-        std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-        let addr = url
-            .split("://")
-            .nth(1)
-            .and_then(|a| a.parse().ok())
-            .expect("an address in the URL");
-        Server {
-            child,
-            addr,
-            url,
-            tls,
-            dir,
-        }
+        });
+        Server { process, tls }
     }
 
     fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.process.dir.path().join("data")
     }
 
     /// Files in the server's temporary directory.
@@ -141,19 +86,22 @@ impl Server {
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
+            .env("HOME", self.process.dir.path())
             .env("LC_ALL", "C.UTF-8")
             .env("PYTHONUTF8", "1")
             .env("PYTHONWARNINGS", "ignore")
             .env("AWS_ACCESS_KEY_ID", AKID)
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .env("AWS_DEFAULT_REGION", REGION)
-            .env("AWS_CONFIG_FILE", self.dir.path().join("aws-config"))
+            .env(
+                "AWS_CONFIG_FILE",
+                self.process.dir.path().join("aws-config"),
+            )
             .env(
                 "AWS_SHARED_CREDENTIALS_FILE",
-                self.dir.path().join("aws-credentials"),
+                self.process.dir.path().join("aws-credentials"),
             )
-            .args(["--endpoint-url", &self.url]);
+            .args(["--endpoint-url", &self.process.url]);
         if self.tls {
             command.arg("--no-verify-ssl");
         }
@@ -193,14 +141,22 @@ impl Server {
     fn python(&self, script: &str) -> Output {
         Command::new("python3")
             .env("PYTHONWARNINGS", "ignore")
-            .env("AWS_CONFIG_FILE", self.dir.path().join("aws-config"))
+            .env(
+                "AWS_CONFIG_FILE",
+                self.process.dir.path().join("aws-config"),
+            )
             .env(
                 "AWS_SHARED_CREDENTIALS_FILE",
-                self.dir.path().join("aws-credentials"),
+                self.process.dir.path().join("aws-credentials"),
             )
             .env("AKID", AKID)
             .env("SECRET", SECRET)
-            .args(["-c", script, &self.url, if self.tls { "0" } else { "1" }])
+            .args([
+                "-c",
+                script,
+                &self.process.url,
+                if self.tls { "0" } else { "1" },
+            ])
             .output()
             .expect("python3 runs")
     }
@@ -208,7 +164,7 @@ impl Server {
     /// Signs a request for `host` (this server's address unless given) and sends it raw.
     fn signed(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
         let request = self.sign(None, method, target, headers, Payload::Bytes(body), body);
-        send(self.addr, &request)
+        send(self.process.addr, &request)
     }
 
     fn sign(
@@ -220,7 +176,7 @@ impl Server {
         payload: Payload<'_>,
         body: &[u8],
     ) -> http::Request<Vec<u8>> {
-        let host = host.map_or_else(|| self.addr.to_string(), str::to_string);
+        let host = host.map_or_else(|| self.process.addr.to_string(), str::to_string);
         let mut builder = http::Request::builder()
             .method(method)
             .uri(format!("http://{host}{target}"));
@@ -345,7 +301,10 @@ fn md5_hex(bytes: &[u8]) -> String {
 
 #[test]
 fn help_prints_the_usage() {
-    let output = Command::new(binary()).arg("--help").output().expect("runs");
+    let output = Command::new(example_binary("s3_server"))
+        .arg("--help")
+        .output()
+        .expect("runs");
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     for flag in [
@@ -515,7 +474,7 @@ fn aws_cli_presigned_url_downloads_with_curl() {
     ]);
     // The CLI v1 presigns with SigV2 unless told otherwise.
     std::fs::write(
-        server.dir.path().join("aws-config"),
+        server.process.dir.path().join("aws-config"),
         "[default]\ns3 =\n    signature_version = s3v4\n",
     )
     .expect("aws config");
@@ -839,7 +798,7 @@ fn body_not_matching_its_declared_sha256_is_refused_and_leaves_nothing() {
         Payload::Precomputed(&hash),
         &sent,
     );
-    let answer = send(server.addr, &request);
+    let answer = send(server.process.addr, &request);
     assert_eq!(answer.status, 400, "{}", answer.text());
     assert_eq!(answer.code(), "XAmzContentSHA256Mismatch");
     assert_eq!(
@@ -861,10 +820,10 @@ fn body_not_matching_its_declared_sha256_is_refused_and_leaves_nothing() {
 #[test]
 fn virtual_hosted_style_addressing() {
     let server = Server::start();
-    let host = format!("vhost.localhost:{}", server.addr.port());
+    let host = format!("vhost.localhost:{}", server.process.addr.port());
     let send_to = |method: &str, target: &str, body: &[u8]| {
         let request = server.sign(Some(&host), method, target, &[], Payload::Bytes(body), body);
-        send(server.addr, &request)
+        send(server.process.addr, &request)
     };
     assert_eq!(send_to("PUT", "/", b"").status, 200);
     let answer = send_to("PUT", "/docs/read%20me.txt", b"virtual");
@@ -1101,7 +1060,7 @@ fn errors_carry_s3_codes_and_statuses() {
         );
         assert!(answer.text().contains("<RequestId>"), "{}", answer.text());
     }
-    assert!(!server.dir.path().join("escape").exists());
+    assert!(!server.process.dir.path().join("escape").exists());
     assert_eq!(server.signed("DELETE", "/errs/full", &[], b"").status, 204);
     assert_eq!(server.signed("DELETE", "/errs", &[], b"").status, 204);
     assert_eq!(server.signed("HEAD", "/errs", &[], b"").status, 404);
@@ -1114,7 +1073,7 @@ fn errors_carry_s3_codes_and_statuses() {
 #[test]
 fn https_aws_cli_cp_up_and_down() {
     let server = Server::start_tls();
-    assert!(server.url.starts_with("https://"));
+    assert!(server.process.url.starts_with("https://"));
     let work = tempfile::tempdir().expect("tempdir");
     let small = pattern(1024, 8);
     let big = pattern(20 * 1024 * 1024, 9);
@@ -1294,7 +1253,7 @@ fn chunked_put(
     body: &[u8],
     checksum: Option<countersign::client::ChecksumAlgorithm>,
 ) -> http::Request<Vec<u8>> {
-    let mut request = http::Request::put(format!("http://{}{target}", server.addr))
+    let mut request = http::Request::put(format!("http://{}{target}", server.process.addr))
         .body(Vec::new())
         .expect("request");
     let mut encoder = signer()
@@ -1331,7 +1290,7 @@ fn countersign_client_uploads_in_the_three_framings() {
         ),
     ] {
         let answer = send(
-            server.addr,
+            server.process.addr,
             &chunked_put(
                 &server,
                 &format!("/framed/{name}"),
@@ -1376,7 +1335,7 @@ fn corrupted_uploads_are_refused_and_leave_nothing() {
     let mut request = chunked_put(&server, "/corrupt/chunk", Framing::Signed, &body, None);
     let at = request.body().len() / 2;
     request.body_mut()[at] ^= 1;
-    let answer = send(server.addr, &request);
+    let answer = send(server.process.addr, &request);
     assert_eq!(
         (answer.status, answer.code().as_str()),
         (403, "SignatureDoesNotMatch"),
@@ -1394,7 +1353,7 @@ fn corrupted_uploads_are_refused_and_leave_nothing() {
     );
     let at = request.body().len() / 2;
     request.body_mut()[at] ^= 1;
-    let answer = send(server.addr, &request);
+    let answer = send(server.process.addr, &request);
     assert_eq!(
         (answer.status, answer.code().as_str()),
         (400, "BadDigest"),

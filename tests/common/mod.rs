@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub, missing_docs)] // each test binary uses a different subset
 
 pub mod aws_c_auth;
+pub mod example_server;
 
 use std::path::{Path, PathBuf};
 

@@ -11,7 +11,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{countersign, countersign_with_key, send_raw, stderr, stdout, Server};
+use common::{api_server, countersign, countersign_with_key, s3_server, send_raw, stderr, stdout};
 
 /// Signs `raw` with `countersign sign` and the test key.
 fn sign(home: &Path, raw: &str, flags: &[&str]) -> String {
@@ -44,7 +44,7 @@ fn explain(home: &Path, rejection: &str, args: &[&str]) -> String {
 #[test]
 fn a_path_encoded_differently() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::s3(false);
+    let server = s3_server(false);
     let url = format!("{}/bucket/a%20b", server.url);
     // Encoded twice, as for every service but S3: the S3 server encodes once.
     let flags = [
@@ -96,10 +96,10 @@ fn a_path_encoded_differently() {
 #[test]
 fn a_header_changed_after_signing() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::api();
+    let server = api_server();
     let raw = format!(
         "GET /whoami HTTP/1.1\nHost:{}\nx-amz-meta-color:blue\n\n",
-        server.host()
+        server.addr
     );
     let signed = sign(
         home.path(),
@@ -134,8 +134,8 @@ fn a_header_changed_after_signing() {
 #[test]
 fn a_header_not_signed() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::api();
-    let raw = format!("GET /whoami HTTP/1.1\nHost:{}\n\n", server.host());
+    let server = api_server();
+    let raw = format!("GET /whoami HTTP/1.1\nHost:{}\n\n", server.addr);
     let signed = sign(
         home.path(),
         &raw,
@@ -161,7 +161,7 @@ fn a_header_not_signed() {
 #[test]
 fn clock_skew_in_seconds() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::s3(false);
+    let server = s3_server(false);
     let twenty_minutes_ago = time::OffsetDateTime::now_utc() - time::Duration::minutes(20);
     let stamp = format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
@@ -194,7 +194,7 @@ fn clock_skew_in_seconds() {
 #[test]
 fn a_wrong_region() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::api();
+    let server = api_server();
     let url = format!("{}/whoami", server.url);
     let flags = ["--service", "execute-api", "--region", "us-west-2"];
     let output = countersign_with_key(home.path())
@@ -221,7 +221,7 @@ fn a_wrong_region() {
 #[test]
 fn a_wrong_secret_from_stdin() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::api();
+    let server = api_server();
     let url = format!("{}/whoami", server.url);
     let output = countersign(home.path())
         .args([

@@ -12,7 +12,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{countersign, countersign_with_key, exchange, get, stderr, stdout, Server};
+use common::{
+    api_server, countersign, countersign_with_key, exchange, get, s3_server, stderr, stdout,
+};
 
 /// Bytes that do not repeat with a short period.
 fn pattern(len: usize) -> Vec<u8> {
@@ -49,7 +51,7 @@ fn ok(output: &std::process::Output) -> String {
 #[test]
 fn s3_uploads_from_disk_in_every_payload_mode_and_downloads() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::s3(false);
+    let server = s3_server(false);
     let bucket = format!("{}/files", server.url);
     ok(&s3_request(home.path(), &["-X", "PUT", &bucket]));
 
@@ -115,7 +117,7 @@ fn s3_uploads_from_disk_in_every_payload_mode_and_downloads() {
 #[test]
 fn s3_over_https_with_insecure_and_refused_without() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::s3(true);
+    let server = s3_server(true);
     assert!(server.url.starts_with("https://"), "{}", server.url);
     let bucket = format!("{}/secure", server.url);
     ok(&s3_request(home.path(), &["-k", "-X", "PUT", &bucket]));
@@ -142,7 +144,7 @@ fn s3_over_https_with_insecure_and_refused_without() {
 #[test]
 fn presigned_get_and_put_work_with_a_plain_client() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::s3(false);
+    let server = s3_server(false);
     let bucket = format!("{}/shared", server.url);
     ok(&s3_request(home.path(), &["-X", "PUT", &bucket]));
     ok(&s3_request(
@@ -226,7 +228,7 @@ fn presign_refuses_more_than_seven_days() {
 #[test]
 fn json_api_create_list_and_upload_a_hashed_file() {
     let home = tempfile::tempdir().unwrap();
-    let server = Server::api();
+    let server = api_server();
     let items = format!("{}/items", server.url);
     let api = |args: &[&str]| {
         countersign_with_key(home.path())

@@ -2,10 +2,9 @@
 //! vectors, the example servers, and raw HTTP over a socket.
 #![allow(dead_code, unreachable_pub, missing_docs)] // each test binary uses a different subset
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub const AKID: &str = "AKIDCLITEST";
@@ -48,122 +47,41 @@ pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// `target/<profile>/deps/test-HASH` → `target/<profile>/examples/NAME`.
-pub fn example_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let binary = profile
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo build --examples` (or test the whole workspace with \
-         `cargo test --workspace`, which builds them) before `cargo test -p countersign-cli`",
-        binary.display()
-    );
-    binary
-}
+#[path = "../../../../tests/common/example_server.rs"]
+mod example_server;
 
-/// A running example server, killed when dropped.
-pub struct Server {
-    child: Child,
-    pub addr: SocketAddr,
-    pub url: String,
-    pub dir: tempfile::TempDir,
-}
+use example_server::{ExampleServer, Key};
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+const KEY: Key<'static> = Key {
+    access_key_id: AKID,
+    secret: SECRET,
+    user: "cli",
+};
 
-fn write_keys(dir: &Path) -> PathBuf {
-    let keys = serde_json::json!({"keys": [
-        {"access_key_id": AKID, "secret_access_key": SECRET, "principal": {"user": "cli"}}
-    ]});
-    let path = dir.join("keys.json");
-    std::fs::write(&path, keys.to_string()).expect("key file");
-    path
-}
-
-impl Server {
-    /// `s3_server --debug-errors` on a free port (`--tls` when asked).
-    pub fn s3(tls: bool) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let keys = write_keys(dir.path());
-        let mut command = Command::new(example_binary("s3_server"));
+/// `s3_server --debug-errors` on a free port (`--tls` when asked).
+pub fn s3_server(tls: bool) -> ExampleServer {
+    ExampleServer::start("s3_server", KEY, |command, dir| {
         command
-            .args(["--listen", "127.0.0.1:0", "--debug-errors", "--data"])
-            .arg(dir.path().join("data"))
-            .arg("--keys")
-            .arg(keys);
+            .arg("--debug-errors")
+            .arg("--data")
+            .arg(dir.join("data"));
         if tls {
             command.arg("--tls");
         }
-        Self::start(command, dir)
-    }
+    })
+}
 
-    /// `axum_api --debug-errors` (JSON errors) for region us-east-1, service execute-api.
-    pub fn api() -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let keys = write_keys(dir.path());
-        // axum_api prints the address it was given: pick a free port for it.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut command = Command::new(example_binary("axum_api"));
-        command
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--debug-errors"])
-            .args([
-                "--region",
-                "us-east-1",
-                "--service",
-                "execute-api",
-                "--keys",
-            ])
-            .arg(keys);
-        Self::start(command, dir)
-    }
-
-    fn start(mut command: Command, dir: tempfile::TempDir) -> Server {
-        command.stdout(Stdio::piped()).stderr(Stdio::inherit());
-        let mut child = command.spawn().expect("the example server starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout);
-        let mut url = None;
-        let mut line = String::new();
-        while lines.read_line(&mut line).expect("reads stdout") > 0 {
-            if let Some(u) = line.trim().strip_prefix("listening on ") {
-                url = Some(u.to_string());
-                break;
-            }
-            line.clear();
-        }
-        let url = url.expect("the server printed `listening on URL`");
-        std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-        let addr: SocketAddr = url
-            .split("://")
-            .nth(1)
-            .and_then(|a| a.trim_end_matches('/').parse().ok())
-            .expect("an address in the URL");
-        Server {
-            child,
-            addr,
-            url: url.trim_end_matches('/').to_string(),
-            dir,
-        }
-    }
-
-    /// The `Host` value of this server.
-    pub fn host(&self) -> String {
-        self.addr.to_string()
-    }
+/// `axum_api --debug-errors` (JSON errors) for region us-east-1, service execute-api.
+pub fn api_server() -> ExampleServer {
+    ExampleServer::start("axum_api", KEY, |command, _| {
+        command.args([
+            "--debug-errors",
+            "--region",
+            "us-east-1",
+            "--service",
+            "execute-api",
+        ]);
+    })
 }
 
 /// A raw response.
