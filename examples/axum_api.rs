@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use countersign::server::keys::{FileKeyStore, KeyStore, MemoryKeyStore};
+use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
 use serde_json::{json, Value};
 
@@ -184,7 +184,13 @@ fn authenticated(options: &Options) -> Router {
         },
         None => {
             let store = MemoryKeyStore::new();
-            let secret = development_secret();
+            let secret = match random_secret() {
+                Ok(secret) => secret,
+                Err(e) => {
+                    eprintln!("no development key: {e}");
+                    std::process::exit(1);
+                }
+            };
             store.insert(
                 "AKIDCOUNTERSIGNDEV",
                 secret.as_str(),
@@ -202,17 +208,6 @@ fn authenticated(options: &Options) -> Router {
             api().layer(options.layer(store))
         }
     }
-}
-
-/// A development secret, different at every start.
-fn development_secret() -> String {
-    let seed = format!(
-        "{:?}{}{:p}",
-        std::time::SystemTime::now(),
-        std::process::id(),
-        &USAGE
-    );
-    countersign::core::sha256_hex(seed.as_bytes())[..40].to_string()
 }
 
 #[tokio::main]

@@ -26,7 +26,7 @@ mod xml;
 
 use std::sync::Arc;
 
-use countersign::server::keys::{FileKeyStore, KeyStore, MemoryKeyStore};
+use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::{ErrorFormat, SigV4Layer};
 use serde_json::json;
 
@@ -45,17 +45,6 @@ fn layer<K: KeyStore>(options: &Options, store: K) -> SigV4Layer<K> {
         .clock_skew(time::Duration::minutes(15))
         .error_format(ErrorFormat::S3Xml)
         .debug_errors(options.debug_errors)
-}
-
-/// A development secret, different at every start.
-fn development_secret() -> String {
-    let seed = format!(
-        "{:?}{}{:p}",
-        std::time::SystemTime::now(),
-        std::process::id(),
-        &USAGE
-    );
-    countersign::core::sha256_hex(seed.as_bytes())[..40].to_string()
 }
 
 fn fail(message: impl std::fmt::Display) -> ! {
@@ -110,7 +99,8 @@ async fn main() {
         },
         None => {
             let store = MemoryKeyStore::new();
-            let secret = development_secret();
+            let secret =
+                random_secret().unwrap_or_else(|e| fail(format!("no development key: {e}")));
             store.insert(
                 DEVELOPMENT_KEY,
                 secret.as_str(),

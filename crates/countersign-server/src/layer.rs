@@ -130,17 +130,6 @@ impl<K> fmt::Debug for SigV4Layer<K> {
     }
 }
 
-/// A secret made at start, from the clock and the process: never given to anyone.
-fn decoy_secret() -> String {
-    let seed = format!(
-        "{:?}{}{:p}",
-        std::time::SystemTime::now(),
-        std::process::id(),
-        &DEFAULT_BUFFER_LIMIT
-    );
-    countersign_core::sha256_hex(seed.as_bytes())
-}
-
 impl<K: KeyStore> SigV4Layer<K> {
     /// A layer that finds secrets in `store`.
     pub fn new(store: K) -> Self {
@@ -168,7 +157,9 @@ impl<K: KeyStore> SigV4Layer<K> {
                     DEFAULT_UNKNOWN_KEY_CACHE.1,
                 ))),
                 on_rejection: None,
-                decoy: crate::keys::Key::new(decoy_secret(), ()),
+                // The decoy's outcome is thrown away: it only has to cost what a real key
+                // costs, so any secret will do if the random source fails.
+                decoy: crate::keys::Key::new(crate::keys::random_secret().unwrap_or_default(), ()),
             }),
             store: Arc::new(store),
         }

@@ -24,6 +24,7 @@
 mod file;
 mod func;
 mod memory;
+mod random;
 
 use std::fmt;
 use std::future::Future;
@@ -34,6 +35,7 @@ use http::StatusCode;
 pub use file::{FileKeyStore, KeyFileError};
 pub use func::{key_store_fn, FnKeyStore};
 pub use memory::MemoryKeyStore;
+pub use random::random_secret;
 
 /// What the layer asks a key store: the access key id, the scope it signed for, and the
 /// session token if the request carries one.
