@@ -14,12 +14,12 @@
 
 use std::sync::Arc;
 
-use countersign::client::{Credentials, Payload, Signer};
-use countersign::core::{
-    AuthParams, KeyCache, Request, SecretKey, SigningSettings, Verifier, EMPTY_SHA256,
-    UNSIGNED_PAYLOAD,
-};
-use time::macros::datetime;
+use countersign::client::Payload;
+use countersign::core::{AuthParams, KeyCache, Request, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
+
+mod common;
+
+use common::{s3_get, s3_signer, s3_verifier, NOW, SECRET};
 
 /// Average allocations of one call of `f`, after a warm-up call.
 fn count(mut f: impl FnMut()) -> u64 {
@@ -34,31 +34,17 @@ fn count(mut f: impl FnMut()) -> u64 {
 }
 
 fn main() {
-    let now = datetime!(2024-05-24 12:00:00 UTC);
-    let signer = Signer::new(
-        Credentials::new("AKIAIOSFODNN7EXAMPLE", "secret"),
-        "us-east-1",
-        "s3",
-    )
-    .s3();
-    let build = || {
-        http::Request::get("https://examplebucket.s3.amazonaws.com/photos/2024/trip%20one.jpg?versionId=3HL4kqtJlcpXroDTDmJ")
-            .header("host", "examplebucket.s3.amazonaws.com")
-            .header("range", "bytes=0-1048575")
-            .body(())
-            .unwrap()
-    };
+    let now = NOW;
+    let signer = s3_signer();
+    let build = s3_get;
     let mut header = build();
     signer.sign(&mut header, Payload::Empty, now).unwrap();
     let mut presigned = build();
     signer
         .presign(&mut presigned, Payload::Unsigned, 3600, now)
         .unwrap();
-    let secret = SecretKey::new("secret");
-    let verifier = Verifier::new(SigningSettings::s3())
-        .regions(["us-east-1"])
-        .services(["s3"])
-        .key_cache(Arc::new(KeyCache::new(64)));
+    let secret = SecretKey::new(SECRET);
+    let verifier = s3_verifier().key_cache(Arc::new(KeyCache::new(64)));
 
     let header_allocs = count(|| {
         let view = Request::from_http(&header);

@@ -16,37 +16,22 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use countersign::client::{Credentials, Payload, Signer};
-use countersign::core::{
-    AuthParams, KeyCache, Request, SecretKey, SigningKey, SigningSettings, Verifier, EMPTY_SHA256,
-};
+use countersign::client::Payload;
+use countersign::core::{AuthParams, KeyCache, Request, SecretKey, SigningKey, EMPTY_SHA256};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use time::macros::datetime;
-use time::OffsetDateTime;
 
-const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-const NOW: OffsetDateTime = datetime!(2024-05-24 12:00:00 UTC);
+mod common;
 
-/// A typical S3 GET: virtual-hosted bucket, a key with a space, a range, a user agent.
-fn s3_get() -> http::Request<()> {
-    http::Request::get("https://examplebucket.s3.amazonaws.com/photos/2024/trip%20one.jpg?versionId=3HL4kqtJlcpXroDTDmJ")
-        .header("host", "examplebucket.s3.amazonaws.com")
-        .header("range", "bytes=0-1048575")
-        .header("user-agent", "aws-sdk-rust/1.0 os/linux lang/rust")
-        .body(())
-        .expect("request")
-}
-
-fn signer() -> Signer {
-    Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "s3").s3()
-}
+use common::{
+    aws_sigv4_identity, aws_sigv4_s3_settings, aws_sigv4_sign, s3_get, s3_signer, s3_verifier, NOW,
+    SECRET,
+};
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("s3_get");
 
     group.bench_function("sign/countersign", |b| {
-        let signer = signer();
+        let signer = s3_signer();
         b.iter_batched(
             s3_get,
             |mut req| black_box(signer.sign(&mut req, Payload::Empty, NOW).expect("signs")),
@@ -55,55 +40,29 @@ fn bench(c: &mut Criterion) {
     });
 
     group.bench_function("sign/aws-sigv4", |b| {
-        use aws_sigv4::http_request::{
-            sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
-            SigningSettings as AwsSettings, UriPathNormalizationMode,
-        };
-        let identity =
-            aws_credential_types::Credentials::new(AKID, SECRET, None, None, "bench").into();
-        let mut settings = AwsSettings::default();
-        settings.percent_encoding_mode = PercentEncodingMode::Single;
-        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-        let time: SystemTime = NOW.into();
+        let identity = aws_sigv4_identity();
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
             .region("us-east-1")
             .name("s3")
-            .time(time)
-            .settings(settings)
+            .time(SystemTime::from(NOW))
+            .settings(aws_sigv4_s3_settings())
             .build()
             .expect("params")
             .into();
         b.iter_batched(
             s3_get,
-            |mut req| {
-                let uri = req.uri().to_string();
-                let signable = SignableRequest::new(
-                    "GET",
-                    uri,
-                    req.headers()
-                        .iter()
-                        .map(|(n, v)| (n.as_str(), v.to_str().expect("ascii"))),
-                    SignableBody::Bytes(&[]),
-                )
-                .expect("signable");
-                let (instructions, _) = sign(signable, &params).expect("signs").into_parts();
-                instructions.apply_to_request_http1x(&mut req);
-                black_box(req)
-            },
+            |req| black_box(aws_sigv4_sign(req, &params)),
             BatchSize::SmallInput,
         )
     });
 
     let mut signed = s3_get();
-    signer()
+    s3_signer()
         .sign(&mut signed, Payload::Empty, NOW)
         .expect("signs");
     let secret = SecretKey::new(SECRET);
-    let verifier = Verifier::new(SigningSettings::s3())
-        .regions(["us-east-1"])
-        .services(["s3"]);
+    let verifier = s3_verifier();
 
     group.bench_function("verify/countersign, key cache warm", |b| {
         let warm = verifier.clone().key_cache(Arc::new(KeyCache::new(1024)));
@@ -171,7 +130,7 @@ fn bench(c: &mut Criterion) {
 
     // The floor: the cryptography a verification cannot avoid, on the same request: the
     // SHA-256 of its canonical request and one HMAC of the string to sign with a ready key.
-    let signed_stages = signer()
+    let signed_stages = s3_signer()
         .sign(&mut s3_get(), Payload::Empty, NOW)
         .expect("signs");
     group.bench_function("floor/sha256 + hmac, key ready", |b| {

@@ -13,32 +13,25 @@
     clippy::expect_used,
     reason = "a bench panics on a broken fixture"
 )]
-use countersign::client::{Credentials, Payload, Signer};
+use countersign::client::Payload;
 use countersign::core::{
     AuthParams, CanonicalRequest, Request, SecretKey, SigningKey, SigningSettings, StringToSign,
-    Verifier, ALGORITHM, EMPTY_SHA256,
+    ALGORITHM, EMPTY_SHA256,
 };
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
-use time::macros::datetime;
+
+mod common;
+
+use common::{s3_get, s3_signer, s3_verifier, NOW, SECRET};
 fn bench(c: &mut Criterion) {
-    let now = datetime!(2024-05-24 12:00:00 UTC);
-    let mut signed = http::Request::get("https://examplebucket.s3.amazonaws.com/photos/2024/trip%20one.jpg?versionId=3HL4kqtJlcpXroDTDmJ")
-        .header("host", "examplebucket.s3.amazonaws.com").header("range", "bytes=0-1048575").header("user-agent", "aws-sdk-rust/1.0 os/linux lang/rust").body(()).unwrap();
-    Signer::new(
-        Credentials::new("AKIAIOSFODNN7EXAMPLE", "secret"),
-        "us-east-1",
-        "s3",
-    )
-    .s3()
-    .sign(&mut signed, Payload::Empty, now)
-    .unwrap();
-    let verifier = Verifier::new(SigningSettings::s3())
-        .regions(["us-east-1"])
-        .services(["s3"]);
+    let now = NOW;
+    let mut signed = s3_get();
+    s3_signer().sign(&mut signed, Payload::Empty, now).unwrap();
+    let verifier = s3_verifier();
     let view = Request::from_http(&signed);
     let auth = AuthParams::from_request(&view).unwrap();
-    let key = SigningKey::derive(&SecretKey::new("secret"), &auth.credential.scope());
+    let key = SigningKey::derive(&SecretKey::new(SECRET), &auth.credential.scope());
     c.bench_function("parse", |b| {
         b.iter(|| {
             let v = Request::from_http(&signed);
