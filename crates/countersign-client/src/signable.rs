@@ -52,12 +52,17 @@ impl SigningHeader {
 
     /// The lower-case name.
     pub fn name(self) -> HeaderName {
+        // Constants, so that the names are checked once, at compile time.
+        const DATE: HeaderName = HeaderName::from_static("x-amz-date");
+        const SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+        const CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+        const REGION_SET: HeaderName = HeaderName::from_static("x-amz-region-set");
         match self {
             SigningHeader::Authorization => AUTHORIZATION,
-            SigningHeader::Date => HeaderName::from_static("x-amz-date"),
-            SigningHeader::SecurityToken => HeaderName::from_static("x-amz-security-token"),
-            SigningHeader::ContentSha256 => HeaderName::from_static("x-amz-content-sha256"),
-            SigningHeader::RegionSet => HeaderName::from_static("x-amz-region-set"),
+            SigningHeader::Date => DATE,
+            SigningHeader::SecurityToken => SECURITY_TOKEN,
+            SigningHeader::ContentSha256 => CONTENT_SHA256,
+            SigningHeader::RegionSet => REGION_SET,
         }
     }
 }
