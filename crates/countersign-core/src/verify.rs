@@ -184,12 +184,7 @@ impl Verifier {
         if self.regions.is_empty() || self.regions.iter().any(|r| set.matches(r)) {
             return Ok(());
         }
-        let expected = self
-            .regions
-            .iter()
-            .map(|a| format!("'{a}'"))
-            .collect::<Vec<_>>()
-            .join(" or ");
+        let expected = one_of(&self.regions);
         Err(Error::malformed(
             source,
             format!(
@@ -432,6 +427,15 @@ impl Verifier {
     }
 }
 
+/// `'a' or 'b'`, for an error message.
+fn one_of(accepted: &[String]) -> String {
+    accepted
+        .iter()
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 /// `got` must be one of `accepted` (anything is when `accepted` is empty).
 fn check_accepted(
     source: AuthSource,
@@ -442,11 +446,7 @@ fn check_accepted(
     if accepted.is_empty() || accepted.iter().any(|a| a == got) {
         return Ok(());
     }
-    let expected = accepted
-        .iter()
-        .map(|a| format!("'{a}'"))
-        .collect::<Vec<_>>()
-        .join(" or ");
+    let expected = one_of(accepted);
     Err(Error::malformed(
         source,
         format!("the {what} '{got}' is wrong; expecting {expected}"),
