@@ -21,7 +21,9 @@ use axum::Router;
 use bytes::Bytes;
 use countersign::client::{Credentials, Framing, Payload, Signer};
 use countersign::core::aws_chunked::{Decoder, Event, Limits};
-use countersign::core::{AuthParams, ChunkSigner, Request, SecretKey, SigningKey};
+use countersign::core::{
+    AuthParams, ChunkChain, ChunkSigner, ClientSignature, Request, SecretKey, SigningKey,
+};
 use countersign::server::keys::MemoryKeyStore;
 use countersign::server::SigV4Layer;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -98,14 +100,13 @@ fn bench(c: &mut Criterion) {
     let view = Request::from_http(&request);
     let auth = AuthParams::from_request(&view).unwrap();
     let key = SigningKey::derive(&SecretKey::new("secret"), &auth.credential.scope());
+    let ClientSignature::V4(seed) = auth.signature else {
+        panic!("signed with SigV4")
+    };
     group.bench_function("aws-chunked signed 64 KiB decode+verify", |b| {
         b.iter(|| {
-            let chain = ChunkSigner::new(
-                key.clone(),
-                auth.date,
-                auth.credential.scope_str(),
-                auth.signature,
-            );
+            let chain = ChunkSigner::new(key.clone(), auth.date, auth.credential.scope_str(), seed);
+            let chain = ChunkChain::Hmac(chain);
             let mut decoder = Decoder::new(Framing::Signed, Limits::default(), Some(chain))
                 .decoded_length(Some(SIZE as u64));
             let mut total = 0usize;

@@ -1,6 +1,6 @@
 //! aws-chunked bodies: the S3 documentation's chunked and trailer examples decode and verify
-//! (and fail with any chunk byte or signature changed); the client's three framings decode with
-//! the core at every split point.
+//! (and fail with any chunk byte or signature changed); the client's five framings (SigV4 and
+//! SigV4a) decode with the core at every split point.
 
 #![allow(
     clippy::unwrap_used,
@@ -12,7 +12,12 @@ mod common;
 
 use countersign::client::{ChecksumAlgorithm, Credentials, Framing, Signer};
 use countersign::core::aws_chunked::{DecodeError, DecodeErrorKind, Decoder, Event, Limits};
-use countersign::core::{AmzDate, ChunkSigner, CredentialScope, SecretKey, Signature, SigningKey};
+use countersign::core::chunk::EcdsaChunkSigner;
+use countersign::core::sigv4a::EcdsaKey;
+use countersign::core::{
+    AmzDate, AuthParams, ChainSignature, ChunkChain, ChunkSigner, CredentialScope, SecretKey,
+    Signature, SigningKey,
+};
 use serde_json::Value;
 
 fn example(name: &str) -> Value {
@@ -69,7 +74,7 @@ fn decoder_for(v: &Value, framing: Framing) -> Decoder {
         Framing::Signed => vec![],
         _ => vec!["x-amz-checksum-crc32c".into()],
     };
-    Decoder::new(framing, Limits::default(), Some(signer))
+    Decoder::new(framing, Limits::default(), Some(ChunkChain::Hmac(signer)))
         .declared_trailers(trailers)
         .decoded_length(Some(66560))
 }
@@ -169,14 +174,12 @@ fn a_chunk_signature_from_another_chain_is_refused() {
 #[test]
 fn client_framings_decode_with_the_core_at_every_split() {
     let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-    let signer = Signer::new(Credentials::new("AKIDEXAMPLE", secret), "us-east-1", "s3").s3();
+    let v4 = Signer::new(Credentials::new("AKIDEXAMPLE", secret), "us-east-1", "s3").s3();
+    let v4a = v4.clone().sigv4a("*");
     let time = time::macros::datetime!(2024-01-02 03:04:05 UTC);
     let payload: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
-    for framing in [
-        Framing::Signed,
-        Framing::SignedTrailer,
-        Framing::UnsignedTrailer,
-    ] {
+    for framing in Framing::ALL {
+        let signer = if framing.is_ecdsa() { &v4a } else { &v4 };
         for algorithm in [
             ChecksumAlgorithm::Crc32,
             ChecksumAlgorithm::Crc32c,
@@ -200,15 +203,9 @@ fn client_framings_decode_with_the_core_at_every_split() {
                 .expect("signs");
             let body = encoder.encode(&payload);
             let view = countersign::core::Request::from_http(&request);
-            let auth = countersign::core::AuthParams::from_request(&view).expect("auth");
-            let key = SigningKey::derive(&SecretKey::new(secret), &auth.credential.scope());
+            let auth = AuthParams::from_request(&view).expect("auth");
             for step in [1, 3, 64, 301, body.len()] {
-                let chunk_signer = ChunkSigner::new(
-                    key.clone(),
-                    auth.date,
-                    auth.credential.scope_str(),
-                    auth.signature,
-                );
+                let chunk_signer = server_chain(&auth, secret);
                 let trailers: Vec<&str> = if framing.has_trailer() {
                     vec![algorithm.header_name()]
                 } else {
@@ -225,6 +222,22 @@ fn client_framings_decode_with_the_core_at_every_split() {
                     .unwrap_or_else(|e| panic!("{framing:?} {algorithm} step {step}: {e}"));
                 assert_eq!(data, payload);
             }
+        }
+    }
+}
+
+/// The chain a server starts from a verified request: HMAC or ECDSA, as the request was signed.
+fn server_chain(auth: &AuthParams<'_>, secret: &str) -> ChunkChain {
+    let secret = SecretKey::new(secret);
+    let scope = auth.credential.scope_str();
+    match auth.signature.chain_seed() {
+        ChainSignature::Hmac(seed) => {
+            let key = SigningKey::derive(&secret, &auth.credential.scope());
+            ChunkChain::Hmac(ChunkSigner::new(key, auth.date, scope, seed))
+        }
+        ChainSignature::Ecdsa(seed) => {
+            let key = EcdsaKey::derive(&secret, auth.credential.access_key_id()).expect("key");
+            ChunkChain::Ecdsa(EcdsaChunkSigner::new(key.into(), auth.date, scope, seed))
         }
     }
 }

@@ -22,7 +22,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use countersign::client::{ChecksumAlgorithm, ChunkSigner, Credentials, Payload, Signer};
+use countersign::client::{ChecksumAlgorithm, ChunkChain, Credentials, Payload, Signer};
 use countersign::core::{
     canonical_trailer, sha256_hex, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER,
@@ -519,7 +519,7 @@ fn upload(
     marker: &str,
     decoded_length: Option<u64>,
     trailer: Option<&str>,
-) -> (http::Request<Vec<u8>>, Option<ChunkSigner>) {
+) -> (http::Request<Vec<u8>>, Option<ChunkChain>) {
     let decoded = decoded_length.map(|n| n.to_string());
     let mut headers: Vec<(&str, &[u8])> = vec![
         ("content-encoding", b"aws-chunked"),
@@ -540,12 +540,12 @@ fn upload(
             OffsetDateTime::now_utc(),
         )
         .expect("signs");
-    let signer = (marker != STREAMING_UNSIGNED_PAYLOAD_TRAILER).then(|| signed.chunk_signer());
+    let signer = (marker != STREAMING_UNSIGNED_PAYLOAD_TRAILER).then(|| signed.chunk_chain());
     (request, signer)
 }
 
 /// One chunk, signed when there is a signer.
-fn chunk(signer: &mut Option<ChunkSigner>, data: &[u8]) -> Vec<u8> {
+fn chunk(signer: &mut Option<ChunkChain>, data: &[u8]) -> Vec<u8> {
     let mut out = format!("{:x}", data.len()).into_bytes();
     if let Some(signer) = signer.as_mut() {
         out.extend_from_slice(format!(";chunk-signature={}", signer.sign_chunk(data)).as_bytes());
@@ -557,7 +557,7 @@ fn chunk(signer: &mut Option<ChunkSigner>, data: &[u8]) -> Vec<u8> {
 }
 
 /// The final chunk with no trailer.
-fn last_chunk(signer: &mut Option<ChunkSigner>) -> Vec<u8> {
+fn last_chunk(signer: &mut Option<ChunkChain>) -> Vec<u8> {
     let mut out = b"0".to_vec();
     if let Some(signer) = signer.as_mut() {
         out.extend_from_slice(format!(";chunk-signature={}", signer.sign_chunk(b"")).as_bytes());
@@ -567,7 +567,7 @@ fn last_chunk(signer: &mut Option<ChunkSigner>) -> Vec<u8> {
 }
 
 /// The final chunk and a trailer (signed when there is a signer).
-fn last_chunk_with_trailer(signer: &mut Option<ChunkSigner>, name: &str, value: &str) -> Vec<u8> {
+fn last_chunk_with_trailer(signer: &mut Option<ChunkChain>, name: &str, value: &str) -> Vec<u8> {
     let mut out = b"0".to_vec();
     if let Some(signer) = signer.as_mut() {
         out.extend_from_slice(format!(";chunk-signature={}", signer.sign_chunk(b"")).as_bytes());

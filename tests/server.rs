@@ -477,7 +477,7 @@ fn aws_chunked_inside_http_chunked_transfer_is_accepted() {
         .content_sha256_header(true)
         .sign(&mut req, Payload::Precomputed(marker), now())
         .unwrap();
-    let mut chain = signed.chunk_signer();
+    let mut chain = signed.chunk_chain();
     let mut aws_chunked = Vec::new();
     for piece in payload.chunks(10) {
         let sig = chain.sign_chunk(piece);

@@ -74,7 +74,7 @@ fn v4a_case(case: &str, form: Form) {
             }
         ),
     }
-    let v4a = auth.sigv4a.as_ref().expect("a SigV4a request");
+    let v4a = auth.sigv4a().expect("a SigV4a request");
     assert_eq!(v4a.region_set.as_str(), ctx.region);
     assert!(auth.credential.is_region_less());
     let payload_hash = sha256_hex(&signed.body);
@@ -152,7 +152,7 @@ fn v4a_case(case: &str, form: Form) {
     assert_eq!(output.string_to_sign, file("string-to-sign.txt"));
     let view = Request::from_http(&request);
     let auth = AuthParams::from_request(&view).expect("the client's request parses");
-    let client_sig = auth.sigv4a.as_ref().expect("SigV4a").signature.clone();
+    let client_sig = auth.sigv4a().expect("SigV4a").signature.clone();
     assert!(verify(&published, &sts, &client_sig), "client signature");
     verifier
         .verify(&view, &auth, &secret, &payload_hash, ctx.time)

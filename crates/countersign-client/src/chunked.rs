@@ -1,32 +1,34 @@
-//! aws-chunked uploads: the three framings, signed chunk by chunk with the same chain the
-//! server verifies.
+//! aws-chunked uploads: every framing, signed chunk by chunk (HMAC for SigV4, ECDSA for
+//! SigV4a) with the same chain the server verifies.
 
 use countersign_core::aws_chunked::Framing;
 use countersign_core::checksum::{Checksum, ChecksumAlgorithm};
-use countersign_core::ChunkSigner;
+use countersign_core::chunk::ECDSA_WIRE_SIGNATURE_LEN;
+use countersign_core::ChunkChain;
 use http::header::{HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH};
 use time::OffsetDateTime;
 
 use crate::error::Error;
 use crate::signer::{Payload, Signer};
 
-/// `;chunk-signature=` plus 64 hex digits.
-const SIGNATURE_EXTENSION: usize = ";chunk-signature=".len() + 64;
-/// `x-amz-trailer-signature:` plus 64 hex digits and CRLF.
-const TRAILER_SIGNATURE_LINE: usize = "x-amz-trailer-signature:".len() + 64 + 2;
+/// `;chunk-signature=` before a chunk's signature.
+const SIGNATURE_EXTENSION: usize = ";chunk-signature=".len();
+/// `x-amz-trailer-signature:` and CRLF around the trailer's signature.
+const TRAILER_SIGNATURE_LINE: usize = "x-amz-trailer-signature:".len() + 2;
 
 /// Frames the body of one aws-chunked upload; made by [`Signer::sign_chunked`].
 #[derive(Debug)]
 pub struct ChunkedEncoder {
     framing: Framing,
     chunk_size: usize,
-    signer: Option<ChunkSigner>,
+    signer: Option<ChunkChain>,
     checksum: Option<Checksum>,
 }
 
 impl Signer {
     /// Prepares and signs an aws-chunked upload of `decoded_length` bytes in chunks of
-    /// `chunk_size` (the last may be shorter): sets `Content-Encoding: aws-chunked`,
+    /// `chunk_size` (the last may be shorter), in a framing of the signer's algorithm (the
+    /// `Ecdsa…` ones with [`Signer::sigv4a`], the others without): sets `Content-Encoding: aws-chunked`,
     /// `x-amz-decoded-content-length`, `x-amz-content-sha256` (the framing's marker),
     /// `x-amz-trailer` (the checksum trailer, which trailer framings require) and
     /// `Content-Length` (the encoded length), then signs the headers. Frame the body with
@@ -43,6 +45,7 @@ impl Signer {
         if chunk_size == 0 {
             return Err(Error::InvalidChunkSize);
         }
+        self.check_streaming_marker(framing.marker())?;
         let checksum = checksum.filter(|a| *a != ChecksumAlgorithm::ContentMd5);
         if framing.has_trailer() && checksum.is_none() {
             return Err(Error::TrailerNeedsChecksum);
@@ -72,7 +75,7 @@ impl Signer {
         Ok(ChunkedEncoder {
             framing,
             chunk_size,
-            signer: framing.is_signed().then(|| signed.chunk_signer()),
+            signer: framing.is_signed().then(|| signed.chunk_chain()),
             checksum: trailer.map(ChecksumAlgorithm::hasher),
         })
     }
@@ -157,8 +160,13 @@ pub fn encoded_length(
     trailer: Option<ChecksumAlgorithm>,
 ) -> u64 {
     let chunk_size = chunk_size.max(1) as u64;
+    let signature = if framing.is_ecdsa() {
+        ECDSA_WIRE_SIGNATURE_LEN as u64
+    } else {
+        64
+    };
     let extension = if framing.is_signed() {
-        SIGNATURE_EXTENSION as u64
+        SIGNATURE_EXTENSION as u64 + signature
     } else {
         0
     };
@@ -170,7 +178,7 @@ pub fn encoded_length(
     if let Some(algorithm) = trailer.filter(|_| framing.has_trailer()) {
         length += (algorithm.header_name().len() + 1 + algorithm.base64_len() + 2) as u64;
         if framing.is_signed() {
-            length += TRAILER_SIGNATURE_LINE as u64;
+            length += TRAILER_SIGNATURE_LINE as u64 + signature;
         }
     }
     length + 2
@@ -183,12 +191,17 @@ mod tests {
 
     #[test]
     fn encoded_length_is_exact() {
-        let signer = Signer::new(Credentials::new("AKID", "secret"), "us-east-1", "s3").s3();
-        for framing in [
-            Framing::Signed,
-            Framing::SignedTrailer,
-            Framing::UnsignedTrailer,
-        ] {
+        let v4 = Signer::new(Credentials::new("AKID", "secret"), "us-east-1", "s3").s3();
+        #[cfg(feature = "sigv4a")]
+        let v4a = v4.clone().sigv4a("*");
+        for framing in Framing::ALL {
+            let signer = match framing.is_ecdsa() {
+                #[cfg(feature = "sigv4a")]
+                true => &v4a,
+                #[cfg(not(feature = "sigv4a"))]
+                true => continue,
+                false => &v4,
+            };
             for (len, chunk) in [
                 (0usize, 8),
                 (1, 8),

@@ -18,8 +18,16 @@ pub enum Error {
     InvalidChunkSize,
     /// A trailer framing without a checksum to put in the trailer.
     TrailerNeedsChecksum,
-    /// SigV4a with an aws-chunked body whose chunks are signed (not supported).
-    ChunkedSigV4aUnsupported,
+    /// A signed aws-chunked marker of the other algorithm (an HMAC framing with SigV4a, or
+    /// an ECDSA one with SigV4).
+    ChunkedAlgorithmMismatch {
+        /// The framing's `x-amz-content-sha256` marker.
+        marker: &'static str,
+        /// The algorithm the signer signs with.
+        algorithm: &'static str,
+    },
+    /// The SigV4a key could not be derived from the secret (no real secret fails).
+    KeyDerivation,
 }
 
 impl fmt::Display for Error {
@@ -38,8 +46,12 @@ impl fmt::Display for Error {
             ),
             Error::InvalidUri(why) => write!(f, "the presigned URI could not be built: {why}"),
             Error::InvalidChunkSize => f.write_str("an aws-chunked upload needs a chunk size of at least one byte"),
-            Error::ChunkedSigV4aUnsupported => f.write_str(
-                "SigV4a signing of aws-chunked chunks is not supported; use STREAMING-UNSIGNED-PAYLOAD-TRAILER or a payload hash",
+            Error::ChunkedAlgorithmMismatch { marker, algorithm } => write!(
+                f,
+                "{marker} chunks cannot be signed by a {algorithm} signer: pick the framing of the signer's algorithm"
+            ),
+            Error::KeyDerivation => f.write_str(
+                "the SigV4a key could not be derived from this secret",
             ),
             Error::TrailerNeedsChecksum => {
                 f.write_str("a trailer framing needs a checksum algorithm (other than Content-MD5) for its trailer")

@@ -3,10 +3,11 @@
 use time::OffsetDateTime;
 
 use countersign_core::auth::PRESIGN_PARAMETERS;
+use countersign_core::aws_chunked::Framing;
 use countersign_core::encoding::{encode_component, split_query};
 use countersign_core::{
-    sha256_hex, AmzDate, ChunkSigner, Signature, SignedHeaders, SigningKey, SigningSettings,
-    StringToSign, ALGORITHM, EMPTY_SHA256, UNSIGNED_PAYLOAD,
+    sha256_hex, AmzDate, ChainSignature, ChunkChain, ChunkSigner, SignedHeaders, SigningKey,
+    SigningSettings, StringToSign, ALGORITHM, EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 
 use crate::credentials::{Credentials, SessionTokenMode};
@@ -41,8 +42,8 @@ impl Payload<'_> {
 /// What signing produced: the signature and every intermediate stage.
 #[derive(Debug, Clone)]
 pub struct Signed {
-    /// The signature (the seed of an aws-chunked body).
-    pub signature: Signature,
+    /// The signature (the seed of an aws-chunked body): HMAC for SigV4, ECDSA for SigV4a.
+    pub signature: ChainSignature,
     /// The signing time.
     pub time: AmzDate,
     /// The credential scope.
@@ -53,31 +54,42 @@ pub struct Signed {
     pub canonical_request: String,
     /// The string to sign.
     pub string_to_sign: String,
-    /// The ECDSA signature of a SigV4a request (then [`Signed::signature`] is all zeros).
+    key: ChainKey,
+}
+
+/// The key that signed, kept to sign the chunks that chain from it.
+#[derive(Debug, Clone)]
+enum ChainKey {
+    Hmac(SigningKey),
     #[cfg(feature = "sigv4a")]
-    pub sigv4a_signature: Option<countersign_core::sigv4a::EcdsaSignature>,
-    key: SigningKey,
+    Ecdsa(std::sync::Arc<countersign_core::sigv4a::EcdsaKey>),
 }
 
 impl Signed {
-    /// The signature as written in the request, in hex (the ECDSA one for SigV4a).
+    /// The signature as written in the request, in hex.
     pub fn signature_hex(&self) -> String {
-        #[cfg(feature = "sigv4a")]
-        if let Some(signature) = &self.sigv4a_signature {
-            return signature.to_string();
-        }
         self.signature.to_string()
     }
 
-    /// A chunk signer chained from this signature, for an aws-chunked body (SigV4 only:
-    /// the signer refuses to sign a SigV4a request with a signed aws-chunked marker).
-    pub fn chunk_signer(&self) -> ChunkSigner {
-        ChunkSigner::new(
-            self.key.clone(),
-            self.time,
-            self.scope.clone(),
-            self.signature,
-        )
+    /// The chunk chain seeded with this signature, for an aws-chunked body (HMAC for
+    /// SigV4, ECDSA for SigV4a).
+    pub fn chunk_chain(&self) -> ChunkChain {
+        match (&self.key, &self.signature) {
+            #[cfg(feature = "sigv4a")]
+            (ChainKey::Ecdsa(key), ChainSignature::Ecdsa(seed)) => {
+                ChunkChain::Ecdsa(countersign_core::chunk::EcdsaChunkSigner::new(
+                    key.clone(),
+                    self.time,
+                    self.scope.clone(),
+                    seed.clone(),
+                ))
+            }
+            (ChainKey::Hmac(key), ChainSignature::Hmac(seed)) => ChunkChain::Hmac(
+                ChunkSigner::new(key.clone(), self.time, self.scope.clone(), *seed),
+            ),
+            // `sign_parts` pairs the key with the signature it made.
+            _ => unreachable!("a signature and its key are of one algorithm"),
+        }
     }
 }
 
@@ -122,8 +134,8 @@ impl Signer {
     /// Sign with SigV4a (`AWS4-ECDSA-P256-SHA256`) for the regions in `region_set`, a comma
     /// list such as `"*"`, `"us-*"` or `"us-east-1,eu-west-1"` (sent in `X-Amz-Region-Set`).
     /// The credential scope then has no region; the region given to [`Signer::new`] is not
-    /// used. aws-chunked uploads with signed chunks are not supported with SigV4a
-    /// (`STREAMING-UNSIGNED-PAYLOAD-TRAILER` is).
+    /// used. aws-chunked uploads sign their chunks with SigV4a too
+    /// ([`Framing::EcdsaSigned`](countersign_core::aws_chunked::Framing::EcdsaSigned)).
     ///
     /// ```
     /// use countersign_client::{Credentials, Payload, Signer};
@@ -206,9 +218,7 @@ impl Signer {
     ) -> Result<Signed, Error> {
         let time = AmzDate::from(time);
         let payload_hash = payload.hash();
-        if self.region_set().is_some() && payload_hash.starts_with("STREAMING-AWS4-HMAC-SHA256") {
-            return Err(Error::ChunkedSigV4aUnsupported);
-        }
+        self.check_streaming_marker(&payload_hash)?;
         request.ensure_host()?;
         request.remove_header(SigningHeader::Authorization);
         request.remove_header(SigningHeader::SecurityToken);
@@ -224,7 +234,7 @@ impl Signer {
             request.set_header(SigningHeader::ContentSha256, &payload_hash)?;
         }
         let signed_headers = signable_headers(request.header_names());
-        let signed = self.sign_parts(request, &signed_headers, &payload_hash, time);
+        let signed = self.sign_parts(request, &signed_headers, &payload_hash, time)?;
         let authorization = format!(
             "{} Credential={}/{}, SignedHeaders={}, Signature={}",
             self.algorithm(),
@@ -306,7 +316,7 @@ impl Signer {
             );
         }
         request.set_query(&query)?;
-        let signed = self.sign_parts(request, &signed_headers, &payload_hash, time);
+        let signed = self.sign_parts(request, &signed_headers, &payload_hash, time)?;
         if let (Some(token), SessionTokenMode::AppendAfter) = (&token, self.session_token_mode) {
             // An appended token goes before the region set, as aws-c-auth writes it.
             let region_set = query.split_off(before_region_set);
@@ -328,6 +338,21 @@ impl Signer {
         self.presign(request, payload, expires, OffsetDateTime::now_utc())
     }
 
+    /// A signed aws-chunked marker must name the algorithm this signer signs with.
+    pub(crate) fn check_streaming_marker(&self, payload_hash: &str) -> Result<(), Error> {
+        match Framing::from_marker(payload_hash) {
+            Some(framing)
+                if framing.is_signed() && framing.is_ecdsa() != self.region_set().is_some() =>
+            {
+                Err(Error::ChunkedAlgorithmMismatch {
+                    marker: framing.marker(),
+                    algorithm: self.algorithm(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Canonicalizes and signs the request as it now stands.
     fn sign_parts<R: SignableRequest>(
         &self,
@@ -335,32 +360,42 @@ impl Signer {
         signed_headers: &SignedHeaders<'_>,
         payload_hash: &str,
         time: AmzDate,
-    ) -> Signed {
+    ) -> Result<Signed, Error> {
         let scope = self.scope(&time);
         let canonical = request.canonical_request(self.settings, signed_headers, payload_hash);
         let sts = StringToSign::new(self.algorithm(), time, &scope, canonical.hash);
+        let (signature, key) = self.sign_string(&sts, time)?;
+        Ok(Signed {
+            signature,
+            time,
+            canonical_request: canonical.text,
+            string_to_sign: sts.to_string(),
+            scope,
+            signed_headers: signed_headers.as_str().to_string(),
+            key,
+        })
+    }
+
+    /// Signs a string to sign with this signer's algorithm and key.
+    fn sign_string(
+        &self,
+        sts: &StringToSign<'_>,
+        time: AmzDate,
+    ) -> Result<(ChainSignature, ChainKey), Error> {
         #[cfg(feature = "sigv4a")]
         if self.region_set.is_some() {
-            // The derivation fails only if 254 HMAC outputs in a row exceed the curve's
-            // order, which no secret does; the signature is then left all zeros.
-            let key = self.ecdsa_key.get_or_init(|| {
-                countersign_core::sigv4a::EcdsaKey::derive(
-                    &self.credentials.secret,
-                    &self.credentials.access_key_id,
-                )
-                .map(std::sync::Arc::new)
-            });
-            let signature = key.as_ref().map(|key| key.sign(&sts));
-            return Signed {
-                signature: Signature::from_bytes([0; 32]),
-                time,
-                canonical_request: canonical.text,
-                string_to_sign: sts.to_string(),
-                scope,
-                signed_headers: signed_headers.as_str().to_string(),
-                sigv4a_signature: signature,
-                key: SigningKey::from_bytes([0; 32]),
-            };
+            let key = self
+                .ecdsa_key
+                .get_or_init(|| {
+                    countersign_core::sigv4a::EcdsaKey::derive(
+                        &self.credentials.secret,
+                        &self.credentials.access_key_id,
+                    )
+                    .map(std::sync::Arc::new)
+                })
+                .clone()
+                .ok_or(Error::KeyDerivation)?;
+            return Ok((ChainSignature::Ecdsa(key.sign(sts)), ChainKey::Ecdsa(key)));
         }
         let key = SigningKey::derive(
             &self.credentials.secret,
@@ -370,18 +405,7 @@ impl Signer {
                 service: &self.service,
             },
         );
-        let signature = sts.sign(&key);
-        Signed {
-            signature,
-            time,
-            canonical_request: canonical.text,
-            string_to_sign: sts.to_string(),
-            scope,
-            signed_headers: signed_headers.as_str().to_string(),
-            #[cfg(feature = "sigv4a")]
-            sigv4a_signature: None,
-            key,
-        }
+        Ok((ChainSignature::Hmac(sts.sign(&key)), ChainKey::Hmac(key)))
     }
 }
 

@@ -18,6 +18,7 @@
 use std::borrow::Cow;
 
 use crate::canonical::SignedHeaders;
+use crate::chunk::ChainSignature;
 use crate::encoding::{decode_query_value, split_query};
 use crate::error::{AuthSource, Error};
 use crate::request::{Headers, Request};
@@ -88,16 +89,49 @@ pub struct AuthParams<'a> {
     pub credential: Credential<'a>,
     /// The headers the client signed.
     pub signed_headers: SignedHeaders<'a>,
-    /// The signature the client sent (SigV4). For a SigV4a request it is all zeros and the
-    /// ECDSA signature is in [`AuthParams::sigv4a`].
-    pub signature: Signature,
-    /// The ECDSA signature and region set of a SigV4a (`AWS4-ECDSA-P256-SHA256`) request;
-    /// `None` for SigV4.
-    pub sigv4a: Option<SigV4aParams<'a>>,
+    /// The signature the client sent, of either algorithm.
+    pub signature: ClientSignature<'a>,
     /// The time the request was signed (`X-Amz-Date`, or the `Date` header).
     pub date: AmzDate,
     /// The session token (`X-Amz-Security-Token`), if any.
     pub security_token: Option<Cow<'a, str>>,
+}
+
+/// The signature a request carries, by algorithm.
+#[derive(Debug, Clone)]
+pub enum ClientSignature<'a> {
+    /// `AWS4-HMAC-SHA256`.
+    V4(Signature),
+    /// `AWS4-ECDSA-P256-SHA256`: the ECDSA signature and the region set.
+    V4a(SigV4aParams<'a>),
+}
+
+impl ClientSignature<'_> {
+    /// The same signature, owning its text.
+    pub fn into_owned(self) -> ClientSignature<'static> {
+        match self {
+            ClientSignature::V4(s) => ClientSignature::V4(s),
+            ClientSignature::V4a(p) => ClientSignature::V4a(p.into_owned()),
+        }
+    }
+
+    /// The seed of an aws-chunked chain: this signature without the region set.
+    pub fn chain_seed(&self) -> ChainSignature {
+        match self {
+            ClientSignature::V4(s) => ChainSignature::Hmac(*s),
+            ClientSignature::V4a(p) => ChainSignature::Ecdsa(p.signature.clone()),
+        }
+    }
+}
+
+impl std::fmt::Display for ClientSignature<'_> {
+    /// The signature as the client wrote it, in hex.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientSignature::V4(s) => s.fmt(f),
+            ClientSignature::V4a(p) => p.signature.fmt(f),
+        }
+    }
 }
 
 /// The query parameters of a presigned URL, in the order the slots of
@@ -146,8 +180,7 @@ impl<'a> AuthParams<'a> {
             kind: self.kind,
             credential: self.credential.into_owned(),
             signed_headers: self.signed_headers.into_owned(),
-            signature: self.signature,
-            sigv4a: self.sigv4a.map(SigV4aParams::into_owned),
+            signature: self.signature.into_owned(),
             date: self.date,
             security_token: self.security_token.map(|t| Cow::Owned(t.into_owned())),
         }
@@ -163,17 +196,22 @@ impl<'a> AuthParams<'a> {
 
     /// The signature the client sent, in hex (the ECDSA one for SigV4a).
     pub fn signature_hex(&self) -> String {
-        match &self.sigv4a {
-            Some(v4a) => v4a.signature.to_string(),
-            None => self.signature.to_string(),
+        self.signature.to_string()
+    }
+
+    /// The SigV4a signature and region set; `None` for SigV4.
+    pub fn sigv4a(&self) -> Option<&SigV4aParams<'a>> {
+        match &self.signature {
+            ClientSignature::V4a(p) => Some(p),
+            ClientSignature::V4(_) => None,
         }
     }
 
     /// The algorithm named by the request.
     pub fn algorithm(&self) -> &'static str {
-        match self.sigv4a {
-            Some(_) => crate::ECDSA_ALGORITHM,
-            None => ALGORITHM,
+        match self.signature {
+            ClientSignature::V4a(_) => crate::ECDSA_ALGORITHM,
+            ClientSignature::V4(_) => ALGORITHM,
         }
     }
 
@@ -234,7 +272,7 @@ impl<'a> AuthParams<'a> {
         )?;
         check_scope_shape(&credential, sigv4a, AuthSource::Header)?;
         let signature = signature.ok_or_else(|| missing("Signature"))?;
-        let (signature, sigv4a) = if sigv4a {
+        let signature = if sigv4a {
             let ecdsa = EcdsaSignature::from_hex(signature).ok_or_else(|| {
                 Error::header(
                     "the Signature must be the hexadecimal DER encoding of an ECDSA signature",
@@ -250,11 +288,11 @@ impl<'a> AuthParams<'a> {
                 signature: ecdsa,
                 region_set,
             };
-            (Signature::from_bytes([0; 32]), Some(params))
+            ClientSignature::V4a(params)
         } else {
             let signature = Signature::from_hex(signature)
                 .ok_or_else(|| Error::header("the Signature must be 64 hexadecimal characters"))?;
-            (signature, None)
+            ClientSignature::V4(signature)
         };
         let date = header_date(headers)?;
         let security_token = match headers.first("x-amz-security-token") {
@@ -270,7 +308,6 @@ impl<'a> AuthParams<'a> {
             credential,
             signed_headers,
             signature,
-            sigv4a,
             date,
             security_token,
         })
@@ -311,7 +348,7 @@ impl<'a> AuthParams<'a> {
         let signed_headers =
             SignedHeaders::parse(decode_query_value(signed_headers), AuthSource::Query)?;
         check_scope_shape(&credential, sigv4a, AuthSource::Query)?;
-        let (signature, sigv4a) = if sigv4a {
+        let signature = if sigv4a {
             let ecdsa = EcdsaSignature::from_hex(&decode_query_value(signature)).ok_or_else(|| {
                 Error::query("X-Amz-Signature must be the hexadecimal DER encoding of an ECDSA signature")
             })?;
@@ -323,11 +360,11 @@ impl<'a> AuthParams<'a> {
                 signature: ecdsa,
                 region_set,
             };
-            (Signature::from_bytes([0; 32]), Some(params))
+            ClientSignature::V4a(params)
         } else {
             let signature = Signature::from_hex(&decode_query_value(signature))
                 .ok_or_else(|| Error::query("X-Amz-Signature must be 64 hexadecimal characters"))?;
-            (signature, None)
+            ClientSignature::V4(signature)
         };
         let date = AmzDate::parse(&decode_query_value(date)).ok_or_else(|| {
             Error::query("X-Amz-Date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ")
@@ -339,7 +376,6 @@ impl<'a> AuthParams<'a> {
             credential,
             signed_headers,
             signature,
-            sigv4a,
             date,
             security_token,
         })

@@ -28,30 +28,40 @@ use http::StatusCode;
 use sha2::{Digest, Sha256};
 
 use crate::checksum::{Checksum, ChecksumAlgorithm};
-use crate::chunk::{canonical_trailer, ChunkSigner};
-use crate::signature::Signature;
-use crate::{STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER};
+use crate::chunk::{canonical_trailer, ChainSignature, ChunkChain};
+use crate::{
+    STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, STREAMING_PAYLOAD,
+    STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+};
 
-/// The three aws-chunked framings.
+/// The aws-chunked framings, one per `x-amz-content-sha256` marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: signed chunks, no trailer.
     Signed,
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`: signed chunks and a signed trailer.
     SignedTrailer,
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`: chunks signed with SigV4a, no trailer.
+    EcdsaSigned,
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER`: chunks and trailer signed with SigV4a.
+    EcdsaSignedTrailer,
     /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`: unsigned chunks and an unsigned trailer.
     UnsignedTrailer,
 }
 
 impl Framing {
+    /// Every framing.
+    pub const ALL: [Framing; 5] = [
+        Framing::Signed,
+        Framing::SignedTrailer,
+        Framing::EcdsaSigned,
+        Framing::EcdsaSignedTrailer,
+        Framing::UnsignedTrailer,
+    ];
+
     /// The framing an `x-amz-content-sha256` marker names.
     pub fn from_marker(marker: &str) -> Option<Self> {
-        match marker {
-            STREAMING_PAYLOAD => Some(Framing::Signed),
-            STREAMING_PAYLOAD_TRAILER => Some(Framing::SignedTrailer),
-            STREAMING_UNSIGNED_PAYLOAD_TRAILER => Some(Framing::UnsignedTrailer),
-            _ => None,
-        }
+        Framing::ALL.into_iter().find(|f| f.marker() == marker)
     }
 
     /// The `x-amz-content-sha256` marker.
@@ -59,6 +69,8 @@ impl Framing {
         match self {
             Framing::Signed => STREAMING_PAYLOAD,
             Framing::SignedTrailer => STREAMING_PAYLOAD_TRAILER,
+            Framing::EcdsaSigned => STREAMING_ECDSA_PAYLOAD,
+            Framing::EcdsaSignedTrailer => STREAMING_ECDSA_PAYLOAD_TRAILER,
             Framing::UnsignedTrailer => STREAMING_UNSIGNED_PAYLOAD_TRAILER,
         }
     }
@@ -68,9 +80,19 @@ impl Framing {
         !matches!(self, Framing::UnsignedTrailer)
     }
 
+    /// Whether chunks are signed with SigV4a (ECDSA).
+    pub fn is_ecdsa(self) -> bool {
+        matches!(self, Framing::EcdsaSigned | Framing::EcdsaSignedTrailer)
+    }
+
     /// Whether a trailer follows the last chunk.
     pub fn has_trailer(self) -> bool {
-        !matches!(self, Framing::Signed)
+        !matches!(self, Framing::Signed | Framing::EcdsaSigned)
+    }
+
+    /// Whether the trailer carries a signature.
+    pub fn has_signed_trailer(self) -> bool {
+        self.is_signed() && self.has_trailer()
     }
 }
 
@@ -178,7 +200,7 @@ enum State {
     Header,
     Data {
         remaining: usize,
-        signature: Option<Signature>,
+        signature: Option<ChainSignature>,
     },
     DataEnd,
     AfterLast,
@@ -191,7 +213,7 @@ enum State {
 pub struct Decoder {
     framing: Framing,
     limits: Limits,
-    signer: Option<ChunkSigner>,
+    signer: Option<ChunkChain>,
     declared: Vec<String>,
     checksums: Vec<Checksum>,
     decoded_length: Option<u64>,
@@ -200,14 +222,15 @@ pub struct Decoder {
     state: State,
     trailers: Vec<(String, String)>,
     trailer_bytes: usize,
-    trailer_signature: Option<Signature>,
+    trailer_signature: Option<ChainSignature>,
 }
 
 const CRLF: &[u8] = b"\r\n";
 
 impl Decoder {
-    /// A decoder for `framing`; signed framings need the chain started at the seed signature.
-    pub fn new(framing: Framing, limits: Limits, signer: Option<ChunkSigner>) -> Self {
+    /// A decoder for `framing`; signed framings need the chain started at the seed signature
+    /// (of the framing's algorithm: a signature of the other one never verifies).
+    pub fn new(framing: Framing, limits: Limits, signer: Option<ChunkChain>) -> Self {
         Decoder {
             framing,
             limits,
@@ -284,10 +307,13 @@ impl Decoder {
                     signature,
                 } => {
                     let remaining = *remaining;
-                    if let Some(signature) = *signature {
+                    if signature.is_some() {
                         if self.buffer.len() < remaining {
                             return Ok(None);
                         }
+                        let Some(signature) = signature.take() else {
+                            return Err(malformed("a signed chunk lost its signature"));
+                        };
                         let data = self.buffer.split_to(remaining).freeze();
                         let hash: [u8; 32] = Sha256::digest(&data).into();
                         self.verify_chunk(hash, &signature)?;
@@ -408,12 +434,10 @@ impl Decoder {
         }
         let signature = match (self.framing.is_signed(), extension) {
             (true, Some(ext)) => {
-                let hex = ext.strip_prefix("chunk-signature=").ok_or_else(|| {
+                let text = ext.strip_prefix("chunk-signature=").ok_or_else(|| {
                     malformed("a signed chunk's header must carry chunk-signature=")
                 })?;
-                Some(Signature::from_hex(hex).ok_or_else(|| {
-                    malformed("chunk-signature must be 64 hexadecimal characters")
-                })?)
+                Some(self.parse_signature(text, "chunk-signature", malformed)?)
             }
             (true, None) => {
                 return Err(malformed(
@@ -453,7 +477,27 @@ impl Decoder {
         Ok(())
     }
 
-    fn verify_chunk(&mut self, hash: [u8; 32], signature: &Signature) -> Result<(), DecodeError> {
+    /// Reads a chunk or trailer signature in the chain's format.
+    fn parse_signature(
+        &self,
+        text: &str,
+        what: &str,
+        error: fn(String) -> DecodeError,
+    ) -> Result<ChainSignature, DecodeError> {
+        let chain = self
+            .signer
+            .as_ref()
+            .ok_or_else(|| malformed("signed chunks need the request's seed signature"))?;
+        chain
+            .parse_signature(text)
+            .ok_or_else(|| error(format!("{what} must be {}", chain.signature_format())))
+    }
+
+    fn verify_chunk(
+        &mut self,
+        hash: [u8; 32],
+        signature: &ChainSignature,
+    ) -> Result<(), DecodeError> {
         let signer = self
             .signer
             .as_mut()
@@ -484,12 +528,11 @@ impl Decoder {
             return Err(trailer("x-amz-trailer-signature must be the last trailer"));
         }
         if name == "x-amz-trailer-signature" {
-            if self.framing != Framing::SignedTrailer {
+            if !self.framing.has_signed_trailer() {
                 return Err(trailer("x-amz-trailer-signature in an unsigned trailer"));
             }
-            self.trailer_signature = Some(Signature::from_hex(value).ok_or_else(|| {
-                trailer("x-amz-trailer-signature must be 64 hexadecimal characters")
-            })?);
+            let signature = self.parse_signature(value, "x-amz-trailer-signature", trailer)?;
+            self.trailer_signature = Some(signature);
             return Ok(());
         }
         if !self.declared.contains(&name) {
@@ -515,9 +558,10 @@ impl Decoder {
                 "trailer {missing} was declared in x-amz-trailer but not sent"
             )));
         }
-        if self.framing == Framing::SignedTrailer {
+        if self.framing.has_signed_trailer() {
             let signature = self
                 .trailer_signature
+                .take()
                 .ok_or_else(|| trailer("the signed trailer has no x-amz-trailer-signature"))?;
             let canonical =
                 canonical_trailer(self.trailers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
@@ -566,11 +610,11 @@ impl Decoder {
     }
 }
 
-fn malformed(message: impl Into<String>) -> DecodeError {
+fn malformed<M: Into<String>>(message: M) -> DecodeError {
     DecodeError::new(DecodeErrorKind::Malformed, message)
 }
 
-fn trailer(message: impl Into<String>) -> DecodeError {
+fn trailer<M: Into<String>>(message: M) -> DecodeError {
     DecodeError::new(DecodeErrorKind::Trailer, message)
 }
 

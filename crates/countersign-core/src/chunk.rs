@@ -1,6 +1,12 @@
 //! Signatures of aws-chunked bodies: each chunk's signature chains from the one before,
 //! starting at the request's (seed) signature, and a trailer may close the chain.
 //!
+//! [`ChunkSigner`] is the SigV4 chain (HMAC). With the `sigv4a` feature, [`EcdsaChunkSigner`]
+//! is the SigV4a one: the same strings to sign under `AWS4-ECDSA-P256-SHA256-PAYLOAD` and
+//! `-TRAILER`, the previous signature written as the hex of its DER bytes, each link an
+//! ECDSA signature that is verified, never compared. [`ChunkChain`] is either, for code that
+//! handles both.
+//!
 //! ```
 //! use countersign_core::{AmzDate, ChunkSigner, Signature, SigningKey};
 //! let key = SigningKey::from_bytes([1; 32]);
@@ -16,9 +22,15 @@
 use sha2::{Digest, Sha256};
 
 use crate::key::SigningKey;
-use crate::signature::{Signature, StringToSign};
+use crate::signature::{Previous, Signature, StringToSign};
+use crate::sigv4a::EcdsaSignature;
 use crate::timestamp::AmzDate;
 use crate::{CHUNK_ALGORITHM, TRAILER_ALGORITHM};
+
+/// The length of a SigV4a chunk or trailer signature on the wire: the hex of the longest DER
+/// signature; shorter ones are padded with `*` so that the encoded length is known before
+/// signing.
+pub const ECDSA_WIRE_SIGNATURE_LEN: usize = 2 * crate::sigv4a::MAX_DER_SIGNATURE_LEN;
 
 /// The SHA-256 of the empty string, raw.
 const EMPTY_HASH: [u8; 32] = [
@@ -57,7 +69,7 @@ impl ChunkSigner {
             CHUNK_ALGORITHM,
             self.time,
             &self.scope,
-            &self.previous,
+            Previous::Hmac(&self.previous),
             Some(EMPTY_HASH),
             data_hash,
         )
@@ -105,7 +117,7 @@ impl ChunkSigner {
             TRAILER_ALGORITHM,
             self.time,
             &self.scope,
-            &self.previous,
+            Previous::Hmac(&self.previous),
             None,
             Sha256::digest(canonical_trailer).into(),
         )
@@ -119,7 +131,7 @@ impl ChunkSigner {
             TRAILER_ALGORITHM,
             self.time,
             &self.scope,
-            &self.previous,
+            Previous::Hmac(&self.previous),
             None,
             hash,
         )
@@ -135,6 +147,276 @@ impl ChunkSigner {
             self.previous = before;
         }
         ok
+    }
+}
+
+/// A signature of an aws-chunked chain (the request's seed, a chunk's or the trailer's): an
+/// HMAC (SigV4, 64 hex digits) or an ECDSA signature (SigV4a, the hex of its DER bytes; a
+/// chunk's is padded with `*` on the wire).
+#[derive(Debug, Clone)]
+pub enum ChainSignature {
+    /// `AWS4-HMAC-SHA256-PAYLOAD` / `-TRAILER`.
+    Hmac(Signature),
+    /// `AWS4-ECDSA-P256-SHA256-PAYLOAD` / `-TRAILER`.
+    Ecdsa(EcdsaSignature),
+}
+
+impl std::fmt::Display for ChainSignature {
+    /// The hex, without padding.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainSignature::Hmac(s) => s.fmt(f),
+            ChainSignature::Ecdsa(s) => s.fmt(f),
+        }
+    }
+}
+
+/// A chain of either algorithm, moving in step with the body.
+#[derive(Debug, Clone)]
+pub enum ChunkChain {
+    /// SigV4.
+    Hmac(ChunkSigner),
+    /// SigV4a.
+    #[cfg(feature = "sigv4a")]
+    Ecdsa(EcdsaChunkSigner),
+}
+
+impl ChunkChain {
+    /// Reads a signature as this chain's algorithm sends it; `None` when it is not one.
+    pub fn parse_signature(&self, text: &str) -> Option<ChainSignature> {
+        match self {
+            ChunkChain::Hmac(_) => Signature::from_hex(text).map(ChainSignature::Hmac),
+            #[cfg(feature = "sigv4a")]
+            ChunkChain::Ecdsa(_) => parse_padded_ecdsa(text).map(ChainSignature::Ecdsa),
+        }
+    }
+
+    /// How a signature of this algorithm is described in an error message.
+    pub fn signature_format(&self) -> &'static str {
+        match self {
+            ChunkChain::Hmac(_) => "64 hexadecimal characters",
+            #[cfg(feature = "sigv4a")]
+            ChunkChain::Ecdsa(_) => {
+                "the hexadecimal DER encoding of an ECDSA signature, padded with '*' to 144 characters"
+            }
+        }
+    }
+
+    /// The length of every signature this chain writes.
+    pub fn wire_len(&self) -> usize {
+        match self {
+            ChunkChain::Hmac(_) => 64,
+            #[cfg(feature = "sigv4a")]
+            ChunkChain::Ecdsa(_) => ECDSA_WIRE_SIGNATURE_LEN,
+        }
+    }
+
+    /// Checks the next chunk's signature, given its data's SHA-256; the chain moves on only
+    /// if it is right. A signature of the other algorithm is wrong.
+    pub fn verify_chunk_hash(&mut self, data_hash: [u8; 32], provided: &ChainSignature) -> bool {
+        match (self, provided) {
+            (ChunkChain::Hmac(chain), ChainSignature::Hmac(sig)) => {
+                chain.verify_chunk_hash(data_hash, sig)
+            }
+            #[cfg(feature = "sigv4a")]
+            (ChunkChain::Ecdsa(chain), ChainSignature::Ecdsa(sig)) => {
+                chain.verify_chunk_hash(data_hash, sig)
+            }
+            _ => false,
+        }
+    }
+
+    /// Checks the trailer's signature; the chain moves on only if it is right.
+    pub fn verify_trailer(&mut self, canonical_trailer: &[u8], provided: &ChainSignature) -> bool {
+        match (self, provided) {
+            (ChunkChain::Hmac(chain), ChainSignature::Hmac(sig)) => {
+                chain.verify_trailer(canonical_trailer, sig)
+            }
+            #[cfg(feature = "sigv4a")]
+            (ChunkChain::Ecdsa(chain), ChainSignature::Ecdsa(sig)) => {
+                chain.verify_trailer(canonical_trailer, sig)
+            }
+            _ => false,
+        }
+    }
+
+    /// Signs the next chunk and gives the signature as it is written on the wire
+    /// ([`ChunkChain::wire_len`] characters).
+    pub fn sign_chunk(&mut self, data: &[u8]) -> String {
+        match self {
+            ChunkChain::Hmac(chain) => chain.sign_chunk(data).to_string(),
+            #[cfg(feature = "sigv4a")]
+            ChunkChain::Ecdsa(chain) => pad_ecdsa(&chain.sign_chunk(data)),
+        }
+    }
+
+    /// Signs the trailer and gives the signature as it is written on the wire.
+    pub fn sign_trailer(&mut self, canonical_trailer: &[u8]) -> String {
+        match self {
+            ChunkChain::Hmac(chain) => chain.sign_trailer(canonical_trailer).to_string(),
+            #[cfg(feature = "sigv4a")]
+            ChunkChain::Ecdsa(chain) => pad_ecdsa(&chain.sign_trailer(canonical_trailer)),
+        }
+    }
+}
+
+/// Reads a SigV4a chunk signature: hex DER, with any `*` padding after it.
+#[cfg(feature = "sigv4a")]
+fn parse_padded_ecdsa(text: &str) -> Option<EcdsaSignature> {
+    if text.len() > ECDSA_WIRE_SIGNATURE_LEN {
+        return None;
+    }
+    EcdsaSignature::from_hex(text.trim_end_matches('*'))
+}
+
+/// Pads a SigV4a signature's hex with `*` to [`ECDSA_WIRE_SIGNATURE_LEN`] characters.
+#[cfg(feature = "sigv4a")]
+fn pad_ecdsa(signature: &EcdsaSignature) -> String {
+    format!("{:*<ECDSA_WIRE_SIGNATURE_LEN$}", signature.to_string())
+}
+
+#[cfg(feature = "sigv4a")]
+pub use self::ecdsa::EcdsaChunkSigner;
+
+#[cfg(feature = "sigv4a")]
+mod ecdsa {
+    use std::sync::Arc;
+
+    use sha2::{Digest, Sha256};
+
+    use super::EMPTY_HASH;
+    use crate::signature::{Previous, StringToSign};
+    use crate::sigv4a::{verify, EcdsaKey, EcdsaSignature};
+    use crate::timestamp::AmzDate;
+    use crate::{ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM};
+
+    /// Signs or verifies the chunks of one SigV4a aws-chunked body, in order.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use countersign_core::chunk::EcdsaChunkSigner;
+    /// use countersign_core::sigv4a::EcdsaKey;
+    /// use countersign_core::{AmzDate, SecretKey};
+    /// use countersign_core::sigv4a::EcdsaSignature;
+    /// let key = Arc::new(EcdsaKey::derive(&SecretKey::new("secret"), "AKID").unwrap());
+    /// let time = AmzDate::parse("20130524T000000Z").unwrap();
+    /// let seed = EcdsaSignature::from_hex("3006020101020101").unwrap();
+    /// let mut client = EcdsaChunkSigner::new(key.clone(), time, "20130524/s3/aws4_request", seed.clone());
+    /// let mut server = EcdsaChunkSigner::new(key, time, "20130524/s3/aws4_request", seed);
+    /// let sig = client.sign_chunk(b"hello");
+    /// assert!(server.verify_chunk_hash(countersign_core::sha256(b"hello"), &sig));
+    /// assert!(!server.verify_chunk_hash(countersign_core::sha256(b"hello"), &sig)); // the chain moved on
+    /// ```
+    #[derive(Debug, Clone)]
+    pub struct EcdsaChunkSigner {
+        key: Arc<EcdsaKey>,
+        time: AmzDate,
+        scope: String,
+        previous: EcdsaSignature,
+    }
+
+    impl EcdsaChunkSigner {
+        /// Starts a chain at the request's seed signature.
+        pub fn new(
+            key: Arc<EcdsaKey>,
+            time: AmzDate,
+            scope: impl Into<String>,
+            seed: EcdsaSignature,
+        ) -> Self {
+            EcdsaChunkSigner {
+                key,
+                time,
+                scope: scope.into(),
+                previous: seed,
+            }
+        }
+
+        /// The last signature of the chain (the seed before any chunk).
+        pub fn previous(&self) -> &EcdsaSignature {
+            &self.previous
+        }
+
+        fn chunk_sts(&self, data_hash: [u8; 32]) -> StringToSign<'_> {
+            StringToSign::chained(
+                ECDSA_CHUNK_ALGORITHM,
+                self.time,
+                &self.scope,
+                Previous::Ecdsa(&self.previous),
+                Some(EMPTY_HASH),
+                data_hash,
+            )
+        }
+
+        fn trailer_sts(&self, canonical_trailer: &[u8]) -> StringToSign<'_> {
+            StringToSign::chained(
+                ECDSA_TRAILER_ALGORITHM,
+                self.time,
+                &self.scope,
+                Previous::Ecdsa(&self.previous),
+                None,
+                Sha256::digest(canonical_trailer).into(),
+            )
+        }
+
+        /// The string to sign of a chunk whose data hashes to `data_hash`.
+        pub fn chunk_string_to_sign(&self, data_hash: [u8; 32]) -> String {
+            self.chunk_sts(data_hash).to_string()
+        }
+
+        /// The string to sign of the trailer whose canonical form is `canonical_trailer`.
+        pub fn trailer_string_to_sign(&self, canonical_trailer: &[u8]) -> String {
+            self.trailer_sts(canonical_trailer).to_string()
+        }
+
+        /// Signs the next chunk and moves the chain on.
+        pub fn sign_chunk(&mut self, data: &[u8]) -> EcdsaSignature {
+            let signature = self.key.sign(&self.chunk_sts(Sha256::digest(data).into()));
+            self.previous = signature.clone();
+            signature
+        }
+
+        /// Verifies the next chunk's signature, given its data's SHA-256; the chain moves on
+        /// only if it is valid.
+        pub fn verify_chunk_hash(
+            &mut self,
+            data_hash: [u8; 32],
+            provided: &EcdsaSignature,
+        ) -> bool {
+            let ok = verify(
+                self.key.verifying_key(),
+                &self.chunk_sts(data_hash),
+                provided,
+            );
+            if ok {
+                self.previous = provided.clone();
+            }
+            ok
+        }
+
+        /// Signs the trailer (see [`canonical_trailer`](super::canonical_trailer)); it closes
+        /// the chain.
+        pub fn sign_trailer(&mut self, canonical_trailer: &[u8]) -> EcdsaSignature {
+            let signature = self.key.sign(&self.trailer_sts(canonical_trailer));
+            self.previous = signature.clone();
+            signature
+        }
+
+        /// Verifies the trailer's signature.
+        pub fn verify_trailer(
+            &mut self,
+            canonical_trailer: &[u8],
+            provided: &EcdsaSignature,
+        ) -> bool {
+            let ok = verify(
+                self.key.verifying_key(),
+                &self.trailer_sts(canonical_trailer),
+                provided,
+            );
+            if ok {
+                self.previous = provided.clone();
+            }
+            ok
+        }
     }
 }
 

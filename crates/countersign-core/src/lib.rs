@@ -53,10 +53,10 @@ pub mod sink;
 pub mod timestamp;
 pub mod verify;
 
-pub use auth::{AuthKind, AuthParams};
+pub use auth::{AuthKind, AuthParams, ClientSignature};
 pub use canonical::SignedHeaders;
 pub use canonical::{CanonicalRequest, PathEncoding, SigningSettings};
-pub use chunk::{canonical_trailer, ChunkSigner};
+pub use chunk::{canonical_trailer, ChainSignature, ChunkChain, ChunkSigner};
 pub use error::{AuthSource, Error};
 pub use key::{KeyCache, SecretKey, SigningKey};
 pub use payload::DeclaredPayload;
@@ -81,6 +81,12 @@ pub const CHUNK_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD";
 /// The algorithm line of the trailer's string to sign in an aws-chunked upload.
 pub const TRAILER_ALGORITHM: &str = "AWS4-HMAC-SHA256-TRAILER";
 
+/// The algorithm line of a chunk's string to sign in a SigV4a aws-chunked upload.
+pub const ECDSA_CHUNK_ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256-PAYLOAD";
+
+/// The algorithm line of the trailer's string to sign in a SigV4a aws-chunked upload.
+pub const ECDSA_TRAILER_ALGORITHM: &str = "AWS4-ECDSA-P256-SHA256-TRAILER";
+
 /// The hex SHA-256 of the empty string: the payload hash of a request without a body.
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -93,8 +99,21 @@ pub const STREAMING_PAYLOAD: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 /// aws-chunked body, each chunk signed, followed by a signed trailer.
 pub const STREAMING_PAYLOAD_TRAILER: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
 
+/// aws-chunked body, each chunk signed with SigV4a.
+pub const STREAMING_ECDSA_PAYLOAD: &str = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD";
+
+/// aws-chunked body, each chunk signed with SigV4a, followed by a signed trailer.
+pub const STREAMING_ECDSA_PAYLOAD_TRAILER: &str =
+    "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER";
+
 /// aws-chunked body, chunks not signed, followed by an unsigned checksum trailer.
 pub const STREAMING_UNSIGNED_PAYLOAD_TRAILER: &str = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+
+/// The SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(data).into()
+}
 
 /// The hex SHA-256 of `data`, as used for payload hashes.
 pub fn sha256_hex(data: &[u8]) -> String {

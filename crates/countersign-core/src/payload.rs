@@ -6,11 +6,9 @@
 //! assert!(DeclaredPayload::parse("not-a-hash").is_err());
 //! ```
 
+use crate::aws_chunked::Framing;
 use crate::error::Error;
-use crate::{
-    STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
-    UNSIGNED_PAYLOAD,
-};
+use crate::UNSIGNED_PAYLOAD;
 
 /// The body a client declared it signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,12 +17,8 @@ pub enum DeclaredPayload {
     Sha256([u8; 32]),
     /// `UNSIGNED-PAYLOAD`: the body is not covered by the signature.
     Unsigned,
-    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: aws-chunked, each chunk signed.
-    StreamingSigned,
-    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`: signed chunks and a signed trailer.
-    StreamingSignedTrailer,
-    /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`: unsigned chunks and a checksum trailer.
-    StreamingUnsignedTrailer,
+    /// `STREAMING-…`: an aws-chunked body in this framing.
+    Streaming(Framing),
 }
 
 impl DeclaredPayload {
@@ -32,9 +26,9 @@ impl DeclaredPayload {
     pub fn parse(value: &str) -> Result<Self, Error> {
         match value {
             UNSIGNED_PAYLOAD => Ok(DeclaredPayload::Unsigned),
-            STREAMING_PAYLOAD => Ok(DeclaredPayload::StreamingSigned),
-            STREAMING_PAYLOAD_TRAILER => Ok(DeclaredPayload::StreamingSignedTrailer),
-            STREAMING_UNSIGNED_PAYLOAD_TRAILER => Ok(DeclaredPayload::StreamingUnsignedTrailer),
+            marker if marker.starts_with("STREAMING-") => Framing::from_marker(marker)
+                .map(DeclaredPayload::Streaming)
+                .ok_or_else(|| Error::InvalidContentSha256(marker.chars().take(80).collect())),
             hash if hash.len() == 64
                 && hash
                     .bytes()
@@ -53,11 +47,6 @@ impl DeclaredPayload {
 
     /// Whether the body is aws-chunked.
     pub fn is_streaming(&self) -> bool {
-        matches!(
-            self,
-            DeclaredPayload::StreamingSigned
-                | DeclaredPayload::StreamingSignedTrailer
-                | DeclaredPayload::StreamingUnsignedTrailer
-        )
+        matches!(self, DeclaredPayload::Streaming(_))
     }
 }

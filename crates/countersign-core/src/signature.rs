@@ -21,6 +21,7 @@ use std::fmt;
 use subtle::ConstantTimeEq;
 
 use crate::key::SigningKey;
+use crate::sigv4a::EcdsaSignature;
 use crate::sink::{FmtSink, Sink};
 use crate::timestamp::AmzDate;
 
@@ -83,8 +84,18 @@ pub struct StringToSign<'a> {
     time: AmzDate,
     scope: &'a str,
     hash: [u8; 32],
-    previous: Option<&'a Signature>,
+    previous: Option<Previous<'a>>,
     extra_hash: Option<[u8; 32]>,
+}
+
+/// The previous signature of an aws-chunked chain, as it enters a string to sign.
+#[derive(Clone, Copy)]
+pub(crate) enum Previous<'a> {
+    /// SigV4: 64 hex digits.
+    Hmac(&'a Signature),
+    /// SigV4a: the hex of the DER signature, without padding.
+    #[cfg_attr(not(feature = "sigv4a"), allow(dead_code))]
+    Ecdsa(&'a EcdsaSignature),
 }
 
 impl<'a> StringToSign<'a> {
@@ -111,7 +122,7 @@ impl<'a> StringToSign<'a> {
         algorithm: &'a str,
         time: AmzDate,
         scope: &'a str,
-        previous: &'a Signature,
+        previous: Previous<'a>,
         middle: Option<[u8; 32]>,
         last: [u8; 32],
     ) -> Self {
@@ -133,8 +144,12 @@ impl<'a> StringToSign<'a> {
         out.put(b"\n");
         out.put_str(self.scope);
         out.put(b"\n");
-        if let Some(previous) = self.previous {
-            previous.write_hex(out);
+        match self.previous {
+            Some(Previous::Hmac(previous)) => previous.write_hex(out),
+            Some(Previous::Ecdsa(previous)) => previous.write_hex(out),
+            None => {}
+        }
+        if self.previous.is_some() {
             out.put(b"\n");
         }
         let mut buf = [0u8; 64];

@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{AuthSource, Error};
+use crate::sink::Sink;
 
 /// The longest DER encoding of a P-256 ECDSA signature: a SEQUENCE of two 33-byte INTEGERs.
 pub const MAX_DER_SIGNATURE_LEN: usize = 72;
@@ -58,6 +59,17 @@ impl EcdsaSignature {
     /// The DER bytes.
     pub fn as_der(&self) -> &[u8] {
         &self.0
+    }
+
+    /// Writes the hex of the DER bytes into `out`.
+    pub fn write_hex(&self, out: &mut dyn Sink) {
+        let mut buf = [0u8; 2 * MAX_DER_SIGNATURE_LEN];
+        let hex = &mut buf[..2 * self.0.len().min(MAX_DER_SIGNATURE_LEN)];
+        let der = &self.0[..self.0.len().min(MAX_DER_SIGNATURE_LEN)];
+        // The slice is exactly twice the input, so encoding cannot fail.
+        if hex::encode_to_slice(der, hex).is_ok() {
+            out.put(hex);
+        }
     }
 }
 

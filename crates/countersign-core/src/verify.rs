@@ -29,13 +29,14 @@ use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::auth::{AuthKind, AuthParams};
+use crate::auth::{AuthKind, AuthParams, ClientSignature};
 use crate::canonical::{CanonicalRequest, SigningSettings};
+use crate::chunk::ChainSignature;
 use crate::error::{AuthSource, Error, Mismatch};
 use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
 use crate::scope::Credential;
-use crate::signature::{Signature, StringToSign};
+use crate::signature::StringToSign;
 use crate::sigv4a::RegionSet;
 use crate::timestamp::AmzDate;
 use crate::ALGORITHM;
@@ -56,7 +57,7 @@ pub struct Verified {
     /// Header or query.
     pub kind: AuthKind,
     /// The request's signature: the seed of an aws-chunked body's chain.
-    pub signature: Signature,
+    pub signature: ChainSignature,
     /// Whether the session token was covered by the signature (`None` without a token).
     pub session_token_signed: Option<bool>,
 }
@@ -169,7 +170,7 @@ impl Verifier {
     }
 
     fn check_scope(&self, auth: &AuthParams<'_>) -> Result<(), Error> {
-        match &auth.sigv4a {
+        match auth.sigv4a() {
             None => self.check_credential(&auth.credential, auth.date, auth.source()),
             Some(v4a) => {
                 self.check_date_and_service(&auth.credential, auth.date, auth.source())?;
@@ -304,14 +305,14 @@ impl Verifier {
         key: &SigningKey,
         payload_hash: &str,
     ) -> Result<Verified, Error> {
-        if auth.sigv4a.is_some() {
+        let ClientSignature::V4(signature) = &auth.signature else {
             return Err(Error::malformed(
                 auth.source(),
                 "an AWS4-ECDSA-P256-SHA256 signature cannot be checked with an HMAC key",
             ));
-        }
+        };
         self.verify_with(request, auth, payload_hash, ALGORITHM, |sts| {
-            sts.sign(key).ct_eq(&auth.signature)
+            sts.sign(key).ct_eq(signature)
         })
     }
 
@@ -327,7 +328,7 @@ impl Verifier {
         key: &p256::ecdsa::VerifyingKey,
         payload_hash: &str,
     ) -> Result<Verified, Error> {
-        let Some(v4a) = &auth.sigv4a else {
+        let Some(v4a) = auth.sigv4a() else {
             return Err(Error::malformed(
                 auth.source(),
                 "an AWS4-HMAC-SHA256 signature cannot be checked with an ECDSA key",
@@ -390,7 +391,7 @@ impl Verifier {
             scope: auth.credential.scope_str().to_string(),
             time: auth.date,
             kind: auth.kind,
-            signature: auth.signature,
+            signature: auth.signature.chain_seed(),
             session_token_signed: token_signed,
         })
     }
@@ -407,7 +408,7 @@ impl Verifier {
     ) -> Result<Verified, Error> {
         self.check(request, auth, now)?;
         #[cfg(feature = "sigv4a")]
-        if auth.sigv4a.is_some() {
+        if auth.sigv4a().is_some() {
             let id = auth.credential.access_key_id();
             let key = match &self.ecdsa_key_cache {
                 Some(cache) => cache.get_or_derive(secret, id),

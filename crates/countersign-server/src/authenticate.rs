@@ -8,7 +8,10 @@ use bytes::Bytes;
 use countersign_core::aws_chunked::Framing;
 use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_core::payload::DeclaredPayload;
-use countersign_core::{AuthParams, Headers, Request, SigningKey, UNSIGNED_PAYLOAD};
+use countersign_core::{
+    AuthParams, ChunkChain, ChunkSigner, ClientSignature, Headers, Request, SigningKey,
+    UNSIGNED_PAYLOAD,
+};
 use http::request::Parts;
 use http::{HeaderMap, Response};
 use http_body_util::Full;
@@ -147,27 +150,22 @@ pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> R
     };
     let presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
     let payload = match declared {
-        Some(value) if value.starts_with("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD") => {
-            return Err(Error::NotImplemented(format!(
-                "aws-chunked bodies signed with SigV4a ({value}) are not supported: sign the chunks with \
-                 AWS4-HMAC-SHA256, or send STREAMING-UNSIGNED-PAYLOAD-TRAILER or a payload hash"
-            )))
-        }
         Some(value) => match DeclaredPayload::parse(&value)? {
             DeclaredPayload::Sha256(hash) => PayloadPlan::Declared { value, hash },
             DeclaredPayload::Unsigned => PayloadPlan::Unsigned,
-            _ => chunked_plan(parts, &value)?,
+            DeclaredPayload::Streaming(framing) => chunked_plan(parts, framing)?,
         },
         None if config.s3 && presigned => PayloadPlan::Unsigned,
         None if config.s3 => return Err(Error::MissingContentSha256),
         None => PayloadPlan::Buffer,
     };
-    if let (Some(_), PayloadPlan::Chunked { framing, .. }) = (&auth.sigv4a, &payload) {
-        if framing.is_signed() {
+    if let PayloadPlan::Chunked { framing, .. } = &payload {
+        if framing.is_signed() && framing.is_ecdsa() != auth.sigv4a().is_some() {
             return Err(Error::InvalidHeader(format!(
-                "{} does not go with AWS4-ECDSA-P256-SHA256: signed aws-chunked uploads are \
-                 not supported with SigV4a (STREAMING-UNSIGNED-PAYLOAD-TRAILER is)",
-                framing.marker()
+                "{} does not go with {}: chunks are signed with the algorithm that signed \
+                 the request",
+                framing.marker(),
+                auth.algorithm()
             )));
         }
     }
@@ -184,9 +182,8 @@ pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> R
 }
 
 /// The plan for an aws-chunked body: its framing, decoded length and declared trailers.
-fn chunked_plan(parts: &Parts, marker: &str) -> Result<PayloadPlan, Error> {
-    let framing = Framing::from_marker(marker)
-        .ok_or_else(|| countersign_core::Error::InvalidContentSha256(marker.into()))?;
+fn chunked_plan(parts: &Parts, framing: Framing) -> Result<PayloadPlan, Error> {
+    let marker = framing.marker();
     let decoded_length = parts
         .headers
         .get("x-amz-decoded-content-length")
@@ -278,12 +275,12 @@ pub(crate) fn verify_signature<P: Clone>(
     key: &Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
-) -> Result<(Verified<P>, SigningKey), Error> {
+) -> Result<(Verified<P>, ChainKey), Error> {
     let view = View::new(parts, config.proxy.as_ref());
     let request = view.request();
     let scope = auth.credential.scope();
     // A SigV4a identity's region is the region set the client signed for.
-    let region = match &auth.sigv4a {
+    let region = match auth.sigv4a() {
         Some(v4a) => v4a.region_set.as_str(),
         None => scope.region,
     };
@@ -357,9 +354,41 @@ fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
     }
 }
 
+/// The key that verified the request's signature: it verifies the chunks of an
+/// aws-chunked body too.
+pub(crate) enum ChainKey {
+    /// SigV4: the signing key.
+    Hmac(SigningKey),
+    /// SigV4a: the derived key pair (none when derivation failed, which no real secret does).
+    #[cfg(feature = "sigv4a")]
+    Ecdsa(Option<std::sync::Arc<countersign_core::sigv4a::EcdsaKey>>),
+}
+
+impl ChainKey {
+    /// The chunk chain seeded with the request's signature; `None` if the key and the
+    /// signature are of different algorithms (the request's verification refused that).
+    pub(crate) fn chain(self, auth: &AuthParams<'_>) -> Option<ChunkChain> {
+        let scope = auth.credential.scope_str();
+        match (self, &auth.signature) {
+            (ChainKey::Hmac(key), ClientSignature::V4(seed)) => Some(ChunkChain::Hmac(
+                ChunkSigner::new(key, auth.date, scope, *seed),
+            )),
+            #[cfg(feature = "sigv4a")]
+            (ChainKey::Ecdsa(Some(key)), ClientSignature::V4a(v4a)) => Some(ChunkChain::Ecdsa(
+                countersign_core::chunk::EcdsaChunkSigner::new(
+                    key,
+                    auth.date,
+                    scope,
+                    v4a.signature.clone(),
+                ),
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
-/// the ECDSA key cache. Gives the HMAC signing key (all zeros for SigV4a, whose plans never
-/// chain chunk signatures).
+/// the ECDSA key cache. Gives the key, for the chunks of an aws-chunked body.
 fn check_one_secret(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
@@ -368,12 +397,13 @@ fn check_one_secret(
     payload_hash: &str,
 ) -> (
     Result<countersign_core::Verified, countersign_core::Error>,
-    SigningKey,
+    ChainKey,
 ) {
     #[cfg(feature = "sigv4a")]
-    if auth.sigv4a.is_some() {
+    if auth.sigv4a().is_some() {
         let id = auth.credential.access_key_id();
-        let outcome = match config.ecdsa_key_cache.get_or_derive(secret, id) {
+        let key = config.ecdsa_key_cache.get_or_derive(secret, id);
+        let outcome = match &key {
             Some(key) => config.verifier.verify_signature_v4a(
                 request,
                 auth,
@@ -384,7 +414,7 @@ fn check_one_secret(
                 Box::default(),
             )),
         };
-        return (outcome, SigningKey::from_bytes([0; 32]));
+        return (outcome, ChainKey::Ecdsa(key));
     }
     let signing_key = config
         .key_cache
@@ -392,7 +422,7 @@ fn check_one_secret(
     let outcome = config
         .verifier
         .verify_signature(request, auth, &signing_key, payload_hash);
-    (outcome, signing_key)
+    (outcome, ChainKey::Hmac(signing_key))
 }
 
 /// The hash put on the canonical request's last line for a plan (not for `Buffer`).

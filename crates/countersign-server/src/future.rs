@@ -16,7 +16,6 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use countersign_core::aws_chunked::Decoder;
-use countersign_core::ChunkSigner;
 
 use crate::authenticate::{
     declared_hash, decoy_verification, reject, verify_signature, PayloadPlan, Plan,
@@ -277,7 +276,7 @@ where
     );
     match verified {
         Err(error) => Step::Reject(pending.reject(error)),
-        Ok((identity, signing_key)) => {
+        Ok((identity, chain_key)) => {
             let Pending {
                 mut service,
                 mut parts,
@@ -295,15 +294,11 @@ where
                     decoded_length,
                     trailers,
                 } => {
-                    let signer = framing.is_signed().then(|| {
-                        let auth = &plan.auth;
-                        ChunkSigner::new(
-                            signing_key,
-                            auth.date,
-                            auth.credential.scope_str(),
-                            auth.signature,
-                        )
-                    });
+                    let signer = if framing.is_signed() {
+                        chain_key.chain(&plan.auth)
+                    } else {
+                        None
+                    };
                     let decoder = Decoder::new(framing, config.chunk_limits, signer)
                         .declared_trailers(trailers)
                         .decoded_length(Some(decoded_length));
