@@ -1,7 +1,7 @@
 //! SigV4a (`AWS4-ECDSA-P256-SHA256`) through the layer, in-process (tower `oneshot`) with a
 //! fixed clock: header and presigned forms, region sets (`*`, lists, wildcards, one that
 //! leaves the server's region out), the signed-header rule for `x-amz-region-set`, skew and
-//! expiry, bodies, aws-chunked; then botocore's CRT signers (`CrtSigV4AsymAuth`,
+//! expiry, bodies, aws-chunked (unsigned chunks, and chunks signed with SigV4a); then botocore's CRT signers (`CrtSigV4AsymAuth`,
 //! `CrtS3SigV4AsymAuth` and their presigning twins), which need `python3` with `botocore`
 //! and `awscrt` (`pip install awscrt`): that test fails, never skips, when they are missing.
 
@@ -17,7 +17,7 @@ use axum::routing::{get, put};
 use axum::Router;
 use countersign::client::{ChecksumAlgorithm, Credentials, Framing, Payload, Signer};
 use countersign::server::keys::{KeyStore, MemoryKeyStore};
-use countersign::server::{SigV4Layer, Verified};
+use countersign::server::{BodyError, SigV4Layer, Verified};
 use http::{Request, StatusCode};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -31,8 +31,25 @@ async fn whoami(identity: Verified<String>) -> String {
     format!("{} {}", identity.principal, identity.region)
 }
 
-async fn upload(identity: Verified<String>, body: axum::body::Bytes) -> String {
-    format!("{} {}", identity.principal, body.len())
+/// Reads the whole body; a body the layer refused while it streamed answers with the
+/// [`BodyError`]'s status and code.
+async fn upload(identity: Verified<String>, body: Body) -> (StatusCode, String) {
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => (
+            StatusCode::OK,
+            format!("{} {}", identity.principal, bytes.len()),
+        ),
+        Err(e) => {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(err) = source {
+                if let Some(b) = err.downcast_ref::<BodyError>() {
+                    return (b.status(), format!("{}: {b}", b.code()));
+                }
+                source = err.source();
+            }
+            (StatusCode::BAD_REQUEST, e.to_string())
+        }
+    }
 }
 
 fn store() -> MemoryKeyStore<String> {
@@ -296,55 +313,88 @@ async fn bodies_are_covered_as_with_sigv4() {
 }
 
 #[tokio::test]
-async fn signed_aws_chunked_is_refused_with_sigv4a() {
-    // The client refuses to chain HMAC chunk signatures onto an ECDSA seed ...
-    let mut request = Request::put("http://bucket.example.com/upload")
-        .body(())
-        .unwrap();
-    let refused = Signer::new(Credentials::new(AKID, SECRET), "ignored", "s3")
+async fn sigv4a_signed_aws_chunked_uploads() {
+    let s3 = router_at(SigV4Layer::new(store()).s3(), NOW);
+    let s3_signer = Signer::new(Credentials::new(AKID, SECRET), "ignored", "s3")
         .s3()
-        .sigv4a("*")
-        .sign_chunked(&mut request, Framing::Signed, 10, 300, None, NOW);
-    assert!(refused.is_err());
+        .sigv4a("*");
+    let payload: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+    let upload = |framing: Framing| {
+        let mut request = Request::put("http://bucket.example.com/upload")
+            .body(())
+            .unwrap();
+        let checksum = framing.has_trailer().then_some(ChecksumAlgorithm::Crc32c);
+        let mut encoder = s3_signer
+            .sign_chunked(
+                &mut request,
+                framing,
+                payload.len() as u64,
+                300,
+                checksum,
+                NOW,
+            )
+            .unwrap();
+        (request, encoder.encode(&payload))
+    };
+    let send = |request: &Request<()>, body: Vec<u8>| {
+        let mut builder = Request::put(request.uri());
+        for (name, value) in request.headers() {
+            builder = builder.header(name, value);
+        }
+        builder.body(Body::from(body)).unwrap()
+    };
+
+    for framing in [Framing::EcdsaSigned, Framing::EcdsaSignedTrailer] {
+        let (request, body) = upload(framing);
+        assert_eq!(
+            status(&s3, send(&request, body.clone())).await,
+            (StatusCode::OK, "alice 1000".to_string()),
+            "{framing:?}"
+        );
+        // One changed byte in the second chunk's data.
+        let mut changed = body.clone();
+        let at = body.len() / 2;
+        changed[at] ^= 1;
+        let (code, text) = status(&s3, send(&request, changed)).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{framing:?}: {text}");
+        assert!(text.contains("SignatureDoesNotMatch"), "{text}");
+    }
+
+    // The client refuses to chain HMAC chunk signatures onto an ECDSA seed, and the other
+    // way round ...
+    for (signer, framing) in [
+        (s3_signer.clone(), Framing::Signed),
+        (
+            Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "s3").s3(),
+            Framing::EcdsaSigned,
+        ),
+    ] {
+        let mut request = Request::put("http://bucket.example.com/upload")
+            .body(())
+            .unwrap();
+        let refused = signer.sign_chunked(&mut request, framing, 10, 300, None, NOW);
+        assert!(refused.is_err(), "{framing:?}");
+    }
 
     // ... and the server refuses such a request before looking up a key.
-    let s3 = router_at(SigV4Layer::new(store()).s3(), NOW);
-    let mut request = Request::put("http://bucket.example.com/upload")
-        .header("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
-        .header("x-amz-decoded-content-length", "10")
-        .header("content-encoding", "aws-chunked")
-        .body(Body::empty())
-        .unwrap();
-    Signer::new(Credentials::new(AKID, SECRET), "ignored", "s3")
-        .settings(countersign::core::SigningSettings::s3())
-        .sigv4a("*")
-        .sign(&mut request, Payload::Unsigned, NOW)
-        .unwrap();
-    let (code, body) = status(&s3, request).await;
-    assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("not supported with SigV4a"), "{body}");
-
-    // SigV4a-signed chunks are answered 501 NotImplemented, with what to send instead.
-    let mut request = Request::put("http://bucket.example.com/upload")
-        .header(
-            "x-amz-content-sha256",
-            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
-        )
-        .header("x-amz-decoded-content-length", "10")
-        .header("content-encoding", "aws-chunked")
-        .body(Body::empty())
-        .unwrap();
-    Signer::new(Credentials::new(AKID, SECRET), "ignored", "s3")
-        .settings(countersign::core::SigningSettings::s3())
-        .sigv4a("*")
-        .sign(&mut request, Payload::Unsigned, NOW)
-        .unwrap();
-    let (code, body) = status(&s3, request).await;
-    assert_eq!(code, StatusCode::NOT_IMPLEMENTED, "{body}");
-    assert!(
-        body.contains("NotImplemented") && body.contains("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
-        "{body}"
-    );
+    for (v4a, marker) in [
+        (true, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+        (false, "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"),
+    ] {
+        let mut request = Request::put("http://bucket.example.com/upload")
+            .header("x-amz-content-sha256", marker)
+            .header("x-amz-decoded-content-length", "10")
+            .header("content-encoding", "aws-chunked")
+            .body(Body::empty())
+            .unwrap();
+        let signer = Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "s3")
+            .settings(countersign::core::SigningSettings::s3());
+        let signer = if v4a { signer.sigv4a("*") } else { signer };
+        signer.sign(&mut request, Payload::Unsigned, NOW).unwrap();
+        let (code, body) = status(&s3, request).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("does not go with"), "{body}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------
