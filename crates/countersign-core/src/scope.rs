@@ -13,6 +13,10 @@ use std::fmt;
 
 use crate::error::{AuthSource, Error};
 
+/// The longest access key id accepted (IAM's limit): the layer remembers refused ids in
+/// bounded tables, so their size must be bounded too.
+pub const MAX_ACCESS_KEY_ID_LEN: usize = 128;
+
 /// The last element of every SigV4 credential scope.
 pub const SCOPE_TERMINATOR: &str = "aws4_request";
 
@@ -94,6 +98,9 @@ impl<'a> Credential<'a> {
         let scope = credential.scope();
         if credential.access_key_id().is_empty() {
             return Err(malformed("the access key id is empty"));
+        }
+        if credential.access_key_id().len() > MAX_ACCESS_KEY_ID_LEN {
+            return Err(malformed("the access key id is longer than 128 characters"));
         }
         if !is_date_stamp(scope.date) {
             return Err(malformed("the date is not YYYYMMDD"));
@@ -207,6 +214,16 @@ mod tests {
     }
 
     #[test]
+    fn access_key_ids_up_to_128_characters() {
+        let id = "A".repeat(MAX_ACCESS_KEY_ID_LEN);
+        let c = Credential::parse(
+            format!("{id}/20150830/r/s/aws4_request"),
+            AuthSource::Header,
+        );
+        assert_eq!(c.map(|c| c.access_key_id().len()).ok(), Some(128));
+    }
+
+    #[test]
     fn rejects_bad_shapes() {
         for bad in [
             "",
@@ -222,6 +239,10 @@ mod tests {
             "AKID/20150830/us-east-1//aws4_request",
             "AKID/20150830/us-east-1/service/aws5_request",
             "AK ID/20150830/us-east-1/service/aws4_request",
+            &format!(
+                "{}/20150830/us-east-1/service/aws4_request",
+                "A".repeat(129)
+            ),
         ] {
             let e = Credential::parse(bad, AuthSource::Query).err();
             assert_eq!(

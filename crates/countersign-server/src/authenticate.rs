@@ -46,7 +46,7 @@ pub(crate) struct Plan {
     pub(crate) auth: AuthParams<'static>,
     pub(crate) payload: PayloadPlan,
     /// `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
-    pub(crate) checksums: Vec<(ChecksumAlgorithm, Vec<u8>)>,
+    pub(crate) checksums: Checksums,
 }
 
 impl Plan {
@@ -123,23 +123,53 @@ impl<'a> View<'a> {
     }
 }
 
+/// A request refused before the key lookup, with its authentication parameters when they
+/// could be read (for the rejection's access key id and debug details).
+pub(crate) type Refused = Box<(Error, Option<AuthParams<'static>>)>;
+
+/// The `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
+pub(crate) type Checksums = Vec<(ChecksumAlgorithm, Vec<u8>)>;
+
 /// Every check that needs no key, and the plan for the body.
-pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> Result<Plan, Error> {
+pub(crate) fn precheck(
+    config: &Config,
+    parts: &Parts,
+    body_is_empty: bool,
+) -> Result<Plan, Refused> {
     let header_bytes: usize = parts
         .headers
         .iter()
         .map(|(n, v)| n.as_str().len() + v.len() + 4)
         .sum();
     if header_bytes > config.max_header_bytes {
-        return Err(Error::HeadersTooLarge {
+        let error = Error::HeadersTooLarge {
             limit: config.max_header_bytes,
-        });
+        };
+        return Err(Box::new((error, None)));
     }
     let view = View::new(parts, config.proxy.as_ref());
     let request = view.request();
-    let auth = AuthParams::from_request(&request)?;
-    config.verifier.check(&request, &auth, config.clock.now())?;
+    let auth = AuthParams::from_request(&request).map_err(|e| Box::new((e.into(), None)))?;
+    match plan(config, parts, &request, &auth, body_is_empty) {
+        Ok((payload, checksums)) => Ok(Plan {
+            auth: auth.into_owned(),
+            payload,
+            checksums,
+        }),
+        Err(error) => Err(Box::new((error, Some(auth.into_owned())))),
+    }
+}
 
+/// The checks of [`precheck`] once the authentication parameters are read: scope, time,
+/// signed headers, then the payload plan and the checksum headers.
+fn plan(
+    config: &Config,
+    parts: &Parts,
+    request: &Request<'_, ServerHeaders<'_>>,
+    auth: &AuthParams<'_>,
+    body_is_empty: bool,
+) -> Result<(PayloadPlan, Checksums), Error> {
+    config.verifier.check(request, auth, config.clock.now())?;
     let declared = match parts.headers.get("x-amz-content-sha256") {
         Some(v) => Some(
             v.to_str()
@@ -173,12 +203,7 @@ pub(crate) fn precheck(config: &Config, parts: &Parts, body_is_empty: bool) -> R
     {
         return Err(Error::UnsignedPayloadRefused);
     }
-    let checksums = checksum_headers(parts)?;
-    Ok(Plan {
-        auth: auth.into_owned(),
-        payload,
-        checksums,
-    })
+    Ok((payload, checksum_headers(parts)?))
 }
 
 /// The plan for an aws-chunked body: its framing, decoded length and declared trailers.
@@ -220,7 +245,7 @@ fn chunked_plan(parts: &Parts, framing: Framing) -> Result<PayloadPlan, Error> {
 
 /// The checksum headers: at most one `x-amz-checksum-*` and `Content-MD5`, each a base64
 /// digest of the right length.
-fn checksum_headers(parts: &Parts) -> Result<Vec<(ChecksumAlgorithm, Vec<u8>)>, Error> {
+fn checksum_headers(parts: &Parts) -> Result<Checksums, Error> {
     let mut found = Vec::new();
     for (name, value) in &parts.headers {
         let name = name.as_str();
@@ -453,7 +478,13 @@ pub(crate) fn reject(
             )
         }
         e => {
-            tracing::debug!(request_id, access_key_id, code = e.code(), error = %e, "SigV4 request refused")
+            let code = e.code();
+            let failures = config.failures.record(access_key_id, code);
+            if crate::failures::is_milestone(failures) {
+                tracing::warn!(request_id, access_key_id, code, failures, error = %e, "SigV4 requests refused repeatedly")
+            } else {
+                tracing::debug!(request_id, access_key_id, code, failures, error = %e, "SigV4 request refused")
+            }
         }
     }
     let debug = config.debug.then(|| {

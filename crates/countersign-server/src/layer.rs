@@ -9,6 +9,7 @@ use time::Duration;
 use tower_layer::Layer;
 
 use crate::clock::{Clock, SystemClock};
+use crate::failures::{FailureCounts, DEFAULT_FAILURE_TABLE_CAPACITY};
 use crate::keys::KeyStore;
 use crate::rejection::{ErrorFormat, Rejection};
 use crate::replay::ReplayGuard;
@@ -73,6 +74,7 @@ pub(crate) struct Config {
     pub(crate) replay: Option<Arc<dyn ReplayGuard>>,
     pub(crate) unknown_keys: Option<Arc<UnknownKeys>>,
     pub(crate) on_rejection: Option<Arc<RejectionObserver>>,
+    pub(crate) failures: FailureCounts,
 }
 
 /// A function told of every refused request.
@@ -157,6 +159,7 @@ impl<K: KeyStore> SigV4Layer<K> {
                     DEFAULT_UNKNOWN_KEY_CACHE.1,
                 ))),
                 on_rejection: None,
+                failures: FailureCounts::new(DEFAULT_FAILURE_TABLE_CAPACITY),
                 // The decoy's outcome is thrown away: it only has to cost what a real key
                 // costs, so any secret will do if the random source fails.
                 decoy: crate::keys::Key::new(crate::keys::random_secret().unwrap_or_default(), ()),
@@ -269,6 +272,20 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// attempts per access key and reason, feed metrics, or alert.
     pub fn on_rejection(self, observe: impl Fn(&Rejection) + Send + Sync + 'static) -> Self {
         self.with(|c| c.on_rejection = Some(Arc::new(observe)))
+    }
+
+    /// How many access keys the table of failed attempts holds (default 10,000; see
+    /// [`failure_counts`](Self::failure_counts)).
+    pub fn failure_table_capacity(self, capacity: usize) -> Self {
+        self.with(|c| c.failures = FailureCounts::new(capacity))
+    }
+
+    /// The failed attempts counted per access key and reason (the AWS error code), shared
+    /// with the layer and every service it made: read it for metrics. Each rejection's
+    /// `tracing` event carries the running count (`failures`), and is raised to `warn` when
+    /// a key's count for a reason reaches 10, 100, 1000, ….
+    pub fn failure_counts(&self) -> FailureCounts {
+        self.config.failures.clone()
     }
 
     /// How many derived signing keys are cached (default 4096; with the `sigv4a` feature,

@@ -64,6 +64,7 @@ mod authenticate;
 pub mod body;
 pub mod clock;
 pub mod error;
+pub mod failures;
 mod future;
 pub mod identity;
 pub mod keys;
@@ -77,6 +78,7 @@ mod unknown_keys;
 pub use body::{BodyError, ResponseBody, VerifiedBody};
 pub use clock::{Clock, SystemClock};
 pub use error::Error;
+pub use failures::{FailureCount, FailureCounts};
 pub use future::ResponseFuture;
 #[cfg(feature = "axum")]
 pub use identity::MissingLayer;

@@ -103,9 +103,9 @@ where
         }
         let body_is_empty = body.size_hint().exact() == Some(0);
         match precheck(&self.config, &parts, body_is_empty) {
-            Err(error) => {
-                let auth = None;
-                ResponseFuture::rejected(reject(&self.config, &parts, error, auth))
+            Err(refused) => {
+                let (error, auth) = *refused;
+                ResponseFuture::rejected(reject(&self.config, &parts, error, auth.as_ref()))
             }
             Ok(plan) => {
                 let id = plan.auth.credential.access_key_id();
