@@ -21,8 +21,18 @@ use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKey
 use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
 use serde_json::{json, Value};
 
+#[path = "common/serve.rs"]
+mod serve;
+
+use serve::Timeouts;
+
 const USAGE: &str =
-    "usage: axum_api [--listen ADDR] [--keys FILE] [--region R] [--service S] [--debug-errors]";
+    "usage: axum_api [--listen ADDR] [--keys FILE] [--region R] [--service S] [--debug-errors] \
+[--header-timeout S] [--body-timeout S] [--no-auth]
+
+  --header-timeout S the seconds a client has to send a request head (default 10)
+  --body-timeout S   the seconds a request body may stall between two reads (default 30)
+  --no-auth          serve without the layer (only to measure what the layer costs)";
 
 /// The command line, with its defaults.
 struct Options {
@@ -33,6 +43,7 @@ struct Options {
     debug_errors: bool,
     /// Serve without the layer: only for measuring what the layer costs.
     no_auth: bool,
+    timeouts: Timeouts,
 }
 
 impl Options {
@@ -44,6 +55,7 @@ impl Options {
             service: "execute-api".into(),
             debug_errors: false,
             no_auth: false,
+            timeouts: Timeouts::default(),
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -61,7 +73,10 @@ impl Options {
                 "--debug-errors" => options.debug_errors = true,
                 "--no-auth" => options.no_auth = true,
                 "-h" | "--help" => return Err(USAGE.to_string()),
-                other => return Err(format!("unknown argument {other}\n{USAGE}")),
+                other => match options.timeouts.parse_flag(other, value) {
+                    Some(parsed) => parsed?,
+                    None => return Err(format!("unknown argument {other}\n{USAGE}")),
+                },
             }
         }
         Ok(options)
@@ -237,11 +252,5 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        eprintln!("server error: {e}");
-        std::process::exit(1);
-    }
+    serve::serve(listener, app, None, options.timeouts, shutdown).await;
 }

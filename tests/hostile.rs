@@ -55,6 +55,11 @@ struct Server {
 
 impl Server {
     fn start(kind: Kind) -> Server {
+        Server::start_with(kind, &[])
+    }
+
+    /// Starts the example with more arguments.
+    fn start_with(kind: Kind, args: &[&str]) -> Server {
         let name = match kind {
             Kind::S3 => "s3_server",
             Kind::Api => "axum_api",
@@ -69,6 +74,7 @@ impl Server {
             if kind == Kind::S3 {
                 command.arg("--data").arg(dir.join("data"));
             }
+            command.args(args);
         });
         Server { process, kind }
     }
@@ -2085,4 +2091,70 @@ fn hostile_requests_get_precise_refusals() {
         report.run,
         report.failures.join("\n")
     );
+}
+
+/// Sends `bytes`, then waits (at most 10 s) for the server to close the connection; gives
+/// how long that took and what it answered.
+fn stall(addr: SocketAddr, bytes: &[u8]) -> (Duration, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
+    stream.write_all(bytes).expect("send");
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("the server kept a stalled connection open: {e}"),
+        }
+    }
+    (
+        started.elapsed(),
+        String::from_utf8_lossy(&answer).into_owned(),
+    )
+}
+
+#[test]
+fn stalled_heads_and_bodies_are_cut_off() {
+    for kind in [Kind::S3, Kind::Api] {
+        let server = Server::start_with(kind, &["--header-timeout", "1", "--body-timeout", "1"]);
+        let addr = server.process.addr;
+
+        // Half a head: the connection is closed once the head deadline passes.
+        let (took, _) = stall(addr, b"GET / HTTP/1.1\r\nhost: x\r\nx-slow: ");
+        assert!(
+            took >= Duration::from_millis(800) && took < Duration::from_secs(5),
+            "{kind:?}: half a head held {took:?}"
+        );
+
+        // A signed upload that stops after 10 of its 100 bytes: the body's idle deadline
+        // ends it (with an error response or a plain close), well before 10 s.
+        let (target, method) = match kind {
+            Kind::S3 => ("/stall-bucket/object", "PUT"),
+            Kind::Api => ("/items", "POST"),
+        };
+        if kind == Kind::S3 {
+            let (took, answer) = stall(
+                addr,
+                &common::raw_http(&server.signed("PUT", "/stall-bucket", &[], b"")),
+            );
+            assert!(
+                answer.starts_with("HTTP/1.1 200"),
+                "{kind:?}: {answer} after {took:?}"
+            );
+        }
+        let body = vec![b'{'; 100];
+        let request = server.signed(method, target, &[], &body);
+        let mut bytes = head_only(&request, 100);
+        bytes.extend_from_slice(&body[..10]);
+        let (took, answer) = stall(addr, &bytes);
+        assert!(
+            took >= Duration::from_millis(800) && took < Duration::from_secs(5),
+            "{kind:?}: a stalled body held {took:?}: {answer}"
+        );
+        assert!(!answer.starts_with("HTTP/1.1 2"), "{kind:?}: {answer}");
+    }
 }

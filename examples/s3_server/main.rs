@@ -19,6 +19,8 @@ mod handlers;
 mod listing;
 mod multipart;
 mod options;
+#[path = "../common/serve.rs"]
+mod serve;
 mod storage;
 mod tls;
 mod uploads;
@@ -126,15 +128,6 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match tls {
-        Some(config) => tls::serve(listener, app, config, shutdown).await,
-        None => {
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                fail(format!("server error: {e}"));
-            }
-        }
-    }
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
+    serve::serve(listener, app, tls, options.timeouts, shutdown).await;
 }

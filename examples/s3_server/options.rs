@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::serve::Timeouts;
+
 pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--keys FILE] [--region R] \
-[--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors]
+[--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S]
 
   --listen ADDR      where to listen (default 127.0.0.1:9000; port 0 picks a free port)
   --data DIR         the directory holding the buckets (default ./s3-data, created if missing)
@@ -15,7 +17,9 @@ pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [-
   --tls              HTTPS with a self-signed certificate for localhost and 127.0.0.1
   --tls-cert FILE    HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key FILE     the PEM private key of --tls-cert
-  --debug-errors     signature errors echo the server's canonical request and string to sign";
+  --debug-errors     signature errors echo the server's canonical request and string to sign
+  --header-timeout S the seconds a client has to send a request head (default 10)
+  --body-timeout S   the seconds a request body may stall between two reads (default 30)";
 
 /// How to serve HTTPS, if at all.
 #[derive(Debug, Clone)]
@@ -38,6 +42,7 @@ pub(crate) struct Options {
     pub(crate) domain: String,
     pub(crate) tls: Tls,
     pub(crate) debug_errors: bool,
+    pub(crate) timeouts: Timeouts,
 }
 
 impl Options {
@@ -55,6 +60,7 @@ impl Options {
             domain: "localhost".into(),
             tls: Tls::Off,
             debug_errors: false,
+            timeouts: Timeouts::default(),
         };
         let mut self_signed = false;
         let mut cert = None;
@@ -78,7 +84,10 @@ impl Options {
                 "--tls-key" => key = Some(PathBuf::from(value()?)),
                 "--debug-errors" => options.debug_errors = true,
                 "-h" | "--help" => return Err(USAGE.to_string()),
-                other => return Err(format!("unknown argument {other}\n{USAGE}")),
+                other => match options.timeouts.parse_flag(other, value) {
+                    Some(parsed) => parsed?,
+                    None => return Err(format!("unknown argument {other}\n{USAGE}")),
+                },
             }
         }
         options.tls = match (self_signed, cert, key) {
