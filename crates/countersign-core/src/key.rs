@@ -19,24 +19,40 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::cache::{fingerprint, Bounded, Evict};
+use crate::cache::{Bounded, Evict, Name};
 use crate::scope::{CredentialScope, SCOPE_TERMINATOR};
 use crate::signature::Signature;
 use crate::sink::Sink;
 
 /// A secret access key. Zeroized when dropped; `Debug` does not show it.
+///
+/// It carries a SHA-256 fingerprint of itself, made once here, by which the key caches find
+/// what was derived from it (so a cache lookup costs no hash of the secret).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SecretKey(String);
+pub struct SecretKey {
+    secret: String,
+    fingerprint: [u8; 32],
+}
 
 impl SecretKey {
     /// Wraps a secret access key.
     pub fn new(secret: impl Into<String>) -> Self {
-        SecretKey(secret.into())
+        let secret = secret.into();
+        let fingerprint = crate::cache::fingerprint(&secret);
+        SecretKey {
+            secret,
+            fingerprint,
+        }
     }
 
     /// The secret itself. Handle with care.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.secret
+    }
+
+    /// The fingerprint the key caches use.
+    pub(crate) fn fingerprint(&self) -> &[u8; 32] {
+        &self.fingerprint
     }
 }
 
@@ -63,9 +79,9 @@ impl SigningKey {
     /// Derives the key: HMAC chain over `"AWS4" + secret`, the day, region, service and
     /// `aws4_request`.
     pub fn derive(secret: &SecretKey, scope: &CredentialScope<'_>) -> Self {
-        let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret.0.len()));
+        let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret.expose().len()));
         seed.extend_from_slice(b"AWS4");
-        seed.extend_from_slice(secret.0.as_bytes());
+        seed.extend_from_slice(secret.expose().as_bytes());
         let k_date = hmac(&seed, scope.date.as_bytes());
         let k_region = hmac(&*k_date, scope.region.as_bytes());
         let k_service = hmac(&*k_region, scope.service.as_bytes());
@@ -108,10 +124,11 @@ impl fmt::Debug for SigningKey {
 
 /// A bounded cache of derived signing keys, keyed by (secret, day, region, service).
 ///
-/// Deriving a key costs four HMACs; a cached one costs a SHA-256 of the cache key. The
-/// cache holds at most `capacity` keys and evicts the oldest first; an evicted key is
-/// zeroized in place before it leaves the map. The map is keyed by a SHA-256 fingerprint,
-/// so it never holds a copy of a secret.
+/// Deriving a key costs four HMACs; a cached one costs a hash of the secret's fingerprint
+/// (made once with the [`SecretKey`]) and a comparison of the scope. The cache holds at most
+/// `capacity` keys and evicts the oldest first; an evicted key is zeroized in place before
+/// it leaves the map. The map is keyed by the fingerprint, so it never holds a copy of a
+/// secret.
 pub struct KeyCache {
     keys: Bounded<SigningKey>,
 }
@@ -147,8 +164,8 @@ impl KeyCache {
 
     /// The signing key for `secret` and `scope`, derived on a miss.
     pub fn get_or_derive(&self, secret: &SecretKey, scope: &CredentialScope<'_>) -> SigningKey {
-        let parts = [secret.0.as_str(), scope.date, scope.region, scope.service];
-        self.keys.get_or_make(fingerprint(b"sigv4\0", &parts), || {
+        let name = Name(&[scope.date, scope.region, scope.service]);
+        self.keys.get_or_make(secret.fingerprint(), name, || {
             SigningKey::derive(secret, scope)
         })
     }

@@ -30,8 +30,13 @@ pub trait Headers {
 }
 
 impl Headers for HeaderMap {
+    /// A scan of the map rather than `get_all`: a request has a few dozen headers at most
+    /// (the layer bounds their size), and comparing names is cheaper than parsing and
+    /// hashing `name` on every lookup.
     fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
-        self.get_all(name).into_iter().map(|v| v.as_bytes())
+        self.iter()
+            .filter(move |(n, _)| n.as_str() == name)
+            .map(|(_, v)| v.as_bytes())
     }
 
     fn names(&self) -> impl Iterator<Item = &str> {

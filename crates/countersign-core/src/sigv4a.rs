@@ -218,7 +218,7 @@ mod crypto {
     use zeroize::Zeroizing;
 
     use super::EcdsaSignature;
-    use crate::cache::{fingerprint, Bounded, Evict};
+    use crate::cache::{Bounded, Evict, Name};
     use crate::key::SecretKey;
     use crate::signature::StringToSign;
     use crate::ECDSA_ALGORITHM;
@@ -367,9 +367,10 @@ mod crypto {
     /// A bounded cache of derived SigV4a keys, keyed by (secret, access key id).
     ///
     /// Deriving costs at least one HMAC and a P-256 scalar multiplication (tens of
-    /// microseconds); a hit costs a SHA-256. At most `capacity` keys are held, the oldest
-    /// evicted first; the map is keyed by a SHA-256 fingerprint, so it never holds a copy
-    /// of a secret, and a key's private scalar is zeroized when its last holder drops it.
+    /// microseconds); a hit costs a hash of the secret's fingerprint (made once with the
+    /// `SecretKey`) and a comparison of the access key id. At most `capacity` keys are held,
+    /// the oldest evicted first; the map is keyed by the fingerprint, so it never holds a
+    /// copy of a secret, and a key's private scalar is zeroized when its last holder drops it.
     pub struct EcdsaKeyCache {
         keys: Bounded<Arc<EcdsaKey>>,
     }
@@ -408,9 +409,8 @@ mod crypto {
             secret: &SecretKey,
             access_key_id: &str,
         ) -> Option<Arc<EcdsaKey>> {
-            let fingerprint = fingerprint(b"sigv4a\0", &[secret.expose(), access_key_id]);
             self.keys
-                .get_or_try_make(fingerprint, || {
+                .get_or_try_make(secret.fingerprint(), Name(&[access_key_id]), || {
                     EcdsaKey::derive(secret, access_key_id)
                         .map(Arc::new)
                         .ok_or(())

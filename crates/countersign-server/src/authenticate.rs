@@ -72,7 +72,7 @@ impl Headers for ServerHeaders<'_> {
         let host = if name == "host" { self.host } else { None };
         let from_map = match host {
             Some(_) => None,
-            None => Some(self.map.get_all(name).into_iter().map(|v| v.as_bytes())),
+            None => Some(Headers::values(self.map, name)),
         };
         host.into_iter().chain(from_map.into_iter().flatten())
     }
