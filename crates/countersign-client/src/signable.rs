@@ -113,12 +113,17 @@ pub struct Canonical {
 }
 
 impl Canonical {
-    /// The text and hash of `request`.
+    /// The text and hash of `request`, built once: the bytes are written, hashed, then kept
+    /// as the text.
     pub fn of<H: Headers + ?Sized>(request: &CanonicalRequest<'_, H>) -> Canonical {
-        Canonical {
-            text: request.to_string(),
-            hash: request.hash(),
-        }
+        let mut bytes = Vec::with_capacity(512);
+        request.write_to(&mut bytes);
+        let hash = countersign_core::sha256(&bytes);
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        Canonical { text, hash }
     }
 }
 

@@ -108,6 +108,39 @@ pub struct Signer {
     /// The SigV4a key, derived on first use (it depends only on the credentials).
     #[cfg(feature = "sigv4a")]
     ecdsa_key: std::sync::OnceLock<Option<std::sync::Arc<countersign_core::sigv4a::EcdsaKey>>>,
+    /// The SigV4 key of the last day signed for (it depends on the credentials, region and
+    /// service, fixed here, and the day).
+    day_key: DayKey,
+}
+
+/// The derived SigV4 key of one day, kept so that signing on the same day costs no key
+/// derivation (four HMACs).
+#[derive(Debug, Default)]
+struct DayKey(std::sync::Mutex<Option<([u8; 8], SigningKey)>>);
+
+impl DayKey {
+    fn get_or_derive(&self, date: &str, derive: impl FnOnce() -> SigningKey) -> SigningKey {
+        let mut day = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match &*day {
+            Some((d, key)) if d.as_slice() == date.as_bytes() => key.clone(),
+            _ => {
+                let key = derive();
+                let mut stamp = [0u8; 8];
+                if date.len() == 8 {
+                    stamp.copy_from_slice(date.as_bytes());
+                    *day = Some((stamp, key.clone()));
+                }
+                key
+            }
+        }
+    }
+}
+
+impl Clone for DayKey {
+    fn clone(&self) -> Self {
+        let day = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        DayKey(std::sync::Mutex::new(day.clone()))
+    }
 }
 
 impl Signer {
@@ -128,6 +161,7 @@ impl Signer {
             region_set: None,
             #[cfg(feature = "sigv4a")]
             ecdsa_key: std::sync::OnceLock::new(),
+            day_key: DayKey::default(),
         }
     }
 
@@ -198,15 +232,17 @@ impl Signer {
 
     /// The credential scope on `time`'s day (without a region for SigV4a).
     fn scope(&self, time: &AmzDate) -> String {
-        if self.region_set().is_some() {
-            return format!("{}/{}/aws4_request", time.date_stamp(), self.service);
-        }
-        format!(
-            "{}/{}/{}/aws4_request",
-            time.date_stamp(),
-            self.region,
-            self.service
-        )
+        let region = match self.region_set() {
+            Some(_) => None,
+            None => Some(self.region.as_str()),
+        };
+        let parts = [
+            Some(time.date_stamp()),
+            region,
+            Some(&self.service),
+            Some("aws4_request"),
+        ];
+        join_parts(parts.into_iter().flatten(), "/")
     }
 
     /// Signs `request` in the `Authorization` header as of `time`.
@@ -235,13 +271,21 @@ impl Signer {
         }
         let signed_headers = signable_headers(request.header_names());
         let signed = self.sign_parts(request, &signed_headers, &payload_hash, time)?;
-        let authorization = format!(
-            "{} Credential={}/{}, SignedHeaders={}, Signature={}",
-            self.algorithm(),
-            self.credentials.access_key_id,
-            signed.scope,
-            signed.signed_headers,
-            signed.signature_hex()
+        let signature = signed.signature_hex();
+        let authorization = join_parts(
+            [
+                self.algorithm(),
+                " Credential=",
+                &self.credentials.access_key_id,
+                "/",
+                &signed.scope,
+                ", SignedHeaders=",
+                &signed.signed_headers,
+                ", Signature=",
+                &signature,
+            ]
+            .into_iter(),
+            "",
         );
         request.set_header(SigningHeader::Authorization, &authorization)?;
         if let (Some(token), SessionTokenMode::AppendAfter) = (token, self.session_token_mode) {
@@ -369,7 +413,7 @@ impl Signer {
             signature,
             time,
             canonical_request: canonical.text,
-            string_to_sign: sts.to_string(),
+            string_to_sign: text_of(|out| sts.write_to(out)),
             scope,
             signed_headers: signed_headers.as_str().to_string(),
             key,
@@ -397,15 +441,42 @@ impl Signer {
                 .ok_or(Error::KeyDerivation)?;
             return Ok((ChainSignature::Ecdsa(key.sign(sts)), ChainKey::Ecdsa(key)));
         }
-        let key = SigningKey::derive(
-            &self.credentials.secret,
-            &countersign_core::CredentialScope {
-                date: time.date_stamp(),
-                region: &self.region,
-                service: &self.service,
-            },
-        );
+        let date = time.date_stamp();
+        let key = self.day_key.get_or_derive(date, || {
+            SigningKey::derive(
+                &self.credentials.secret,
+                &countersign_core::CredentialScope {
+                    date,
+                    region: &self.region,
+                    service: &self.service,
+                },
+            )
+        });
         Ok((ChainSignature::Hmac(sts.sign(&key)), ChainKey::Hmac(key)))
+    }
+}
+
+/// `parts` joined with `separator`, in one allocation (signing runs often enough for
+/// `format!`'s machinery to show).
+fn join_parts<'p>(parts: impl Iterator<Item = &'p str> + Clone, separator: &str) -> String {
+    let length: usize = parts.clone().map(|p| p.len() + separator.len()).sum();
+    let mut out = String::with_capacity(length);
+    for (i, part) in parts.enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// What `write` puts in a sink, as text (lossy where it is not UTF-8).
+fn text_of(write: impl FnOnce(&mut Vec<u8>)) -> String {
+    let mut bytes = Vec::with_capacity(256);
+    write(&mut bytes);
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
 }
 

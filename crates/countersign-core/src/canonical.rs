@@ -99,13 +99,21 @@ impl<'a> SignedHeaders<'a> {
 
     /// Builds a list from any names: lower-cased, sorted, repeats removed.
     pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> SignedHeaders<'static> {
-        let mut names: Vec<String> = names
-            .into_iter()
-            .map(|n| n.as_ref().to_ascii_lowercase())
+        let names: Vec<S> = names.into_iter().collect();
+        let mut lower: Vec<Cow<'_, str>> = names
+            .iter()
+            .map(|n| {
+                let n = n.as_ref();
+                if n.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(n.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(n)
+                }
+            })
             .collect();
-        names.sort();
-        names.dedup();
-        SignedHeaders(Cow::Owned(names.join(";")))
+        lower.sort_unstable();
+        lower.dedup();
+        SignedHeaders(Cow::Owned(lower.join(";")))
     }
 
     /// The names, in order.
