@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Requests per second of the example API with and without the SigV4 layer, measured with wrk
 # (64 keep-alive connections from a second process, on loopback) in one run. With the layer,
-# every request carries a valid signature: a presigned URL reused within its lifetime.
+# every request carries a valid signature: a presigned URL reused within its lifetime. The
+# two sides alternate for ROUNDS rounds (the machine is shared and noisy); the medians and
+# their ratio are printed.
 #
-#   scripts/bench-http.sh [SECONDS]        # default 10 s per side
+#   scripts/bench-http.sh [SECONDS] [ROUNDS]     # default 10 s per side, 3 rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
+rounds="${2:-3}"
 
 if ! command -v wrk >/dev/null; then
     apt-get install -y -qq wrk
@@ -32,8 +35,15 @@ url="$(target/release/countersign presign GET http://127.0.0.1:18181/items --exp
 curl -sf "$url" > /dev/null || { echo "the presigned URL was refused" >&2; exit 1; }
 
 rps() { wrk -t2 -c64 -d"${seconds}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
-with_layer="$(rps "$url")"
-without_layer="$(rps http://127.0.0.1:18182/items)"
-echo "with the layer:    $with_layer requests/s"
-echo "without the layer: $without_layer requests/s"
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+: > "$work/with"; : > "$work/without"
+for round in $(seq "$rounds"); do
+    a="$(rps "$url")"; b="$(rps http://127.0.0.1:18182/items)"
+    echo "round $round: with the layer $a, without $b requests/s"
+    echo "$a" >> "$work/with"; echo "$b" >> "$work/without"
+done
+with_layer="$(median < "$work/with")"
+without_layer="$(median < "$work/without")"
+echo "with the layer:    $with_layer requests/s (median)"
+echo "without the layer: $without_layer requests/s (median)"
 awk -v a="$with_layer" -v b="$without_layer" 'BEGIN { printf "ratio: %.1f%%\n", 100 * a / b }'

@@ -101,7 +101,7 @@ pub(crate) fn write_path_reencoded(out: &mut impl Sink, path: &str) {
 /// The canonical form of one raw query key or value: `+` is a space, escapes are decoded,
 /// and the result is encoded again with [`COMPONENT`]. Borrowed when already canonical.
 pub fn query_component(raw: &str) -> Cow<'_, str> {
-    if raw.bytes().all(is_unreserved) {
+    if is_canonical_component(raw.as_bytes()) {
         return Cow::Borrowed(raw);
     }
     let bytes = raw.as_bytes();
@@ -122,6 +122,29 @@ pub fn query_component(raw: &str) -> Cow<'_, str> {
         i += step;
     }
     Cow::Owned(out)
+}
+
+/// Whether `raw` is already in canonical form: unreserved bytes, and escapes in upper-case
+/// hex of bytes that are not unreserved (what signers write, `%2F` in a credential).
+fn is_canonical_component(raw: &[u8]) -> bool {
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'%' => match (raw.get(i + 1), raw.get(i + 2), escape_at(raw, i)) {
+                (Some(hi), Some(lo), Some(decoded))
+                    if !hi.is_ascii_lowercase()
+                        && !lo.is_ascii_lowercase()
+                        && !is_unreserved(decoded) =>
+                {
+                    i += 3
+                }
+                _ => return false,
+            },
+            b if is_unreserved(b) => i += 1,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Decodes a raw query key or value to its text (`+` is a space). Bytes that are not UTF-8
@@ -190,6 +213,23 @@ mod tests {
 
     #[test]
     fn query_components() {
+        // Already canonical: borrowed, not rebuilt.
+        for canonical in [
+            "AKID%2F20240524%2Fus-east-1",
+            "host%3Bx-amz-date",
+            "a%20b",
+            "",
+        ] {
+            assert!(
+                matches!(query_component(canonical), Cow::Borrowed(_)),
+                "{canonical}"
+            );
+        }
+        // Not canonical: an escaped unreserved byte, lower-case hex, a bare `%` or `+`.
+        assert_eq!(query_component("%41b"), "Ab");
+        assert_eq!(query_component("a%2fb"), "a%2Fb");
+        assert_eq!(query_component("100%"), "100%25");
+        assert_eq!(query_component("%4"), "%254");
         assert_eq!(query_component("abc-._~"), "abc-._~");
         assert_eq!(query_component("a b"), "a%20b");
         assert_eq!(query_component("a+b"), "a%20b");
