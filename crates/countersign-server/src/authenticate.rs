@@ -291,13 +291,14 @@ pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
     }
 }
 
-/// Checks the signature against each live secret of the key; gives the identity and the
-/// signing key that matched (the seed of an aws-chunked chain).
-pub(crate) fn verify_signature<P: Clone>(
+/// Checks the signature against each live secret of the key; gives the identity (which
+/// takes the key's principal) and the signing key that matched (the seed of an aws-chunked
+/// chain).
+pub(crate) fn verify_signature<P>(
     config: &Config,
     parts: &Parts,
     auth: &AuthParams<'_>,
-    key: &Key<P>,
+    key: Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
 ) -> Result<(Verified<P>, ChainKey), Error> {
@@ -310,32 +311,39 @@ pub(crate) fn verify_signature<P: Clone>(
         None => scope.region,
     };
     let mut first_error = None;
+    let mut matched = None;
     for secret in key.secrets() {
         let (outcome, signing_key) = check_one_secret(config, &request, auth, secret, payload_hash);
         match outcome {
             Ok(_) => {
-                let identity = Verified {
-                    access_key_id: auth.credential.access_key_id().to_string(),
-                    date: scope.date.to_string(),
-                    region: region.to_string(),
-                    service: scope.service.to_string(),
-                    principal: key.principal().clone(),
-                    signed_at: auth.date.as_offset(),
-                    presigned: matches!(auth.kind, countersign_core::AuthKind::Query { .. }),
-                    payload,
-                    session_token: auth.security_token.as_ref().map(|t| t.to_string()),
-                };
-                check_replay(config, auth)?;
-                return Ok((identity, signing_key));
+                matched = Some(signing_key);
+                break;
             }
             Err(e) => {
                 first_error.get_or_insert(e);
             }
         }
     }
-    Err(first_error
-        .map(Error::Auth)
-        .unwrap_or_else(|| Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())))
+    match matched {
+        Some(signing_key) => {
+            check_replay(config, auth)?;
+            let identity = Verified {
+                access_key_id: auth.credential.access_key_id().to_string(),
+                date: scope.date.to_string(),
+                region: region.to_string(),
+                service: scope.service.to_string(),
+                principal: key.into_principal(),
+                signed_at: auth.date.as_offset(),
+                presigned: matches!(auth.kind, countersign_core::AuthKind::Query { .. }),
+                payload,
+                session_token: auth.security_token.as_ref().map(|t| t.to_string()),
+            };
+            Ok((identity, signing_key))
+        }
+        None => Err(first_error.map(Error::Auth).unwrap_or_else(|| {
+            Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())
+        })),
+    }
 }
 
 /// Verifies the request against the decoy secret and discards the outcome: a request naming
@@ -351,7 +359,7 @@ pub(crate) fn decoy_verification(
         config,
         parts,
         auth,
-        &config.decoy,
+        config.decoy.clone(),
         payload_hash,
         PayloadCheck::Unsigned,
     );

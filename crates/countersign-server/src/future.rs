@@ -270,7 +270,7 @@ where
         &pending.config,
         &pending.parts,
         &pending.plan.auth,
-        &key,
+        key,
         payload_hash,
         check,
     );
@@ -330,7 +330,7 @@ where
         &pending.config,
         &pending.parts,
         &pending.plan.auth,
-        &key,
+        key,
         &hash,
         PayloadCheck::Verified,
     ) {
