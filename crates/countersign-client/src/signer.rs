@@ -57,12 +57,16 @@ pub struct Signed {
     key: ChainKey,
 }
 
-/// The key that signed, kept to sign the chunks that chain from it.
+/// The key that signed and the signature it made, kept to sign the chunks that chain from
+/// them.
 #[derive(Debug, Clone)]
 enum ChainKey {
-    Hmac(SigningKey),
+    Hmac(SigningKey, countersign_core::Signature),
     #[cfg(feature = "sigv4a")]
-    Ecdsa(std::sync::Arc<countersign_core::sigv4a::EcdsaKey>),
+    Ecdsa(
+        std::sync::Arc<countersign_core::sigv4a::EcdsaKey>,
+        countersign_core::sigv4a::EcdsaSignature,
+    ),
 }
 
 impl Signed {
@@ -74,9 +78,9 @@ impl Signed {
     /// The chunk chain seeded with this signature, for an aws-chunked body (HMAC for
     /// SigV4, ECDSA for SigV4a).
     pub fn chunk_chain(&self) -> ChunkChain {
-        match (&self.key, &self.signature) {
+        match &self.key {
             #[cfg(feature = "sigv4a")]
-            (ChainKey::Ecdsa(key), ChainSignature::Ecdsa(seed)) => {
+            ChainKey::Ecdsa(key, seed) => {
                 ChunkChain::Ecdsa(countersign_core::chunk::EcdsaChunkSigner::new(
                     key.clone(),
                     self.time,
@@ -84,11 +88,12 @@ impl Signed {
                     seed.clone(),
                 ))
             }
-            (ChainKey::Hmac(key), ChainSignature::Hmac(seed)) => ChunkChain::Hmac(
-                ChunkSigner::new(key.clone(), self.time, self.scope.clone(), *seed),
-            ),
-            // `sign_parts` pairs the key with the signature it made.
-            _ => unreachable!("a signature and its key are of one algorithm"),
+            ChainKey::Hmac(key, seed) => ChunkChain::Hmac(ChunkSigner::new(
+                key.clone(),
+                self.time,
+                self.scope.clone(),
+                *seed,
+            )),
         }
     }
 }
@@ -439,7 +444,11 @@ impl Signer {
                 })
                 .clone()
                 .ok_or(Error::KeyDerivation)?;
-            return Ok((ChainSignature::Ecdsa(key.sign(sts)), ChainKey::Ecdsa(key)));
+            let signature = key.sign(sts);
+            return Ok((
+                ChainSignature::Ecdsa(signature.clone()),
+                ChainKey::Ecdsa(key, signature),
+            ));
         }
         let date = time.date_stamp();
         let key = self.day_key.get_or_derive(date, || {
@@ -452,7 +461,11 @@ impl Signer {
                 },
             )
         });
-        Ok((ChainSignature::Hmac(sts.sign(&key)), ChainKey::Hmac(key)))
+        let signature = sts.sign(&key);
+        Ok((
+            ChainSignature::Hmac(signature),
+            ChainKey::Hmac(key, signature),
+        ))
     }
 }
 

@@ -202,15 +202,6 @@ impl ChunkChain {
         }
     }
 
-    /// The length of every signature this chain writes.
-    pub fn wire_len(&self) -> usize {
-        match self {
-            ChunkChain::Hmac(_) => 64,
-            #[cfg(feature = "sigv4a")]
-            ChunkChain::Ecdsa(_) => ECDSA_WIRE_SIGNATURE_LEN,
-        }
-    }
-
     /// Checks the next chunk's signature, given its data's SHA-256; the chain moves on only
     /// if it is right. A signature of the other algorithm is wrong.
     pub fn verify_chunk_hash(&mut self, data_hash: [u8; 32], provided: &ChainSignature) -> bool {
@@ -240,8 +231,8 @@ impl ChunkChain {
         }
     }
 
-    /// Signs the next chunk and gives the signature as it is written on the wire
-    /// ([`ChunkChain::wire_len`] characters).
+    /// Signs the next chunk and gives the signature as it is written on the wire (64
+    /// characters, or [`ECDSA_WIRE_SIGNATURE_LEN`] for SigV4a).
     pub fn sign_chunk(&mut self, data: &[u8]) -> String {
         match self {
             ChunkChain::Hmac(chain) => chain.sign_chunk(data).to_string(),
