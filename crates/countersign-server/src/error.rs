@@ -58,8 +58,6 @@ pub enum Error {
     },
     /// A header-signed request whose signature was already used (replay protection).
     Replayed,
-    /// A feature of the protocol this layer does not implement.
-    NotImplemented(String),
     /// A POST upload's policy is malformed, expired or not met.
     Policy(countersign_core::post_policy::PolicyError),
 }
@@ -73,7 +71,6 @@ impl Error {
             Error::KeyStore(e) => e.code(),
             Error::MissingContentSha256 => "InvalidRequest",
             Error::UnsignedPayloadRefused | Error::Replayed => "AccessDenied",
-            Error::NotImplemented(_) => "NotImplemented",
             Error::MissingDecodedContentLength => "MissingContentLength",
             Error::MissingTrailerDeclaration => "MalformedTrailerError",
             Error::InvalidChecksumHeader(
@@ -105,7 +102,6 @@ impl Error {
             | Error::InvalidChecksumHeader(_)
             | Error::InvalidHeader(_) => StatusCode::BAD_REQUEST,
             Error::MissingDecodedContentLength => StatusCode::LENGTH_REQUIRED,
-            Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Error::MalformedPost(_) | Error::PostField(_) | Error::PostFieldsTooLarge { .. } => {
                 StatusCode::BAD_REQUEST
             }
@@ -149,7 +145,7 @@ impl fmt::Display for Error {
             Error::MalformedPost(why) => {
                 write!(f, "the body of your POST request is not well-formed multipart/form-data: {why}")
             }
-            Error::PostField(why) | Error::NotImplemented(why) => f.write_str(why),
+            Error::PostField(why) => f.write_str(why),
             Error::Replayed => f.write_str(
                 "this request was already received: a signature is accepted once (replay protection is on)",
             ),
