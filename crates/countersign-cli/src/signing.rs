@@ -40,6 +40,12 @@ pub(crate) struct RulesArgs {
         help_heading = "Canonicalization"
     )]
     pub(crate) path_encoding: Option<EncodingArg>,
+
+    /// Sign with SigV4a (AWS4-ECDSA-P256-SHA256) for these regions: a comma list such as
+    /// `*`, `us-*` or `us-east-1,eu-west-1`, sent in X-Amz-Region-Set (the credential scope
+    /// then has no region; a -T upload's chunks are signed with SigV4a too).
+    #[arg(long, value_name = "REGION_SET", help_heading = "Signing")]
+    pub(crate) sigv4a: Option<String>,
 }
 
 impl RulesArgs {
@@ -65,6 +71,14 @@ impl RulesArgs {
         }
         settings
     }
+
+    /// `signer`, switched to SigV4a when --sigv4a was given.
+    pub(crate) fn algorithm(&self, signer: Signer) -> Signer {
+        match &self.sigv4a {
+            Some(set) => signer.sigv4a(set),
+            None => signer,
+        }
+    }
 }
 
 /// What to sign with and how.
@@ -86,15 +100,21 @@ pub(crate) struct Plan {
     pub(crate) unsigned_payload: bool,
     /// The signing time.
     pub(crate) time: OffsetDateTime,
+    /// The SigV4a region set, when signing with SigV4a.
+    pub(crate) region_set: Option<String>,
 }
 
 impl Plan {
     /// The client signer for this plan.
     fn signer(&self) -> Signer {
-        Signer::new(self.credentials.clone(), &self.region, &self.service)
+        let signer = Signer::new(self.credentials.clone(), &self.region, &self.service)
             .settings(self.settings)
             .content_sha256_header(self.content_sha256_header)
-            .session_token_mode(self.token_mode)
+            .session_token_mode(self.token_mode);
+        match &self.region_set {
+            Some(set) => signer.sigv4a(set),
+            None => signer,
+        }
     }
 
     fn payload_hash(&self, request: &RawRequest) -> String {

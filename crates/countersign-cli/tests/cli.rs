@@ -314,3 +314,80 @@ fn bad_time_values_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("RFC 3339"), "{}", stderr(&output));
 }
+
+#[test]
+fn sigv4a_sign_then_verify() {
+    let home = tempfile::tempdir().unwrap();
+    let sign = |extra: &[&str]| {
+        let output = countersign(home.path())
+            .args([
+                "sign",
+                "--access-key",
+                "AKIDV4A",
+                "--secret-key",
+                "v4a-secret",
+            ])
+            .args(["--service", "execute-api", "--region", "us-east-1"])
+            .args(extra)
+            .arg("-")
+            .write_stdin(RAW)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let verify = |signed: &str, region: &str| {
+        countersign(home.path())
+            .args(["verify", "--secret", "v4a-secret", "--region", region, "-"])
+            .write_stdin(signed)
+            .output()
+            .unwrap()
+    };
+    for extra in [&["--sigv4a", "us-*"][..], &["--sigv4a", "us-*", "--query"]] {
+        let signed = sign(extra);
+        assert!(signed.contains("AWS4-ECDSA-P256-SHA256"), "{signed}");
+        let lower = signed.to_ascii_lowercase();
+        assert!(
+            lower.contains("x-amz-region-set:us-*") || lower.contains("x-amz-region-set=us-%2a"),
+            "{signed}"
+        );
+        let output = verify(&signed, "us-east-1");
+        assert!(output.status.success(), "{extra:?}: {}", stderr(&output));
+        // A server outside the region set refuses it.
+        let output = verify(&signed, "eu-west-1");
+        assert_eq!(output.status.code(), Some(1), "{extra:?}");
+        assert!(
+            stderr(&output).contains("region set"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    // The canonical request is the same as SigV4's but for the region-less scope.
+    let output = countersign(home.path())
+        .args([
+            "sign",
+            "--access-key",
+            "AKIDV4A",
+            "--secret-key",
+            "v4a-secret",
+        ])
+        .args([
+            "--service",
+            "execute-api",
+            "--sigv4a",
+            "*",
+            "--print",
+            "string-to-sign",
+        ])
+        .args(["--time", "20150830T123600Z", "-"])
+        .write_stdin(RAW)
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(
+            "AWS4-ECDSA-P256-SHA256\n20150830T123600Z\n20150830/execute-api/aws4_request\n"
+        ),
+        "{text}"
+    );
+}

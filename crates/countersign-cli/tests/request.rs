@@ -61,6 +61,11 @@ fn s3_uploads_from_disk_in_every_payload_mode_and_downloads() {
     let file = file.to_str().unwrap();
     for (key, extra) in [
         ("chunked", vec!["--chunk-size", "65536"]),
+        // aws-chunked with SigV4a chunk signatures (larger chunks: each costs an ECDSA check).
+        (
+            "chunked-sigv4a",
+            vec!["--chunk-size", "100000", "--sigv4a", "*"],
+        ),
         ("unsigned", vec!["--payload", "unsigned"]),
         ("signed", vec!["--payload", "signed"]),
     ] {

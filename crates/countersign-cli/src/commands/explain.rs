@@ -123,6 +123,7 @@ fn from_unsigned(
         token_mode: SessionTokenMode::Signed,
         unsigned_payload: false,
         time,
+        region_set: send.rules.sigv4a.clone(),
         region,
         service,
     };

@@ -81,8 +81,9 @@ pub(crate) fn run(args: PresignArgs) -> Result<()> {
     )?;
     let credentials = credentials::resolve(&args.credentials)?;
     let s3 = args.rules.is_s3(&service);
-    let signer =
-        Signer::new(credentials, &region, &service).settings(args.rules.settings(&service));
+    let signer = args.rules.algorithm(
+        Signer::new(credentials, &region, &service).settings(args.rules.settings(&service)),
+    );
     let mut request = http::Request::new(());
     *request.method_mut() = method;
     *request.uri_mut() = uri;

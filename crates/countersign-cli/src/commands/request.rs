@@ -271,7 +271,13 @@ pub(crate) fn sign(
     if prepared.s3 {
         signer = signer.s3();
     }
-    let signer = signer.settings(send.rules.settings(&prepared.service));
+    let signer = send
+        .rules
+        .algorithm(signer.settings(send.rules.settings(&prepared.service)));
+    let framing = match send.rules.sigv4a {
+        Some(_) => Framing::EcdsaSigned,
+        None => Framing::Signed,
+    };
     let mut request = http::Request::new(());
     *request.method_mut() = prepared.request.method().clone();
     *request.uri_mut() = prepared.request.uri().clone();
@@ -290,16 +296,9 @@ pub(crate) fn sign(
             match mode {
                 PayloadMode::Chunked => {
                     let chunked = signer
-                        .sign_chunked(
-                            &mut request,
-                            Framing::Signed,
-                            *length,
-                            send.chunk_size,
-                            None,
-                            time,
-                        )
+                        .sign_chunked(&mut request, framing, *length, send.chunk_size, None, time)
                         .map_err(failed)?;
-                    let signed = signed_stages(&signer, &request, time)?;
+                    let signed = signed_stages(&signer, &request, framing, time)?;
                     encoder = Some(chunked);
                     Ok(signed)
                 }
@@ -333,13 +332,14 @@ pub(crate) fn sign(
 fn signed_stages(
     signer: &Signer,
     request: &http::Request<()>,
+    framing: Framing,
     time: OffsetDateTime,
 ) -> Result<Signed> {
     let mut copy = http::Request::new(());
     *copy.method_mut() = request.method().clone();
     *copy.uri_mut() = request.uri().clone();
     *copy.headers_mut() = request.headers().clone();
-    let marker = Framing::Signed.marker();
+    let marker = framing.marker();
     signer
         .sign(&mut copy, Payload::Precomputed(marker), time)
         .map_err(|e| CliError::usage(format!("cannot sign: {e}")))

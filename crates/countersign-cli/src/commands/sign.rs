@@ -117,6 +117,7 @@ pub(crate) fn run(args: SignArgs) -> Result<()> {
         },
         unsigned_payload: args.unsigned_payload,
         time: args.time.unwrap_or_else(OffsetDateTime::now_utc),
+        region_set: args.rules.sigv4a.clone(),
         region,
         service,
     };
