@@ -193,6 +193,20 @@ fn region_and_service_are_inferred_from_aws_hosts() {
     );
 }
 
+/// RAW signed by `countersign sign` for execute-api in us-east-1, with `extra` flags.
+fn signed_raw(home: &Path, access_key: &str, secret: &str, extra: &[&str]) -> String {
+    let output = countersign(home)
+        .args(["sign", "--access-key", access_key, "--secret-key", secret])
+        .args(["--service", "execute-api", "--region", "us-east-1"])
+        .args(extra)
+        .arg("-")
+        .write_stdin(RAW)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output)
+}
+
 #[test]
 fn sign_then_verify_with_a_key_file() {
     let home = tempfile::tempdir().unwrap();
@@ -203,18 +217,8 @@ fn sign_then_verify_with_a_key_file() {
             "previous_secret_access_key": "old", "principal": {"user": "alice"}}]}"#,
     )
     .unwrap();
-    let signed_with = |secret: &str, extra: &[&str]| {
-        let output = countersign(home.path())
-            .args(["sign", "--access-key", "AKIDKEYS", "--secret-key", secret])
-            .args(["--service", "execute-api", "--region", "us-east-1"])
-            .args(extra)
-            .arg("-")
-            .write_stdin(RAW)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", stderr(&output));
-        stdout(&output)
-    };
+    let signed_with =
+        |secret: &str, extra: &[&str]| signed_raw(home.path(), "AKIDKEYS", secret, extra);
     let verify = |signed: &str, extra: &[&str]| {
         countersign(home.path())
             .args(["verify", "--keys"])
@@ -318,24 +322,7 @@ fn bad_time_values_are_usage_errors() {
 #[test]
 fn sigv4a_sign_then_verify() {
     let home = tempfile::tempdir().unwrap();
-    let sign = |extra: &[&str]| {
-        let output = countersign(home.path())
-            .args([
-                "sign",
-                "--access-key",
-                "AKIDV4A",
-                "--secret-key",
-                "v4a-secret",
-            ])
-            .args(["--service", "execute-api", "--region", "us-east-1"])
-            .args(extra)
-            .arg("-")
-            .write_stdin(RAW)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", stderr(&output));
-        stdout(&output)
-    };
+    let sign = |extra: &[&str]| signed_raw(home.path(), "AKIDV4A", "v4a-secret", extra);
     let verify = |signed: &str, region: &str| {
         countersign(home.path())
             .args(["verify", "--secret", "v4a-secret", "--region", region, "-"])
