@@ -65,6 +65,37 @@ impl Default for SigningSettings {
     }
 }
 
+/// The bytes of a header name as SignedHeaders may list it: lower-case token characters
+/// (RFC 9110), no upper case.
+const HEADER_NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_lowercase()
+            || c.is_ascii_digit()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    table
+};
+
 /// The `SignedHeaders` list: lower-case names, sorted, separated by `;`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedHeaders<'a>(Cow<'a, str>);
@@ -74,25 +105,35 @@ impl<'a> SignedHeaders<'a> {
     /// repeats, as every AWS signer writes it.
     pub fn parse(list: impl Into<Cow<'a, str>>, source: AuthSource) -> Result<Self, Error> {
         let list = list.into();
-        let mut previous: Option<&str> = None;
-        for name in list.split(';') {
-            let valid = !name.is_empty()
-                && name.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
-                });
-            if !valid {
+        let bytes = list.as_bytes();
+        // One pass: each name must be non-empty lower-case token characters and sort after
+        // the one before it.
+        let mut previous: &[u8] = &[];
+        let mut start = 0;
+        for end in 0..=bytes.len() {
+            if end < bytes.len() && bytes[end] != b';' {
+                continue;
+            }
+            let name = &bytes[start..end];
+            if name.is_empty() || !name.iter().all(|&b| HEADER_NAME_BYTE[usize::from(b)]) {
+                let shown = String::from_utf8_lossy(name);
                 return Err(Error::malformed(
                     source,
-                    format!("SignedHeaders must be lower-case header names separated by ';', found {name:?}"),
+                    format!("SignedHeaders must be lower-case header names separated by ';', found {shown:?}"),
                 ));
             }
-            if previous.is_some_and(|p| p >= name) {
+            if start > 0 && previous >= name {
+                let (shown, after) = (
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(previous),
+                );
                 return Err(Error::malformed(
                     source,
-                    format!("SignedHeaders must be sorted and without repeats, found {name:?} after {:?}", previous.unwrap_or("")),
+                    format!("SignedHeaders must be sorted and without repeats, found {shown:?} after {after:?}"),
                 ));
             }
-            previous = Some(name);
+            previous = name;
+            start = end + 1;
         }
         Ok(SignedHeaders(list))
     }
@@ -123,7 +164,17 @@ impl<'a> SignedHeaders<'a> {
 
     /// Whether `name` (lower-case) is in the list.
     pub fn contains(&self, name: &str) -> bool {
-        self.iter().any(|n| n == name)
+        let (list, name) = (self.0.as_bytes(), name.as_bytes());
+        let mut start = 0;
+        for end in 0..=list.len() {
+            if end == list.len() || list[end] == b';' {
+                if &list[start..end] == name {
+                    return true;
+                }
+                start = end + 1;
+            }
+        }
+        false
     }
 
     /// The list as written in the canonical request.

@@ -25,6 +25,23 @@ use crate::sigv4a::EcdsaSignature;
 use crate::sink::{FmtSink, Sink};
 use crate::timestamp::AmzDate;
 
+/// The value of each hex digit; 0x10 marks a byte that is not one.
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [0x10u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// A SigV4 signature: 32 bytes, shown as 64 lower-case hex digits.
 #[derive(Clone, Copy)]
 pub struct Signature([u8; 32]);
@@ -35,11 +52,25 @@ impl Signature {
         Signature(bytes)
     }
 
-    /// Parses 64 hex digits; `None` for anything else.
+    /// Parses 64 hex digits (either case); `None` for anything else.
     pub fn from_hex(s: &str) -> Option<Self> {
+        let digits = s.as_bytes();
+        if digits.len() != 64 {
+            return None;
+        }
+        // A table lookup per digit: this runs on every request, and the generic decoder
+        // costs several times as much.
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(s, &mut bytes).ok()?;
-        Some(Signature(bytes))
+        let mut invalid = 0u8;
+        for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+            let (hi, lo) = (
+                HEX_VALUE[usize::from(pair[0])],
+                HEX_VALUE[usize::from(pair[1])],
+            );
+            invalid |= (hi | lo) & 0x10;
+            *byte = (hi << 4) | (lo & 0x0f);
+        }
+        (invalid == 0).then_some(Signature(bytes))
     }
 
     /// The raw bytes.
@@ -181,5 +212,30 @@ impl fmt::Display for StringToSign<'_> {
 impl fmt::Debug for StringToSign<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "StringToSign({:?})", self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_parsing_agrees_with_the_hex_crate() {
+        let text = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+        let mut expected = [0u8; 32];
+        assert!(hex::decode_to_slice(text, &mut expected).is_ok());
+        for spelling in [text.to_string(), text.to_ascii_uppercase()] {
+            let parsed = Signature::from_hex(&spelling).map(|s| *s.as_bytes());
+            assert_eq!(parsed, Some(expected), "{spelling}");
+        }
+        let mut bad = text.to_string();
+        for (at, replacement) in [(0, "g"), (63, "z"), (10, " "), (31, "é")] {
+            bad.replace_range(at..at + 1, replacement);
+            assert!(Signature::from_hex(&bad).is_none(), "{bad}");
+            bad = text.to_string();
+        }
+        for length in [0, 62, 63, 65, 66] {
+            assert!(Signature::from_hex(&"a".repeat(length)).is_none(), "{length}");
+        }
     }
 }
