@@ -347,7 +347,7 @@ pub fn aws_chunked_control(
     out
 }
 
-/// The aws-chunked decoder in the three framings: byte 0 the framing (low two bits) and the
+/// The aws-chunked decoder in the three SigV4 framings: byte 0 the framing (low two bits) and the
 /// declared trailers (next two), byte 1 the split points, byte 2 whether the next six bytes
 /// are limits (three big-endian u16) or the defaults apply, then the decoded length (u32,
 /// all ones for none), then the body, fed at the split points. The decoder must never
