@@ -177,9 +177,14 @@ fn client_framings_decode_with_the_core_at_every_split() {
     let v4 = Signer::new(Credentials::new("AKIDEXAMPLE", secret), "us-east-1", "s3").s3();
     let v4a = v4.clone().sigv4a("*");
     let time = time::macros::datetime!(2024-01-02 03:04:05 UTC);
-    let payload: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let payload: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
     for framing in Framing::ALL {
-        let signer = if framing.is_ecdsa() { &v4a } else { &v4 };
+        // SigV4a chunks must be at least 8 KiB (all but the last).
+        let (signer, chunk_size) = if framing.is_ecdsa() {
+            (&v4a, 8192)
+        } else {
+            (&v4, 300)
+        };
         for algorithm in [
             ChecksumAlgorithm::Crc32,
             ChecksumAlgorithm::Crc32c,
@@ -196,7 +201,7 @@ fn client_framings_decode_with_the_core_at_every_split() {
                     &mut request,
                     framing,
                     payload.len() as u64,
-                    300,
+                    chunk_size,
                     checksum,
                     time,
                 )

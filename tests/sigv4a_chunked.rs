@@ -220,16 +220,21 @@ fn encode(v: &Value, signed: &Signed, framing: Framing) -> Encoded {
 }
 
 /// The server's chain for the signed request, from the derived key and the seed it sent.
-fn server_decoder(v: &Value, request: &http::Request<()>, framing: Framing) -> Decoder {
+fn server_chain(v: &Value, request: &http::Request<()>) -> ChunkChain {
     let view = Request::from_http(request);
     let auth = AuthParams::from_request(&view).expect("auth");
     let ChainSignature::Ecdsa(seed) = auth.signature.chain_seed() else {
         panic!("a SigV4a request");
     };
     let key = EcdsaKey::derive(&secret(v), auth.credential.access_key_id()).expect("key");
-    let chain = EcdsaChunkSigner::new(key.into(), auth.date, auth.credential.scope_str(), seed);
+    let scope = auth.credential.scope_str();
+    ChunkChain::Ecdsa(EcdsaChunkSigner::new(key.into(), auth.date, scope, seed))
+}
+
+/// The server's decoder for the published body.
+fn server_decoder(v: &Value, request: &http::Request<()>, framing: Framing) -> Decoder {
     let declared: Vec<String> = trailers(v).into_iter().map(|(n, _)| n).collect();
-    Decoder::new(framing, Limits::default(), Some(ChunkChain::Ecdsa(chain)))
+    Decoder::new(framing, Limits::default(), Some(server_chain(v, request)))
         .declared_trailers(if framing.has_trailer() {
             declared
         } else {
@@ -368,6 +373,35 @@ fn v4a_chunked_trailer_chain() {
         decode(server_decoder(&v, &request, framing), &swapped, 4096),
         Err(DecodeErrorKind::Signature)
     );
+}
+
+#[test]
+fn v4a_chunked_small_chunks_only_at_the_end() {
+    let v = fixture();
+    let framing = Framing::EcdsaSigned;
+    let (request, signed) = signed_request(&v, framing, &[]);
+    // 65,536 + 1,024 + 0 is allowed (one short chunk, the last); 1,024 + 65,536 is not,
+    // nor are many tiny chunks, refused at the second short header before any more ECDSA.
+    for (sizes, outcome) in [
+        (&[8192usize, 8192, 100][..], Ok(())),
+        (&[1024, 65536][..], Err(DecodeErrorKind::ChunkTooLarge)),
+        (&[1, 1, 1, 1][..], Err(DecodeErrorKind::ChunkTooLarge)),
+    ] {
+        let mut chain = signed.chunk_chain();
+        let mut body = Vec::new();
+        for size in sizes.iter().copied().chain([0]) {
+            let data = vec![b'a'; size];
+            let wire = chain.sign_chunk(&data);
+            body.extend_from_slice(format!("{size:x};chunk-signature={wire}\r\n").as_bytes());
+            body.extend_from_slice(&data);
+            body.extend_from_slice(b"\r\n");
+        }
+        let total: usize = sizes.iter().sum();
+        let decoder = Decoder::new(framing, Limits::default(), Some(server_chain(&v, &request)))
+            .decoded_length(Some(total as u64));
+        let result = decode(decoder, &body, 4096).map(|_| ());
+        assert_eq!(result, outcome, "{sizes:?}");
+    }
 }
 
 fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {

@@ -318,7 +318,7 @@ async fn sigv4a_signed_aws_chunked_uploads() {
     let s3_signer = Signer::new(Credentials::new(AKID, SECRET), "ignored", "s3")
         .s3()
         .sigv4a("*");
-    let payload: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+    let payload: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
     let upload = |framing: Framing| {
         let mut request = Request::put("http://bucket.example.com/upload")
             .body(())
@@ -329,7 +329,7 @@ async fn sigv4a_signed_aws_chunked_uploads() {
                 &mut request,
                 framing,
                 payload.len() as u64,
-                300,
+                8192,
                 checksum,
                 NOW,
             )
@@ -348,7 +348,7 @@ async fn sigv4a_signed_aws_chunked_uploads() {
         let (request, body) = upload(framing);
         assert_eq!(
             status(&s3, send(&request, body.clone())).await,
-            (StatusCode::OK, "alice 1000".to_string()),
+            (StatusCode::OK, "alice 20000".to_string()),
             "{framing:?}"
         );
         // One changed byte in the second chunk's data.
@@ -372,7 +372,7 @@ async fn sigv4a_signed_aws_chunked_uploads() {
         let mut request = Request::put("http://bucket.example.com/upload")
             .body(())
             .unwrap();
-        let refused = signer.sign_chunked(&mut request, framing, 10, 300, None, NOW);
+        let refused = signer.sign_chunked(&mut request, framing, 10, 8192, None, NOW);
         assert!(refused.is_err(), "{framing:?}");
     }
 

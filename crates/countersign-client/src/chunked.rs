@@ -1,7 +1,7 @@
 //! aws-chunked uploads: every framing, signed chunk by chunk (HMAC for SigV4, ECDSA for
 //! SigV4a) with the same chain the server verifies.
 
-use countersign_core::aws_chunked::Framing;
+use countersign_core::aws_chunked::{Framing, ECDSA_MIN_CHUNK_SIZE};
 use countersign_core::checksum::{Checksum, ChecksumAlgorithm};
 use countersign_core::chunk::ECDSA_WIRE_SIGNATURE_LEN;
 use countersign_core::ChunkChain;
@@ -44,6 +44,9 @@ impl Signer {
     ) -> Result<ChunkedEncoder, Error> {
         if chunk_size == 0 {
             return Err(Error::InvalidChunkSize);
+        }
+        if framing.is_ecdsa() && (chunk_size as u64) < ECDSA_MIN_CHUNK_SIZE {
+            return Err(Error::EcdsaChunkTooSmall(chunk_size));
         }
         self.check_streaming_marker(framing.marker())?;
         let checksum = checksum.filter(|a| *a != ChecksumAlgorithm::ContentMd5);
@@ -202,14 +205,18 @@ mod tests {
                 true => continue,
                 false => &v4,
             };
-            for (len, chunk) in [
-                (0usize, 8),
-                (1, 8),
-                (8, 8),
-                (9, 8),
-                (100, 7),
-                (65536, 65536),
-            ] {
+            let sizes: &[(usize, usize)] = if framing.is_ecdsa() {
+                &[
+                    (0, 8192),
+                    (1, 8192),
+                    (8192, 8192),
+                    (8193, 8192),
+                    (20000, 9000),
+                ]
+            } else {
+                &[(0, 8), (1, 8), (8, 8), (9, 8), (100, 7), (65536, 65536)]
+            };
+            for &(len, chunk) in sizes {
                 let mut request = http::Request::put("http://h/b/k").body(()).unwrap();
                 let mut encoder = signer
                     .sign_chunked(

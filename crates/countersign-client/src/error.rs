@@ -16,6 +16,9 @@ pub enum Error {
     InvalidUri(String),
     /// An aws-chunked upload with a chunk size of zero.
     InvalidChunkSize,
+    /// A SigV4a aws-chunked upload with chunks smaller than 8192 bytes (S3's minimum, which
+    /// the verifier enforces for SigV4a).
+    EcdsaChunkTooSmall(usize),
     /// A trailer framing without a checksum to put in the trailer.
     TrailerNeedsChecksum,
     /// A signed aws-chunked marker of the other algorithm (an HMAC framing with SigV4a, or
@@ -46,6 +49,10 @@ impl fmt::Display for Error {
             ),
             Error::InvalidUri(why) => write!(f, "the presigned URI could not be built: {why}"),
             Error::InvalidChunkSize => f.write_str("an aws-chunked upload needs a chunk size of at least one byte"),
+            Error::EcdsaChunkTooSmall(size) => write!(
+                f,
+                "SigV4a-signed chunks must be at least 8192 bytes (all but the last); {size} was asked for"
+            ),
             Error::ChunkedAlgorithmMismatch { marker, algorithm } => write!(
                 f,
                 "{marker} chunks cannot be signed by a {algorithm} signer: pick the framing of the signer's algorithm"

@@ -235,7 +235,10 @@ mod tests {
             bad = text.to_string();
         }
         for length in [0, 62, 63, 65, 66] {
-            assert!(Signature::from_hex(&"a".repeat(length)).is_none(), "{length}");
+            assert!(
+                Signature::from_hex(&"a".repeat(length)).is_none(),
+                "{length}"
+            );
         }
     }
 }
