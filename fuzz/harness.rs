@@ -871,7 +871,7 @@ impl Case {
                 &self.payload_hash(),
                 self.time,
             )
-            .map(|v| v.access_key_id)
+            .map(|v| v.access_key_id.to_string())
             .map_err(|e| e.to_string())
     }
 }

@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 
 use countersign::core::{
     sha256_hex, AuthParams, Error, Headers, RawHeaders, Request, SecretKey, SigningSettings,
-    Verified, Verifier, UNSIGNED_PAYLOAD,
+    Verifier, UNSIGNED_PAYLOAD,
 };
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -36,7 +36,8 @@ struct Wire {
 }
 
 impl Wire {
-    fn verify(&self, settings: SigningSettings, presigned_s3: bool) -> Result<Verified, Error> {
+    /// Verifies the request as a server would; the access key id that signed on success.
+    fn verify(&self, settings: SigningSettings, presigned_s3: bool) -> Result<String, Error> {
         let view = Request::new(&self.method, &self.path, &self.query, &self.headers);
         let auth = AuthParams::from_request(&view)?;
         let payload_hash = match self.headers.first("x-amz-content-sha256") {
@@ -54,6 +55,7 @@ impl Wire {
                 &payload_hash,
                 OffsetDateTime::now_utc(),
             )
+            .map(|verified| verified.access_key_id.to_string())
     }
 
     /// The same request with its path changed by one byte.

@@ -44,14 +44,14 @@ use crate::ALGORITHM;
 /// The default clock-skew window: five minutes.
 pub const DEFAULT_MAX_SKEW: Duration = Duration::minutes(5);
 
-/// What a successful verification established.
+/// What a successful verification established, borrowed from the request's parameters.
 #[derive(Debug, Clone)]
-pub struct Verified {
+pub struct Verified<'a> {
     /// The access key id that signed.
-    pub access_key_id: String,
+    pub access_key_id: &'a str,
     /// The credential scope, `YYYYMMDD/region/service/aws4_request` (SigV4) or
     /// `YYYYMMDD/service/aws4_request` (SigV4a).
-    pub scope: String,
+    pub scope: &'a str,
     /// When the request was signed.
     pub time: AmzDate,
     /// Header or query.
@@ -298,13 +298,13 @@ impl Verifier {
     /// the request carries. `payload_hash` is the last line of the canonical request: the
     /// declared `x-amz-content-sha256`, the hash of a buffered body, or `UNSIGNED-PAYLOAD`.
     /// A SigV4a request is refused here (see `verify_signature_v4a`).
-    pub fn verify_signature<H: Headers + ?Sized>(
+    pub fn verify_signature<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
-        auth: &AuthParams<'_>,
+        auth: &'v AuthParams<'_>,
         key: &SigningKey,
         payload_hash: &str,
-    ) -> Result<Verified, Error> {
+    ) -> Result<Verified<'v>, Error> {
         let ClientSignature::V4(signature) = &auth.signature else {
             return Err(Error::malformed(
                 auth.source(),
@@ -321,13 +321,13 @@ impl Verifier {
     /// key store). The signature is verified, never compared as bytes. A SigV4 request is
     /// refused here.
     #[cfg(feature = "sigv4a")]
-    pub fn verify_signature_v4a<H: Headers + ?Sized>(
+    pub fn verify_signature_v4a<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
-        auth: &AuthParams<'_>,
+        auth: &'v AuthParams<'_>,
         key: &p256::ecdsa::VerifyingKey,
         payload_hash: &str,
-    ) -> Result<Verified, Error> {
+    ) -> Result<Verified<'v>, Error> {
         let Some(v4a) = auth.sigv4a() else {
             return Err(Error::malformed(
                 auth.source(),
@@ -341,14 +341,14 @@ impl Verifier {
 
     /// Builds the string to sign (once more without a session token appended after
     /// signing, when that is allowed) and asks `check` whether the signature is right.
-    fn verify_with<H: Headers + ?Sized>(
+    fn verify_with<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
-        auth: &AuthParams<'_>,
+        auth: &'v AuthParams<'_>,
         payload_hash: &str,
         algorithm: &str,
         check: impl Fn(&StringToSign<'_>) -> bool,
-    ) -> Result<Verified, Error> {
+    ) -> Result<Verified<'v>, Error> {
         let (skip, token_in_query): (&[&str], bool) = match auth.kind {
             AuthKind::Header => (&[], false),
             AuthKind::Query { .. } => (&["X-Amz-Signature"], auth.security_token.is_some()),
@@ -387,8 +387,8 @@ impl Verifier {
             })));
         }
         Ok(Verified {
-            access_key_id: auth.credential.access_key_id().to_string(),
-            scope: auth.credential.scope_str().to_string(),
+            access_key_id: auth.credential.access_key_id(),
+            scope: auth.credential.scope_str(),
             time: auth.date,
             kind: auth.kind,
             signature: auth.signature.chain_seed(),
@@ -398,14 +398,14 @@ impl Verifier {
 
     /// [`Verifier::check`], then the signature with a key derived from `secret` (through the
     /// key cache, when there is one).
-    pub fn verify<H: Headers + ?Sized>(
+    pub fn verify<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
-        auth: &AuthParams<'_>,
+        auth: &'v AuthParams<'_>,
         secret: &SecretKey,
         payload_hash: &str,
         now: OffsetDateTime,
-    ) -> Result<Verified, Error> {
+    ) -> Result<Verified<'v>, Error> {
         self.check(request, auth, now)?;
         #[cfg(feature = "sigv4a")]
         if auth.sigv4a().is_some() {

@@ -428,21 +428,16 @@ fn check_one_secret(
     auth: &AuthParams<'_>,
     secret: &countersign_core::SecretKey,
     payload_hash: &str,
-) -> (
-    Result<countersign_core::Verified, countersign_core::Error>,
-    ChainKey,
-) {
+) -> (Result<(), countersign_core::Error>, ChainKey) {
     #[cfg(feature = "sigv4a")]
     if auth.sigv4a().is_some() {
         let id = auth.credential.access_key_id();
         let key = config.ecdsa_key_cache.get_or_derive(secret, id);
         let outcome = match &key {
-            Some(key) => config.verifier.verify_signature_v4a(
-                request,
-                auth,
-                key.verifying_key(),
-                payload_hash,
-            ),
+            Some(key) => config
+                .verifier
+                .verify_signature_v4a(request, auth, key.verifying_key(), payload_hash)
+                .map(|_| ()),
             None => Err(countersign_core::Error::SignatureDoesNotMatch(
                 Box::default(),
             )),
@@ -454,7 +449,8 @@ fn check_one_secret(
         .get_or_derive(secret, &auth.credential.scope());
     let outcome = config
         .verifier
-        .verify_signature(request, auth, &signing_key, payload_hash);
+        .verify_signature(request, auth, &signing_key, payload_hash)
+        .map(|_| ());
     (outcome, ChainKey::Hmac(signing_key))
 }
 
