@@ -384,8 +384,8 @@ fn v4a_chunked_small_chunks_only_at_the_end() {
     // nor are many tiny chunks, refused at the second short header before any more ECDSA.
     for (sizes, outcome) in [
         (&[8192usize, 8192, 100][..], Ok(())),
-        (&[1024, 65536][..], Err(DecodeErrorKind::ChunkTooLarge)),
-        (&[1, 1, 1, 1][..], Err(DecodeErrorKind::ChunkTooLarge)),
+        (&[1024, 65536][..], Err(DecodeErrorKind::ChunkSize)),
+        (&[1, 1, 1, 1][..], Err(DecodeErrorKind::ChunkSize)),
     ] {
         let mut chain = signed.chunk_chain();
         let mut body = Vec::new();

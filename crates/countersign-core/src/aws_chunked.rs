@@ -131,7 +131,7 @@ pub enum DecodeErrorKind {
     Malformed,
     /// A chunk larger than the limit, or (SigV4a) a chunk smaller than
     /// [`ECDSA_MIN_CHUNK_SIZE`] that is not the last.
-    ChunkTooLarge,
+    ChunkSize,
     /// A chunk or trailer signature did not verify.
     Signature,
     /// The body ended before its final chunk.
@@ -168,7 +168,7 @@ impl DecodeError {
     pub fn code(&self) -> &'static str {
         match self.kind {
             DecodeErrorKind::Malformed => "InvalidRequest",
-            DecodeErrorKind::ChunkTooLarge => "InvalidChunkSizeError",
+            DecodeErrorKind::ChunkSize => "InvalidChunkSizeError",
             DecodeErrorKind::Signature => "SignatureDoesNotMatch",
             DecodeErrorKind::Truncated | DecodeErrorKind::Length => "IncompleteBody",
             DecodeErrorKind::Trailer => "MalformedTrailerError",
@@ -435,7 +435,7 @@ impl Decoder {
         let size = u64::from_str_radix(size, 16).map_err(|_| malformed("invalid chunk size"))?;
         if size > self.limits.max_chunk_size as u64 {
             return Err(DecodeError::new(
-                DecodeErrorKind::ChunkTooLarge,
+                DecodeErrorKind::ChunkSize,
                 format!(
                     "a chunk of {size} bytes is larger than the {} bytes allowed",
                     self.limits.max_chunk_size
@@ -462,7 +462,7 @@ impl Decoder {
         if self.framing.is_ecdsa() && size > 0 {
             if self.short_chunk_seen {
                 return Err(DecodeError::new(
-                    DecodeErrorKind::ChunkTooLarge,
+                    DecodeErrorKind::ChunkSize,
                     format!(
                         "only the last chunk of a SigV4a-signed body may be smaller than {ECDSA_MIN_CHUNK_SIZE} bytes"
                     ),
@@ -760,7 +760,7 @@ mod tests {
                 good.replace("3\r\n", "ffffffffffffffff\r\n"),
                 &["x-amz-checksum-crc32"],
                 None,
-                DecodeErrorKind::ChunkTooLarge,
+                DecodeErrorKind::ChunkSize,
             ),
             (
                 good.replace("3\r\n", "10000000000000000\r\n"),
