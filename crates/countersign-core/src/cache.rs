@@ -3,12 +3,14 @@
 //!
 //! The fingerprint is a SHA-256 of the secret made once, when the [`SecretKey`] is made
 //! (`SecretKey::fingerprint`); the name says what was derived from it (the scope, or the
-//! access key id). A lookup hashes the 32-byte fingerprint and compares a few short names:
-//! no SHA-256 per request, no allocation on a hit, and the map never holds a secret.
+//! access key id). A lookup hashes both with SipHash and compares one entry: no SHA-256 per
+//! request, no allocation on a hit, and the map never holds a secret.
 //!
 //! [`SecretKey`]: crate::SecretKey
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use sha2::{Digest, Sha256};
@@ -21,28 +23,35 @@ pub(crate) trait Evict {
 }
 
 /// At most `capacity` values, keyed by (fingerprint, name); the oldest is evicted first.
+///
+/// The map is keyed by a hash of both, made with a per-cache random key so that no client
+/// can aim at one slot; an entry keeps its fingerprint and name, and a lookup that finds an
+/// entry of other ones under the same hash is a miss. Every lookup is one hash and one
+/// comparison, however many names were derived from one secret.
 pub(crate) struct Bounded<V: Clone + Evict> {
     capacity: usize,
+    hasher: RandomState,
     inner: Mutex<Entries<V>>,
 }
 
-/// The values derived from one secret, by name (a secret has few: a scope per day, region
-/// and service).
-type Derived<V> = Vec<(Box<[u8]>, V)>;
+struct Entry<V> {
+    fingerprint: [u8; 32],
+    name: Box<[u8]>,
+    value: V,
+}
 
 struct Entries<V> {
-    values: HashMap<[u8; 32], Derived<V>>,
-    order: VecDeque<([u8; 32], Box<[u8]>)>,
-    len: usize,
+    values: HashMap<u64, Entry<V>>,
+    /// Slots in the order they were filled, for eviction.
+    order: VecDeque<u64>,
 }
 
 impl<V> Entries<V> {
-    fn get(&self, fingerprint: &[u8; 32], name: &Name<'_>) -> Option<&V> {
+    fn get(&self, slot: u64, fingerprint: &[u8; 32], name: &Name<'_>) -> Option<&V> {
         self.values
-            .get(fingerprint)?
-            .iter()
-            .find(|(n, _)| name.is(n))
-            .map(|(_, v)| v)
+            .get(&slot)
+            .filter(|e| e.fingerprint == *fingerprint && name.is(&e.name))
+            .map(|e| &e.value)
     }
 }
 
@@ -84,10 +93,10 @@ impl<V: Clone + Evict> Bounded<V> {
         let capacity = capacity.max(1);
         Bounded {
             capacity,
+            hasher: RandomState::new(),
             inner: Mutex::new(Entries {
                 values: HashMap::with_capacity(capacity.min(4096)),
                 order: VecDeque::with_capacity(capacity.min(4096)),
-                len: 0,
             }),
         }
     }
@@ -97,7 +106,7 @@ impl<V: Clone + Evict> Bounded<V> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.lock().len
+        self.lock().values.len()
     }
 
     fn lock(&self) -> MutexGuard<'_, Entries<V>> {
@@ -105,6 +114,16 @@ impl<V: Clone + Evict> Bounded<V> {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The slot of (`fingerprint`, `name`).
+    fn slot(&self, fingerprint: &[u8; 32], name: &Name<'_>) -> u64 {
+        let mut hasher = self.hasher.build_hasher();
+        fingerprint.hash(&mut hasher);
+        for part in name.0 {
+            part.hash(&mut hasher);
+        }
+        hasher.finish()
     }
 
     /// The value under (`fingerprint`, `name`), made by `make` on a miss (outside the lock).
@@ -129,58 +148,42 @@ impl<V: Clone + Evict> Bounded<V> {
         name: Name<'_>,
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
-        if let Some(value) = self.lock().get(fingerprint, &name) {
+        let slot = self.slot(fingerprint, &name);
+        if let Some(value) = self.lock().get(slot, fingerprint, &name) {
             return Ok(value.clone());
         }
         let value = make()?;
         let mut entries = self.lock();
-        if let Some(existing) = entries.get(fingerprint, &name) {
+        if let Some(existing) = entries.get(slot, fingerprint, &name) {
             return Ok(existing.clone());
         }
-        while entries.len >= self.capacity {
-            let Some((oldest, oldest_name)) = entries.order.pop_front() else {
+        while entries.values.len() >= self.capacity {
+            let Some(oldest) = entries.order.pop_front() else {
                 break;
             };
-            entries.remove(&oldest, &oldest_name);
+            if let Some(mut evicted) = entries.values.remove(&oldest) {
+                evicted.value.evict();
+            }
         }
-        let stored = name.to_boxed();
-        entries.order.push_back((*fingerprint, stored.clone()));
-        entries
-            .values
-            .entry(*fingerprint)
-            .or_default()
-            .push((stored, value.clone()));
-        entries.len += 1;
+        let entry = Entry {
+            fingerprint: *fingerprint,
+            name: name.to_boxed(),
+            value: value.clone(),
+        };
+        // Another (fingerprint, name) under the same slot is replaced, and wiped.
+        if let Some(mut replaced) = entries.values.insert(slot, entry) {
+            replaced.value.evict();
+        }
+        entries.order.push_back(slot);
         Ok(value)
     }
 
     /// Evicts every value.
     pub(crate) fn clear(&self) {
         let mut entries = self.lock();
-        entries
-            .values
-            .values_mut()
-            .flatten()
-            .for_each(|(_, v)| v.evict());
+        entries.values.values_mut().for_each(|e| e.value.evict());
         entries.values.clear();
         entries.order.clear();
-        entries.len = 0;
-    }
-}
-
-impl<V: Evict> Entries<V> {
-    fn remove(&mut self, fingerprint: &[u8; 32], name: &[u8]) {
-        let Some(list) = self.values.get_mut(fingerprint) else {
-            return;
-        };
-        if let Some(at) = list.iter().position(|(n, _)| &**n == name) {
-            let (_, mut evicted) = list.swap_remove(at);
-            evicted.evict();
-            self.len -= 1;
-        }
-        if list.is_empty() {
-            self.values.remove(fingerprint);
-        }
     }
 }
 
@@ -225,6 +228,29 @@ mod tests {
             assert!(!name.is(&other.to_boxed()));
             assert!(!other.is(&name.to_boxed()));
         }
+    }
+
+    #[test]
+    fn many_names_of_one_secret_stay_bounded_and_distinct() {
+        let cache = Bounded::new(64);
+        let a = fingerprint("a");
+        for i in 0..1000u32 {
+            let service = i.to_string();
+            let got = cache.get_or_make(&a, Name(&["20240101", "us-east-1", &service]), || {
+                Value(i, false)
+            });
+            assert_eq!(got, Value(i, false));
+        }
+        assert_eq!(cache.len(), 64);
+        // The newest are there and distinct; an evicted one is made again.
+        let hit = cache.get_or_make(&a, Name(&["20240101", "us-east-1", "999"]), || {
+            Value(0, false)
+        });
+        assert_eq!(hit, Value(999, false));
+        let again = cache.get_or_make(&a, Name(&["20240101", "us-east-1", "0"]), || {
+            Value(7, false)
+        });
+        assert_eq!(again, Value(7, false));
     }
 
     #[test]
