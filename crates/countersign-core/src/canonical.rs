@@ -164,14 +164,24 @@ impl<'a> SignedHeaders<'a> {
 
     /// Whether `name` (lower-case) is in the list.
     pub fn contains(&self, name: &str) -> bool {
+        // The list is sorted: a binary search over its bytes, each probe widened to the name
+        // around it, so that a long list costs a logarithmic number of comparisons.
         let (list, name) = (self.0.as_bytes(), name.as_bytes());
-        let mut start = 0;
-        for end in 0..=list.len() {
-            if end == list.len() || list[end] == b';' {
-                if &list[start..end] == name {
-                    return true;
-                }
-                start = end + 1;
+        let (mut low, mut high) = (0, list.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            let start = list[low..middle]
+                .iter()
+                .rposition(|&b| b == b';')
+                .map_or(low, |i| low + i + 1);
+            let end = list[middle..high]
+                .iter()
+                .position(|&b| b == b';')
+                .map_or(high, |i| middle + i);
+            match list[start..end].cmp(name) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => low = end + 1,
+                std::cmp::Ordering::Greater => high = start.saturating_sub(1),
             }
         }
         false
@@ -436,5 +446,16 @@ mod tests {
             SignedHeaders::from_names(["X-Amz-Date", "host", "host"]).as_str(),
             "host;x-amz-date"
         );
+        // `contains` finds every name of lists of any length, and nothing else.
+        for count in 1..40 {
+            let names: Vec<String> = (0..count).map(|i| format!("h{i:03}")).collect();
+            let list = SignedHeaders::from_names(&names);
+            for name in &names {
+                assert!(list.contains(name), "{name} in {list}");
+            }
+            for absent in ["", "h", "h0", "h0000", "a", "z", "h999", "h00;h001"] {
+                assert!(!list.contains(absent), "{absent:?} in {list}");
+            }
+        }
     }
 }

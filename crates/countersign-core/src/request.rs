@@ -30,17 +30,43 @@ pub trait Headers {
 }
 
 impl Headers for HeaderMap {
-    /// A scan of the map rather than `get_all`: a request has a few dozen headers at most
-    /// (the layer bounds their size), and comparing names is cheaper than parsing and
-    /// hashing `name` on every lookup.
+    /// A small map is scanned, comparing names, which is cheaper than parsing and hashing
+    /// `name`; a large one (more than [`SCAN_LIMIT`] values) is looked up by hash, so that a
+    /// request with thousands of headers and signed headers costs no quadratic work.
     fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
-        self.iter()
-            .filter(move |(n, _)| n.as_str() == name)
-            .map(|(_, v)| v.as_bytes())
+        if self.len() <= SCAN_LIMIT {
+            Either::Left(
+                self.iter()
+                    .filter(move |(n, _)| n.as_str() == name)
+                    .map(|(_, v)| v.as_bytes()),
+            )
+        } else {
+            Either::Right(self.get_all(name).into_iter().map(|v| v.as_bytes()))
+        }
     }
 
     fn names(&self) -> impl Iterator<Item = &str> {
         self.keys().map(|k| k.as_str())
+    }
+}
+
+/// The most header values a lookup scans rather than hashes.
+const SCAN_LIMIT: usize = 32;
+
+/// One of two iterators of the same items.
+enum Either<L, R> {
+    Left(L),
+    Right(R),
+}
+
+impl<T, L: Iterator<Item = T>, R: Iterator<Item = T>> Iterator for Either<L, R> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        match self {
+            Either::Left(l) => l.next(),
+            Either::Right(r) => r.next(),
+        }
     }
 }
 
@@ -150,6 +176,35 @@ impl<'a> Request<'a, HeaderMap> {
             query: uri.query().unwrap_or(""),
             headers,
             authority: uri.authority().map(|a| a.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small maps are scanned, large ones hashed: both find every value, in order.
+    #[test]
+    fn header_map_lookups_agree_at_every_size() {
+        for count in [1usize, SCAN_LIMIT - 1, SCAN_LIMIT, SCAN_LIMIT + 1, 200] {
+            let mut map = HeaderMap::new();
+            for i in 0..count {
+                let name = http::HeaderName::try_from(format!("x-h{}", i % 7))
+                    .unwrap_or_else(|_| unreachable!());
+                map.append(name, http::HeaderValue::from(i));
+            }
+            for n in 0..7 {
+                let expected: Vec<String> = (0..count)
+                    .filter(|i| i % 7 == n)
+                    .map(|i| i.to_string())
+                    .collect();
+                let found: Vec<String> = Headers::values(&map, &format!("x-h{n}"))
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .collect();
+                assert_eq!(found, expected, "{count} headers, x-h{n}");
+            }
+            assert_eq!(Headers::values(&map, "absent").count(), 0);
         }
     }
 }
