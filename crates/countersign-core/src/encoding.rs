@@ -29,8 +29,20 @@ pub const PATH: &AsciiSet = &COMPONENT.remove(b'/');
 
 /// Whether `b` is one of SigV4's unreserved characters.
 pub fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+    UNRESERVED[usize::from(b)]
 }
+
+/// SigV4's unreserved characters, as a table (looked up for every byte of a query).
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
 
 /// Encodes `s` as a query key or value (the `/` in a credential becomes `%2F`).
 pub fn encode_component(s: &str) -> PercentEncode<'_> {
@@ -178,13 +190,24 @@ pub fn decode_query_value(raw: &str) -> Cow<'_, str> {
 /// Splits a raw query string into `(key, value)` pairs; a parameter without `=` has an
 /// empty value; empty parameters (`a=1&&b=2`) are skipped.
 pub fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (k, v),
-            None => (p, ""),
-        })
+    // One pass over the bytes: `&` and `=` are ASCII, so cutting at them keeps the pieces
+    // UTF-8 (and a query is short: the general string searcher costs more to start).
+    let mut rest = query;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+        let (parameter, after) = (&rest[..end], rest.get(end + 1..).unwrap_or(""));
+        rest = after;
+        if parameter.is_empty() {
+            continue;
+        }
+        return Some(match parameter.bytes().position(|b| b == b'=') {
+            Some(at) => (&parameter[..at], &parameter[at + 1..]),
+            None => (parameter, ""),
+        });
+    })
 }
 
 #[cfg(test)]
@@ -247,5 +270,18 @@ mod tests {
         assert_eq!(decode_query_value("a+b"), "a b");
         let pairs: Vec<_> = split_query("a=1&&b&c=&=d").collect();
         assert_eq!(pairs, vec![("a", "1"), ("b", ""), ("c", ""), ("", "d")]);
+        for (query, expected) in [
+            ("", vec![]),
+            ("&", vec![]),
+            ("&&a=1&", vec![("a", "1")]),
+            ("a=b=c", vec![("a", "b=c")]),
+            ("é=ü&ß", vec![("é", "ü"), ("ß", "")]),
+        ] {
+            assert_eq!(
+                split_query(query).collect::<Vec<_>>(),
+                expected,
+                "{query:?}"
+            );
+        }
     }
 }
