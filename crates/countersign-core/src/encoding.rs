@@ -184,7 +184,11 @@ pub fn decode_query_value(raw: &str) -> Cow<'_, str> {
             }
         }
     }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    // Valid UTF-8 (the usual case) becomes the string without a copy.
+    Cow::Owned(
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 /// Splits a raw query string into `(key, value)` pairs; a parameter without `=` has an
@@ -268,6 +272,7 @@ mod tests {
     fn decoding_and_splitting() {
         assert_eq!(decode_query_value("AKID%2F2015"), "AKID/2015");
         assert_eq!(decode_query_value("a+b"), "a b");
+        assert_eq!(decode_query_value("%E1%88%B4%FF"), "ሴ\u{FFFD}");
         let pairs: Vec<_> = split_query("a=1&&b&c=&=d").collect();
         assert_eq!(pairs, vec![("a", "1"), ("b", ""), ("c", ""), ("", "d")]);
         for (query, expected) in [
