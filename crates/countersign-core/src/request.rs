@@ -31,7 +31,7 @@ pub trait Headers {
 
 impl Headers for HeaderMap {
     /// A small map is scanned, comparing names, which is cheaper than parsing and hashing
-    /// `name`; a large one (more than [`SCAN_LIMIT`] values) is looked up by hash, so that a
+    /// `name`; a large one (more than 32 values) is looked up by hash, so that a
     /// request with thousands of headers and signed headers costs no quadratic work.
     fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
         if self.len() <= SCAN_LIMIT {
