@@ -66,55 +66,10 @@ fn main() {
         let mut request = build();
         signer.sign(&mut request, Payload::Empty, now).unwrap();
     });
-    let layer_allocs = through_the_layer(&presigned);
+    let (with, without) = common::through_the_layer(&presigned, |send| count(send));
+    let layer_allocs = with.saturating_sub(without);
     println!("allocations per header-signed verify (key cache warm): {header_allocs}");
     println!("allocations per presigned verify (key cache warm):     {presigned_allocs}");
     println!("allocations per sign (request construction included):  {sign_allocs}");
     println!("allocations per presigned request through the layer:   {layer_allocs}");
-}
-
-/// The layer's own allocations for one presigned GET: the request through `SigV4Layer` into
-/// a service that answers at once, minus the same request into the service alone.
-fn through_the_layer(presigned: &http::Request<()>) -> u64 {
-    use countersign::server::keys::MemoryKeyStore;
-    use countersign::server::SigV4Layer;
-    use tower::{Layer, ServiceExt};
-    let store = MemoryKeyStore::new();
-    store.insert(common::AKID, SECRET, ());
-    let layer = SigV4Layer::new(store)
-        .s3()
-        .regions(["us-east-1"])
-        .services(["s3"])
-        .clock(|| NOW);
-    let service = layer.layer(tower::service_fn(answer));
-    let request = || {
-        let mut r = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
-        *r.method_mut() = presigned.method().clone();
-        *r.uri_mut() = presigned.uri().clone();
-        *r.headers_mut() = presigned.headers().clone();
-        r
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let with = count(|| {
-        let response = runtime
-            .block_on(service.clone().oneshot(request()))
-            .unwrap();
-        assert!(response.status().is_success());
-    });
-    let without = count(|| {
-        let response = runtime
-            .block_on(tower::service_fn(answer).oneshot(request()))
-            .unwrap();
-        assert!(response.status().is_success());
-    });
-    with.saturating_sub(without)
-}
-
-/// A service that answers at once.
-async fn answer<B>(
-    _request: http::Request<B>,
-) -> Result<http::Response<String>, std::convert::Infallible> {
-    Ok(http::Response::new(String::new()))
 }

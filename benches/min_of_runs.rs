@@ -79,59 +79,13 @@ fn main() {
     let build = min_ns(|| {
         black_box(s3_get());
     });
-    let (layer, bare) = through_the_layer(&signer);
-    println!("verify, key cache warm:       {warm} ns");
-    println!("verify, signing key in hand:  {in_hand} ns");
-    println!("sign (request built inside):  {sign} ns (building the request alone: {build} ns)");
-    println!("presigned GET through the layer: {layer} ns (the service alone: {bare} ns)");
-}
-
-/// A presigned GET through `SigV4Layer` into a service that answers at once, and into the
-/// service alone.
-fn through_the_layer(signer: &countersign::client::Signer) -> (u128, u128) {
-    use countersign::server::keys::MemoryKeyStore;
-    use countersign::server::SigV4Layer;
-    use tower::{Layer, ServiceExt};
     let mut presigned = s3_get();
     signer
         .presign(&mut presigned, Payload::Unsigned, 3600, NOW)
         .unwrap();
-    let store = MemoryKeyStore::new();
-    store.insert(common::AKID, SECRET, ());
-    let layer = SigV4Layer::new(store)
-        .s3()
-        .regions(["us-east-1"])
-        .services(["s3"])
-        .clock(|| NOW);
-    let service = layer.layer(tower::service_fn(answer));
-    let request = || {
-        let mut r = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
-        *r.method_mut() = presigned.method().clone();
-        *r.uri_mut() = presigned.uri().clone();
-        *r.headers_mut() = presigned.headers().clone();
-        r
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let with = min_ns(|| {
-        let response = runtime
-            .block_on(service.clone().oneshot(request()))
-            .unwrap();
-        black_box(response.status());
-    });
-    let without = min_ns(|| {
-        let response = runtime
-            .block_on(tower::service_fn(answer).oneshot(request()))
-            .unwrap();
-        black_box(response.status());
-    });
-    (with, without)
-}
-
-/// A service that answers at once.
-async fn answer<B>(
-    _request: http::Request<B>,
-) -> Result<http::Response<String>, std::convert::Infallible> {
-    Ok(http::Response::new(String::new()))
+    let (layer, bare) = common::through_the_layer(&presigned, |send| min_ns(send));
+    println!("verify, key cache warm:       {warm} ns");
+    println!("verify, signing key in hand:  {in_hand} ns");
+    println!("sign (request built inside):  {sign} ns (building the request alone: {build} ns)");
+    println!("presigned GET through the layer: {layer} ns (the service alone: {bare} ns)");
 }

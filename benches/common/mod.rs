@@ -75,3 +75,49 @@ pub fn aws_sigv4_sign(
     instructions.apply_to_request_http1x(&mut request);
     request
 }
+
+/// `measure` applied to sending `presigned` through `SigV4Layer` (S3 rules, the bench's key,
+/// the bench's clock) into a service that answers at once, then to sending it into that
+/// service alone: (with the layer, without).
+pub fn through_the_layer<T>(
+    presigned: &http::Request<()>,
+    mut measure: impl FnMut(&mut dyn FnMut()) -> T,
+) -> (T, T) {
+    use countersign::server::keys::MemoryKeyStore;
+    use countersign::server::SigV4Layer;
+    use tower::{Layer, ServiceExt};
+    let store = MemoryKeyStore::new();
+    store.insert(AKID, SECRET, ());
+    let layer = SigV4Layer::new(store)
+        .s3()
+        .regions(["us-east-1"])
+        .services(["s3"])
+        .clock(|| NOW);
+    let service = layer.layer(tower::service_fn(answer));
+    let request = || {
+        let mut r = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
+        *r.method_mut() = presigned.method().clone();
+        *r.uri_mut() = presigned.uri().clone();
+        *r.headers_mut() = presigned.headers().clone();
+        r
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let with = measure(&mut || {
+        let response = runtime.block_on(service.clone().oneshot(request()));
+        assert!(response.expect("answers").status().is_success());
+    });
+    let without = measure(&mut || {
+        let response = runtime.block_on(tower::service_fn(answer).oneshot(request()));
+        assert!(response.expect("answers").status().is_success());
+    });
+    (with, without)
+}
+
+/// A service that answers at once.
+async fn answer<B>(
+    _request: http::Request<B>,
+) -> Result<http::Response<String>, std::convert::Infallible> {
+    Ok(http::Response::new(String::new()))
+}
