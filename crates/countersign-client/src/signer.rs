@@ -390,9 +390,7 @@ impl Signer {
     /// A signed aws-chunked marker must name the algorithm this signer signs with.
     pub(crate) fn check_streaming_marker(&self, payload_hash: &str) -> Result<(), Error> {
         match Framing::from_marker(payload_hash) {
-            Some(framing)
-                if framing.is_signed() && framing.is_ecdsa() != self.region_set().is_some() =>
-            {
+            Some(framing) if !framing.goes_with(self.algorithm()) => {
                 Err(Error::ChunkedAlgorithmMismatch {
                     marker: framing.marker(),
                     algorithm: self.algorithm(),

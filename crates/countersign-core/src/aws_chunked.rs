@@ -94,6 +94,13 @@ impl Framing {
     pub fn has_signed_trailer(self) -> bool {
         self.is_signed() && self.has_trailer()
     }
+
+    /// Whether a request signed with `algorithm` (`AWS4-HMAC-SHA256` or
+    /// `AWS4-ECDSA-P256-SHA256`) may send this framing: signed chunks chain from the
+    /// request's signature, so they are signed with the same algorithm.
+    pub fn goes_with(self, algorithm: &str) -> bool {
+        !self.is_signed() || self.is_ecdsa() == (algorithm == crate::ECDSA_ALGORITHM)
+    }
 }
 
 /// The smallest chunk of a SigV4a-signed body but the last data chunk: S3's rule for signed

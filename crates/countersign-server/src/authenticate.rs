@@ -190,7 +190,7 @@ fn plan(
         None => PayloadPlan::Buffer,
     };
     if let PayloadPlan::Chunked { framing, .. } = &payload {
-        if framing.is_signed() && framing.is_ecdsa() != auth.sigv4a().is_some() {
+        if !framing.goes_with(auth.algorithm()) {
             return Err(Error::InvalidHeader(format!(
                 "{} does not go with {}: chunks are signed with the algorithm that signed \
                  the request",
