@@ -46,7 +46,7 @@ fn store() -> impl KeyStore<Principal = String> {
     key_store_fn(move |request: KeyRequest| {
         let memory = memory.clone();
         async move {
-            match request.access_key_id.as_str() {
+            match request.access_key_id() {
                 "AKIDUNAVAILABLE" => Err(StoreError::unavailable("the test store is down")),
                 "AKIDBROKEN" => Err(StoreError::internal("the test store is broken")),
                 _ => memory.lookup(request).await,

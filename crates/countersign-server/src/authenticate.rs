@@ -278,13 +278,7 @@ fn checksum_headers(parts: &Parts) -> Result<Checksums, Error> {
 
 /// What the key store is asked.
 pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
-    let scope = auth.credential.scope();
-    let request = KeyRequest::new(
-        auth.credential.access_key_id(),
-        scope.date,
-        scope.region,
-        scope.service,
-    );
+    let request = KeyRequest::from_credential(auth.credential.clone().into_owned());
     match &auth.security_token {
         Some(token) => request.with_session_token(token.as_ref()),
         None => request,

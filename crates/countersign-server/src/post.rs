@@ -270,12 +270,7 @@ async fn check_form<K: KeyStore>(
     let policy = PostPolicy::from_base64(policy_text)?;
 
     let scope = credential.scope();
-    let mut request = KeyRequest::new(
-        credential.access_key_id(),
-        scope.date,
-        scope.region,
-        scope.service,
-    );
+    let mut request = KeyRequest::from_credential(credential.clone().into_owned());
     if let Some(token) = field("x-amz-security-token") {
         request = request.with_session_token(token);
     }

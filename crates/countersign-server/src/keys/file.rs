@@ -166,7 +166,7 @@ impl KeyStore for FileKeyStore {
 
     fn lookup(&self, request: KeyRequest) -> Self::Future {
         self.refresh();
-        ready(Ok(self.snapshot().get(&request.access_key_id).cloned()))
+        ready(Ok(self.snapshot().get(request.access_key_id()).cloned()))
     }
 }
 

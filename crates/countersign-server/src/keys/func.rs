@@ -32,7 +32,7 @@ impl<F, P> fmt::Debug for FnKeyStore<F, P> {
 /// ```
 /// use countersign_server::keys::{key_store_fn, Key, KeyRequest, StoreError};
 /// let store = key_store_fn(|request: KeyRequest| async move {
-///     match request.access_key_id.as_str() {
+///     match request.access_key_id() {
 ///         "AKIDEXAMPLE" => Ok(Some(Key::new("secret", 42u64))),
 ///         "AKIDBROKEN" => Err(StoreError::unavailable("database down")),
 ///         _ => Ok(None),

@@ -111,6 +111,6 @@ impl<P: Clone + Send + Sync + 'static> KeyStore for MemoryKeyStore<P> {
     type Future = Ready<Lookup<P>>;
 
     fn lookup(&self, request: KeyRequest) -> Self::Future {
-        ready(Ok(self.get(&request.access_key_id)))
+        ready(Ok(self.get(request.access_key_id())))
     }
 }

@@ -29,7 +29,7 @@ mod random;
 use std::fmt;
 use std::future::Future;
 
-use countersign_core::SecretKey;
+use countersign_core::{Credential, SecretKey};
 use http::StatusCode;
 
 pub use file::{FileKeyStore, KeyFileError};
@@ -38,30 +38,24 @@ pub use memory::MemoryKeyStore;
 pub use random::random_secret;
 
 /// What the layer asks a key store: the access key id, the scope it signed for, and the
-/// session token if the request carries one.
+/// session token if the request carries one. It holds the request's credential, so making one
+/// per request costs one allocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct KeyRequest {
-    /// The access key id.
-    pub access_key_id: String,
-    /// The scope's day, `YYYYMMDD`.
-    pub date: String,
-    /// The scope's region.
-    pub region: String,
-    /// The scope's service.
-    pub service: String,
-    /// `X-Amz-Security-Token`, if present.
-    pub session_token: Option<String>,
+    credential: Credential<'static>,
+    session_token: Option<String>,
 }
 
 impl KeyRequest {
-    /// A request without a session token.
+    /// A request without a session token (an empty `region` for a SigV4a scope).
     pub fn new(access_key_id: &str, date: &str, region: &str, service: &str) -> Self {
+        KeyRequest::from_credential(Credential::from_parts(access_key_id, date, region, service))
+    }
+
+    /// A request for the key of `credential`.
+    pub fn from_credential(credential: Credential<'static>) -> Self {
         KeyRequest {
-            access_key_id: access_key_id.into(),
-            date: date.into(),
-            region: region.into(),
-            service: service.into(),
+            credential,
             session_token: None,
         }
     }
@@ -70,6 +64,31 @@ impl KeyRequest {
     pub fn with_session_token(mut self, token: impl Into<String>) -> Self {
         self.session_token = Some(token.into());
         self
+    }
+
+    /// The access key id.
+    pub fn access_key_id(&self) -> &str {
+        self.credential.access_key_id()
+    }
+
+    /// The scope's day, `YYYYMMDD`.
+    pub fn date(&self) -> &str {
+        self.credential.scope().date
+    }
+
+    /// The scope's region (empty for SigV4a, whose region set is checked by the layer).
+    pub fn region(&self) -> &str {
+        self.credential.scope().region
+    }
+
+    /// The scope's service.
+    pub fn service(&self) -> &str {
+        self.credential.scope().service
+    }
+
+    /// `X-Amz-Security-Token`, if present.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
     }
 }
 
