@@ -64,6 +64,7 @@ mod authenticate;
 pub mod body;
 pub mod clock;
 pub mod error;
+mod expiring;
 pub mod failures;
 mod future;
 pub mod identity;

@@ -12,11 +12,12 @@
 //! assert!(!guard.first_use(b"signature", until, now)); // a replay
 //! ```
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::Mutex;
 
 use time::OffsetDateTime;
+
+use crate::expiring::{Expiring, Room};
 
 /// Remembers the signatures seen while they are valid. Implement it over a shared store
 /// (Redis, a database) to protect several servers at once.
@@ -34,13 +35,7 @@ pub trait ReplayGuard: Send + Sync + 'static {
 /// the request rate times the validity window (twice the clock skew).
 pub struct MemoryReplayGuard {
     capacity: usize,
-    inner: Mutex<Seen>,
-}
-
-#[derive(Default)]
-struct Seen {
-    until: HashMap<Vec<u8>, OffsetDateTime>,
-    order: VecDeque<(OffsetDateTime, Vec<u8>)>,
+    seen: Mutex<Expiring<Vec<u8>, OffsetDateTime>>,
 }
 
 impl MemoryReplayGuard {
@@ -48,13 +43,13 @@ impl MemoryReplayGuard {
     pub fn new(capacity: usize) -> Self {
         MemoryReplayGuard {
             capacity: capacity.max(1),
-            inner: Mutex::new(Seen::default()),
+            seen: Mutex::new(Expiring::new(capacity)),
         }
     }
 
     /// How many signatures are remembered now.
     pub fn len(&self) -> usize {
-        self.inner.lock().map_or(0, |s| s.until.len())
+        self.seen.lock().map_or(0, |s| s.len())
     }
 
     /// Whether none is.
@@ -70,31 +65,16 @@ impl ReplayGuard for MemoryReplayGuard {
         valid_until: OffsetDateTime,
         now: OffsetDateTime,
     ) -> bool {
-        let mut seen = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        while let Some((until, key)) = seen.order.front() {
-            if *until >= now {
-                break;
-            }
-            let key = key.clone();
-            seen.order.pop_front();
-            seen.until.remove(&key);
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.is_alive(signature, now) {
+            return false;
         }
-        if let Some(until) = seen.until.get(signature) {
-            if *until >= now {
-                return false;
-            }
+        if seen.insert(signature.to_vec(), valid_until, now) == Room::EvictedAlive {
+            tracing::warn!(
+                capacity = self.capacity,
+                "replay guard full: dropped a signature still valid"
+            );
         }
-        if seen.until.len() >= self.capacity {
-            if let Some((_, oldest)) = seen.order.pop_front() {
-                seen.until.remove(&oldest);
-                tracing::warn!(
-                    capacity = self.capacity,
-                    "replay guard full: dropped a signature still valid"
-                );
-            }
-        }
-        seen.until.insert(signature.to_vec(), valid_until);
-        seen.order.push_back((valid_until, signature.to_vec()));
         true
     }
 }

@@ -1,64 +1,40 @@
 //! A bounded, expiring memory of access key ids the key store did not know, so that a flood
 //! of requests with random keys does not reach the store.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::expiring::Expiring;
 
 /// Access key ids recently answered "unknown" by the key store.
 #[derive(Debug)]
 pub(crate) struct UnknownKeys {
-    capacity: usize,
     ttl: Duration,
-    inner: Mutex<Entries>,
-}
-
-#[derive(Debug, Default)]
-struct Entries {
-    since: HashMap<String, Instant>,
-    order: VecDeque<(Instant, String)>,
+    ids: Mutex<Expiring<String, Instant>>,
 }
 
 impl UnknownKeys {
     pub(crate) fn new(capacity: usize, ttl: Duration) -> Self {
         UnknownKeys {
-            capacity: capacity.max(1),
             ttl,
-            inner: Mutex::new(Entries::default()),
+            ids: Mutex::new(Expiring::new(capacity)),
         }
     }
 
     /// Whether `id` was found unknown less than the time-to-live ago.
     pub(crate) fn contains(&self, id: &str) -> bool {
-        let entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .since
-            .get(id)
-            .is_some_and(|t| t.elapsed() < self.ttl)
+        let ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        ids.is_alive(id, Instant::now())
     }
 
-    /// Remembers that the store does not know `id`.
+    /// Remembers that the store does not know `id` (a zero time-to-live remembers nothing).
     pub(crate) fn insert(&self, id: &str) {
-        let mut entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        loop {
-            let expired = entries
-                .order
-                .front()
-                .is_some_and(|(t, _)| now.duration_since(*t) >= self.ttl);
-            if !expired && entries.since.len() < self.capacity {
-                break;
-            }
-            let Some((t, old)) = entries.order.pop_front() else {
-                break;
-            };
-            // The queue may hold an older entry of an id seen again since: keep the newer.
-            if entries.since.get(&old) == Some(&t) {
-                entries.since.remove(&old);
-            }
+        if self.ttl.is_zero() {
+            return;
         }
-        entries.since.insert(id.to_string(), now);
-        entries.order.push_back((now, id.to_string()));
+        let now = Instant::now();
+        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        ids.insert(id.to_string(), now + self.ttl, now);
     }
 }
 
