@@ -36,6 +36,10 @@ impl<K: Hash + Eq + Clone, T: Ord + Copy> Expiring<K, T> {
         self.until.len()
     }
 
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Whether `key` is there and alive at `now`.
     pub(crate) fn is_alive<Q>(&self, key: &Q, now: T) -> bool
     where

@@ -34,7 +34,6 @@ pub trait ReplayGuard: Send + Sync + 'static {
 /// entry is still valid the oldest is dropped (and a warning logged): size the capacity for
 /// the request rate times the validity window (twice the clock skew).
 pub struct MemoryReplayGuard {
-    capacity: usize,
     seen: Mutex<Expiring<Vec<u8>, OffsetDateTime>>,
 }
 
@@ -42,7 +41,6 @@ impl MemoryReplayGuard {
     /// A guard for at most `capacity` signatures (at least one).
     pub fn new(capacity: usize) -> Self {
         MemoryReplayGuard {
-            capacity: capacity.max(1),
             seen: Mutex::new(Expiring::new(capacity)),
         }
     }
@@ -71,7 +69,7 @@ impl ReplayGuard for MemoryReplayGuard {
         }
         if seen.insert(signature.to_vec(), valid_until, now) == Room::EvictedAlive {
             tracing::warn!(
-                capacity = self.capacity,
+                capacity = seen.capacity(),
                 "replay guard full: dropped a signature still valid"
             );
         }
@@ -82,7 +80,7 @@ impl ReplayGuard for MemoryReplayGuard {
 impl fmt::Debug for MemoryReplayGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryReplayGuard")
-            .field("capacity", &self.capacity)
+            .field("capacity", &self.seen.lock().map_or(0, |s| s.capacity()))
             .field("len", &self.len())
             .finish()
     }
