@@ -340,6 +340,25 @@ fn sigv4a_sign_then_verify() {
         );
         let output = verify(&signed, "us-east-1");
         assert!(output.status.success(), "{extra:?}: {}", stderr(&output));
+        // -v shows the stages with the request's algorithm.
+        let verbose = countersign(home.path())
+            .args([
+                "verify",
+                "-v",
+                "--secret",
+                "v4a-secret",
+                "--region",
+                "us-east-1",
+                "-",
+            ])
+            .write_stdin(signed.as_str())
+            .output()
+            .unwrap();
+        let text = stdout(&verbose);
+        assert!(
+            text.contains("string to sign:\nAWS4-ECDSA-P256-SHA256\n"),
+            "{extra:?}: {text}"
+        );
         // A server outside the region set refuses it.
         let output = verify(&signed, "eu-west-1");
         assert_eq!(output.status.code(), Some(1), "{extra:?}");

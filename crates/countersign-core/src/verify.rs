@@ -339,6 +339,28 @@ impl Verifier {
         })
     }
 
+    /// The canonical request and the string to sign of `request` as this verifier computes
+    /// them (with the request's algorithm; a presigned URL's `X-Amz-Signature` left out):
+    /// what a debug answer or a verbose tool shows beside the client's.
+    pub fn stages<H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &AuthParams<'_>,
+        payload_hash: &str,
+    ) -> (String, String) {
+        let skip = presigned_skip(auth.kind);
+        let creq = CanonicalRequest::new(
+            request,
+            self.settings,
+            &auth.signed_headers,
+            payload_hash,
+            skip,
+        );
+        let scope = auth.credential.scope_str();
+        let sts = StringToSign::new(auth.algorithm(), auth.date, scope, creq.hash());
+        (creq.to_string(), sts.to_string())
+    }
+
     /// Builds the string to sign (once more without a session token appended after
     /// signing, when that is allowed) and asks `check` whether the signature is right.
     fn verify_with<'v, H: Headers + ?Sized>(
@@ -349,10 +371,9 @@ impl Verifier {
         algorithm: &str,
         check: impl Fn(&StringToSign<'_>) -> bool,
     ) -> Result<Verified<'v>, Error> {
-        let (skip, token_in_query): (&[&str], bool) = match auth.kind {
-            AuthKind::Header => (&[], false),
-            AuthKind::Query { .. } => (&["X-Amz-Signature"], auth.security_token.is_some()),
-        };
+        let skip = presigned_skip(auth.kind);
+        let token_in_query =
+            matches!(auth.kind, AuthKind::Query { .. }) && auth.security_token.is_some();
         let attempt = |skip: &[&str]| {
             let creq = CanonicalRequest::new(
                 request,
@@ -425,6 +446,14 @@ impl Verifier {
             None => SigningKey::derive(secret, &scope),
         };
         self.verify_signature(request, auth, &key, payload_hash)
+    }
+}
+
+/// The query parameters a signature does not cover: a presigned URL's own signature.
+fn presigned_skip(kind: AuthKind) -> &'static [&'static str] {
+    match kind {
+        AuthKind::Header => &[],
+        AuthKind::Query { .. } => &["X-Amz-Signature"],
     }
 }
 

@@ -4,10 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use countersign_client::SessionTokenMode;
-use countersign_core::{
-    sha256_hex, AmzDate, AuthKind, AuthParams, CanonicalRequest, StringToSign, ALGORITHM,
-    UNSIGNED_PAYLOAD,
-};
+use countersign_core::{sha256_hex, AmzDate, AuthKind, AuthParams, Verifier, UNSIGNED_PAYLOAD};
 use time::OffsetDateTime;
 
 use crate::commands::request::{self, SendArgs};
@@ -81,17 +78,11 @@ fn from_signed(request: &RawRequest, send: &SendArgs) -> Result<Option<ClientSid
         None if query && send.rules.is_s3(&service) => UNSIGNED_PAYLOAD.to_string(),
         None => sha256_hex(&request.body),
     };
-    let skip: &[&str] = if query { &["X-Amz-Signature"] } else { &[] };
-    let creq = CanonicalRequest::new(&view, settings, &auth.signed_headers, &payload, skip);
-    let sts = StringToSign::new(
-        ALGORITHM,
-        auth.date,
-        auth.credential.scope_str(),
-        creq.hash(),
-    );
+    let (canonical_request, string_to_sign) =
+        Verifier::new(settings).stages(&view, &auth, &payload);
     Ok(Some(ClientSide {
-        canonical_request: creq.to_string(),
-        string_to_sign: Some(sts.to_string()),
+        canonical_request,
+        string_to_sign: Some(string_to_sign),
         signed_headers: auth.signed_headers.iter().map(str::to_string).collect(),
         header_names: request
             .headers

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args};
 use countersign_core::{
-    sha256_hex, AuthKind, AuthParams, CanonicalRequest, Error, SecretKey, StringToSign, Verifier,
-    ALGORITHM, UNSIGNED_PAYLOAD,
+    sha256_hex, AuthKind, AuthParams, Error, SecretKey, Verifier, UNSIGNED_PAYLOAD,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -197,17 +196,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<()> {
         out.push_str(&format!("principal: {text}\n"));
     }
     if args.verbose {
-        let skip: &[&str] = match verified.kind {
-            AuthKind::Header => &[],
-            AuthKind::Query { .. } => &["X-Amz-Signature"],
-        };
-        let creq = CanonicalRequest::new(&view, settings, &auth.signed_headers, &payload, skip);
-        let sts = StringToSign::new(
-            ALGORITHM,
-            auth.date,
-            auth.credential.scope_str(),
-            creq.hash(),
-        );
+        let (creq, sts) = verifier.stages(&view, &auth, &payload);
         out.push_str(&format!(
             "\ncanonical request:\n{creq}\n\nstring to sign:\n{sts}\n"
         ));
