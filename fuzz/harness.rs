@@ -237,7 +237,7 @@ pub fn canonical_request(data: &[u8]) {
     let (method, target) = line.split_once(' ').unwrap_or((line.as_str(), ""));
     let target = target.strip_suffix(" HTTP/1.1").unwrap_or(target);
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut names: Vec<&str> = headers.names().collect();
+    let mut names: Vec<&str> = headers.iter().map(|(n, _)| n).collect();
     names.push("host");
     let signed = SignedHeaders::from_names(names);
     let all_utf8 = headers.iter().all(|(_, v)| std::str::from_utf8(v).is_ok());

@@ -153,21 +153,19 @@ const PRESIGN_MARKERS: [&str; 3] = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Am
 impl<'a> AuthParams<'a> {
     /// Finds and parses the authentication parameters of `request`.
     pub fn from_request<H: Headers + ?Sized>(request: &Request<'a, H>) -> Result<Self, Error> {
-        let headers: &'a H = request.headers;
-        let mut authorization = headers.values("authorization");
-        let header = authorization.next();
-        if header.is_some() && authorization.next().is_some() {
+        let headers = AuthHeaders::find(request.headers);
+        if headers.authorization_repeated {
             return Err(Error::header(
                 "the request has more than one Authorization header",
             ));
         }
         let presigned = split_query(request.query).any(|(k, _)| PRESIGN_MARKERS.contains(&k));
-        match (header, presigned) {
+        match (headers.authorization, presigned) {
             (Some(_), true) => Err(Error::ConflictingAuthentication),
             (Some(value), false) => {
                 let value = std::str::from_utf8(value)
                     .map_err(|_| Error::header("the Authorization header is not valid UTF-8"))?;
-                Self::from_header(value, headers)
+                Self::parse_header(value, &headers)
             }
             (None, true) => Self::from_query(request.query),
             (None, false) => Err(Error::MissingAuthentication),
@@ -223,8 +221,20 @@ impl<'a> AuthParams<'a> {
         authorization: &'a str,
         headers: &'a H,
     ) -> Result<Self, Error> {
-        let value = authorization.trim();
-        let (algorithm, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+        Self::parse_header(authorization, &AuthHeaders::find(headers))
+    }
+
+    /// [`AuthParams::from_header`] with the other headers it reads already found.
+    fn parse_header(authorization: &'a str, headers: &AuthHeaders<'a>) -> Result<Self, Error> {
+        // Cut at the ASCII separators by byte (the pieces stay UTF-8): this runs on every
+        // request, and the general string searchers cost more to start than these short
+        // pieces take to scan.
+        let value = authorization.trim_ascii();
+        let split = value
+            .bytes()
+            .position(|b| b == b' ' || b == b'\t')
+            .unwrap_or(value.len());
+        let (algorithm, mut rest) = (&value[..split], value.get(split + 1..).unwrap_or(""));
         let Some(sigv4a) = algorithm_is_sigv4a(algorithm) else {
             let shown: String = algorithm.chars().take(40).collect();
             return Err(Error::header(format!(
@@ -234,15 +244,20 @@ impl<'a> AuthParams<'a> {
         let mut credential = None;
         let mut signed_headers = None;
         let mut signature = None;
-        for part in rest.split(',') {
-            let part = part.trim();
-            let Some((key, val)) = part.split_once('=') else {
+        loop {
+            let end = memchr::memchr(b',', rest.as_bytes()).unwrap_or(rest.len());
+            let part = rest[..end].trim_ascii();
+            let Some(equals) = memchr::memchr(b'=', part.as_bytes()) else {
                 return Err(Error::header(format!(
                     "the Authorization header component {:?} is not of the form Key=Value",
                     part.chars().take(40).collect::<String>()
                 )));
             };
-            let slot = match key.trim() {
+            let (key, val) = (
+                part[..equals].trim_ascii_end(),
+                part[equals + 1..].trim_ascii_start(),
+            );
+            let slot = match key {
                 "Credential" => &mut credential,
                 "SignedHeaders" => &mut signed_headers,
                 "Signature" => &mut signature,
@@ -253,11 +268,14 @@ impl<'a> AuthParams<'a> {
                     )))
                 }
             };
-            if slot.replace(val.trim()).is_some() {
+            if slot.replace(val).is_some() {
                 return Err(Error::header(format!(
-                    "the Authorization header repeats {}",
-                    key.trim()
+                    "the Authorization header repeats {key}"
                 )));
+            }
+            match rest.get(end + 1..) {
+                Some(after) => rest = after,
+                None => break,
             }
         }
         let missing =
@@ -279,7 +297,7 @@ impl<'a> AuthParams<'a> {
                 )
             })?;
             let set = headers
-                .first(REGION_SET_HEADER)
+                .region_set
                 .ok_or_else(|| Error::header("SigV4a requires the X-Amz-Region-Set header"))?;
             let set = std::str::from_utf8(set)
                 .map_err(|_| Error::header("X-Amz-Region-Set is not valid UTF-8"))?;
@@ -295,7 +313,7 @@ impl<'a> AuthParams<'a> {
             ClientSignature::V4(signature)
         };
         let date = header_date(headers)?;
-        let security_token = match headers.first("x-amz-security-token") {
+        let security_token = match headers.security_token {
             Some(token) => {
                 Some(Cow::Borrowed(std::str::from_utf8(token).map_err(|_| {
                     Error::header("X-Amz-Security-Token is not valid UTF-8")
@@ -403,15 +421,48 @@ fn parse_expires(value: &str) -> Result<u32, Error> {
     }
 }
 
+/// The headers the authentication parameters are read from, found in one pass.
+#[derive(Default)]
+struct AuthHeaders<'h> {
+    authorization: Option<&'h [u8]>,
+    authorization_repeated: bool,
+    amz_date: Option<&'h [u8]>,
+    date: Option<&'h [u8]>,
+    security_token: Option<&'h [u8]>,
+    region_set: Option<&'h [u8]>,
+}
+
+impl<'h> AuthHeaders<'h> {
+    /// The first value of each (and whether `Authorization` came more than once).
+    fn find<H: Headers + ?Sized>(headers: &'h H) -> Self {
+        let mut found = AuthHeaders::default();
+        for (name, value) in headers.entries() {
+            let slot = match name {
+                "authorization" => {
+                    found.authorization_repeated |= found.authorization.is_some();
+                    &mut found.authorization
+                }
+                "x-amz-date" => &mut found.amz_date,
+                "date" => &mut found.date,
+                "x-amz-security-token" => &mut found.security_token,
+                REGION_SET_HEADER => &mut found.region_set,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        found
+    }
+}
+
 /// The date of a header-signed request: `X-Amz-Date`, else `Date`.
-fn header_date<H: Headers + ?Sized>(headers: &H) -> Result<AmzDate, Error> {
-    if let Some(value) = headers.first("x-amz-date") {
+fn header_date(headers: &AuthHeaders<'_>) -> Result<AmzDate, Error> {
+    if let Some(value) = headers.amz_date {
         return std::str::from_utf8(value)
             .ok()
             .and_then(|v| AmzDate::parse(v.trim()))
             .ok_or(Error::MissingDate);
     }
-    match headers.first("date") {
+    match headers.date {
         Some(value) => std::str::from_utf8(value)
             .ok()
             .and_then(AmzDate::parse_http_date)
@@ -490,13 +541,16 @@ mod tests {
     fn date_falls_back_to_http_date() {
         let headers = RawHeaders::from_pairs([("Date", "Sun, 30 Aug 2015 12:36:00 GMT")]);
         assert_eq!(
-            header_date(&headers).ok().map(|d| d.to_string()).as_deref(),
+            header_date(&AuthHeaders::find(&headers))
+                .ok()
+                .map(|d| d.to_string())
+                .as_deref(),
             Some("20150830T123600Z")
         );
         let bad = RawHeaders::from_pairs([
             ("X-Amz-Date", "yesterday"),
             ("Date", "Sun, 30 Aug 2015 12:36:00 GMT"),
         ]);
-        assert!(header_date(&bad).is_err());
+        assert!(header_date(&AuthHeaders::find(&bad)).is_err());
     }
 }

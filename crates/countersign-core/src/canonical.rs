@@ -17,6 +17,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use smallvec::SmallVec;
+
 use crate::encoding::{query_component, split_query, write_encoded, write_path_reencoded, PATH};
 use crate::error::{AuthSource, Error};
 use crate::request::{Headers, Request};
@@ -96,9 +98,20 @@ const HEADER_NAME_BYTE: [bool; 256] = {
     table
 };
 
+/// The longest SignedHeaders list [`SignedHeaders::position`] scans rather than searches.
+const SCAN_NAMES: usize = 16;
+
 /// The `SignedHeaders` list: lower-case names, sorted, separated by `;`.
+///
+/// Where each name ends is found once, when the list is parsed, so that the verifier can look
+/// a header up by position (a binary search over the names) and walk the names without
+/// splitting the text again.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SignedHeaders<'a>(Cow<'a, str>);
+pub struct SignedHeaders<'a> {
+    list: Cow<'a, str>,
+    /// The end of each name in `list`; the next one starts a byte later.
+    ends: SmallVec<[u32; 16]>,
+}
 
 impl<'a> SignedHeaders<'a> {
     /// Parses a list as a client sent it. It must be non-empty, lower-case, sorted and free of
@@ -106,8 +119,13 @@ impl<'a> SignedHeaders<'a> {
     pub fn parse(list: impl Into<Cow<'a, str>>, source: AuthSource) -> Result<Self, Error> {
         let list = list.into();
         let bytes = list.as_bytes();
+        let too_long = || Error::malformed(source, "SignedHeaders is too long");
+        if u32::try_from(bytes.len()).is_err() {
+            return Err(too_long());
+        }
         // One pass: each name must be non-empty lower-case token characters and sort after
         // the one before it.
+        let mut ends = SmallVec::new();
         let mut previous: &[u8] = &[];
         let mut start = 0;
         for end in 0..=bytes.len() {
@@ -132,10 +150,11 @@ impl<'a> SignedHeaders<'a> {
                     format!("SignedHeaders must be sorted and without repeats, found {shown:?} after {after:?}"),
                 ));
             }
+            ends.push(u32::try_from(end).map_err(|_| too_long())?);
             previous = name;
             start = end + 1;
         }
-        Ok(SignedHeaders(list))
+        Ok(SignedHeaders { list, ends })
     }
 
     /// Builds a list from any names: lower-cased, sorted, repeats removed.
@@ -154,59 +173,99 @@ impl<'a> SignedHeaders<'a> {
             .collect();
         lower.sort_unstable();
         lower.dedup();
-        SignedHeaders(Cow::Owned(lower.join(";")))
+        let mut ends = SmallVec::with_capacity(lower.len());
+        let mut end = 0;
+        for name in &lower {
+            end += name.len();
+            ends.push(u32::try_from(end).unwrap_or(u32::MAX));
+            end += 1;
+        }
+        SignedHeaders {
+            list: Cow::Owned(lower.join(";")),
+            ends,
+        }
+    }
+
+    /// How many names the list holds.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the list is empty (only a list built from no names is).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The name at `index` (in sorted order); empty past the end.
+    pub fn name(&self, index: usize) -> &str {
+        let start = match index {
+            0 => 0,
+            i => self.ends.get(i - 1).map_or(usize::MAX, |&e| e as usize + 1),
+        };
+        let end = self.ends.get(index).map_or(0, |&e| e as usize);
+        self.list.get(start..end).unwrap_or("")
     }
 
     /// The names, in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.split(';')
+        (0..self.len()).map(|i| self.name(i))
+    }
+
+    /// Where `name` (lower-case) is in the list, if it is. A short list is scanned, comparing
+    /// lengths first (most names differ in length); a long one is searched by halves.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        let name = name.as_bytes();
+        if self.ends.len() <= SCAN_NAMES {
+            let mut start = 0;
+            for (index, &end) in self.ends.iter().enumerate() {
+                let end = end as usize;
+                if end - start == name.len() && self.list.as_bytes().get(start..end) == Some(name) {
+                    return Some(index);
+                }
+                start = end + 1;
+            }
+            return None;
+        }
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match self.name(middle).as_bytes().cmp(name) {
+                std::cmp::Ordering::Equal => return Some(middle),
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+            }
+        }
+        None
     }
 
     /// Whether `name` (lower-case) is in the list.
     pub fn contains(&self, name: &str) -> bool {
-        // The list is sorted: a binary search over its bytes, each probe widened to the name
-        // around it, so that a long list costs a logarithmic number of comparisons.
-        let (list, name) = (self.0.as_bytes(), name.as_bytes());
-        let (mut low, mut high) = (0, list.len());
-        while low < high {
-            let middle = low + (high - low) / 2;
-            let start = list[low..middle]
-                .iter()
-                .rposition(|&b| b == b';')
-                .map_or(low, |i| low + i + 1);
-            let end = list[middle..high]
-                .iter()
-                .position(|&b| b == b';')
-                .map_or(high, |i| middle + i);
-            match list[start..end].cmp(name) {
-                std::cmp::Ordering::Equal => return true,
-                std::cmp::Ordering::Less => low = end + 1,
-                std::cmp::Ordering::Greater => high = start.saturating_sub(1),
-            }
-        }
-        false
+        self.position(name).is_some()
     }
 
     /// The list as written in the canonical request.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.list
     }
 
     /// The same list, owning its text.
     pub fn into_owned(self) -> SignedHeaders<'static> {
-        SignedHeaders(Cow::Owned(self.0.into_owned()))
+        SignedHeaders {
+            list: Cow::Owned(self.list.into_owned()),
+            ends: self.ends,
+        }
     }
 }
 
 impl fmt::Display for SignedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.list)
     }
 }
 
 impl fmt::Debug for SignedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SignedHeaders({})", self.0)
+        write!(f, "SignedHeaders({})", self.list)
     }
 }
 
@@ -251,11 +310,13 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
         out.put(b"\n");
         self.write_query(out);
         out.put(b"\n");
-        for name in self.signed_headers.iter() {
+        let values = SignedValues::gather(self.request.headers, self.signed_headers);
+        let mut values = values.0.iter().peekable();
+        for (index, name) in self.signed_headers.iter().enumerate() {
             out.put_str(name);
             out.put(b":");
             let mut first = true;
-            for value in self.request.headers.values(name) {
+            while let Some((_, value)) = values.next_if(|(i, _)| *i == index) {
                 if !first {
                     out.put(b",");
                 }
@@ -310,6 +371,22 @@ impl<H: Headers + ?Sized> fmt::Display for CanonicalRequest<'_, H> {
 impl<H: Headers + ?Sized> fmt::Debug for CanonicalRequest<'_, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "CanonicalRequest({:?})", self.to_string())
+    }
+}
+
+/// The values of the signed headers, each with the position of its name in SignedHeaders,
+/// in the order the canonical request writes them: found in one pass over the headers.
+struct SignedValues<'a>(SmallVec<[(usize, &'a [u8]); 8]>);
+
+impl<'a> SignedValues<'a> {
+    fn gather<H: Headers + ?Sized>(headers: &'a H, signed: &SignedHeaders<'_>) -> Self {
+        let mut values: SmallVec<[(usize, &'a [u8]); 8]> = headers
+            .entries()
+            .filter_map(|(name, value)| Some((signed.position(name)?, value)))
+            .collect();
+        // Stable: the values of a repeated header keep the order they were sent in.
+        values.sort_by_key(|(index, _)| *index);
+        SignedValues(values)
     }
 }
 

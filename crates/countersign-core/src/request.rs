@@ -20,8 +20,9 @@ pub trait Headers {
     /// The values of the header `name` (lower-case), in the order they were sent.
     fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's;
 
-    /// The lower-case names of the headers present (a repeated header may appear again).
-    fn names(&self) -> impl Iterator<Item = &str>;
+    /// Every header as (lower-case name, value), in the order sent. The verifier reads a
+    /// request's headers in one pass over these rather than by name, name after name.
+    fn entries(&self) -> impl Iterator<Item = (&str, &[u8])>;
 
     /// The first value of the header `name`, if any.
     fn first<'s>(&'s self, name: &'s str) -> Option<&'s [u8]> {
@@ -45,8 +46,8 @@ impl Headers for HeaderMap {
         }
     }
 
-    fn names(&self) -> impl Iterator<Item = &str> {
-        self.keys().map(|k| k.as_str())
+    fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.iter().map(|(n, v)| (n.as_str(), v.as_bytes()))
     }
 }
 
@@ -114,8 +115,8 @@ impl Headers for RawHeaders {
             .map(|(_, v)| v.as_slice())
     }
 
-    fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(n, _)| n.as_str())
+    fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.iter()
     }
 }
 

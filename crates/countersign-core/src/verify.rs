@@ -27,6 +27,7 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
 use time::{Duration, OffsetDateTime};
 
 use crate::auth::{AuthKind, AuthParams, ClientSignature};
@@ -276,18 +277,28 @@ impl Verifier {
         if !signed.contains("host") {
             return Err(Error::HeaderNotSigned("host".into()));
         }
-        for name in request.headers.names() {
-            let must_sign = (name.starts_with("x-amz-")
-                && !(name == "x-amz-security-token" && self.allow_unsigned_session_token))
-                || self.required_signed.iter().any(|r| r == name);
-            if must_sign && !signed.contains(name) {
-                return Err(Error::HeaderNotSigned(name.to_string()));
+        // One pass over the headers: every one that must be signed is, and which signed
+        // names are present.
+        let mut present: SmallVec<[bool; 16]> = SmallVec::from_elem(false, signed.len());
+        for (name, _) in request.headers.entries() {
+            match signed.position(name) {
+                Some(index) => {
+                    if let Some(seen) = present.get_mut(index) {
+                        *seen = true;
+                    }
+                }
+                None => {
+                    let must_sign = (name.starts_with("x-amz-")
+                        && !(name == "x-amz-security-token" && self.allow_unsigned_session_token))
+                        || self.required_signed.iter().any(|r| r == name);
+                    if must_sign {
+                        return Err(Error::HeaderNotSigned(name.to_string()));
+                    }
+                }
             }
         }
-        for name in signed.iter() {
-            let present = request.headers.first(name).is_some()
-                || (name == "host" && request.authority.is_some());
-            if !present {
+        for (name, present) in signed.iter().zip(present) {
+            if !(present || (name == "host" && request.authority.is_some())) {
                 return Err(Error::SignedHeaderMissing(name.to_string()));
             }
         }

@@ -77,8 +77,12 @@ impl Headers for ServerHeaders<'_> {
         host.into_iter().chain(from_map.into_iter().flatten())
     }
 
-    fn names(&self) -> impl Iterator<Item = &str> {
-        self.map.keys().map(|k| k.as_str())
+    fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let replaced = self.host.is_some();
+        let host = self.host.map(|h| ("host", h));
+        host.into_iter().chain(
+            Headers::entries(self.map).filter(move |(name, _)| !(replaced && *name == "host")),
+        )
     }
 }
 
