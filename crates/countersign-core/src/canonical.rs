@@ -275,7 +275,7 @@ pub struct CanonicalRequest<'a, H: ?Sized> {
     settings: SigningSettings,
     signed_headers: &'a SignedHeaders<'a>,
     payload_hash: &'a str,
-    query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    skip_query: &'a [&'a str],
 }
 
 impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
@@ -286,19 +286,14 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
         settings: SigningSettings,
         signed_headers: &'a SignedHeaders<'a>,
         payload_hash: &'a str,
-        skip_query: &[&str],
+        skip_query: &'a [&'a str],
     ) -> Self {
-        let mut query: Vec<(Cow<'a, str>, Cow<'a, str>)> = split_query(request.query)
-            .map(|(k, v)| (query_component(k), query_component(v)))
-            .filter(|(k, _)| !skip_query.contains(&k.as_ref()))
-            .collect();
-        query.sort_unstable();
         CanonicalRequest {
             request,
             settings,
             signed_headers,
             payload_hash,
-            query,
+            skip_query,
         }
     }
 
@@ -342,7 +337,15 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
     }
 
     fn write_query(&self, out: &mut impl Sink) {
-        for (i, (k, v)) in self.query.iter().enumerate() {
+        // Each key and value encoded the one canonical way, then sorted by key and value. A
+        // typical query fits on the stack.
+        let mut query: SmallVec<[(Cow<'_, str>, Cow<'_, str>); 8]> =
+            split_query(self.request.query)
+                .map(|(k, v)| (query_component(k), query_component(v)))
+                .filter(|(k, _)| !self.skip_query.contains(&k.as_ref()))
+                .collect();
+        query.sort_unstable();
+        for (i, (k, v)) in query.iter().enumerate() {
             if i > 0 {
                 out.put(b"&");
             }
@@ -436,6 +439,12 @@ pub fn normalize_path(path: &str) -> Cow<'_, str> {
 /// Writes a header value trimmed, with every run of whitespace (including the line breaks
 /// of a folded value) written as one space.
 fn write_header_value(out: &mut impl Sink, value: &[u8]) {
+    // Most values hold no byte at or below the space: those are written as they are. The
+    // check runs over every byte without stopping early, which the compiler vectorizes.
+    if !value.iter().fold(false, |any, &b| any | (b <= b' ')) {
+        out.put(value);
+        return;
+    }
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let start = value
         .iter()

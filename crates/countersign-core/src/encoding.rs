@@ -139,6 +139,10 @@ pub fn query_component(raw: &str) -> Cow<'_, str> {
 /// Whether `raw` is already in canonical form: unreserved bytes, and escapes in upper-case
 /// hex of bytes that are not unreserved (what signers write, `%2F` in a credential).
 fn is_canonical_component(raw: &[u8]) -> bool {
+    // Most keys and values are unreserved bytes only; the rest take the slower way.
+    if raw.iter().all(|&b| is_unreserved(b)) {
+        return true;
+    }
     let mut i = 0;
     while i < raw.len() {
         match raw[i] {
@@ -162,7 +166,7 @@ fn is_canonical_component(raw: &[u8]) -> bool {
 /// Decodes a raw query key or value to its text (`+` is a space). Bytes that are not UTF-8
 /// are replaced, so use this for parameters whose values are ASCII by definition.
 pub fn decode_query_value(raw: &str) -> Cow<'_, str> {
-    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+    if memchr::memchr2(b'%', b'+', raw.as_bytes()).is_none() {
         return Cow::Borrowed(raw);
     }
     let bytes = raw.as_bytes();
@@ -194,20 +198,19 @@ pub fn decode_query_value(raw: &str) -> Cow<'_, str> {
 /// Splits a raw query string into `(key, value)` pairs; a parameter without `=` has an
 /// empty value; empty parameters (`a=1&&b=2`) are skipped.
 pub fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    // One pass over the bytes: `&` and `=` are ASCII, so cutting at them keeps the pieces
-    // UTF-8 (and a query is short: the general string searcher costs more to start).
+    // `&` and `=` are ASCII, so cutting at them keeps the pieces UTF-8.
     let mut rest = query;
     std::iter::from_fn(move || loop {
         if rest.is_empty() {
             return None;
         }
-        let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+        let end = memchr::memchr(b'&', rest.as_bytes()).unwrap_or(rest.len());
         let (parameter, after) = (&rest[..end], rest.get(end + 1..).unwrap_or(""));
         rest = after;
         if parameter.is_empty() {
             continue;
         }
-        return Some(match parameter.bytes().position(|b| b == b'=') {
+        return Some(match memchr::memchr(b'=', parameter.as_bytes()) {
             Some(at) => (&parameter[..at], &parameter[at + 1..]),
             None => (parameter, ""),
         });
