@@ -10,7 +10,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use sha2::{Digest, Sha256};
@@ -41,9 +41,31 @@ struct Entry<V> {
 }
 
 struct Entries<V> {
-    values: HashMap<u64, Entry<V>>,
+    values: HashMap<u64, Entry<V>, BuildHasherDefault<SlotHasher>>,
     /// Slots in the order they were filled, for eviction.
     order: VecDeque<u64>,
+}
+
+/// The map's own hasher: a slot is already a keyed SipHash, uniform and unpredictable, so
+/// it is its own hash (hashing it again would cost a second SipHash per lookup).
+#[derive(Default)]
+struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed here; fold anything else in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, slot: u64) {
+        self.0 = slot;
+    }
 }
 
 impl<V> Entries<V> {
@@ -95,7 +117,10 @@ impl<V: Clone + Evict> Bounded<V> {
             capacity,
             hasher: RandomState::new(),
             inner: Mutex::new(Entries {
-                values: HashMap::with_capacity(capacity.min(4096)),
+                values: HashMap::with_capacity_and_hasher(
+                    capacity.min(4096),
+                    BuildHasherDefault::default(),
+                ),
                 order: VecDeque::with_capacity(capacity.min(4096)),
             }),
         }
@@ -119,9 +144,10 @@ impl<V: Clone + Evict> Bounded<V> {
     /// The slot of (`fingerprint`, `name`).
     fn slot(&self, fingerprint: &[u8; 32], name: &Name<'_>) -> u64 {
         let mut hasher = self.hasher.build_hasher();
-        fingerprint.hash(&mut hasher);
+        hasher.write(fingerprint);
         for part in name.0 {
-            part.hash(&mut hasher);
+            hasher.write_usize(part.len());
+            hasher.write(part.as_bytes());
         }
         hasher.finish()
     }
