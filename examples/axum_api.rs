@@ -131,7 +131,7 @@ async fn create(State(items): State<Items>, identity: Verified<Value>, body: Bod
     let id = items.keys().next_back().map_or(1, |last| last + 1);
     items.insert(
         id,
-        json!({"value": item, "created_by": identity.access_key_id}),
+        json!({"value": item, "created_by": identity.access_key_id()}),
     );
     (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
 }
@@ -173,10 +173,10 @@ async fn remove(State(items): State<Items>, Path(id): Path<u64>) -> StatusCode {
 
 async fn whoami(identity: Verified<Value>) -> Json<Value> {
     Json(json!({
-        "access_key_id": identity.access_key_id,
+        "access_key_id": identity.access_key_id(),
         "principal": identity.principal,
-        "region": identity.region,
-        "service": identity.service,
+        "region": identity.region(),
+        "service": identity.service(),
         "presigned": identity.presigned,
     }))
 }

@@ -58,7 +58,7 @@ fn store() -> impl KeyStore<Principal = String> {
 async fn whoami(identity: Verified<String>) -> Json<Value> {
     Json(json!({
         "principal": identity.principal,
-        "access_key_id": identity.access_key_id,
+        "access_key_id": identity.access_key_id(),
         "presigned": identity.presigned,
         "payload": format!("{:?}", identity.payload),
         "session_token": identity.session_token,

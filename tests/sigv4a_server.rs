@@ -28,7 +28,7 @@ const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const NOW: OffsetDateTime = datetime!(2024-03-01 10:00:00 UTC);
 
 async fn whoami(identity: Verified<String>) -> String {
-    format!("{} {}", identity.principal, identity.region)
+    format!("{} {}", identity.principal, identity.region())
 }
 
 /// Reads the whole body; a body the layer refused while it streamed answers with the

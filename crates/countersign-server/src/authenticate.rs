@@ -302,12 +302,6 @@ pub(crate) fn verify_signature<P>(
 ) -> Result<(Verified<P>, ChainKey), Error> {
     let view = View::new(parts, config.proxy.as_ref());
     let request = view.request();
-    let scope = auth.credential.scope();
-    // A SigV4a identity's region is the region set the client signed for.
-    let region = match auth.sigv4a() {
-        Some(v4a) => v4a.region_set.as_str(),
-        None => scope.region,
-    };
     let mut first_error = None;
     let mut matched = None;
     for secret in key.secrets() {
@@ -325,17 +319,17 @@ pub(crate) fn verify_signature<P>(
     match matched {
         Some(signing_key) => {
             check_replay(config, auth)?;
-            let identity = Verified {
-                access_key_id: auth.credential.access_key_id().to_string(),
-                date: scope.date.to_string(),
-                region: region.to_string(),
-                service: scope.service.to_string(),
-                principal: key.into_principal(),
-                signed_at: auth.date.as_offset(),
-                presigned: matches!(auth.kind, countersign_core::AuthKind::Query { .. }),
-                payload,
-                session_token: auth.security_token.as_ref().map(|t| t.to_string()),
-            };
+            let mut identity = Verified::of(
+                auth.credential.clone().into_owned(),
+                key.into_principal(),
+                auth.date.as_offset(),
+            );
+            if let Some(v4a) = auth.sigv4a() {
+                identity = identity.with_region_set(v4a.region_set.as_str());
+            }
+            identity.presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
+            identity.payload = payload;
+            identity.session_token = auth.security_token.as_ref().map(|t| t.to_string());
             Ok((identity, signing_key))
         }
         None => Err(first_error.map(Error::Auth).unwrap_or_else(|| {

@@ -11,11 +11,12 @@
 //!         PayloadCheck::Verified => "checked",
 //!         PayloadCheck::Unsigned => "not signed",
 //!     };
-//!     format!("{} signed as {}; body {body}", identity.principal, identity.access_key_id)
+//!     format!("{} signed as {}; body {body}", identity.principal, identity.access_key_id())
 //! }
 //! # let _ = describe;
 //! ```
 
+use countersign_core::Credential;
 use time::OffsetDateTime;
 
 /// How the body is covered by the signature.
@@ -31,16 +32,14 @@ pub enum PayloadCheck {
 }
 
 /// Who signed the request, as the layer established it.
+///
+/// The access key id and the scope are read from the request's credential, kept whole (one
+/// string, not four).
 #[derive(Debug, Clone)]
 pub struct Verified<P> {
-    /// The access key id.
-    pub access_key_id: String,
-    /// The scope's day, `YYYYMMDD`.
-    pub date: String,
-    /// The scope's region.
-    pub region: String,
-    /// The scope's service.
-    pub service: String,
+    credential: Credential<'static>,
+    /// A SigV4a request's region set, which stands for the region.
+    region_set: Option<String>,
     /// The principal the key store attached to the key.
     pub principal: P,
     /// When the request was signed.
@@ -51,6 +50,82 @@ pub struct Verified<P> {
     pub payload: PayloadCheck,
     /// The session token, if the request carried one.
     pub session_token: Option<String>,
+}
+
+impl<P> Verified<P> {
+    /// An identity of `access_key_id` for this scope, signed at `signed_at` in the
+    /// `Authorization` header with an unsigned body (what a test of a handler may insert into
+    /// the request extensions; set the public fields for anything else).
+    ///
+    /// ```
+    /// use countersign_server::Verified;
+    /// let at = time::OffsetDateTime::UNIX_EPOCH;
+    /// let identity = Verified::new("AKID", "20240524", "us-east-1", "s3", "alice", at);
+    /// assert_eq!(identity.access_key_id(), "AKID");
+    /// assert_eq!((identity.date(), identity.region(), identity.service()), ("20240524", "us-east-1", "s3"));
+    /// assert!(!identity.presigned && identity.session_token.is_none());
+    /// ```
+    pub fn new(
+        access_key_id: &str,
+        date: &str,
+        region: &str,
+        service: &str,
+        principal: P,
+        signed_at: OffsetDateTime,
+    ) -> Self {
+        Verified::of(
+            Credential::from_parts(access_key_id, date, region, service),
+            principal,
+            signed_at,
+        )
+    }
+
+    /// The identity of `credential`.
+    pub(crate) fn of(
+        credential: Credential<'static>,
+        principal: P,
+        signed_at: OffsetDateTime,
+    ) -> Self {
+        Verified {
+            credential,
+            region_set: None,
+            principal,
+            signed_at,
+            presigned: false,
+            payload: PayloadCheck::Unsigned,
+            session_token: None,
+        }
+    }
+
+    /// The same identity for a SigV4a request signed for `region_set`.
+    pub(crate) fn with_region_set(mut self, region_set: &str) -> Self {
+        self.region_set = Some(region_set.to_string());
+        self
+    }
+
+    /// The access key id.
+    pub fn access_key_id(&self) -> &str {
+        self.credential.access_key_id()
+    }
+
+    /// The scope's day, `YYYYMMDD`.
+    pub fn date(&self) -> &str {
+        self.credential.scope().date
+    }
+
+    /// The scope's region; for SigV4a, the region set the client signed for (such as
+    /// `us-east-1,us-west-2` or `*`).
+    pub fn region(&self) -> &str {
+        match &self.region_set {
+            Some(set) => set,
+            None => self.credential.scope().region,
+        }
+    }
+
+    /// The scope's service.
+    pub fn service(&self) -> &str {
+        self.credential.scope().service
+    }
 }
 
 #[cfg(feature = "axum")]

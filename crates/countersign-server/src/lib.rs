@@ -8,7 +8,7 @@
 //! use tower::ServiceExt;
 //!
 //! async fn whoami(identity: Verified<String>) -> String {
-//!     format!("hello {} ({})", identity.principal, identity.access_key_id)
+//!     format!("hello {} ({})", identity.principal, identity.access_key_id())
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]

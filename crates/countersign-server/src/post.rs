@@ -29,7 +29,7 @@ use tower_service::Service;
 use crate::authenticate::reject;
 use crate::body::{BoxError, Digests, VerifiedBody};
 use crate::error::Error;
-use crate::identity::{PayloadCheck, Verified};
+use crate::identity::Verified;
 use crate::keys::{KeyRequest, KeyStore};
 use crate::layer::Config;
 
@@ -316,16 +316,11 @@ async fn check_form<K: KeyStore>(
         filename: form.filename,
         file_content_type: form.file_content_type,
     };
-    let identity = Verified {
-        access_key_id: credential.access_key_id().to_string(),
-        date: scope.date.to_string(),
-        region: scope.region.to_string(),
-        service: scope.service.to_string(),
-        principal: key.into_principal(),
-        signed_at: date.as_offset(),
-        presigned: false,
-        payload: PayloadCheck::Unsigned,
-        session_token: field("x-amz-security-token").map(str::to_string),
-    };
+    let mut identity = Verified::of(
+        credential.into_owned(),
+        key.into_principal(),
+        date.as_offset(),
+    );
+    identity.session_token = field("x-amz-security-token").map(str::to_string);
     Ok((identity, post, range))
 }
