@@ -341,8 +341,11 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
         // typical query fits on the stack.
         let mut query: SmallVec<[(Cow<'_, str>, Cow<'_, str>); 8]> =
             split_query(self.request.query)
-                .map(|(k, v)| (query_component(k), query_component(v)))
-                .filter(|(k, _)| !self.skip_query.contains(&k.as_ref()))
+                .filter_map(|(k, v)| {
+                    let k = query_component(k);
+                    let skipped = self.skip_query.contains(&k.as_ref());
+                    (!skipped).then(|| (k, query_component(v)))
+                })
                 .collect();
         query.sort_unstable();
         for (i, (k, v)) in query.iter().enumerate() {
