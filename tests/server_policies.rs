@@ -1,6 +1,6 @@
 //! Layer policies exercised in-process (tower `oneshot`): key rotation, trusted proxies,
-//! the HTTP/2 authority, a fixed clock, required signed headers, custom error rendering and
-//! the extractor's rejection when the layer is missing.
+//! the HTTP/2 authority, a fixed clock, required signed headers, custom error rendering, the
+//! extractor's rejection when the layer is missing, and empty bodies without a declared hash.
 
 #![allow(
     clippy::unwrap_used,
@@ -334,4 +334,58 @@ async fn unknown_keys_reach_the_store_once_and_rejections_are_observed() {
         status(&app, unknown()).await;
     }
     assert_eq!(lookups.load(Ordering::SeqCst), 3);
+}
+
+/// A body that says it is empty (an exact size hint of 0) and then yields a few bytes anyway
+/// (`true` once they are sent).
+struct EmptyInName(bool);
+
+impl http_body::Body for EmptyInName {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if std::mem::replace(&mut self.0, true) {
+            return std::task::Poll::Ready(None);
+        }
+        let data = bytes::Bytes::from_static(b"surprise");
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(data))))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(0)
+    }
+}
+
+#[tokio::test]
+async fn an_empty_body_without_a_declared_hash_is_checked_without_waiting_for_it() {
+    // What the handler sees of the body: its payload check, then what reading it gave.
+    async fn read(identity: Verified<String>, body: Body) -> String {
+        let read = axum::body::to_bytes(body, 1 << 10).await;
+        format!(
+            "{:?} {}",
+            identity.payload,
+            if read.is_ok() { "read" } else { "refused" }
+        )
+    }
+    let store = store();
+    let app = Router::new()
+        .route("/read", get(read))
+        .layer(SigV4Layer::new(store).clock(|| NOW));
+    // Signed over the hash of nothing, with no x-amz-content-sha256 header.
+    let empty = signed("secret", "http://example.com/read", &[]);
+    assert_eq!(
+        status(&app, empty).await,
+        (StatusCode::OK, "Verified read".to_string())
+    );
+    // The same signature on a body that only claims to be empty: the bytes fail the hash.
+    let (parts, _) = signed("secret", "http://example.com/read", &[]).into_parts();
+    let liar = Request::from_parts(parts, Body::new(EmptyInName(false)));
+    assert_eq!(
+        status(&app, liar).await,
+        (StatusCode::OK, "Verified refused".to_string())
+    );
 }

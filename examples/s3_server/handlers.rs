@@ -94,10 +94,10 @@ impl Ctx {
     pub(crate) fn owner(&self, out: &mut XmlWriter, element: &str) {
         let name = self.identity.principal["user"]
             .as_str()
-            .unwrap_or(&self.identity.access_key_id())
+            .unwrap_or(self.identity.access_key_id())
             .to_string();
         out.open(element)
-            .leaf("ID", &self.identity.access_key_id())
+            .leaf("ID", self.identity.access_key_id())
             .leaf("DisplayName", name)
             .close(element);
     }

@@ -25,18 +25,12 @@ use crate::key::SigningKey;
 use crate::signature::{Previous, Signature, StringToSign};
 use crate::sigv4a::EcdsaSignature;
 use crate::timestamp::AmzDate;
-use crate::{CHUNK_ALGORITHM, TRAILER_ALGORITHM};
+use crate::{CHUNK_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH, TRAILER_ALGORITHM};
 
 /// The length of a SigV4a chunk or trailer signature on the wire: the hex of the longest DER
 /// signature; shorter ones are padded with `*` so that the encoded length is known before
 /// signing.
 pub const ECDSA_WIRE_SIGNATURE_LEN: usize = 2 * crate::sigv4a::MAX_DER_SIGNATURE_LEN;
-
-/// The SHA-256 of the empty string, raw.
-const EMPTY_HASH: [u8; 32] = [
-    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
-];
 
 /// Signs or verifies the chunks of one aws-chunked body, in order.
 #[derive(Debug, Clone)]
@@ -275,10 +269,10 @@ mod ecdsa {
 
     use sha2::{Digest, Sha256};
 
-    use super::EMPTY_HASH;
     use crate::signature::{Previous, StringToSign};
     use crate::sigv4a::{verify, EcdsaKey, EcdsaSignature};
     use crate::timestamp::AmzDate;
+    use crate::EMPTY_SHA256_DIGEST as EMPTY_HASH;
     use crate::{ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM};
 
     /// Signs or verifies the chunks of one SigV4a aws-chunked body, in order.

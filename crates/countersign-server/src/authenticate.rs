@@ -10,7 +10,7 @@ use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_core::payload::DeclaredPayload;
 use countersign_core::{
     AuthParams, ChunkChain, ChunkSigner, ClientSignature, Headers, Request, SigningKey,
-    UNSIGNED_PAYLOAD,
+    EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 use http::request::Parts;
 use http::{HeaderMap, Response};
@@ -32,6 +32,10 @@ pub(crate) enum PayloadPlan {
     Unsigned,
     /// No hash declared: read the body (within the limit), hash it, then verify.
     Buffer,
+    /// No hash declared and the body empty by its framing: the hash of nothing is what was
+    /// signed, checked at once; the body is still checked against it as it streams, so that
+    /// bytes arriving after all fail it.
+    Empty,
     /// aws-chunked: verify the headers (seed signature) now, each chunk as it streams.
     Chunked {
         framing: Framing,
@@ -191,6 +195,7 @@ fn plan(
         },
         None if config.s3 && presigned => PayloadPlan::Unsigned,
         None if config.s3 => return Err(Error::MissingContentSha256),
+        None if body_is_empty => PayloadPlan::Empty,
         None => PayloadPlan::Buffer,
     };
     if let PayloadPlan::Chunked { framing, .. } = &payload {
@@ -451,6 +456,7 @@ pub(crate) fn declared_hash(plan: &PayloadPlan) -> &str {
     match plan {
         PayloadPlan::Declared { value, .. } => value,
         PayloadPlan::Chunked { framing, .. } => framing.marker(),
+        PayloadPlan::Empty => EMPTY_SHA256,
         PayloadPlan::Unsigned | PayloadPlan::Buffer => UNSIGNED_PAYLOAD,
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use countersign_core::sha256_hex;
+use countersign_core::{sha256_hex, EMPTY_SHA256_DIGEST};
 use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
@@ -253,6 +253,7 @@ where
             return Step::Buffer(pending, key);
         }
         PayloadPlan::Declared { .. } => PayloadCheck::Streaming,
+        PayloadPlan::Empty => PayloadCheck::Verified,
         PayloadPlan::Chunked { framing, .. } if framing.is_signed() => PayloadCheck::Streaming,
         PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
     };
@@ -288,6 +289,9 @@ where
             let body = match plan.payload {
                 PayloadPlan::Declared { hash, .. } => {
                     VerifiedBody::plain(body, digests.sha256(hash))
+                }
+                PayloadPlan::Empty => {
+                    VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST))
                 }
                 PayloadPlan::Chunked {
                     framing,

@@ -25,7 +25,9 @@ pub enum PayloadCheck {
     /// The client declared the body's SHA-256; it is checked as the handler reads the body,
     /// and a mismatch ends the body with an error. Read the whole body before committing.
     Streaming,
-    /// The body was read and hashed before the handler ran (no hash was declared).
+    /// The body was read and hashed before the handler ran (no hash was declared), or it is
+    /// empty by its framing and was verified as such (any byte that came after all would
+    /// fail the body as it is read).
     Verified,
     /// `UNSIGNED-PAYLOAD`: the body is not covered.
     Unsigned,

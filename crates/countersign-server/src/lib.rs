@@ -52,7 +52,9 @@
 //!    signature and checksum checked at the end; `x-amz-checksum-*` and `Content-MD5` headers
 //!    are checked as the body streams; `UNSIGNED-PAYLOAD` passes through if the policy
 //!    allows it; a body without a declared hash (curl, most non-S3 clients) is buffered up to
-//!    a limit (1 MiB by default, 413 beyond), hashed, and only then verified.
+//!    a limit (1 MiB by default, 413 beyond), hashed, and only then verified (one empty by its
+//!    framing, such as a GET's, is verified at once against the hash of nothing, and checked
+//!    against it as it is read).
 //! 5. In S3 mode, a browser POST upload (`multipart/form-data` with a signed policy) is
 //!    verified before the handler runs: the handler gets a [`PostObject`] and the file's
 //!    bytes (see [`post`]).
