@@ -336,11 +336,24 @@ async fn unknown_keys_reach_the_store_once_and_rejections_are_observed() {
     assert_eq!(lookups.load(Ordering::SeqCst), 3);
 }
 
-/// A body that says it is empty (an exact size hint of 0) and then yields a few bytes anyway
-/// (`true` once they are sent).
-struct EmptyInName(bool);
+/// A body that yields a few bytes where the request said there would be none: with an exact
+/// size hint of 0 when `hinted`, without a hint otherwise (as a body wrapper that does not
+/// pass the hint on).
+struct Surprise {
+    sent: bool,
+    hinted: bool,
+}
 
-impl http_body::Body for EmptyInName {
+impl Surprise {
+    fn body(hinted: bool) -> Body {
+        Body::new(Surprise {
+            sent: false,
+            hinted,
+        })
+    }
+}
+
+impl http_body::Body for Surprise {
     type Data = bytes::Bytes;
     type Error = std::convert::Infallible;
 
@@ -348,7 +361,7 @@ impl http_body::Body for EmptyInName {
         mut self: std::pin::Pin<&mut Self>,
         _cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        if std::mem::replace(&mut self.0, true) {
+        if std::mem::replace(&mut self.sent, true) {
             return std::task::Poll::Ready(None);
         }
         let data = bytes::Bytes::from_static(b"surprise");
@@ -356,7 +369,10 @@ impl http_body::Body for EmptyInName {
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        http_body::SizeHint::with_exact(0)
+        match self.hinted {
+            true => http_body::SizeHint::with_exact(0),
+            false => http_body::SizeHint::default(),
+        }
     }
 }
 
@@ -371,21 +387,44 @@ async fn an_empty_body_without_a_declared_hash_is_checked_without_waiting_for_it
             if read.is_ok() { "read" } else { "refused" }
         )
     }
-    let store = store();
-    let app = Router::new()
-        .route("/read", get(read))
-        .layer(SigV4Layer::new(store).clock(|| NOW));
+    let app = |layer: SigV4Layer<MemoryKeyStore<String>>| {
+        Router::new()
+            .route("/read", get(read))
+            .layer(layer.clock(|| NOW))
+    };
+    let lenient = app(SigV4Layer::new(store()));
     // Signed over the hash of nothing, with no x-amz-content-sha256 header.
-    let empty = signed("secret", "http://example.com/read", &[]);
+    let request = || signed("secret", "http://example.com/read", &[]);
+    let with_body = |body: Body| Request::from_parts(request().into_parts().0, body);
+    let verified = |answer: &str| (StatusCode::OK, format!("Verified {answer}"));
+    assert_eq!(status(&lenient, request()).await, verified("read"));
+    // Empty by its framing (the body's exact size, or a Content-Length of 0 where a wrapper
+    // hides the size): verified at once, so bytes that come after all fail the body.
+    let liar = with_body(Surprise::body(true));
+    assert_eq!(status(&lenient, liar).await, verified("refused"));
+    let mut liar = with_body(Surprise::body(false));
+    liar.headers_mut()
+        .insert("content-length", "0".parse().unwrap());
+    assert_eq!(status(&lenient, liar).await, verified("refused"));
+    // A body of unknown length is read and hashed before the handler, and these bytes are
+    // not what was signed.
+    let (code, body) = status(&lenient, with_body(Surprise::body(false))).await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "{body}");
+    // Refusing unsigned bodies lets an empty UNSIGNED-PAYLOAD request through, and no bytes.
+    let strict = app(SigV4Layer::new(store()).allow_unsigned_payload(false));
+    let unsigned = |body: Body| {
+        let mut request = Request::get("http://example.com/read").body(body).unwrap();
+        Signer::new(Credentials::new(AKID, "secret"), "us-east-1", "execute-api")
+            .content_sha256_header(true)
+            .sign(&mut request, Payload::Unsigned, NOW)
+            .unwrap();
+        request
+    };
+    let quiet = |answer: &str| (StatusCode::OK, format!("Unsigned {answer}"));
     assert_eq!(
-        status(&app, empty).await,
-        (StatusCode::OK, "Verified read".to_string())
+        status(&strict, unsigned(Body::empty())).await,
+        quiet("read")
     );
-    // The same signature on a body that only claims to be empty: the bytes fail the hash.
-    let (parts, _) = signed("secret", "http://example.com/read", &[]).into_parts();
-    let liar = Request::from_parts(parts, Body::new(EmptyInName(false)));
-    assert_eq!(
-        status(&app, liar).await,
-        (StatusCode::OK, "Verified refused".to_string())
-    );
+    let liar = unsigned(Surprise::body(true));
+    assert_eq!(status(&strict, liar).await, quiet("refused"));
 }

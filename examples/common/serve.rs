@@ -6,14 +6,17 @@
 use std::future::Future;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::Router;
+use http_body::Body as _;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::timeout::TimeoutBody;
 
 /// How long open connections get to finish after Ctrl-C.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -117,8 +120,17 @@ async fn connection<IO>(
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let body_idle = timeouts.body_idle;
     let service = tower::ServiceBuilder::new()
-        .layer(RequestBodyTimeoutLayer::new(timeouts.body_idle))
+        .map_request(move |request: http::Request<Incoming>| {
+            // A body empty by its framing has nothing to wait for, and unwrapped it keeps its
+            // exact size, by which the SigV4 layer verifies it at once (the timeout's wrapper
+            // would hide it, and the layer would read the empty body before verifying).
+            request.map(|body| match body.size_hint().exact() {
+                Some(0) => Body::new(body),
+                _ => Body::new(TimeoutBody::new(body_idle, body)),
+            })
+        })
         .service(app);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder

@@ -138,6 +138,19 @@ pub(crate) type Refused = Box<(Error, Option<AuthParams<'static>>)>;
 /// The `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
 pub(crate) type Checksums = Vec<(ChecksumAlgorithm, Vec<u8>)>;
 
+/// Whether the request has no body by its framing: its body says so exactly, or it declares
+/// a `Content-Length` of 0 (a body wrapper, such as a timeout, may hide the exact size its
+/// transport knew).
+pub(crate) fn body_is_empty<B: http_body::Body>(parts: &Parts, body: &B) -> bool {
+    match body.size_hint().exact() {
+        Some(length) => length == 0,
+        None => parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() == b"0"),
+    }
+}
+
 /// Every check that needs no key, and the plan for the body.
 pub(crate) fn precheck(
     config: &Config,

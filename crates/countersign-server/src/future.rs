@@ -308,6 +308,11 @@ where
                         .decoded_length(Some(decoded_length));
                     VerifiedBody::chunked(body, decoder, digests)
                 }
+                // Refusing unsigned bodies let this one through only because it is empty:
+                // any byte that came after all fails it.
+                PayloadPlan::Unsigned if !config.allow_unsigned_payload => {
+                    VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST))
+                }
                 PayloadPlan::Unsigned | PayloadPlan::Buffer => VerifiedBody::plain(body, digests),
             };
             parts.extensions.insert(identity);

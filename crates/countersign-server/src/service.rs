@@ -9,7 +9,9 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
-use crate::authenticate::{declared_hash, decoy_verification, key_request, precheck, reject};
+use crate::authenticate::{
+    body_is_empty, declared_hash, decoy_verification, key_request, precheck, reject,
+};
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::error::Error;
 use crate::future::{Pending, ResponseFuture};
@@ -101,7 +103,7 @@ where
                 Arc::clone(&self.store),
             ));
         }
-        let body_is_empty = body.size_hint().exact() == Some(0);
+        let body_is_empty = body_is_empty(&parts, &body);
         match precheck(&self.config, &parts, body_is_empty) {
             Err(refused) => {
                 let (error, auth) = *refused;
