@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::{ready, Ready};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -44,13 +45,13 @@ pub struct FileKeyStore {
 struct Inner {
     path: PathBuf,
     keys: RwLock<Arc<HashMap<String, Key<Value>>>>,
-    watch: Mutex<Watch>,
+    /// The file's time and size when it was last read.
+    stamp: Mutex<Option<(SystemTime, u64)>>,
+    /// When the file is next looked at, in nanoseconds since `opened`: read without a lock,
+    /// so that lookups between two checks contend on nothing.
+    next_check: AtomicU64,
+    opened: Instant,
     check_interval: Duration,
-}
-
-struct Watch {
-    last_check: Instant,
-    stamp: Option<(SystemTime, u64)>,
 }
 
 /// A key file that could not be used.
@@ -77,16 +78,15 @@ impl FileKeyStore {
     /// Loads the file; fails if it cannot be read or parsed.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, KeyFileError> {
         let path = path.as_ref().to_path_buf();
-        let stamp = stamp(&path);
+        let stamp = stamp_of(&path);
         let keys = load(&path)?;
         Ok(FileKeyStore {
             inner: Arc::new(Inner {
                 path,
                 keys: RwLock::new(Arc::new(keys)),
-                watch: Mutex::new(Watch {
-                    last_check: Instant::now(),
-                    stamp,
-                }),
+                stamp: Mutex::new(stamp),
+                next_check: AtomicU64::new(0),
+                opened: Instant::now(),
                 check_interval: Duration::from_secs(2),
             }),
         })
@@ -130,16 +130,23 @@ impl FileKeyStore {
 
     /// Reloads when the check interval has passed and the file's time or size changed.
     fn refresh(&self) {
-        let mut watch = self.inner.watch.lock().unwrap_or_else(|p| p.into_inner());
-        if watch.last_check.elapsed() < self.inner.check_interval {
+        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        let now = nanos(self.inner.opened.elapsed());
+        if now < self.inner.next_check.load(Ordering::Relaxed) {
             return;
         }
-        watch.last_check = Instant::now();
-        let now = stamp(&self.inner.path);
-        if now == watch.stamp {
+        let mut stamp = self.inner.stamp.lock().unwrap_or_else(|p| p.into_inner());
+        // Another lookup may have checked while this one waited for the lock.
+        if now < self.inner.next_check.load(Ordering::Relaxed) {
             return;
         }
-        watch.stamp = now;
+        let next = now.saturating_add(nanos(self.inner.check_interval));
+        self.inner.next_check.store(next, Ordering::Relaxed);
+        let current = stamp_of(&self.inner.path);
+        if current == *stamp {
+            return;
+        }
+        *stamp = current;
         match self.reload() {
             Ok(count) => {
                 tracing::info!(path = %self.inner.path.display(), count, "key file reloaded")
@@ -166,11 +173,12 @@ impl KeyStore for FileKeyStore {
 
     fn lookup(&self, request: KeyRequest) -> Self::Future {
         self.refresh();
-        ready(Ok(self.snapshot().get(request.access_key_id()).cloned()))
+        let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
+        ready(Ok(keys.get(request.access_key_id()).cloned()))
     }
 }
 
-fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
+fn stamp_of(path: &Path) -> Option<(SystemTime, u64)> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.modified().ok()?, meta.len()))
 }
@@ -257,6 +265,25 @@ mod tests {
         std::fs::write(&path, r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s"}, {"access_key_id": "B", "secret_access_key": "t"}]}"#).unwrap();
         store.refresh();
         assert_eq!(store.len(), 2);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn lookups_look_at_the_file_once_per_interval() {
+        let dir = std::env::temp_dir().join(format!("countersign-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("interval.json");
+        let one = r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s"}]}"#;
+        std::fs::write(&path, one).unwrap();
+        let store = FileKeyStore::open(&path)
+            .unwrap()
+            .check_interval(Duration::from_secs(3600));
+        store.refresh(); // the first look, which finds the file as it was opened
+        let two = r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s"}, {"access_key_id": "B", "secret_access_key": "t"}]}"#;
+        std::fs::write(&path, two).unwrap();
+        store.refresh();
+        assert_eq!(store.len(), 1, "looked again within the hour");
+        assert_eq!(store.reload().ok(), Some(2));
         std::fs::remove_file(&path).unwrap();
     }
 }
