@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Requests per second of the example API with and without the SigV4 layer, measured with wrk
-# (64 keep-alive connections from a second process, on loopback) in one run. With the layer,
-# every request carries a valid signature: a presigned URL reused within its lifetime. The
-# two sides alternate for ROUNDS rounds (the machine is shared and noisy); the medians and
-# their ratio are printed.
+# (64 keep-alive connections from a second process, on loopback) in one run. Every request
+# carries a valid signature: a presigned URL reused within its lifetime, sent as it is to both
+# sides (the same bytes, so that only the layer differs). The two sides alternate for ROUNDS
+# rounds (the machine is shared and noisy); the medians and their ratio are printed.
 #
 #   scripts/bench-http.sh [SECONDS] [ROUNDS]     # default 10 s per side, 3 rounds
 set -euo pipefail
@@ -38,7 +38,7 @@ rps() { wrk -t2 -c64 -d"${seconds}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 : > "$work/with"; : > "$work/without"
 for round in $(seq "$rounds"); do
-    a="$(rps "$url")"; b="$(rps http://127.0.0.1:18182/items)"
+    a="$(rps "$url")"; b="$(rps "${url/127.0.0.1:18181/127.0.0.1:18182}")"
     echo "round $round: with the layer $a, without $b requests/s"
     echo "$a" >> "$work/with"; echo "$b" >> "$work/without"
 done
