@@ -128,12 +128,17 @@ impl<'a> SignedHeaders<'a> {
         let mut ends = SmallVec::new();
         let mut previous: &[u8] = &[];
         let mut start = 0;
+        let mut valid = true;
         for end in 0..=bytes.len() {
-            if end < bytes.len() && bytes[end] != b';' {
-                continue;
+            match bytes.get(end) {
+                Some(b';') | None => {}
+                Some(&b) => {
+                    valid &= HEADER_NAME_BYTE[usize::from(b)];
+                    continue;
+                }
             }
             let name = &bytes[start..end];
-            if name.is_empty() || !name.iter().all(|&b| HEADER_NAME_BYTE[usize::from(b)]) {
+            if name.is_empty() || !valid {
                 let shown = String::from_utf8_lossy(name);
                 return Err(Error::malformed(
                     source,
@@ -153,6 +158,7 @@ impl<'a> SignedHeaders<'a> {
             ends.push(u32::try_from(end).map_err(|_| too_long())?);
             previous = name;
             start = end + 1;
+            valid = true;
         }
         Ok(SignedHeaders { list, ends })
     }
