@@ -98,10 +98,7 @@ impl SigningKey {
     pub fn sign_with(&self, write: impl FnOnce(&mut dyn Sink)) -> Signature {
         let mut mac =
             <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
-        {
-            let mut buffered = crate::sink::Buffered::new(&mut mac);
-            write(&mut buffered);
-        }
+        write(&mut mac);
         Signature::from_bytes(mac.finalize().into_bytes().into())
     }
 

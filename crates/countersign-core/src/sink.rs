@@ -16,6 +16,7 @@ pub trait Sink {
     fn put(&mut self, bytes: &[u8]);
 
     /// Appends a string.
+    #[inline]
     fn put_str(&mut self, s: &str) {
         self.put(s.as_bytes());
     }
