@@ -103,8 +103,8 @@ const SCAN_NAMES: usize = 16;
 
 /// The `SignedHeaders` list: lower-case names, sorted, separated by `;`.
 ///
-/// Where each name ends is found once, when the list is parsed, so that the verifier can look
-/// a header up by position (a binary search over the names) and walk the names without
+/// Where each name ends is found once, when the list is parsed, so that the verifier can find
+/// a header's position in the list ([`SignedHeaders::position`]) and walk the names without
 /// splitting the text again.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedHeaders<'a> {
