@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Requests per second of the example API with and without the SigV4 layer, measured with wrk
 # (64 keep-alive connections from a second process, on loopback) in one run. Every request
-# carries a valid signature: a presigned URL reused within its lifetime, sent as it is to both
-# sides (the same bytes, so that only the layer differs). The two sides alternate for ROUNDS
-# rounds (the machine is shared and noisy); the medians and their ratio are printed.
+# carries a valid signature, sent as it is to both sides (the same bytes, so that only the
+# layer differs): first a presigned URL reused within its lifetime, then a header-signed GET
+# (signed again each round). The two sides alternate for ROUNDS rounds (the machine is shared
+# and noisy); the medians and their ratio are printed for each kind.
 #
 #   scripts/bench-http.sh [SECONDS] [ROUNDS]     # default 10 s per side, 3 rounds
 set -euo pipefail
@@ -30,20 +31,45 @@ for port in 18181 18182; do
     done
 done
 
-url="$(target/release/countersign presign GET http://127.0.0.1:18181/items --expires 3600 \
-    --access-key AKIDBENCH --secret-key bench-secret --region us-east-1 --service execute-api)"
+cli=target/release/countersign
+credentials=(--access-key AKIDBENCH --secret-key bench-secret --region us-east-1 --service execute-api)
+url="$("$cli" presign GET http://127.0.0.1:18181/items --expires 3600 "${credentials[@]}")"
 curl -sf "$url" > /dev/null || { echo "the presigned URL was refused" >&2; exit 1; }
 
-rps() { wrk -t2 -c64 -d"${seconds}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+# A header-signed GET: its X-Amz-Date and Authorization lines as wrk -H options, signed anew
+# for each round (a signature is good for the five minutes of clock skew).
+header_signed() {
+    printf 'GET /items HTTP/1.1\r\nHost: 127.0.0.1:18181\r\n\r\n' |
+        "$cli" sign "${credentials[@]}" - |
+        awk -F: '/^(X-Amz-Date|Authorization):/ { name = $1; sub(/^[^:]*:/, ""); sub(/\r$/, ""); printf "-H\n%s: %s\n", name, $0 }'
+}
+
+# Requests per second for wrk's arguments; refuses a run in which any answer was not a 2xx.
+rps() {
+    local out
+    out="$(wrk -t2 -c64 -d"${seconds}s" "$@")"
+    if grep -q "Non-2xx" <<< "$out"; then
+        echo "some requests were refused: $out" >&2
+        exit 1
+    fi
+    awk '/Requests\/sec/ {print $2}' <<< "$out"
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-: > "$work/with"; : > "$work/without"
-for round in $(seq "$rounds"); do
-    a="$(rps "$url")"; b="$(rps "${url/127.0.0.1:18181/127.0.0.1:18182}")"
-    echo "round $round: with the layer $a, without $b requests/s"
-    echo "$a" >> "$work/with"; echo "$b" >> "$work/without"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", 100 * a / b }'; }
+for kind in presigned header; do
+    : > "$work/with"; : > "$work/without"
+    for round in $(seq "$rounds"); do
+        if [ "$kind" = presigned ]; then
+            a="$(rps "$url")"; b="$(rps "${url/127.0.0.1:18181/127.0.0.1:18182}")"
+        else
+            mapfile -t headers < <(header_signed)
+            a="$(rps "${headers[@]}" http://127.0.0.1:18181/items)"
+            b="$(rps "${headers[@]}" http://127.0.0.1:18182/items)"
+        fi
+        echo "$kind, round $round: with the layer $a, without $b requests/s ($(ratio "$a" "$b"))"
+        echo "$a" >> "$work/with"; echo "$b" >> "$work/without"
+    done
+    with_layer="$(median < "$work/with")"
+    without_layer="$(median < "$work/without")"
+    echo "$kind: with the layer $with_layer, without $without_layer requests/s (medians): ratio $(ratio "$with_layer" "$without_layer")"
 done
-with_layer="$(median < "$work/with")"
-without_layer="$(median < "$work/without")"
-echo "with the layer:    $with_layer requests/s (median)"
-echo "without the layer: $without_layer requests/s (median)"
-awk -v a="$with_layer" -v b="$without_layer" 'BEGIN { printf "ratio: %.1f%%\n", 100 * a / b }'
