@@ -68,8 +68,11 @@ fn main() {
     });
     let (with, without) = common::through_the_layer(&presigned, |send| count(send));
     let layer_allocs = with.saturating_sub(without);
+    let (with, without) = common::through_the_layer(&header, |send| count(send));
+    let layer_header_allocs = with.saturating_sub(without);
     println!("allocations per header-signed verify (key cache warm): {header_allocs}");
     println!("allocations per presigned verify (key cache warm):     {presigned_allocs}");
     println!("allocations per sign (request construction included):  {sign_allocs}");
     println!("allocations per presigned request through the layer:   {layer_allocs}");
+    println!("allocations per header-signed request through the layer: {layer_header_allocs}");
 }

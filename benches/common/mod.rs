@@ -76,11 +76,11 @@ pub fn aws_sigv4_sign(
     request
 }
 
-/// `measure` applied to sending `presigned` through `SigV4Layer` (S3 rules, the bench's key,
+/// `measure` applied to sending `signed` through `SigV4Layer` (S3 rules, the bench's key,
 /// the bench's clock) into a service that answers at once, then to sending it into that
 /// service alone: (with the layer, without).
 pub fn through_the_layer<T>(
-    presigned: &http::Request<()>,
+    signed: &http::Request<()>,
     mut measure: impl FnMut(&mut dyn FnMut()) -> T,
 ) -> (T, T) {
     use countersign::server::keys::MemoryKeyStore;
@@ -96,9 +96,9 @@ pub fn through_the_layer<T>(
     let service = layer.layer(tower::service_fn(answer));
     let request = || {
         let mut r = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
-        *r.method_mut() = presigned.method().clone();
-        *r.uri_mut() = presigned.uri().clone();
-        *r.headers_mut() = presigned.headers().clone();
+        *r.method_mut() = signed.method().clone();
+        *r.uri_mut() = signed.uri().clone();
+        *r.headers_mut() = signed.headers().clone();
         r
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

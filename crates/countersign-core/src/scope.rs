@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::error::{AuthSource, Error};
 
@@ -49,7 +50,7 @@ impl fmt::Display for CredentialScope<'_> {
 /// (`AKID/YYYYMMDD/SERVICE/aws4_request`), and then [`CredentialScope::region`] is empty.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential<'a> {
-    raw: Cow<'a, str>,
+    raw: Text<'a>,
     /// Byte offsets of the slashes (the first `count` are used).
     slashes: [usize; 4],
     /// Four for a SigV4 scope, three for a region-less SigV4a scope.
@@ -60,7 +61,7 @@ impl<'a> Credential<'a> {
     /// Parses `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, or the region-less SigV4a form
     /// `AKID/YYYYMMDD/SERVICE/aws4_request`; errors are reported as coming from `source`.
     pub fn parse(raw: impl Into<Cow<'a, str>>, source: AuthSource) -> Result<Self, Error> {
-        let raw = raw.into();
+        let raw = Text::from(raw.into());
         let malformed = |why: &str| {
             let what = match source {
                 AuthSource::Header => "the Credential in the Authorization header",
@@ -143,7 +144,7 @@ impl<'a> Credential<'a> {
             raw.push_str(part);
         }
         Credential {
-            raw: Cow::Owned(raw),
+            raw: Text::Shared(raw.into()),
             slashes,
             count,
         }
@@ -204,10 +205,10 @@ impl<'a> Credential<'a> {
         &self.raw
     }
 
-    /// The same credential, owning its text.
+    /// The same credential, owning its text, shared: a clone of the result copies no text.
     pub fn into_owned(self) -> Credential<'static> {
         Credential {
-            raw: Cow::Owned(self.raw.into_owned()),
+            raw: self.raw.into_owned(),
             slashes: self.slashes,
             count: self.count,
         }
@@ -216,15 +217,65 @@ impl<'a> Credential<'a> {
 
 impl fmt::Display for Credential<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Credential<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Credential({})", self.raw)
+        write!(f, "Credential({})", self.as_str())
     }
 }
+
+/// A credential's text: borrowed from the request, owned as parsed (decoded from a query),
+/// or shared, so that the copies a server keeps of one request's credential (for the key
+/// store, for the identity) are one string.
+#[derive(Clone)]
+enum Text<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+    Shared(Arc<str>),
+}
+
+impl Text<'_> {
+    /// The text, shared from now on (a clone is a reference count).
+    fn into_owned(self) -> Text<'static> {
+        match self {
+            Text::Borrowed(s) => Text::Shared(s.into()),
+            Text::Owned(s) => Text::Shared(s.into()),
+            Text::Shared(s) => Text::Shared(s),
+        }
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for Text<'a> {
+    fn from(text: Cow<'a, str>) -> Self {
+        match text {
+            Cow::Borrowed(s) => Text::Borrowed(s),
+            Cow::Owned(s) => Text::Owned(s),
+        }
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Owned(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Text<'_> {}
 
 /// Whether `s` is eight digits naming a real day.
 fn is_date_stamp(s: &str) -> bool {
@@ -262,6 +313,21 @@ mod tests {
             assert_eq!(c.scope().service, "iam");
             let parsed = Credential::parse(expected, AuthSource::Header);
             assert_eq!(parsed.ok(), Some(c));
+        }
+    }
+
+    #[test]
+    fn an_owned_credential_is_shared_by_its_clones() {
+        let raw = "AKID/20150830/us-east-1/iam/aws4_request";
+        for parsed in [
+            Credential::parse(raw, AuthSource::Header),
+            Credential::parse(raw.to_string(), AuthSource::Query),
+        ] {
+            let owned = parsed.unwrap_or_else(|e| panic!("{e}")).into_owned();
+            let clone = owned.clone();
+            assert_eq!(clone, owned);
+            assert!(std::ptr::eq(clone.as_str(), owned.as_str()), "one string");
+            assert_eq!(clone.scope().region, "us-east-1");
         }
     }
 

@@ -27,7 +27,7 @@ use crate::rejection::{hint, next_request_id, DebugDetails, Rejection};
 #[derive(Debug, Clone)]
 pub(crate) enum PayloadPlan {
     /// `x-amz-content-sha256` holds the body's hash: verify the headers now, the body as it streams.
-    Declared { value: String, hash: [u8; 32] },
+    Declared { hex: [u8; 64], hash: [u8; 32] },
     /// `UNSIGNED-PAYLOAD`: the body is not covered.
     Unsigned,
     /// No hash declared: read the body (within the limit), hash it, then verify.
@@ -194,15 +194,21 @@ fn plan(
     let declared = match parts.headers.get("x-amz-content-sha256") {
         Some(v) => Some(
             v.to_str()
-                .map_err(|_| countersign_core::Error::InvalidContentSha256("<not ASCII>".into()))?
-                .to_string(),
+                .map_err(|_| countersign_core::Error::InvalidContentSha256("<not ASCII>".into()))?,
         ),
         None => None,
     };
     let presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
     let payload = match declared {
-        Some(value) => match DeclaredPayload::parse(&value)? {
-            DeclaredPayload::Sha256(hash) => PayloadPlan::Declared { value, hash },
+        Some(value) => match DeclaredPayload::parse(value)? {
+            DeclaredPayload::Sha256(hash) => {
+                // 64 lower-case hex digits: the value as the client wrote it, kept for the
+                // canonical request without an allocation.
+                let hex = <[u8; 64]>::try_from(value.as_bytes()).map_err(|_| {
+                    countersign_core::Error::InvalidContentSha256(value.chars().take(80).collect())
+                })?;
+                PayloadPlan::Declared { hex, hash }
+            }
             DeclaredPayload::Unsigned => PayloadPlan::Unsigned,
             DeclaredPayload::Streaming(framing) => chunked_plan(parts, framing)?,
         },
@@ -467,7 +473,8 @@ fn check_one_secret(
 /// The hash put on the canonical request's last line for a plan (not for `Buffer`).
 pub(crate) fn declared_hash(plan: &PayloadPlan) -> &str {
     match plan {
-        PayloadPlan::Declared { value, .. } => value,
+        // ASCII hex digits, so always UTF-8.
+        PayloadPlan::Declared { hex, .. } => std::str::from_utf8(hex).unwrap_or_default(),
         PayloadPlan::Chunked { framing, .. } => framing.marker(),
         PayloadPlan::Empty => EMPTY_SHA256,
         PayloadPlan::Unsigned | PayloadPlan::Buffer => UNSIGNED_PAYLOAD,

@@ -269,8 +269,9 @@ async fn check_form<K: KeyStore>(
         .check_credential(&credential, date, AuthSource::Form)?;
     let policy = PostPolicy::from_base64(policy_text)?;
 
+    let credential = credential.into_owned();
     let scope = credential.scope();
-    let mut request = KeyRequest::from_credential(credential.clone().into_owned());
+    let mut request = KeyRequest::from_credential(credential.clone());
     if let Some(token) = field("x-amz-security-token") {
         request = request.with_session_token(token);
     }
@@ -316,11 +317,7 @@ async fn check_form<K: KeyStore>(
         filename: form.filename,
         file_content_type: form.file_content_type,
     };
-    let mut identity = Verified::of(
-        credential.into_owned(),
-        key.into_principal(),
-        date.as_offset(),
-    );
+    let mut identity = Verified::of(credential, key.into_principal(), date.as_offset());
     identity.session_token = field("x-amz-security-token").map(str::to_string);
     Ok((identity, post, range))
 }
