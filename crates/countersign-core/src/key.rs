@@ -79,10 +79,24 @@ impl SigningKey {
     /// Derives the key: HMAC chain over `"AWS4" + secret`, the day, region, service and
     /// `aws4_request`.
     pub fn derive(secret: &SecretKey, scope: &CredentialScope<'_>) -> Self {
-        let mut seed = Zeroizing::new(Vec::with_capacity(4 + secret.expose().len()));
-        seed.extend_from_slice(b"AWS4");
-        seed.extend_from_slice(secret.expose().as_bytes());
-        let k_date = hmac(&seed, scope.date.as_bytes());
+        let secret = secret.expose().as_bytes();
+        // "AWS4" + secret, on the stack when it fits (AWS secrets are 40 characters); wiped
+        // either way.
+        let mut stack = Zeroizing::new([0u8; 64]);
+        let mut heap = Zeroizing::new(Vec::new());
+        let seed: &[u8] = match stack.get_mut(..4 + secret.len()) {
+            Some(seed) => {
+                seed[..4].copy_from_slice(b"AWS4");
+                seed[4..].copy_from_slice(secret);
+                seed
+            }
+            None => {
+                heap.extend_from_slice(b"AWS4");
+                heap.extend_from_slice(secret);
+                &heap
+            }
+        };
+        let k_date = hmac(seed, scope.date.as_bytes());
         let k_region = hmac(&*k_date, scope.region.as_bytes());
         let k_service = hmac(&*k_region, scope.service.as_bytes());
         let k_signing = hmac(&*k_service, SCOPE_TERMINATOR.as_bytes());
@@ -191,6 +205,28 @@ mod tests {
         region: "us-east-1",
         service: "s3",
     };
+
+    #[test]
+    fn secrets_of_any_length_derive_the_chain_of_hmacs() {
+        // The chain written out with owned buffers, beside the stack-or-heap seed.
+        let reference = |secret: &str| {
+            let step = |key: &[u8], data: &str| {
+                let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+                mac.update(data.as_bytes());
+                mac.finalize().into_bytes().to_vec()
+            };
+            let k = step(format!("AWS4{secret}").as_bytes(), SCOPE.date);
+            let k = step(&k, SCOPE.region);
+            let k = step(&k, SCOPE.service);
+            let k = step(&k, "aws4_request");
+            SigningKey(k.try_into().unwrap_or_else(|_| unreachable!()))
+        };
+        for length in [0, 1, 40, 59, 60, 61, 64, 200] {
+            let secret = "k".repeat(length);
+            let derived = SigningKey::derive(&SecretKey::new(secret.clone()), &SCOPE);
+            assert!(derived.ct_eq(&reference(&secret)), "{length}");
+        }
+    }
 
     #[test]
     fn derives_the_published_s3_key() {
