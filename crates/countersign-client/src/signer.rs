@@ -275,7 +275,7 @@ impl Signer {
             request.set_header(SigningHeader::ContentSha256, &payload_hash)?;
         }
         let signed_headers = signable_headers(request.header_names());
-        let signed = self.sign_parts(request, &signed_headers, &payload_hash, time)?;
+        let signed = self.sign_parts(request, signed_headers, &payload_hash, time)?;
         let signature = signed.signature_hex();
         let authorization = join_parts(
             [
@@ -365,7 +365,7 @@ impl Signer {
             );
         }
         request.set_query(&query)?;
-        let signed = self.sign_parts(request, &signed_headers, &payload_hash, time)?;
+        let signed = self.sign_parts(request, signed_headers, &payload_hash, time)?;
         if let (Some(token), SessionTokenMode::AppendAfter) = (&token, self.session_token_mode) {
             // An appended token goes before the region set, as aws-c-auth writes it.
             let region_set = query.split_off(before_region_set);
@@ -404,12 +404,12 @@ impl Signer {
     fn sign_parts<R: SignableRequest>(
         &self,
         request: &R,
-        signed_headers: &SignedHeaders<'_>,
+        signed_headers: SignedHeaders<'_>,
         payload_hash: &str,
         time: AmzDate,
     ) -> Result<Signed, Error> {
         let scope = self.scope(&time);
-        let canonical = request.canonical_request(self.settings, signed_headers, payload_hash);
+        let canonical = request.canonical_request(self.settings, &signed_headers, payload_hash);
         let sts = StringToSign::new(self.algorithm(), time, &scope, canonical.hash);
         let (signature, key) = self.sign_string(&sts, time)?;
         Ok(Signed {
@@ -418,7 +418,7 @@ impl Signer {
             canonical_request: canonical.text,
             string_to_sign: text_of(|out| sts.write_to(out)),
             scope,
-            signed_headers: signed_headers.as_str().to_string(),
+            signed_headers: signed_headers.into_string(),
             key,
         })
     }

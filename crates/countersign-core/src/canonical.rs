@@ -165,8 +165,9 @@ impl<'a> SignedHeaders<'a> {
 
     /// Builds a list from any names: lower-cased, sorted, repeats removed.
     pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> SignedHeaders<'static> {
-        let names: Vec<S> = names.into_iter().collect();
-        let mut lower: Vec<Cow<'_, str>> = names
+        // A signer's dozen names fit on the stack; only the list itself is allocated.
+        let names: SmallVec<[S; 16]> = names.into_iter().collect();
+        let mut lower: SmallVec<[Cow<'_, str>; 16]> = names
             .iter()
             .map(|n| {
                 let n = n.as_ref();
@@ -179,15 +180,17 @@ impl<'a> SignedHeaders<'a> {
             .collect();
         lower.sort_unstable();
         lower.dedup();
+        let mut list = String::with_capacity(lower.iter().map(|n| n.len() + 1).sum());
         let mut ends = SmallVec::with_capacity(lower.len());
-        let mut end = 0;
         for name in &lower {
-            end += name.len();
-            ends.push(u32::try_from(end).unwrap_or(u32::MAX));
-            end += 1;
+            if !ends.is_empty() {
+                list.push(';');
+            }
+            list.push_str(name);
+            ends.push(u32::try_from(list.len()).unwrap_or(u32::MAX));
         }
         SignedHeaders {
-            list: Cow::Owned(lower.join(";")),
+            list: Cow::Owned(list),
             ends,
         }
     }
@@ -252,6 +255,11 @@ impl<'a> SignedHeaders<'a> {
     /// The list as written in the canonical request.
     pub fn as_str(&self) -> &str {
         &self.list
+    }
+
+    /// The list's text, owned (without a copy when it already was).
+    pub fn into_string(self) -> String {
+        self.list.into_owned()
     }
 
     /// The same list, owning its text.
