@@ -411,24 +411,22 @@ impl Signer {
         let scope = self.scope(&time);
         let canonical = request.canonical_request(self.settings, &signed_headers, payload_hash);
         let sts = StringToSign::new(self.algorithm(), time, &scope, canonical.hash);
-        let (signature, key) = self.sign_string(&sts, time)?;
+        // Written once, for the text kept in `Signed` and for the HMAC over it.
+        let string_to_sign = text_of(|out| sts.write_to(out));
+        let (signature, key) = self.sign_string(string_to_sign.as_bytes(), time)?;
         Ok(Signed {
             signature,
             time,
             canonical_request: canonical.text,
-            string_to_sign: text_of(|out| sts.write_to(out)),
+            string_to_sign,
             scope,
             signed_headers: signed_headers.into_string(),
             key,
         })
     }
 
-    /// Signs a string to sign with this signer's algorithm and key.
-    fn sign_string(
-        &self,
-        sts: &StringToSign<'_>,
-        time: AmzDate,
-    ) -> Result<(ChainSignature, ChainKey), Error> {
+    /// Signs the text of a string to sign with this signer's algorithm and key.
+    fn sign_string(&self, text: &[u8], time: AmzDate) -> Result<(ChainSignature, ChainKey), Error> {
         #[cfg(feature = "sigv4a")]
         if self.region_set.is_some() {
             let key = self
@@ -442,7 +440,7 @@ impl Signer {
                 })
                 .clone()
                 .ok_or(Error::KeyDerivation)?;
-            let signature = key.sign(sts);
+            let signature = key.sign_text(text);
             return Ok((
                 ChainSignature::Ecdsa(signature.clone()),
                 ChainKey::Ecdsa(key, signature),
@@ -459,7 +457,7 @@ impl Signer {
                 },
             )
         });
-        let signature = sts.sign(&key);
+        let signature = key.sign(text);
         Ok((
             ChainSignature::Hmac(signature),
             ChainKey::Hmac(key, signature),

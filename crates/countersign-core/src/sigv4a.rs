@@ -308,7 +308,12 @@ mod crypto {
         pub fn sign(&self, string_to_sign: &StringToSign<'_>) -> EcdsaSignature {
             let mut message = Vec::with_capacity(256);
             string_to_sign.write_to(&mut message);
-            let signature: P256Signature = self.signing.sign(&message);
+            self.sign_text(&message)
+        }
+
+        /// Signs a string to sign already written out (its bytes).
+        pub fn sign_text(&self, string_to_sign: &[u8]) -> EcdsaSignature {
+            let signature: P256Signature = self.signing.sign(string_to_sign);
             EcdsaSignature(signature.to_der().as_bytes().to_vec())
         }
 
