@@ -324,13 +324,11 @@ impl Decoder {
                     signature,
                 } => {
                     let remaining = *remaining;
-                    if signature.is_some() {
-                        if self.buffer.len() < remaining {
-                            return Ok(None);
-                        }
-                        let Some(signature) = signature.take() else {
-                            return Err(malformed("a signed chunk lost its signature"));
-                        };
+                    // A signed chunk is released whole, once its signature is checked.
+                    if signature.is_some() && self.buffer.len() < remaining {
+                        return Ok(None);
+                    }
+                    if let Some(signature) = signature.take() {
                         let data = self.buffer.split_to(remaining).freeze();
                         let hash: [u8; 32] = Sha256::digest(&data).into();
                         self.verify_chunk(hash, &signature)?;
