@@ -61,14 +61,16 @@ impl EcdsaSignature {
         &self.0
     }
 
-    /// Writes the hex of the DER bytes into `out`.
+    /// Writes the hex of the DER bytes into `out` (through a stack buffer, a piece at a
+    /// time: bytes wrapped with `from_der` have no length limit).
     pub fn write_hex(&self, out: &mut dyn Sink) {
         let mut buf = [0u8; 2 * MAX_DER_SIGNATURE_LEN];
-        let hex = &mut buf[..2 * self.0.len().min(MAX_DER_SIGNATURE_LEN)];
-        let der = &self.0[..self.0.len().min(MAX_DER_SIGNATURE_LEN)];
-        // The slice is exactly twice the input, so encoding cannot fail.
-        if hex::encode_to_slice(der, hex).is_ok() {
-            out.put(hex);
+        for der in self.0.chunks(MAX_DER_SIGNATURE_LEN) {
+            let hex = &mut buf[..2 * der.len()];
+            // The slice is exactly twice the input, so encoding cannot fail.
+            if hex::encode_to_slice(der, &mut *hex).is_ok() {
+                out.put(hex);
+            }
         }
     }
 }
@@ -522,6 +524,17 @@ pub use self::crypto::{verify, verifying_key_from_xy};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_of_any_length_is_written_whole() {
+        for length in [8, MAX_DER_SIGNATURE_LEN, MAX_DER_SIGNATURE_LEN + 1, 500] {
+            let der: Vec<u8> = (0..length).map(|i| i as u8).collect();
+            let signature = EcdsaSignature::from_der(der.clone());
+            let mut written = Vec::new();
+            signature.write_hex(&mut written);
+            assert_eq!(written, hex::encode(&der).into_bytes(), "{length}");
+        }
+    }
 
     #[test]
     fn wildcards() {
