@@ -50,12 +50,15 @@ impl<K: Hash + Eq + Clone, T: Ord + Copy> Expiring<K, T> {
     }
 
     /// Records `key` alive until `until`, dropping expired keys from the front and, when full,
-    /// the oldest insertion.
+    /// the oldest insertion. The queue holds at most twice the capacity: a key inserted again
+    /// while alive (two requests racing past `is_alive`) leaves an older entry behind, and
+    /// those must not pile up.
     pub(crate) fn insert(&mut self, key: K, until: T, now: T) -> Room {
         let mut room = Room::Free;
         while let Some((when, oldest)) = self.order.front() {
             let expired = *when < now;
-            if !expired && self.until.len() < self.capacity {
+            let full = self.until.len() >= self.capacity || self.order.len() >= 2 * self.capacity;
+            if !expired && !full {
                 break;
             }
             // The queue may hold an older insertion of a key inserted again since: that one
@@ -97,5 +100,16 @@ mod tests {
         assert_eq!(map.insert("e", 50, 31), Room::Free);
         assert!(map.is_alive("d", 40), "the newer insertion of d survives");
         assert!(map.is_alive("d", 50) && !map.is_alive("d", 51));
+    }
+
+    #[test]
+    fn a_key_inserted_again_and_again_keeps_the_queue_bounded() {
+        let mut map: Expiring<&str, u32> = Expiring::new(4);
+        for _ in 0..1000 {
+            map.insert("same", 100, 0);
+        }
+        assert!(map.order.len() <= 8, "{}", map.order.len());
+        assert!(map.is_alive("same", 50));
+        assert_eq!(map.len(), 1);
     }
 }
