@@ -40,7 +40,6 @@ use crate::scope::Credential;
 use crate::signature::StringToSign;
 use crate::sigv4a::RegionSet;
 use crate::timestamp::AmzDate;
-use crate::ALGORITHM;
 
 /// The default clock-skew window: five minutes.
 pub const DEFAULT_MAX_SKEW: Duration = Duration::minutes(5);
@@ -322,7 +321,7 @@ impl Verifier {
                 "an AWS4-ECDSA-P256-SHA256 signature cannot be checked with an HMAC key",
             ));
         };
-        self.verify_with(request, auth, payload_hash, ALGORITHM, |sts| {
+        self.verify_with(request, auth, payload_hash, |sts| {
             sts.sign(key).ct_eq(signature)
         })
     }
@@ -345,7 +344,7 @@ impl Verifier {
                 "an AWS4-HMAC-SHA256 signature cannot be checked with an ECDSA key",
             ));
         };
-        self.verify_with(request, auth, payload_hash, crate::ECDSA_ALGORITHM, |sts| {
+        self.verify_with(request, auth, payload_hash, |sts| {
             crate::sigv4a::verify(key, sts, &v4a.signature)
         })
     }
@@ -360,6 +359,21 @@ impl Verifier {
         payload_hash: &str,
     ) -> (String, String) {
         let skip = presigned_skip(auth.kind);
+        self.with_stages(request, auth, payload_hash, skip, |creq, sts| {
+            (creq.to_string(), sts.to_string())
+        })
+    }
+
+    /// Hands `use_them` the canonical request and the string to sign of `request`, with the
+    /// query parameters in `skip` left out and the request's own algorithm.
+    fn with_stages<H: Headers + ?Sized, R>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &AuthParams<'_>,
+        payload_hash: &str,
+        skip: &[&str],
+        use_them: impl FnOnce(&CanonicalRequest<'_, H>, &StringToSign<'_>) -> R,
+    ) -> R {
         let creq = CanonicalRequest::new(
             request,
             self.settings,
@@ -369,7 +383,7 @@ impl Verifier {
         );
         let scope = auth.credential.scope_str();
         let sts = StringToSign::new(auth.algorithm(), auth.date, scope, creq.hash());
-        (creq.to_string(), sts.to_string())
+        use_them(&creq, &sts)
     }
 
     /// Builds the string to sign (once more without a session token appended after
@@ -379,28 +393,16 @@ impl Verifier {
         request: &Request<'_, H>,
         auth: &'v AuthParams<'_>,
         payload_hash: &str,
-        algorithm: &str,
         check: impl Fn(&StringToSign<'_>) -> bool,
     ) -> Result<Verified<'v>, Error> {
         let skip = presigned_skip(auth.kind);
         let token_in_query =
             matches!(auth.kind, AuthKind::Query { .. }) && auth.security_token.is_some();
         let attempt = |skip: &[&str]| {
-            let creq = CanonicalRequest::new(
-                request,
-                self.settings,
-                &auth.signed_headers,
-                payload_hash,
-                skip,
-            );
-            let sts = StringToSign::new(
-                algorithm,
-                auth.date,
-                auth.credential.scope_str(),
-                creq.hash(),
-            );
-            let ok = check(&sts);
-            (ok, creq.to_string_if(!ok), sts.to_string_if(!ok))
+            self.with_stages(request, auth, payload_hash, skip, |creq, sts| {
+                let ok = check(sts);
+                (ok, creq.to_string_if(!ok), sts.to_string_if(!ok))
+            })
         };
         let (mut ok, creq, sts) = attempt(skip);
         let mut token_signed = auth.security_token.as_ref().map(|_| {
