@@ -275,7 +275,8 @@ impl Signer {
             request.set_header(SigningHeader::ContentSha256, &payload_hash)?;
         }
         let signed_headers = signable_headers(request.header_names());
-        let signed = self.sign_parts(request, signed_headers, &payload_hash, time)?;
+        let scope = self.scope(&time);
+        let signed = self.sign_parts(request, signed_headers, &payload_hash, time, scope)?;
         let signature = signed.signature_hex();
         let authorization = join_parts(
             [
@@ -365,7 +366,7 @@ impl Signer {
             );
         }
         request.set_query(&query)?;
-        let signed = self.sign_parts(request, signed_headers, &payload_hash, time)?;
+        let signed = self.sign_parts(request, signed_headers, &payload_hash, time, scope)?;
         if let (Some(token), SessionTokenMode::AppendAfter) = (&token, self.session_token_mode) {
             // An appended token goes before the region set, as aws-c-auth writes it.
             let region_set = query.split_off(before_region_set);
@@ -407,8 +408,8 @@ impl Signer {
         signed_headers: SignedHeaders<'_>,
         payload_hash: &str,
         time: AmzDate,
+        scope: String,
     ) -> Result<Signed, Error> {
-        let scope = self.scope(&time);
         let canonical = request.canonical_request(self.settings, &signed_headers, payload_hash);
         let sts = StringToSign::new(self.algorithm(), time, &scope, canonical.hash);
         // Written once, for the text kept in `Signed` and for the HMAC over it.
