@@ -228,7 +228,8 @@ impl<'a> SignedHeaders<'a> {
             let mut start = 0;
             for (index, &end) in self.ends.iter().enumerate() {
                 let end = end as usize;
-                if end - start == name.len() && self.list.as_bytes().get(start..end) == Some(name) {
+                let length = end.saturating_sub(start);
+                if length == name.len() && self.list.as_bytes().get(start..end) == Some(name) {
                     return Some(index);
                 }
                 start = end + 1;
