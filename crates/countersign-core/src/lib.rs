@@ -121,8 +121,25 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
-/// The hex SHA-256 of `data`, as used for payload hashes.
+/// The hex SHA-256 of `data`, as used for payload hashes (encoded on the stack and copied
+/// once: `hex::encode` builds its string a character at a time, which a server paid for on
+/// every request whose body it hashed).
 pub fn sha256_hex(data: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(data))
+    let mut hex = [0u8; 64];
+    // The buffer is exactly twice the digest, so encoding cannot fail; hex is ASCII.
+    let _ = hex::encode_to_slice(sha256(data), &mut hex);
+    String::from_utf8_lossy(&hex).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sha256_hex_is_the_lower_case_hex_of_the_digest() {
+        assert_eq!(super::sha256_hex(b""), super::EMPTY_SHA256);
+        let data = b"The quick brown fox jumps over the lazy dog";
+        assert_eq!(
+            super::sha256_hex(data),
+            "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592"
+        );
+    }
 }
