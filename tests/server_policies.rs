@@ -1,6 +1,7 @@
 //! Layer policies exercised in-process (tower `oneshot`): key rotation, trusted proxies,
 //! the HTTP/2 authority, a fixed clock, required signed headers, custom error rendering, the
-//! extractor's rejection when the layer is missing, and empty bodies without a declared hash.
+//! extractor's rejection when the layer is missing, empty bodies without a declared hash, and
+//! a key store that has the key at hand.
 
 #![allow(
     clippy::unwrap_used,
@@ -12,12 +13,16 @@ use axum::body::Body;
 use axum::routing::get;
 use axum::Router;
 use countersign::client::{Credentials, Payload, Signer};
-use countersign::server::keys::{KeyStore, MemoryKeyStore};
-use countersign::server::{ErrorFormat, SigV4Layer, TrustedProxy, Verified};
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use countersign::server::keys::{KeyRequest, KeyStore, Lookup, MemoryKeyStore};
+use countersign::server::{ErrorFormat, SigV4Layer, TrustedProxy, Verified, VerifiedBody};
 use http::{Request, StatusCode};
 use time::macros::datetime;
 use time::OffsetDateTime;
-use tower::ServiceExt;
+use tower::{Layer, Service, ServiceExt};
 
 const AKID: &str = "AKIDEXAMPLE";
 const NOW: OffsetDateTime = datetime!(2024-03-01 10:00:00 UTC);
@@ -427,4 +432,98 @@ async fn an_empty_body_without_a_declared_hash_is_checked_without_waiting_for_it
     );
     let liar = unsigned(Surprise::body(true));
     assert_eq!(status(&strict, liar).await, quiet("refused"));
+}
+
+/// A key store that counts how it is asked.
+#[derive(Clone, Default)]
+struct Counting {
+    memory: MemoryKeyStore<String>,
+    at_once: bool,
+    asked_now: Arc<AtomicUsize>,
+    asked_later: Arc<AtomicUsize>,
+}
+
+impl KeyStore for Counting {
+    type Principal = String;
+    type Future = <MemoryKeyStore<String> as KeyStore>::Future;
+
+    fn lookup(&self, request: KeyRequest) -> Self::Future {
+        self.asked_later.fetch_add(1, Ordering::SeqCst);
+        self.memory.lookup(request)
+    }
+
+    fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<String>> {
+        self.asked_now.fetch_add(1, Ordering::SeqCst);
+        self.at_once
+            .then(|| self.memory.lookup_now(request))
+            .flatten()
+    }
+}
+
+#[tokio::test]
+async fn a_key_at_hand_lets_call_hand_the_request_on_at_once() {
+    for at_once in [true, false] {
+        let store = Counting {
+            memory: store(),
+            at_once,
+            ..Counting::default()
+        };
+        let reached = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&reached);
+        let inner = tower::service_fn(move |request: Request<VerifiedBody<Body>>| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            let principal = request
+                .extensions()
+                .get::<Verified<String>>()
+                .map(|v| v.principal.clone());
+            std::future::ready(Ok::<_, Infallible>(http::Response::new(
+                principal.unwrap_or_default(),
+            )))
+        });
+        let mut service = SigV4Layer::new(store.clone()).clock(|| NOW).layer(inner);
+        let request = signed("secret", "http://example.com/whoami", &[]);
+        let future = service.ready().await.unwrap().call(request);
+        // At once: verified and handed on within `call`, before the future is polled.
+        assert_eq!(
+            reached.load(Ordering::SeqCst),
+            usize::from(at_once),
+            "{at_once}"
+        );
+        let response = future.await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(reached.load(Ordering::SeqCst), 1);
+        assert_eq!(store.asked_now.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            store.asked_later.load(Ordering::SeqCst),
+            usize::from(!at_once)
+        );
+        let body = axum::body::to_bytes(Body::new(response.into_body()), 64)
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"alice");
+    }
+    // A body to read and hash before the check waits for it, and the key comes through
+    // `lookup` even from a store that has it at hand.
+    let store = Counting {
+        memory: store(),
+        at_once: true,
+        ..Counting::default()
+    };
+    let app = Router::new()
+        .route("/whoami", axum::routing::post(whoami))
+        .layer(SigV4Layer::new(store.clone()).clock(|| NOW));
+    let mut request = Request::post("http://example.com/whoami")
+        .body(Body::from("a body of unknown length"))
+        .unwrap();
+    Signer::new(Credentials::new(AKID, "secret"), "us-east-1", "execute-api")
+        .sign(
+            &mut request,
+            Payload::Bytes(b"a body of unknown length"),
+            NOW,
+        )
+        .unwrap();
+    let (code, text) = status(&app, request).await;
+    assert_eq!((code, text.as_str()), (StatusCode::OK, "alice"));
+    assert_eq!(store.asked_now.load(Ordering::SeqCst), 0);
+    assert_eq!(store.asked_later.load(Ordering::SeqCst), 1);
 }

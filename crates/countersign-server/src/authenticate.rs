@@ -44,16 +44,30 @@ pub(crate) enum PayloadPlan {
     },
 }
 
-/// What the cheap checks established.
+/// What the cheap checks established: the authentication parameters (borrowed from the
+/// request, or owned while the request waits for its key), the plan for the body, and the
+/// checksum headers.
 #[derive(Debug)]
-pub(crate) struct Plan {
-    pub(crate) auth: AuthParams<'static>,
+pub(crate) struct Checked<'a> {
+    pub(crate) auth: AuthParams<'a>,
     pub(crate) payload: PayloadPlan,
     /// `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
     pub(crate) checksums: Checksums,
 }
 
-impl Plan {
+/// The checks' outcome kept while the request waits for its key.
+pub(crate) type Plan = Checked<'static>;
+
+impl Checked<'_> {
+    /// The same, owning its parameters.
+    pub(crate) fn into_owned(self) -> Plan {
+        Checked {
+            auth: self.auth.into_owned(),
+            payload: self.payload,
+            checksums: self.checksums,
+        }
+    }
+
     /// The checksum headers to check over the body.
     pub(crate) fn digests(&self) -> Digests {
         self.checksums
@@ -133,7 +147,7 @@ impl<'a> View<'a> {
 
 /// A request refused before the key lookup, with its authentication parameters when they
 /// could be read (for the rejection's access key id and debug details).
-pub(crate) type Refused = Box<(Error, Option<AuthParams<'static>>)>;
+pub(crate) type Refused<'a> = Box<(Error, Option<AuthParams<'a>>)>;
 
 /// The `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
 pub(crate) type Checksums = Vec<(ChecksumAlgorithm, Vec<u8>)>;
@@ -151,12 +165,14 @@ pub(crate) fn body_is_empty<B: http_body::Body>(parts: &Parts, body: &B) -> bool
     }
 }
 
-/// Every check that needs no key, and the plan for the body.
-pub(crate) fn precheck(
+/// Every check that needs no key, and the plan for the body; `request` is the view of
+/// `parts`.
+pub(crate) fn precheck<'a>(
     config: &Config,
     parts: &Parts,
+    request: &Request<'a, ServerHeaders<'_>>,
     body_is_empty: bool,
-) -> Result<Plan, Refused> {
+) -> Result<Checked<'a>, Refused<'a>> {
     let header_bytes: usize = parts
         .headers
         .iter()
@@ -168,16 +184,18 @@ pub(crate) fn precheck(
         };
         return Err(Box::new((error, None)));
     }
-    let view = View::new(parts, config.proxy.as_ref());
-    let request = view.request();
-    let auth = AuthParams::from_request(&request).map_err(|e| Box::new((e.into(), None)))?;
-    match plan(config, parts, &request, &auth, body_is_empty) {
-        Ok((payload, checksums)) => Ok(Plan {
-            auth: auth.into_owned(),
-            payload,
-            checksums,
-        }),
-        Err(error) => Err(Box::new((error, Some(auth.into_owned())))),
+    let mut auth = AuthParams::from_request(request).map_err(|e| Box::new((e.into(), None)))?;
+    match plan(config, parts, request, &auth, body_is_empty) {
+        Ok((payload, checksums)) => {
+            // Shared from here on: the key request and the identity each hold the one copy.
+            auth.credential = auth.credential.into_owned();
+            Ok(Checked {
+                auth,
+                payload,
+                checksums,
+            })
+        }
+        Err(error) => Err(Box::new((error, Some(auth)))),
     }
 }
 
@@ -318,18 +336,16 @@ pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
 /// chain).
 pub(crate) fn verify_signature<P>(
     config: &Config,
-    parts: &Parts,
+    request: &Request<'_, ServerHeaders<'_>>,
     auth: &AuthParams<'_>,
     key: Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
 ) -> Result<(Verified<P>, ChainKey), Error> {
-    let view = View::new(parts, config.proxy.as_ref());
-    let request = view.request();
     let mut first_error = None;
     let mut matched = None;
     for secret in key.secrets() {
-        let (outcome, signing_key) = check_one_secret(config, &request, auth, secret, payload_hash);
+        let (outcome, signing_key) = check_one_secret(config, request, auth, secret, payload_hash);
         match outcome {
             Ok(_) => {
                 matched = Some(signing_key);
@@ -367,13 +383,13 @@ pub(crate) fn verify_signature<P>(
 /// whether the key exists.
 pub(crate) fn decoy_verification(
     config: &Config,
-    parts: &Parts,
+    request: &Request<'_, ServerHeaders<'_>>,
     auth: &AuthParams<'_>,
     payload_hash: &str,
 ) {
     let outcome = verify_signature(
         config,
-        parts,
+        request,
         auth,
         config.decoy.clone(),
         payload_hash,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use countersign_core::{sha256_hex, EMPTY_SHA256_DIGEST};
+use countersign_core::sha256_hex;
 use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
@@ -15,19 +15,16 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use countersign_core::aws_chunked::Decoder;
-
-use crate::authenticate::{
-    declared_hash, decoy_verification, reject, verify_signature, PayloadPlan, Plan,
-};
+use crate::admit::{admit, forward, found_key, streaming_body, Admitted};
+use crate::authenticate::{declared_hash, reject, PayloadPlan, Plan, View};
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::error::Error;
-use crate::identity::PayloadCheck;
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::layer::Config;
 use crate::post::{Outcome, PostFuture};
 
-/// A request waiting for its key (and perhaps its body).
+/// A request waiting for its key (and perhaps its body): boxed, so that the future stays
+/// small for the requests whose key the store had at hand.
 pub(crate) struct Pending<S, B> {
     service: S,
     parts: Parts,
@@ -37,18 +34,30 @@ pub(crate) struct Pending<S, B> {
 }
 
 impl<S, B> Pending<S, B> {
-    pub(crate) fn new(service: S, parts: Parts, body: B, plan: Plan, config: Arc<Config>) -> Self {
-        Pending {
+    pub(crate) fn new(
+        service: S,
+        parts: Parts,
+        body: B,
+        plan: Plan,
+        config: Arc<Config>,
+    ) -> Box<Self> {
+        Box::new(Pending {
             service,
             parts,
             body,
             plan,
             config,
-        }
+        })
     }
 
     fn reject(&self, error: Error) -> Response<Full<Bytes>> {
         reject(&self.config, &self.parts, error, Some(&self.plan.auth))
+    }
+
+    /// Checks the signature with the key the store found, over `payload_hash`.
+    fn admit<P>(&self, key: Option<Key<P>>, payload_hash: &str) -> Result<Admitted<P>, Error> {
+        let view = View::new(&self.parts, self.config.proxy.as_ref());
+        admit(&self.config, &view.request(), &self.plan, key, payload_hash)
     }
 }
 
@@ -61,7 +70,7 @@ enum Step<F, B, P, S> {
     Call(F),
     Reject(Response<Full<Bytes>>),
     /// Read the body first; `None` for a key the store did not know (checked against the decoy).
-    Buffer(Pending<S, B>, Option<Key<P>>),
+    Buffer(Box<Pending<S, B>>, Option<Key<P>>),
 }
 
 pin_project! {
@@ -83,11 +92,11 @@ pin_project! {
         S: Service<Request<VerifiedBody<B>>>,
         K: KeyStore,
     {
-        Lookup { #[pin] lookup: K::Future, pending: Option<Pending<S, B>> },
+        Lookup { #[pin] lookup: K::Future, pending: Option<Box<Pending<S, B>>> },
         Buffering {
             #[pin] body: B,
             collected: BytesMut,
-            pending: Option<Pending<S, ()>>,
+            pending: Option<Box<Pending<S, ()>>>,
             key: Option<Option<Key<K::Principal>>>,
         },
         Inner { #[pin] future: S::Future },
@@ -115,7 +124,14 @@ where
         }
     }
 
-    pub(crate) fn lookup(lookup: K::Future, pending: Pending<S, B>) -> Self {
+    /// The request checked and handed on already (its key was at hand).
+    pub(crate) fn inner(future: S::Future) -> Self {
+        ResponseFuture {
+            state: State::Inner { future },
+        }
+    }
+
+    pub(crate) fn lookup(lookup: K::Future, pending: Box<Pending<S, B>>) -> Self {
         ResponseFuture {
             state: State::Lookup {
                 lookup,
@@ -155,7 +171,7 @@ where
                     let read = ready!(poll_collect(body, collected, limit, cx));
                     match (pending.take(), key.take()) {
                         (Some(pending), Some(key)) => match read {
-                            Ok(()) => after_buffering(pending, key, collected.split().freeze()),
+                            Ok(()) => after_buffering(*pending, key, collected.split().freeze()),
                             Err(error) => Step::Reject(pending.reject(error)),
                         },
                         _ => Step::Reject(internal_error()),
@@ -191,17 +207,11 @@ where
                         body,
                         plan,
                         config,
-                    } = pending;
+                    } = *pending;
                     this.state.set(State::Buffering {
                         body,
                         collected: BytesMut::new(),
-                        pending: Some(Pending {
-                            service,
-                            parts,
-                            body: (),
-                            plan,
-                            config,
-                        }),
+                        pending: Some(Pending::new(service, parts, (), plan, config)),
                         key: Some(key),
                     });
                 }
@@ -216,107 +226,41 @@ fn internal_error() -> Response<Full<Bytes>> {
     response
 }
 
-/// The refusal of a key the store did not know.
-fn unknown_key(plan: &Plan) -> Error {
-    Error::InvalidAccessKeyId(plan.auth.credential.access_key_id().to_string())
-}
-
-fn after_lookup<S, B, P>(pending: Pending<S, B>, found: Lookup<P>) -> Step<S::Future, B, P, S>
+fn after_lookup<S, B, P>(pending: Box<Pending<S, B>>, found: Lookup<P>) -> Step<S::Future, B, P, S>
 where
     S: Service<Request<VerifiedBody<B>>>,
     P: Clone + Send + Sync + 'static,
 {
-    // An unknown key goes the way a known one does, checked against the decoy secret, so
-    // that its cost does not tell whether the key exists.
-    let key = match found {
-        Ok(Some(key)) => Some(key),
-        Ok(None) => {
-            if let Some(cache) = &pending.config.unknown_keys {
-                cache.insert(pending.plan.auth.credential.access_key_id());
-            }
-            None
+    let key = match found_key(&pending.config, &pending.plan.auth, found) {
+        Ok(key) => key,
+        Err(error) => return Step::Reject(pending.reject(error)),
+    };
+    if let PayloadPlan::Buffer = pending.plan.payload {
+        let declared_length = pending
+            .parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let limit = pending.config.buffer_limit;
+        if declared_length.is_some_and(|n| n > limit as u64) {
+            return Step::Reject(pending.reject(Error::PayloadTooLarge { limit }));
         }
-        Err(e) => return Step::Reject(pending.reject(Error::KeyStore(e))),
-    };
-    let check = match &pending.plan.payload {
-        PayloadPlan::Buffer => {
-            let declared_length = pending
-                .parts
-                .headers
-                .get(http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            let limit = pending.config.buffer_limit;
-            if declared_length.is_some_and(|n| n > limit as u64) {
-                return Step::Reject(pending.reject(Error::PayloadTooLarge { limit }));
-            }
-            return Step::Buffer(pending, key);
-        }
-        PayloadPlan::Declared { .. } => PayloadCheck::Streaming,
-        PayloadPlan::Empty => PayloadCheck::Verified,
-        PayloadPlan::Chunked { framing, .. } if framing.is_signed() => PayloadCheck::Streaming,
-        PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
-    };
-    let payload_hash = declared_hash(&pending.plan.payload);
-    let Some(key) = key else {
-        decoy_verification(
-            &pending.config,
-            &pending.parts,
-            &pending.plan.auth,
-            payload_hash,
-        );
-        return Step::Reject(pending.reject(unknown_key(&pending.plan)));
-    };
-    let verified = verify_signature(
-        &pending.config,
-        &pending.parts,
-        &pending.plan.auth,
-        key,
-        payload_hash,
-        check,
-    );
-    match verified {
+        return Step::Buffer(pending, key);
+    }
+    match pending.admit(key, declared_hash(&pending.plan.payload)) {
         Err(error) => Step::Reject(pending.reject(error)),
-        Ok((identity, chain_key)) => {
+        Ok(Admitted { identity, chain }) => {
             let Pending {
                 mut service,
-                mut parts,
+                parts,
                 body,
                 plan,
                 config,
-            } = pending;
+            } = *pending;
             let digests = plan.digests();
-            let body = match plan.payload {
-                PayloadPlan::Declared { hash, .. } => {
-                    VerifiedBody::plain(body, digests.sha256(hash))
-                }
-                PayloadPlan::Empty => {
-                    VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST))
-                }
-                PayloadPlan::Chunked {
-                    framing,
-                    decoded_length,
-                    trailers,
-                } => {
-                    let signer = if framing.is_signed() {
-                        chain_key.chain(&plan.auth)
-                    } else {
-                        None
-                    };
-                    let decoder = Decoder::new(framing, config.chunk_limits, signer)
-                        .declared_trailers(trailers)
-                        .decoded_length(Some(decoded_length));
-                    VerifiedBody::chunked(body, decoder, digests)
-                }
-                // Refusing unsigned bodies let this one through only because it is empty:
-                // any byte that came after all fails it.
-                PayloadPlan::Unsigned if !config.allow_unsigned_payload => {
-                    VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST))
-                }
-                PayloadPlan::Unsigned | PayloadPlan::Buffer => VerifiedBody::plain(body, digests),
-            };
-            parts.extensions.insert(identity);
-            Step::Call(service.call(Request::from_parts(parts, body)))
+            let body = streaming_body(body, plan.payload, digests, chain, &config);
+            Step::Call(forward(&mut service, parts, body, identity))
         }
     }
 }
@@ -330,30 +274,17 @@ where
     S: Service<Request<VerifiedBody<B>>>,
     P: Clone + Send + Sync + 'static,
 {
-    let hash = sha256_hex(&data);
-    let Some(key) = key else {
-        decoy_verification(&pending.config, &pending.parts, &pending.plan.auth, &hash);
-        return Step::Reject(pending.reject(unknown_key(&pending.plan)));
-    };
-    match verify_signature(
-        &pending.config,
-        &pending.parts,
-        &pending.plan.auth,
-        key,
-        &hash,
-        PayloadCheck::Verified,
-    ) {
+    match pending.admit(key, &sha256_hex(&data)) {
         Err(error) => Step::Reject(pending.reject(error)),
-        Ok((identity, _)) => {
+        Ok(Admitted { identity, .. }) => {
             let Pending {
                 mut service,
-                mut parts,
+                parts,
                 plan,
                 ..
             } = pending;
-            parts.extensions.insert(identity);
             let body = VerifiedBody::buffered(data, plan.digests());
-            Step::Call(service.call(Request::from_parts(parts, body)))
+            Step::Call(forward(&mut service, parts, body, identity))
         }
     }
 }

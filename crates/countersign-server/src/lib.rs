@@ -43,6 +43,9 @@
 //!    five minutes by default) or the presign lifetime, which headers are signed (`host`,
 //!    every `x-amz-*` header, and any you require), and the payload policy.
 //! 2. The key store: an unknown key is 403 `InvalidAccessKeyId`; a failing store is 500/503.
+//!    A store that has its keys at hand ([`MemoryKeyStore`], [`FileKeyStore`], or yours
+//!    through [`KeyStore::lookup_now`]) answers within `Service::call`, and the request is
+//!    checked and handed on there; otherwise the response future waits for the lookup.
 //! 3. The signature, recomputed with the core and compared in constant time, against every
 //!    live secret of the key (two during a rotation).
 //! 4. The body: a declared `x-amz-content-sha256` is checked while the handler reads the
@@ -62,6 +65,7 @@
 //! The handler finds a [`Verified`] in the request extensions (an extractor with the `axum`
 //! feature). Refusals are responses with AWS codes, in S3 XML, JSON or your own format.
 
+mod admit;
 mod authenticate;
 pub mod body;
 pub mod clock;

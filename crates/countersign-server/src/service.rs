@@ -9,8 +9,10 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
+use crate::admit::{admit, forward, found_key, streaming_body, Admitted};
 use crate::authenticate::{
-    body_is_empty, declared_hash, decoy_verification, key_request, precheck, reject,
+    body_is_empty, declared_hash, decoy_verification, key_request, precheck, reject, PayloadPlan,
+    View,
 };
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::error::Error;
@@ -103,39 +105,64 @@ where
                 Arc::clone(&self.store),
             ));
         }
+        let config: &Config = &self.config;
         let body_is_empty = body_is_empty(&parts, &body);
-        match precheck(&self.config, &parts, body_is_empty) {
+        let view = View::new(&parts, config.proxy.as_ref());
+        let request = view.request();
+        let checked = match precheck(config, &parts, &request, body_is_empty) {
+            Ok(checked) => checked,
             Err(refused) => {
                 let (error, auth) = *refused;
-                ResponseFuture::rejected(reject(&self.config, &parts, error, auth.as_ref()))
+                return ResponseFuture::rejected(reject(config, &parts, error, auth.as_ref()));
             }
-            Ok(plan) => {
-                let id = plan.auth.credential.access_key_id();
-                if self
-                    .config
-                    .unknown_keys
-                    .as_ref()
-                    .is_some_and(|cache| cache.contains(id))
-                {
-                    let error = Error::InvalidAccessKeyId(id.to_string());
-                    let payload_hash = declared_hash(&plan.payload);
-                    decoy_verification(&self.config, &parts, &plan.auth, payload_hash);
-                    return ResponseFuture::rejected(reject(
-                        &self.config,
-                        &parts,
-                        error,
-                        Some(&plan.auth),
-                    ));
-                }
-                let lookup = self.store.lookup(key_request(&plan.auth));
-                // The service made ready by `poll_ready` goes with the request; a clone stays.
-                let clone = self.inner.clone();
-                let service = std::mem::replace(&mut self.inner, clone);
-                ResponseFuture::lookup(
-                    lookup,
-                    Pending::new(service, parts, body, plan, Arc::clone(&self.config)),
-                )
-            }
+        };
+        let id = checked.auth.credential.access_key_id();
+        if config
+            .unknown_keys
+            .as_ref()
+            .is_some_and(|cache| cache.contains(id))
+        {
+            let error = Error::InvalidAccessKeyId(id.to_string());
+            let payload_hash = declared_hash(&checked.payload);
+            decoy_verification(config, &request, &checked.auth, payload_hash);
+            return ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)));
         }
+        let key_request = key_request(&checked.auth);
+        // A key at hand: checked here and handed on, without a future that waits. A body to
+        // read before the check always waits.
+        let at_hand = match checked.payload {
+            PayloadPlan::Buffer => None,
+            _ => self.store.lookup_now(&key_request),
+        };
+        if let Some(found) = at_hand {
+            let admitted = found_key(config, &checked.auth, found).and_then(|key| {
+                admit(
+                    config,
+                    &request,
+                    &checked,
+                    key,
+                    declared_hash(&checked.payload),
+                )
+            });
+            return match admitted {
+                Err(error) => {
+                    ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
+                }
+                Ok(Admitted { identity, chain }) => {
+                    let digests = checked.digests();
+                    let body = streaming_body(body, checked.payload, digests, chain, config);
+                    ResponseFuture::inner(forward(&mut self.inner, parts, body, identity))
+                }
+            };
+        }
+        let plan = checked.into_owned();
+        let lookup = self.store.lookup(key_request);
+        // The service made ready by `poll_ready` goes with the request; a clone stays.
+        let clone = self.inner.clone();
+        let service = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture::lookup(
+            lookup,
+            Pending::new(service, parts, body, plan, Arc::clone(&self.config)),
+        )
     }
 }

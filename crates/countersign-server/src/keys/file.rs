@@ -128,6 +128,13 @@ impl FileKeyStore {
         Arc::clone(&self.inner.keys.read().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// The key of `request`, from the file as last read (read again first when due).
+    fn find(&self, request: &KeyRequest) -> Lookup<Value> {
+        self.refresh();
+        let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
+        Ok(keys.get(request.access_key_id()).cloned())
+    }
+
     /// Reloads when the check interval has passed and the file's time or size changed.
     fn refresh(&self) {
         let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
@@ -172,9 +179,11 @@ impl KeyStore for FileKeyStore {
     type Future = Ready<Lookup<Value>>;
 
     fn lookup(&self, request: KeyRequest) -> Self::Future {
-        self.refresh();
-        let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
-        ready(Ok(keys.get(request.access_key_id()).cloned()))
+        ready(self.find(&request))
+    }
+
+    fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<Value>> {
+        Some(self.find(request))
     }
 }
 

@@ -113,4 +113,8 @@ impl<P: Clone + Send + Sync + 'static> KeyStore for MemoryKeyStore<P> {
     fn lookup(&self, request: KeyRequest) -> Self::Future {
         ready(Ok(self.get(request.access_key_id())))
     }
+
+    fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<P>> {
+        Some(Ok(self.get(request.access_key_id())))
+    }
 }

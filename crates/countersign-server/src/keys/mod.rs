@@ -4,7 +4,9 @@
 //! An unknown key is `Ok(None)` (403 InvalidAccessKeyId); a store that fails answers
 //! `Err(StoreError)` (500 or 503), never a 403. Three stores come with the crate:
 //! [`MemoryKeyStore`] (add, remove, rotate at runtime), [`FileKeyStore`] (a JSON file,
-//! reloaded when it changes) and [`FnKeyStore`] (any async closure).
+//! reloaded when it changes) and [`FnKeyStore`] (any async closure). The first two answer
+//! at once as well ([`KeyStore::lookup_now`]): the layer then checks a request within
+//! `Service::call`, without keeping it in a future until the lookup completes.
 //!
 //! ```
 //! use countersign_server::keys::{Key, KeyRequest, KeyStore, MemoryKeyStore};
@@ -212,4 +214,14 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// Looks the key up: `Ok(None)` when it is unknown, `Err` when the store failed.
     fn lookup(&self, request: KeyRequest) -> Self::Future;
+
+    /// The answer [`lookup`](Self::lookup) would give, when the store has it at hand without
+    /// waiting (keys in memory); `None` (the default) when it must be waited for. With an
+    /// answer here the layer checks the request within `Service::call` and hands it on at
+    /// once, instead of keeping the request in its future until the lookup completes. The
+    /// two must agree: a store that answers here answers the same through `lookup`.
+    fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<Self::Principal>> {
+        let _ = request;
+        None
+    }
 }

@@ -1,0 +1,123 @@
+//! What follows the key lookup, whether the store answered at once (inside `call`) or later
+//! (in the response future): the signature checked with the key, the identity made, the
+//! body wrapped in its checks, and the request handed to the inner service.
+
+use countersign_core::aws_chunked::Decoder;
+use countersign_core::{AuthParams, ChunkChain, Request, EMPTY_SHA256_DIGEST};
+use http::request::Parts;
+use tower_service::Service;
+
+use crate::authenticate::{
+    decoy_verification, verify_signature, Checked, PayloadPlan, ServerHeaders,
+};
+use crate::body::{Digests, VerifiedBody};
+use crate::error::Error;
+use crate::identity::{PayloadCheck, Verified};
+use crate::keys::{Key, Lookup};
+use crate::layer::Config;
+
+/// A request whose signature verified: who signed it, and the chunk chain its aws-chunked
+/// body continues (none for other bodies).
+pub(crate) struct Admitted<P> {
+    pub(crate) identity: Verified<P>,
+    pub(crate) chain: Option<ChunkChain>,
+}
+
+/// The key a lookup found: `None` for a key the store does not know (remembered in the
+/// unknown-key cache), an error for a store that could not answer.
+pub(crate) fn found_key<P>(
+    config: &Config,
+    auth: &AuthParams<'_>,
+    found: Lookup<P>,
+) -> Result<Option<Key<P>>, Error> {
+    match found {
+        Ok(Some(key)) => Ok(Some(key)),
+        Ok(None) => {
+            if let Some(cache) = &config.unknown_keys {
+                cache.insert(auth.credential.access_key_id());
+            }
+            Ok(None)
+        }
+        Err(e) => Err(Error::KeyStore(e)),
+    }
+}
+
+/// Checks the signature of `request` with `key`, over `payload_hash` (the declared hash, or
+/// the hash of the body read for a `Buffer` plan). An unknown key goes the way a known one
+/// does, checked against the decoy secret, so that its cost does not tell whether the key
+/// exists.
+pub(crate) fn admit<P>(
+    config: &Config,
+    request: &Request<'_, ServerHeaders<'_>>,
+    checked: &Checked<'_>,
+    key: Option<Key<P>>,
+    payload_hash: &str,
+) -> Result<Admitted<P>, Error> {
+    let auth = &checked.auth;
+    let Some(key) = key else {
+        decoy_verification(config, request, auth, payload_hash);
+        return Err(Error::InvalidAccessKeyId(
+            auth.credential.access_key_id().to_string(),
+        ));
+    };
+    let check = match &checked.payload {
+        PayloadPlan::Declared { .. } => PayloadCheck::Streaming,
+        // Read and hashed before this check, or empty by its framing.
+        PayloadPlan::Buffer | PayloadPlan::Empty => PayloadCheck::Verified,
+        PayloadPlan::Chunked { framing, .. } if framing.is_signed() => PayloadCheck::Streaming,
+        PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
+    };
+    let (identity, chain_key) = verify_signature(config, request, auth, key, payload_hash, check)?;
+    let chain = match &checked.payload {
+        PayloadPlan::Chunked { framing, .. } if framing.is_signed() => chain_key.chain(auth),
+        _ => None,
+    };
+    Ok(Admitted { identity, chain })
+}
+
+/// The body the inner service reads, checked as it streams against what `payload` declared
+/// (not for a `Buffer` plan, whose body was read before the check: see
+/// [`VerifiedBody::buffered`]).
+pub(crate) fn streaming_body<B>(
+    body: B,
+    payload: PayloadPlan,
+    digests: Digests,
+    chain: Option<ChunkChain>,
+    config: &Config,
+) -> VerifiedBody<B> {
+    match payload {
+        PayloadPlan::Declared { hash, .. } => VerifiedBody::plain(body, digests.sha256(hash)),
+        PayloadPlan::Empty => VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST)),
+        PayloadPlan::Chunked {
+            framing,
+            decoded_length,
+            trailers,
+        } => {
+            let decoder = Decoder::new(framing, config.chunk_limits, chain)
+                .declared_trailers(trailers)
+                .decoded_length(Some(decoded_length));
+            VerifiedBody::chunked(body, decoder, digests)
+        }
+        // Refusing unsigned bodies let this one through only because it is empty: any byte
+        // that came after all fails it.
+        PayloadPlan::Unsigned if !config.allow_unsigned_payload => {
+            VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST))
+        }
+        PayloadPlan::Unsigned | PayloadPlan::Buffer => VerifiedBody::plain(body, digests),
+    }
+}
+
+/// Hands the request to the inner service, with its identity in the extensions.
+pub(crate) fn forward<S, B, P>(
+    service: &mut S,
+    mut parts: Parts,
+    body: VerifiedBody<B>,
+    identity: Verified<P>,
+) -> S::Future
+where
+    S: Service<http::Request<VerifiedBody<B>>>,
+    P: Clone + Send + Sync + 'static,
+{
+    parts.extensions.insert(identity);
+    service.call(http::Request::from_parts(parts, body))
+}
