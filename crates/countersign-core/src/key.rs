@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -63,17 +63,45 @@ impl fmt::Debug for SecretKey {
 }
 
 /// A derived signing key (`kSigning`): valid for one day, region and service.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SigningKey([u8; 32]);
+///
+/// It keeps the HMAC keyed with it (its two padded key blocks hashed once), so that a
+/// signature costs only the hashing of its message. Both are wiped when the key is dropped:
+/// the bytes here, the HMAC's state by `sha2`'s and `hmac`'s `zeroize` feature.
+#[derive(Clone)]
+pub struct SigningKey {
+    bytes: [u8; 32],
+    keyed: HmacSha256,
+}
 
 type HmacSha256 = Hmac<Sha256>;
 
 fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    let mut mac = keyed(key);
     mac.update(data);
     Zeroizing::new(mac.finalize().into_bytes().into())
 }
+
+/// An HMAC keyed with `key`.
+fn keyed(key: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length, so this cannot fail.
+    <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
+}
+
+impl Zeroize for SigningKey {
+    /// Makes this the key of 32 zero bytes; the HMAC state it replaces is wiped as it drops.
+    fn zeroize(&mut self) {
+        self.bytes.zeroize();
+        self.keyed = keyed(&self.bytes);
+    }
+}
+
+impl Drop for SigningKey {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for SigningKey {}
 
 impl SigningKey {
     /// Derives the key: HMAC chain over `"AWS4" + secret`, the day, region, service and
@@ -100,18 +128,20 @@ impl SigningKey {
         let k_region = hmac(&*k_date, scope.region.as_bytes());
         let k_service = hmac(&*k_region, scope.service.as_bytes());
         let k_signing = hmac(&*k_service, SCOPE_TERMINATOR.as_bytes());
-        SigningKey(*k_signing)
+        SigningKey::from_bytes(*k_signing)
     }
 
     /// A key from its 32 raw bytes (as published with some test vectors).
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        SigningKey(bytes)
+        SigningKey {
+            bytes,
+            keyed: keyed(&bytes),
+        }
     }
 
     /// Signs whatever `write` puts into the HMAC.
     pub fn sign_with(&self, write: impl FnOnce(&mut dyn Sink)) -> Signature {
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        let mut mac = self.keyed.clone();
         write(&mut mac);
         Signature::from_bytes(mac.finalize().into_bytes().into())
     }
@@ -123,7 +153,7 @@ impl SigningKey {
 
     /// Compares two keys in constant time.
     pub fn ct_eq(&self, other: &SigningKey) -> bool {
-        self.0.ct_eq(&other.0).into()
+        self.bytes.ct_eq(&other.bytes).into()
     }
 }
 
@@ -211,7 +241,7 @@ mod tests {
         // The chain written out with owned buffers, beside the stack-or-heap seed.
         let reference = |secret: &str| {
             let step = |key: &[u8], data: &str| {
-                let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+                let mut mac = keyed(key);
                 mac.update(data.as_bytes());
                 mac.finalize().into_bytes().to_vec()
             };
@@ -219,7 +249,7 @@ mod tests {
             let k = step(&k, SCOPE.region);
             let k = step(&k, SCOPE.service);
             let k = step(&k, "aws4_request");
-            SigningKey(k.try_into().unwrap_or_else(|_| unreachable!()))
+            SigningKey::from_bytes(k.try_into().unwrap_or_else(|_| unreachable!()))
         };
         for length in [0, 1, 40, 59, 60, 61, 64, 200] {
             let secret = "k".repeat(length);
@@ -236,7 +266,7 @@ mod tests {
             &SCOPE,
         );
         assert_eq!(
-            hex::encode(key.0),
+            hex::encode(key.bytes),
             "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378"
         );
     }
@@ -263,6 +293,23 @@ mod tests {
         assert!(!cache.get_or_derive(&a, &other_day).ct_eq(&ka));
         cache.clear();
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_zeroized_key_signs_as_the_key_of_zero_bytes() {
+        let mut key = SigningKey::derive(&SecretKey::new("secret"), &SCOPE);
+        let zero = SigningKey::from_bytes([0; 32]);
+        assert_ne!(
+            key.sign(b"message").to_string(),
+            zero.sign(b"message").to_string()
+        );
+        key.zeroize();
+        // The kept HMAC state went with the bytes.
+        assert!(key.ct_eq(&zero));
+        assert_eq!(
+            key.sign(b"message").to_string(),
+            zero.sign(b"message").to_string()
+        );
     }
 
     #[test]

@@ -211,10 +211,10 @@ mod crypto {
     use std::fmt;
     use std::sync::Arc;
 
-    use hmac::{Hmac, Mac};
+    use hmac::{Hmac, KeyInit, Mac};
     use p256::ecdsa::signature::{Signer as _, Verifier as _};
     use p256::ecdsa::{Signature as P256Signature, SigningKey as P256SigningKey, VerifyingKey};
-    use p256::elliptic_curve::{ff::PrimeField, sec1::EncodedPoint};
+    use p256::elliptic_curve::{ff::PrimeField, sec1::Sec1Point};
     use p256::{FieldBytes, NistP256, NonZeroScalar, Scalar};
     use sha2::Sha256;
     use zeroize::Zeroizing;
@@ -273,7 +273,7 @@ mod crypto {
             for counter in 1..=MAX_KDF_ATTEMPTS {
                 input[counter_at] = counter;
                 // HMAC accepts keys of any length, so this cannot fail.
-                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&hmac_key)
+                let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&hmac_key)
                     .unwrap_or_else(|_| unreachable!());
                 mac.update(&input);
                 let k0: Zeroizing<FieldBytes> = Zeroizing::new(mac.finalize().into_bytes());
@@ -340,7 +340,7 @@ mod crypto {
     }
 
     fn coordinate(key: &VerifyingKey, x: bool) -> [u8; 32] {
-        let point: EncodedPoint<NistP256> = key.to_encoded_point(false);
+        let point: Sec1Point<NistP256> = key.to_sec1_point(false);
         let field = if x { point.x() } else { point.y() };
         let mut out = [0u8; 32];
         if let Some(field) = field {
@@ -352,8 +352,8 @@ mod crypto {
     /// A public key from its X and Y coordinates (as `public-key.json` of the aws-c-auth
     /// suite gives them); `None` when the point is not on the curve.
     pub fn verifying_key_from_xy(x: &[u8; 32], y: &[u8; 32]) -> Option<VerifyingKey> {
-        let point = EncodedPoint::<NistP256>::from_affine_coordinates(x.into(), y.into(), false);
-        VerifyingKey::from_encoded_point(&point).ok()
+        let point = Sec1Point::<NistP256>::from_affine_coordinates(x.into(), y.into(), false);
+        VerifyingKey::from_sec1_point(&point).ok()
     }
 
     /// Verifies a DER `signature` over the SHA-256 of the string to sign with `key`. A
