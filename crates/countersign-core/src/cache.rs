@@ -141,12 +141,19 @@ impl<V: Clone + Evict> Bounded<V> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The slot of (`fingerprint`, `name`).
+    /// The slot of (`fingerprint`, `name`). Eight bytes of the fingerprint (uniform: it is a
+    /// SHA-256) and the parts' lengths packed in one word are enough to spread the slots; an
+    /// entry still keeps and compares the whole fingerprint and name.
     fn slot(&self, fingerprint: &[u8; 32], name: &Name<'_>) -> u64 {
         let mut hasher = self.hasher.build_hasher();
-        hasher.write(fingerprint);
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&fingerprint[..8]);
+        hasher.write_u64(u64::from_le_bytes(head));
+        let lengths = name.0.iter().fold(0u64, |packed, part| {
+            packed.rotate_left(16) ^ part.len() as u64
+        });
+        hasher.write_u64(lengths);
         for part in name.0 {
-            hasher.write_usize(part.len());
             hasher.write(part.as_bytes());
         }
         hasher.finish()
