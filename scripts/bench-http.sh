@@ -4,7 +4,8 @@
 # carries a valid signature, sent as it is to both sides (the same bytes, so that only the
 # layer differs): first a presigned URL reused within its lifetime, then a header-signed GET
 # (signed again each round). The two sides alternate for ROUNDS rounds (the machine is shared
-# and noisy); the medians and their ratio are printed for each kind.
+# and noisy); the medians and their ratio are printed for each kind, with the CPU time each
+# server spent per request (user + system, from /proc), which wanders less than the rates.
 #
 #   scripts/bench-http.sh [SECONDS] [ROUNDS]     # default 10 s per side, 3 rounds
 set -euo pipefail
@@ -23,7 +24,9 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 echo '{"keys": [{"access_key_id": "AKIDBENCH", "secret_access_key": "bench-secret", "principal": {"user": "bench"}}]}' > "$work/keys.json"
 
 target/release/examples/axum_api --listen 127.0.0.1:18181 --keys "$work/keys.json" > "$work/auth.log" &
+auth_pid=$!
 target/release/examples/axum_api --listen 127.0.0.1:18182 --no-auth > "$work/plain.log" &
+plain_pid=$!
 for port in 18181 18182; do
     for _ in $(seq 50); do
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -44,32 +47,47 @@ header_signed() {
         awk -F: '/^(X-Amz-Date|Authorization):/ { name = $1; sub(/^[^:]*:/, ""); sub(/\r$/, ""); printf "-H\n%s: %s\n", name, $0 }'
 }
 
-# Requests per second for wrk's arguments; refuses a run in which any answer was not a 2xx.
+# CPU time a process has used, in clock ticks (user + system).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+ticks_per_second="$(getconf CLK_TCK)"
+
+# Requests per second for wrk's arguments, against the server of process $1; refuses a run in
+# which any answer was not a 2xx. Appends the server's CPU microseconds per request to
+# "$work/cpu.$1".
 rps() {
-    local out
+    local pid="$1" out before after
+    shift
+    before="$(cpu_ticks "$pid")"
     out="$(wrk -t2 -c64 -d"${seconds}s" "$@")"
+    after="$(cpu_ticks "$pid")"
     if grep -q "Non-2xx" <<< "$out"; then
         echo "some requests were refused: $out" >&2
         exit 1
     fi
+    awk -v ticks="$((after - before))" -v hz="$ticks_per_second" \
+        '/ requests in / { printf "%.2f\n", ticks / hz * 1e6 / $1 }' <<< "$out" >> "$work/cpu.$pid"
     awk '/Requests\/sec/ {print $2}' <<< "$out"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", 100 * a / b }'; }
 for kind in presigned header; do
-    : > "$work/with"; : > "$work/without"
+    : > "$work/with"; : > "$work/without"; : > "$work/cpu.$auth_pid"; : > "$work/cpu.$plain_pid"
     for round in $(seq "$rounds"); do
         if [ "$kind" = presigned ]; then
-            a="$(rps "$url")"; b="$(rps "${url/127.0.0.1:18181/127.0.0.1:18182}")"
+            a="$(rps "$auth_pid" "$url")"
+            b="$(rps "$plain_pid" "${url/127.0.0.1:18181/127.0.0.1:18182}")"
         else
             mapfile -t headers < <(header_signed)
-            a="$(rps "${headers[@]}" http://127.0.0.1:18181/items)"
-            b="$(rps "${headers[@]}" http://127.0.0.1:18182/items)"
+            a="$(rps "$auth_pid" "${headers[@]}" http://127.0.0.1:18181/items)"
+            b="$(rps "$plain_pid" "${headers[@]}" http://127.0.0.1:18182/items)"
         fi
-        echo "$kind, round $round: with the layer $a, without $b requests/s ($(ratio "$a" "$b"))"
+        echo "$kind, round $round: with the layer $a, without $b requests/s ($(ratio "$a" "$b")); server CPU per request $(tail -n 1 "$work/cpu.$auth_pid") vs $(tail -n 1 "$work/cpu.$plain_pid") µs"
         echo "$a" >> "$work/with"; echo "$b" >> "$work/without"
     done
     with_layer="$(median < "$work/with")"
     without_layer="$(median < "$work/without")"
     echo "$kind: with the layer $with_layer, without $without_layer requests/s (medians): ratio $(ratio "$with_layer" "$without_layer")"
+    cpu_with="$(median < "$work/cpu.$auth_pid")"
+    cpu_without="$(median < "$work/cpu.$plain_pid")"
+    echo "$kind: server CPU per request $cpu_with µs with the layer, $cpu_without µs without (medians): the layer costs $(awk -v a="$cpu_with" -v b="$cpu_without" 'BEGIN { printf "%.2f", a - b }') µs per request there"
 done
