@@ -205,6 +205,44 @@ impl std::error::Error for StoreError {}
 pub type Lookup<P> = Result<Option<Key<P>>, StoreError>;
 
 /// Finds the key for an access key id.
+///
+/// A store that has its keys at hand answers through [`lookup_now`](Self::lookup_now) as well,
+/// and the layer then checks each request within `Service::call`:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::future::{ready, Ready};
+/// use countersign_server::keys::{Key, KeyRequest, KeyStore, Lookup};
+///
+/// struct Fixed(HashMap<String, Key<String>>);
+///
+/// impl Fixed {
+///     fn find(&self, request: &KeyRequest) -> Lookup<String> {
+///         Ok(self.0.get(request.access_key_id()).cloned())
+///     }
+/// }
+///
+/// impl KeyStore for Fixed {
+///     type Principal = String;
+///     type Future = Ready<Lookup<String>>;
+///
+///     fn lookup(&self, request: KeyRequest) -> Self::Future {
+///         ready(self.find(&request))
+///     }
+///
+///     fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<String>> {
+///         Some(self.find(request))
+///     }
+/// }
+///
+/// let store = Fixed(HashMap::from([(
+///     "AKIDEXAMPLE".to_string(),
+///     Key::new("secret", "alice".to_string()),
+/// )]));
+/// let request = KeyRequest::new("AKIDEXAMPLE", "20150830", "us-east-1", "service");
+/// let found = store.lookup_now(&request).expect("at hand").expect("no failure");
+/// assert_eq!(found.expect("known").principal(), "alice");
+/// ```
 pub trait KeyStore: Send + Sync + 'static {
     /// The application's principal attached to each key, handed to handlers in
     /// [`Verified`](crate::Verified).
