@@ -23,8 +23,8 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 mod common;
 
 use common::{
-    aws_sigv4_identity, aws_sigv4_s3_settings, aws_sigv4_sign, s3_get, s3_signer, s3_verifier, NOW,
-    SECRET,
+    aws_sigv4_identity, aws_sigv4_s3_settings, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
+    scratchstack_verify, Floor, NOW, SECRET,
 };
 
 fn bench(c: &mut Criterion) {
@@ -105,108 +105,25 @@ fn bench(c: &mut Criterion) {
 
     group.bench_function(
         "verify/scratchstack-aws-signature, signing key ready",
-        |b| {
-            use scratchstack_aws_signature::principal::User;
-            use scratchstack_aws_signature::{
-                sigv4_validate_request, GetSigningKeyRequest, GetSigningKeyResponse, KSecretKey,
-                SignatureOptions, NO_ADDITIONAL_SIGNED_HEADERS,
-            };
-            use std::str::FromStr;
-            let ksigning = KSecretKey::from_str(SECRET).expect("secret").to_ksigning(
-                chrono::NaiveDate::from_ymd_opt(2024, 5, 24).expect("date"),
-                "us-east-1",
-                "s3",
-            );
-            let user = User::new("aws", "123456789012", "/", "bench").expect("user");
-            let mut keys = tower::service_fn(move |_: GetSigningKeyRequest| {
-                let response = GetSigningKeyResponse::builder()
-                    .principal(user.clone())
-                    .signing_key(ksigning)
-                    .build();
-                async move { response.map_err(Into::into) }
-            });
-            let at = chrono::DateTime::<chrono::Utc>::from_timestamp(NOW.unix_timestamp(), 0)
-                .expect("time");
-            b.iter(|| {
-                let request = signed.clone();
-                let future = sigv4_validate_request(
-                    request,
-                    "us-east-1",
-                    "s3",
-                    &mut keys,
-                    at,
-                    &NO_ADDITIONAL_SIGNED_HEADERS,
-                    SignatureOptions::S3,
-                );
-                black_box(block_on(future).expect("scratchstack verifies"))
-            })
-        },
+        |b| b.iter(scratchstack_verify(&signed)),
     );
 
     // The floor: the cryptography a verification cannot avoid, on the same request: the
-    // SHA-256 of its canonical request and one HMAC of the string to sign with a ready key.
-    let signed_stages = s3_signer()
-        .sign(&mut s3_get(), Payload::Empty, NOW)
-        .expect("signs");
-    use hmac::{Hmac, KeyInit, Mac};
-    use sha2::{Digest, Sha256};
-    let creq = signed_stages.canonical_request.clone();
-    let sts_head = {
-        let sts = &signed_stages.string_to_sign;
-        sts[..sts.rfind('\n').map_or(0, |i| i + 1)].to_string()
-    };
-    // The key derivation, outside the type that keeps the key private.
-    let hmac = |key: &[u8], data: &str| -> [u8; 32] {
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("key");
-        mac.update(data.as_bytes());
-        mac.finalize().into_bytes().into()
-    };
-    let key_bytes = ["20240524", "us-east-1", "s3", "aws4_request"]
-        .into_iter()
-        .fold(format!("AWS4{SECRET}").into_bytes(), |key, part| {
-            hmac(&key, part).to_vec()
-        });
-    // Hashes the canonical request and signs the string to sign with `mac`, keyed.
-    let sign = |mut mac: Hmac<Sha256>| {
-        let hash = Sha256::digest(black_box(creq.as_bytes()));
-        mac.update(sts_head.as_bytes());
-        let mut hex_hash = [0u8; 64];
-        hex::encode_to_slice(hash, &mut hex_hash).expect("hex");
-        mac.update(&hex_hash);
-        mac.finalize().into_bytes()
-    };
-    // The floor computes the request's signature, no less.
-    let floor_signature = sign(Hmac::<Sha256>::new_from_slice(&key_bytes).expect("key"));
-    assert_eq!(
-        hex::encode(floor_signature),
-        signed_stages.signature.to_string()
+    // SHA-256 of its canonical request and one HMAC of the string to sign.
+    let floor = Floor::new(
+        &s3_signer()
+            .sign(&mut s3_get(), Payload::Empty, NOW)
+            .expect("signs"),
     );
     group.bench_function("floor/sha256 + hmac, key ready", |b| {
-        b.iter(|| {
-            black_box(sign(
-                Hmac::<Sha256>::new_from_slice(&key_bytes).expect("key"),
-            ))
-        })
+        b.iter(|| black_box(floor.with_key_ready()))
     });
     // Lower still: the HMAC's padded key blocks hashed once, as a cached key keeps them.
-    let keyed = Hmac::<Sha256>::new_from_slice(&key_bytes).expect("key");
     group.bench_function("floor/sha256 + hmac, keyed state ready", |b| {
-        b.iter(|| black_box(sign(keyed.clone())))
+        b.iter(|| black_box(floor.with_keyed_state_ready()))
     });
-
     group.bench_function("floor/key derivation + sha256 + hmac", |b| {
-        let creq = signed_stages.canonical_request.clone();
-        let scope = countersign::core::CredentialScope {
-            date: "20240524",
-            region: "us-east-1",
-            service: "s3",
-        };
-        b.iter(|| {
-            use sha2::Digest;
-            let key = SigningKey::derive(&secret, &scope);
-            let hash = sha2::Sha256::digest(black_box(creq.as_bytes()));
-            black_box(key.sign(&hash))
-        })
+        b.iter(|| black_box(floor.with_key_derivation(SECRET)))
     });
 
     group.bench_function("verify/countersign, signing key in hand", |b| {
@@ -227,18 +144,6 @@ fn bench(c: &mut Criterion) {
     });
 
     group.finish();
-}
-
-/// Runs a future that needs no I/O to completion.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    let waker = std::task::Waker::noop();
-    let mut cx = std::task::Context::from_waker(waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
-    }
 }
 
 criterion_group!(benches, bench);

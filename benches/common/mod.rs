@@ -121,3 +121,134 @@ async fn answer<B>(
 ) -> Result<http::Response<String>, std::convert::Infallible> {
     Ok(http::Response::new(String::new()))
 }
+
+/// `scratchstack-aws-signature` verifying `signed` by S3's rules with the signing key ready
+/// (its key service answers at once): one verification per call.
+pub fn scratchstack_verify(signed: &http::Request<()>) -> impl FnMut() + '_ {
+    use scratchstack_aws_signature::principal::User;
+    use scratchstack_aws_signature::{
+        sigv4_validate_request, GetSigningKeyRequest, GetSigningKeyResponse, KSecretKey,
+        SignatureOptions, NO_ADDITIONAL_SIGNED_HEADERS,
+    };
+    use std::str::FromStr;
+    let ksigning = KSecretKey::from_str(SECRET).expect("secret").to_ksigning(
+        chrono::NaiveDate::from_ymd_opt(2024, 5, 24).expect("date"),
+        "us-east-1",
+        "s3",
+    );
+    let user = User::new("aws", "123456789012", "/", "bench").expect("user");
+    let mut keys = tower::service_fn(move |_: GetSigningKeyRequest| {
+        let response = GetSigningKeyResponse::builder()
+            .principal(user.clone())
+            .signing_key(ksigning)
+            .build();
+        async move { response.map_err(Into::into) }
+    });
+    let at =
+        chrono::DateTime::<chrono::Utc>::from_timestamp(NOW.unix_timestamp(), 0).expect("time");
+    move || {
+        let future = sigv4_validate_request(
+            signed.clone(),
+            "us-east-1",
+            "s3",
+            &mut keys,
+            at,
+            &NO_ADDITIONAL_SIGNED_HEADERS,
+            SignatureOptions::S3,
+        );
+        std::hint::black_box(block_on(future).expect("scratchstack verifies"));
+    }
+}
+
+/// The cryptography a verification of the bench's request cannot avoid: the SHA-256 of its
+/// canonical request and one HMAC of the string to sign, written with `sha2` and `hmac`
+/// directly (the key derived outside the type that keeps it private).
+pub struct Floor {
+    canonical_request: String,
+    /// The string to sign without its last line (the canonical request's hash).
+    string_to_sign_head: String,
+    key: Vec<u8>,
+    keyed: hmac::Hmac<sha2::Sha256>,
+}
+
+impl Floor {
+    /// The floor of the request `signed` describes; checks that it computes its signature.
+    pub fn new(signed: &countersign::client::Signed) -> Self {
+        use hmac::KeyInit;
+        let key = derive(SECRET);
+        let sts = &signed.string_to_sign;
+        let floor = Floor {
+            canonical_request: signed.canonical_request.clone(),
+            string_to_sign_head: sts[..sts.rfind('\n').map_or(0, |i| i + 1)].to_string(),
+            keyed: hmac::Hmac::new_from_slice(&key).expect("key"),
+            key,
+        };
+        let expected = signed.signature.to_string();
+        for computed in [
+            floor.with_key_ready(),
+            floor.with_keyed_state_ready(),
+            floor.with_key_derivation(SECRET),
+        ] {
+            assert_eq!(
+                hex::encode(computed),
+                expected,
+                "the floor computes the request's signature, no less"
+            );
+        }
+        floor
+    }
+
+    /// Hashes the canonical request and signs the string to sign with `mac`, keyed.
+    fn sign(&self, mut mac: hmac::Hmac<sha2::Sha256>) -> [u8; 32] {
+        use hmac::Mac;
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(std::hint::black_box(self.canonical_request.as_bytes()));
+        mac.update(self.string_to_sign_head.as_bytes());
+        let mut hex_hash = [0u8; 64];
+        hex::encode_to_slice(hash, &mut hex_hash).expect("hex");
+        mac.update(&hex_hash);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// With the 32-byte signing key ready (the HMAC keyed from it).
+    pub fn with_key_ready(&self) -> [u8; 32] {
+        use hmac::KeyInit;
+        self.sign(hmac::Hmac::new_from_slice(&self.key).expect("key"))
+    }
+
+    /// With the HMAC's keyed state ready (its padded key blocks hashed once, as a cached
+    /// `SigningKey` keeps them).
+    pub fn with_keyed_state_ready(&self) -> [u8; 32] {
+        self.sign(self.keyed.clone())
+    }
+
+    /// With the key derived first (four HMACs over `secret`), as a cold verification must.
+    pub fn with_key_derivation(&self, secret: &str) -> [u8; 32] {
+        use hmac::KeyInit;
+        self.sign(hmac::Hmac::new_from_slice(&derive(secret)).expect("key"))
+    }
+}
+
+/// The bench's signing key, derived from `secret` with `hmac` directly.
+fn derive(secret: &str) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    ["20240524", "us-east-1", "s3", "aws4_request"]
+        .into_iter()
+        .fold(format!("AWS4{secret}").into_bytes(), |key, part| {
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("key");
+            mac.update(part.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        })
+}
+
+/// Runs a future that needs no I/O to completion.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
