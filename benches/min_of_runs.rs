@@ -31,6 +31,9 @@ use common::{
     scratchstack_verify, Floor, NOW, SECRET,
 };
 
+/// A case: its name and one operation.
+type Case<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
 const ROUNDS: usize = 7;
 const OPERATIONS: u32 = 100_000;
 
@@ -85,7 +88,7 @@ fn main() {
                 .time,
         );
     };
-    let mut cases: Vec<(&str, Box<dyn FnMut() + '_>)> = vec![
+    let mut cases: Vec<Case<'_>> = vec![
         (
             "verify, key cache warm",
             Box::new(|| verify(&warm_verifier)),

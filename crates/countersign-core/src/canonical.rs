@@ -111,6 +111,15 @@ pub struct SignedHeaders<'a> {
     list: Cow<'a, str>,
     /// The end of each name in `list`; the next one starts a byte later.
     ends: SmallVec<[u32; 16]>,
+    /// Which lengths the names have ([`length_bit`]): most headers that are not signed are
+    /// told apart by their length alone, without a scan.
+    lengths: u64,
+}
+
+/// The bit of a name of `length` bytes in [`SignedHeaders`]' lengths (one bit for every
+/// length from 63 on).
+fn length_bit(length: usize) -> u64 {
+    1 << length.min(63)
 }
 
 impl<'a> SignedHeaders<'a> {
@@ -126,6 +135,7 @@ impl<'a> SignedHeaders<'a> {
         // One pass: each name must be non-empty lower-case token characters and sort after
         // the one before it.
         let mut ends = SmallVec::new();
+        let mut lengths = 0;
         let mut previous: &[u8] = &[];
         let mut start = 0;
         let mut valid = true;
@@ -156,11 +166,16 @@ impl<'a> SignedHeaders<'a> {
                 ));
             }
             ends.push(u32::try_from(end).map_err(|_| too_long())?);
+            lengths |= length_bit(name.len());
             previous = name;
             start = end + 1;
             valid = true;
         }
-        Ok(SignedHeaders { list, ends })
+        Ok(SignedHeaders {
+            list,
+            ends,
+            lengths,
+        })
     }
 
     /// Builds a list from any names: lower-cased, sorted, repeats removed.
@@ -182,16 +197,19 @@ impl<'a> SignedHeaders<'a> {
         lower.dedup();
         let mut list = String::with_capacity(lower.iter().map(|n| n.len() + 1).sum());
         let mut ends = SmallVec::with_capacity(lower.len());
+        let mut lengths = 0;
         for name in &lower {
             if !ends.is_empty() {
                 list.push(';');
             }
             list.push_str(name);
             ends.push(u32::try_from(list.len()).unwrap_or(u32::MAX));
+            lengths |= length_bit(name.len());
         }
         SignedHeaders {
             list: Cow::Owned(list),
             ends,
+            lengths,
         }
     }
 
@@ -224,6 +242,9 @@ impl<'a> SignedHeaders<'a> {
     /// lengths first (most names differ in length); a long one is searched by halves.
     pub fn position(&self, name: &str) -> Option<usize> {
         let name = name.as_bytes();
+        if self.lengths & length_bit(name.len()) == 0 {
+            return None;
+        }
         if self.ends.len() <= SCAN_NAMES {
             let mut start = 0;
             for (index, &end) in self.ends.iter().enumerate() {
@@ -268,6 +289,7 @@ impl<'a> SignedHeaders<'a> {
         SignedHeaders {
             list: Cow::Owned(self.list.into_owned()),
             ends: self.ends,
+            lengths: self.lengths,
         }
     }
 }
@@ -550,6 +572,24 @@ mod tests {
             SignedHeaders::from_names(["X-Amz-Date", "host", "host"]).as_str(),
             "host;x-amz-date"
         );
+        // Names of every length, long ones included, are found where they are (parsed or
+        // built); names of the same lengths that are not in the list are not.
+        let names: Vec<String> = [1, 5, 62, 63, 64, 100]
+            .iter()
+            .map(|&n| "x".repeat(n))
+            .collect();
+        let built = SignedHeaders::from_names(&names);
+        let parsed = SignedHeaders::parse(built.as_str(), AuthSource::Header)
+            .unwrap_or_else(|_| SignedHeaders::from_names(["unparsed"]));
+        for list in [&built, &parsed] {
+            for (index, name) in names.iter().enumerate() {
+                assert_eq!(list.position(name), Some(index), "{}", name.len());
+                assert_eq!(list.position(&"y".repeat(name.len())), None);
+            }
+            for absent in [2, 61, 65, 99, 101] {
+                assert_eq!(list.position(&"x".repeat(absent)), None, "{absent}");
+            }
+        }
         // `contains` finds every name of lists of any length, and nothing else.
         for count in 1..40 {
             let names: Vec<String> = (0..count).map(|i| format!("h{i:03}")).collect();
