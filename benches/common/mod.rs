@@ -167,7 +167,7 @@ pub struct Floor {
     canonical_request: String,
     /// The string to sign without its last line (the canonical request's hash).
     string_to_sign_head: String,
-    key: Vec<u8>,
+    key: [u8; 32],
     keyed: hmac::Hmac<sha2::Sha256>,
 }
 
@@ -229,16 +229,25 @@ impl Floor {
     }
 }
 
-/// The bench's signing key, derived from `secret` with `hmac` directly.
-fn derive(secret: &str) -> Vec<u8> {
+/// The bench's signing key, derived from `secret` with `hmac` directly (nothing allocated:
+/// the floor is the cryptography alone).
+fn derive(secret: &str) -> [u8; 32] {
     use hmac::{KeyInit, Mac};
-    ["20240524", "us-east-1", "s3", "aws4_request"]
+    let step = |key: &[u8], data: &str| -> [u8; 32] {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("key");
+        mac.update(data.as_bytes());
+        mac.finalize().into_bytes().into()
+    };
+    let mut seed = [0u8; 64];
+    let seed = {
+        let seed = &mut seed[..4 + secret.len()];
+        seed[..4].copy_from_slice(b"AWS4");
+        seed[4..].copy_from_slice(secret.as_bytes());
+        &*seed
+    };
+    ["us-east-1", "s3", "aws4_request"]
         .into_iter()
-        .fold(format!("AWS4{secret}").into_bytes(), |key, part| {
-            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("key");
-            mac.update(part.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        })
+        .fold(step(seed, "20240524"), |key, part| step(&key, part))
 }
 
 /// Runs a future that needs no I/O to completion.
