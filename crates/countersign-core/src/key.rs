@@ -14,6 +14,7 @@
 
 use std::fmt;
 
+use hmac::digest::FixedOutput;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -75,10 +76,10 @@ pub struct SigningKey {
 
 type HmacSha256 = Hmac<Sha256>;
 
-fn hmac(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
-    let mut mac = keyed(key);
-    mac.update(data);
-    Zeroizing::new(mac.finalize().into_bytes().into())
+/// One step of the key derivation: the HMAC of `data` with `mac`, written into `out`.
+fn chain_step(mut mac: HmacSha256, data: &str, out: &mut [u8; 32]) {
+    mac.update(data.as_bytes());
+    mac.finalize_into(out.into());
 }
 
 /// An HMAC keyed with `key`.
@@ -124,11 +125,14 @@ impl SigningKey {
                 &heap
             }
         };
-        let k_date = hmac(seed, scope.date.as_bytes());
-        let k_region = hmac(&*k_date, scope.region.as_bytes());
-        let k_service = hmac(&*k_region, scope.service.as_bytes());
-        let k_signing = hmac(&*k_service, SCOPE_TERMINATOR.as_bytes());
-        SigningKey::from_bytes(*k_signing)
+        // One buffer carries the chain (each HMAC is keyed from it before its output
+        // replaces it) and is wiped once.
+        let mut key = Zeroizing::new([0u8; 32]);
+        chain_step(keyed(seed), scope.date, &mut key);
+        for part in [scope.region, scope.service, SCOPE_TERMINATOR] {
+            chain_step(keyed(&*key), part, &mut key);
+        }
+        SigningKey::from_bytes(*key)
     }
 
     /// A key from its 32 raw bytes (as published with some test vectors).
