@@ -19,7 +19,7 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use countersign::client::Payload;
 use countersign::core::{AuthParams, KeyCache, Request, SecretKey, SigningKey, EMPTY_SHA256};
@@ -27,7 +27,7 @@ use countersign::core::{AuthParams, KeyCache, Request, SecretKey, SigningKey, EM
 mod common;
 
 use common::{
-    aws_sigv4_identity, aws_sigv4_s3_settings, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
+    aws_sigv4_identity, aws_sigv4_params, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
     scratchstack_verify, Floor, NOW, SECRET,
 };
 
@@ -68,16 +68,7 @@ fn main() {
     };
     let floor = Floor::new(&stages);
     let identity = aws_sigv4_identity();
-    let params: aws_sigv4::http_request::SigningParams<'_> =
-        aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("s3")
-            .time(SystemTime::from(NOW))
-            .settings(aws_sigv4_s3_settings())
-            .build()
-            .unwrap()
-            .into();
+    let params = aws_sigv4_params(&identity);
     let verify = |verifier: &countersign::core::Verifier| {
         let view = Request::from_http(&signed);
         let auth = AuthParams::from_request(&view).unwrap();

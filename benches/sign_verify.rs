@@ -14,7 +14,6 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use countersign::client::Payload;
 use countersign::core::{AuthParams, KeyCache, Request, SecretKey, SigningKey, EMPTY_SHA256};
@@ -23,7 +22,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 mod common;
 
 use common::{
-    aws_sigv4_identity, aws_sigv4_s3_settings, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
+    aws_sigv4_identity, aws_sigv4_params, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
     scratchstack_verify, Floor, NOW, SECRET,
 };
 
@@ -54,15 +53,7 @@ fn bench(c: &mut Criterion) {
 
     group.bench_function("sign/aws-sigv4", |b| {
         let identity = aws_sigv4_identity();
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("s3")
-            .time(SystemTime::from(NOW))
-            .settings(aws_sigv4_s3_settings())
-            .build()
-            .expect("params")
-            .into();
+        let params = aws_sigv4_params(&identity);
         b.iter_batched(
             s3_get,
             |req| black_box(aws_sigv4_sign(req, &params)),

@@ -48,6 +48,21 @@ pub fn aws_sigv4_s3_settings() -> aws_sigv4::http_request::SigningSettings {
     settings
 }
 
+/// `aws-sigv4`'s parameters for signing the bench's request as `identity`, at [`NOW`].
+pub fn aws_sigv4_params(
+    identity: &aws_smithy_runtime_api::client::identity::Identity,
+) -> aws_sigv4::http_request::SigningParams<'_> {
+    aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(identity)
+        .region("us-east-1")
+        .name("s3")
+        .time(std::time::SystemTime::from(NOW))
+        .settings(aws_sigv4_s3_settings())
+        .build()
+        .expect("params")
+        .into()
+}
+
 /// The identity `aws-sigv4` signs with.
 pub fn aws_sigv4_identity() -> aws_smithy_runtime_api::client::identity::Identity {
     aws_credential_types::Credentials::new(AKID, SECRET, None, None, "bench").into()
