@@ -502,15 +502,15 @@ async fn a_key_at_hand_lets_call_hand_the_request_on_at_once() {
             .unwrap();
         assert_eq!(&body[..], b"alice");
     }
-    // A body to read and hash before the check waits for it, and the key comes through
-    // `lookup` even from a store that has it at hand.
+    // A body to read and hash before the check: the key is taken at once all the same, and
+    // the request waits for its body only.
     let store = Counting {
         memory: store(),
         at_once: true,
         ..Counting::default()
     };
     let app = Router::new()
-        .route("/whoami", axum::routing::post(whoami))
+        .route("/whoami", axum::routing::post(whoami).get(whoami))
         .layer(SigV4Layer::new(store.clone()).clock(|| NOW));
     let mut request = Request::post("http://example.com/whoami")
         .body(Body::from("a body of unknown length"))
@@ -524,6 +524,33 @@ async fn a_key_at_hand_lets_call_hand_the_request_on_at_once() {
         .unwrap();
     let (code, text) = status(&app, request).await;
     assert_eq!((code, text.as_str()), (StatusCode::OK, "alice"));
-    assert_eq!(store.asked_now.load(Ordering::SeqCst), 0);
-    assert_eq!(store.asked_later.load(Ordering::SeqCst), 1);
+    assert_eq!(store.asked_now.load(Ordering::SeqCst), 1);
+    assert_eq!(store.asked_later.load(Ordering::SeqCst), 0);
+    // No unknown-key cache in front of a store that answers at once: each request naming an
+    // unknown key asks it, and a key added since is accepted at once.
+    let nobody = |secret: &str| {
+        let mut request = Request::get("http://example.com/whoami")
+            .body(Body::empty())
+            .unwrap();
+        Signer::new(
+            Credentials::new("AKIDNOBODY", secret),
+            "us-east-1",
+            "execute-api",
+        )
+        .sign(&mut request, Payload::Empty, NOW)
+        .unwrap();
+        request
+    };
+    for _ in 0..2 {
+        let (code, text) = status(&app, nobody("later")).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{text}");
+        assert!(text.contains("InvalidAccessKeyId"), "{text}");
+    }
+    assert_eq!(store.asked_now.load(Ordering::SeqCst), 3);
+    store
+        .memory
+        .insert("AKIDNOBODY", "later", "nobody".to_string());
+    let (code, text) = status(&app, nobody("later")).await;
+    assert_eq!((code, text.as_str()), (StatusCode::OK, "nobody"));
+    assert_eq!(store.asked_later.load(Ordering::SeqCst), 0);
 }

@@ -3,7 +3,7 @@
 //! body wrapped in its checks, and the request handed to the inner service.
 
 use countersign_core::aws_chunked::Decoder;
-use countersign_core::{AuthParams, ChunkChain, Request, EMPTY_SHA256_DIGEST};
+use countersign_core::{ChunkChain, Request, EMPTY_SHA256_DIGEST};
 use http::request::Parts;
 use tower_service::Service;
 
@@ -23,23 +23,10 @@ pub(crate) struct Admitted<P> {
     pub(crate) chain: Option<ChunkChain>,
 }
 
-/// The key a lookup found: `None` for a key the store does not know (remembered in the
-/// unknown-key cache), an error for a store that could not answer.
-pub(crate) fn found_key<P>(
-    config: &Config,
-    auth: &AuthParams<'_>,
-    found: Lookup<P>,
-) -> Result<Option<Key<P>>, Error> {
-    match found {
-        Ok(Some(key)) => Ok(Some(key)),
-        Ok(None) => {
-            if let Some(cache) = &config.unknown_keys {
-                cache.insert(auth.credential.access_key_id());
-            }
-            Ok(None)
-        }
-        Err(e) => Err(Error::KeyStore(e)),
-    }
+/// The key a lookup found: `None` for a key the store does not know, an error for a store
+/// that could not answer.
+pub(crate) fn found_key<P>(found: Lookup<P>) -> Result<Option<Key<P>>, Error> {
+    found.map_err(Error::KeyStore)
 }
 
 /// Checks the signature of `request` with `key`, over `payload_hash` (the declared hash, or

@@ -34,20 +34,14 @@ pub(crate) struct Pending<S, B> {
 }
 
 impl<S, B> Pending<S, B> {
-    pub(crate) fn new(
-        service: S,
-        parts: Parts,
-        body: B,
-        plan: Plan,
-        config: Arc<Config>,
-    ) -> Box<Self> {
-        Box::new(Pending {
+    pub(crate) fn new(service: S, parts: Parts, body: B, plan: Plan, config: Arc<Config>) -> Self {
+        Pending {
             service,
             parts,
             body,
             plan,
             config,
-        })
+        }
     }
 
     fn reject(&self, error: Error) -> Response<Full<Bytes>> {
@@ -131,11 +125,18 @@ where
         }
     }
 
-    pub(crate) fn lookup(lookup: K::Future, pending: Box<Pending<S, B>>) -> Self {
+    /// The request's key at hand, its body to be read and hashed before the check.
+    pub(crate) fn buffering(pending: Pending<S, B>, key: Option<Key<K::Principal>>) -> Self {
+        ResponseFuture {
+            state: read_body_first(pending, key),
+        }
+    }
+
+    pub(crate) fn lookup(lookup: K::Future, pending: Pending<S, B>) -> Self {
         ResponseFuture {
             state: State::Lookup {
                 lookup,
-                pending: Some(pending),
+                pending: Some(Box::new(pending)),
             },
         }
     }
@@ -200,23 +201,46 @@ where
                 Step::Reject(response) => this.state.set(State::Rejected {
                     response: Some(response),
                 }),
-                Step::Buffer(pending, key) => {
-                    let Pending {
-                        service,
-                        parts,
-                        body,
-                        plan,
-                        config,
-                    } = *pending;
-                    this.state.set(State::Buffering {
-                        body,
-                        collected: BytesMut::new(),
-                        pending: Some(Pending::new(service, parts, (), plan, config)),
-                        key: Some(key),
-                    });
-                }
+                Step::Buffer(pending, key) => this.state.set(read_body_first(*pending, key)),
             }
         }
+    }
+}
+
+/// The state that reads the body of `pending` (within the limit) before its check, or the
+/// refusal of a body that declares more than the limit.
+fn read_body_first<S, K, B>(
+    pending: Pending<S, B>,
+    key: Option<Key<K::Principal>>,
+) -> State<S, K, B>
+where
+    S: Service<Request<VerifiedBody<B>>>,
+    K: KeyStore,
+{
+    let declared_length = pending
+        .parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let limit = pending.config.buffer_limit;
+    if declared_length.is_some_and(|n| n > limit as u64) {
+        return State::Rejected {
+            response: Some(pending.reject(Error::PayloadTooLarge { limit })),
+        };
+    }
+    let Pending {
+        service,
+        parts,
+        body,
+        plan,
+        config,
+    } = pending;
+    State::Buffering {
+        body,
+        collected: BytesMut::new(),
+        pending: Some(Box::new(Pending::new(service, parts, (), plan, config))),
+        key: Some(key),
     }
 }
 
@@ -231,21 +255,15 @@ where
     S: Service<Request<VerifiedBody<B>>>,
     P: Clone + Send + Sync + 'static,
 {
-    let key = match found_key(&pending.config, &pending.plan.auth, found) {
+    let key = match found_key(found) {
         Ok(key) => key,
         Err(error) => return Step::Reject(pending.reject(error)),
     };
+    // Remembered, so that the next requests naming it do not reach the store.
+    if let (None, Some(cache)) = (&key, &pending.config.unknown_keys) {
+        cache.insert(pending.plan.auth.credential.access_key_id());
+    }
     if let PayloadPlan::Buffer = pending.plan.payload {
-        let declared_length = pending
-            .parts
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let limit = pending.config.buffer_limit;
-        if declared_length.is_some_and(|n| n > limit as u64) {
-            return Step::Reject(pending.reject(Error::PayloadTooLarge { limit }));
-        }
         return Step::Buffer(pending, key);
     }
     match pending.admit(key, declared_hash(&pending.plan.payload)) {

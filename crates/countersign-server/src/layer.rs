@@ -261,7 +261,9 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// Remember access key ids the key store did not know, so that a flood of random keys
     /// does not reach it: at most `capacity` ids, each for `ttl` (default 10,000 for 10 s; a
     /// key added to the store is refused for up to `ttl` after a request named it while it
-    /// was unknown). A capacity of 0 turns this off.
+    /// was unknown). A capacity of 0 turns this off. A store that answers at once
+    /// ([`KeyStore::lookup_now`]) is asked every time instead: a lookup in memory costs no
+    /// more than the cache would, and a key added to it is accepted at once.
     pub fn unknown_key_cache(self, capacity: usize, ttl: std::time::Duration) -> Self {
         self.with(|c| {
             c.unknown_keys = (capacity > 0).then(|| Arc::new(UnknownKeys::new(capacity, ttl)))

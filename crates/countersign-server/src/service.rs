@@ -54,6 +54,14 @@ impl<S, K> SigV4<S, K> {
     }
 }
 
+impl<S: Clone, K> SigV4<S, K> {
+    /// The service made ready by `poll_ready`, to go with a request that waits; a clone stays.
+    fn take_ready(&mut self) -> S {
+        let clone = self.inner.clone();
+        std::mem::replace(&mut self.inner, clone)
+    }
+}
+
 impl<S: Clone, K> Clone for SigV4<S, K> {
     fn clone(&self) -> Self {
         SigV4 {
@@ -93,15 +101,12 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
         if let Some(boundary) = post_boundary(&self.config, &parts) {
-            let clone = self.inner.clone();
-            let service = std::mem::replace(&mut self.inner, clone);
-            let config = Arc::clone(&self.config);
             return ResponseFuture::post(post_upload(
-                service,
+                self.take_ready(),
                 parts,
                 body,
                 boundary,
-                config,
+                Arc::clone(&self.config),
                 Arc::clone(&self.store),
             ));
         }
@@ -116,53 +121,69 @@ where
                 return ResponseFuture::rejected(reject(config, &parts, error, auth.as_ref()));
             }
         };
+        let key_request = key_request(&checked.auth);
+        let at_hand = self.store.lookup_now(&key_request);
+        // The unknown-key cache shields a store that must be waited for; one that answered
+        // at once was asked already.
         let id = checked.auth.credential.access_key_id();
-        if config
-            .unknown_keys
-            .as_ref()
-            .is_some_and(|cache| cache.contains(id))
+        if at_hand.is_none()
+            && config
+                .unknown_keys
+                .as_ref()
+                .is_some_and(|cache| cache.contains(id))
         {
             let error = Error::InvalidAccessKeyId(id.to_string());
             let payload_hash = declared_hash(&checked.payload);
             decoy_verification(config, &request, &checked.auth, payload_hash);
             return ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)));
         }
-        let key_request = key_request(&checked.auth);
-        // A key at hand: checked here and handed on, without a future that waits. A body to
-        // read before the check always waits.
-        let at_hand = match checked.payload {
-            PayloadPlan::Buffer => None,
-            _ => self.store.lookup_now(&key_request),
+        let key = match at_hand.map(found_key) {
+            Some(Ok(key)) => key,
+            Some(Err(error)) => {
+                return ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
+            }
+            None => {
+                let plan = checked.into_owned();
+                let lookup = self.store.lookup(key_request);
+                let pending = Pending::new(
+                    self.take_ready(),
+                    parts,
+                    body,
+                    plan,
+                    Arc::clone(&self.config),
+                );
+                return ResponseFuture::lookup(lookup, pending);
+            }
         };
-        if let Some(found) = at_hand {
-            let admitted = found_key(config, &checked.auth, found).and_then(|key| {
-                admit(
-                    config,
-                    &request,
-                    &checked,
-                    key,
-                    declared_hash(&checked.payload),
-                )
-            });
-            return match admitted {
-                Err(error) => {
-                    ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
-                }
-                Ok(Admitted { identity, chain }) => {
-                    let digests = checked.digests();
-                    let body = streaming_body(body, checked.payload, digests, chain, config);
-                    ResponseFuture::inner(forward(&mut self.inner, parts, body, identity))
-                }
-            };
+        if let PayloadPlan::Buffer = checked.payload {
+            // The key is at hand, the body still to be read and hashed before the check.
+            let plan = checked.into_owned();
+            let pending = Pending::new(
+                self.take_ready(),
+                parts,
+                body,
+                plan,
+                Arc::clone(&self.config),
+            );
+            return ResponseFuture::buffering(pending, key);
         }
-        let plan = checked.into_owned();
-        let lookup = self.store.lookup(key_request);
-        // The service made ready by `poll_ready` goes with the request; a clone stays.
-        let clone = self.inner.clone();
-        let service = std::mem::replace(&mut self.inner, clone);
-        ResponseFuture::lookup(
-            lookup,
-            Pending::new(service, parts, body, plan, Arc::clone(&self.config)),
-        )
+        // Checked here and handed on, without a future that waits.
+        let admitted = admit(
+            config,
+            &request,
+            &checked,
+            key,
+            declared_hash(&checked.payload),
+        );
+        match admitted {
+            Err(error) => {
+                ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
+            }
+            Ok(Admitted { identity, chain }) => {
+                let digests = checked.digests();
+                let body = streaming_body(body, checked.payload, digests, chain, config);
+                ResponseFuture::inner(forward(&mut self.inner, parts, body, identity))
+            }
+        }
     }
 }
