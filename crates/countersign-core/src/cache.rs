@@ -11,7 +11,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use sha2::{Digest, Sha256};
 
@@ -31,7 +31,8 @@ pub(crate) trait Evict {
 pub(crate) struct Bounded<V: Clone + Evict> {
     capacity: usize,
     hasher: RandomState,
-    inner: Mutex<Entries<V>>,
+    /// Read-locked by lookups (which then run side by side), write-locked to add or evict.
+    inner: RwLock<Entries<V>>,
 }
 
 struct Entry<V> {
@@ -116,7 +117,7 @@ impl<V: Clone + Evict> Bounded<V> {
         Bounded {
             capacity,
             hasher: RandomState::new(),
-            inner: Mutex::new(Entries {
+            inner: RwLock::new(Entries {
                 values: HashMap::with_capacity_and_hasher(
                     capacity.min(4096),
                     BuildHasherDefault::default(),
@@ -131,13 +132,19 @@ impl<V: Clone + Evict> Bounded<V> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.lock().values.len()
+        self.read().values.len()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Entries<V>> {
-        // A panic while holding the lock leaves only complete entries behind.
+    // A panic while holding the lock leaves only complete entries behind.
+    fn read(&self) -> RwLockReadGuard<'_, Entries<V>> {
         self.inner
-            .lock()
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Entries<V>> {
+        self.inner
+            .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -182,11 +189,11 @@ impl<V: Clone + Evict> Bounded<V> {
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
         let slot = self.slot(fingerprint, &name);
-        if let Some(value) = self.lock().get(slot, fingerprint, &name) {
+        if let Some(value) = self.read().get(slot, fingerprint, &name) {
             return Ok(value.clone());
         }
         let value = make()?;
-        let mut entries = self.lock();
+        let mut entries = self.write();
         if let Some(existing) = entries.get(slot, fingerprint, &name) {
             return Ok(existing.clone());
         }
@@ -213,7 +220,7 @@ impl<V: Clone + Evict> Bounded<V> {
 
     /// Evicts every value.
     pub(crate) fn clear(&self) {
-        let mut entries = self.lock();
+        let mut entries = self.write();
         entries.values.values_mut().for_each(|e| e.value.evict());
         entries.values.clear();
         entries.order.clear();
