@@ -23,8 +23,8 @@ use crate::keys::{Key, KeyStore, Lookup};
 use crate::layer::Config;
 use crate::post::{Outcome, PostFuture};
 
-/// A request waiting for its key (and perhaps its body): boxed, so that the future stays
-/// small for the requests whose key the store had at hand.
+/// A request waiting for its key (and perhaps its body), kept boxed in the future's states
+/// so that the future stays small for the requests whose key the store had at hand.
 pub(crate) struct Pending<S, B> {
     service: S,
     parts: Parts,
