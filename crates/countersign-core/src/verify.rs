@@ -36,7 +36,7 @@ use crate::chunk::ChainSignature;
 use crate::error::{AuthSource, Error, Mismatch};
 use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
-use crate::scope::Credential;
+use crate::scope::{Credential, CredentialScope};
 use crate::signature::StringToSign;
 use crate::sigv4a::RegionSet;
 use crate::timestamp::AmzDate;
@@ -173,7 +173,8 @@ impl Verifier {
         match auth.sigv4a() {
             None => self.check_credential(&auth.credential, auth.date, auth.source()),
             Some(v4a) => {
-                self.check_date_and_service(&auth.credential, auth.date, auth.source())?;
+                let scope = auth.credential.scope();
+                self.check_date_and_service(&scope, auth.date, auth.source())?;
                 self.check_region_set(&v4a.region_set, auth.source())
             }
         }
@@ -199,11 +200,10 @@ impl Verifier {
     /// The scope's day must be the day of `date`, its service one this verifier accepts.
     fn check_date_and_service(
         &self,
-        credential: &Credential<'_>,
+        scope: &CredentialScope<'_>,
         date: AmzDate,
         source: AuthSource,
     ) -> Result<(), Error> {
-        let scope = credential.scope();
         if scope.date != date.date_stamp() {
             return Err(Error::malformed(
                 source,
@@ -232,8 +232,9 @@ impl Verifier {
                  \"<ACCESS-KEY-ID>/YYYYMMDD/REGION/SERVICE/aws4_request\"",
             ));
         }
-        self.check_date_and_service(credential, date, source)?;
-        check_accepted(source, "region", credential.scope().region, &self.regions)
+        let scope = credential.scope();
+        self.check_date_and_service(&scope, date, source)?;
+        check_accepted(source, "region", scope.region, &self.regions)
     }
 
     fn check_time(&self, auth: &AuthParams<'_>, now: OffsetDateTime) -> Result<(), Error> {
