@@ -76,6 +76,17 @@ fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
     Some(hi << 4 | lo)
 }
 
+/// The byte a query string holds at `bytes[i]` and how many bytes spell it: `%XY` is the
+/// byte XY, `+` a space, anything else itself (a `%` that starts no valid escape too).
+fn query_byte_at(bytes: &[u8], i: usize) -> (u8, usize) {
+    match (bytes.get(i), escape_at(bytes, i)) {
+        (_, Some(d)) => (d, 3),
+        (Some(b'+'), None) => (b' ', 1),
+        (Some(&b), None) => (b, 1),
+        (None, None) => (0, 1),
+    }
+}
+
 /// Writes a path decoded and encoded once (S3 rules): every escape is decoded, then every
 /// byte but the unreserved ones is encoded. A `/` that arrived as `%2F` stays `%2F`, so the
 /// segments the client sent are the segments that are signed. A `%` that starts no valid
@@ -120,12 +131,7 @@ pub fn query_component(raw: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(raw.len() + 8);
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        let (decoded, step) = match (b, escape_at(bytes, i)) {
-            (_, Some(d)) => (d, 3),
-            (b'+', None) => (b' ', 1),
-            (b, None) => (b, 1),
-        };
+        let (decoded, step) = query_byte_at(bytes, i);
         if is_unreserved(decoded) {
             out.push(char::from(decoded));
         } else {
@@ -177,20 +183,9 @@ pub fn decode_query_value(raw: &str) -> Cow<'_, str> {
     let mut i = first;
     while i < bytes.len() {
         // Here `bytes[i]` is `%` or `+`.
-        match (bytes[i], escape_at(bytes, i)) {
-            (_, Some(d)) => {
-                out.push(d);
-                i += 3;
-            }
-            (b'+', None) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, None) => {
-                out.push(b);
-                i += 1;
-            }
-        }
+        let (decoded, step) = query_byte_at(bytes, i);
+        out.push(decoded);
+        i += step;
         let rest = bytes.get(i..).unwrap_or_default();
         let run = memchr::memchr2(b'%', b'+', rest).unwrap_or(rest.len());
         out.extend_from_slice(&rest[..run]);
@@ -281,27 +276,15 @@ mod tests {
 
     #[test]
     fn decoding_agrees_with_a_byte_at_a_time_decoder() {
-        // The plain reading of the rule: `%XY` is the byte XY, `+` a space, anything else
-        // itself; then UTF-8 with replacements.
+        // The rule applied a byte at a time, then UTF-8 with replacements.
         let reference = |raw: &str| {
             let bytes = raw.as_bytes();
             let mut out = Vec::new();
             let mut i = 0;
             while i < bytes.len() {
-                match (bytes[i], escape_at(bytes, i)) {
-                    (_, Some(d)) => {
-                        out.push(d);
-                        i += 3;
-                    }
-                    (b'+', None) => {
-                        out.push(b' ');
-                        i += 1;
-                    }
-                    (b, None) => {
-                        out.push(b);
-                        i += 1;
-                    }
-                }
+                let (decoded, step) = query_byte_at(bytes, i);
+                out.push(decoded);
+                i += step;
             }
             String::from_utf8_lossy(&out).into_owned()
         };
