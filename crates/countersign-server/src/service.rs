@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
@@ -12,7 +13,7 @@ use tower_service::Service;
 use crate::admit::{admit, forward, found_key, streaming_body, Admitted};
 use crate::authenticate::{
     body_is_empty, declared_hash, decoy_verification, key_request, precheck, reject, PayloadPlan,
-    View,
+    Plan, View,
 };
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::error::Error;
@@ -59,6 +60,17 @@ impl<S: Clone, K> SigV4<S, K> {
     fn take_ready(&mut self) -> S {
         let clone = self.inner.clone();
         std::mem::replace(&mut self.inner, clone)
+    }
+
+    /// A checked request that waits (for its key or its body), with the ready service.
+    fn pending<B>(&mut self, parts: Parts, body: B, plan: Plan) -> Pending<S, B> {
+        Pending::new(
+            self.take_ready(),
+            parts,
+            body,
+            plan,
+            Arc::clone(&self.config),
+        )
     }
 }
 
@@ -145,27 +157,13 @@ where
             None => {
                 let plan = checked.into_owned();
                 let lookup = self.store.lookup(key_request);
-                let pending = Pending::new(
-                    self.take_ready(),
-                    parts,
-                    body,
-                    plan,
-                    Arc::clone(&self.config),
-                );
-                return ResponseFuture::lookup(lookup, pending);
+                return ResponseFuture::lookup(lookup, self.pending(parts, body, plan));
             }
         };
         if let PayloadPlan::Buffer = checked.payload {
             // The key is at hand, the body still to be read and hashed before the check.
             let plan = checked.into_owned();
-            let pending = Pending::new(
-                self.take_ready(),
-                parts,
-                body,
-                plan,
-                Arc::clone(&self.config),
-            );
-            return ResponseFuture::buffering(pending, key);
+            return ResponseFuture::buffering(self.pending(parts, body, plan), key);
         }
         // Checked here and handed on, without a future that waits.
         let admitted = admit(
