@@ -411,9 +411,21 @@ async fn an_empty_body_without_a_declared_hash_is_checked_without_waiting_for_it
     liar.headers_mut()
         .insert("content-length", "0".parse().unwrap());
     assert_eq!(status(&lenient, liar).await, verified("refused"));
-    // A body of unknown length is read and hashed before the handler, and these bytes are
-    // not what was signed.
-    let (code, body) = status(&lenient, with_body(Surprise::body(false))).await;
+    // Without an exact size or a Content-Length of 0, an HTTP/1.1 request with no framing
+    // headers has no body either: verified at once, and bytes that come after all fail it.
+    let liar = with_body(Surprise::body(false));
+    assert_eq!(status(&lenient, liar).await, verified("refused"));
+    // A body of unknown length (chunked in HTTP/1.1, or any HTTP/2 body without a length) is
+    // read and hashed before the handler, and these bytes are not what was signed.
+    let mut chunked = with_body(Surprise::body(false));
+    chunked
+        .headers_mut()
+        .insert("transfer-encoding", "chunked".parse().unwrap());
+    let (code, body) = status(&lenient, chunked).await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "{body}");
+    let mut h2 = with_body(Surprise::body(false));
+    *h2.version_mut() = http::Version::HTTP_2;
+    let (code, body) = status(&lenient, h2).await;
     assert_eq!(code, StatusCode::FORBIDDEN, "{body}");
     // Refusing unsigned bodies lets an empty UNSIGNED-PAYLOAD request through, and no bytes.
     let strict = app(SigV4Layer::new(store()).allow_unsigned_payload(false));

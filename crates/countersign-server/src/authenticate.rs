@@ -152,16 +152,24 @@ pub(crate) type Refused<'a> = Box<(Error, Option<AuthParams<'a>>)>;
 /// The `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
 pub(crate) type Checksums = Vec<(ChecksumAlgorithm, Vec<u8>)>;
 
-/// Whether the request has no body by its framing: its body says so exactly, or it declares
-/// a `Content-Length` of 0 (a body wrapper, such as a timeout, may hide the exact size its
-/// transport knew).
+/// Whether the request has no body by its framing: its body says so exactly, or, where a
+/// body wrapper (such as a timeout) hides the exact size its transport knew, the headers do:
+/// a `Content-Length` of 0, or an HTTP/1 request with neither `Content-Length` nor
+/// `Transfer-Encoding`, which has no body (RFC 9112, section 6.3; HTTP/2 and HTTP/3 frame a
+/// body without either). An empty plan still checks the body as it streams, so bytes that
+/// arrive after all fail it.
 pub(crate) fn body_is_empty<B: http_body::Body>(parts: &Parts, body: &B) -> bool {
-    match body.size_hint().exact() {
-        Some(length) => length == 0,
-        None => parts
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .is_some_and(|length| length.as_bytes() == b"0"),
+    if let Some(length) = body.size_hint().exact() {
+        return length == 0;
+    }
+    match parts.headers.get(http::header::CONTENT_LENGTH) {
+        Some(length) => length.as_bytes() == b"0",
+        None => {
+            matches!(
+                parts.version,
+                http::Version::HTTP_09 | http::Version::HTTP_10 | http::Version::HTTP_11
+            ) && !parts.headers.contains_key(http::header::TRANSFER_ENCODING)
+        }
     }
 }
 
