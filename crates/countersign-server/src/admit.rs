@@ -85,12 +85,15 @@ pub(crate) fn streaming_body<B>(
                 .decoded_length(Some(decoded_length));
             VerifiedBody::chunked(body, decoder, digests)
         }
+        PayloadPlan::Unsigned if config.allow_unsigned_payload => {
+            VerifiedBody::plain(body, digests)
+        }
         // Refusing unsigned bodies let this one through only because it is empty: any byte
-        // that came after all fails it.
-        PayloadPlan::Unsigned if !config.allow_unsigned_payload => {
+        // that came after all fails it. A body to be read first is not handed on from here;
+        // were it, it would fail the same way rather than pass unchecked.
+        PayloadPlan::Unsigned | PayloadPlan::Buffer => {
             VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST))
         }
-        PayloadPlan::Unsigned | PayloadPlan::Buffer => VerifiedBody::plain(body, digests),
     }
 }
 
