@@ -10,7 +10,7 @@ use tower_service::Service;
 use crate::authenticate::{
     decoy_verification, verify_signature, Checked, PayloadPlan, ServerHeaders,
 };
-use crate::body::{Digests, VerifiedBody};
+use crate::body::VerifiedBody;
 use crate::error::Error;
 use crate::identity::{PayloadCheck, Verified};
 use crate::keys::{Key, Lookup};
@@ -62,16 +62,16 @@ pub(crate) fn admit<P>(
     Ok(Admitted { identity, chain })
 }
 
-/// The body the inner service reads, checked as it streams against what `payload` declared
-/// (not for a `Buffer` plan, whose body was read before the check: see
+/// The body the inner service reads, checked as it streams against what the request
+/// declared (not for a `Buffer` plan, whose body was read before the check: see
 /// [`VerifiedBody::buffered`]).
 pub(crate) fn streaming_body<B>(
     body: B,
-    payload: PayloadPlan,
-    digests: Digests,
+    checked: Checked<'_>,
     chain: Option<ChunkChain>,
     config: &Config,
 ) -> VerifiedBody<B> {
+    let (payload, digests) = checked.into_body_checks();
     match payload {
         PayloadPlan::Declared { hash, .. } => VerifiedBody::plain(body, digests.sha256(hash)),
         PayloadPlan::Empty => VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST)),

@@ -68,13 +68,15 @@ impl Checked<'_> {
         }
     }
 
-    /// The checksum headers to check over the body.
-    pub(crate) fn digests(&self) -> Digests {
-        self.checksums
-            .iter()
+    /// The checksum headers to check over the body, and the plan for it.
+    pub(crate) fn into_body_checks(self) -> (PayloadPlan, Digests) {
+        let digests = self
+            .checksums
+            .into_iter()
             .fold(Digests::none(), |d, (algorithm, digest)| {
-                d.checksum(*algorithm, digest.clone())
-            })
+                d.checksum(algorithm, digest)
+            });
+        (self.payload, digests)
     }
 }
 

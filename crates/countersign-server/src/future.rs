@@ -276,8 +276,7 @@ where
                 plan,
                 config,
             } = *pending;
-            let digests = plan.digests();
-            let body = streaming_body(body, plan.payload, digests, chain, &config);
+            let body = streaming_body(body, plan, chain, &config);
             Step::Call(forward(&mut service, parts, body, identity))
         }
     }
@@ -301,7 +300,8 @@ where
                 plan,
                 ..
             } = pending;
-            let body = VerifiedBody::buffered(data, plan.digests());
+            let (_, digests) = plan.into_body_checks();
+            let body = VerifiedBody::buffered(data, digests);
             Step::Call(forward(&mut service, parts, body, identity))
         }
     }

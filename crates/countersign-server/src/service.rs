@@ -178,8 +178,7 @@ where
                 ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
             }
             Ok(Admitted { identity, chain }) => {
-                let digests = checked.digests();
-                let body = streaming_body(body, checked.payload, digests, chain, config);
+                let body = streaming_body(body, checked, chain, config);
                 ResponseFuture::inner(forward(&mut self.inner, parts, body, identity))
             }
         }
