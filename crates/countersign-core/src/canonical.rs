@@ -98,6 +98,13 @@ const HEADER_NAME_BYTE: [bool; 256] = {
     table
 };
 
+/// The bytes of a SignedHeaders list: those of a name, and the `;` between names.
+const LIST_BYTE: [bool; 256] = {
+    let mut table = HEADER_NAME_BYTE;
+    table[b';' as usize] = true;
+    table
+};
+
 /// The longest SignedHeaders list [`SignedHeaders::position`] scans rather than searches.
 const SCAN_NAMES: usize = 16;
 
@@ -132,30 +139,33 @@ impl<'a> SignedHeaders<'a> {
         if u32::try_from(bytes.len()).is_err() {
             return Err(too_long());
         }
-        // One pass: each name must be non-empty lower-case token characters and sort after
-        // the one before it.
+        // Every byte must be a name byte or a `;` (looked up without a branch per byte),
+        // each name non-empty and sorted after the one before it.
+        let bad_name = |name: &[u8]| {
+            let shown = String::from_utf8_lossy(name);
+            Error::malformed(
+                source,
+                format!("SignedHeaders must be lower-case header names separated by ';', found {shown:?}"),
+            )
+        };
+        if !bytes
+            .iter()
+            .fold(true, |valid, &b| valid & LIST_BYTE[usize::from(b)])
+        {
+            let invalid = bytes
+                .split(|&b| b == b';')
+                .find(|name| !name.iter().all(|&b| HEADER_NAME_BYTE[usize::from(b)]));
+            return Err(bad_name(invalid.unwrap_or(bytes)));
+        }
         let mut ends = SmallVec::new();
         let mut lengths = 0;
         let mut previous: &[u8] = &[];
-        let mut start = 0;
-        let mut valid = true;
-        for end in 0..=bytes.len() {
-            match bytes.get(end) {
-                Some(b';') | None => {}
-                Some(&b) => {
-                    valid &= HEADER_NAME_BYTE[usize::from(b)];
-                    continue;
-                }
+        let mut end = 0;
+        for name in bytes.split(|&b| b == b';') {
+            if name.is_empty() {
+                return Err(bad_name(name));
             }
-            let name = &bytes[start..end];
-            if name.is_empty() || !valid {
-                let shown = String::from_utf8_lossy(name);
-                return Err(Error::malformed(
-                    source,
-                    format!("SignedHeaders must be lower-case header names separated by ';', found {shown:?}"),
-                ));
-            }
-            if start > 0 && previous >= name {
+            if end > 0 && previous >= name {
                 let (shown, after) = (
                     String::from_utf8_lossy(name),
                     String::from_utf8_lossy(previous),
@@ -165,11 +175,10 @@ impl<'a> SignedHeaders<'a> {
                     format!("SignedHeaders must be sorted and without repeats, found {shown:?} after {after:?}"),
                 ));
             }
+            end += name.len() + usize::from(end > 0);
             ends.push(u32::try_from(end).map_err(|_| too_long())?);
             lengths |= length_bit(name.len());
             previous = name;
-            start = end + 1;
-            valid = true;
         }
         Ok(SignedHeaders {
             list,

@@ -61,6 +61,11 @@ impl AmzDate {
         std::str::from_utf8(&self.text).unwrap_or("00000000T000000Z")
     }
 
+    /// The `YYYYMMDDTHHMMSSZ` spelling, as bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.text
+    }
+
     /// The day, `YYYYMMDD`, as the credential scope spells it.
     pub fn date_stamp(&self) -> &str {
         &self.as_str()[..8]

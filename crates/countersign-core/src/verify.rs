@@ -204,7 +204,7 @@ impl Verifier {
         date: AmzDate,
         source: AuthSource,
     ) -> Result<(), Error> {
-        if scope.date != date.date_stamp() {
+        if scope.date.as_bytes() != &date.as_bytes()[..8] {
             return Err(Error::malformed(
                 source,
                 format!(
@@ -278,13 +278,13 @@ impl Verifier {
             return Err(Error::HeaderNotSigned("host".into()));
         }
         // One pass over the headers: every one that must be signed is, and which signed
-        // names are present.
-        let mut present: SmallVec<[bool; 16]> = SmallVec::from_elem(false, signed.len());
+        // names are present (a bit each).
+        let mut present: SmallVec<[u64; 1]> = SmallVec::from_elem(0, signed.len().div_ceil(64));
         for (name, _) in request.headers.entries() {
             match signed.position(name) {
                 Some(index) => {
-                    if let Some(seen) = present.get_mut(index) {
-                        *seen = true;
+                    if let Some(word) = present.get_mut(index / 64) {
+                        *word |= 1 << (index % 64);
                     }
                 }
                 None => {
@@ -297,8 +297,15 @@ impl Verifier {
                 }
             }
         }
-        for (name, present) in signed.iter().zip(present) {
-            if !(present || (name == "host" && request.authority.is_some())) {
+        let seen: usize = present.iter().map(|word| word.count_ones() as usize).sum();
+        if seen == signed.len() {
+            return Ok(());
+        }
+        for (index, name) in signed.iter().enumerate() {
+            let seen = present
+                .get(index / 64)
+                .is_some_and(|word| word & (1 << (index % 64)) != 0);
+            if !(seen || (name == "host" && request.authority.is_some())) {
                 return Err(Error::SignedHeaderMissing(name.to_string()));
             }
         }
