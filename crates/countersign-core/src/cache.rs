@@ -181,6 +181,28 @@ impl<V: Clone + Evict> Bounded<V> {
         }
     }
 
+    /// Hands `use_it` the value under (`fingerprint`, `name`), made by `make` on a miss. A
+    /// value found is used where it is, under the read lock (which lookups share): no copy is
+    /// made, and none is left to wipe.
+    pub(crate) fn with_or_make<R>(
+        &self,
+        fingerprint: &[u8; 32],
+        name: Name<'_>,
+        make: impl FnOnce() -> V,
+        use_it: impl FnOnce(&V) -> R,
+    ) -> R {
+        let slot = self.slot(fingerprint, &name);
+        if let Some(value) = self.read().get(slot, fingerprint, &name) {
+            return use_it(value);
+        }
+        match self.make_and_keep(slot, fingerprint, name, || {
+            Ok::<V, std::convert::Infallible>(make())
+        }) {
+            Ok(value) => use_it(&value),
+            Err(never) => match never {},
+        }
+    }
+
     /// As [`Bounded::get_or_make`], for a `make` that may fail; nothing is cached then.
     pub(crate) fn get_or_try_make<E>(
         &self,
@@ -192,6 +214,18 @@ impl<V: Clone + Evict> Bounded<V> {
         if let Some(value) = self.read().get(slot, fingerprint, &name) {
             return Ok(value.clone());
         }
+        self.make_and_keep(slot, fingerprint, name, make)
+    }
+
+    /// Makes the value of a miss (outside the lock) and keeps a copy, evicting the oldest
+    /// when full; a value another caller kept meanwhile is taken instead.
+    fn make_and_keep<E>(
+        &self,
+        slot: u64,
+        fingerprint: &[u8; 32],
+        name: Name<'_>,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
         let value = make()?;
         let mut entries = self.write();
         if let Some(existing) = entries.get(slot, fingerprint, &name) {
@@ -291,6 +325,20 @@ mod tests {
             Value(7, false)
         });
         assert_eq!(again, Value(7, false));
+    }
+
+    #[test]
+    fn a_value_lent_is_the_one_kept() {
+        let cache = Bounded::new(4);
+        let a = fingerprint("a");
+        let name = || Name(&["20240101", "us-east-1", "s3"]);
+        let first = cache.with_or_make(&a, name(), || Value(1, false), Value::clone);
+        assert_eq!(first, Value(1, false));
+        assert_eq!(cache.len(), 1);
+        let lent = cache.with_or_make(&a, name(), || panic!("a hit makes nothing"), |v| v.0);
+        assert_eq!(lent, 1);
+        let other = cache.with_or_make(&fingerprint("b"), name(), || Value(2, false), |v| v.0);
+        assert_eq!((other, cache.len()), (2, 2));
     }
 
     #[test]

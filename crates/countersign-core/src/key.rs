@@ -215,6 +215,34 @@ impl KeyCache {
         })
     }
 
+    /// Hands `use_it` the signing key for `secret` and `scope`, derived on a miss. A cached
+    /// key is lent where it is (under a read lock that other lookups share, so `use_it` should
+    /// be short: a signature, not I/O), without the copy [`KeyCache::get_or_derive`] makes.
+    ///
+    /// ```
+    /// use countersign_core::{CredentialScope, KeyCache, SecretKey, SigningKey};
+    /// let cache = KeyCache::new(16);
+    /// let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    /// let scope = CredentialScope { date: "20130524", region: "us-east-1", service: "s3" };
+    /// let signature = cache.with_key(&secret, &scope, |key| key.sign(b"message"));
+    /// assert!(signature.ct_eq(&SigningKey::derive(&secret, &scope).sign(b"message")));
+    /// assert_eq!(cache.len(), 1);
+    /// ```
+    pub fn with_key<R>(
+        &self,
+        secret: &SecretKey,
+        scope: &CredentialScope<'_>,
+        use_it: impl FnOnce(&SigningKey) -> R,
+    ) -> R {
+        let name = Name(&[scope.date, scope.region, scope.service]);
+        self.keys.with_or_make(
+            secret.fingerprint(),
+            name,
+            || SigningKey::derive(secret, scope),
+            use_it,
+        )
+    }
+
     /// Zeroizes and drops every key (for example after a secret was revoked).
     pub fn clear(&self) {
         self.keys.clear();

@@ -462,11 +462,11 @@ impl Verifier {
             return self.verify_signature_v4a(request, auth, key.verifying_key(), payload_hash);
         }
         let scope = auth.credential.scope();
-        let key = match &self.key_cache {
-            Some(cache) => cache.get_or_derive(secret, &scope),
-            None => SigningKey::derive(secret, &scope),
-        };
-        self.verify_signature(request, auth, &key, payload_hash)
+        let verify = |key: &SigningKey| self.verify_signature(request, auth, key, payload_hash);
+        match &self.key_cache {
+            Some(cache) => cache.with_key(secret, &scope, verify),
+            None => verify(&SigningKey::derive(secret, &scope)),
+        }
     }
 }
 

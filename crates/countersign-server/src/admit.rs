@@ -41,8 +41,9 @@ pub(crate) fn admit<P>(
     payload_hash: &str,
 ) -> Result<Admitted<P>, Error> {
     let auth = &checked.auth;
+    let chained = checked.payload.is_chained();
     let Some(key) = key else {
-        decoy_verification(config, request, auth, payload_hash);
+        decoy_verification(config, request, auth, payload_hash, chained);
         return Err(Error::InvalidAccessKeyId(
             auth.credential.access_key_id().to_string(),
         ));
@@ -54,11 +55,9 @@ pub(crate) fn admit<P>(
         PayloadPlan::Chunked { framing, .. } if framing.is_signed() => PayloadCheck::Streaming,
         PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
     };
-    let (identity, chain_key) = verify_signature(config, request, auth, key, payload_hash, check)?;
-    let chain = match &checked.payload {
-        PayloadPlan::Chunked { framing, .. } if framing.is_signed() => chain_key.chain(auth),
-        _ => None,
-    };
+    let (identity, chain_key) =
+        verify_signature(config, request, auth, key, payload_hash, check, chained)?;
+    let chain = chain_key.and_then(|key| key.chain(auth));
     Ok(Admitted { identity, chain })
 }
 

@@ -44,6 +44,14 @@ pub(crate) enum PayloadPlan {
     },
 }
 
+impl PayloadPlan {
+    /// Whether the body is a chain of signed chunks, which the request's signing key
+    /// verifies as it streams.
+    pub(crate) fn is_chained(&self) -> bool {
+        matches!(self, PayloadPlan::Chunked { framing, .. } if framing.is_signed())
+    }
+}
+
 /// What the cheap checks established: the authentication parameters (borrowed from the
 /// request, or owned while the request waits for its key), the plan for the body, and the
 /// checksum headers.
@@ -342,8 +350,8 @@ pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
 }
 
 /// Checks the signature against each live secret of the key; gives the identity (which
-/// takes the key's principal) and the signing key that matched (the seed of an aws-chunked
-/// chain).
+/// takes the key's principal) and, when `chained` (a signed aws-chunked body follows), the
+/// signing key that matched: the seed of the body's chain.
 pub(crate) fn verify_signature<P>(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
@@ -351,11 +359,13 @@ pub(crate) fn verify_signature<P>(
     key: Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
-) -> Result<(Verified<P>, ChainKey), Error> {
+    chained: bool,
+) -> Result<(Verified<P>, Option<ChainKey>), Error> {
     let mut first_error = None;
     let mut matched = None;
     for secret in key.secrets() {
-        let (outcome, signing_key) = check_one_secret(config, request, auth, secret, payload_hash);
+        let (outcome, signing_key) =
+            check_one_secret(config, request, auth, secret, payload_hash, chained);
         match outcome {
             Ok(_) => {
                 matched = Some(signing_key);
@@ -396,6 +406,7 @@ pub(crate) fn decoy_verification(
     request: &Request<'_, ServerHeaders<'_>>,
     auth: &AuthParams<'_>,
     payload_hash: &str,
+    chained: bool,
 ) {
     let outcome = verify_signature(
         config,
@@ -404,6 +415,7 @@ pub(crate) fn decoy_verification(
         config.decoy.clone(),
         payload_hash,
         PayloadCheck::Unsigned,
+        chained,
     );
     std::hint::black_box(outcome.is_ok());
 }
@@ -463,14 +475,15 @@ impl ChainKey {
 }
 
 /// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
-/// the ECDSA key cache. Gives the key, for the chunks of an aws-chunked body.
+/// the ECDSA key cache. Gives the key when `chained`, for the chunks of an aws-chunked body.
 fn check_one_secret(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
     auth: &AuthParams<'_>,
     secret: &countersign_core::SecretKey,
     payload_hash: &str,
-) -> (Result<(), countersign_core::Error>, ChainKey) {
+    chained: bool,
+) -> (Result<(), countersign_core::Error>, Option<ChainKey>) {
     #[cfg(feature = "sigv4a")]
     if auth.sigv4a().is_some() {
         let id = auth.credential.access_key_id();
@@ -484,16 +497,21 @@ fn check_one_secret(
                 Box::default(),
             )),
         };
-        return (outcome, ChainKey::Ecdsa(key));
+        return (outcome, chained.then_some(ChainKey::Ecdsa(key)));
     }
-    let signing_key = config
+    // The cached key is lent, not copied, unless a chain needs it.
+    config
         .key_cache
-        .get_or_derive(secret, &auth.credential.scope());
-    let outcome = config
-        .verifier
-        .verify_signature(request, auth, &signing_key, payload_hash)
-        .map(|_| ());
-    (outcome, ChainKey::Hmac(signing_key))
+        .with_key(secret, &auth.credential.scope(), |signing_key| {
+            let outcome = config
+                .verifier
+                .verify_signature(request, auth, signing_key, payload_hash)
+                .map(|_| ());
+            (
+                outcome,
+                chained.then(|| ChainKey::Hmac(signing_key.clone())),
+            )
+        })
 }
 
 /// The hash put on the canonical request's last line for a plan (not for `Buffer`).
