@@ -123,12 +123,20 @@ pub(crate) fn write_path_reencoded(out: &mut impl Sink, path: &str) {
 
 /// The canonical form of one raw query key or value: `+` is a space, escapes are decoded,
 /// and the result is encoded again with [`COMPONENT`]. Borrowed when already canonical.
+#[inline]
 pub fn query_component(raw: &str) -> Cow<'_, str> {
     if is_canonical_component(raw.as_bytes()) {
-        return Cow::Borrowed(raw);
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(reencode_component(raw.as_bytes()))
     }
-    let bytes = raw.as_bytes();
-    let mut out = String::with_capacity(raw.len() + 8);
+}
+
+/// A raw query key or value decoded and encoded again (the rare case, kept apart so that the
+/// common one stays small enough to inline).
+#[inline(never)]
+fn reencode_component(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
     let mut i = 0;
     while i < bytes.len() {
         let (decoded, step) = query_byte_at(bytes, i);
@@ -139,34 +147,33 @@ pub fn query_component(raw: &str) -> Cow<'_, str> {
         }
         i += step;
     }
-    Cow::Owned(out)
+    out
 }
 
-/// Whether `raw` is already in canonical form: unreserved bytes, and escapes in upper-case
-/// hex of bytes that are not unreserved (what signers write, `%2F` in a credential).
+/// Whether `raw` is already in canonical form: runs of unreserved bytes between escapes in
+/// upper-case hex of bytes that are not unreserved (what signers write, `%2F` in a
+/// credential).
 fn is_canonical_component(raw: &[u8]) -> bool {
-    // Most keys and values are unreserved bytes only; the rest take the slower way.
-    if raw.iter().all(|&b| is_unreserved(b)) {
-        return true;
-    }
     let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'%' => match (raw.get(i + 1), raw.get(i + 2), escape_at(raw, i)) {
-                (Some(hi), Some(lo), Some(decoded))
-                    if !hi.is_ascii_lowercase()
-                        && !lo.is_ascii_lowercase()
-                        && !is_unreserved(decoded) =>
-                {
-                    i += 3
-                }
-                _ => return false,
-            },
-            b if is_unreserved(b) => i += 1,
+    loop {
+        match raw
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|&b| !is_unreserved(b)))
+        {
+            Some(run) => i += run,
+            None => return true,
+        }
+        match (raw.get(i + 1), raw.get(i + 2), escape_at(raw, i)) {
+            (Some(hi), Some(lo), Some(decoded))
+                if !hi.is_ascii_lowercase()
+                    && !lo.is_ascii_lowercase()
+                    && !is_unreserved(decoded) =>
+            {
+                i += 3
+            }
             _ => return false,
         }
     }
-    true
 }
 
 /// Decodes a raw query key or value to its text (`+` is a space). Bytes that are not UTF-8
