@@ -13,7 +13,7 @@ use countersign_core::{
     EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 use http::request::Parts;
-use http::{HeaderMap, Response};
+use http::{HeaderMap, HeaderName, Response};
 use http_body_util::Full;
 
 use crate::body::Digests;
@@ -22,6 +22,10 @@ use crate::identity::{PayloadCheck, Verified};
 use crate::keys::{Key, KeyRequest};
 use crate::layer::{Config, TrustedProxy};
 use crate::rejection::{hint, next_request_id, DebugDetails, Rejection};
+
+/// The header that declares the payload's hash, named once (a name given as text is parsed
+/// on every lookup).
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
 
 /// How the body will be checked.
 #[derive(Debug, Clone)]
@@ -191,11 +195,13 @@ pub(crate) fn precheck<'a>(
     request: &Request<'a, ServerHeaders<'_>>,
     body_is_empty: bool,
 ) -> Result<Checked<'a>, Refused<'a>> {
-    let header_bytes: usize = parts
-        .headers
-        .iter()
-        .map(|(n, v)| n.as_str().len() + v.len() + 4)
-        .sum();
+    // One pass: the size of the headers, and whether any checksum header is among them.
+    let (mut header_bytes, mut has_checksums) = (0, false);
+    for (name, value) in &parts.headers {
+        let name = name.as_str();
+        header_bytes += name.len() + value.len() + 4;
+        has_checksums |= is_checksum_header(name);
+    }
     if header_bytes > config.max_header_bytes {
         let error = Error::HeadersTooLarge {
             limit: config.max_header_bytes,
@@ -203,7 +209,7 @@ pub(crate) fn precheck<'a>(
         return Err(Box::new((error, None)));
     }
     let mut auth = AuthParams::from_request(request).map_err(|e| Box::new((e.into(), None)))?;
-    match plan(config, parts, request, &auth, body_is_empty) {
+    match plan(config, parts, request, &auth, body_is_empty, has_checksums) {
         Ok((payload, checksums)) => {
             // Shared from here on: the key request and the identity each hold the one copy.
             auth.credential = auth.credential.into_owned();
@@ -225,9 +231,10 @@ fn plan(
     request: &Request<'_, ServerHeaders<'_>>,
     auth: &AuthParams<'_>,
     body_is_empty: bool,
+    has_checksums: bool,
 ) -> Result<(PayloadPlan, Checksums), Error> {
     config.verifier.check(request, auth, config.clock.now())?;
-    let declared = match parts.headers.get("x-amz-content-sha256") {
+    let declared = match parts.headers.get(X_AMZ_CONTENT_SHA256) {
         Some(v) => Some(
             v.to_str()
                 .map_err(|_| countersign_core::Error::InvalidContentSha256("<not ASCII>".into()))?,
@@ -267,7 +274,12 @@ fn plan(
     {
         return Err(Error::UnsignedPayloadRefused);
     }
-    Ok((payload, checksum_headers(parts)?))
+    let checksums = if has_checksums {
+        checksum_headers(parts)?
+    } else {
+        Checksums::new()
+    };
+    Ok((payload, checksums))
 }
 
 /// The plan for an aws-chunked body: its framing, decoded length and declared trailers.
@@ -307,13 +319,18 @@ fn chunked_plan(parts: &Parts, framing: Framing) -> Result<PayloadPlan, Error> {
     })
 }
 
+/// Whether `name` (lower-case) may be a checksum header: `x-amz-checksum-*` or `Content-MD5`.
+fn is_checksum_header(name: &str) -> bool {
+    name.starts_with("x-amz-checksum-") || name == "content-md5"
+}
+
 /// The checksum headers: at most one `x-amz-checksum-*` and `Content-MD5`, each a base64
 /// digest of the right length.
 fn checksum_headers(parts: &Parts) -> Result<Checksums, Error> {
     let mut found = Vec::new();
     for (name, value) in &parts.headers {
         let name = name.as_str();
-        if !name.starts_with("x-amz-checksum-") && name != "content-md5" {
+        if !is_checksum_header(name) {
             continue;
         }
         let Some(algorithm) = ChecksumAlgorithm::from_header(name) else {
