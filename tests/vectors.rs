@@ -95,6 +95,24 @@ fn v4_case(case: &str, form: Form) {
     let verified = verified.unwrap_or_else(|e| panic!("verifier refused {case}: {e}"));
     assert_eq!(verified.access_key_id, ctx.access_key_id);
 
+    // The values its checks found make the same canonical request.
+    let values = verifier
+        .check_and_gather(&view, &auth, ctx.time)
+        .expect("the checks pass");
+    let gathered = CanonicalRequest::new(
+        &view,
+        ctx.settings(),
+        &auth.signed_headers,
+        &payload_hash,
+        skip,
+    )
+    .with_values(&values);
+    assert_eq!(
+        gathered.to_string(),
+        file("canonical-request.txt"),
+        "canonical request from the values the checks found"
+    );
+
     // ... and refuses it with one byte changed.
     ctx.assert_tamperings_refused(case, &signed, &auth, form, &payload_hash);
 

@@ -322,6 +322,8 @@ pub struct CanonicalRequest<'a, H: ?Sized> {
     signed_headers: &'a SignedHeaders<'a>,
     payload_hash: &'a str,
     skip_query: &'a [&'a str],
+    /// The signed headers' values, found already.
+    values: Option<&'a [(usize, &'a [u8])]>,
 }
 
 impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
@@ -340,7 +342,18 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
             signed_headers,
             payload_hash,
             skip_query,
+            values: None,
         }
+    }
+
+    /// Takes the signed headers' values found already (by
+    /// [`Verifier::check_and_gather`](crate::Verifier::check_and_gather)) instead of finding them
+    /// in the request's headers. Values found for another SignedHeaders list are not used.
+    pub fn with_values(mut self, values: &'a SignedValues<'_>) -> Self {
+        if values.list == identity(self.signed_headers) {
+            self.values = Some(values.values.as_slice());
+        }
+        self
     }
 
     /// Writes the canonical request into `out`.
@@ -351,8 +364,15 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
         out.put(b"\n");
         self.write_query(out);
         out.put(b"\n");
-        let values = SignedValues::gather(self.request.headers, self.signed_headers);
-        let mut values = values.0.iter().peekable();
+        let gathered;
+        let values = match self.values {
+            Some(values) => values,
+            None => {
+                gathered = SignedValues::gather(self.request.headers, self.signed_headers);
+                gathered.values.as_slice()
+            }
+        };
+        let mut values = values.iter().peekable();
         for (index, name) in self.signed_headers.iter().enumerate() {
             out.put_str(name);
             out.put(b":");
@@ -426,20 +446,47 @@ impl<H: Headers + ?Sized> fmt::Debug for CanonicalRequest<'_, H> {
     }
 }
 
-/// The values of the signed headers, each with the position of its name in SignedHeaders,
-/// in the order the canonical request writes them: found in one pass over the headers.
-struct SignedValues<'a>(SmallVec<[(usize, &'a [u8]); 8]>);
+/// The values of a request's signed headers, each with the position of its name in the
+/// SignedHeaders list, in the order the canonical request writes them.
+///
+/// [`Verifier::check_and_gather`](crate::Verifier::check_and_gather) finds them in the pass over
+/// the headers its checks make, and the canonical request then takes them
+/// ([`CanonicalRequest::with_values`]) instead of passing over the headers again.
+#[derive(Debug, Clone)]
+pub struct SignedValues<'a> {
+    values: SmallVec<[(usize, &'a [u8]); 8]>,
+    /// Where the text of the list they were found for is, and its length: values found for
+    /// another list are not used.
+    list: (usize, usize),
+}
 
 impl<'a> SignedValues<'a> {
+    /// Values found, in the order the headers came, for the names of `signed`.
+    pub(crate) fn new(
+        mut values: SmallVec<[(usize, &'a [u8]); 8]>,
+        signed: &SignedHeaders<'_>,
+    ) -> Self {
+        // Stable: the values of a repeated header keep the order they were sent in.
+        values.sort_by_key(|(index, _)| *index);
+        SignedValues {
+            values,
+            list: identity(signed),
+        }
+    }
+
     fn gather<H: Headers + ?Sized>(headers: &'a H, signed: &SignedHeaders<'_>) -> Self {
-        let mut values: SmallVec<[(usize, &'a [u8]); 8]> = headers
+        let values = headers
             .entries()
             .filter_map(|(name, value)| Some((signed.position(name)?, value)))
             .collect();
-        // Stable: the values of a repeated header keep the order they were sent in.
-        values.sort_by_key(|(index, _)| *index);
-        SignedValues(values)
+        Self::new(values, signed)
     }
+}
+
+/// Which list (by the place and length of its text) values were found for.
+fn identity(signed: &SignedHeaders<'_>) -> (usize, usize) {
+    let text = signed.as_str();
+    (text.as_ptr() as usize, text.len())
 }
 
 /// Writes the canonical URI of `path`.
@@ -524,6 +571,39 @@ fn write_header_value(out: &mut impl Sink, value: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_found_for_another_list_are_not_used() {
+        let headers = crate::RawHeaders::from_pairs([
+            ("Host", "example.com"),
+            ("X-Amz-Date", "20150830T123600Z"),
+            ("A", "1"),
+        ]);
+        let request = Request::new("GET", "/", "", &headers);
+        let short = SignedHeaders::parse("host;x-amz-date", AuthSource::Header).unwrap();
+        let long = SignedHeaders::parse("a;host;x-amz-date", AuthSource::Header).unwrap();
+        let canonical =
+            |signed| CanonicalRequest::new(&request, SigningSettings::default(), signed, "-", &[]);
+        let for_long = SignedValues::gather(&headers, &long);
+        let for_short = SignedValues::gather(&headers, &short);
+        let expected = canonical(&long).to_string();
+        assert!(expected.contains("a:1\nhost:example.com\nx-amz-date:20150830T123600Z\n"));
+        assert_eq!(
+            canonical(&long).with_values(&for_long).to_string(),
+            expected
+        );
+        assert_eq!(
+            canonical(&long).with_values(&for_short).to_string(),
+            expected
+        );
+        // The same text elsewhere is another list too.
+        let copy = SignedHeaders::parse(long.as_str().to_string(), AuthSource::Header).unwrap();
+        let for_copy = SignedValues::gather(&headers, &copy);
+        assert_eq!(
+            canonical(&long).with_values(&for_copy).to_string(),
+            expected
+        );
+    }
 
     #[test]
     fn normalizes_like_rfc3986() {

@@ -54,8 +54,8 @@ pub mod timestamp;
 pub mod verify;
 
 pub use auth::{AuthKind, AuthParams, ClientSignature};
-pub use canonical::SignedHeaders;
 pub use canonical::{CanonicalRequest, PathEncoding, SigningSettings};
+pub use canonical::{SignedHeaders, SignedValues};
 pub use chunk::{canonical_trailer, ChainSignature, ChunkChain, ChunkSigner};
 pub use error::{AuthSource, Error};
 pub use key::{KeyCache, SecretKey, SigningKey};

@@ -31,7 +31,7 @@ use smallvec::SmallVec;
 use time::{Duration, OffsetDateTime};
 
 use crate::auth::{AuthKind, AuthParams, ClientSignature};
-use crate::canonical::{CanonicalRequest, SigningSettings};
+use crate::canonical::{CanonicalRequest, SignedValues, SigningSettings};
 use crate::chunk::ChainSignature;
 use crate::error::{AuthSource, Error, Mismatch};
 use crate::key::{KeyCache, SecretKey, SigningKey};
@@ -164,6 +164,18 @@ impl Verifier {
         auth: &AuthParams<'_>,
         now: OffsetDateTime,
     ) -> Result<(), Error> {
+        self.check_and_gather(request, auth, now).map(drop)
+    }
+
+    /// [`Verifier::check`], keeping the signed headers' values its pass over the headers
+    /// found, for [`Verifier::verify_signature_gathered`] (which then makes no pass of its
+    /// own).
+    pub fn check_and_gather<'r, H: Headers + ?Sized>(
+        &self,
+        request: &Request<'r, H>,
+        auth: &AuthParams<'_>,
+        now: OffsetDateTime,
+    ) -> Result<SignedValues<'r>, Error> {
         self.check_scope(auth)?;
         self.check_time(auth, now)?;
         self.check_signed_headers(request, auth)
@@ -268,24 +280,29 @@ impl Verifier {
         Ok(())
     }
 
-    fn check_signed_headers<H: Headers + ?Sized>(
+    /// Every header that must be signed is, every signed one is there; gives the signed
+    /// headers' values, found in the same pass.
+    fn check_signed_headers<'r, H: Headers + ?Sized>(
         &self,
-        request: &Request<'_, H>,
+        request: &Request<'r, H>,
         auth: &AuthParams<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<SignedValues<'r>, Error> {
         let signed = &auth.signed_headers;
         if !signed.contains("host") {
             return Err(Error::HeaderNotSigned("host".into()));
         }
-        // One pass over the headers: every one that must be signed is, and which signed
-        // names are present (a bit each).
+        // One pass over the headers: every one that must be signed is, which signed names
+        // are present (a bit each), and their values.
         let mut present: SmallVec<[u64; 1]> = SmallVec::from_elem(0, signed.len().div_ceil(64));
-        for (name, _) in request.headers.entries() {
+        let mut values = SmallVec::new();
+        let headers: &'r H = request.headers;
+        for (name, value) in headers.entries() {
             match signed.position(name) {
                 Some(index) => {
                     if let Some(word) = present.get_mut(index / 64) {
                         *word |= 1 << (index % 64);
                     }
+                    values.push((index, value));
                 }
                 None => {
                     let must_sign = (name.starts_with("x-amz-")
@@ -298,18 +315,17 @@ impl Verifier {
             }
         }
         let seen: usize = present.iter().map(|word| word.count_ones() as usize).sum();
-        if seen == signed.len() {
-            return Ok(());
-        }
-        for (index, name) in signed.iter().enumerate() {
-            let seen = present
-                .get(index / 64)
-                .is_some_and(|word| word & (1 << (index % 64)) != 0);
-            if !(seen || (name == "host" && request.authority.is_some())) {
-                return Err(Error::SignedHeaderMissing(name.to_string()));
+        if seen != signed.len() {
+            for (index, name) in signed.iter().enumerate() {
+                let seen = present
+                    .get(index / 64)
+                    .is_some_and(|word| word & (1 << (index % 64)) != 0);
+                if !(seen || (name == "host" && request.authority.is_some())) {
+                    return Err(Error::SignedHeaderMissing(name.to_string()));
+                }
             }
         }
-        Ok(())
+        Ok(SignedValues::new(values, signed))
     }
 
     /// Recomputes the signature with `key` and compares it, in constant time, with the one
@@ -329,7 +345,26 @@ impl Verifier {
                 "an AWS4-ECDSA-P256-SHA256 signature cannot be checked with an HMAC key",
             ));
         };
-        self.verify_with(request, auth, payload_hash, |sts| {
+        self.verify_with(request, auth, None, payload_hash, |sts| {
+            sts.sign(key).ct_eq(signature)
+        })
+    }
+
+    /// [`Verifier::verify_signature`] with the signed headers' values that
+    /// [`Verifier::check_and_gather`] found for this request and `auth` (values found for
+    /// another request's parameters are not used: the headers are read again).
+    pub fn verify_signature_gathered<'v, H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &'v AuthParams<'_>,
+        values: &SignedValues<'_>,
+        key: &SigningKey,
+        payload_hash: &str,
+    ) -> Result<Verified<'v>, Error> {
+        let ClientSignature::V4(signature) = &auth.signature else {
+            return self.verify_signature(request, auth, key, payload_hash);
+        };
+        self.verify_with(request, auth, Some(values), payload_hash, |sts| {
             sts.sign(key).ct_eq(signature)
         })
     }
@@ -352,7 +387,7 @@ impl Verifier {
                 "an AWS4-HMAC-SHA256 signature cannot be checked with an ECDSA key",
             ));
         };
-        self.verify_with(request, auth, payload_hash, |sts| {
+        self.verify_with(request, auth, None, payload_hash, |sts| {
             crate::sigv4a::verify(key, sts, &v4a.signature)
         })
     }
@@ -367,7 +402,7 @@ impl Verifier {
         payload_hash: &str,
     ) -> (String, String) {
         let skip = presigned_skip(auth.kind);
-        self.with_stages(request, auth, payload_hash, skip, |creq, sts| {
+        self.with_stages(request, auth, None, payload_hash, skip, |creq, sts| {
             (creq.to_string(), sts.to_string())
         })
     }
@@ -378,6 +413,7 @@ impl Verifier {
         &self,
         request: &Request<'_, H>,
         auth: &AuthParams<'_>,
+        values: Option<&SignedValues<'_>>,
         payload_hash: &str,
         skip: &[&str],
         use_them: impl FnOnce(&CanonicalRequest<'_, H>, &StringToSign<'_>) -> R,
@@ -389,6 +425,10 @@ impl Verifier {
             payload_hash,
             skip,
         );
+        let creq = match values {
+            Some(values) => creq.with_values(values),
+            None => creq,
+        };
         let scope = auth.credential.scope_str();
         let sts = StringToSign::new(auth.algorithm(), auth.date, scope, creq.hash());
         use_them(&creq, &sts)
@@ -400,6 +440,7 @@ impl Verifier {
         &self,
         request: &Request<'_, H>,
         auth: &'v AuthParams<'_>,
+        values: Option<&SignedValues<'_>>,
         payload_hash: &str,
         check: impl Fn(&StringToSign<'_>) -> bool,
     ) -> Result<Verified<'v>, Error> {
@@ -407,7 +448,7 @@ impl Verifier {
         let token_in_query =
             matches!(auth.kind, AuthKind::Query { .. }) && auth.security_token.is_some();
         let attempt = |skip: &[&str]| {
-            self.with_stages(request, auth, payload_hash, skip, |creq, sts| {
+            self.with_stages(request, auth, values, payload_hash, skip, |creq, sts| {
                 let ok = check(sts);
                 (ok, creq.to_string_if(!ok), sts.to_string_if(!ok))
             })
@@ -448,7 +489,7 @@ impl Verifier {
         payload_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Verified<'v>, Error> {
-        self.check(request, auth, now)?;
+        let values = self.check_and_gather(request, auth, now)?;
         #[cfg(feature = "sigv4a")]
         if auth.sigv4a().is_some() {
             let id = auth.credential.access_key_id();
@@ -462,7 +503,9 @@ impl Verifier {
             return self.verify_signature_v4a(request, auth, key.verifying_key(), payload_hash);
         }
         let scope = auth.credential.scope();
-        let verify = |key: &SigningKey| self.verify_signature(request, auth, key, payload_hash);
+        let verify = |key: &SigningKey| {
+            self.verify_signature_gathered(request, auth, &values, key, payload_hash)
+        };
         match &self.key_cache {
             Some(cache) => cache.with_key(secret, &scope, verify),
             None => verify(&SigningKey::derive(secret, &scope)),

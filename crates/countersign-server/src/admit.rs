@@ -41,9 +41,8 @@ pub(crate) fn admit<P>(
     payload_hash: &str,
 ) -> Result<Admitted<P>, Error> {
     let auth = &checked.auth;
-    let chained = checked.payload.is_chained();
     let Some(key) = key else {
-        decoy_verification(config, request, auth, payload_hash, chained);
+        decoy_verification(config, request, checked, payload_hash);
         return Err(Error::InvalidAccessKeyId(
             auth.credential.access_key_id().to_string(),
         ));
@@ -56,7 +55,7 @@ pub(crate) fn admit<P>(
         PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
     };
     let (identity, chain_key) =
-        verify_signature(config, request, auth, key, payload_hash, check, chained)?;
+        verify_signature(config, request, checked, key, payload_hash, check)?;
     let chain = chain_key.and_then(|key| key.chain(auth));
     Ok(Admitted { identity, chain })
 }

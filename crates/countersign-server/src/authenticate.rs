@@ -9,8 +9,8 @@ use countersign_core::aws_chunked::Framing;
 use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_core::payload::DeclaredPayload;
 use countersign_core::{
-    AuthParams, ChunkChain, ChunkSigner, ClientSignature, Headers, Request, SigningKey,
-    EMPTY_SHA256, UNSIGNED_PAYLOAD,
+    AuthParams, ChunkChain, ChunkSigner, ClientSignature, Headers, Request, SignedValues,
+    SigningKey, EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, Response};
@@ -65,6 +65,9 @@ pub(crate) struct Checked<'a> {
     pub(crate) payload: PayloadPlan,
     /// `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
     pub(crate) checksums: Checksums,
+    /// The signed headers' values the checks found, while the request is at hand (a request
+    /// that waits for its key has them found again).
+    pub(crate) values: Option<SignedValues<'a>>,
 }
 
 /// The checks' outcome kept while the request waits for its key.
@@ -77,6 +80,7 @@ impl Checked<'_> {
             auth: self.auth.into_owned(),
             payload: self.payload,
             checksums: self.checksums,
+            values: None,
         }
     }
 
@@ -210,13 +214,14 @@ pub(crate) fn precheck<'a>(
     }
     let mut auth = AuthParams::from_request(request).map_err(|e| Box::new((e.into(), None)))?;
     match plan(config, parts, request, &auth, body_is_empty, has_checksums) {
-        Ok((payload, checksums)) => {
+        Ok((payload, checksums, values)) => {
             // Shared from here on: the key request and the identity each hold the one copy.
             auth.credential = auth.credential.into_owned();
             Ok(Checked {
                 auth,
                 payload,
                 checksums,
+                values: Some(values),
             })
         }
         Err(error) => Err(Box::new((error, Some(auth)))),
@@ -225,15 +230,17 @@ pub(crate) fn precheck<'a>(
 
 /// The checks of [`precheck`] once the authentication parameters are read: scope, time,
 /// signed headers, then the payload plan and the checksum headers.
-fn plan(
+fn plan<'a>(
     config: &Config,
     parts: &Parts,
-    request: &Request<'_, ServerHeaders<'_>>,
+    request: &Request<'a, ServerHeaders<'_>>,
     auth: &AuthParams<'_>,
     body_is_empty: bool,
     has_checksums: bool,
-) -> Result<(PayloadPlan, Checksums), Error> {
-    config.verifier.check(request, auth, config.clock.now())?;
+) -> Result<(PayloadPlan, Checksums, SignedValues<'a>), Error> {
+    let values = config
+        .verifier
+        .check_and_gather(request, auth, config.clock.now())?;
     let declared = match parts.headers.get(X_AMZ_CONTENT_SHA256) {
         Some(v) => Some(
             v.to_str()
@@ -279,7 +286,7 @@ fn plan(
     } else {
         Checksums::new()
     };
-    Ok((payload, checksums))
+    Ok((payload, checksums, values))
 }
 
 /// The plan for an aws-chunked body: its framing, decoded length and declared trailers.
@@ -367,22 +374,22 @@ pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
 }
 
 /// Checks the signature against each live secret of the key; gives the identity (which
-/// takes the key's principal) and, when `chained` (a signed aws-chunked body follows), the
-/// signing key that matched: the seed of the body's chain.
+/// takes the key's principal) and, when a signed aws-chunked body follows, the signing key
+/// that matched: the seed of the body's chain.
 pub(crate) fn verify_signature<P>(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
-    auth: &AuthParams<'_>,
+    checked: &Checked<'_>,
     key: Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
-    chained: bool,
 ) -> Result<(Verified<P>, Option<ChainKey>), Error> {
+    let auth = &checked.auth;
     let mut first_error = None;
     let mut matched = None;
     for secret in key.secrets() {
         let (outcome, signing_key) =
-            check_one_secret(config, request, auth, secret, payload_hash, chained);
+            check_one_secret(config, request, checked, secret, payload_hash);
         match outcome {
             Ok(_) => {
                 matched = Some(signing_key);
@@ -421,18 +428,16 @@ pub(crate) fn verify_signature<P>(
 pub(crate) fn decoy_verification(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
-    auth: &AuthParams<'_>,
+    checked: &Checked<'_>,
     payload_hash: &str,
-    chained: bool,
 ) {
     let outcome = verify_signature(
         config,
         request,
-        auth,
+        checked,
         config.decoy.clone(),
         payload_hash,
         PayloadCheck::Unsigned,
-        chained,
     );
     std::hint::black_box(outcome.is_ok());
 }
@@ -492,15 +497,16 @@ impl ChainKey {
 }
 
 /// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
-/// the ECDSA key cache. Gives the key when `chained`, for the chunks of an aws-chunked body.
+/// the ECDSA key cache. Gives the key when a signed aws-chunked body follows, for its chunks.
 fn check_one_secret(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
-    auth: &AuthParams<'_>,
+    checked: &Checked<'_>,
     secret: &countersign_core::SecretKey,
     payload_hash: &str,
-    chained: bool,
 ) -> (Result<(), countersign_core::Error>, Option<ChainKey>) {
+    let auth = &checked.auth;
+    let chained = checked.payload.is_chained();
     #[cfg(feature = "sigv4a")]
     if auth.sigv4a().is_some() {
         let id = auth.credential.access_key_id();
@@ -520,10 +526,18 @@ fn check_one_secret(
     config
         .key_cache
         .with_key(secret, &auth.credential.scope(), |signing_key| {
-            let outcome = config
-                .verifier
-                .verify_signature(request, auth, signing_key, payload_hash)
-                .map(|_| ());
+            let verifier = &config.verifier;
+            let outcome = match &checked.values {
+                Some(values) => verifier.verify_signature_gathered(
+                    request,
+                    auth,
+                    values,
+                    signing_key,
+                    payload_hash,
+                ),
+                None => verifier.verify_signature(request, auth, signing_key, payload_hash),
+            }
+            .map(|_| ());
             (
                 outcome,
                 chained.then(|| ChainKey::Hmac(signing_key.clone())),

@@ -146,8 +146,7 @@ where
         {
             let error = Error::InvalidAccessKeyId(id.to_string());
             let payload_hash = declared_hash(&checked.payload);
-            let chained = checked.payload.is_chained();
-            decoy_verification(config, &request, &checked.auth, payload_hash, chained);
+            decoy_verification(config, &request, &checked, payload_hash);
             return ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)));
         }
         let key = match at_hand.map(found_key) {
