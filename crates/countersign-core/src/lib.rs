@@ -125,10 +125,8 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 /// once: `hex::encode` builds its string a character at a time, which a server paid for on
 /// every request whose body it hashed).
 pub fn sha256_hex(data: &[u8]) -> String {
-    let mut hex = [0u8; 64];
-    // The buffer is exactly twice the digest, so encoding cannot fail; hex is ASCII.
-    let _ = hex::encode_to_slice(sha256(data), &mut hex);
-    String::from_utf8_lossy(&hex).into_owned()
+    // Hex digits are ASCII.
+    String::from_utf8_lossy(&signature::hex_digits(&sha256(data))).into_owned()
 }
 
 #[cfg(test)]

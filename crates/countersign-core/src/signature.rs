@@ -56,6 +56,31 @@ fn decode_eight(word: u64) -> ([u8; 4], u64) {
     )
 }
 
+/// Spells four bytes as eight lower-case hex digits, all at once: each byte's two nibbles
+/// are spread into lanes of their own, and each lane becomes `0`-`9` or `a`-`f`.
+fn encode_four(four: [u8; 4]) -> [u8; 8] {
+    let word = u64::from(u32::from_le_bytes(four));
+    // Byte i moves to lane 2i.
+    let spread = (word | word << 16) & 0x0000_ffff_0000_ffff;
+    let spread = (spread | spread << 8) & 0x00ff_00ff_00ff_00ff;
+    // Its high nibble stays in lane 2i, its low nibble goes to lane 2i + 1.
+    let nibbles = ((spread >> 4) & lanes(0x0f)) | ((spread & lanes(0x0f)) << 8);
+    let at_least_ten = ((nibbles + lanes(0x80 - 10)) >> 7) & lanes(0x01);
+    let spelled = nibbles + lanes(b'0') + at_least_ten * u64::from(b'a' - b'0' - 10);
+    spelled.to_le_bytes()
+}
+
+/// The 64 lower-case hex digits of 32 bytes (a hash or a signature).
+pub(crate) fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
+    let mut digits = [0u8; 64];
+    for (out, four) in digits.chunks_exact_mut(8).zip(bytes.chunks_exact(4)) {
+        let mut word = [0u8; 4];
+        word.copy_from_slice(four);
+        out.copy_from_slice(&encode_four(word));
+    }
+    digits
+}
+
 /// A SigV4 signature: 32 bytes, shown as 64 lower-case hex digits.
 #[derive(Clone, Copy)]
 pub struct Signature([u8; 32]);
@@ -99,19 +124,13 @@ impl Signature {
 
     /// Writes the 64 hex digits into `out`.
     pub fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
-        let mut buf = [0u8; 64];
-        // The buffer is exactly twice the input, so encoding cannot fail.
-        if hex::encode_to_slice(self.0, &mut buf).is_ok() {
-            out.put(&buf);
-        }
+        out.put(&hex_digits(&self.0));
     }
 }
 
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; 64];
-        hex::encode_to_slice(self.0, &mut buf).map_err(|_| fmt::Error)?;
-        f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
+        f.write_str(std::str::from_utf8(&hex_digits(&self.0)).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -197,16 +216,11 @@ impl<'a> StringToSign<'a> {
         if self.previous.is_some() {
             out.put(b"\n");
         }
-        let mut buf = [0u8; 64];
-        if let Some(extra) = self.extra_hash {
-            if hex::encode_to_slice(extra, &mut buf).is_ok() {
-                out.put(&buf);
-            }
+        if let Some(extra) = &self.extra_hash {
+            out.put(&hex_digits(extra));
             out.put(b"\n");
         }
-        if hex::encode_to_slice(self.hash, &mut buf).is_ok() {
-            out.put(&buf);
-        }
+        out.put(&hex_digits(&self.hash));
     }
 
     /// Signs the string with `key`.
@@ -287,6 +301,22 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn hex_digits_agree_with_the_hex_crate() {
+        let every_byte: Vec<u8> = (0..=255).collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let random = (0..64).flat_map(|_| {
+            state = state.rotate_left(17).wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5851_f42d;
+            state.to_le_bytes()
+        });
+        let bytes: Vec<u8> = every_byte.iter().copied().chain(random).collect();
+        for chunk in bytes.chunks_exact(32) {
+            let mut input = [0u8; 32];
+            input.copy_from_slice(chunk);
+            assert_eq!(hex_digits(&input).as_slice(), hex::encode(input).as_bytes());
         }
     }
 
