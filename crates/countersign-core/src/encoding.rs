@@ -93,6 +93,11 @@ fn query_byte_at(bytes: &[u8], i: usize) -> (u8, usize) {
 /// escape is taken literally.
 pub(crate) fn write_path_reencoded(out: &mut impl Sink, path: &str) {
     let bytes = path.as_bytes();
+    // Most paths arrive in canonical form (SDKs encode them so): those are written whole.
+    if is_canonical(bytes, |b| is_unreserved(b) || b == b'/') {
+        out.put(bytes);
+        return;
+    }
     let mut i = 0;
     let mut start = 0; // start of the current run that needs no change
     while i < bytes.len() {
@@ -154,11 +159,17 @@ fn reencode_component(bytes: &[u8]) -> String {
 /// upper-case hex of bytes that are not unreserved (what signers write, `%2F` in a
 /// credential).
 fn is_canonical_component(raw: &[u8]) -> bool {
+    is_canonical(raw, is_unreserved)
+}
+
+/// Whether `raw` is runs of bytes that stand for themselves (`literal`) between escapes in
+/// upper-case hex of bytes that are not unreserved.
+fn is_canonical(raw: &[u8], literal: impl Fn(u8) -> bool) -> bool {
     let mut i = 0;
     loop {
         match raw
             .get(i..)
-            .and_then(|rest| rest.iter().position(|&b| !is_unreserved(b)))
+            .and_then(|rest| rest.iter().position(|&b| !literal(b)))
         {
             Some(run) => i += run,
             None => return true,
