@@ -247,16 +247,7 @@ impl<'a> AuthParams<'a> {
         loop {
             let end = memchr::memchr(b',', rest.as_bytes()).unwrap_or(rest.len());
             let part = rest[..end].trim_ascii();
-            let Some(equals) = memchr::memchr(b'=', part.as_bytes()) else {
-                return Err(Error::header(format!(
-                    "the Authorization header component {:?} is not of the form Key=Value",
-                    part.chars().take(40).collect::<String>()
-                )));
-            };
-            let (key, val) = (
-                part[..equals].trim_ascii_end(),
-                part[equals + 1..].trim_ascii_start(),
-            );
+            let (key, val) = split_component(part)?;
             let slot = match key {
                 "Credential" => &mut credential,
                 "SignedHeaders" => &mut signed_headers,
@@ -397,6 +388,30 @@ impl<'a> AuthParams<'a> {
             date,
             security_token,
         })
+    }
+}
+
+/// A component of the `Authorization` header, `Key=Value`, as its key and value (spacing
+/// around the `=` is free). The three keys a component may have are tried first; anything
+/// else is cut at its `=`, for the error that names it.
+fn split_component(part: &str) -> Result<(&str, &str), Error> {
+    for key in ["Credential", "SignedHeaders", "Signature"] {
+        let value = part
+            .strip_prefix(key)
+            .and_then(|rest| rest.trim_ascii_start().strip_prefix('='));
+        if let Some(value) = value {
+            return Ok((key, value.trim_ascii_start()));
+        }
+    }
+    match memchr::memchr(b'=', part.as_bytes()) {
+        Some(equals) => Ok((
+            part[..equals].trim_ascii_end(),
+            part[equals + 1..].trim_ascii_start(),
+        )),
+        None => Err(Error::header(format!(
+            "the Authorization header component {:?} is not of the form Key=Value",
+            part.chars().take(40).collect::<String>()
+        ))),
     }
 }
 

@@ -244,7 +244,12 @@ impl<'a> SignedHeaders<'a> {
 
     /// The names, in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        (0..self.len()).map(|i| self.name(i))
+        let list: &str = &self.list;
+        self.ends.iter().scan(0, move |start, &end| {
+            let name = list.get(*start..end as usize).unwrap_or("");
+            *start = end as usize + 1;
+            Some(name)
+        })
     }
 
     /// Where `name` (lower-case) is in the list, if it is. A short list is scanned, comparing
