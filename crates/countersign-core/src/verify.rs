@@ -169,7 +169,31 @@ impl Verifier {
 
     /// [`Verifier::check`], keeping the signed headers' values its pass over the headers
     /// found, for [`Verifier::verify_signature_gathered`] (which then makes no pass of its
-    /// own).
+    /// own): the two steps of [`Verifier::verify`] with the key looked up between them.
+    ///
+    /// ```
+    /// use countersign_core::{AuthParams, KeyCache, RawHeaders, Request, SecretKey, SigningSettings, Verifier, EMPTY_SHA256};
+    /// use time::macros::datetime;
+    ///
+    /// let headers = RawHeaders::from_pairs([
+    ///     ("Host", "example.amazonaws.com"),
+    ///     ("X-Amz-Date", "20150830T123600Z"),
+    ///     ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+    ///       SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+    /// ]);
+    /// let request = Request::new("GET", "/", "", &headers);
+    /// let auth = AuthParams::from_request(&request)?;
+    /// let verifier = Verifier::new(SigningSettings::default());
+    /// let values = verifier.check_and_gather(&request, &auth, datetime!(2015-08-30 12:36:00 UTC))?;
+    /// // Now look up the secret of auth.credential.access_key_id() ...
+    /// let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    /// let cache = KeyCache::new(64);
+    /// let verified = cache.with_key(&secret, &auth.credential.scope(), |key| {
+    ///     verifier.verify_signature_gathered(&request, &auth, &values, key, EMPTY_SHA256)
+    /// })?;
+    /// assert_eq!(verified.access_key_id, "AKIDEXAMPLE");
+    /// # Ok::<(), countersign_core::Error>(())
+    /// ```
     pub fn check_and_gather<'r, H: Headers + ?Sized>(
         &self,
         request: &Request<'r, H>,
