@@ -254,6 +254,7 @@ impl<'a> SignedHeaders<'a> {
 
     /// Where `name` (lower-case) is in the list, if it is. A short list is scanned, comparing
     /// lengths first (most names differ in length); a long one is searched by halves.
+    #[inline]
     pub fn position(&self, name: &str) -> Option<usize> {
         let name = name.as_bytes();
         if self.lengths & length_bit(name.len()) == 0 {
