@@ -467,25 +467,37 @@ pub struct SignedValues<'a> {
 }
 
 impl<'a> SignedValues<'a> {
-    /// Values found, in the order the headers came, for the names of `signed`.
-    pub(crate) fn new(
-        mut values: SmallVec<[(usize, &'a [u8]); 8]>,
-        signed: &SignedHeaders<'_>,
-    ) -> Self {
-        // Stable: the values of a repeated header keep the order they were sent in.
-        values.sort_by_key(|(index, _)| *index);
+    /// None yet, for the names of `signed` (filled in place: the values are a few hundred
+    /// bytes on the stack, not moved from one frame to the next).
+    pub(crate) fn for_list(signed: &SignedHeaders<'_>) -> Self {
         SignedValues {
-            values,
+            values: SmallVec::new(),
             list: identity(signed),
         }
     }
 
+    /// The value of a header whose name is at `index` in the list, in the order the headers
+    /// came.
+    #[inline]
+    pub(crate) fn push(&mut self, index: usize, value: &'a [u8]) {
+        self.values.push((index, value));
+    }
+
+    /// Puts the values in the order of their names, once all are in. Stable: the values of
+    /// a repeated header keep the order they were sent in.
+    pub(crate) fn sort(&mut self) {
+        self.values.sort_by_key(|(index, _)| *index);
+    }
+
     fn gather<H: Headers + ?Sized>(headers: &'a H, signed: &SignedHeaders<'_>) -> Self {
-        let values = headers
-            .entries()
-            .filter_map(|(name, value)| Some((signed.position(name)?, value)))
-            .collect();
-        Self::new(values, signed)
+        let mut values = Self::for_list(signed);
+        for (name, value) in headers.entries() {
+            if let Some(index) = signed.position(name) {
+                values.push(index, value);
+            }
+        }
+        values.sort();
+        values
     }
 }
 

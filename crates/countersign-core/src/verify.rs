@@ -318,7 +318,7 @@ impl Verifier {
         // One pass over the headers: every one that must be signed is, which signed names
         // are present (a bit each), and their values.
         let mut present: SmallVec<[u64; 1]> = SmallVec::from_elem(0, signed.len().div_ceil(64));
-        let mut values = SmallVec::new();
+        let mut values = SignedValues::for_list(signed);
         let headers: &'r H = request.headers;
         for (name, value) in headers.entries() {
             match signed.position(name) {
@@ -326,7 +326,7 @@ impl Verifier {
                     if let Some(word) = present.get_mut(index / 64) {
                         *word |= 1 << (index % 64);
                     }
-                    values.push((index, value));
+                    values.push(index, value);
                 }
                 None => {
                     let must_sign = (name.starts_with("x-amz-")
@@ -349,7 +349,8 @@ impl Verifier {
                 }
             }
         }
-        Ok(SignedValues::new(values, signed))
+        values.sort();
+        Ok(values)
     }
 
     /// Recomputes the signature with `key` and compares it, in constant time, with the one
