@@ -97,28 +97,36 @@ impl<'a> Credential<'a> {
         if count < 3 {
             return Err(malformed("it has fewer than four parts"));
         }
-        let credential = Credential {
+        // The parts, by the offsets of the slashes between them: the access key id, the
+        // date, the region (not in a SigV4a scope), the service, the terminator.
+        let text: &str = &raw;
+        let part = |from: usize, to: usize| text.get(from..to).unwrap_or("");
+        let [id_end, date_end, third_end, fourth_end] = slashes;
+        let (service, terminator) = if count == 4 {
+            (part(third_end + 1, fourth_end), part(fourth_end + 1, text.len()))
+        } else {
+            (part(date_end + 1, third_end), part(third_end + 1, text.len()))
+        };
+        if id_end == 0 {
+            return Err(malformed("the access key id is empty"));
+        }
+        if id_end > MAX_ACCESS_KEY_ID_LEN {
+            return Err(malformed("the access key id is longer than 128 characters"));
+        }
+        if !is_date_stamp(part(id_end + 1, date_end)) {
+            return Err(malformed("the date is not YYYYMMDD"));
+        }
+        if (count == 4 && third_end == date_end + 1) || service.is_empty() {
+            return Err(malformed("the region or the service is empty"));
+        }
+        if terminator != SCOPE_TERMINATOR {
+            return Err(malformed("the scope does not end with aws4_request"));
+        }
+        Ok(Credential {
             raw,
             slashes,
             count,
-        };
-        let scope = credential.scope();
-        if credential.access_key_id().is_empty() {
-            return Err(malformed("the access key id is empty"));
-        }
-        if credential.access_key_id().len() > MAX_ACCESS_KEY_ID_LEN {
-            return Err(malformed("the access key id is longer than 128 characters"));
-        }
-        if !is_date_stamp(scope.date) {
-            return Err(malformed("the date is not YYYYMMDD"));
-        }
-        if (count == 4 && scope.region.is_empty()) || scope.service.is_empty() {
-            return Err(malformed("the region or the service is empty"));
-        }
-        if credential.terminator() != SCOPE_TERMINATOR {
-            return Err(malformed("the scope does not end with aws4_request"));
-        }
-        Ok(credential)
+        })
     }
 
     /// A credential from its parts, not checked (for code that already has them checked):
@@ -200,10 +208,6 @@ impl<'a> Credential<'a> {
     /// The scope as written in the string to sign (`YYYYMMDD/region/service/aws4_request`).
     pub fn scope_str(&self) -> &str {
         &self.raw[self.slashes[0] + 1..]
-    }
-
-    fn terminator(&self) -> &str {
-        self.part(self.count)
     }
 
     /// The whole credential as the client sent it (decoded).
