@@ -472,10 +472,7 @@ impl<'h> AuthHeaders<'h> {
 /// The date of a header-signed request: `X-Amz-Date`, else `Date`.
 fn header_date(headers: &AuthHeaders<'_>) -> Result<AmzDate, Error> {
     if let Some(value) = headers.amz_date {
-        return std::str::from_utf8(value)
-            .ok()
-            .and_then(|v| AmzDate::parse(v.trim()))
-            .ok_or(Error::MissingDate);
+        return AmzDate::parse_bytes(value.trim_ascii()).ok_or(Error::MissingDate);
     }
     match headers.date {
         Some(value) => std::str::from_utf8(value)

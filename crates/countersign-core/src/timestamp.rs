@@ -24,11 +24,15 @@ pub struct AmzDate {
 impl AmzDate {
     /// Parses the ISO 8601 basic form SigV4 uses: `YYYYMMDDTHHMMSSZ`.
     pub fn parse(s: &str) -> Option<Self> {
-        let b = s.as_bytes();
+        Self::parse_bytes(s.as_bytes())
+    }
+
+    /// [`AmzDate::parse`] of bytes (a header value, which need not be text).
+    pub fn parse_bytes(b: &[u8]) -> Option<Self> {
         if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
             return None;
         }
-        let date = parse_date_stamp(&s[..8])?;
+        let date = date_of(&b[..8])?;
         let (hour, minute, second) = (digits(&b[9..11])?, digits(&b[11..13])?, digits(&b[13..15])?);
         let time = Time::from_hms(
             u8::try_from(hour).ok()?,
@@ -105,7 +109,11 @@ fn digits(bytes: &[u8]) -> Option<u32> {
 
 /// Parses `YYYYMMDD` as a calendar day.
 pub(crate) fn parse_date_stamp(s: &str) -> Option<Date> {
-    let b = s.as_bytes();
+    date_of(s.as_bytes())
+}
+
+/// Parses `YYYYMMDD`, as bytes, as a calendar day.
+fn date_of(b: &[u8]) -> Option<Date> {
     if b.len() != 8 {
         return None;
     }
