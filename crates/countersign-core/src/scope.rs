@@ -103,9 +103,15 @@ impl<'a> Credential<'a> {
         let part = |from: usize, to: usize| text.get(from..to).unwrap_or("");
         let [id_end, date_end, third_end, fourth_end] = slashes;
         let (service, terminator) = if count == 4 {
-            (part(third_end + 1, fourth_end), part(fourth_end + 1, text.len()))
+            (
+                part(third_end + 1, fourth_end),
+                part(fourth_end + 1, text.len()),
+            )
         } else {
-            (part(date_end + 1, third_end), part(third_end + 1, text.len()))
+            (
+                part(date_end + 1, third_end),
+                part(third_end + 1, text.len()),
+            )
         };
         if id_end == 0 {
             return Err(malformed("the access key id is empty"));
