@@ -139,8 +139,8 @@ impl<'a> SignedHeaders<'a> {
         if u32::try_from(bytes.len()).is_err() {
             return Err(too_long());
         }
-        // Every byte must be a name byte or a `;` (looked up without a branch per byte),
-        // each name non-empty and sorted after the one before it.
+        // Every byte must be a name byte or a `;`, each name non-empty and sorted after the
+        // one before it.
         let bad_name = |name: &[u8]| {
             let shown = String::from_utf8_lossy(name);
             Error::malformed(
@@ -148,24 +148,32 @@ impl<'a> SignedHeaders<'a> {
                 format!("SignedHeaders must be lower-case header names separated by ';', found {shown:?}"),
             )
         };
-        if !bytes
-            .iter()
-            .fold(true, |valid, &b| valid & LIST_BYTE[usize::from(b)])
-        {
+        // One sweep finds the separators and checks every byte (the list's length fits a
+        // `u32`, checked above); then each name.
+        let mut ends: SmallVec<[u32; 16]> = SmallVec::new();
+        let mut valid = true;
+        for (at, &b) in bytes.iter().enumerate() {
+            if b == b';' {
+                ends.push(at as u32);
+            }
+            valid &= LIST_BYTE[usize::from(b)];
+        }
+        ends.push(bytes.len() as u32);
+        if !valid {
             let invalid = bytes
                 .split(|&b| b == b';')
                 .find(|name| !name.iter().all(|&b| HEADER_NAME_BYTE[usize::from(b)]));
             return Err(bad_name(invalid.unwrap_or(bytes)));
         }
-        let mut ends = SmallVec::new();
         let mut lengths = 0;
         let mut previous: &[u8] = &[];
-        let mut end = 0;
-        for name in bytes.split(|&b| b == b';') {
+        let mut start = 0;
+        for &end in &ends {
+            let name = bytes.get(start..end as usize).unwrap_or_default();
             if name.is_empty() {
                 return Err(bad_name(name));
             }
-            if end > 0 && previous >= name {
+            if start > 0 && previous >= name {
                 let (shown, after) = (
                     String::from_utf8_lossy(name),
                     String::from_utf8_lossy(previous),
@@ -175,10 +183,9 @@ impl<'a> SignedHeaders<'a> {
                     format!("SignedHeaders must be sorted and without repeats, found {shown:?} after {after:?}"),
                 ));
             }
-            end += name.len() + usize::from(end > 0);
-            ends.push(u32::try_from(end).map_err(|_| too_long())?);
             lengths |= length_bit(name.len());
             previous = name;
+            start = end as usize + 1;
         }
         Ok(SignedHeaders {
             list,
