@@ -468,9 +468,9 @@ impl<H: Headers + ?Sized> fmt::Debug for CanonicalRequest<'_, H> {
 #[derive(Debug, Clone)]
 pub struct SignedValues<'a> {
     values: SmallVec<[(usize, &'a [u8]); 8]>,
-    /// Where the text of the list they were found for is, and its length: values found for
-    /// another list are not used.
-    list: (usize, usize),
+    /// Which list they were found for ([`identity`]): values found for another list are not
+    /// used.
+    list: [u64; 4],
 }
 
 impl<'a> SignedValues<'a> {
@@ -508,10 +508,18 @@ impl<'a> SignedValues<'a> {
     }
 }
 
-/// Which list (by the place and length of its text) values were found for.
-fn identity(signed: &SignedHeaders<'_>) -> (usize, usize) {
+/// Which list values were found for: where its text is, its length, how many names it has
+/// and of which lengths. A list is only ever given the values found for it while both are
+/// alive, so its text is where it was; the rest tells it from a list made later in the place
+/// of one dropped.
+fn identity(signed: &SignedHeaders<'_>) -> [u64; 4] {
     let text = signed.as_str();
-    (text.as_ptr() as usize, text.len())
+    [
+        text.as_ptr() as u64,
+        text.len() as u64,
+        signed.len() as u64,
+        signed.lengths,
+    ]
 }
 
 /// Writes the canonical URI of `path`.

@@ -377,7 +377,7 @@ impl Verifier {
 
     /// [`Verifier::verify_signature`] with the signed headers' values that
     /// [`Verifier::check_and_gather`] found for this request and `auth` (values found for
-    /// another request's parameters are not used: the headers are read again).
+    /// another SignedHeaders list are not used: the headers are read again).
     pub fn verify_signature_gathered<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
