@@ -95,6 +95,20 @@ fn v4_case(case: &str, form: Form) {
     let verified = verified.unwrap_or_else(|e| panic!("verifier refused {case}: {e}"));
     assert_eq!(verified.access_key_id, ctx.access_key_id);
 
+    // With a key cache the key is derived for the first request and lent for the second;
+    // another secret is refused either way.
+    let cached = ctx
+        .verifier()
+        .key_cache(std::sync::Arc::new(countersign::core::KeyCache::new(4)));
+    for _ in 0..2 {
+        let verified = cached.verify(&view, &auth, &secret, &payload_hash, ctx.time);
+        verified.unwrap_or_else(|e| panic!("the cached verifier refused {case}: {e}"));
+        let wrong = SecretKey::new(format!("{}x", ctx.secret));
+        assert!(cached
+            .verify(&view, &auth, &wrong, &payload_hash, ctx.time)
+            .is_err());
+    }
+
     // The values its checks found make the same canonical request.
     let values = verifier
         .check_and_gather(&view, &auth, ctx.time)

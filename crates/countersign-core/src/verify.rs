@@ -394,6 +394,32 @@ impl Verifier {
         })
     }
 
+    /// [`Verifier::verify_signature`] with the signing key lent by `cache` (derived from
+    /// `secret` on a miss) for the string to sign's HMAC alone: the cache's read lock is not
+    /// held while the canonical request is written and hashed, so its hold is short and does
+    /// not grow with the request. `values` are those [`Verifier::check_and_gather`] found, if
+    /// at hand.
+    pub fn verify_signature_cached<'v, H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &'v AuthParams<'_>,
+        values: Option<&SignedValues<'_>>,
+        cache: &KeyCache,
+        secret: &SecretKey,
+        payload_hash: &str,
+    ) -> Result<Verified<'v>, Error> {
+        let ClientSignature::V4(signature) = &auth.signature else {
+            return Err(Error::malformed(
+                auth.source(),
+                "an AWS4-ECDSA-P256-SHA256 signature cannot be checked with an HMAC key",
+            ));
+        };
+        let scope = auth.credential.scope();
+        self.verify_with(request, auth, values, payload_hash, |sts| {
+            cache.with_key(secret, &scope, |key| sts.sign(key).ct_eq(signature))
+        })
+    }
+
     /// Verifies a SigV4a request's ECDSA signature with the public `key` (derived from the
     /// secret with [`EcdsaKey::derive`](crate::sigv4a::EcdsaKey::derive), or handed out by a
     /// key store). The signature is verified, never compared as bytes. A SigV4 request is
@@ -527,13 +553,19 @@ impl Verifier {
             };
             return self.verify_signature_v4a(request, auth, key.verifying_key(), payload_hash);
         }
-        let scope = auth.credential.scope();
-        let verify = |key: &SigningKey| {
-            self.verify_signature_gathered(request, auth, &values, key, payload_hash)
-        };
         match &self.key_cache {
-            Some(cache) => cache.with_key(secret, &scope, verify),
-            None => verify(&SigningKey::derive(secret, &scope)),
+            Some(cache) => self.verify_signature_cached(
+                request,
+                auth,
+                Some(&values),
+                cache,
+                secret,
+                payload_hash,
+            ),
+            None => {
+                let key = SigningKey::derive(secret, &auth.credential.scope());
+                self.verify_signature_gathered(request, auth, &values, &key, payload_hash)
+            }
         }
     }
 }

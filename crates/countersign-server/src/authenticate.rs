@@ -522,27 +522,26 @@ fn check_one_secret(
         };
         return (outcome, chained.then_some(ChainKey::Ecdsa(key)));
     }
-    // The cached key is lent, not copied, unless a chain needs it.
-    config
-        .key_cache
-        .with_key(secret, &auth.credential.scope(), |signing_key| {
-            let verifier = &config.verifier;
-            let outcome = match &checked.values {
-                Some(values) => verifier.verify_signature_gathered(
-                    request,
-                    auth,
-                    values,
-                    signing_key,
-                    payload_hash,
-                ),
-                None => verifier.verify_signature(request, auth, signing_key, payload_hash),
-            }
-            .map(|_| ());
-            (
-                outcome,
-                chained.then(|| ChainKey::Hmac(signing_key.clone())),
-            )
-        })
+    // The cached key is lent for the signature alone, and copied only when a chain needs it.
+    let outcome = config
+        .verifier
+        .verify_signature_cached(
+            request,
+            auth,
+            checked.values.as_ref(),
+            &config.key_cache,
+            secret,
+            payload_hash,
+        )
+        .map(|_| ());
+    let chain = chained.then(|| {
+        ChainKey::Hmac(
+            config
+                .key_cache
+                .get_or_derive(secret, &auth.credential.scope()),
+        )
+    });
+    (outcome, chain)
 }
 
 /// The hash put on the canonical request's last line for a plan (not for `Buffer`).
