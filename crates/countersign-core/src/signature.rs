@@ -39,7 +39,8 @@ const fn lanes(byte: u8) -> u64 {
 fn decode_eight(word: u64) -> ([u8; 4], u64) {
     let letter = (word >> 6) & lanes(0x01);
     let value = (word & lanes(0x0f)) + letter * 9;
-    // Each lane stays below 0x80, so no sum carries into the next lane.
+    // A lane's value is at most 24, so no sum below reaches 0x100 and carries into the
+    // next lane; adding 0x76 sets a lane's high bit exactly when its value is ten or more.
     let at_least_ten = ((value + lanes(0x80 - 10)) >> 7) & lanes(0x01);
     let spelled = value + lanes(b'0') + at_least_ten * u64::from(b'a' - b'0' - 10);
     let lowered = word | ((word >> 1) & lanes(0x20));
@@ -65,6 +66,8 @@ fn encode_four(four: [u8; 4]) -> [u8; 8] {
     let spread = (spread | spread << 8) & 0x00ff_00ff_00ff_00ff;
     // Its high nibble stays in lane 2i, its low nibble goes to lane 2i + 1.
     let nibbles = ((spread >> 4) & lanes(0x0f)) | ((spread & lanes(0x0f)) << 8);
+    // As in `decode_eight`: no lane carries, and 0x76 added sets the high bit of the lanes
+    // of ten or more.
     let at_least_ten = ((nibbles + lanes(0x80 - 10)) >> 7) & lanes(0x01);
     let spelled = nibbles + lanes(b'0') + at_least_ten * u64::from(b'a' - b'0' - 10);
     spelled.to_le_bytes()
