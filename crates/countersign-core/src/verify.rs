@@ -37,7 +37,7 @@ use crate::error::{AuthSource, Error, Mismatch};
 use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
 use crate::scope::{Credential, CredentialScope};
-use crate::signature::StringToSign;
+use crate::signature::{Signature, StringToSign};
 use crate::sigv4a::RegionSet;
 use crate::timestamp::AmzDate;
 
@@ -168,8 +168,8 @@ impl Verifier {
     }
 
     /// [`Verifier::check`], keeping the signed headers' values its pass over the headers
-    /// found, for [`Verifier::verify_signature_gathered`] (which then makes no pass of its
-    /// own): the two steps of [`Verifier::verify`] with the key looked up between them.
+    /// found, for [`Verifier::verify_signature_cached`] (which then makes no pass of its own):
+    /// the two steps of [`Verifier::verify`] with the secret looked up between them.
     ///
     /// ```
     /// use countersign_core::{AuthParams, KeyCache, RawHeaders, Request, SecretKey, SigningSettings, Verifier, EMPTY_SHA256};
@@ -188,9 +188,9 @@ impl Verifier {
     /// // Now look up the secret of auth.credential.access_key_id() ...
     /// let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     /// let cache = KeyCache::new(64);
-    /// let verified = cache.with_key(&secret, &auth.credential.scope(), |key| {
-    ///     verifier.verify_signature_gathered(&request, &auth, &values, key, EMPTY_SHA256)
-    /// })?;
+    /// let verified = verifier.verify_signature_cached(
+    ///     &request, &auth, Some(&values), &cache, &secret, EMPTY_SHA256,
+    /// )?;
     /// assert_eq!(verified.access_key_id, "AKIDEXAMPLE");
     /// # Ok::<(), countersign_core::Error>(())
     /// ```
@@ -364,41 +364,15 @@ impl Verifier {
         key: &SigningKey,
         payload_hash: &str,
     ) -> Result<Verified<'v>, Error> {
-        let ClientSignature::V4(signature) = &auth.signature else {
-            return Err(Error::malformed(
-                auth.source(),
-                "an AWS4-ECDSA-P256-SHA256 signature cannot be checked with an HMAC key",
-            ));
-        };
-        self.verify_with(request, auth, None, payload_hash, |sts| {
-            sts.sign(key).ct_eq(signature)
-        })
-    }
-
-    /// [`Verifier::verify_signature`] with the signed headers' values that
-    /// [`Verifier::check_and_gather`] found for this request and `auth` (values found for
-    /// another SignedHeaders list are not used: the headers are read again).
-    pub fn verify_signature_gathered<'v, H: Headers + ?Sized>(
-        &self,
-        request: &Request<'_, H>,
-        auth: &'v AuthParams<'_>,
-        values: &SignedValues<'_>,
-        key: &SigningKey,
-        payload_hash: &str,
-    ) -> Result<Verified<'v>, Error> {
-        let ClientSignature::V4(signature) = &auth.signature else {
-            return self.verify_signature(request, auth, key, payload_hash);
-        };
-        self.verify_with(request, auth, Some(values), payload_hash, |sts| {
-            sts.sign(key).ct_eq(signature)
-        })
+        self.verify_hmac(request, auth, None, payload_hash, |sts| sts.sign(key))
     }
 
     /// [`Verifier::verify_signature`] with the signing key lent by `cache` (derived from
     /// `secret` on a miss) for the string to sign's HMAC alone: the cache's read lock is not
     /// held while the canonical request is written and hashed, so its hold is short and does
-    /// not grow with the request. `values` are those [`Verifier::check_and_gather`] found, if
-    /// at hand.
+    /// not grow with the request. `values` are those [`Verifier::check_and_gather`] found for
+    /// this request and `auth`, if at hand (values found for another SignedHeaders list are
+    /// not used: the headers are read again).
     pub fn verify_signature_cached<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
@@ -408,15 +382,30 @@ impl Verifier {
         secret: &SecretKey,
         payload_hash: &str,
     ) -> Result<Verified<'v>, Error> {
+        let scope = auth.credential.scope();
+        self.verify_hmac(request, auth, values, payload_hash, |sts| {
+            cache.with_key(secret, &scope, |key| sts.sign(key))
+        })
+    }
+
+    /// Compares the request's HMAC signature, in constant time, with `sign`'s over the string
+    /// to sign; a SigV4a request is refused.
+    fn verify_hmac<'v, H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &'v AuthParams<'_>,
+        values: Option<&SignedValues<'_>>,
+        payload_hash: &str,
+        sign: impl Fn(&StringToSign<'_>) -> Signature,
+    ) -> Result<Verified<'v>, Error> {
         let ClientSignature::V4(signature) = &auth.signature else {
             return Err(Error::malformed(
                 auth.source(),
                 "an AWS4-ECDSA-P256-SHA256 signature cannot be checked with an HMAC key",
             ));
         };
-        let scope = auth.credential.scope();
         self.verify_with(request, auth, values, payload_hash, |sts| {
-            cache.with_key(secret, &scope, |key| sts.sign(key).ct_eq(signature))
+            sign(sts).ct_eq(signature)
         })
     }
 
@@ -564,7 +553,9 @@ impl Verifier {
             ),
             None => {
                 let key = SigningKey::derive(secret, &auth.credential.scope());
-                self.verify_signature_gathered(request, auth, &values, &key, payload_hash)
+                self.verify_hmac(request, auth, Some(&values), payload_hash, |sts| {
+                    sts.sign(&key)
+                })
             }
         }
     }
