@@ -38,14 +38,28 @@ fn router<K: KeyStore<Principal = String>>(layer: SigV4Layer<K>) -> Router {
 }
 
 fn signed(secret: &str, uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    signed_as(AKID, secret, uri, headers)
+}
+
+/// A GET of `uri` with `headers`, signed with the key `access_key_id` and `secret`.
+fn signed_as(
+    access_key_id: &str,
+    secret: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> Request<Body> {
     let mut builder = Request::get(uri);
     for (n, v) in headers {
         builder = builder.header(*n, *v);
     }
     let mut request = builder.body(Body::empty()).unwrap();
-    Signer::new(Credentials::new(AKID, secret), "us-east-1", "execute-api")
-        .sign(&mut request, Payload::Empty, NOW)
-        .unwrap();
+    Signer::new(
+        Credentials::new(access_key_id, secret),
+        "us-east-1",
+        "execute-api",
+    )
+    .sign(&mut request, Payload::Empty, NOW)
+    .unwrap();
     request
 }
 
@@ -290,17 +304,7 @@ async fn unknown_keys_reach_the_store_once_and_rejections_are_observed() {
             .unwrap()
             .push((r.access_key_id.clone(), r.error.code()))
     }));
-    let unknown = || {
-        let mut request = Request::get("http://h/whoami").body(Body::empty()).unwrap();
-        Signer::new(
-            Credentials::new("AKIDRANDOM", "x"),
-            "us-east-1",
-            "execute-api",
-        )
-        .sign(&mut request, Payload::Empty, NOW)
-        .unwrap();
-        request
-    };
+    let unknown = || signed_as("AKIDRANDOM", "x", "http://h/whoami", &[]);
     for _ in 0..5 {
         let (code, body) = status(&app, unknown()).await;
         assert_eq!(code, StatusCode::FORBIDDEN);
@@ -540,19 +544,7 @@ async fn a_key_at_hand_lets_call_hand_the_request_on_at_once() {
     assert_eq!(store.asked_later.load(Ordering::SeqCst), 0);
     // No unknown-key cache in front of a store that answers at once: each request naming an
     // unknown key asks it, and a key added since is accepted at once.
-    let nobody = |secret: &str| {
-        let mut request = Request::get("http://example.com/whoami")
-            .body(Body::empty())
-            .unwrap();
-        Signer::new(
-            Credentials::new("AKIDNOBODY", secret),
-            "us-east-1",
-            "execute-api",
-        )
-        .sign(&mut request, Payload::Empty, NOW)
-        .unwrap();
-        request
-    };
+    let nobody = |secret: &str| signed_as("AKIDNOBODY", secret, "http://example.com/whoami", &[]);
     for _ in 0..2 {
         let (code, text) = status(&app, nobody("later")).await;
         assert_eq!(code, StatusCode::FORBIDDEN, "{text}");
