@@ -83,7 +83,7 @@ fn chain_step(mut mac: HmacSha256, data: &str, out: &mut [u8; 32]) {
 }
 
 /// An HMAC keyed with `key`.
-fn keyed(key: &[u8]) -> HmacSha256 {
+pub(crate) fn keyed(key: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length, so this cannot fail.
     <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
 }

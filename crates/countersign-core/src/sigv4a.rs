@@ -211,12 +211,11 @@ mod crypto {
     use std::fmt;
     use std::sync::Arc;
 
-    use hmac::{Hmac, KeyInit, Mac};
+    use hmac::Mac;
     use p256::ecdsa::signature::{Signer as _, Verifier as _};
     use p256::ecdsa::{Signature as P256Signature, SigningKey as P256SigningKey, VerifyingKey};
     use p256::elliptic_curve::{ff::PrimeField, sec1::Sec1Point};
     use p256::{FieldBytes, NistP256, NonZeroScalar, Scalar};
-    use sha2::Sha256;
     use zeroize::Zeroizing;
 
     use super::EcdsaSignature;
@@ -272,9 +271,7 @@ mod crypto {
             input.extend_from_slice(&256u32.to_be_bytes());
             for counter in 1..=MAX_KDF_ATTEMPTS {
                 input[counter_at] = counter;
-                // HMAC accepts keys of any length, so this cannot fail.
-                let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&hmac_key)
-                    .unwrap_or_else(|_| unreachable!());
+                let mut mac = crate::key::keyed(&hmac_key);
                 mac.update(&input);
                 let k0: Zeroizing<FieldBytes> = Zeroizing::new(mac.finalize().into_bytes());
                 // from_repr accepts k0 < n; k0 + 1 is then non-zero unless k0 = n - 1:
