@@ -51,7 +51,7 @@ pub(crate) fn admit<P>(
         PayloadPlan::Declared { .. } => PayloadCheck::Streaming,
         // Read and hashed before this check, or empty by its framing.
         PayloadPlan::Buffer | PayloadPlan::Empty => PayloadCheck::Verified,
-        PayloadPlan::Chunked { framing, .. } if framing.is_signed() => PayloadCheck::Streaming,
+        chained if chained.is_chained() => PayloadCheck::Streaming,
         PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
     };
     let (identity, chain_key) =
