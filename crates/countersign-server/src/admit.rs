@@ -3,24 +3,24 @@
 //! body wrapped in its checks, and the request handed to the inner service.
 
 use countersign_core::aws_chunked::Decoder;
-use countersign_core::{ChunkChain, Request, EMPTY_SHA256_DIGEST};
+use countersign_core::{AuthParams, Request, EMPTY_SHA256_DIGEST};
 use http::request::Parts;
 use tower_service::Service;
 
 use crate::authenticate::{
-    decoy_verification, verify_signature, Checked, PayloadPlan, ServerHeaders,
+    decoy_verification, verify_signature, ChainKey, Checked, Checksums, PayloadPlan, ServerHeaders,
 };
-use crate::body::VerifiedBody;
+use crate::body::{Digests, VerifiedBody};
 use crate::error::Error;
 use crate::identity::{PayloadCheck, Verified};
 use crate::keys::{Key, Lookup};
 use crate::layer::Config;
 
-/// A request whose signature verified: who signed it, and the chunk chain its aws-chunked
-/// body continues (none for other bodies).
+/// A request whose signature verified: who signed it, and the key that continues its
+/// signature into the chunks of an aws-chunked body (none for other bodies).
 pub(crate) struct Admitted<P> {
     pub(crate) identity: Verified<P>,
-    pub(crate) chain: Option<ChunkChain>,
+    pub(crate) chain_key: Option<ChainKey>,
 }
 
 /// The key a lookup found: `None` for a key the store does not know, an error for a store
@@ -56,20 +56,26 @@ pub(crate) fn admit<P>(
     };
     let (identity, chain_key) =
         verify_signature(config, request, checked, key, payload_hash, check)?;
-    let chain = chain_key.and_then(|key| key.chain(auth));
-    Ok(Admitted { identity, chain })
+    Ok(Admitted {
+        identity,
+        chain_key,
+    })
 }
 
 /// The body the inner service reads, checked as it streams against what the request
-/// declared (not for a `Buffer` plan, whose body was read before the check: see
-/// [`VerifiedBody::buffered`]).
+/// declared: its `payload` plan and `checksums` headers, and for an aws-chunked body the
+/// chain that `chain_key` continues from `auth`'s signature (not for a `Buffer` plan, whose
+/// body was read before the check: see [`VerifiedBody::buffered`]). The parts are taken
+/// rather than the whole [`Checked`], which is most of a kilobyte to move.
 pub(crate) fn streaming_body<B>(
     body: B,
-    checked: Checked<'_>,
-    chain: Option<ChunkChain>,
+    auth: &AuthParams<'_>,
+    payload: PayloadPlan,
+    checksums: Checksums,
+    chain_key: Option<ChainKey>,
     config: &Config,
 ) -> VerifiedBody<B> {
-    let (payload, digests) = checked.into_body_checks();
+    let digests = Digests::checksums(checksums);
     match payload {
         PayloadPlan::Declared { hash, .. } => VerifiedBody::plain(body, digests.sha256(hash)),
         PayloadPlan::Empty => VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST)),
@@ -78,6 +84,7 @@ pub(crate) fn streaming_body<B>(
             decoded_length,
             trailers,
         } => {
+            let chain = chain_key.and_then(|key| key.chain(auth));
             let decoder = Decoder::new(framing, config.chunk_limits, chain)
                 .declared_trailers(trailers)
                 .decoded_length(Some(decoded_length));

@@ -16,7 +16,6 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderName, Response};
 use http_body_util::Full;
 
-use crate::body::Digests;
 use crate::error::Error;
 use crate::identity::{PayloadCheck, Verified};
 use crate::keys::{Key, KeyRequest};
@@ -73,7 +72,14 @@ pub(crate) struct Checked<'a> {
 /// The checks' outcome kept while the request waits for its key.
 pub(crate) type Plan = Checked<'static>;
 
-impl Checked<'_> {
+impl<'a> Checked<'a> {
+    /// What the body's checks take (the whole is most of a kilobyte: inlined, so that it is
+    /// taken apart where it lies rather than moved).
+    #[inline(always)]
+    pub(crate) fn into_body_parts(self) -> (AuthParams<'a>, PayloadPlan, Checksums) {
+        (self.auth, self.payload, self.checksums)
+    }
+
     /// The same, owning its parameters.
     pub(crate) fn into_owned(self) -> Plan {
         Checked {
@@ -82,17 +88,6 @@ impl Checked<'_> {
             checksums: self.checksums,
             values: None,
         }
-    }
-
-    /// The checksum headers to check over the body, and the plan for it.
-    pub(crate) fn into_body_checks(self) -> (PayloadPlan, Digests) {
-        let digests = self
-            .checksums
-            .into_iter()
-            .fold(Digests::none(), |d, (algorithm, digest)| {
-                d.checksum(algorithm, digest)
-            });
-        (self.payload, digests)
     }
 }
 
@@ -466,8 +461,9 @@ fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
 /// The key that verified the request's signature: it verifies the chunks of an
 /// aws-chunked body too.
 pub(crate) enum ChainKey {
-    /// SigV4: the signing key.
-    Hmac(SigningKey),
+    /// SigV4: the signing key (boxed: the outcome of every check carries an `Option` of
+    /// this, and only an aws-chunked body fills it).
+    Hmac(Box<SigningKey>),
     /// SigV4a: the derived key pair (none when derivation failed, which no real secret does).
     #[cfg(feature = "sigv4a")]
     Ecdsa(Option<std::sync::Arc<countersign_core::sigv4a::EcdsaKey>>),
@@ -479,8 +475,9 @@ impl ChainKey {
     pub(crate) fn chain(self, auth: &AuthParams<'_>) -> Option<ChunkChain> {
         let scope = auth.credential.scope_str();
         match (self, &auth.signature) {
+            // Copied out, so that the boxed one is wiped as it is dropped.
             (ChainKey::Hmac(key), ClientSignature::V4(seed)) => Some(ChunkChain::Hmac(
-                ChunkSigner::new(key, auth.date, scope, *seed),
+                ChunkSigner::new(SigningKey::clone(&key), auth.date, scope, *seed),
             )),
             #[cfg(feature = "sigv4a")]
             (ChainKey::Ecdsa(Some(key)), ClientSignature::V4a(v4a)) => Some(ChunkChain::Ecdsa(
@@ -535,11 +532,11 @@ fn check_one_secret(
         )
         .map(|_| ());
     let chain = chained.then(|| {
-        ChainKey::Hmac(
+        ChainKey::Hmac(Box::new(
             config
                 .key_cache
                 .get_or_derive(secret, &auth.credential.scope()),
-        )
+        ))
     });
     (outcome, chain)
 }

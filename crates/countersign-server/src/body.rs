@@ -71,6 +71,15 @@ impl Digests {
         Digests::default()
     }
 
+    /// Check the checksum headers' values (algorithm, raw digest).
+    pub(crate) fn checksums(checksums: Vec<(ChecksumAlgorithm, Vec<u8>)>) -> Self {
+        checksums
+            .into_iter()
+            .fold(Digests::none(), |d, (algorithm, digest)| {
+                d.checksum(algorithm, digest)
+            })
+    }
+
     /// Check the body's SHA-256 against the declared one.
     pub(crate) fn sha256(mut self, expected: [u8; 32]) -> Self {
         self.sha256 = Some((Sha256::new(), expected));

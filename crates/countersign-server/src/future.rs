@@ -17,7 +17,7 @@ use tower_service::Service;
 
 use crate::admit::{admit, forward, found_key, streaming_body, Admitted};
 use crate::authenticate::{declared_hash, reject, PayloadPlan, Plan, View};
-use crate::body::{BoxError, ResponseBody, VerifiedBody};
+use crate::body::{BoxError, Digests, ResponseBody, VerifiedBody};
 use crate::error::Error;
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::layer::Config;
@@ -268,7 +268,10 @@ where
     }
     match pending.admit(key, declared_hash(&pending.plan.payload)) {
         Err(error) => Step::Reject(pending.reject(error)),
-        Ok(Admitted { identity, chain }) => {
+        Ok(Admitted {
+            identity,
+            chain_key,
+        }) => {
             let Pending {
                 mut service,
                 parts,
@@ -276,7 +279,14 @@ where
                 plan,
                 config,
             } = *pending;
-            let body = streaming_body(body, plan, chain, &config);
+            let body = streaming_body(
+                body,
+                &plan.auth,
+                plan.payload,
+                plan.checksums,
+                chain_key,
+                &config,
+            );
             Step::Call(forward(&mut service, parts, body, identity))
         }
     }
@@ -300,8 +310,7 @@ where
                 plan,
                 ..
             } = pending;
-            let (_, digests) = plan.into_body_checks();
-            let body = VerifiedBody::buffered(data, digests);
+            let body = VerifiedBody::buffered(data, Digests::checksums(plan.checksums));
             Step::Call(forward(&mut service, parts, body, identity))
         }
     }

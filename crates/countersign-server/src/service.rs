@@ -173,14 +173,19 @@ where
             key,
             declared_hash(&checked.payload),
         );
-        match admitted {
+        let Admitted {
+            identity,
+            chain_key,
+        } = match admitted {
+            Ok(admitted) => admitted,
             Err(error) => {
-                ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
+                return ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
             }
-            Ok(Admitted { identity, chain }) => {
-                let body = streaming_body(body, checked, chain, config);
-                ResponseFuture::inner(forward(&mut self.inner, parts, body, identity))
-            }
-        }
+        };
+        let body = {
+            let (auth, payload, checksums) = checked.into_body_parts();
+            streaming_body(body, &auth, payload, checksums, chain_key, config)
+        };
+        ResponseFuture::inner(forward(&mut self.inner, parts, body, identity))
     }
 }
