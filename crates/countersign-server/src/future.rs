@@ -279,14 +279,8 @@ where
                 plan,
                 config,
             } = *pending;
-            let body = streaming_body(
-                body,
-                &plan.auth,
-                plan.payload,
-                plan.checksums,
-                chain_key,
-                &config,
-            );
+            let (auth, payload, checksums) = plan.into_body_parts();
+            let body = streaming_body(body, &auth, payload, checksums, chain_key, &config);
             Step::Call(forward(&mut service, parts, body, identity))
         }
     }
