@@ -25,6 +25,8 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 use sha2::{Digest, Sha256};
 
+use crate::authenticate::Checksums;
+
 /// An error boxed for transport.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -72,7 +74,7 @@ impl Digests {
     }
 
     /// Check the checksum headers' values (algorithm, raw digest).
-    pub(crate) fn checksums(checksums: Vec<(ChecksumAlgorithm, Vec<u8>)>) -> Self {
+    pub(crate) fn checksums(checksums: Checksums) -> Self {
         checksums
             .into_iter()
             .fold(Digests::none(), |d, (algorithm, digest)| {
