@@ -230,10 +230,18 @@ impl<'a> AuthParams<'a> {
         // request, and the general string searchers cost more to start than these short
         // pieces take to scan.
         let value = authorization.trim_ascii();
-        let split = value
-            .bytes()
-            .position(|b| b == b' ' || b == b'\t')
-            .unwrap_or(value.len());
+        // The usual algorithm and its space are recognized whole, without a search that
+        // stops at the space.
+        let split = if value.as_bytes().get(ALGORITHM.len()) == Some(&b' ')
+            && value.starts_with(ALGORITHM)
+        {
+            ALGORITHM.len()
+        } else {
+            value
+                .bytes()
+                .position(|b| b == b' ' || b == b'\t')
+                .unwrap_or(value.len())
+        };
         let (algorithm, mut rest) = (&value[..split], value.get(split + 1..).unwrap_or(""));
         let Some(sigv4a) = algorithm_is_sigv4a(algorithm) else {
             let shown: String = algorithm.chars().take(40).collect();
