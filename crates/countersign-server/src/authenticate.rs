@@ -13,7 +13,7 @@ use countersign_core::{
     SigningKey, EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Response};
 use http_body_util::Full;
 
 use crate::error::Error;
@@ -194,9 +194,13 @@ pub(crate) fn precheck<'a>(
     request: &Request<'a, ServerHeaders<'_>>,
     body_is_empty: bool,
 ) -> Result<Checked<'a>, Refused<'a>> {
-    // One pass: the size of the headers, and whether any checksum header is among them.
-    let (mut header_bytes, mut has_checksums) = (0, false);
+    // One pass: the size of the headers, whether any checksum header is among them, and the
+    // (first) declared payload hash.
+    let (mut header_bytes, mut has_checksums, mut declared) = (0, false, None);
     for (name, value) in &parts.headers {
+        if declared.is_none() && *name == X_AMZ_CONTENT_SHA256 {
+            declared = Some(value);
+        }
         let name = name.as_str();
         header_bytes += name.len() + value.len() + 4;
         has_checksums |= is_checksum_header(name);
@@ -208,7 +212,11 @@ pub(crate) fn precheck<'a>(
         return Err(Box::new((error, None)));
     }
     let mut auth = AuthParams::from_request(request).map_err(|e| Box::new((e.into(), None)))?;
-    match plan(config, parts, request, &auth, body_is_empty, has_checksums) {
+    let found = Found {
+        declared,
+        has_checksums,
+    };
+    match plan(config, parts, request, &auth, body_is_empty, found) {
         Ok((payload, checksums, values)) => {
             // Shared from here on: the key request and the identity each hold the one copy.
             auth.credential = auth.credential.into_owned();
@@ -223,6 +231,14 @@ pub(crate) fn precheck<'a>(
     }
 }
 
+/// What [`precheck`]'s pass over the headers found for the plan.
+struct Found<'h> {
+    /// The first `x-amz-content-sha256`.
+    declared: Option<&'h HeaderValue>,
+    /// Whether any header may be a checksum header.
+    has_checksums: bool,
+}
+
 /// The checks of [`precheck`] once the authentication parameters are read: scope, time,
 /// signed headers, then the payload plan and the checksum headers.
 fn plan<'a>(
@@ -231,12 +247,12 @@ fn plan<'a>(
     request: &Request<'a, ServerHeaders<'_>>,
     auth: &AuthParams<'_>,
     body_is_empty: bool,
-    has_checksums: bool,
+    found: Found<'_>,
 ) -> Result<(PayloadPlan, Checksums, SignedValues<'a>), Error> {
     let values = config
         .verifier
         .check_and_gather(request, auth, config.clock.now())?;
-    let declared = match parts.headers.get(X_AMZ_CONTENT_SHA256) {
+    let declared = match found.declared {
         Some(v) => Some(
             v.to_str()
                 .map_err(|_| countersign_core::Error::InvalidContentSha256("<not ASCII>".into()))?,
@@ -276,7 +292,7 @@ fn plan<'a>(
     {
         return Err(Error::UnsignedPayloadRefused);
     }
-    let checksums = if has_checksums {
+    let checksums = if found.has_checksums {
         checksum_headers(parts)?
     } else {
         Checksums::new()
