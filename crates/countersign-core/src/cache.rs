@@ -3,12 +3,11 @@
 //!
 //! The fingerprint is a SHA-256 of the secret made once, when the [`SecretKey`] is made
 //! (`SecretKey::fingerprint`); the name says what was derived from it (the scope, or the
-//! access key id). A lookup hashes both with SipHash and compares one entry: no SHA-256 per
-//! request, no allocation on a hit, and the map never holds a secret.
+//! access key id). A lookup hashes both with a keyed foldhash and compares one entry: no
+//! SHA-256 per request, no allocation on a hit, and the map never holds a secret.
 //!
 //! [`SecretKey`]: crate::SecretKey
 
-use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -28,9 +27,16 @@ pub(crate) trait Evict {
 /// can aim at one slot; an entry keeps its fingerprint and name, and a lookup that finds an
 /// entry of other ones under the same hash is a miss. Every lookup is one hash and one
 /// comparison, however many names were derived from one secret.
+///
+/// The hash is foldhash, keyed at random: fast, though not made to hold out against someone
+/// who can watch its outputs and work back to its key. A client sees no slot, only how long
+/// an answer takes; the verifier checks a scope before it looks its key up (the day within
+/// the clock's window, the region and service against those configured); and were two
+/// entries to share a slot, a lookup of either would miss and derive its key again (four
+/// HMACs), nothing more.
 pub(crate) struct Bounded<V: Clone + Evict> {
     capacity: usize,
-    hasher: RandomState,
+    hasher: foldhash::fast::RandomState,
     /// Read-locked by lookups (which then run side by side), write-locked to add or evict.
     inner: RwLock<Entries<V>>,
 }
@@ -47,8 +53,8 @@ struct Entries<V> {
     order: VecDeque<u64>,
 }
 
-/// The map's own hasher: a slot is already a keyed SipHash, uniform and unpredictable, so
-/// it is its own hash (hashing it again would cost a second SipHash per lookup).
+/// The map's own hasher: a slot is already a keyed hash, uniform and unpredictable, so it
+/// is its own hash (hashing it again would cost a second hash per lookup).
 #[derive(Default)]
 struct SlotHasher(u64);
 
@@ -116,7 +122,7 @@ impl<V: Clone + Evict> Bounded<V> {
         let capacity = capacity.max(1);
         Bounded {
             capacity,
-            hasher: RandomState::new(),
+            hasher: foldhash::fast::RandomState::default(),
             inner: RwLock::new(Entries {
                 values: HashMap::with_capacity_and_hasher(
                     capacity.min(4096),
