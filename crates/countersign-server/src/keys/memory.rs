@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 
-use super::{Key, KeyRequest, KeyStore, Lookup};
+use super::{Key, KeyIdHasher, KeyRequest, KeyStore, Lookup};
 
 /// Keys in memory, shared by every clone of the store (clone it to keep a handle for
 /// runtime changes after giving it to the layer).
@@ -20,7 +20,7 @@ use super::{Key, KeyRequest, KeyStore, Lookup};
 /// ```
 #[derive(Debug)]
 pub struct MemoryKeyStore<P = ()> {
-    keys: Arc<DashMap<String, Key<P>>>,
+    keys: Arc<DashMap<String, Key<P>, KeyIdHasher>>,
 }
 
 impl<P> Clone for MemoryKeyStore<P> {
@@ -34,7 +34,7 @@ impl<P> Clone for MemoryKeyStore<P> {
 impl<P: Clone> Default for MemoryKeyStore<P> {
     fn default() -> Self {
         MemoryKeyStore {
-            keys: Arc::new(DashMap::new()),
+            keys: Arc::new(DashMap::with_hasher(KeyIdHasher::default())),
         }
     }
 }
