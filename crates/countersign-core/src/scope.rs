@@ -285,7 +285,6 @@ impl PartialEq for Text<'_> {
 
 impl Eq for Text<'_> {}
 
-/// Whether `s` is eight digits naming a real day.
 /// The offsets of the slashes in `bytes` and how many there are; `None` past four.
 fn every_slash(bytes: &[u8]) -> Option<([usize; 4], usize)> {
     let mut slashes = [0usize; 4];
@@ -327,6 +326,7 @@ fn usual_slashes(bytes: &[u8]) -> Option<([usize; 4], usize)> {
     }
 }
 
+/// Whether `s` is eight digits naming a real day.
 fn is_date_stamp(s: &str) -> bool {
     crate::timestamp::parse_date_stamp(s).is_some()
 }

@@ -24,6 +24,9 @@ use serde_json::Value;
 
 use super::{Key, KeyIdHasher, KeyRequest, KeyStore, Lookup};
 
+/// The keys of a file, by access key id.
+type KeyMap = HashMap<String, Key<Value>, KeyIdHasher>;
+
 /// The keys of a JSON key file. Each lookup checks, at most once per check interval (two
 /// seconds by default), whether the file changed; a file that no longer parses keeps the last
 /// good keys in place and logs why.
@@ -44,7 +47,7 @@ pub struct FileKeyStore {
 
 struct Inner {
     path: PathBuf,
-    keys: RwLock<Arc<HashMap<String, Key<Value>, KeyIdHasher>>>,
+    keys: RwLock<Arc<KeyMap>>,
     /// The file's time and size when it was last read.
     stamp: Mutex<Option<(SystemTime, u64)>>,
     /// When the file is next looked at, in nanoseconds since `opened`: read without a lock,
@@ -124,7 +127,7 @@ impl FileKeyStore {
         self.len() == 0
     }
 
-    fn snapshot(&self) -> Arc<HashMap<String, Key<Value>, KeyIdHasher>> {
+    fn snapshot(&self) -> Arc<KeyMap> {
         Arc::clone(&self.inner.keys.read().unwrap_or_else(|p| p.into_inner()))
     }
 
@@ -192,21 +195,21 @@ fn stamp_of(path: &Path) -> Option<(SystemTime, u64)> {
     Some((meta.modified().ok()?, meta.len()))
 }
 
-fn load(path: &Path) -> Result<HashMap<String, Key<Value>, KeyIdHasher>, KeyFileError> {
+fn load(path: &Path) -> Result<KeyMap, KeyFileError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| KeyFileError::Io(format!("{}: {e}", path.display())))?;
     parse(&text)
 }
 
 /// Parses the key file format.
-pub(crate) fn parse(text: &str) -> Result<HashMap<String, Key<Value>, KeyIdHasher>, KeyFileError> {
+pub(crate) fn parse(text: &str) -> Result<KeyMap, KeyFileError> {
     let invalid = |why: String| KeyFileError::Invalid(why);
     let doc: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
     let entries = doc
         .get("keys")
         .and_then(Value::as_array)
         .ok_or_else(|| invalid("expected {\"keys\": [...]}".into()))?;
-    let mut keys = HashMap::with_capacity_and_hasher(entries.len(), KeyIdHasher::default());
+    let mut keys = KeyMap::with_capacity_and_hasher(entries.len(), KeyIdHasher::default());
     for (i, entry) in entries.iter().enumerate() {
         let field = |name: &str| {
             entry
