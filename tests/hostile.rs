@@ -1695,6 +1695,19 @@ fn body_cases(report: &mut Report, server: &Server) {
         true,
         Expect::CodeOrClosed(400, "IncompleteBody"),
     );
+    report.send(
+        server,
+        "x-amz-content-sha256 twice",
+        with_head(&plain, |l| {
+            let line = l
+                .iter()
+                .find(|l| l.to_ascii_lowercase().starts_with(b"x-amz-content-sha256:"))
+                .cloned()
+                .expect("a declared hash");
+            l.push(line);
+        }),
+        Expect::Code(400, "InvalidArgument"),
+    );
     report.http(
         server,
         "x-amz-content-sha256 garbage",

@@ -195,11 +195,15 @@ pub(crate) fn precheck<'a>(
     body_is_empty: bool,
 ) -> Result<Checked<'a>, Refused<'a>> {
     // One pass: the size of the headers, whether any checksum header is among them, and the
-    // (first) declared payload hash.
-    let (mut header_bytes, mut has_checksums, mut declared) = (0, false, None);
+    // declared payload hash.
+    let (mut header_bytes, mut has_checksums) = (0, false);
+    let mut declared = Declared::None;
     for (name, value) in &parts.headers {
-        if declared.is_none() && *name == X_AMZ_CONTENT_SHA256 {
-            declared = Some(value);
+        if *name == X_AMZ_CONTENT_SHA256 {
+            declared = match declared {
+                Declared::None => Declared::Once(value),
+                _ => Declared::Repeated,
+            };
         }
         let name = name.as_str();
         header_bytes += name.len() + value.len() + 4;
@@ -233,10 +237,18 @@ pub(crate) fn precheck<'a>(
 
 /// What [`precheck`]'s pass over the headers found for the plan.
 struct Found<'h> {
-    /// The first `x-amz-content-sha256`.
-    declared: Option<&'h HeaderValue>,
+    declared: Declared<'h>,
     /// Whether any header may be a checksum header.
     has_checksums: bool,
+}
+
+/// The `x-amz-content-sha256` headers of a request.
+enum Declared<'h> {
+    None,
+    Once(&'h HeaderValue),
+    /// More than one: their values would be read as one, joined by commas, which is no hash
+    /// (so S3 reads them); refused rather than one of them checked.
+    Repeated,
 }
 
 /// The checks of [`precheck`] once the authentication parameters are read: scope, time,
@@ -253,11 +265,14 @@ fn plan<'a>(
         .verifier
         .check_and_gather(request, auth, config.clock.now())?;
     let declared = match found.declared {
-        Some(v) => Some(
+        Declared::Once(v) => Some(
             v.to_str()
                 .map_err(|_| countersign_core::Error::InvalidContentSha256("<not ASCII>".into()))?,
         ),
-        None => None,
+        Declared::Repeated => {
+            return Err(countersign_core::Error::InvalidContentSha256("<repeated>".into()).into())
+        }
+        Declared::None => None,
     };
     let presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
     let payload = match declared {
