@@ -454,6 +454,17 @@ fn set_header(lines: &mut [Vec<u8>], name: &str, value: &[u8]) {
     }
 }
 
+/// Sends the first header named `name` (case-insensitive) a second time, at the end.
+fn repeat_header(lines: &mut Vec<Vec<u8>>, name: &str) {
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    let line = lines
+        .iter()
+        .find(|l| l.to_ascii_lowercase().starts_with(prefix.as_bytes()))
+        .cloned()
+        .expect("the header to repeat");
+    lines.push(line);
+}
+
 fn header_value(request: &http::Request<Vec<u8>>, name: &str) -> String {
     request
         .headers()
@@ -820,14 +831,7 @@ fn auth_cases(report: &mut Report, server: &Server, target: &str) {
     report.send(
         server,
         "x-amz-date repeated",
-        with_head(&good, |l| {
-            let extra = l
-                .iter()
-                .find(|x| x.to_ascii_lowercase().starts_with(b"x-amz-date:"))
-                .cloned()
-                .expect("date");
-            l.push(extra);
-        }),
+        with_head(&good, |l| repeat_header(l, "x-amz-date")),
         // Repeats are joined (`x-amz-date:D,D`): the canonical request is not the signed one.
         Expect::Code(403, "SignatureDoesNotMatch"),
     );
@@ -1698,14 +1702,7 @@ fn body_cases(report: &mut Report, server: &Server) {
     report.send(
         server,
         "x-amz-content-sha256 twice",
-        with_head(&plain, |l| {
-            let line = l
-                .iter()
-                .find(|l| l.to_ascii_lowercase().starts_with(b"x-amz-content-sha256:"))
-                .cloned()
-                .expect("a declared hash");
-            l.push(line);
-        }),
+        with_head(&plain, |l| repeat_header(l, "x-amz-content-sha256")),
         Expect::Code(400, "InvalidArgument"),
     );
     report.http(
