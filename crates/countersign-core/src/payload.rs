@@ -8,6 +8,7 @@
 
 use crate::aws_chunked::Framing;
 use crate::error::Error;
+use crate::signature::{decode_hex32, HexCase};
 use crate::UNSIGNED_PAYLOAD;
 
 /// The body a client declared it signed.
@@ -29,24 +30,53 @@ impl DeclaredPayload {
             marker if marker.starts_with("STREAMING-") => Framing::from_marker(marker)
                 .map(DeclaredPayload::Streaming)
                 .ok_or_else(|| Error::InvalidContentSha256(marker.chars().take(80).collect())),
-            hash if hash.len() == 64
-                && hash
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
-            {
-                let mut bytes = [0u8; 32];
-                hex::decode_to_slice(hash, &mut bytes)
-                    .map_err(|_| Error::InvalidContentSha256(value.to_string()))?;
-                Ok(DeclaredPayload::Sha256(bytes))
-            }
-            _ => Err(Error::InvalidContentSha256(
-                value.chars().take(80).collect(),
-            )),
+            hash => match decode_hex32(hash, HexCase::Lower) {
+                Some(bytes) => Ok(DeclaredPayload::Sha256(bytes)),
+                None => Err(Error::InvalidContentSha256(
+                    value.chars().take(80).collect(),
+                )),
+            },
         }
     }
 
     /// Whether the body is aws-chunked.
     pub fn is_streaming(&self) -> bool {
         matches!(self, DeclaredPayload::Streaming(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_declared_hash_is_64_lower_case_hex_digits() {
+        let hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let mut expected = [0u8; 32];
+        assert!(hex::decode_to_slice(hash, &mut expected).is_ok());
+        assert_eq!(
+            DeclaredPayload::parse(hash).ok(),
+            Some(DeclaredPayload::Sha256(expected))
+        );
+        let mut refused = vec![
+            hash.to_ascii_uppercase(),
+            hash[..63].to_string(),
+            format!("{hash}0"),
+            String::new(),
+        ];
+        for (at, replacement) in [(0, "E"), (63, "g"), (31, " "), (40, "é")] {
+            let mut bad = hash.to_string();
+            bad.replace_range(at..at + 1, replacement);
+            refused.push(bad);
+        }
+        for bad in refused {
+            assert!(
+                matches!(
+                    DeclaredPayload::parse(&bad),
+                    Err(Error::InvalidContentSha256(_))
+                ),
+                "{bad:?}"
+            );
+        }
     }
 }
