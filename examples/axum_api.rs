@@ -21,6 +21,8 @@ use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKey
 use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
 use serde_json::{json, Value};
 
+#[path = "common/floor_layer.rs"]
+mod floor_layer;
 #[path = "common/serve.rs"]
 mod serve;
 
@@ -28,11 +30,13 @@ use serve::Timeouts;
 
 const USAGE: &str =
     "usage: axum_api [--listen ADDR] [--keys FILE] [--region R] [--service S] [--debug-errors] \
-[--header-timeout S] [--body-timeout S] [--no-auth]
+[--header-timeout S] [--body-timeout S] [--no-auth | --floor-only]
 
   --header-timeout S the seconds a client has to send a request head (default 10)
   --body-timeout S   the seconds a request body may stall between two reads (default 30)
-  --no-auth          serve without the layer (only to measure what the layer costs)";
+  --no-auth          serve without the layer (only to measure what the layer costs)
+  --floor-only       serve behind a stand-in that does only a verification's cryptography and
+                     checks nothing (only to measure what bounds the layer)";
 
 /// The command line, with its defaults.
 struct Options {
@@ -43,6 +47,8 @@ struct Options {
     debug_errors: bool,
     /// Serve without the layer: only for measuring what the layer costs.
     no_auth: bool,
+    /// Serve behind the floor's stand-in: only for measuring what bounds the layer.
+    floor_only: bool,
     timeouts: Timeouts,
 }
 
@@ -55,6 +61,7 @@ impl Options {
             service: "execute-api".into(),
             debug_errors: false,
             no_auth: false,
+            floor_only: false,
             timeouts: Timeouts::default(),
         };
         let mut args = std::env::args().skip(1);
@@ -72,6 +79,7 @@ impl Options {
                 "--service" => options.service = value()?,
                 "--debug-errors" => options.debug_errors = true,
                 "--no-auth" => options.no_auth = true,
+                "--floor-only" => options.floor_only = true,
                 "-h" | "--help" => return Err(USAGE.to_string()),
                 other => match options.timeouts.parse_flag(other, value) {
                     Some(parsed) => parsed?,
@@ -237,6 +245,9 @@ async fn main() {
     let app = if options.no_auth {
         println!("--no-auth: serving WITHOUT authentication (for measuring what the layer costs)");
         api()
+    } else if options.floor_only {
+        println!("--floor-only: serving WITHOUT authentication, behind the floor's cryptography (for measuring what bounds the layer)");
+        api().layer(floor_layer::FloorLayer::new())
     } else {
         authenticated(&options)
     };
