@@ -120,7 +120,11 @@ async fn list(State(items): State<Items>) -> Json<Value> {
 
 /// Reads the whole body first: its hash is checked as it streams, and only a body that
 /// matched is stored.
-async fn create(State(items): State<Items>, identity: Verified<Value>, body: Body) -> Response {
+async fn create(
+    State(items): State<Items>,
+    identity: Verified<Arc<Value>>,
+    body: Body,
+) -> Response {
     let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
         Ok(bytes) => bytes,
         Err(e) => return body_error(&e),
@@ -179,10 +183,10 @@ async fn remove(State(items): State<Items>, Path(id): Path<u64>) -> StatusCode {
     }
 }
 
-async fn whoami(identity: Verified<Value>) -> Json<Value> {
+async fn whoami(identity: Verified<Arc<Value>>) -> Json<Value> {
     Json(json!({
         "access_key_id": identity.access_key_id(),
-        "principal": identity.principal,
+        "principal": *identity.principal,
         "region": identity.region(),
         "service": identity.service(),
         "presigned": identity.presigned,
@@ -217,7 +221,7 @@ fn authenticated(options: &Options) -> Router {
             store.insert(
                 "AKIDCOUNTERSIGNDEV",
                 secret.as_str(),
-                json!({"user": "developer"}),
+                Arc::new(json!({"user": "developer"})),
             );
             println!("development key: AKIDCOUNTERSIGNDEV / {secret}");
             println!(

@@ -230,7 +230,7 @@ async fn a_file_key_store_serves_its_principal() {
     let path = dir.join("keys.json");
     std::fs::write(&path, r#"{"keys": [{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret", "principal": {"user": "bob"}}]}"#).unwrap();
     let store = countersign::server::FileKeyStore::open(&path).unwrap();
-    async fn who(identity: Verified<serde_json::Value>) -> String {
+    async fn who(identity: Verified<std::sync::Arc<serde_json::Value>>) -> String {
         identity.principal["user"]
             .as_str()
             .unwrap_or_default()

@@ -76,7 +76,7 @@ pub(crate) struct Ctx {
     pub(crate) method: Method,
     pub(crate) headers: HeaderMap,
     pub(crate) query: Query,
-    pub(crate) identity: Verified<Value>,
+    pub(crate) identity: Verified<Arc<Value>>,
     /// The form of a browser POST upload, verified by the layer.
     pub(crate) post: Option<PostObject>,
     /// The host the client called (for `Location`).
@@ -195,7 +195,7 @@ fn strip_port(host: &str) -> &str {
 /// The one handler: answers every request (after the layer verified it).
 async fn handle(
     State(app): State<Arc<App>>,
-    identity: Verified<Value>,
+    identity: Verified<Arc<Value>>,
     request: Request,
 ) -> Response {
     let request_id = app.storage.unique()[..16].to_ascii_uppercase();
@@ -215,7 +215,7 @@ async fn handle(
 
 async fn dispatch(
     app: &App,
-    identity: Verified<Value>,
+    identity: Verified<Arc<Value>>,
     request: Request,
 ) -> Result<Response, S3Error> {
     let (parts, body) = request.into_parts();

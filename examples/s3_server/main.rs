@@ -106,7 +106,7 @@ async fn main() {
             store.insert(
                 DEVELOPMENT_KEY,
                 secret.as_str(),
-                json!({"user": "developer"}),
+                Arc::new(json!({"user": "developer"})),
             );
             println!("development key: {DEVELOPMENT_KEY} / {secret}");
             let insecure = if tls.is_some() {

@@ -10,7 +10,9 @@
 //! ```
 //!
 //! `principal` is any JSON value (null when absent); `previous_secret_access_key` keeps an
-//! old secret live during a rotation.
+//! old secret live during a rotation. Handlers get the principal as `Arc<Value>`
+//! (`Verified<Arc<serde_json::Value>>`): shared with the store, so that no request copies it,
+//! however large it is.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -25,7 +27,7 @@ use serde_json::Value;
 use super::{Key, KeyIdHasher, KeyRequest, KeyStore, Lookup};
 
 /// The keys of a file, by access key id.
-type KeyMap = HashMap<String, Key<Value>, KeyIdHasher>;
+type KeyMap = HashMap<String, Key<Arc<Value>>, KeyIdHasher>;
 
 /// The keys of a JSON key file. Each lookup checks, at most once per check interval (two
 /// seconds by default), whether the file changed; a file that no longer parses keeps the last
@@ -132,7 +134,7 @@ impl FileKeyStore {
     }
 
     /// The key of `request`, from the file as last read (read again first when due).
-    fn find(&self, request: &KeyRequest) -> Lookup<Value> {
+    fn find(&self, request: &KeyRequest) -> Lookup<Arc<Value>> {
         self.refresh();
         let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
         Ok(keys.get(request.access_key_id()).cloned())
@@ -178,14 +180,14 @@ impl fmt::Debug for FileKeyStore {
 }
 
 impl KeyStore for FileKeyStore {
-    type Principal = Value;
-    type Future = Ready<Lookup<Value>>;
+    type Principal = Arc<Value>;
+    type Future = Ready<Lookup<Arc<Value>>>;
 
     fn lookup(&self, request: KeyRequest) -> Self::Future {
         ready(self.find(&request))
     }
 
-    fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<Value>> {
+    fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<Arc<Value>>> {
         Some(self.find(request))
     }
 }
@@ -223,7 +225,7 @@ pub(crate) fn parse(text: &str) -> Result<KeyMap, KeyFileError> {
             .ok_or_else(|| invalid(format!("keys[{i}] ({id}) has no secret_access_key")))?;
         let mut key = Key::new(
             secret,
-            entry.get("principal").cloned().unwrap_or(Value::Null),
+            Arc::new(entry.get("principal").cloned().unwrap_or(Value::Null)),
         );
         if let Some(previous) = field("previous_secret_access_key") {
             key = key.with_secret(previous);
@@ -256,6 +258,27 @@ mod tests {
         ] {
             assert!(matches!(parse(bad), Err(KeyFileError::Invalid(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn lookups_share_the_principal_instead_of_copying_it() {
+        let dir = std::env::temp_dir().join(format!("countersign-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("principal.json");
+        std::fs::write(&path, r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s", "principal": {"user": "alice"}}, {"access_key_id": "B", "secret_access_key": "t"}]}"#).unwrap();
+        let store = FileKeyStore::open(&path).unwrap();
+        let principal = |id: &str| {
+            let request = KeyRequest::new(id, "20240524", "us-east-1", "s3");
+            store.find(&request).unwrap().unwrap().into_principal()
+        };
+        let (first, second) = (principal("A"), principal("A"));
+        assert_eq!(first["user"], "alice");
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "each lookup copied the principal"
+        );
+        assert_eq!(*principal("B"), Value::Null);
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]
