@@ -1,7 +1,8 @@
 //! Heap allocations per verification, counted by `allocation-counter`'s allocator: parse and
 //! verify a typical S3 GET (header-signed, key cache warm), and the same presigned; and a
 //! whole request through the layer (tower `oneshot` into a service that answers at once),
-//! with the service alone subtracted, so the figure is the layer's own.
+//! with the service alone subtracted, so the figure is the layer's own (its key in a
+//! `MemoryKeyStore`, and presigned also in a `FileKeyStore` whose principal is JSON).
 //!
 //! ```text
 //! cargo bench --bench allocations
@@ -18,10 +19,11 @@ use std::sync::Arc;
 
 use countersign::client::Payload;
 use countersign::core::{AuthParams, KeyCache, Request, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
+use countersign::server::FileKeyStore;
 
 mod common;
 
-use common::{s3_get, s3_signer, s3_verifier, NOW, SECRET};
+use common::{s3_get, s3_signer, s3_verifier, AKID, NOW, SECRET};
 
 /// Average allocations of one call of `f`, after a warm-up call.
 fn count(mut f: impl FnMut()) -> u64 {
@@ -70,9 +72,19 @@ fn main() {
     let layer_allocs = with.saturating_sub(without);
     let (with, without) = common::through_the_layer(&header, |send| count(send));
     let layer_header_allocs = with.saturating_sub(without);
+    let key_file = std::env::temp_dir().join(format!(
+        "countersign-bench-keys-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&key_file, format!(r#"{{"keys": [{{"access_key_id": "{AKID}", "secret_access_key": "{SECRET}", "principal": {{"user": "bench", "groups": ["readers"]}}}}]}}"#)).unwrap();
+    let file_store = FileKeyStore::open(&key_file).unwrap();
+    std::fs::remove_file(&key_file).unwrap();
+    let (with, without) = common::through_the_layer_of(file_store, &presigned, |send| count(send));
+    let layer_file_allocs = with.saturating_sub(without);
     println!("allocations per header-signed verify (key cache warm): {header_allocs}");
     println!("allocations per presigned verify (key cache warm):     {presigned_allocs}");
     println!("allocations per sign (request construction included):  {sign_allocs}");
     println!("allocations per presigned request through the layer:   {layer_allocs}");
     println!("allocations per header-signed request through the layer: {layer_header_allocs}");
+    println!("allocations per presigned request through the layer, FileKeyStore with a JSON principal: {layer_file_allocs}");
 }

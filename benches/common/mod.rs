@@ -96,13 +96,24 @@ pub fn aws_sigv4_sign(
 /// service alone: (with the layer, without).
 pub fn through_the_layer<T>(
     signed: &http::Request<()>,
-    mut measure: impl FnMut(&mut dyn FnMut()) -> T,
+    measure: impl FnMut(&mut dyn FnMut()) -> T,
 ) -> (T, T) {
-    use countersign::server::keys::MemoryKeyStore;
+    let store = countersign::server::keys::MemoryKeyStore::new();
+    store.insert(AKID, SECRET, ());
+    through_the_layer_of(store, signed, measure)
+}
+
+/// [`through_the_layer`] with the bench's key in `store`.
+pub fn through_the_layer_of<K, T>(
+    store: K,
+    signed: &http::Request<()>,
+    mut measure: impl FnMut(&mut dyn FnMut()) -> T,
+) -> (T, T)
+where
+    K: countersign::server::KeyStore,
+{
     use countersign::server::SigV4Layer;
     use tower::{Layer, ServiceExt};
-    let store = MemoryKeyStore::new();
-    store.insert(AKID, SECRET, ());
     let layer = SigV4Layer::new(store)
         .s3()
         .regions(["us-east-1"])
