@@ -109,26 +109,31 @@ impl SigningKey {
     /// `aws4_request`.
     pub fn derive(secret: &SecretKey, scope: &CredentialScope<'_>) -> Self {
         let secret = secret.expose().as_bytes();
-        // "AWS4" + secret, on the stack when it fits (AWS secrets are 40 characters); wiped
-        // either way.
+        // HMAC keyed with "AWS4" + secret. Up to HMAC's 64-byte block (AWS secrets are 40
+        // characters), the seed is put together on the stack; a longer one is keyed, as HMAC
+        // does with any key longer than a block (RFC 2104), with its SHA-256, fed in two
+        // pieces. Both are wiped.
         let mut stack = Zeroizing::new([0u8; 64]);
-        let mut heap = Zeroizing::new(Vec::new());
-        let seed: &[u8] = match stack.get_mut(..4 + secret.len()) {
+        let first = match stack.get_mut(..4 + secret.len()) {
             Some(seed) => {
                 seed[..4].copy_from_slice(b"AWS4");
                 seed[4..].copy_from_slice(secret);
-                seed
+                keyed(seed)
             }
             None => {
-                heap.extend_from_slice(b"AWS4");
-                heap.extend_from_slice(secret);
-                &heap
+                use sha2::Digest;
+                let mut hash = Sha256::new();
+                hash.update(b"AWS4");
+                hash.update(secret);
+                let mut digest = Zeroizing::new([0u8; 32]);
+                Digest::finalize_into(hash, (&mut *digest).into());
+                keyed(&*digest)
             }
         };
         // One buffer carries the chain (each HMAC is keyed from it before its output
         // replaces it) and is wiped once.
         let mut key = Zeroizing::new([0u8; 32]);
-        chain_step(keyed(seed), scope.date, &mut key);
+        chain_step(first, scope.date, &mut key);
         for part in [scope.region, scope.service, SCOPE_TERMINATOR] {
             chain_step(keyed(&*key), part, &mut key);
         }
