@@ -230,19 +230,27 @@ async fn a_file_key_store_serves_its_principal() {
     let path = dir.join("keys.json");
     std::fs::write(&path, r#"{"keys": [{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret", "principal": {"user": "bob"}}]}"#).unwrap();
     let store = countersign::server::FileKeyStore::open(&path).unwrap();
-    async fn who(identity: Verified<std::sync::Arc<serde_json::Value>>) -> String {
+    async fn who(identity: Verified<Arc<serde_json::Value>>) -> String {
         identity.principal["user"]
             .as_str()
             .unwrap_or_default()
             .to_string()
     }
+    // A handler that names another principal type finds no identity: 500, saying why.
+    async fn who_by_value(identity: Verified<serde_json::Value>) -> String {
+        identity.principal.to_string()
+    }
     let app = Router::new()
         .route("/whoami", get(who))
+        .route("/by-value", get(who_by_value))
         .layer(SigV4Layer::new(store).clock(|| NOW));
     assert_eq!(
         status(&app, signed("secret", "http://h/whoami", &[])).await,
         (StatusCode::OK, "bob".to_string())
     );
+    let (code, body) = status(&app, signed("secret", "http://h/by-value", &[])).await;
+    assert_eq!(code, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body.contains("principal type differs"), "{body}");
     std::fs::remove_file(&path).unwrap();
 }
 
