@@ -51,25 +51,18 @@ mod tests {
 
     #[test]
     fn a_declared_hash_is_64_lower_case_hex_digits() {
+        // The digits themselves are the signature's decoder's (its tests cover every byte);
+        // here, what a declared value becomes.
         let hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        let mut expected = [0u8; 32];
-        assert!(hex::decode_to_slice(hash, &mut expected).is_ok());
         assert_eq!(
             DeclaredPayload::parse(hash).ok(),
-            Some(DeclaredPayload::Sha256(expected))
+            Some(DeclaredPayload::Sha256(crate::EMPTY_SHA256_DIGEST))
         );
-        let mut refused = vec![
+        for bad in [
             hash.to_ascii_uppercase(),
             hash[..63].to_string(),
-            format!("{hash}0"),
             String::new(),
-        ];
-        for (at, replacement) in [(0, "E"), (63, "g"), (31, " "), (40, "é")] {
-            let mut bad = hash.to_string();
-            bad.replace_range(at..at + 1, replacement);
-            refused.push(bad);
-        }
-        for bad in refused {
+        ] {
             assert!(
                 matches!(
                     DeclaredPayload::parse(&bad),

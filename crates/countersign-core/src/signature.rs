@@ -287,21 +287,26 @@ mod tests {
         let text = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
         let mut expected = [0u8; 32];
         assert!(hex::decode_to_slice(text, &mut expected).is_ok());
-        for spelling in [text.to_string(), text.to_ascii_uppercase()] {
-            let parsed = Signature::from_hex(&spelling).map(|s| *s.as_bytes());
+        let upper = text.to_ascii_uppercase();
+        for spelling in [text, upper.as_str()] {
+            let parsed = Signature::from_hex(spelling).map(|s| *s.as_bytes());
             assert_eq!(parsed, Some(expected), "{spelling}");
         }
-        let mut bad = text.to_string();
-        for (at, replacement) in [(0, "g"), (63, "z"), (10, " "), (31, "é")] {
-            bad.replace_range(at..at + 1, replacement);
-            assert!(Signature::from_hex(&bad).is_none(), "{bad}");
-            bad = text.to_string();
-        }
-        for length in [0, 62, 63, 65, 66] {
-            assert!(
-                Signature::from_hex(&"a".repeat(length)).is_none(),
-                "{length}"
-            );
+        // A declared payload hash is read in lower case only.
+        assert_eq!(decode_hex32(text, HexCase::Lower), Some(expected));
+        assert_eq!(decode_hex32(&upper, HexCase::Lower), None);
+        for case in [HexCase::Either, HexCase::Lower] {
+            for (at, replacement) in [(0, "g"), (63, "z"), (10, " "), (31, "é")] {
+                let mut bad = text.to_string();
+                bad.replace_range(at..at + 1, replacement);
+                assert!(decode_hex32(&bad, case).is_none(), "{bad}");
+            }
+            for length in [0, 62, 63, 65, 66] {
+                assert!(
+                    decode_hex32(&"a".repeat(length), case).is_none(),
+                    "{length}"
+                );
+            }
         }
     }
 

@@ -241,6 +241,15 @@ pub(crate) fn parse(text: &str) -> Result<KeyMap, KeyFileError> {
 mod tests {
     use super::*;
 
+    /// Writes `text` to a key file `name` in a directory of this test run's own.
+    fn key_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("countersign-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
     #[test]
     fn parses_and_refuses_bad_files() {
         let keys = parse(
@@ -262,10 +271,10 @@ mod tests {
 
     #[test]
     fn lookups_share_the_principal_instead_of_copying_it() {
-        let dir = std::env::temp_dir().join(format!("countersign-keys-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("principal.json");
-        std::fs::write(&path, r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s", "principal": {"user": "alice"}}, {"access_key_id": "B", "secret_access_key": "t"}]}"#).unwrap();
+        let path = key_file(
+            "principal.json",
+            r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s", "principal": {"user": "alice"}}, {"access_key_id": "B", "secret_access_key": "t"}]}"#,
+        );
         let store = FileKeyStore::open(&path).unwrap();
         let principal = |id: &str| {
             let request = KeyRequest::new(id, "20240524", "us-east-1", "s3");
@@ -283,14 +292,10 @@ mod tests {
 
     #[test]
     fn reload_keeps_last_good_keys() {
-        let dir = std::env::temp_dir().join(format!("countersign-keys-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("reload.json");
-        std::fs::write(
-            &path,
+        let path = key_file(
+            "reload.json",
             r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s"}]}"#,
-        )
-        .unwrap();
+        );
         let store = FileKeyStore::open(&path)
             .unwrap()
             .check_interval(Duration::ZERO);
@@ -305,11 +310,8 @@ mod tests {
 
     #[test]
     fn lookups_look_at_the_file_once_per_interval() {
-        let dir = std::env::temp_dir().join(format!("countersign-keys-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("interval.json");
         let one = r#"{"keys": [{"access_key_id": "A", "secret_access_key": "s"}]}"#;
-        std::fs::write(&path, one).unwrap();
+        let path = key_file("interval.json", one);
         let store = FileKeyStore::open(&path)
             .unwrap()
             .check_interval(Duration::from_secs(3600));
