@@ -147,8 +147,42 @@ pub const PRESIGN_PARAMETERS: [&str; 8] = [
     "X-Amz-Region-Set",
 ];
 
-/// The query parameters that make a request presigned.
-const PRESIGN_MARKERS: [&str; 3] = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"];
+/// The slots of [`PRESIGN_PARAMETERS`] whose presence makes a request presigned:
+/// `X-Amz-Algorithm`, `X-Amz-Credential` and `X-Amz-Signature`.
+const PRESIGN_MARKERS: [usize; 3] = [0, 1, 5];
+
+/// The values of the [`PRESIGN_PARAMETERS`] a query holds, found in one pass over it.
+struct PresignSlots<'a> {
+    found: [Option<&'a str>; 8],
+    /// The first parameter the query repeats, if any.
+    repeated: Option<&'static str>,
+}
+
+impl<'a> PresignSlots<'a> {
+    fn find(query: &'a str) -> Self {
+        let mut slots = PresignSlots {
+            found: [None; 8],
+            repeated: None,
+        };
+        for (key, value) in split_query(query) {
+            // All eight names start so: most other parameters are passed over on that alone.
+            if !key.starts_with("X-Amz-") {
+                continue;
+            }
+            if let Some(i) = PRESIGN_PARAMETERS.iter().position(|n| *n == key) {
+                if slots.found[i].replace(value).is_some() && slots.repeated.is_none() {
+                    slots.repeated = Some(PRESIGN_PARAMETERS[i]);
+                }
+            }
+        }
+        slots
+    }
+
+    /// Whether the query makes the request presigned.
+    fn presigned(&self) -> bool {
+        PRESIGN_MARKERS.iter().any(|&i| self.found[i].is_some())
+    }
+}
 
 impl<'a> AuthParams<'a> {
     /// Finds and parses the authentication parameters of `request`.
@@ -159,15 +193,16 @@ impl<'a> AuthParams<'a> {
                 "the request has more than one Authorization header",
             ));
         }
-        let presigned = split_query(request.query).any(|(k, _)| PRESIGN_MARKERS.contains(&k));
-        match (headers.authorization, presigned) {
+        // One pass over the query tells whether it is presigned and finds its parameters.
+        let slots = PresignSlots::find(request.query);
+        match (headers.authorization, slots.presigned()) {
             (Some(_), true) => Err(Error::ConflictingAuthentication),
             (Some(value), false) => {
                 let value = std::str::from_utf8(value)
                     .map_err(|_| Error::header("the Authorization header is not valid UTF-8"))?;
                 Self::parse_header(value, &headers)
             }
-            (None, true) => Self::from_query(request.query),
+            (None, true) => Self::from_slots(slots),
             (None, false) => Err(Error::MissingAuthentication),
         }
     }
@@ -332,16 +367,16 @@ impl<'a> AuthParams<'a> {
 
     /// Parses the `X-Amz-*` parameters of a presigned URL from the raw query string.
     pub fn from_query(query: &'a str) -> Result<Self, Error> {
-        let mut found: [Option<&'a str>; 8] = [None; 8];
-        for (key, value) in split_query(query) {
-            if let Some(i) = PRESIGN_PARAMETERS.iter().position(|n| *n == key) {
-                if found[i].replace(value).is_some() {
-                    return Err(Error::query(format!("the query string repeats {key}")));
-                }
-            }
+        Self::from_slots(PresignSlots::find(query))
+    }
+
+    /// [`AuthParams::from_query`] with the parameters found already.
+    fn from_slots(slots: PresignSlots<'a>) -> Result<Self, Error> {
+        if let Some(key) = slots.repeated {
+            return Err(Error::query(format!("the query string repeats {key}")));
         }
         let [algorithm, credential, date, expires, signed_headers, signature, token, region_set] =
-            found;
+            slots.found;
         let missing = |name: &str| {
             Error::query(format!(
                 "{name} is missing: query-string authentication version 4 requires the X-Amz-Algorithm, \
@@ -536,6 +571,60 @@ mod tests {
         ] {
             let e = AuthParams::from_header(&value, &headers).err();
             assert_eq!(e.map(|e| e.code()), Some("AuthorizationHeaderMalformed"), "{value}");
+        }
+    }
+
+    /// One pass over the query finds the presign parameters: a repeat refuses a presigned URL
+    /// (naming the first repeated parameter), and is none of the signature's business in a
+    /// header-signed request, whose query is only signed.
+    #[test]
+    fn query_parameters_found_in_one_pass() {
+        let presign = "X-Amz-Algorithm=AWS4-HMAC-SHA256\
+            &X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fservice%2Faws4_request\
+            &X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host";
+        let headers = RawHeaders::from_pairs([("host", "h")]);
+        let query = format!("{presign}&X-Amz-Signature={SIG}");
+        let parsed = AuthParams::from_request(&Request::new("GET", "/", &query, &headers));
+        assert_eq!(
+            parsed.map(|a| a.kind).ok(),
+            Some(AuthKind::Query { expires: 60 })
+        );
+        for (query, repeated) in [
+            (
+                format!("{presign}&X-Amz-Expires=60&X-Amz-Signature={SIG}"),
+                "X-Amz-Expires",
+            ),
+            (
+                format!("X-Amz-Date=1&{presign}&X-Amz-Signature={SIG}&X-Amz-Expires=1"),
+                "X-Amz-Date",
+            ),
+        ] {
+            let e = AuthParams::from_request(&Request::new("GET", "/", &query, &headers)).err();
+            let e = e.map(|e| (e.code(), e.to_string()));
+            assert_eq!(
+                e.as_ref().map(|e| e.0),
+                Some("AuthorizationQueryParametersError")
+            );
+            assert!(
+                e.is_some_and(|e| e.1.contains(&format!("repeats {repeated}"))),
+                "{query}"
+            );
+        }
+        let mut signed = dated();
+        signed.push(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}"),
+        );
+        let query = "X-Amz-Date=1&X-Amz-Date=2&X-Amz-Expires=5";
+        let parsed = AuthParams::from_request(&Request::new("GET", "/", query, &signed));
+        assert_eq!(parsed.map(|a| a.kind).ok(), Some(AuthKind::Header));
+        for marker in ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"] {
+            let query = format!("a=1&{marker}=x");
+            let e = AuthParams::from_request(&Request::new("GET", "/", &query, &signed)).err();
+            assert!(
+                matches!(e, Some(Error::ConflictingAuthentication)),
+                "{marker}"
+            );
         }
     }
 
