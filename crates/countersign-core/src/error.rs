@@ -142,6 +142,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn header(message: impl Into<String>) -> Self {
         Error::Malformed {
             source: AuthSource::Header,
@@ -149,6 +150,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn query(message: impl Into<String>) -> Self {
         Error::Malformed {
             source: AuthSource::Query,
@@ -156,6 +158,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn malformed(source: AuthSource, message: impl Into<String>) -> Self {
         Error::Malformed {
             source,
