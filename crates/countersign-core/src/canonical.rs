@@ -123,6 +123,16 @@ pub struct SignedHeaders<'a> {
     lengths: u64,
 }
 
+/// Whether `a` sorts before `b`, byte by byte. Neighbouring names in a list mostly differ in
+/// their first byte, which decides here without a call to compare the slices.
+#[inline]
+fn sorts_before(a: &[u8], b: &[u8]) -> bool {
+    match (a.first(), b.first()) {
+        (Some(x), Some(y)) if x != y => x < y,
+        _ => a < b,
+    }
+}
+
 /// The bit of a name of `length` bytes in [`SignedHeaders`]' lengths (one bit for every
 /// length from 63 on).
 fn length_bit(length: usize) -> u64 {
@@ -173,7 +183,7 @@ impl<'a> SignedHeaders<'a> {
             if name.is_empty() {
                 return Err(bad_name(name));
             }
-            if start > 0 && previous >= name {
+            if start > 0 && !sorts_before(previous, name) {
                 let (shown, after) = (
                     String::from_utf8_lossy(name),
                     String::from_utf8_lossy(previous),
@@ -673,15 +683,54 @@ mod tests {
         }
     }
 
+    /// The quick order of two names agrees with the order of their bytes, for every pair of
+    /// names of up to three bytes of a small alphabet.
+    #[test]
+    fn sorts_before_is_byte_order() {
+        let alphabet = [b'-', b'a', b'b'];
+        let mut names: Vec<Vec<u8>> = vec![Vec::new()];
+        for length in 1..=3 {
+            let shorter: Vec<Vec<u8>> = names
+                .iter()
+                .filter(|n| n.len() == length - 1)
+                .cloned()
+                .collect();
+            for name in shorter {
+                for &b in &alphabet {
+                    names.push([name.as_slice(), &[b]].concat());
+                }
+            }
+        }
+        assert_eq!(names.len(), 40);
+        for a in &names {
+            for b in &names {
+                assert_eq!(sorts_before(a, b), a < b, "{a:?} {b:?}");
+            }
+        }
+    }
+
     #[test]
     fn signed_headers_are_strict() {
-        assert!(SignedHeaders::parse("host;x-amz-date", AuthSource::Header).is_ok());
+        for good in [
+            "host;x-amz-date",
+            "x-amz-content-sha256;x-amz-date",
+            "a;ab",
+            "a;b;ba",
+        ] {
+            assert!(
+                SignedHeaders::parse(good, AuthSource::Header).is_ok(),
+                "{good:?}"
+            );
+        }
         for bad in [
             "",
             "host;",
             ";host",
             "Host;x-amz-date",
             "x-amz-date;host",
+            "x-amz-date;x-amz-content-sha256",
+            "ab;a",
+            "a;b;b",
             "host;host",
             "ho st",
         ] {
