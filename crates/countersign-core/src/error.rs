@@ -142,6 +142,8 @@ impl Error {
         }
     }
 
+    // The constructors of malformed-request errors are cold: the blocks that build one, its
+    // message formatted, are moved off the path a valid request takes.
     #[cold]
     pub(crate) fn header(message: impl Into<String>) -> Self {
         Error::Malformed {
