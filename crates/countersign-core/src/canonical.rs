@@ -711,33 +711,24 @@ mod tests {
 
     #[test]
     fn signed_headers_are_strict() {
-        for good in [
-            "host;x-amz-date",
-            "x-amz-content-sha256;x-amz-date",
-            "a;ab",
-            "a;b;ba",
+        for (list, accepted) in [
+            ("host;x-amz-date", true),
+            ("x-amz-content-sha256;x-amz-date", true),
+            ("a;ab", true),
+            ("a;b;ba", true),
+            ("", false),
+            ("host;", false),
+            (";host", false),
+            ("Host;x-amz-date", false),
+            ("x-amz-date;host", false),
+            ("x-amz-date;x-amz-content-sha256", false),
+            ("ab;a", false),
+            ("a;b;b", false),
+            ("host;host", false),
+            ("ho st", false),
         ] {
-            assert!(
-                SignedHeaders::parse(good, AuthSource::Header).is_ok(),
-                "{good:?}"
-            );
-        }
-        for bad in [
-            "",
-            "host;",
-            ";host",
-            "Host;x-amz-date",
-            "x-amz-date;host",
-            "x-amz-date;x-amz-content-sha256",
-            "ab;a",
-            "a;b;b",
-            "host;host",
-            "ho st",
-        ] {
-            assert!(
-                SignedHeaders::parse(bad, AuthSource::Header).is_err(),
-                "{bad:?}"
-            );
+            let parsed = SignedHeaders::parse(list, AuthSource::Header);
+            assert_eq!(parsed.is_ok(), accepted, "{list:?}");
         }
         assert_eq!(
             SignedHeaders::from_names(["X-Amz-Date", "host", "host"]).as_str(),
