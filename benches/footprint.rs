@@ -1,0 +1,73 @@
+//! The probe behind `scripts/footprint.sh`: one case run a given number of times, each time
+//! right after 4 MiB were written, so that it starts with the caches as a server's other
+//! work on a request leaves them. Run under cachegrind, the lines a run fetches from beyond
+//! the caches are the code and data one operation touches: what it costs when cold.
+//!
+//! ```text
+//! cargo bench --bench footprint -- verify 400    # floor | verify | presigned
+//! scripts/footprint.sh                           # every case under cachegrind
+//! ```
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "a bench panics on a broken fixture"
+)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use countersign::client::Payload;
+use countersign::core::{AuthParams, KeyCache, Request, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
+
+mod common;
+
+use common::{s3_get, s3_signer, s3_verifier, Floor, NOW, SECRET};
+
+/// Bytes written before each operation: four times a core's L2 cache on the development
+/// machine. `scripts/footprint.sh` takes their lines off its counts.
+const EVICT_BYTES: usize = 4 << 20;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let case = args.first().map_or("verify", String::as_str);
+    let operations: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(400);
+    let signer = s3_signer();
+    let mut header = s3_get();
+    let stages = signer.sign(&mut header, Payload::Empty, NOW).unwrap();
+    let mut presigned = s3_get();
+    signer
+        .presign(&mut presigned, Payload::Unsigned, 3600, NOW)
+        .unwrap();
+    let floor = Floor::new(&stages);
+    let secret = SecretKey::new(SECRET);
+    let verifier = s3_verifier().key_cache(Arc::new(KeyCache::new(64)));
+    let verify = |request: &http::Request<()>, payload_hash: &str| {
+        let view = Request::from_http(request);
+        let auth = AuthParams::from_request(&view).unwrap();
+        let verified = verifier.verify(&view, &auth, &secret, payload_hash, NOW);
+        black_box(verified.unwrap().time);
+    };
+    let mut operation: Box<dyn FnMut()> = match case {
+        "floor" => Box::new(|| {
+            black_box(floor.with_key_ready());
+        }),
+        "verify" => Box::new(|| verify(&header, EMPTY_SHA256)),
+        "presigned" => Box::new(|| verify(&presigned, UNSIGNED_PAYLOAD)),
+        other => panic!("unknown case {other:?}: floor, verify or presigned"),
+    };
+    // The key cache filled, as a warm verification finds it.
+    operation();
+    let mut junk = vec![0u8; EVICT_BYTES];
+    for round in 0..operations {
+        for line in junk.chunks_mut(64) {
+            line[0] = line[0].wrapping_add(round as u8);
+        }
+        black_box(&mut junk);
+        operation();
+    }
+}
