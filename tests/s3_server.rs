@@ -1,7 +1,7 @@
 //! The `s3_server` example as a child process, driven by real S3 clients: the aws CLI (v1),
-//! boto3, curl on presigned URLs, and countersign's own signer over raw TCP for the requests
-//! those clients would not send (a body that does not match its declared hash, virtual-hosted
-//! addressing, the error table).
+//! boto3, the AWS SDK for JavaScript v3 (`tests/js`), curl on presigned URLs, and
+//! countersign's own signer over raw TCP for the requests those clients would not send (a body
+//! that does not match its declared hash, virtual-hosted addressing, the error table).
 //!
 //! `cargo test` builds the examples before the tests run: the binary is
 //! `target/debug/examples/s3_server`, found from this test's own path.
@@ -777,6 +777,54 @@ fn boto3_presigned_put_and_get() {
         .data()
         .join("presigned/dir/hello wörld+1.txt")
         .is_file());
+}
+
+// ---------------------------------------------------------------------------------------
+// The AWS SDK for JavaScript v3
+// ---------------------------------------------------------------------------------------
+
+/// `tests/js/s3_client.mjs` against the server: objects put whole (the checksum in a header)
+/// and streamed (an unsigned aws-chunked body, the checksum in a trailer) with CRC32, CRC32C
+/// and SHA-256, a multipart upload, a listing, a presigned GET, and a tampered URL and a
+/// wrong secret refused. Needs `node` and the SDK in `tests/js/node_modules` (`npm ci
+/// --prefix tests/js`, which `.ci/run` runs); fails, not skips, without them.
+#[test]
+fn javascript_sdk_v3_round_trips() {
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
+    assert!(
+        js.join("node_modules/@aws-sdk/client-s3").is_dir(),
+        "the AWS SDK for JavaScript is missing: run `npm ci --prefix tests/js` (.ci/run does)"
+    );
+    let server = Server::start();
+    let output = Command::new("node")
+        .arg("--no-warnings")
+        .arg(js.join("s3_client.mjs"))
+        .args([server.process.url.as_str(), AKID, SECRET])
+        .output()
+        .expect("node runs (install Node.js)");
+    assert!(
+        output.status.success(),
+        "the JavaScript SDK failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(result["get"], "hello from the JavaScript SDK", "{result}");
+    for algorithm in ["CRC32", "CRC32C", "SHA256"] {
+        for how in ["buffered", "streamed"] {
+            assert_eq!(result[format!("{how}-{algorithm}")], true, "{result}");
+        }
+    }
+    assert_eq!(result["multipart"], true, "{result}");
+    assert_eq!(result["keys"], serde_json::json!(["dir/a b+c~ü.txt"]));
+    assert_eq!(result["presigned"], "hello from the JavaScript SDK");
+    assert_eq!(result["tampered_status"], 403);
+    assert_eq!(result["wrong_secret"], "SignatureDoesNotMatch 403");
+    assert_eq!(result["keys_after_delete"], serde_json::json!([]));
+    let big = server.data().join("js-bucket/streamed-CRC32");
+    assert_eq!(
+        std::fs::metadata(big).map(|m| m.len()).ok(),
+        Some(300 * 1024)
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,103 @@
+// The AWS SDK for JavaScript v3 as a client of an S3 endpoint. argv: the endpoint, an access
+// key id, its secret. Prints what it read back as one JSON line for tests/s3_server.rs to
+// check; any request that fails (but the two meant to) throws, and node exits non-zero.
+import {
+  S3Client,
+  CreateBucketCommand,
+  PutObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  DeleteObjectCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  CompleteMultipartUploadCommand,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { Readable } from "node:stream";
+
+const [endpoint, accessKeyId, secretAccessKey] = process.argv.slice(2);
+const client = (secret) =>
+  new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: { accessKeyId, secretAccessKey: secret },
+  });
+const s3 = client(secretAccessKey);
+const Bucket = "js-bucket";
+const Key = "dir/a b+c~ü.txt";
+const bytes = (n, seed) => Buffer.alloc(n).map((_, i) => (i * 7 + seed) % 251);
+const read = async (key) => {
+  const got = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+  return Buffer.from(await got.Body.transformToByteArray());
+};
+const out = {};
+
+await s3.send(new CreateBucketCommand({ Bucket }));
+const text = "hello from the JavaScript SDK";
+await s3.send(new PutObjectCommand({ Bucket, Key, Body: text }));
+out.get = (await read(Key)).toString();
+
+// A buffer is sent whole with its checksum in a header; a stream of known length as an
+// unsigned aws-chunked body with the checksum in a trailer.
+const big = bytes(300 * 1024, 1);
+for (const algorithm of ["CRC32", "CRC32C", "SHA256"]) {
+  const buffered = `buffered-${algorithm}`;
+  await s3.send(
+    new PutObjectCommand({ Bucket, Key: buffered, Body: big, ChecksumAlgorithm: algorithm }),
+  );
+  out[buffered] = (await read(buffered)).equals(big);
+  const streamed = `streamed-${algorithm}`;
+  const pieces = [big.subarray(0, 100 * 1024), big.subarray(100 * 1024)];
+  await s3.send(
+    new PutObjectCommand({
+      Bucket,
+      Key: streamed,
+      Body: Readable.from(pieces),
+      ContentLength: big.length,
+      ChecksumAlgorithm: algorithm,
+    }),
+  );
+  out[streamed] = (await read(streamed)).equals(big);
+}
+
+// A multipart upload: a 5 MiB part (the least but the last may be) and a small one.
+const parts = [bytes(5 * 1024 * 1024, 2), bytes(1000, 3)];
+const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: "multi" }));
+const done = [];
+for (const [i, Body] of parts.entries()) {
+  const { ETag } = await s3.send(
+    new UploadPartCommand({ Bucket, Key: "multi", UploadId, PartNumber: i + 1, Body }),
+  );
+  done.push({ ETag, PartNumber: i + 1 });
+}
+await s3.send(
+  new CompleteMultipartUploadCommand({
+    Bucket,
+    Key: "multi",
+    UploadId,
+    MultipartUpload: { Parts: done },
+  }),
+);
+out.multipart = (await read("multi")).equals(Buffer.concat(parts));
+
+const listed = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: "dir/" }));
+out.keys = (listed.Contents ?? []).map((o) => o.Key);
+
+const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket, Key }), { expiresIn: 300 });
+out.presigned = await (await fetch(url)).text();
+const tampered = url.replace("X-Amz-Expires=300", "X-Amz-Expires=301");
+out.tampered_status = (await fetch(tampered)).status;
+
+try {
+  await client(`${secretAccessKey}x`).send(new GetObjectCommand({ Bucket, Key }));
+  out.wrong_secret = "accepted";
+} catch (e) {
+  out.wrong_secret = `${e.name} ${e.$metadata?.httpStatusCode}`;
+}
+
+await s3.send(new DeleteObjectCommand({ Bucket, Key }));
+const after = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: "dir/" }));
+out.keys_after_delete = (after.Contents ?? []).map((o) => o.Key);
+console.log(JSON.stringify(out));
