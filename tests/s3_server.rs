@@ -785,8 +785,9 @@ fn boto3_presigned_put_and_get() {
 
 /// `tests/js/s3_client.mjs` against the server: objects put whole (the checksum in a header)
 /// and streamed (an unsigned aws-chunked body, the checksum in a trailer) with CRC32, CRC32C
-/// and SHA-256, a multipart upload, a listing, a presigned GET, and a tampered URL and a
-/// wrong secret refused. Needs `node` and the SDK in `tests/js/node_modules` (`npm ci
+/// and SHA-256, a multipart upload, a listing, a presigned GET, a browser POST upload under
+/// the SDK's policy (and one too large, one outside its key prefix, refused), and a tampered
+/// URL and a wrong secret refused. Needs `node` and the SDK in `tests/js/node_modules` (`npm ci
 /// --prefix tests/js`, which `.ci/run` runs); fails, not skips, without them.
 #[test]
 fn javascript_sdk_v3_round_trips() {
@@ -818,6 +819,10 @@ fn javascript_sdk_v3_round_trips() {
     assert_eq!(result["keys"], serde_json::json!(["dir/a b+c~ü.txt"]));
     assert_eq!(result["presigned"], "hello from the JavaScript SDK");
     assert_eq!(result["tampered_status"], 403);
+    assert_eq!(result["post"]["status"], 201, "{result}");
+    assert_eq!(result["post_same"], true);
+    assert_eq!(result["post_too_large"]["code"], "EntityTooLarge", "{result}");
+    assert_eq!(result["post_other_key"]["code"], "AccessDenied", "{result}");
     assert_eq!(result["wrong_secret"], "SignatureDoesNotMatch 403");
     assert_eq!(result["keys_after_delete"], serde_json::json!([]));
     let big = server.data().join("js-bucket/streamed-CRC32");

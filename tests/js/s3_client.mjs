@@ -12,6 +12,7 @@ import {
   UploadPartCommand,
   CompleteMultipartUploadCommand,
 } from "@aws-sdk/client-s3";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Readable } from "node:stream";
 
@@ -89,6 +90,33 @@ const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket, Key }), { expi
 out.presigned = await (await fetch(url)).text();
 const tampered = url.replace("X-Amz-Expires=300", "X-Amz-Expires=301");
 out.tampered_status = (await fetch(tampered)).status;
+
+// A browser POST upload under a policy: a key under uploads/ and at most 1000 bytes.
+const post = await createPresignedPost(s3, {
+  Bucket,
+  Key: "uploads/${filename}",
+  Conditions: [
+    ["content-length-range", 1, 1000],
+    ["starts-with", "$key", "uploads/"],
+  ],
+  Fields: { success_action_status: "201" },
+  Expires: 300,
+});
+const submit = async (file, fields = {}) => {
+  const form = new FormData();
+  for (const [name, value] of Object.entries({ ...post.fields, ...fields })) {
+    form.append(name, value);
+  }
+  form.append("file", new Blob([file]), "form file.txt");
+  const answer = await fetch(post.url, { method: "POST", body: form });
+  const body = await answer.text();
+  return { status: answer.status, code: body.match(/<Code>([^<]*)<\/Code>/)?.[1] ?? null };
+};
+const posted = bytes(700, 4);
+out.post = await submit(posted);
+out.post_same = (await read("uploads/form file.txt")).equals(posted);
+out.post_too_large = await submit(bytes(1001, 5));
+out.post_other_key = await submit(posted, { key: "elsewhere/x" });
 
 try {
   await client(`${secretAccessKey}x`).send(new GetObjectCommand({ Bucket, Key }));
