@@ -821,7 +821,10 @@ fn javascript_sdk_v3_round_trips() {
     assert_eq!(result["tampered_status"], 403);
     assert_eq!(result["post"]["status"], 201, "{result}");
     assert_eq!(result["post_same"], true);
-    assert_eq!(result["post_too_large"]["code"], "EntityTooLarge", "{result}");
+    assert_eq!(
+        result["post_too_large"]["code"], "EntityTooLarge",
+        "{result}"
+    );
     assert_eq!(result["post_other_key"]["code"], "AccessDenied", "{result}");
     assert_eq!(result["wrong_secret"], "SignatureDoesNotMatch 403");
     assert_eq!(result["keys_after_delete"], serde_json::json!([]));
