@@ -275,9 +275,13 @@ impl Verifier {
 
     fn check_time(&self, auth: &AuthParams<'_>, now: OffsetDateTime) -> Result<(), Error> {
         let signed_at = auth.date.as_offset();
+        // Compared as nanoseconds since the epoch: plain integers, where a difference of two
+        // `OffsetDateTime`s works through their offsets and calendar days.
+        let ahead = signed_at.unix_timestamp_nanos() - now.unix_timestamp_nanos();
+        let max_skew = self.max_skew.whole_nanoseconds();
         match auth.kind {
             AuthKind::Header => {
-                if (signed_at - now).abs() > self.max_skew {
+                if ahead.abs() > max_skew {
                     return Err(Error::RequestTimeTooSkewed {
                         request_time: auth.date,
                         server_time: now,
@@ -286,14 +290,15 @@ impl Verifier {
                 }
             }
             AuthKind::Query { expires } => {
-                if signed_at - now > self.max_skew {
+                if ahead > max_skew {
                     return Err(Error::NotYetValid {
                         request_time: auth.date,
                         server_time: now,
                     });
                 }
-                let expired_at = signed_at + Duration::seconds(expires.into());
-                if now > expired_at {
+                let lifetime = Duration::seconds(expires.into()).whole_nanoseconds();
+                if -ahead > lifetime {
+                    let expired_at = signed_at + Duration::seconds(expires.into());
                     return Err(Error::Expired {
                         expired_at,
                         server_time: now,
@@ -603,5 +608,67 @@ trait ToStringIf {
 impl<T: std::fmt::Display> ToStringIf for T {
     fn to_string_if(&self, cond: bool) -> Option<String> {
         cond.then(|| self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::RawHeaders;
+    use time::macros::datetime;
+
+    const SIGNED_AT: OffsetDateTime = datetime!(2015-08-30 12:36:00 UTC);
+    const SIG: &str = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+
+    /// The code of `check` at `now` for `request`, `None` when it passes.
+    fn checked_at<H: Headers>(
+        request: &Request<'_, H>,
+        now: OffsetDateTime,
+    ) -> Option<&'static str> {
+        let auth = AuthParams::from_request(request).ok()?;
+        let verifier = Verifier::new(SigningSettings::default()).max_skew(Duration::minutes(5));
+        verifier.check(request, &auth, now).err().map(|e| e.code())
+    }
+
+    /// The window's edges to the nanosecond: five minutes either side of a header-signed
+    /// request's time; a presigned URL from five minutes before its time to the end of its
+    /// lifetime.
+    #[test]
+    fn time_window_edges() {
+        let nano = Duration::nanoseconds(1);
+        let skew = Duration::minutes(5);
+        let headers = RawHeaders::from_pairs([
+            ("host", "example.amazonaws.com".to_string()),
+            ("x-amz-date", "20150830T123600Z".to_string()),
+            ("authorization", format!("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}")),
+        ]);
+        let header = Request::new("GET", "/", "", &headers);
+        for (now, expected) in [
+            (SIGNED_AT, None),
+            (SIGNED_AT + skew, None),
+            (SIGNED_AT - skew, None),
+            (SIGNED_AT + skew + nano, Some("RequestTimeTooSkewed")),
+            (SIGNED_AT - skew - nano, Some("RequestTimeTooSkewed")),
+        ] {
+            assert_eq!(checked_at(&header, now), expected, "header-signed at {now}");
+        }
+        let query = format!(
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fservice%2Faws4_request\
+             &X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host\
+             &X-Amz-Signature={SIG}"
+        );
+        let host = RawHeaders::from_pairs([("host", "example.amazonaws.com")]);
+        let presigned = Request::new("GET", "/", &query, &host);
+        let lifetime = Duration::seconds(60);
+        for (now, expected) in [
+            (SIGNED_AT, None),
+            (SIGNED_AT + lifetime, None),
+            (SIGNED_AT - skew, None),
+            (SIGNED_AT + lifetime + nano, Some("AccessDenied")),
+            (SIGNED_AT - skew - nano, Some("AccessDenied")),
+        ] {
+            assert_eq!(checked_at(&presigned, now), expected, "presigned at {now}");
+        }
     }
 }
