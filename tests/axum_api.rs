@@ -3,8 +3,7 @@
 //! `tests/js/api_client.mjs`: header-signed and presigned requests with awkward queries and
 //! paths pass the layer, and a wrong secret or a tampered query does not.
 //!
-//! Needs `node` and the SDK in `tests/js/node_modules` (`npm ci --prefix tests/js`, which
-//! `.ci/run` runs); fails, not skips, without them. `cargo test` builds the example first.
+//! `common::javascript` says what the script needs; `cargo test` builds the example first.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,9 +12,6 @@
 )]
 
 mod common;
-
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -26,29 +22,13 @@ const SECRET: &str = "axum-api-test-secret/with+chars";
 
 #[test]
 fn javascript_signer_passes_the_layer() {
-    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
-    assert!(
-        js.join("node_modules/@smithy/signature-v4").is_dir(),
-        "the AWS SDK for JavaScript is missing: run `npm ci --prefix tests/js` (.ci/run does)"
-    );
     let key = Key {
         access_key_id: AKID,
         secret: SECRET,
         user: "js",
     };
     let server = ExampleServer::start("axum_api", key, |_, _| {});
-    let output = Command::new("node")
-        .arg("--no-warnings")
-        .arg(js.join("api_client.mjs"))
-        .args([server.url.as_str(), AKID, SECRET])
-        .output()
-        .expect("node runs (install Node.js)");
-    assert!(
-        output.status.success(),
-        "the JavaScript signer failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let result = common::javascript::run("api_client.mjs", &[&server.url, AKID, SECRET]);
     let status = |name: &str| result[name]["status"].as_u64();
     let body = |name: &str| -> Value {
         serde_json::from_str(result[name]["body"].as_str().unwrap_or("null")).unwrap_or_default()

@@ -787,28 +787,11 @@ fn boto3_presigned_put_and_get() {
 /// and streamed (an unsigned aws-chunked body, the checksum in a trailer) with CRC32, CRC32C
 /// and SHA-256, a multipart upload, a listing, a presigned GET, a browser POST upload under
 /// the SDK's policy (and one too large, one outside its key prefix, refused), and a tampered
-/// URL and a wrong secret refused. Needs `node` and the SDK in `tests/js/node_modules` (`npm ci
-/// --prefix tests/js`, which `.ci/run` runs); fails, not skips, without them.
+/// URL and a wrong secret refused (`common::javascript` says what it needs).
 #[test]
 fn javascript_sdk_v3_round_trips() {
-    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
-    assert!(
-        js.join("node_modules/@aws-sdk/client-s3").is_dir(),
-        "the AWS SDK for JavaScript is missing: run `npm ci --prefix tests/js` (.ci/run does)"
-    );
     let server = Server::start();
-    let output = Command::new("node")
-        .arg("--no-warnings")
-        .arg(js.join("s3_client.mjs"))
-        .args([server.process.url.as_str(), AKID, SECRET])
-        .output()
-        .expect("node runs (install Node.js)");
-    assert!(
-        output.status.success(),
-        "the JavaScript SDK failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let result = common::javascript::run("s3_client.mjs", &[&server.process.url, AKID, SECRET]);
     assert_eq!(result["get"], "hello from the JavaScript SDK", "{result}");
     for algorithm in ["CRC32", "CRC32C", "SHA256"] {
         for how in ["buffered", "streamed"] {

@@ -3,6 +3,7 @@
 
 pub mod aws_c_auth;
 pub mod example_server;
+pub mod javascript;
 
 use std::path::{Path, PathBuf};
 
