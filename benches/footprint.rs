@@ -4,7 +4,7 @@
 //! the caches are the code and data one operation touches: what it costs when cold.
 //!
 //! ```text
-//! cargo bench --bench footprint -- verify 400    # floor | verify | presigned
+//! cargo bench --bench footprint -- verify 400    # floor | verify | presigned | layer | service
 //! scripts/footprint.sh                           # every case under cachegrind
 //! ```
 
@@ -52,22 +52,37 @@ fn main() {
         let verified = verifier.verify(&view, &auth, &secret, payload_hash, NOW);
         black_box(verified.unwrap().time);
     };
-    let mut operation: Box<dyn FnMut()> = match case {
-        "floor" => Box::new(|| {
+    let mut junk = vec![0u8; EVICT_BYTES];
+    let mut run = |operation: &mut dyn FnMut()| {
+        // The key cache filled, as a warm verification finds it.
+        operation();
+        for round in 0..operations {
+            for line in junk.chunks_mut(64) {
+                line[0] = line[0].wrapping_add(round as u8);
+            }
+            black_box(&mut junk);
+            operation();
+        }
+    };
+    match case {
+        "floor" => run(&mut || {
             black_box(floor.with_key_ready());
         }),
-        "verify" => Box::new(|| verify(&header, EMPTY_SHA256)),
-        "presigned" => Box::new(|| verify(&presigned, UNSIGNED_PAYLOAD)),
-        other => panic!("unknown case {other:?}: floor, verify or presigned"),
-    };
-    // The key cache filled, as a warm verification finds it.
-    operation();
-    let mut junk = vec![0u8; EVICT_BYTES];
-    for round in 0..operations {
-        for line in junk.chunks_mut(64) {
-            line[0] = line[0].wrapping_add(round as u8);
+        "verify" => run(&mut || verify(&header, EMPTY_SHA256)),
+        "presigned" => run(&mut || verify(&presigned, UNSIGNED_PAYLOAD)),
+        // The presigned GET sent through the whole layer, or into the service alone (its
+        // request built and answered the same way): the difference is the layer's.
+        "layer" | "service" => {
+            let mut measured = 0;
+            common::through_the_layer(&presigned, |operation| {
+                // Called with the layer first, then with the service alone.
+                let wanted = (measured == 0) == (case == "layer");
+                measured += 1;
+                if wanted {
+                    run(operation);
+                }
+            });
         }
-        black_box(&mut junk);
-        operation();
+        other => panic!("unknown case {other:?}: floor, verify, presigned, layer or service"),
     }
 }

@@ -8,7 +8,11 @@
 # off the data lines. Valgrind runs SHA-256 without the SHA extensions, whose code is about
 # 160 of the floor's lines: compare cases with each other, not with a machine's cache.
 #
-#   scripts/footprint.sh [CASE...]     # default: floor verify presigned
+# The cases: the floor's cryptography, a header-signed and a presigned verification, and the
+# presigned GET through the whole layer beside the service alone (the difference is the
+# layer's, the verification included).
+#
+#   scripts/footprint.sh [CASE...]     # default: floor verify presigned layer service
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +31,7 @@ misses() {
 }
 
 cases=("$@")
-[ "${#cases[@]}" -gt 0 ] || cases=(floor verify presigned)
+[ "${#cases[@]}" -gt 0 ] || cases=(floor verify presigned layer service)
 for case in "${cases[@]}"; do
     read -r i800 d800 < <(misses "$case" 800)
     read -r i400 d400 < <(misses "$case" 400)
