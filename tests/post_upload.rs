@@ -413,3 +413,80 @@ async fn malformed_and_oversized_forms_are_refused() {
         "{text}"
     );
 }
+
+/// A body in frames of 16 KiB that counts the bytes read of it; its size is told when
+/// `tell_size`, as a `Content-Length` would.
+struct Counted {
+    frames: std::collections::VecDeque<bytes::Bytes>,
+    read: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    tell_size: bool,
+}
+
+impl http_body::Body for Counted {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        let frame = self.frames.pop_front();
+        if let Some(data) = &frame {
+            self.read
+                .fetch_add(data.len(), std::sync::atomic::Ordering::SeqCst);
+        }
+        std::task::Poll::Ready(frame.map(|data| Ok(http_body::Frame::data(data))))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self.tell_size {
+            true => {
+                http_body::SizeHint::with_exact(self.frames.iter().map(|f| f.len() as u64).sum())
+            }
+            false => http_body::SizeHint::default(),
+        }
+    }
+}
+
+/// A form refused for its fields is read to its end before the refusal is sent, up to 1 MiB
+/// (a browser sends the whole form before it reads an answer, and a connection closed on
+/// unread bytes is reset); one told larger is not read on, one found larger is given up.
+#[tokio::test]
+async fn a_refused_forms_rest_is_read_up_to_a_limit() {
+    let now = datetime!(2024-03-01 00:10:00 UTC);
+    let mut fields = own_form("2024-03-01T01:00:00Z", (0, 10 << 20));
+    fields[0].1 = "elsewhere/${filename}".into();
+    // (file size, size told, read whole, most bytes read)
+    for (file_size, tell_size, read_whole, most) in [
+        (600 << 10, false, true, 1 << 20),
+        (600 << 10, true, true, 1 << 20),
+        (3 << 20, false, false, (1 << 20) + (64 << 10)),
+        (3 << 20, true, false, 64 << 10),
+    ] {
+        let form = multipart(&as_refs(&fields), "f.bin", &vec![b'x'; file_size]);
+        let total = form.len();
+        let read = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let body = Counted {
+            frames: form
+                .chunks(16 << 10)
+                .map(bytes::Bytes::copy_from_slice)
+                .collect(),
+            read: read.clone(),
+            tell_size,
+        };
+        let request = Request::post("/uploads")
+            .header("host", "localhost")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::new(body))
+            .unwrap();
+        let response = app(now).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{file_size}");
+        let read = read.load(std::sync::atomic::Ordering::SeqCst);
+        let case = format!("{file_size} bytes, size told: {tell_size}, read {read} of {total}");
+        assert_eq!(read == total, read_whole, "{case}");
+        assert!(read <= most, "{case}");
+    }
+}

@@ -140,7 +140,10 @@ where
         };
         let checked = match check_form(&config, &parts, form, store.as_ref()).await {
             Ok(checked) => checked,
-            Err(e) => return Ok(Outcome::Rejected(reject(&config, &parts, e, None))),
+            Err(e) => {
+                drain(&mut body, DRAIN_LIMIT).await;
+                return Ok(Outcome::Rejected(reject(&config, &parts, e, None)));
+            }
         };
         let (identity, post, range) = checked;
         let mut parts = parts;
@@ -152,6 +155,31 @@ where
             .await
             .map(Outcome::Inner)
     })
+}
+
+/// The most of a refused form's file that is read, and dropped, before the refusal is sent.
+/// A browser sends the whole form before it reads an answer, and a connection closed with
+/// bytes still unread is reset: the browser would report a network error, not the refusal.
+const DRAIN_LIMIT: u64 = 1 << 20;
+
+/// Reads and drops the rest of `body`, up to about `limit` bytes: a body known to be larger
+/// is left unread, and the connection closes on it.
+async fn drain<B>(body: &mut Pin<Box<B>>, limit: u64)
+where
+    B: Body<Data = Bytes>,
+{
+    if body.size_hint().lower() > limit {
+        return;
+    }
+    let mut read = 0u64;
+    while read <= limit {
+        match poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+            Some(Ok(frame)) => {
+                read += frame.data_ref().map_or(0, |d| d.len() as u64);
+            }
+            Some(Err(_)) | None => return,
+        }
+    }
 }
 
 /// The fields read before the file part.
