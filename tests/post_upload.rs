@@ -451,19 +451,38 @@ impl http_body::Body for Counted {
 /// A form refused for its fields is read to its end before the refusal is sent, up to 1 MiB
 /// (a browser sends the whole form before it reads an answer, and a connection closed on
 /// unread bytes is reset); one told larger is not read on, one found larger is given up.
+/// So is one refused while its fields are read (a field repeated).
 #[tokio::test]
 async fn a_refused_forms_rest_is_read_up_to_a_limit() {
     let now = datetime!(2024-03-01 00:10:00 UTC);
     let mut fields = own_form("2024-03-01T01:00:00Z", (0, 10 << 20));
     fields[0].1 = "elsewhere/${filename}".into();
-    // (file size, size told, read whole, most bytes read)
-    for (file_size, tell_size, read_whole, most) in [
-        (600 << 10, false, true, 1 << 20),
-        (600 << 10, true, true, 1 << 20),
-        (3 << 20, false, false, (1 << 20) + (64 << 10)),
-        (3 << 20, true, false, 64 << 10),
+    let mut repeated = fields.clone();
+    repeated.push(("x-amz-date".into(), "20240301T000000Z".into()));
+    // (fields, file size, size told, read whole, most bytes read, status)
+    let forbidden = StatusCode::FORBIDDEN;
+    for (fields, file_size, tell_size, read_whole, most, status) in [
+        (&fields, 600 << 10, false, true, 1 << 20, forbidden),
+        (&fields, 600 << 10, true, true, 1 << 20, forbidden),
+        (
+            &fields,
+            3 << 20,
+            false,
+            false,
+            (1 << 20) + (64 << 10),
+            forbidden,
+        ),
+        (&fields, 3 << 20, true, false, 64 << 10, forbidden),
+        (
+            &repeated,
+            600 << 10,
+            false,
+            true,
+            1 << 20,
+            StatusCode::BAD_REQUEST,
+        ),
     ] {
-        let form = multipart(&as_refs(&fields), "f.bin", &vec![b'x'; file_size]);
+        let form = multipart(&as_refs(fields), "f.bin", &vec![b'x'; file_size]);
         let total = form.len();
         let read = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let body = Counted {
@@ -483,10 +502,49 @@ async fn a_refused_forms_rest_is_read_up_to_a_limit() {
             .body(Body::new(body))
             .unwrap();
         let response = app(now).oneshot(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{file_size}");
+        assert_eq!(response.status(), status, "{file_size}");
         let read = read.load(std::sync::atomic::Ordering::SeqCst);
         let case = format!("{file_size} bytes, size told: {tell_size}, read {read} of {total}");
         assert_eq!(read == total, read_whole, "{case}");
         assert!(read <= most, "{case}");
     }
+}
+
+/// A body that fails once, and must not be read after that.
+struct FailsOnce {
+    failed: bool,
+}
+
+impl http_body::Body for FailsOnce {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        assert!(!self.failed, "the body was read again after it failed");
+        self.failed = true;
+        std::task::Poll::Ready(Some(Err(std::io::Error::other("cut off"))))
+    }
+}
+
+/// A form whose body fails to be read is refused without reading it again.
+#[tokio::test]
+async fn a_form_that_fails_to_be_read_is_not_read_again() {
+    let now = datetime!(2024-03-01 00:10:00 UTC);
+    let request = Request::post("/uploads")
+        .header("host", "localhost")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::new(FailsOnce { failed: false }))
+        .unwrap();
+    let response = app(now).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert_eq!(code(&String::from_utf8_lossy(&body)), "IncompleteBody");
 }

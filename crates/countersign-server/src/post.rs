@@ -136,14 +136,11 @@ where
         let mut parser = MultipartParser::new(&boundary);
         let form = match read_fields(&mut body, &mut parser).await {
             Ok(form) => form,
-            Err(e) => return Ok(Outcome::Rejected(reject(&config, &parts, e, None))),
+            Err(e) => return Ok(refuse(&config, &parts, &mut body, e).await),
         };
         let checked = match check_form(&config, &parts, form, store.as_ref()).await {
             Ok(checked) => checked,
-            Err(e) => {
-                drain(&mut body, DRAIN_LIMIT).await;
-                return Ok(Outcome::Rejected(reject(&config, &parts, e, None)));
-            }
+            Err(e) => return Ok(refuse(&config, &parts, &mut body, e).await),
         };
         let (identity, post, range) = checked;
         let mut parts = parts;
@@ -157,10 +154,27 @@ where
     })
 }
 
-/// The most of a refused form's file that is read, and dropped, before the refusal is sent.
-/// A browser sends the whole form before it reads an answer, and a connection closed with
+/// The most of a refused form that is read, and dropped, before the refusal is sent. A
+/// browser sends the whole form before it reads an answer, and a connection closed with
 /// bytes still unread is reset: the browser would report a network error, not the refusal.
 const DRAIN_LIMIT: u64 = 1 << 20;
+
+/// The refusal of a form for `error`, once the rest of the form was read and dropped (up to
+/// [`DRAIN_LIMIT`]; a body that failed to be read is not read again).
+async fn refuse<R, B>(
+    config: &Config,
+    parts: &Parts,
+    body: &mut Pin<Box<B>>,
+    error: Error,
+) -> Outcome<R>
+where
+    B: Body<Data = Bytes>,
+{
+    if !matches!(error, Error::BodyRead(_)) {
+        drain(body, DRAIN_LIMIT).await;
+    }
+    Outcome::Rejected(reject(config, parts, error, None))
+}
 
 /// Reads and drops the rest of `body`, up to about `limit` bytes: a body known to be larger
 /// is left unread, and the connection closes on it.
