@@ -147,10 +147,6 @@ pub const PRESIGN_PARAMETERS: [&str; 8] = [
     "X-Amz-Region-Set",
 ];
 
-/// The slots of [`PRESIGN_PARAMETERS`] whose presence makes a request presigned:
-/// `X-Amz-Algorithm`, `X-Amz-Credential` and `X-Amz-Signature`.
-const PRESIGN_MARKERS: [usize; 3] = [0, 1, 5];
-
 /// The values of the [`PRESIGN_PARAMETERS`] a query holds, found in one pass over it.
 struct PresignSlots<'a> {
     found: [Option<&'a str>; 8],
@@ -178,9 +174,12 @@ impl<'a> PresignSlots<'a> {
         slots
     }
 
-    /// Whether the query makes the request presigned.
+    /// Whether the query makes the request presigned: it has `X-Amz-Algorithm`,
+    /// `X-Amz-Credential` or `X-Amz-Signature` (named in the order of
+    /// [`PRESIGN_PARAMETERS`], as [`AuthParams::from_query`] takes them).
     fn presigned(&self) -> bool {
-        PRESIGN_MARKERS.iter().any(|&i| self.found[i].is_some())
+        let [algorithm, credential, _, _, _, signature, _, _] = &self.found;
+        algorithm.is_some() || credential.is_some() || signature.is_some()
     }
 }
 

@@ -296,11 +296,10 @@ impl Verifier {
                         server_time: now,
                     });
                 }
-                let lifetime = Duration::seconds(expires.into()).whole_nanoseconds();
-                if -ahead > lifetime {
-                    let expired_at = signed_at + Duration::seconds(expires.into());
+                let lifetime = Duration::seconds(expires.into());
+                if -ahead > lifetime.whole_nanoseconds() {
                     return Err(Error::Expired {
-                        expired_at,
+                        expired_at: signed_at + lifetime,
                         server_time: now,
                     });
                 }
