@@ -23,11 +23,7 @@ use countersign::core::{AuthParams, KeyCache, Request, SecretKey, EMPTY_SHA256, 
 
 mod common;
 
-use common::{s3_get, s3_signer, s3_verifier, Floor, NOW, SECRET};
-
-/// Bytes written before each operation: four times a core's L2 cache on the development
-/// machine. `scripts/footprint.sh` takes their lines off its counts.
-const EVICT_BYTES: usize = 4 << 20;
+use common::{s3_get, s3_signer, s3_verifier, Evictor, Floor, NOW, SECRET};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -52,15 +48,12 @@ fn main() {
         let verified = verifier.verify(&view, &auth, &secret, payload_hash, NOW);
         black_box(verified.unwrap().time);
     };
-    let mut junk = vec![0u8; EVICT_BYTES];
+    let mut evictor = Evictor::new();
     let mut run = |operation: &mut dyn FnMut()| {
         // The key cache filled, as a warm verification finds it.
         operation();
-        for round in 0..operations {
-            for line in junk.chunks_mut(64) {
-                line[0] = line[0].wrapping_add(round as u8);
-            }
-            black_box(&mut junk);
+        for _ in 0..operations {
+            evictor.evict();
             operation();
         }
     };

@@ -30,7 +30,7 @@ mod common;
 
 use common::{
     aws_sigv4_identity, aws_sigv4_params, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
-    scratchstack_verify, Floor, NOW, SECRET,
+    scratchstack_verify, Evictor, Floor, EVICT_BYTES, NOW, SECRET,
 };
 
 /// A case: its name and one operation.
@@ -48,31 +48,17 @@ fn ns_per_call(f: &mut dyn FnMut()) -> u128 {
     started.elapsed().as_nanos() / u128::from(OPERATIONS)
 }
 
-/// Bytes written between two operations of a cold run: four times the L2 cache of one of the
-/// machine's cores, so that what the last operation left there, code and data, is gone, as a
-/// server's other work on a request (its HTTP parsing, the handler, the kernel's networking)
-/// leaves it gone.
-const EVICT_BYTES: usize = 4 << 20;
-
 /// Operations timed one by one in a cold run.
 const COLD_OPERATIONS: usize = 5_000;
-
-/// Writes a byte in every cache line of `junk`.
-fn evict(junk: &mut [u8], round: usize) {
-    for line in junk.chunks_mut(64) {
-        line[0] = line[0].wrapping_add(round as u8);
-    }
-    black_box(junk);
-}
 
 /// The median nanoseconds of the cases' calls, each made right after the caches were
 /// evicted, the cases taking turns.
 fn cold_medians<const N: usize>(mut cases: [&mut dyn FnMut(); N]) -> [u128; N] {
-    let mut junk = vec![0u8; EVICT_BYTES];
+    let mut evictor = Evictor::new();
     let mut times: [Vec<u128>; N] = std::array::from_fn(|_| Vec::with_capacity(COLD_OPERATIONS));
-    for round in 0..COLD_OPERATIONS {
+    for _ in 0..COLD_OPERATIONS {
         for (case, times) in cases.iter_mut().zip(times.iter_mut()) {
-            evict(&mut junk, round);
+            evictor.evict();
             let started = Instant::now();
             case();
             times.push(started.elapsed().as_nanos());

@@ -287,3 +287,34 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         }
     }
 }
+
+/// Bytes written before an operation timed or counted with the caches cold: four times a
+/// core's L2 cache on the development machine, so that what the last operation left there,
+/// code and data, is gone, as a server's other work on a request (its HTTP parsing, the
+/// handler, the kernel's networking) leaves it gone. `scripts/footprint.sh` takes their
+/// lines off its counts.
+pub const EVICT_BYTES: usize = 4 << 20;
+
+/// A buffer of [`EVICT_BYTES`] that empties the caches when written.
+pub struct Evictor {
+    junk: Vec<u8>,
+    round: u8,
+}
+
+impl Evictor {
+    pub fn new() -> Self {
+        Evictor {
+            junk: vec![0u8; EVICT_BYTES],
+            round: 0,
+        }
+    }
+
+    /// Writes a byte in every cache line of the buffer.
+    pub fn evict(&mut self) {
+        self.round = self.round.wrapping_add(1);
+        for line in self.junk.chunks_mut(64) {
+            line[0] = line[0].wrapping_add(self.round);
+        }
+        std::hint::black_box(&mut self.junk);
+    }
+}
