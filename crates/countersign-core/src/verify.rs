@@ -642,15 +642,6 @@ mod tests {
             ("authorization", format!("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}")),
         ]);
         let header = Request::new("GET", "/", "", &headers);
-        for (now, expected) in [
-            (SIGNED_AT, None),
-            (SIGNED_AT + skew, None),
-            (SIGNED_AT - skew, None),
-            (SIGNED_AT + skew + nano, Some("RequestTimeTooSkewed")),
-            (SIGNED_AT - skew - nano, Some("RequestTimeTooSkewed")),
-        ] {
-            assert_eq!(checked_at(&header, now), expected, "header-signed at {now}");
-        }
         let query = format!(
             "X-Amz-Algorithm=AWS4-HMAC-SHA256\
              &X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fservice%2Faws4_request\
@@ -660,14 +651,34 @@ mod tests {
         let host = RawHeaders::from_pairs([("host", "example.amazonaws.com")]);
         let presigned = Request::new("GET", "/", &query, &host);
         let lifetime = Duration::seconds(60);
-        for (now, expected) in [
-            (SIGNED_AT, None),
-            (SIGNED_AT + lifetime, None),
-            (SIGNED_AT - skew, None),
-            (SIGNED_AT + lifetime + nano, Some("AccessDenied")),
-            (SIGNED_AT - skew - nano, Some("AccessDenied")),
+        let (skewed, denied) = (Some("RequestTimeTooSkewed"), Some("AccessDenied"));
+        for (request, kind, edges) in [
+            (
+                &header,
+                "header-signed",
+                [
+                    (SIGNED_AT, None),
+                    (SIGNED_AT + skew, None),
+                    (SIGNED_AT - skew, None),
+                    (SIGNED_AT + skew + nano, skewed),
+                    (SIGNED_AT - skew - nano, skewed),
+                ],
+            ),
+            (
+                &presigned,
+                "presigned",
+                [
+                    (SIGNED_AT, None),
+                    (SIGNED_AT + lifetime, None),
+                    (SIGNED_AT - skew, None),
+                    (SIGNED_AT + lifetime + nano, denied),
+                    (SIGNED_AT - skew - nano, denied),
+                ],
+            ),
         ] {
-            assert_eq!(checked_at(&presigned, now), expected, "presigned at {now}");
+            for (now, expected) in edges {
+                assert_eq!(checked_at(request, now), expected, "{kind} at {now}");
+            }
         }
     }
 }
