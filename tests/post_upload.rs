@@ -84,16 +84,23 @@ fn multipart(fields: &[(&str, &str)], filename: &str, file: &[u8]) -> Vec<u8> {
     body
 }
 
-async fn send(app: Router, host: &str, path: &str, body: Vec<u8>) -> (StatusCode, String) {
-    let request = Request::post(path)
+/// A POST of a form with this file's boundary.
+fn form_request(host: &str, path: &str, body: Body) -> Request<Body> {
+    Request::post(path)
         .header("host", host)
         .header(
             "content-type",
             format!("multipart/form-data; boundary={BOUNDARY}"),
         )
-        .body(Body::from(body))
+        .body(body)
+        .unwrap()
+}
+
+async fn send(app: Router, host: &str, path: &str, body: Vec<u8>) -> (StatusCode, String) {
+    let response = app
+        .oneshot(form_request(host, path, Body::from(body)))
+        .await
         .unwrap();
-    let response = app.oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
@@ -493,14 +500,7 @@ async fn a_refused_forms_rest_is_read_up_to_a_limit() {
             read: read.clone(),
             tell_size,
         };
-        let request = Request::post("/uploads")
-            .header("host", "localhost")
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
-            .body(Body::new(body))
-            .unwrap();
+        let request = form_request("localhost", "/uploads", Body::new(body));
         let response = app(now).oneshot(request).await.unwrap();
         assert_eq!(response.status(), status, "{file_size}");
         let read = read.load(std::sync::atomic::Ordering::SeqCst);
@@ -533,14 +533,8 @@ impl http_body::Body for FailsOnce {
 #[tokio::test]
 async fn a_form_that_fails_to_be_read_is_not_read_again() {
     let now = datetime!(2024-03-01 00:10:00 UTC);
-    let request = Request::post("/uploads")
-        .header("host", "localhost")
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(Body::new(FailsOnce { failed: false }))
-        .unwrap();
+    let body = Body::new(FailsOnce { failed: false });
+    let request = form_request("localhost", "/uploads", body);
     let response = app(now).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body = axum::body::to_bytes(response.into_body(), 1 << 20)
