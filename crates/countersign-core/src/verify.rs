@@ -681,4 +681,36 @@ mod tests {
             }
         }
     }
+
+    /// Times at the ends of the calendar a request can name (years 0000 and 9999, a week's
+    /// lifetime) are refused, with no arithmetic overflowing.
+    #[test]
+    fn the_calendars_ends_are_refused() {
+        for day in ["00000101", "99991231"] {
+            let credential = format!("AKID%2F{day}%2Fus-east-1%2Fservice%2Faws4_request");
+            let query = format!(
+                "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}\
+                 &X-Amz-Date={day}T235959Z&X-Amz-Expires=604800&X-Amz-SignedHeaders=host\
+                 &X-Amz-Signature={SIG}"
+            );
+            let host = RawHeaders::from_pairs([("host", "example.amazonaws.com")]);
+            let presigned = Request::new("GET", "/", &query, &host);
+            assert_eq!(
+                checked_at(&presigned, SIGNED_AT),
+                Some("AccessDenied"),
+                "{day}"
+            );
+            let headers = RawHeaders::from_pairs([
+                ("host", "example.amazonaws.com".to_string()),
+                ("x-amz-date", format!("{day}T235959Z")),
+                ("authorization", format!("AWS4-HMAC-SHA256 Credential=AKID/{day}/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}")),
+            ]);
+            let header = Request::new("GET", "/", "", &headers);
+            assert_eq!(
+                checked_at(&header, SIGNED_AT),
+                Some("RequestTimeTooSkewed"),
+                "{day}"
+            );
+        }
+    }
 }
