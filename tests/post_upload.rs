@@ -16,9 +16,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use base64::Engine;
+use common::counted_body::{self, Counted};
 use countersign::core::{CredentialScope, SecretKey, SigningKey};
 use countersign::server::keys::MemoryKeyStore;
-use countersign::server::{BodyError, PostObject, SigV4Layer, Verified};
+use countersign::server::{BodyError, PostObject, SigV4Layer, Verified, DEFAULT_DRAIN_LIMIT};
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -57,6 +58,11 @@ async fn upload(
 }
 
 fn app(now: OffsetDateTime) -> Router {
+    app_draining(now, DEFAULT_DRAIN_LIMIT)
+}
+
+/// [`app`], reading at most `drain` bytes of a refused form.
+fn app_draining(now: OffsetDateTime, drain: u64) -> Router {
     let keys = MemoryKeyStore::new();
     keys.insert(AKID, SECRET, "uploader".to_string());
     Router::new()
@@ -67,7 +73,8 @@ fn app(now: OffsetDateTime) -> Router {
                 .s3()
                 .regions(["us-east-1"])
                 .services(["s3"])
-                .clock(move || now),
+                .clock(move || now)
+                .refused_body_drain(drain),
         )
 }
 
@@ -421,44 +428,10 @@ async fn malformed_and_oversized_forms_are_refused() {
     );
 }
 
-/// A body in frames of 16 KiB that counts the bytes read of it; its size is told when
-/// `tell_size`, as a `Content-Length` would.
-struct Counted {
-    frames: std::collections::VecDeque<bytes::Bytes>,
-    read: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    tell_size: bool,
-}
-
-impl http_body::Body for Counted {
-    type Data = bytes::Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
-        let frame = self.frames.pop_front();
-        if let Some(data) = &frame {
-            self.read
-                .fetch_add(data.len(), std::sync::atomic::Ordering::SeqCst);
-        }
-        std::task::Poll::Ready(frame.map(|data| Ok(http_body::Frame::data(data))))
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        match self.tell_size {
-            true => {
-                http_body::SizeHint::with_exact(self.frames.iter().map(|f| f.len() as u64).sum())
-            }
-            false => http_body::SizeHint::default(),
-        }
-    }
-}
-
-/// A form refused for its fields is read to its end before the refusal is sent, up to 1 MiB
-/// (a browser sends the whole form before it reads an answer, and a connection closed on
-/// unread bytes is reset); one told larger is not read on, one found larger is given up.
-/// So is one refused while its fields are read (a field repeated).
+/// A form refused for its fields is read to its end before the refusal is sent, up to the
+/// layer's limit (a browser sends the whole form before it reads an answer, and a connection
+/// closed on unread bytes is reset); one told larger is not read on, one found larger is given
+/// up. So is one refused while its fields are read (a field repeated).
 #[tokio::test]
 async fn a_refused_forms_rest_is_read_up_to_a_limit() {
     let now = datetime!(2024-03-01 00:10:00 UTC);
@@ -491,19 +464,16 @@ async fn a_refused_forms_rest_is_read_up_to_a_limit() {
     ] {
         let form = multipart(&as_refs(fields), "f.bin", &vec![b'x'; file_size]);
         let total = form.len();
-        let read = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let body = Counted {
-            frames: form
-                .chunks(16 << 10)
-                .map(bytes::Bytes::copy_from_slice)
-                .collect(),
-            read: read.clone(),
-            tell_size,
-        };
+        let (body, count) = Counted::new(&form, 16 << 10, tell_size);
         let request = form_request("localhost", "/uploads", Body::new(body));
-        let response = app(now).oneshot(request).await.unwrap();
+        let response = app_draining(now, 1 << 20).oneshot(request).await.unwrap();
         assert_eq!(response.status(), status, "{file_size}");
-        let read = read.load(std::sync::atomic::Ordering::SeqCst);
+        // The rest is read while the refusal is sent.
+        let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        assert!(!code(&String::from_utf8_lossy(&answer)).is_empty());
+        let read = counted_body::read(&count);
         let case = format!("{file_size} bytes, size told: {tell_size}, read {read} of {total}");
         assert_eq!(read == total, read_whole, "{case}");
         assert!(read <= most, "{case}");

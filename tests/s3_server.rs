@@ -779,6 +779,71 @@ fn boto3_presigned_put_and_get() {
         .is_file());
 }
 
+const REFUSED_WITHOUT_EXPECT: &str = r#"
+import os, sys, json, http.client, urllib.error, urllib.parse, urllib.request
+import boto3, botocore.auth, botocore.awsrequest, botocore.credentials
+from botocore.config import Config
+endpoint = sys.argv[1]
+address = urllib.parse.urlsplit(endpoint)
+body = os.urandom(6 << 20)
+answers = []
+# Header-signed with a wrong secret, sent by http.client: the whole body, then the answer.
+for _ in range(3):
+    credentials = botocore.credentials.Credentials(os.environ["AKID"], "not-the-secret")
+    request = botocore.awsrequest.AWSRequest(method="PUT", url=endpoint + "/unread/big", data=body)
+    request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD"
+    botocore.auth.S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(request)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    try:
+        connection.request("PUT", "/unread/big", body=body, headers=dict(request.headers.items()))
+        response = connection.getresponse()
+        answers.append([response.status, response.read().decode()])
+    except OSError as e:
+        answers.append([0, repr(e)])
+# A presigned PUT whose signature was changed, sent by urllib.
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                  config=Config(signature_version="s3v4"))
+url = s3.generate_presigned_url("put_object", Params={"Bucket": "unread", "Key": "big"}, ExpiresIn=300)
+cut = url.index("X-Amz-Signature=") + len("X-Amz-Signature=")
+url = url[:cut] + ("0" if url[cut] != "0" else "1") + url[cut + 1:]
+try:
+    urllib.request.urlopen(urllib.request.Request(url, data=body, method="PUT"))
+    answers.append([200, ""])
+except urllib.error.HTTPError as e:
+    answers.append([e.code, e.read().decode()])
+except OSError as e:
+    answers.append([0, repr(e)])
+print(json.dumps(answers))
+"#;
+
+/// A refused upload sent whole before its answer is read (no `Expect: 100-continue`, as
+/// Python's `http.client` and `urllib` send): the client gets the S3 error, not a reset
+/// connection, because the layer reads the rest of the body (up to 8 MiB) before refusing.
+#[test]
+fn a_refused_upload_sent_without_expect_gets_its_error() {
+    let server = Server::start();
+    server.mb("unread");
+    let output = server.python(REFUSED_WITHOUT_EXPECT);
+    assert!(
+        output.status.success(),
+        "the script failed (pip install boto3):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answers: Vec<(u16, String)> = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(answers.len(), 4);
+    for (status, text) in &answers {
+        assert_eq!(*status, 403, "{text}");
+        assert_eq!(
+            between(text, "<Code>", "</Code>").as_deref(),
+            Some("SignatureDoesNotMatch"),
+            "{text}"
+        );
+    }
+    assert!(!server.data().join("unread/big").exists());
+    assert_eq!(server.temp_files(), 0);
+}
+
 // ---------------------------------------------------------------------------------------
 // The AWS SDK for JavaScript v3
 // ---------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ use pin_project_lite::pin_project;
 use sha2::{Digest, Sha256};
 
 use crate::authenticate::Checksums;
+use crate::leftover::Leftover;
 
 /// An error boxed for transport.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -440,7 +441,8 @@ pin_project! {
     #[project = ReplyProj]
     enum Reply<B> {
         Inner { #[pin] body: B },
-        Rejection { #[pin] body: Full<Bytes> },
+        /// The refusal, sent once what is left of the refused request's body was read.
+        Rejection { #[pin] body: Full<Bytes>, leftover: Option<Leftover> },
     }
 }
 
@@ -451,9 +453,9 @@ impl<B> ResponseBody<B> {
         }
     }
 
-    pub(crate) fn rejection(body: Full<Bytes>) -> Self {
+    pub(crate) fn rejection(body: Full<Bytes>, leftover: Option<Leftover>) -> Self {
         ResponseBody {
-            kind: Reply::Rejection { body },
+            kind: Reply::Rejection { body, leftover },
         }
     }
 }
@@ -477,23 +479,28 @@ impl<B: Body<Data = Bytes>> Body for ResponseBody<B> {
     ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         match self.project().kind.project() {
             ReplyProj::Inner { body } => body.poll_frame(cx),
-            ReplyProj::Rejection { body } => body
-                .poll_frame(cx)
-                .map(|f| f.map(|r| r.map_err(|never| match never {}))),
+            ReplyProj::Rejection { body, leftover } => {
+                if let Some(rest) = leftover {
+                    ready!(rest.poll_drain(cx));
+                    *leftover = None;
+                }
+                body.poll_frame(cx)
+                    .map(|f| f.map(|r| r.map_err(|never| match never {})))
+            }
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Reply::Inner { body } => body.is_end_stream(),
-            Reply::Rejection { body } => body.is_end_stream(),
+            Reply::Rejection { body, leftover } => leftover.is_none() && body.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Reply::Inner { body } => body.size_hint(),
-            Reply::Rejection { body } => body.size_hint(),
+            Reply::Rejection { body, .. } => body.size_hint(),
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::body::{BoxError, Digests, ResponseBody, VerifiedBody};
 use crate::error::Error;
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::layer::Config;
+use crate::leftover::Leftover;
 use crate::post::{Outcome, PostFuture};
 
 /// A request waiting for its key (and perhaps its body), kept boxed in the future's states
@@ -48,6 +49,17 @@ impl<S, B> Pending<S, B> {
         reject(&self.config, &self.parts, error, Some(&self.plan.auth))
     }
 
+    /// The refusal for `error`, with the body still to be read before it is sent.
+    fn refuse<P, F>(self, error: Error) -> Step<F, B, P, S>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let response = self.reject(error);
+        let leftover = Leftover::of(&self.config, &self.parts, self.body);
+        Step::Reject(response, leftover)
+    }
+
     /// Checks the signature with the key the store found, over `payload_hash`.
     fn admit<P>(&self, key: Option<Key<P>>, payload_hash: &str) -> Result<Admitted<P>, Error> {
         let view = View::new(&self.parts, self.config.proxy.as_ref());
@@ -62,7 +74,7 @@ impl<S, B> Pending<S, B> {
 )]
 enum Step<F, B, P, S> {
     Call(F),
-    Reject(Response<Full<Bytes>>),
+    Reject(Response<Full<Bytes>>, Option<Leftover>),
     /// Read the body first; `None` for a key the store did not know (checked against the decoy).
     Buffer(Box<Pending<S, B>>, Option<Key<P>>),
 }
@@ -95,7 +107,7 @@ pin_project! {
         },
         Inner { #[pin] future: S::Future },
         Post { future: PostFuture<S::Response, S::Error> },
-        Rejected { response: Option<Response<Full<Bytes>>> },
+        Rejected { response: Option<Response<Full<Bytes>>>, leftover: Option<Leftover> },
     }
 }
 
@@ -104,10 +116,13 @@ where
     S: Service<Request<VerifiedBody<B>>>,
     K: KeyStore,
 {
-    pub(crate) fn rejected(response: Response<Full<Bytes>>) -> Self {
+    /// The refusal `response`, sent once `leftover` (what is left of the request's body)
+    /// was read.
+    pub(crate) fn rejected(response: Response<Full<Bytes>>, leftover: Option<Leftover>) -> Self {
         ResponseFuture {
             state: State::Rejected {
                 response: Some(response),
+                leftover,
             },
         }
     }
@@ -126,7 +141,11 @@ where
     }
 
     /// The request's key at hand, its body to be read and hashed before the check.
-    pub(crate) fn buffering(pending: Pending<S, B>, key: Option<Key<K::Principal>>) -> Self {
+    pub(crate) fn buffering(pending: Pending<S, B>, key: Option<Key<K::Principal>>) -> Self
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
         ResponseFuture {
             state: read_body_first(pending, key),
         }
@@ -146,7 +165,7 @@ impl<S, K, B, ResBody> Future for ResponseFuture<S, K, B>
 where
     S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>>,
     K: KeyStore,
-    B: Body<Data = Bytes>,
+    B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
@@ -159,7 +178,7 @@ where
                     let found = ready!(lookup.poll(cx));
                     match pending.take() {
                         Some(pending) => after_lookup(pending, found),
-                        None => Step::Reject(internal_error()),
+                        None => Step::Reject(internal_error(), None),
                     }
                 }
                 StateProj::Buffering {
@@ -170,12 +189,14 @@ where
                 } => {
                     let limit = pending.as_ref().map_or(0, |p| p.config.buffer_limit);
                     let read = ready!(poll_collect(body, collected, limit, cx));
+                    // A body refused while it is read stays unread: it is pinned in this
+                    // state, and one that failed is not read again.
                     match (pending.take(), key.take()) {
                         (Some(pending), Some(key)) => match read {
                             Ok(()) => after_buffering(*pending, key, collected.split().freeze()),
-                            Err(error) => Step::Reject(pending.reject(error)),
+                            Err(error) => Step::Reject(pending.reject(error), None),
                         },
-                        _ => Step::Reject(internal_error()),
+                        _ => Step::Reject(internal_error(), None),
                     }
                 }
                 StateProj::Inner { future } => {
@@ -187,19 +208,25 @@ where
                     return future.as_mut().poll(cx).map(|r| {
                         r.map(|outcome| match outcome {
                             Outcome::Inner(response) => response.map(ResponseBody::inner),
-                            Outcome::Rejected(response) => response.map(ResponseBody::rejection),
+                            Outcome::Rejected(response, leftover) => {
+                                response.map(|body| ResponseBody::rejection(body, leftover))
+                            }
                         })
                     });
                 }
-                StateProj::Rejected { response } => {
+                StateProj::Rejected { response, leftover } => {
                     let response = response.take().unwrap_or_else(internal_error);
-                    return Poll::Ready(Ok(response.map(ResponseBody::rejection)));
+                    let leftover = leftover.take();
+                    return Poll::Ready(Ok(
+                        response.map(|body| ResponseBody::rejection(body, leftover))
+                    ));
                 }
             };
             match step {
                 Step::Call(future) => this.state.set(State::Inner { future }),
-                Step::Reject(response) => this.state.set(State::Rejected {
+                Step::Reject(response, leftover) => this.state.set(State::Rejected {
                     response: Some(response),
+                    leftover,
                 }),
                 Step::Buffer(pending, key) => this.state.set(read_body_first(*pending, key)),
             }
@@ -216,6 +243,8 @@ fn read_body_first<S, K, B>(
 where
     S: Service<Request<VerifiedBody<B>>>,
     K: KeyStore,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
 {
     let declared_length = pending
         .parts
@@ -225,8 +254,10 @@ where
         .and_then(|v| v.parse::<u64>().ok());
     let limit = pending.config.buffer_limit;
     if declared_length.is_some_and(|n| n > limit as u64) {
+        let response = pending.reject(Error::PayloadTooLarge { limit });
         return State::Rejected {
-            response: Some(pending.reject(Error::PayloadTooLarge { limit })),
+            response: Some(response),
+            leftover: Leftover::of(&pending.config, &pending.parts, pending.body),
         };
     }
     let Pending {
@@ -254,10 +285,12 @@ fn after_lookup<S, B, P>(pending: Box<Pending<S, B>>, found: Lookup<P>) -> Step<
 where
     S: Service<Request<VerifiedBody<B>>>,
     P: Clone + Send + Sync + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
 {
     let key = match found_key(found) {
         Ok(key) => key,
-        Err(error) => return Step::Reject(pending.reject(error)),
+        Err(error) => return (*pending).refuse(error),
     };
     // Remembered, so that the next requests naming it do not reach the store.
     if let (None, Some(cache)) = (&key, &pending.config.unknown_keys) {
@@ -267,7 +300,7 @@ where
         return Step::Buffer(pending, key);
     }
     match pending.admit(key, declared_hash(&pending.plan.payload)) {
-        Err(error) => Step::Reject(pending.reject(error)),
+        Err(error) => (*pending).refuse(error),
         Ok(Admitted {
             identity,
             chain_key,
@@ -296,7 +329,7 @@ where
     P: Clone + Send + Sync + 'static,
 {
     match pending.admit(key, &sha256_hex(&data)) {
-        Err(error) => Step::Reject(pending.reject(error)),
+        Err(error) => Step::Reject(pending.reject(error), None),
         Ok(Admitted { identity, .. }) => {
             let Pending {
                 mut service,

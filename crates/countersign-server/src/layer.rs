@@ -19,6 +19,9 @@ use crate::unknown_keys::UnknownKeys;
 /// The largest body buffered (to hash it) when a request declares no payload hash.
 pub const DEFAULT_BUFFER_LIMIT: usize = 1024 * 1024;
 
+/// The most bytes of a refused request's body read and dropped before the refusal is sent.
+pub const DEFAULT_DRAIN_LIMIT: u64 = 8 * 1024 * 1024;
+
 /// The largest header section accepted, names and values together.
 pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
 
@@ -62,6 +65,7 @@ pub(crate) struct Config {
     pub(crate) s3: bool,
     pub(crate) allow_unsigned_payload: bool,
     pub(crate) buffer_limit: usize,
+    pub(crate) drain_limit: u64,
     pub(crate) chunk_limits: Limits,
     pub(crate) max_header_bytes: usize,
     pub(crate) proxy: Option<TrustedProxy>,
@@ -147,6 +151,7 @@ impl<K: KeyStore> SigV4Layer<K> {
                 s3: false,
                 allow_unsigned_payload: true,
                 buffer_limit: DEFAULT_BUFFER_LIMIT,
+                drain_limit: DEFAULT_DRAIN_LIMIT,
                 chunk_limits: Limits::default(),
                 max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
                 proxy: None,
@@ -207,6 +212,17 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// larger bodies are refused with 413.
     pub fn body_buffer_limit(self, bytes: usize) -> Self {
         self.with(|c| c.buffer_limit = bytes)
+    }
+
+    /// The most bytes of a refused request's body read and dropped before the refusal is sent
+    /// (default [`DEFAULT_DRAIN_LIMIT`], 8 MiB; 0 reads none). A client that sends its whole body before it reads an
+    /// answer (a browser posting a form, a PUT without `Expect: 100-continue`) then gets the
+    /// AWS error, where a connection closed on its unread bytes would be reset under it. A
+    /// body known to be larger (by its `Content-Length`) is not read, nor is one the client
+    /// waits to send (`Expect: 100-continue`); one found larger is read up to the limit, and
+    /// its connection closes after the refusal.
+    pub fn refused_body_drain(self, bytes: u64) -> Self {
+        self.with(|c| c.drain_limit = bytes)
     }
 
     /// The limits of aws-chunked bodies: chunk size (default 16 MiB; a signed chunk is held

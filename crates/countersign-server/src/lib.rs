@@ -77,6 +77,7 @@ mod future;
 pub mod identity;
 pub mod keys;
 mod layer;
+mod leftover;
 pub mod post;
 pub mod rejection;
 pub mod replay;
@@ -93,8 +94,8 @@ pub use identity::MissingLayer;
 pub use identity::{PayloadCheck, Verified};
 pub use keys::{FileKeyStore, Key, KeyRequest, KeyStore, MemoryKeyStore, StoreError};
 pub use layer::{
-    SigV4Layer, TrustedProxy, DEFAULT_BUFFER_LIMIT, DEFAULT_KEY_CACHE_CAPACITY,
-    DEFAULT_MAX_HEADER_BYTES, DEFAULT_UNKNOWN_KEY_CACHE,
+    SigV4Layer, TrustedProxy, DEFAULT_BUFFER_LIMIT, DEFAULT_DRAIN_LIMIT,
+    DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_UNKNOWN_KEY_CACHE,
 };
 pub use post::PostObject;
 pub use rejection::{DebugDetails, ErrorFormat, Rejection};

@@ -32,6 +32,7 @@ use crate::error::Error;
 use crate::identity::Verified;
 use crate::keys::{KeyRequest, KeyStore};
 use crate::layer::Config;
+use crate::leftover::Leftover;
 
 /// The most bytes of form fields read before the file part.
 pub const MAX_FORM_FIELD_BYTES: usize = 20 * 1024;
@@ -106,10 +107,11 @@ fn bucket_of(parts: &Parts) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The outcome of the boxed POST flow: the inner service's response, or a rejection.
+/// The outcome of the boxed POST flow: the inner service's response, or a rejection (with
+/// what is left of the form to read before it is sent).
 pub(crate) enum Outcome<R> {
     Inner(R),
-    Rejected(Response<Full<Bytes>>),
+    Rejected(Response<Full<Bytes>>, Option<Leftover>),
 }
 
 /// The future of one POST upload (boxed: this is not the hot path).
@@ -136,11 +138,11 @@ where
         let mut parser = MultipartParser::new(&boundary);
         let form = match read_fields(&mut body, &mut parser).await {
             Ok(form) => form,
-            Err(e) => return Ok(refuse(&config, &parts, &mut body, e).await),
+            Err(e) => return Ok(refuse(&config, &parts, body, e)),
         };
         let checked = match check_form(&config, &parts, form, store.as_ref()).await {
             Ok(checked) => checked,
-            Err(e) => return Ok(refuse(&config, &parts, &mut body, e).await),
+            Err(e) => return Ok(refuse(&config, &parts, body, e)),
         };
         let (identity, post, range) = checked;
         let mut parts = parts;
@@ -154,46 +156,19 @@ where
     })
 }
 
-/// The most of a refused form that is read, and dropped, before the refusal is sent. A
-/// browser sends the whole form before it reads an answer, and a connection closed with
-/// bytes still unread is reset: the browser would report a network error, not the refusal.
-const DRAIN_LIMIT: u64 = 1 << 20;
-
-/// The refusal of a form for `error`, once the rest of the form was read and dropped (up to
-/// [`DRAIN_LIMIT`]; a body that failed to be read is not read again).
-async fn refuse<R, B>(
-    config: &Config,
-    parts: &Parts,
-    body: &mut Pin<Box<B>>,
-    error: Error,
-) -> Outcome<R>
+/// The refusal of a form for `error`, sent once the rest of the form was read: a browser
+/// sends the whole form before it reads an answer. A body that failed to be read is not read
+/// again.
+fn refuse<R, B>(config: &Config, parts: &Parts, body: Pin<Box<B>>, error: Error) -> Outcome<R>
 where
-    B: Body<Data = Bytes>,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
 {
-    if !matches!(error, Error::BodyRead(_)) {
-        drain(body, DRAIN_LIMIT).await;
-    }
-    Outcome::Rejected(reject(config, parts, error, None))
-}
-
-/// Reads and drops the rest of `body`, up to about `limit` bytes: a body known to be larger
-/// is left unread, and the connection closes on it.
-async fn drain<B>(body: &mut Pin<Box<B>>, limit: u64)
-where
-    B: Body<Data = Bytes>,
-{
-    if body.size_hint().lower() > limit {
-        return;
-    }
-    let mut read = 0u64;
-    while read <= limit {
-        match poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
-            Some(Ok(frame)) => {
-                read += frame.data_ref().map_or(0, |d| d.len() as u64);
-            }
-            Some(Err(_)) | None => return,
-        }
-    }
+    let leftover = match error {
+        Error::BodyRead(_) => None,
+        _ => Leftover::of(config, parts, body),
+    };
+    Outcome::Rejected(reject(config, parts, error, None), leftover)
 }
 
 /// The fields read before the file part.

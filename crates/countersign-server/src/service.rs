@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::future::{Pending, ResponseFuture};
 use crate::keys::KeyStore;
 use crate::layer::Config;
+use crate::leftover::Leftover;
 use crate::post::{post_boundary, post_upload};
 
 /// Verifies SigV4 on each request; the inner service sees only verified requests, with a
@@ -130,7 +131,8 @@ where
             Ok(checked) => checked,
             Err(refused) => {
                 let (error, auth) = *refused;
-                return ResponseFuture::rejected(reject(config, &parts, error, auth.as_ref()));
+                let response = reject(config, &parts, error, auth.as_ref());
+                return ResponseFuture::rejected(response, Leftover::of(config, &parts, body));
             }
         };
         let key_request = key_request(&checked.auth);
@@ -147,12 +149,14 @@ where
             let error = Error::InvalidAccessKeyId(id.to_string());
             let payload_hash = declared_hash(&checked.payload);
             decoy_verification(config, &request, &checked, payload_hash);
-            return ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)));
+            let response = reject(config, &parts, error, Some(&checked.auth));
+            return ResponseFuture::rejected(response, Leftover::of(config, &parts, body));
         }
         let key = match at_hand.map(found_key) {
             Some(Ok(key)) => key,
             Some(Err(error)) => {
-                return ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
+                let response = reject(config, &parts, error, Some(&checked.auth));
+                return ResponseFuture::rejected(response, Leftover::of(config, &parts, body));
             }
             None => {
                 let plan = checked.into_owned();
@@ -179,7 +183,8 @@ where
         } = match admitted {
             Ok(admitted) => admitted,
             Err(error) => {
-                return ResponseFuture::rejected(reject(config, &parts, error, Some(&checked.auth)))
+                let response = reject(config, &parts, error, Some(&checked.auth));
+                return ResponseFuture::rejected(response, Leftover::of(config, &parts, body));
             }
         };
         let body = {

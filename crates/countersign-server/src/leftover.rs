@@ -1,0 +1,66 @@
+//! The unread body of a refused request, read and dropped before the refusal's bytes are
+//! sent.
+//!
+//! Many clients send the whole body before they read an answer: a browser posting a form, or
+//! any client that sends a PUT without `Expect: 100-continue` (Python's `http.client`,
+//! `requests`). When the server answers early and closes the connection with the client's bytes
+//! still unread, the kernel resets the connection, and the reset can reach the client before it
+//! reads the answer: the client reports a broken pipe instead of the AWS error. Reading the rest
+//! (within a limit) first lets the answer through.
+
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use bytes::Bytes;
+use http::request::Parts;
+use http_body::Body;
+use http_body_util::BodyExt;
+
+use crate::body::BoxError;
+use crate::layer::Config;
+
+/// What is left of a refused request's body, to be read and dropped.
+pub(crate) struct Leftover {
+    body: Pin<Box<dyn Body<Data = Bytes, Error = BoxError> + Send>>,
+    /// The most bytes still to be read.
+    left: u64,
+}
+
+impl Leftover {
+    /// The rest of `body` (of the request `parts`) to read before refusing it, when it is
+    /// worth reading: not when the client waits for `100 Continue` before it sends a body (it
+    /// sends none once refused), when nothing is left, or when more than the configured
+    /// limit is known to be left (a body that goes on past the limit is given up there).
+    pub(crate) fn of<B>(config: &Config, parts: &Parts, body: B) -> Option<Leftover>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let limit = config.drain_limit;
+        let waits_to_send = parts
+            .headers
+            .get(http::header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        if limit == 0 || waits_to_send || body.is_end_stream() || body.size_hint().lower() > limit {
+            return None;
+        }
+        Some(Leftover {
+            body: Box::pin(body.map_err(Into::into)),
+            left: limit,
+        })
+    }
+
+    /// Reads and drops the body until it ends, fails or reaches the limit.
+    pub(crate) fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        while self.left > 0 {
+            match ready!(self.body.as_mut().poll_frame(cx)) {
+                Some(Ok(frame)) => {
+                    let read = frame.data_ref().map_or(0, |d| d.len() as u64);
+                    self.left = self.left.saturating_sub(read);
+                }
+                Some(Err(_)) | None => break,
+            }
+        }
+        Poll::Ready(())
+    }
+}

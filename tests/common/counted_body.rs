@@ -1,0 +1,59 @@
+//! A request body that counts how many of its bytes were read.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+
+/// `data` in frames of `frame` bytes; its size is told when `tell_size`, as a
+/// `Content-Length` would.
+pub struct Counted {
+    frames: VecDeque<Bytes>,
+    read: Arc<AtomicUsize>,
+    tell_size: bool,
+}
+
+impl Counted {
+    /// The body, and the count of its bytes read so far.
+    pub fn new(data: &[u8], frame: usize, tell_size: bool) -> (Counted, Arc<AtomicUsize>) {
+        let read = Arc::new(AtomicUsize::new(0));
+        let body = Counted {
+            frames: data.chunks(frame).map(Bytes::copy_from_slice).collect(),
+            read: Arc::clone(&read),
+            tell_size,
+        };
+        (body, read)
+    }
+}
+
+/// The bytes read of a [`Counted`] body.
+pub fn read(count: &AtomicUsize) -> usize {
+    count.load(Ordering::SeqCst)
+}
+
+impl Body for Counted {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let frame = self.frames.pop_front();
+        if let Some(data) = &frame {
+            self.read.fetch_add(data.len(), Ordering::SeqCst);
+        }
+        Poll::Ready(frame.map(|data| Ok(Frame::data(data))))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.tell_size {
+            true => SizeHint::with_exact(self.frames.iter().map(|f| f.len() as u64).sum()),
+            false => SizeHint::default(),
+        }
+    }
+}

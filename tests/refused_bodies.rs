@@ -1,0 +1,266 @@
+//! The body of a refused request is read and dropped while the refusal is sent, up to the
+//! layer's limit: a client that sends its whole body before it reads an answer (no
+//! `Expect: 100-continue`) would otherwise have its connection reset under it. A body known to
+//! be larger, or one the client waits to send, is left unread.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::body::Body;
+use axum::routing::put;
+use axum::Router;
+use common::counted_body::{self, Counted};
+use countersign::client::{Credentials, Payload, Signer};
+use countersign::server::keys::{KeyRequest, KeyStore, Lookup, MemoryKeyStore};
+use countersign::server::{SigV4Layer, DEFAULT_DRAIN_LIMIT};
+use http::{Request, StatusCode};
+use time::OffsetDateTime;
+use tower::ServiceExt;
+
+const AKID: &str = "AKIDEXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const FRAME: usize = 16 << 10;
+
+/// A store that answers at once (the layer refuses within `call`) or through a future (the
+/// layer refuses once the future is done).
+#[derive(Clone)]
+struct Store {
+    memory: MemoryKeyStore<()>,
+    at_once: bool,
+}
+
+impl KeyStore for Store {
+    type Principal = ();
+    type Future = Pin<Box<dyn Future<Output = Lookup<()>> + Send>>;
+
+    fn lookup(&self, request: KeyRequest) -> Self::Future {
+        let found = self.memory.get(request.access_key_id());
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            Ok(found)
+        })
+    }
+
+    fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<()>> {
+        self.at_once
+            .then(|| Ok(self.memory.get(request.access_key_id())))
+    }
+}
+
+fn app(at_once: bool, drain: Option<u64>) -> Router {
+    let memory = MemoryKeyStore::new();
+    memory.insert(AKID, SECRET, ());
+    let mut layer = SigV4Layer::new(Store { memory, at_once })
+        .s3()
+        .regions(["us-east-1"])
+        .services(["s3"]);
+    if let Some(limit) = drain {
+        layer = layer.refused_body_drain(limit);
+    }
+    Router::new()
+        .route("/bucket/key", put(|| async { "stored" }))
+        .layer(layer)
+}
+
+/// A PUT of `size` bytes signed for `akid` with `secret` at `time`, with these extra headers.
+fn put_signed(
+    (akid, secret): (&str, &str),
+    time: OffsetDateTime,
+    size: usize,
+    headers: &[(&str, &str)],
+) -> Request<()> {
+    let mut builder = Request::put("http://bucket.example/bucket/key")
+        .header("host", "bucket.example")
+        .header("content-length", size.to_string());
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut request = builder.body(()).unwrap();
+    Signer::new(Credentials::new(akid, secret), "us-east-1", "s3")
+        .s3()
+        .sign(&mut request, Payload::Unsigned, time)
+        .unwrap();
+    request
+}
+
+/// [`put_signed`] now, with a wrong secret.
+fn put_wrongly_signed(size: usize, headers: &[(&str, &str)]) -> Request<()> {
+    put_signed(
+        (AKID, "not-the-secret"),
+        OffsetDateTime::now_utc(),
+        size,
+        headers,
+    )
+}
+
+/// Sends `request` with a counted body of `size` bytes; gives the answer's status, its error
+/// code, and how many bytes of the body were read once the answer was read whole.
+async fn exchange(
+    app: Router,
+    request: Request<()>,
+    size: usize,
+    tell_size: bool,
+) -> (StatusCode, String, usize) {
+    let (body, count) = Counted::new(&vec![b'x'; size], FRAME, tell_size);
+    let request = request.map(|()| Body::new(body));
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status();
+    let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let code = text
+        .split("<Code>")
+        .nth(1)
+        .and_then(|s| s.split("</Code>").next())
+        .unwrap_or(&text)
+        .to_string();
+    (status, code, counted_body::read(&count))
+}
+
+/// How much of a refused body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Whole,
+    Nothing,
+    /// Given up after the limit (within one frame past it).
+    UpTo(usize),
+}
+
+/// One refused upload: the layer's drain limit (its default when `None`), the body, and what
+/// should be read of it.
+struct Case {
+    name: &'static str,
+    drain: Option<u64>,
+    size: usize,
+    size_told: bool,
+    /// Whether the client waits for `100 Continue` before it sends the body.
+    waits: bool,
+    read: Read,
+}
+
+#[tokio::test]
+async fn a_refused_body_is_read_within_the_limit_while_the_refusal_is_sent() {
+    let (mib, default) = (1 << 20, DEFAULT_DRAIN_LIMIT as usize);
+    let case = |name, drain, size, size_told, waits, read| Case {
+        name,
+        drain,
+        size,
+        size_told,
+        waits,
+        read,
+    };
+    let cases = [
+        case(
+            "default limit, size told",
+            None,
+            3 * mib,
+            true,
+            false,
+            Read::Whole,
+        ),
+        case(
+            "default limit, size not told",
+            None,
+            3 * mib,
+            false,
+            false,
+            Read::Whole,
+        ),
+        case(
+            "found larger than the default",
+            None,
+            default + mib,
+            false,
+            false,
+            Read::UpTo(default),
+        ),
+        case(
+            "the client waits to send",
+            None,
+            3 * mib,
+            true,
+            true,
+            Read::Nothing,
+        ),
+        case(
+            "told larger than the limit",
+            Some(mib as u64),
+            3 * mib,
+            true,
+            false,
+            Read::Nothing,
+        ),
+        case(
+            "found larger than the limit",
+            Some(mib as u64),
+            3 * mib,
+            false,
+            false,
+            Read::UpTo(mib),
+        ),
+        case("no draining", Some(0), 3 * mib, false, false, Read::Nothing),
+    ];
+    for at_once in [true, false] {
+        for case in &cases {
+            let headers: &[(&str, &str)] = match case.waits {
+                true => &[("expect", "100-continue")],
+                false => &[],
+            };
+            let request = put_wrongly_signed(case.size, headers);
+            let app = app(at_once, case.drain);
+            let (status, code, read) = exchange(app, request, case.size, case.size_told).await;
+            let size = case.size;
+            let name = format!(
+                "{} (key found at once: {at_once}): read {read} of {size}",
+                case.name
+            );
+            assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+            assert_eq!(code, "SignatureDoesNotMatch", "{name}");
+            match case.read {
+                Read::Whole => assert_eq!(read, size, "{name}"),
+                Read::Nothing => assert_eq!(read, 0, "{name}"),
+                Read::UpTo(limit) => {
+                    assert!(read >= limit && read <= limit + FRAME, "{name}")
+                }
+            }
+        }
+    }
+}
+
+/// Refusals before the key lookup (no authentication at all, a request dated outside the
+/// window) and after it (an unknown access key) read the rest as well; an accepted request's
+/// body is the handler's to read, not the layer's.
+#[tokio::test]
+async fn every_refusal_reads_the_rest_and_an_accepted_request_is_untouched() {
+    let size = 256 << 10;
+    let unsigned = Request::put("http://bucket.example/bucket/key")
+        .header("host", "bucket.example")
+        .body(())
+        .unwrap();
+    let now = OffsetDateTime::now_utc();
+    let stale = put_signed((AKID, SECRET), now - time::Duration::hours(1), size, &[]);
+    let unknown = put_signed(("AKIDUNKNOWN", SECRET), now, size, &[]);
+    for at_once in [true, false] {
+        for (request, expected_code) in [
+            (unsigned.clone(), "AccessDenied"),
+            (stale.clone(), "RequestTimeTooSkewed"),
+            (unknown.clone(), "InvalidAccessKeyId"),
+        ] {
+            let (status, code, read) = exchange(app(at_once, None), request, size, false).await;
+            let case = format!("{expected_code} (key found at once: {at_once})");
+            assert_eq!(code, expected_code, "{case}");
+            assert!(status.is_client_error(), "{case}");
+            assert_eq!(read, size, "{case}");
+        }
+        // Accepted: the handler ignores the body, and nothing reads it.
+        let request = put_signed((AKID, SECRET), now, size, &[]);
+        let (status, answer, read) = exchange(app(at_once, None), request, size, false).await;
+        assert_eq!((status, answer.as_str()), (StatusCode::OK, "stored"));
+        assert_eq!(read, 0);
+    }
+}
