@@ -538,6 +538,13 @@ mod tests {
         }
     }
 
+    /// Holding a refused request's body does not make the response body lose `Sync`.
+    #[test]
+    fn the_response_body_is_send_and_sync() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<ResponseBody<Full<Bytes>>>();
+    }
+
     #[test]
     fn a_body_stays_small_whatever_it_may_become() {
         // Moved a few times per request and boxed by axum: the decoder (over 500 bytes), the

@@ -214,13 +214,15 @@ impl<K: KeyStore> SigV4Layer<K> {
         self.with(|c| c.buffer_limit = bytes)
     }
 
-    /// The most bytes of a refused request's body read and dropped before the refusal is sent
-    /// (default [`DEFAULT_DRAIN_LIMIT`], 8 MiB; 0 reads none). A client that sends its whole body before it reads an
-    /// answer (a browser posting a form, a PUT without `Expect: 100-continue`) then gets the
-    /// AWS error, where a connection closed on its unread bytes would be reset under it. A
-    /// body known to be larger (by its `Content-Length`) is not read, nor is one the client
-    /// waits to send (`Expect: 100-continue`); one found larger is read up to the limit, and
-    /// its connection closes after the refusal.
+    /// The most bytes of a refused request's body read and dropped before the refusal's
+    /// message is sent (default [`DEFAULT_DRAIN_LIMIT`], 8 MiB; 0 reads none). A client that
+    /// sends its whole body before it reads an answer (a browser posting a form, a PUT without
+    /// `Expect: 100-continue`) then gets the AWS error, where a connection closed on its
+    /// unread bytes would be reset under it. A body known to be larger (by its
+    /// `Content-Length`) is not read, nor is one the client waits to send
+    /// (`Expect: 100-continue`); one found larger is read up to the limit, and its connection
+    /// closes after the refusal. A body refused while the layer reads it (over
+    /// [`body_buffer_limit`](Self::body_buffer_limit)) is not read on.
     pub fn refused_body_drain(self, bytes: u64) -> Self {
         self.with(|c| c.drain_limit = bytes)
     }

@@ -1,14 +1,15 @@
-//! The unread body of a refused request, read and dropped before the refusal's bytes are
-//! sent.
+//! The unread body of a refused request, read and dropped while the refusal is sent: its
+//! status and headers go first, its message once the rest of the body was read.
 //!
 //! Many clients send the whole body before they read an answer: a browser posting a form, or
 //! any client that sends a PUT without `Expect: 100-continue` (Python's `http.client`,
-//! `requests`). When the server answers early and closes the connection with the client's bytes
-//! still unread, the kernel resets the connection, and the reset can reach the client before it
-//! reads the answer: the client reports a broken pipe instead of the AWS error. Reading the rest
-//! (within a limit) first lets the answer through.
+//! `requests`). When the server answers early and closes the connection with the client's
+//! bytes still unread, the kernel resets the connection, and the reset can reach the client
+//! before it reads the answer: the client reports a broken pipe instead of the AWS error.
+//! Reading the rest (within a limit) first lets the answer through.
 
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
@@ -19,9 +20,14 @@ use http_body_util::BodyExt;
 use crate::body::BoxError;
 use crate::layer::Config;
 
+/// A body of any type, boxed.
+type AnyBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError> + Send>>;
+
 /// What is left of a refused request's body, to be read and dropped.
 pub(crate) struct Leftover {
-    body: Pin<Box<dyn Body<Data = Bytes, Error = BoxError> + Send>>,
+    /// In a `Mutex` only so that the response body holding it stays `Sync` whatever the
+    /// request body is: it is only reached through `&mut`, never locked.
+    body: Mutex<AnyBody>,
     /// The most bytes still to be read.
     left: u64,
 }
@@ -45,15 +51,17 @@ impl Leftover {
             return None;
         }
         Some(Leftover {
-            body: Box::pin(body.map_err(Into::into)),
+            body: Mutex::new(Box::pin(body.map_err(Into::into))),
             left: limit,
         })
     }
 
     /// Reads and drops the body until it ends, fails or reaches the limit.
     pub(crate) fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // A poisoned lock still holds the body: nothing is ever locked.
+        let body = self.body.get_mut().unwrap_or_else(|e| e.into_inner());
         while self.left > 0 {
-            match ready!(self.body.as_mut().poll_frame(cx)) {
+            match ready!(body.as_mut().poll_frame(cx)) {
                 Some(Ok(frame)) => {
                     let read = frame.data_ref().map_or(0, |d| d.len() as u64);
                     self.left = self.left.saturating_sub(read);
