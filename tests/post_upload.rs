@@ -480,6 +480,40 @@ async fn a_refused_forms_rest_is_read_up_to_a_limit() {
     }
 }
 
+/// A file found larger than the policy allows while it streams is read on (up to the layer's
+/// limit) before the handler sees `EntityTooLarge`, so that the answer reaches a browser that
+/// is still sending the file.
+#[tokio::test]
+async fn a_file_too_large_is_read_on_before_its_error() {
+    let now = datetime!(2024-03-01 00:10:00 UTC);
+    let fields = own_form("2024-03-01T01:00:00Z", (0, 1000));
+    let form = multipart(&as_refs(&fields), "f.bin", &vec![b'x'; 3 << 20]);
+    let frame = 16 << 10;
+    for (drain, read_whole) in [(DEFAULT_DRAIN_LIMIT, true), (1 << 20, false), (0, false)] {
+        let (body, count) = Counted::new(&form, frame, false);
+        let request = form_request("localhost", "/uploads", Body::new(body));
+        let response = app_draining(now, drain).oneshot(request).await.unwrap();
+        let status = response.status();
+        let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let read = counted_body::read(&count);
+        let case = format!("limit {drain}: read {read} of {}", form.len());
+        assert_eq!(
+            (status, String::from_utf8_lossy(&answer).as_ref()),
+            (StatusCode::BAD_REQUEST, "EntityTooLarge"),
+            "{case}"
+        );
+        if read_whole {
+            assert_eq!(read, form.len(), "{case}");
+        } else {
+            // The fields and the file's first frame, then the limit (within a frame).
+            assert!(read >= drain as usize, "{case}");
+            assert!(read <= drain as usize + 3 * frame, "{case}");
+        }
+    }
+}
+
 /// A body that fails once, and must not be read after that.
 struct FailsOnce {
     failed: bool,

@@ -1,7 +1,9 @@
 //! The body of a refused request is read and dropped while the refusal is sent, up to the
 //! layer's limit: a client that sends its whole body before it reads an answer (no
 //! `Expect: 100-continue`) would otherwise have its connection reset under it. A body known to
-//! be larger, or one the client waits to send, is left unread.
+//! be larger, or one the client waits to send, is left unread. A body whose check fails while
+//! it streams (an aws-chunked chunk's signature) is read on the same way before the handler
+//! sees the error.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -11,12 +13,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use axum::body::Body;
+use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::Router;
 use common::counted_body::{self, Counted};
-use countersign::client::{Credentials, Payload, Signer};
+use countersign::client::{Credentials, Framing, Payload, Signer};
 use countersign::server::keys::{KeyRequest, KeyStore, Lookup, MemoryKeyStore};
-use countersign::server::{SigV4Layer, DEFAULT_DRAIN_LIMIT};
+use countersign::server::{BodyError, SigV4Layer, DEFAULT_DRAIN_LIMIT};
 use http::{Request, StatusCode};
 use time::OffsetDateTime;
 use tower::ServiceExt;
@@ -63,7 +66,25 @@ fn app(at_once: bool, drain: Option<u64>) -> Router {
     }
     Router::new()
         .route("/bucket/key", put(|| async { "stored" }))
+        .route("/bucket/read", put(read_all))
         .layer(layer)
+}
+
+/// Reads the whole body; answers with its size, or with the code of the check that failed.
+async fn read_all(body: Body) -> Response {
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes.len().to_string().into_response(),
+        Err(e) => {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(err) = source {
+                if let Some(b) = err.downcast_ref::<BodyError>() {
+                    return (b.status(), format!("<Code>{}</Code>", b.code())).into_response();
+                }
+                source = err.source();
+            }
+            (StatusCode::BAD_REQUEST, "<Code>unknown</Code>").into_response()
+        }
+    }
 }
 
 /// A PUT of `size` bytes signed for `akid` with `secret` at `time`, with these extra headers.
@@ -262,5 +283,65 @@ async fn every_refusal_reads_the_rest_and_an_accepted_request_is_untouched() {
         let (status, answer, read) = exchange(app(at_once, None), request, size, false).await;
         assert_eq!((status, answer.as_str()), (StatusCode::OK, "stored"));
         assert_eq!(read, 0);
+    }
+}
+
+/// An aws-chunked upload of 3 MiB in 64 KiB chunks whose first chunk's signature was changed:
+/// the handler sees the failed check only once the rest was read (up to the limit).
+#[tokio::test]
+async fn a_body_failing_its_check_while_it_streams_is_read_on_first() {
+    let decoded = vec![b'x'; 3 << 20];
+    let mut request = Request::put("http://bucket.example/bucket/read")
+        .header("host", "bucket.example")
+        .body(())
+        .unwrap();
+    let mut encoder = Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "s3")
+        .s3()
+        .sign_chunked(
+            &mut request,
+            Framing::Signed,
+            decoded.len() as u64,
+            64 << 10,
+            None,
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    let mut encoded = encoder.encode(&decoded);
+    let marker = b"chunk-signature=";
+    let at = encoded
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .unwrap()
+        + marker.len();
+    encoded[at] = if encoded[at] == b'0' { b'1' } else { b'0' };
+    for (drain, whole) in [(None, true), (Some(1 << 20), false), (Some(0), false)] {
+        for at_once in [true, false] {
+            let (body, count) = Counted::new(&encoded, FRAME, true);
+            let request = request.clone().map(|()| Body::new(body));
+            let response = app(at_once, drain).oneshot(request).await.unwrap();
+            let status = response.status();
+            let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let read = counted_body::read(&count);
+            let case = format!("limit {drain:?} (key found at once: {at_once}): read {read}");
+            assert_eq!(status, StatusCode::FORBIDDEN, "{case}");
+            assert!(
+                String::from_utf8_lossy(&answer).contains("<Code>SignatureDoesNotMatch</Code>"),
+                "{case}"
+            );
+            match (whole, drain) {
+                (true, _) => assert_eq!(read, encoded.len(), "{case}"),
+                // The first chunk, then the limit (within a frame each).
+                (false, Some(limit)) => {
+                    let limit = limit as usize;
+                    assert!(
+                        read >= limit && read <= limit + 2 * (64 << 10) + FRAME,
+                        "{case}"
+                    );
+                }
+                (false, None) => unreachable!(),
+            }
+        }
     }
 }

@@ -88,7 +88,7 @@ pub(crate) fn streaming_body<B>(
             let decoder = Decoder::new(framing, config.chunk_limits, chain)
                 .declared_trailers(trailers)
                 .decoded_length(Some(decoded_length));
-            VerifiedBody::chunked(body, decoder, digests)
+            VerifiedBody::chunked(body, decoder, digests, config.drain_limit)
         }
         PayloadPlan::Unsigned if config.allow_unsigned_payload => {
             VerifiedBody::plain(body, digests)

@@ -37,7 +37,10 @@ pin_project! {
     /// (each signed chunk released only after it verified), or read and verified before the
     /// handler ran; with the declared `x-amz-content-sha256`, `x-amz-checksum-*` and
     /// `Content-MD5` checked as it streams. A failed check ends the body with a [`BodyError`]
-    /// instead of its end.
+    /// instead of its end; one that fails while the client is still sending (an aws-chunked
+    /// chunk, a POST file over its policy's size) is given once the rest was read and dropped,
+    /// up to the layer's [`refused_body_drain`](crate::SigV4Layer::refused_body_drain), so
+    /// that the handler's answer reaches the client.
     ///
     /// Every request carries one, and it is moved several times on its way to the handler
     /// (axum boxes it), so the rarer, larger states (an aws-chunked decoder, a form parser,
@@ -48,6 +51,8 @@ pin_project! {
         #[pin]
         source: Source<B>,
         digests: Digests,
+        // A check that failed while the body still streamed, given once the rest was read.
+        failure: Option<Box<Failure>>,
     }
 }
 
@@ -55,11 +60,39 @@ pin_project! {
     #[project = SourceProj]
     enum Source<B> {
         Plain { #[pin] inner: B },
-        Chunked { #[pin] inner: B, decoder: Box<Decoder>, input_ended: bool },
+        Chunked { #[pin] inner: B, state: Box<ChunkedState> },
         Buffered { data: Option<Bytes> },
-        Form { inner: Pin<Box<B>>, parser: Box<MultipartParser>, input_ended: bool, size: u64, range: Option<(u64, u64)>, file_done: bool },
+        Form { inner: Pin<Box<B>>, state: Box<FormState> },
         Finished,
     }
+}
+
+/// Where an aws-chunked body's decoding is.
+struct ChunkedState {
+    decoder: Decoder,
+    input_ended: bool,
+    /// The most bytes read and dropped after a failed check.
+    drain: u64,
+}
+
+/// Where a POST upload's form is: the parser, and the file's size so far.
+struct FormState {
+    parser: MultipartParser,
+    input_ended: bool,
+    size: u64,
+    range: Option<(u64, u64)>,
+    file_done: bool,
+    /// The most bytes read and dropped after a failed check.
+    drain: u64,
+}
+
+/// A check that failed while the body still streamed. The client may still be sending the
+/// body and read no answer before it is done: the rest is read and dropped (up to `left`
+/// bytes, the layer's `refused_body_drain`) before the error is given, so that the handler's
+/// refusal reaches the client rather than a reset connection.
+struct Failure {
+    error: BodyError,
+    left: u64,
 }
 
 /// The digests checked over the bytes the handler reads.
@@ -142,48 +175,49 @@ impl Digests {
 }
 
 impl<B> VerifiedBody<B> {
+    fn of(source: Source<B>, digests: Digests) -> Self {
+        VerifiedBody {
+            source,
+            digests,
+            failure: None,
+        }
+    }
+
     pub(crate) fn plain(inner: B, digests: Digests) -> Self {
-        VerifiedBody {
-            source: Source::Plain { inner },
-            digests,
-        }
+        Self::of(Source::Plain { inner }, digests)
     }
 
-    pub(crate) fn chunked(inner: B, decoder: Decoder, digests: Digests) -> Self {
-        VerifiedBody {
-            source: Source::Chunked {
-                inner,
-                decoder: Box::new(decoder),
-                input_ended: false,
-            },
-            digests,
-        }
+    /// An aws-chunked body; after a failed check, at most `drain` more bytes are read.
+    pub(crate) fn chunked(inner: B, decoder: Decoder, digests: Digests, drain: u64) -> Self {
+        let state = Box::new(ChunkedState {
+            decoder,
+            input_ended: false,
+            drain,
+        });
+        Self::of(Source::Chunked { inner, state }, digests)
     }
 
+    /// A POST upload's file; after a failed check, at most `drain` more bytes are read.
     pub(crate) fn form(
         inner: Pin<Box<B>>,
         parser: MultipartParser,
         range: Option<(u64, u64)>,
         digests: Digests,
+        drain: u64,
     ) -> Self {
-        VerifiedBody {
-            source: Source::Form {
-                inner,
-                parser: Box::new(parser),
-                input_ended: false,
-                size: 0,
-                range,
-                file_done: false,
-            },
-            digests,
-        }
+        let state = Box::new(FormState {
+            parser,
+            input_ended: false,
+            size: 0,
+            range,
+            file_done: false,
+            drain,
+        });
+        Self::of(Source::Form { inner, state }, digests)
     }
 
     pub(crate) fn buffered(data: Bytes, digests: Digests) -> Self {
-        VerifiedBody {
-            source: Source::Buffered { data: Some(data) },
-            digests,
-        }
+        Self::of(Source::Buffered { data: Some(data) }, digests)
     }
 }
 
@@ -205,6 +239,49 @@ fn form_end(size: u64, range: Option<(u64, u64)>) -> Result<Option<Bytes>, BodyE
         Some((min, max)) if size < min => Err(BodyError::FileSize { size, min, max }),
         _ => Ok(None),
     }
+}
+
+impl<B> Source<B> {
+    /// How much of the body to read and drop after `error`: none when the body failed to be
+    /// read or was read to its end (a check at the end, or a plain body's), else the limit.
+    fn unread_budget(&self, error: &BodyError) -> u64 {
+        match (self, error) {
+            (_, BodyError::Inner(_)) => 0,
+            (Source::Chunked { state, .. }, _) if !state.input_ended => state.drain,
+            (Source::Form { state, .. }, _) if !state.input_ended => state.drain,
+            _ => 0,
+        }
+    }
+}
+
+/// Reads and drops the rest of a body whose check failed while it streamed (up to the
+/// failure's budget), then gives the failure.
+fn poll_failure<B>(
+    mut source: Pin<&mut Source<B>>,
+    failure: &mut Option<Box<Failure>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Frame<Bytes>, BodyError>>>
+where
+    B: Body<Data = Bytes>,
+{
+    if let Some(pending) = failure.as_mut() {
+        while pending.left > 0 {
+            let polled = match source.as_mut().project() {
+                SourceProj::Chunked { inner, .. } => inner.poll_frame(cx),
+                SourceProj::Form { inner, .. } => inner.as_mut().poll_frame(cx),
+                _ => Poll::Ready(None),
+            };
+            match ready!(polled) {
+                Some(Ok(frame)) => {
+                    let read = frame.data_ref().map_or(0, |d| d.len() as u64);
+                    pending.left = pending.left.saturating_sub(read);
+                }
+                Some(Err(_)) | None => break,
+            }
+        }
+    }
+    source.set(Source::Finished);
+    Poll::Ready(failure.take().map(|f| Err(f.error)))
 }
 
 /// Why a verified body ended early.
@@ -310,6 +387,9 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         let mut this = self.project();
+        if this.failure.is_some() {
+            return poll_failure(this.source, this.failure, cx);
+        }
         let next = match this.source.as_mut().project() {
             SourceProj::Finished => return Poll::Ready(None),
             SourceProj::Buffered { data } => Ok(data.take()),
@@ -322,27 +402,20 @@ where
                 Some(Err(e)) => Err(BodyError::Inner(e.into())),
                 None => Ok(None),
             },
-            SourceProj::Form {
-                inner,
-                parser,
-                input_ended,
-                size,
-                range,
-                file_done,
-            } => loop {
-                let part = if *input_ended {
-                    parser.finish()
+            SourceProj::Form { inner, state } => loop {
+                let part = if state.input_ended {
+                    state.parser.finish()
                 } else {
-                    parser.next_part()
+                    state.parser.next_part()
                 };
                 match part {
                     Err(e) => break Err(BodyError::Form(e)),
-                    Ok(Some(Part::Data(data))) if !*file_done => {
-                        *size += data.len() as u64;
-                        match *range {
-                            Some((min, max)) if *size > max => {
+                    Ok(Some(Part::Data(data))) if !state.file_done => {
+                        state.size += data.len() as u64;
+                        match state.range {
+                            Some((min, max)) if state.size > max => {
                                 break Err(BodyError::FileSize {
-                                    size: *size,
+                                    size: state.size,
                                     min,
                                     max,
                                 })
@@ -350,49 +423,45 @@ where
                             _ => break Ok(Some(data)),
                         }
                     }
-                    Ok(Some(Part::End)) => *file_done = true,
+                    Ok(Some(Part::End)) => state.file_done = true,
                     // Parts after the file are ignored, as S3 does.
                     Ok(Some(Part::Data(_) | Part::Start { .. })) => {}
-                    Ok(Some(Part::Finished)) => break form_end(*size, *range),
-                    Ok(None) if *input_ended || parser.is_finished() => {
-                        break form_end(*size, *range)
+                    Ok(Some(Part::Finished)) => break form_end(state.size, state.range),
+                    Ok(None) if state.input_ended || state.parser.is_finished() => {
+                        break form_end(state.size, state.range)
                     }
                     Ok(None) => match ready!(inner.as_mut().poll_frame(cx)) {
                         Some(Ok(frame)) => {
                             if let Some(data) = frame.data_ref() {
-                                parser.push(data);
+                                state.parser.push(data);
                             }
                         }
                         Some(Err(e)) => break Err(BodyError::Inner(e.into())),
-                        None => *input_ended = true,
+                        None => state.input_ended = true,
                     },
                 }
             },
-            SourceProj::Chunked {
-                mut inner,
-                decoder,
-                input_ended,
-            } => loop {
-                let event = if *input_ended {
-                    decoder.finish()
+            SourceProj::Chunked { mut inner, state } => loop {
+                let event = if state.input_ended {
+                    state.decoder.finish()
                 } else {
-                    decoder.next_event()
+                    state.decoder.next_event()
                 };
                 match event {
                     Err(e) => break Err(BodyError::Chunked(e)),
                     Ok(Some(Event::Data(data))) => break Ok(Some(data)),
                     Ok(Some(Event::End(_))) => continue,
-                    Ok(None) if *input_ended => break Ok(None),
+                    Ok(None) if state.input_ended => break Ok(None),
                     Ok(None) => {}
                 }
                 match ready!(inner.as_mut().poll_frame(cx)) {
                     Some(Ok(frame)) => {
                         if let Some(data) = frame.data_ref() {
-                            decoder.push(data);
+                            state.decoder.push(data);
                         }
                     }
                     Some(Err(e)) => break Err(BodyError::Inner(e.into())),
-                    None => *input_ended = true,
+                    None => state.input_ended = true,
                 }
             },
         };
@@ -404,8 +473,17 @@ where
             Ok(None) => this.digests.verify(),
             Err(e) => Err(e),
         };
+        if let Err(error) = outcome {
+            let left = this.source.unread_budget(&error);
+            if left > 0 {
+                *this.failure = Some(Box::new(Failure { error, left }));
+                return poll_failure(this.source, this.failure, cx);
+            }
+            this.source.set(Source::Finished);
+            return Poll::Ready(Some(Err(error)));
+        }
         this.source.set(Source::Finished);
-        Poll::Ready(outcome.err().map(Err))
+        Poll::Ready(None)
     }
 
     fn is_end_stream(&self) -> bool {
@@ -416,7 +494,7 @@ where
     fn size_hint(&self) -> SizeHint {
         match &self.source {
             Source::Plain { inner } => inner.size_hint(),
-            Source::Chunked { decoder, .. } => match decoder.remaining_hint() {
+            Source::Chunked { state, .. } => match state.decoder.remaining_hint() {
                 Some(n) => SizeHint::with_exact(n),
                 None => SizeHint::default(),
             },

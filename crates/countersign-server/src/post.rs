@@ -148,7 +148,7 @@ where
         let mut parts = parts;
         parts.extensions.insert(identity);
         parts.extensions.insert(post);
-        let body = VerifiedBody::form(body, parser, range, Digests::none());
+        let body = VerifiedBody::form(body, parser, range, Digests::none(), config.drain_limit);
         service
             .call(Request::from_parts(parts, body))
             .await
