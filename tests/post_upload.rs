@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use base64::Engine;
-use common::counted_body::{self, Counted};
+use common::counted_body;
 use countersign::core::{CredentialScope, SecretKey, SigningKey};
 use countersign::server::keys::MemoryKeyStore;
 use countersign::server::{BodyError, PostObject, SigV4Layer, Verified, DEFAULT_DRAIN_LIMIT};
@@ -464,16 +464,13 @@ async fn a_refused_forms_rest_is_read_up_to_a_limit() {
     ] {
         let form = multipart(&as_refs(fields), "f.bin", &vec![b'x'; file_size]);
         let total = form.len();
-        let (body, count) = Counted::new(&form, 16 << 10, tell_size);
-        let request = form_request("localhost", "/uploads", Body::new(body));
-        let response = app_draining(now, 1 << 20).oneshot(request).await.unwrap();
-        assert_eq!(response.status(), status, "{file_size}");
+        let request = form_request("localhost", "/uploads", Body::empty()).map(|_| ());
+        let app = app_draining(now, 1 << 20);
+        let (answer, text, read) =
+            counted_body::exchange(app, request, &form, 16 << 10, tell_size).await;
+        assert_eq!(answer, status, "{file_size}");
         // The rest is read while the refusal is sent.
-        let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        assert!(!code(&String::from_utf8_lossy(&answer)).is_empty());
-        let read = counted_body::read(&count);
+        assert!(!code(&text).is_empty());
         let case = format!("{file_size} bytes, size told: {tell_size}, read {read} of {total}");
         assert_eq!(read == total, read_whole, "{case}");
         assert!(read <= most, "{case}");
@@ -490,17 +487,12 @@ async fn a_file_too_large_is_read_on_before_its_error() {
     let form = multipart(&as_refs(&fields), "f.bin", &vec![b'x'; 3 << 20]);
     let frame = 16 << 10;
     for (drain, read_whole) in [(DEFAULT_DRAIN_LIMIT, true), (1 << 20, false), (0, false)] {
-        let (body, count) = Counted::new(&form, frame, false);
-        let request = form_request("localhost", "/uploads", Body::new(body));
-        let response = app_draining(now, drain).oneshot(request).await.unwrap();
-        let status = response.status();
-        let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        let read = counted_body::read(&count);
+        let request = form_request("localhost", "/uploads", Body::empty()).map(|_| ());
+        let (status, answer, read) =
+            counted_body::exchange(app_draining(now, drain), request, &form, frame, false).await;
         let case = format!("limit {drain}: read {read} of {}", form.len());
         assert_eq!(
-            (status, String::from_utf8_lossy(&answer).as_ref()),
+            (status, answer.as_str()),
             (StatusCode::BAD_REQUEST, "EntityTooLarge"),
             "{case}"
         );

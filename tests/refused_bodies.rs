@@ -16,13 +16,12 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::Router;
-use common::counted_body::{self, Counted};
+use common::counted_body;
 use countersign::client::{Credentials, Framing, Payload, Signer};
 use countersign::server::keys::{KeyRequest, KeyStore, Lookup, MemoryKeyStore};
 use countersign::server::{BodyError, SigV4Layer, DEFAULT_DRAIN_LIMIT};
 use http::{Request, StatusCode};
 use time::OffsetDateTime;
-use tower::ServiceExt;
 
 const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -118,29 +117,23 @@ fn put_wrongly_signed(size: usize, headers: &[(&str, &str)]) -> Request<()> {
     )
 }
 
-/// Sends `request` with a counted body of `size` bytes; gives the answer's status, its error
-/// code, and how many bytes of the body were read once the answer was read whole.
+/// Sends `request` with a body of `size` bytes; gives the answer's status, its error code
+/// (its text when it has none), and how many bytes of the body were read.
 async fn exchange(
     app: Router,
     request: Request<()>,
     size: usize,
     tell_size: bool,
 ) -> (StatusCode, String, usize) {
-    let (body, count) = Counted::new(&vec![b'x'; size], FRAME, tell_size);
-    let request = request.map(|()| Body::new(body));
-    let response = app.oneshot(request).await.unwrap();
-    let status = response.status();
-    let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&answer);
+    let data = vec![b'x'; size];
+    let (status, text, read) = counted_body::exchange(app, request, &data, FRAME, tell_size).await;
     let code = text
         .split("<Code>")
         .nth(1)
         .and_then(|s| s.split("</Code>").next())
         .unwrap_or(&text)
         .to_string();
-    (status, code, counted_body::read(&count))
+    (status, code, read)
 }
 
 /// How much of a refused body is read.
@@ -316,18 +309,13 @@ async fn a_body_failing_its_check_while_it_streams_is_read_on_first() {
     encoded[at] = if encoded[at] == b'0' { b'1' } else { b'0' };
     for (drain, whole) in [(None, true), (Some(1 << 20), false), (Some(0), false)] {
         for at_once in [true, false] {
-            let (body, count) = Counted::new(&encoded, FRAME, true);
-            let request = request.clone().map(|()| Body::new(body));
-            let response = app(at_once, drain).oneshot(request).await.unwrap();
-            let status = response.status();
-            let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
-                .await
-                .unwrap();
-            let read = counted_body::read(&count);
+            let request = request.clone();
+            let (status, answer, read) =
+                counted_body::exchange(app(at_once, drain), request, &encoded, FRAME, true).await;
             let case = format!("limit {drain:?} (key found at once: {at_once}): read {read}");
             assert_eq!(status, StatusCode::FORBIDDEN, "{case}");
             assert!(
-                String::from_utf8_lossy(&answer).contains("<Code>SignatureDoesNotMatch</Code>"),
+                answer.contains("<Code>SignatureDoesNotMatch</Code>"),
                 "{case}"
             );
             match (whole, drain) {

@@ -1,4 +1,5 @@
-//! A request body that counts how many of its bytes were read.
+//! A request body that counts how many of its bytes were read, and an exchange through a
+//! router that tells how much of it the router read.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -6,8 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use axum::Router;
 use bytes::Bytes;
+use http::StatusCode;
 use http_body::{Body, Frame, SizeHint};
+use tower::ServiceExt;
 
 /// `data` in frames of `frame` bytes; its size is told when `tell_size`, as a
 /// `Content-Length` would.
@@ -56,4 +60,25 @@ impl Body for Counted {
             false => SizeHint::default(),
         }
     }
+}
+
+/// Sends `request` through `app` with `data` as its body, in frames of `frame` bytes (its size
+/// told when `tell_size`); gives the answer's status and text, and how many bytes of the body
+/// were read once the answer was read whole.
+pub async fn exchange(
+    app: Router,
+    request: http::Request<()>,
+    data: &[u8],
+    frame: usize,
+    tell_size: bool,
+) -> (StatusCode, String, usize) {
+    let (body, count) = Counted::new(data, frame, tell_size);
+    let request = request.map(|()| axum::body::Body::new(body));
+    let response = app.oneshot(request).await.expect("the router answers");
+    let status = response.status();
+    let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("the answer is read");
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    (status, text, read(&count))
 }
