@@ -27,7 +27,7 @@ use pin_project_lite::pin_project;
 use sha2::{Digest, Sha256};
 
 use crate::authenticate::Checksums;
-use crate::leftover::Leftover;
+use crate::leftover::{poll_discard, Leftover};
 
 /// An error boxed for transport.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -265,19 +265,13 @@ where
     B: Body<Data = Bytes>,
 {
     if let Some(pending) = failure.as_mut() {
-        while pending.left > 0 {
-            let polled = match source.as_mut().project() {
-                SourceProj::Chunked { inner, .. } => inner.poll_frame(cx),
-                SourceProj::Form { inner, .. } => inner.as_mut().poll_frame(cx),
-                _ => Poll::Ready(None),
-            };
-            match ready!(polled) {
-                Some(Ok(frame)) => {
-                    let read = frame.data_ref().map_or(0, |d| d.len() as u64);
-                    pending.left = pending.left.saturating_sub(read);
-                }
-                Some(Err(_)) | None => break,
-            }
+        let inner = match source.as_mut().project() {
+            SourceProj::Chunked { inner, .. } => Some(inner),
+            SourceProj::Form { inner, .. } => Some(inner.as_mut()),
+            _ => None,
+        };
+        if let Some(inner) = inner {
+            ready!(poll_discard(inner, &mut pending.left, cx));
         }
     }
     source.set(Source::Finished);

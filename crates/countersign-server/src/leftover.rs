@@ -60,15 +60,25 @@ impl Leftover {
     pub(crate) fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         // A poisoned lock still holds the body: nothing is ever locked.
         let body = self.body.get_mut().unwrap_or_else(|e| e.into_inner());
-        while self.left > 0 {
-            match ready!(body.as_mut().poll_frame(cx)) {
-                Some(Ok(frame)) => {
-                    let read = frame.data_ref().map_or(0, |d| d.len() as u64);
-                    self.left = self.left.saturating_sub(read);
-                }
-                Some(Err(_)) | None => break,
-            }
-        }
-        Poll::Ready(())
+        poll_discard(body.as_mut(), &mut self.left, cx)
     }
+}
+
+/// Reads and drops frames of `body` until it ends or fails, or `left` bytes were read
+/// (counted down).
+pub(crate) fn poll_discard<B: Body<Data = Bytes> + ?Sized>(
+    mut body: Pin<&mut B>,
+    left: &mut u64,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    while *left > 0 {
+        match ready!(body.as_mut().poll_frame(cx)) {
+            Some(Ok(frame)) => {
+                let read = frame.data_ref().map_or(0, |d| d.len() as u64);
+                *left = left.saturating_sub(read);
+            }
+            Some(Err(_)) | None => break,
+        }
+    }
+    Poll::Ready(())
 }
