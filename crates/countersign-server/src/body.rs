@@ -241,15 +241,25 @@ fn form_end(size: u64, range: Option<(u64, u64)>) -> Result<Option<Bytes>, BodyE
     }
 }
 
-impl<B> Source<B> {
+impl<B: Body> Source<B> {
     /// How much of the body to read and drop after `error`: none when the body failed to be
-    /// read or was read to its end (a check at the end, or a plain body's), else the limit.
+    /// read, was read to its end (a check at the end, or a plain body's) or is known to go on
+    /// past the limit (reading part of it would not let the answer through), else the limit.
     fn unread_budget(&self, error: &BodyError) -> u64 {
-        match (self, error) {
-            (_, BodyError::Inner(_)) => 0,
-            (Source::Chunked { state, .. }, _) if !state.input_ended => state.drain,
-            (Source::Form { state, .. }, _) if !state.input_ended => state.drain,
-            _ => 0,
+        let (known_left, limit) = match (self, error) {
+            (_, BodyError::Inner(_)) => return 0,
+            (Source::Chunked { inner, state }, _) if !state.input_ended => {
+                (inner.size_hint().lower(), state.drain)
+            }
+            (Source::Form { inner, state }, _) if !state.input_ended => {
+                (inner.size_hint().lower(), state.drain)
+            }
+            _ => return 0,
+        };
+        if known_left > limit {
+            0
+        } else {
+            limit
         }
     }
 }
