@@ -1,9 +1,9 @@
 //! The body of a refused request is read and dropped while the refusal is sent, up to the
 //! layer's limit: a client that sends its whole body before it reads an answer (no
 //! `Expect: 100-continue`) would otherwise have its connection reset under it. A body known to
-//! be larger, or one the client waits to send, is left unread. A body whose check fails while
-//! it streams (an aws-chunked chunk's signature) is read on the same way before the handler
-//! sees the error.
+//! be larger, or one the client waits to send, is left unread. A body that goes past the
+//! buffer limit while the layer buffers it, or whose check fails while it streams (an
+//! aws-chunked chunk's signature), is read on the same way before the refusal or the error.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -337,6 +337,53 @@ async fn a_body_failing_its_check_while_it_streams_is_read_on_first() {
                 }
                 Read::Nothing => unreachable!(),
             }
+        }
+    }
+}
+
+/// A body without a declared hash (buffered to be hashed) that goes past the buffer limit
+/// (1 MiB) while it is read: the rest is read and dropped, within the drain limit, before
+/// the 413.
+#[tokio::test]
+async fn a_body_over_the_buffer_limit_is_read_on_before_its_refusal() {
+    let size = 3 << 20;
+    let mib = 1 << 20;
+    let data = vec![b'x'; size];
+    // Sent in HTTP chunks: its size is not told.
+    let mut request = Request::post("http://api.example/items")
+        .header("host", "api.example")
+        .header("transfer-encoding", "chunked")
+        .body(())
+        .unwrap();
+    Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "execute-api")
+        .sign(
+            &mut request,
+            Payload::Bytes(&data),
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    // (drain limit, what is read: at least, at most)
+    for (drain, least, most) in [
+        (None, size, size),
+        (Some(mib as u64), 2 * mib, 2 * mib + 2 * FRAME),
+        (Some(0), mib, mib + FRAME),
+    ] {
+        for at_once in [true, false] {
+            let memory = MemoryKeyStore::new();
+            memory.insert(AKID, SECRET, ());
+            let mut layer = SigV4Layer::new(Store { memory, at_once });
+            if let Some(limit) = drain {
+                layer = layer.refused_body_drain(limit);
+            }
+            let app = Router::new()
+                .route("/items", axum::routing::post(read_all))
+                .layer(layer);
+            let (status, answer, read) =
+                counted_body::exchange(app, request.clone(), &data, FRAME, false).await;
+            let case = format!("limit {drain:?} (key found at once: {at_once}): read {read}");
+            assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{case}: {answer}");
+            assert!(answer.contains("EntityTooLarge"), "{case}: {answer}");
+            assert!(read >= least && read <= most, "{case}");
         }
     }
 }

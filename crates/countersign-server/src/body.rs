@@ -27,7 +27,7 @@ use pin_project_lite::pin_project;
 use sha2::{Digest, Sha256};
 
 use crate::authenticate::Checksums;
-use crate::leftover::{poll_discard, Leftover};
+use crate::leftover::{drain_budget, poll_discard, Leftover};
 
 /// An error boxed for transport.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -246,20 +246,15 @@ impl<B: Body> Source<B> {
     /// read, was read to its end (a check at the end, or a plain body's) or is known to go on
     /// past the limit (reading part of it would not let the answer through), else the limit.
     fn unread_budget(&self, error: &BodyError) -> u64 {
-        let (known_left, limit) = match (self, error) {
-            (_, BodyError::Inner(_)) => return 0,
+        match (self, error) {
+            (_, BodyError::Inner(_)) => 0,
             (Source::Chunked { inner, state }, _) if !state.input_ended => {
-                (inner.size_hint().lower(), state.drain)
+                drain_budget(state.drain, inner)
             }
             (Source::Form { inner, state }, _) if !state.input_ended => {
-                (inner.size_hint().lower(), state.drain)
+                drain_budget(state.drain, inner.as_ref().get_ref())
             }
-            _ => return 0,
-        };
-        if known_left > limit {
-            0
-        } else {
-            limit
+            _ => 0,
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::body::{BoxError, Digests, ResponseBody, VerifiedBody};
 use crate::error::Error;
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::layer::Config;
-use crate::leftover::Leftover;
+use crate::leftover::{drain_budget, poll_discard, Leftover};
 use crate::post::{Outcome, PostFuture};
 
 /// A request waiting for its key (and perhaps its body), kept boxed in the future's states
@@ -104,6 +104,9 @@ pin_project! {
             collected: BytesMut,
             pending: Option<Box<Pending<S, ()>>>,
             key: Option<Option<Key<K::Principal>>>,
+            // Once the body went past the buffer limit: how much more of it to read and drop
+            // before it is refused.
+            overflow: Option<u64>,
         },
         Inner { #[pin] future: S::Future },
         Post { future: PostFuture<S::Response, S::Error> },
@@ -182,15 +185,29 @@ where
                     }
                 }
                 StateProj::Buffering {
-                    body,
+                    mut body,
                     collected,
                     pending,
                     key,
+                    overflow,
                 } => {
                     let limit = pending.as_ref().map_or(0, |p| p.config.buffer_limit);
-                    let read = ready!(poll_collect(body, collected, limit, cx));
-                    // A body refused while it is read stays unread: it is pinned in this
-                    // state, and one that failed is not read again.
+                    let read = match overflow {
+                        Some(left) => {
+                            ready!(poll_discard(body.as_mut(), left, cx));
+                            Err(Error::PayloadTooLarge { limit })
+                        }
+                        None => ready!(poll_collect(body.as_mut(), collected, limit, cx)),
+                    };
+                    if overflow.is_none() && matches!(read, Err(Error::PayloadTooLarge { .. })) {
+                        // The client may still be sending it: the rest is read and dropped
+                        // (within the drain limit) before the refusal, as for any refusal.
+                        let drain = pending.as_ref().map_or(0, |p| p.config.drain_limit);
+                        *overflow = Some(drain_budget(drain, &*body));
+                        *collected = BytesMut::new();
+                        continue;
+                    }
+                    // A body that failed to be read is not read again.
                     match (pending.take(), key.take()) {
                         (Some(pending), Some(key)) => match read {
                             Ok(()) => after_buffering(*pending, key, collected.split().freeze()),
@@ -272,6 +289,7 @@ where
         collected: BytesMut::new(),
         pending: Some(Box::new(Pending::new(service, parts, (), plan, config))),
         key: Some(key),
+        overflow: None,
     }
 }
 

@@ -221,11 +221,11 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// unread bytes would be reset under it. A body known to be larger (by its
     /// `Content-Length`) is not read, nor is one the client waits to send
     /// (`Expect: 100-continue`); one found larger is read up to the limit, and its connection
-    /// closes after the refusal. A body refused while the layer reads it (over
-    /// [`body_buffer_limit`](Self::body_buffer_limit)) is not read on. The same limit holds
-    /// for a body whose check fails while the handler reads it (an aws-chunked chunk's
-    /// signature, a POST file over its policy's size): the handler gets the error once the
-    /// rest was read.
+    /// closes after the refusal. The same limit holds for a body refused while the layer
+    /// buffers it (past [`body_buffer_limit`](Self::body_buffer_limit)), and for one whose
+    /// check fails while the handler reads it (an aws-chunked chunk's signature, a POST file
+    /// over its policy's size): the refusal, or the handler's error, comes once the rest was
+    /// read. A body that failed to be read is not read again.
     pub fn refused_body_drain(self, bytes: u64) -> Self {
         self.with(|c| c.drain_limit = bytes)
     }

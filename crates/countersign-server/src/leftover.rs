@@ -42,17 +42,17 @@ impl Leftover {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let limit = config.drain_limit;
         let waits_to_send = parts
             .headers
             .get(http::header::EXPECT)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-        if limit == 0 || waits_to_send || body.is_end_stream() || body.size_hint().lower() > limit {
+        let left = drain_budget(config.drain_limit, &body);
+        if left == 0 || waits_to_send || body.is_end_stream() {
             return None;
         }
         Some(Leftover {
             body: Mutex::new(Box::pin(body.map_err(Into::into))),
-            left: limit,
+            left,
         })
     }
 
@@ -61,6 +61,17 @@ impl Leftover {
         // A poisoned lock still holds the body: nothing is ever locked.
         let body = self.body.get_mut().unwrap_or_else(|e| e.into_inner());
         poll_discard(body.as_mut(), &mut self.left, cx)
+    }
+}
+
+/// How much of what is left of `body` to read and drop before a refusal: the limit, or none
+/// when more than the limit is known to be left (reading part of it would not let the
+/// answer through).
+pub(crate) fn drain_budget<B: Body + ?Sized>(limit: u64, body: &B) -> u64 {
+    if body.size_hint().lower() > limit {
+        0
+    } else {
+        limit
     }
 }
 
