@@ -619,6 +619,27 @@ mod tests {
     const SIGNED_AT: OffsetDateTime = datetime!(2015-08-30 12:36:00 UTC);
     const SIG: &str = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
 
+    /// Headers of a request signed in the `Authorization` header for the day of `amz_date`.
+    fn header_signed(amz_date: &str) -> RawHeaders {
+        let day = &amz_date[..8];
+        RawHeaders::from_pairs([
+            ("host", "example.amazonaws.com".to_string()),
+            ("x-amz-date", amz_date.to_string()),
+            ("authorization", format!("AWS4-HMAC-SHA256 Credential=AKID/{day}/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}")),
+        ])
+    }
+
+    /// The query of a URL presigned at `amz_date`, valid `expires` seconds.
+    fn presign_query(amz_date: &str, expires: u32) -> String {
+        let day = &amz_date[..8];
+        format!(
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=AKID%2F{day}%2Fus-east-1%2Fservice%2Faws4_request\
+             &X-Amz-Date={amz_date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host\
+             &X-Amz-Signature={SIG}"
+        )
+    }
+
     /// The code of `check` at `now` for `request`, `None` when it passes.
     fn checked_at<H: Headers>(
         request: &Request<'_, H>,
@@ -636,18 +657,9 @@ mod tests {
     fn time_window_edges() {
         let nano = Duration::nanoseconds(1);
         let skew = Duration::minutes(5);
-        let headers = RawHeaders::from_pairs([
-            ("host", "example.amazonaws.com".to_string()),
-            ("x-amz-date", "20150830T123600Z".to_string()),
-            ("authorization", format!("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}")),
-        ]);
+        let headers = header_signed("20150830T123600Z");
         let header = Request::new("GET", "/", "", &headers);
-        let query = format!(
-            "X-Amz-Algorithm=AWS4-HMAC-SHA256\
-             &X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fservice%2Faws4_request\
-             &X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host\
-             &X-Amz-Signature={SIG}"
-        );
+        let query = presign_query("20150830T123600Z", 60);
         let host = RawHeaders::from_pairs([("host", "example.amazonaws.com")]);
         let presigned = Request::new("GET", "/", &query, &host);
         let lifetime = Duration::seconds(60);
@@ -686,30 +698,21 @@ mod tests {
     /// lifetime) are refused, with no arithmetic overflowing.
     #[test]
     fn the_calendars_ends_are_refused() {
-        for day in ["00000101", "99991231"] {
-            let credential = format!("AKID%2F{day}%2Fus-east-1%2Fservice%2Faws4_request");
-            let query = format!(
-                "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}\
-                 &X-Amz-Date={day}T235959Z&X-Amz-Expires=604800&X-Amz-SignedHeaders=host\
-                 &X-Amz-Signature={SIG}"
-            );
+        for amz_date in ["00000101T235959Z", "99991231T235959Z"] {
+            let query = presign_query(amz_date, 604_800);
             let host = RawHeaders::from_pairs([("host", "example.amazonaws.com")]);
             let presigned = Request::new("GET", "/", &query, &host);
             assert_eq!(
                 checked_at(&presigned, SIGNED_AT),
                 Some("AccessDenied"),
-                "{day}"
+                "{amz_date}"
             );
-            let headers = RawHeaders::from_pairs([
-                ("host", "example.amazonaws.com".to_string()),
-                ("x-amz-date", format!("{day}T235959Z")),
-                ("authorization", format!("AWS4-HMAC-SHA256 Credential=AKID/{day}/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}")),
-            ]);
+            let headers = header_signed(amz_date);
             let header = Request::new("GET", "/", "", &headers);
             assert_eq!(
                 checked_at(&header, SIGNED_AT),
                 Some("RequestTimeTooSkewed"),
-                "{day}"
+                "{amz_date}"
             );
         }
     }
