@@ -19,11 +19,11 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use countersign::client::Payload;
-use countersign::core::{AuthParams, KeyCache, Request, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
+use countersign::core::{KeyCache, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
 
 mod common;
 
-use common::{s3_get, s3_signer, s3_verifier, Evictor, Floor, NOW, SECRET};
+use common::{s3_get, s3_signer, s3_verifier, verify_once, Evictor, Floor, NOW, SECRET};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -43,10 +43,7 @@ fn main() {
     let secret = SecretKey::new(SECRET);
     let verifier = s3_verifier().key_cache(Arc::new(KeyCache::new(64)));
     let verify = |request: &http::Request<()>, payload_hash: &str| {
-        let view = Request::from_http(request);
-        let auth = AuthParams::from_request(&view).unwrap();
-        let verified = verifier.verify(&view, &auth, &secret, payload_hash, NOW);
-        black_box(verified.unwrap().time);
+        verify_once(&verifier, &secret, request, payload_hash);
     };
     let mut evictor = Evictor::new();
     let mut run = |operation: &mut dyn FnMut()| {

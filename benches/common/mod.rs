@@ -3,7 +3,7 @@
 #![allow(dead_code, unreachable_pub)] // each bench uses a different subset
 
 use countersign::client::{Credentials, Signer};
-use countersign::core::{SigningSettings, Verifier};
+use countersign::core::{AuthParams, Request, SecretKey, SigningSettings, Verifier};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -33,6 +33,20 @@ pub fn s3_verifier() -> Verifier {
     Verifier::new(SigningSettings::s3())
         .regions(["us-east-1"])
         .services(["s3"])
+}
+
+/// One verification of `request` as a server makes it: its view, its parameters parsed, then
+/// checked with `secret` over `payload_hash` at [`NOW`].
+pub fn verify_once(
+    verifier: &Verifier,
+    secret: &SecretKey,
+    request: &http::Request<()>,
+    payload_hash: &str,
+) {
+    let view = Request::from_http(request);
+    let auth = AuthParams::from_request(&view).expect("parses");
+    let verified = verifier.verify(&view, &auth, secret, payload_hash, NOW);
+    std::hint::black_box(verified.expect("verifies").time);
 }
 
 /// `aws-sigv4`'s settings for S3: the path encoded once and not normalized, an
