@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use base64::Engine;
-use common::counted_body;
+use common::bodies::{self, FailsOnce};
 use countersign::core::{CredentialScope, SecretKey, SigningKey};
 use countersign::server::keys::MemoryKeyStore;
 use countersign::server::{BodyError, PostObject, SigV4Layer, Verified, DEFAULT_DRAIN_LIMIT};
@@ -466,8 +466,7 @@ async fn a_refused_forms_rest_is_read_up_to_a_limit() {
         let total = form.len();
         let request = form_request("localhost", "/uploads", Body::empty()).map(|_| ());
         let app = app_draining(now, 1 << 20);
-        let (answer, text, read) =
-            counted_body::exchange(app, request, &form, 16 << 10, tell_size).await;
+        let (answer, text, read) = bodies::exchange(app, request, &form, 16 << 10, tell_size).await;
         assert_eq!(answer, status, "{file_size}");
         // The rest is read while the refusal is sent.
         assert!(!code(&text).is_empty());
@@ -489,7 +488,7 @@ async fn a_file_too_large_is_read_on_before_its_error() {
     for (drain, read_whole) in [(DEFAULT_DRAIN_LIMIT, true), (1 << 20, false), (0, false)] {
         let request = form_request("localhost", "/uploads", Body::empty()).map(|_| ());
         let (status, answer, read) =
-            counted_body::exchange(app_draining(now, drain), request, &form, frame, false).await;
+            bodies::exchange(app_draining(now, drain), request, &form, frame, false).await;
         let case = format!("limit {drain}: read {read} of {}", form.len());
         assert_eq!(
             (status, answer.as_str()),
@@ -506,30 +505,11 @@ async fn a_file_too_large_is_read_on_before_its_error() {
     }
 }
 
-/// A body that fails once, and must not be read after that.
-struct FailsOnce {
-    failed: bool,
-}
-
-impl http_body::Body for FailsOnce {
-    type Data = bytes::Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
-        assert!(!self.failed, "the body was read again after it failed");
-        self.failed = true;
-        std::task::Poll::Ready(Some(Err(std::io::Error::other("cut off"))))
-    }
-}
-
 /// A form whose body fails to be read is refused without reading it again.
 #[tokio::test]
 async fn a_form_that_fails_to_be_read_is_not_read_again() {
     let now = datetime!(2024-03-01 00:10:00 UTC);
-    let body = Body::new(FailsOnce { failed: false });
+    let body = Body::new(FailsOnce::new());
     let request = form_request("localhost", "/uploads", body);
     let response = app(now).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);

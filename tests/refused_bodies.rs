@@ -16,12 +16,13 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::Router;
-use common::counted_body;
+use common::bodies::{self, FailsOnce};
 use countersign::client::{Credentials, Framing, Payload, Signer};
 use countersign::server::keys::{KeyRequest, KeyStore, Lookup, MemoryKeyStore};
 use countersign::server::{BodyError, SigV4Layer, DEFAULT_DRAIN_LIMIT};
 use http::{Request, StatusCode};
 use time::OffsetDateTime;
+use tower::ServiceExt;
 
 const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -66,6 +67,20 @@ fn app(at_once: bool, drain: Option<u64>) -> Router {
     Router::new()
         .route("/bucket/key", put(|| async { "stored" }))
         .route("/bucket/read", put(read_all))
+        .layer(layer)
+}
+
+/// An API under the layer's default rules (bodies without a declared hash buffered), whose
+/// handler reads the body.
+fn api_app(at_once: bool, drain: Option<u64>) -> Router {
+    let memory = MemoryKeyStore::new();
+    memory.insert(AKID, SECRET, ());
+    let mut layer = SigV4Layer::new(Store { memory, at_once });
+    if let Some(limit) = drain {
+        layer = layer.refused_body_drain(limit);
+    }
+    Router::new()
+        .route("/items", axum::routing::post(read_all))
         .layer(layer)
 }
 
@@ -126,7 +141,7 @@ async fn exchange(
     tell_size: bool,
 ) -> (StatusCode, String, usize) {
     let data = vec![b'x'; size];
-    let (status, text, read) = counted_body::exchange(app, request, &data, FRAME, tell_size).await;
+    let (status, text, read) = bodies::exchange(app, request, &data, FRAME, tell_size).await;
     let code = text
         .split("<Code>")
         .nth(1)
@@ -319,8 +334,7 @@ async fn a_body_failing_its_check_while_it_streams_is_read_on_first() {
         for at_once in [true, false] {
             let request = request.clone();
             let (status, answer, read) =
-                counted_body::exchange(app(at_once, drain), request, &encoded, FRAME, size_told)
-                    .await;
+                bodies::exchange(app(at_once, drain), request, &encoded, FRAME, size_told).await;
             let case = format!(
                 "limit {drain:?}, size told: {size_told} (key found at once: {at_once}): read {read}"
             );
@@ -369,21 +383,56 @@ async fn a_body_over_the_buffer_limit_is_read_on_before_its_refusal() {
         (Some(0), mib, mib + FRAME),
     ] {
         for at_once in [true, false] {
-            let memory = MemoryKeyStore::new();
-            memory.insert(AKID, SECRET, ());
-            let mut layer = SigV4Layer::new(Store { memory, at_once });
-            if let Some(limit) = drain {
-                layer = layer.refused_body_drain(limit);
-            }
-            let app = Router::new()
-                .route("/items", axum::routing::post(read_all))
-                .layer(layer);
+            let app = api_app(at_once, drain);
             let (status, answer, read) =
-                counted_body::exchange(app, request.clone(), &data, FRAME, false).await;
+                bodies::exchange(app, request.clone(), &data, FRAME, false).await;
             let case = format!("limit {drain:?} (key found at once: {at_once}): read {read}");
             assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{case}: {answer}");
             assert!(answer.contains("EntityTooLarge"), "{case}: {answer}");
             assert!(read >= least && read <= most, "{case}");
+        }
+    }
+}
+
+/// A body that fails to be read is not read again, wherever the read fails: while the layer
+/// buffers it, while the handler reads it as aws-chunked, or while a refusal drains it
+/// (`FailsOnce` panics at a second read).
+#[tokio::test]
+async fn a_body_that_fails_to_be_read_is_not_read_again() {
+    let now = OffsetDateTime::now_utc();
+    let mut buffered = Request::post("http://api.example/items")
+        .header("host", "api.example")
+        .header("transfer-encoding", "chunked")
+        .body(())
+        .unwrap();
+    Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "execute-api")
+        .sign(&mut buffered, Payload::Bytes(b"{}"), now)
+        .unwrap();
+    let mut chunked = Request::put("http://bucket.example/bucket/read")
+        .header("host", "bucket.example")
+        .body(())
+        .unwrap();
+    Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "s3")
+        .s3()
+        .sign_chunked(&mut chunked, Framing::Signed, 1 << 20, 64 << 10, None, now)
+        .unwrap();
+    let refused = put_wrongly_signed(1 << 20, &[]);
+    for at_once in [true, false] {
+        for (app, request, expected) in [
+            (api_app(at_once, None), buffered.clone(), "IncompleteBody"),
+            (app(at_once, None), chunked.clone(), "IncompleteBody"),
+            (app(at_once, None), refused.clone(), "SignatureDoesNotMatch"),
+        ] {
+            let request = request.map(|()| Body::new(FailsOnce::new()));
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let answer = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let answer = String::from_utf8_lossy(&answer);
+            let case = format!("{expected} (key found at once: {at_once}): {answer}");
+            assert!(status.is_client_error(), "{case}");
+            assert!(answer.contains(expected), "{case}");
         }
     }
 }

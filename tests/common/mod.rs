@@ -2,7 +2,7 @@
 #![allow(dead_code, unreachable_pub, missing_docs)] // each test binary uses a different subset
 
 pub mod aws_c_auth;
-pub mod counted_body;
+pub mod bodies;
 pub mod example_server;
 pub mod javascript;
 

@@ -1,5 +1,5 @@
-//! A request body that counts how many of its bytes were read, and an exchange through a
-//! router that tells how much of it the router read.
+//! Request bodies for the tests: one that counts how many of its bytes were read (and an
+//! exchange through a router that tells how much of it the router read), and one that fails.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -81,4 +81,29 @@ pub async fn exchange(
         .expect("the answer is read");
     let text = String::from_utf8_lossy(&answer).into_owned();
     (status, text, read(&count))
+}
+
+/// A body that fails at its first read, and must not be read after that.
+pub struct FailsOnce {
+    failed: bool,
+}
+
+impl FailsOnce {
+    pub fn new() -> Self {
+        FailsOnce { failed: false }
+    }
+}
+
+impl Body for FailsOnce {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        assert!(!self.failed, "the body was read again after it failed");
+        self.failed = true;
+        Poll::Ready(Some(Err(std::io::Error::other("cut off"))))
+    }
 }
