@@ -84,6 +84,24 @@ fn api_app(at_once: bool, drain: Option<u64>) -> Router {
         .layer(layer)
 }
 
+/// A POST of `body` to [`api_app`], signed now, without a declared hash and sent in HTTP
+/// chunks (its size not told).
+fn api_post_chunked(body: &[u8]) -> Request<()> {
+    let mut request = Request::post("http://api.example/items")
+        .header("host", "api.example")
+        .header("transfer-encoding", "chunked")
+        .body(())
+        .unwrap();
+    Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "execute-api")
+        .sign(
+            &mut request,
+            Payload::Bytes(body),
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    request
+}
+
 /// Reads the whole body; answers with its size, or with the code of the check that failed.
 async fn read_all(body: Body) -> Response {
     match axum::body::to_bytes(body, usize::MAX).await {
@@ -363,19 +381,7 @@ async fn a_body_over_the_buffer_limit_is_read_on_before_its_refusal() {
     let size = 3 << 20;
     let mib = 1 << 20;
     let data = vec![b'x'; size];
-    // Sent in HTTP chunks: its size is not told.
-    let mut request = Request::post("http://api.example/items")
-        .header("host", "api.example")
-        .header("transfer-encoding", "chunked")
-        .body(())
-        .unwrap();
-    Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "execute-api")
-        .sign(
-            &mut request,
-            Payload::Bytes(&data),
-            OffsetDateTime::now_utc(),
-        )
-        .unwrap();
+    let request = api_post_chunked(&data);
     // (drain limit, what is read: at least, at most)
     for (drain, least, most) in [
         (None, size, size),
@@ -400,14 +406,7 @@ async fn a_body_over_the_buffer_limit_is_read_on_before_its_refusal() {
 #[tokio::test]
 async fn a_body_that_fails_to_be_read_is_not_read_again() {
     let now = OffsetDateTime::now_utc();
-    let mut buffered = Request::post("http://api.example/items")
-        .header("host", "api.example")
-        .header("transfer-encoding", "chunked")
-        .body(())
-        .unwrap();
-    Signer::new(Credentials::new(AKID, SECRET), "us-east-1", "execute-api")
-        .sign(&mut buffered, Payload::Bytes(b"{}"), now)
-        .unwrap();
+    let buffered = api_post_chunked(b"{}");
     let mut chunked = Request::put("http://bucket.example/bucket/read")
         .header("host", "bucket.example")
         .body(())
