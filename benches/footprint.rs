@@ -4,8 +4,9 @@
 //! the caches are the code and data one operation touches: what it costs when cold.
 //!
 //! ```text
-//! cargo bench --bench footprint -- verify 400    # floor | verify | presigned | layer | service
+//! cargo bench --bench footprint -- verify 400    # floor | verify | minimal | presigned | layer | service
 //! scripts/footprint.sh                           # every case under cachegrind
+//! scripts/footprint.sh --warm                    # the warm loops' instruction cache misses
 //! ```
 
 #![allow(
@@ -23,6 +24,7 @@ use countersign::core::{KeyCache, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
 
 mod common;
 
+use common::minimal::Minimal;
 use common::{s3_get, s3_signer, s3_verifier, verify_once, Evictor, Floor, NOW, SECRET};
 
 fn main() {
@@ -45,12 +47,17 @@ fn main() {
     let verify = |request: &http::Request<()>, payload_hash: &str| {
         verify_once(&verifier, &secret, request, payload_hash);
     };
+    // With `FOOTPRINT_WARM` set, the operations run back to back without the eviction: the
+    // warm loop, for a cachegrind run that simulates the machine's instruction cache.
+    let warm = std::env::var_os("FOOTPRINT_WARM").is_some();
     let mut evictor = Evictor::new();
     let mut run = |operation: &mut dyn FnMut()| {
         // The key cache filled, as a warm verification finds it.
         operation();
         for _ in 0..operations {
-            evictor.evict();
+            if !warm {
+                evictor.evict();
+            }
             operation();
         }
     };
@@ -59,6 +66,13 @@ fn main() {
             black_box(floor.with_key_ready());
         }),
         "verify" => run(&mut || verify(&header, EMPTY_SHA256)),
+        "minimal" => {
+            let minimal = Minimal::new();
+            run(&mut || {
+                let verified = minimal.verify(black_box(&header), EMPTY_SHA256);
+                assert!(black_box(verified).is_some(), "the bound verifies");
+            });
+        }
         "presigned" => run(&mut || verify(&presigned, UNSIGNED_PAYLOAD)),
         // The presigned GET sent through the whole layer, or into the service alone (its
         // request built and answered the same way): the difference is the layer's.
@@ -73,6 +87,8 @@ fn main() {
                 }
             });
         }
-        other => panic!("unknown case {other:?}: floor, verify, presigned, layer or service"),
+        other => {
+            panic!("unknown case {other:?}: floor, verify, minimal, presigned, layer or service")
+        }
     }
 }

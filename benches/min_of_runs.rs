@@ -28,6 +28,7 @@ use countersign::core::{AuthParams, KeyCache, Request, SecretKey, SigningKey, EM
 
 mod common;
 
+use common::minimal::Minimal;
 use common::{
     aws_sigv4_identity, aws_sigv4_params, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
     scratchstack_verify, verify_once, Evictor, Floor, EVICT_BYTES, NOW, SECRET,
@@ -91,6 +92,19 @@ fn main() {
         SigningKey::derive(&secret, &auth.credential.scope())
     };
     let floor = Floor::new(&stages);
+    let minimal = Minimal::new();
+    assert!(
+        minimal.verify(&signed, EMPTY_SHA256).is_some(),
+        "the bound verifies"
+    );
+    let mut tampered = signed.clone();
+    tampered
+        .headers_mut()
+        .insert("range", http::HeaderValue::from_static("bytes=0-1"));
+    assert!(
+        minimal.verify(&tampered, EMPTY_SHA256).is_none(),
+        "the bound refuses a changed signed header"
+    );
     let identity = aws_sigv4_identity();
     let params = aws_sigv4_params(&identity);
     let verify = |verifier: &countersign::core::Verifier| {
@@ -113,6 +127,12 @@ fn main() {
                 warm_verifier.check(&view, &auth, NOW).unwrap();
                 let verified = warm_verifier.verify_signature(&view, &auth, &key, EMPTY_SHA256);
                 black_box(verified.unwrap().time);
+            }),
+        ),
+        (
+            "minimal verifier",
+            Box::new(|| {
+                black_box(minimal.verify(black_box(&signed), EMPTY_SHA256));
             }),
         ),
         (
@@ -185,10 +205,16 @@ fn main() {
     let sign = ns("sign").saturating_sub(build);
     let aws_sign = ns("aws-sigv4 sign").saturating_sub(build);
     let scratchstack = ns("scratchstack verify");
+    let minimal_ns = ns("minimal verifier");
     println!(
         "verify, key cache warm:       {warm} ns = {:.2}x the floor ({floor_ready} ns), {:.2}x the floor with the keyed state ready ({floor_keyed} ns)",
         ratio(warm, floor_ready),
         ratio(warm, floor_keyed)
+    );
+    println!(
+        "minimal verifier (a bound):   {minimal_ns} ns = {:.2}x the floor; countersign takes {:.2}x its time",
+        ratio(minimal_ns, floor_ready),
+        ratio(warm, minimal_ns)
     );
     println!(
         "scratchstack verify:          {scratchstack} ns: countersign {:.2}x faster",
@@ -211,8 +237,11 @@ fn main() {
     println!("presigned GET through the layer: {layer} ns (the service alone: {bare} ns)");
 
     // Once more with the caches cold, as a server's other work on each request leaves them.
-    let [verify_cold, floor_cold_caches, keyed_cold] = cold_medians([
+    let [verify_cold, minimal_cold, floor_cold_caches, keyed_cold] = cold_medians([
         &mut || verify(&warm_verifier),
+        &mut || {
+            black_box(minimal.verify(black_box(&signed), EMPTY_SHA256));
+        },
         &mut || {
             black_box(floor.with_key_ready());
         },
@@ -229,6 +258,11 @@ fn main() {
         "  verify, key cache warm:     {verify_cold} ns = {:.2}x the floor ({floor_cold_caches} ns), {:.2}x the floor with the keyed state ready ({keyed_cold} ns)",
         ratio(verify_cold, floor_cold_caches),
         ratio(verify_cold, keyed_cold)
+    );
+    println!(
+        "  minimal verifier (a bound): {minimal_cold} ns = {:.2}x the floor; countersign takes {:.2}x its time",
+        ratio(minimal_cold, floor_cold_caches),
+        ratio(verify_cold, minimal_cold)
     );
     println!(
         "  presigned GET through the layer: {layer_cold} ns (the service alone: {bare_cold} ns)"

@@ -1,5 +1,6 @@
 //! Sign a typical S3 GET and verify it (key cache warm and cold), beside `aws-sigv4`
-//! signing the same request, in one criterion run:
+//! signing the same request, `scratchstack-aws-signature` verifying it, the cryptography's
+//! floor and a minimal verifier of its one shape (a bound), in one criterion run:
 //!
 //! ```text
 //! cargo bench --bench sign_verify
@@ -21,6 +22,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 mod common;
 
+use common::minimal::Minimal;
 use common::{
     aws_sigv4_identity, aws_sigv4_params, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
     scratchstack_verify, Floor, NOW, SECRET,
@@ -115,6 +117,15 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("floor/key derivation + sha256 + hmac", |b| {
         b.iter(|| black_box(floor.with_key_derivation(SECRET)))
+    });
+    // A bound between the floor and a verifier: every check countersign makes on this
+    // request, in the plainest code, for this request's shape alone (benches/common/minimal.rs).
+    let minimal = Minimal::new();
+    group.bench_function("bound/minimal verifier, key ready", |b| {
+        b.iter(|| {
+            let verified = minimal.verify(black_box(&signed), EMPTY_SHA256);
+            assert!(black_box(verified).is_some(), "the bound verifies");
+        })
     });
 
     group.bench_function("verify/countersign, signing key in hand", |b| {

@@ -7,6 +7,8 @@ use countersign::core::{AuthParams, Request, SecretKey, SigningSettings, Verifie
 use time::macros::datetime;
 use time::OffsetDateTime;
 
+pub mod minimal;
+
 pub const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 pub const NOW: OffsetDateTime = datetime!(2024-05-24 12:00:00 UTC);
@@ -271,7 +273,7 @@ impl Floor {
 
 /// The bench's signing key, derived from `secret` with `hmac` directly (nothing allocated:
 /// the floor is the cryptography alone).
-fn derive(secret: &str) -> [u8; 32] {
+pub fn derive(secret: &str) -> [u8; 32] {
     use hmac::{KeyInit, Mac};
     let step = |key: &[u8], data: &str| -> [u8; 32] {
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("key");
