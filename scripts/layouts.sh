@@ -45,6 +45,7 @@ summary() {
 }
 echo
 summary "warm verify / floor" "verify, key cache warm:"
+summary "minimal verifier (a bound) / floor" "minimal verifier (a bound):"
 summary "scratchstack / countersign" "scratchstack verify:"
 summary "cold verify / its floor" "verify, key cache cold:"
 summary "aws-sigv4 sign / countersign sign" "sign:"
