@@ -291,10 +291,10 @@ impl<'a> AuthParams<'a> {
             let part = rest[..end].trim_ascii();
             let (key, val) = split_component(part)?;
             let slot = match key {
-                "Credential" => &mut credential,
-                "SignedHeaders" => &mut signed_headers,
-                "Signature" => &mut signature,
-                other => {
+                Ok(0) => &mut credential,
+                Ok(1) => &mut signed_headers,
+                Ok(_) => &mut signature,
+                Err(other) => {
                     return Err(Error::header(format!(
                         "the Authorization header has an unknown component {:?}; expected Credential, SignedHeaders and Signature",
                         other.chars().take(40).collect::<String>()
@@ -302,6 +302,7 @@ impl<'a> AuthParams<'a> {
                 }
             };
             if slot.replace(val).is_some() {
+                let key = key.map_or("", |index| COMPONENTS.get(index).copied().unwrap_or(""));
                 return Err(Error::header(format!(
                     "the Authorization header repeats {key}"
                 )));
@@ -433,21 +434,24 @@ impl<'a> AuthParams<'a> {
     }
 }
 
+/// The keys of the `Authorization` header's components.
+const COMPONENTS: [&str; 3] = ["Credential", "SignedHeaders", "Signature"];
+
 /// A component of the `Authorization` header, `Key=Value`, as its key and value (spacing
-/// around the `=` is free). The three keys a component may have are tried first; anything
-/// else is cut at its `=`, for the error that names it.
-fn split_component(part: &str) -> Result<(&str, &str), Error> {
-    for key in ["Credential", "SignedHeaders", "Signature"] {
+/// around the `=` is free). The key is the index of one of [`COMPONENTS`], tried first, or
+/// else (`Err`) anything cut at its `=`, for the error that names it.
+fn split_component(part: &str) -> Result<(Result<usize, &str>, &str), Error> {
+    for (index, key) in COMPONENTS.into_iter().enumerate() {
         let value = part
             .strip_prefix(key)
             .and_then(|rest| rest.trim_ascii_start().strip_prefix('='));
         if let Some(value) = value {
-            return Ok((key, value.trim_ascii_start()));
+            return Ok((Ok(index), value.trim_ascii_start()));
         }
     }
     match memchr::memchr(b'=', part.as_bytes()) {
         Some(equals) => Ok((
-            part[..equals].trim_ascii_end(),
+            Err(part[..equals].trim_ascii_end()),
             part[equals + 1..].trim_ascii_start(),
         )),
         None => Err(Error::header(format!(

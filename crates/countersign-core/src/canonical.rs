@@ -428,14 +428,14 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
     fn write_query(&self, out: &mut impl Sink) {
         // Each key and value encoded the one canonical way, then sorted by key and value. A
         // typical query fits on the stack.
-        let mut query: SmallVec<[(Cow<'_, str>, Cow<'_, str>); 8]> =
-            split_query(self.request.query)
-                .filter_map(|(k, v)| {
-                    let k = query_component(k);
-                    let skipped = self.skip_query.contains(&k.as_ref());
-                    (!skipped).then(|| (k, query_component(v)))
-                })
-                .collect();
+        // Pushed one by one: `collect` brings in `SmallVec`'s larger `extend`.
+        let mut query: SmallVec<[(Cow<'_, str>, Cow<'_, str>); 8]> = SmallVec::new();
+        for (k, v) in split_query(self.request.query) {
+            let k = query_component(k);
+            if !self.skip_query.contains(&k.as_ref()) {
+                query.push((k, query_component(v)));
+            }
+        }
         query.sort_unstable();
         for (i, (k, v)) in query.iter().enumerate() {
             if i > 0 {
