@@ -10,7 +10,7 @@
 use std::fmt;
 
 use http::StatusCode;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use crate::timestamp::AmzDate;
 
@@ -166,6 +166,62 @@ impl Error {
             source,
             message: message.into(),
         }
+    }
+
+    // So are those of the checks' refusals, for the same reason (the expiry's sum of a time
+    // and a duration is a good deal of code).
+    #[cold]
+    pub(crate) fn skewed(
+        request_time: AmzDate,
+        server_time: OffsetDateTime,
+        max_skew: Duration,
+    ) -> Self {
+        Error::RequestTimeTooSkewed {
+            request_time,
+            server_time,
+            max_skew_seconds: max_skew.whole_seconds(),
+        }
+    }
+
+    #[cold]
+    pub(crate) fn not_yet_valid(request_time: AmzDate, server_time: OffsetDateTime) -> Self {
+        Error::NotYetValid {
+            request_time,
+            server_time,
+        }
+    }
+
+    #[cold]
+    pub(crate) fn expired(
+        signed_at: OffsetDateTime,
+        lifetime: Duration,
+        server_time: OffsetDateTime,
+    ) -> Self {
+        Error::Expired {
+            expired_at: signed_at + lifetime,
+            server_time,
+        }
+    }
+
+    #[cold]
+    pub(crate) fn header_not_signed(name: &str) -> Self {
+        Error::HeaderNotSigned(name.to_string())
+    }
+
+    #[cold]
+    pub(crate) fn signed_header_missing(name: &str) -> Self {
+        Error::SignedHeaderMissing(name.to_string())
+    }
+
+    #[cold]
+    pub(crate) fn signature_mismatch(
+        canonical_request: Option<String>,
+        string_to_sign: Option<String>,
+    ) -> Self {
+        Error::SignatureDoesNotMatch(Box::new(Mismatch {
+            canonical_request: canonical_request.unwrap_or_default(),
+            string_to_sign: string_to_sign.unwrap_or_default(),
+        }))
     }
 }
 

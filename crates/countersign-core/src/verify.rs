@@ -33,7 +33,7 @@ use time::{Duration, OffsetDateTime};
 use crate::auth::{AuthKind, AuthParams, ClientSignature};
 use crate::canonical::{CanonicalRequest, SignedValues, SigningSettings};
 use crate::chunk::ChainSignature;
-use crate::error::{AuthSource, Error, Mismatch};
+use crate::error::{AuthSource, Error};
 use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
 use crate::scope::{Credential, CredentialScope};
@@ -282,26 +282,16 @@ impl Verifier {
         match auth.kind {
             AuthKind::Header => {
                 if ahead.abs() > max_skew {
-                    return Err(Error::RequestTimeTooSkewed {
-                        request_time: auth.date,
-                        server_time: now,
-                        max_skew_seconds: self.max_skew.whole_seconds(),
-                    });
+                    return Err(Error::skewed(auth.date, now, self.max_skew));
                 }
             }
             AuthKind::Query { expires } => {
                 if ahead > max_skew {
-                    return Err(Error::NotYetValid {
-                        request_time: auth.date,
-                        server_time: now,
-                    });
+                    return Err(Error::not_yet_valid(auth.date, now));
                 }
                 let lifetime = Duration::seconds(expires.into());
                 if -ahead > lifetime.whole_nanoseconds() {
-                    return Err(Error::Expired {
-                        expired_at: signed_at + lifetime,
-                        server_time: now,
-                    });
+                    return Err(Error::expired(signed_at, lifetime, now));
                 }
             }
         }
@@ -317,7 +307,7 @@ impl Verifier {
     ) -> Result<SignedValues<'r>, Error> {
         let signed = &auth.signed_headers;
         if !signed.contains("host") {
-            return Err(Error::HeaderNotSigned("host".into()));
+            return Err(Error::header_not_signed("host"));
         }
         // One pass over the headers: every one that must be signed is, which signed names
         // are present (a bit each), and their values.
@@ -337,7 +327,7 @@ impl Verifier {
                         && !(name == "x-amz-security-token" && self.allow_unsigned_session_token))
                         || self.required_signed.iter().any(|r| r == name);
                     if must_sign {
-                        return Err(Error::HeaderNotSigned(name.to_string()));
+                        return Err(Error::header_not_signed(name));
                     }
                 }
             }
@@ -349,7 +339,7 @@ impl Verifier {
                     .get(index / 64)
                     .is_some_and(|word| word & (1 << (index % 64)) != 0);
                 if !(seen || (name == "host" && request.authority.is_some())) {
-                    return Err(Error::SignedHeaderMissing(name.to_string()));
+                    return Err(Error::signed_header_missing(name));
                 }
             }
         }
@@ -508,10 +498,7 @@ impl Verifier {
             token_signed = Some(false);
         }
         if !ok {
-            return Err(Error::SignatureDoesNotMatch(Box::new(Mismatch {
-                canonical_request: creq.unwrap_or_default(),
-                string_to_sign: sts.unwrap_or_default(),
-            })));
+            return Err(Error::signature_mismatch(creq, sts));
         }
         Ok(Verified {
             access_key_id: auth.credential.access_key_id(),
