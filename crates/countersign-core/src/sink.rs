@@ -81,9 +81,7 @@ impl<'a, S: Sink + ?Sized> Buffered<'a, S> {
             self.len = 0;
         }
     }
-}
 
-impl<S: Sink + ?Sized> Buffered<'_, S> {
     /// [`Sink::put`] when `bytes` do not fit in what is left of the buffer: at most once or
     /// twice per canonical request, so kept out of the copies inlined at every `put`.
     #[cold]
