@@ -3,10 +3,12 @@
 //! shared, noisy machine the minimum moves less than criterion's estimates, and taking the
 //! rounds in turn exposes the cases to the same noise, so the ratios to the floors and to the
 //! peers (`aws-sigv4` signing, `scratchstack-aws-signature` verifying) hold better from run to
-//! run; it is also the A/B measure for a change. A presigned GET through the layer is timed
-//! after them, beside the service alone. Then the warm verification, its floors and the
-//! layer again with the caches cold: each operation timed alone after 4 MiB were written, the
-//! median of 5,000 kept, as a server's other work on a request leaves the caches.
+//! run; it is also the A/B measure for a change. Beside the floors runs a minimal verifier of
+//! the request's one shape (`common::minimal`): a bound between them and any verifier. A
+//! presigned GET through the layer is timed after them, beside the service alone. Then the
+//! warm verification, the bound, the floors and the layer again with the caches cold: each
+//! operation timed alone after 4 MiB were written, the median of 5,000 kept, as a server's
+//! other work on a request leaves the caches.
 //!
 //! ```text
 //! cargo bench --bench min_of_runs
