@@ -506,6 +506,26 @@ impl<'a> SignedValues<'a> {
         self.values.sort_by_key(|(index, _)| *index);
     }
 
+    /// How many names of the list have a value, once sorted.
+    pub(crate) fn names_found(&self) -> usize {
+        let mut found = 0;
+        let mut last = None;
+        for &(index, _) in &self.values {
+            if last != Some(index) {
+                found += 1;
+                last = Some(index);
+            }
+        }
+        found
+    }
+
+    /// Whether the name at `index` in the list has a value, once sorted.
+    pub(crate) fn has(&self, index: usize) -> bool {
+        self.values
+            .binary_search_by_key(&index, |&(i, _)| i)
+            .is_ok()
+    }
+
     fn gather<H: Headers + ?Sized>(headers: &'a H, signed: &SignedHeaders<'_>) -> Self {
         let mut values = Self::for_list(signed);
         for (name, value) in headers.entries() {

@@ -27,7 +27,6 @@
 
 use std::sync::Arc;
 
-use smallvec::SmallVec;
 use time::{Duration, OffsetDateTime};
 
 use crate::auth::{AuthKind, AuthParams, ClientSignature};
@@ -309,19 +308,13 @@ impl Verifier {
         if !signed.contains("host") {
             return Err(Error::header_not_signed("host"));
         }
-        // One pass over the headers: every one that must be signed is, which signed names
-        // are present (a bit each), and their values.
-        let mut present: SmallVec<[u64; 1]> = SmallVec::from_elem(0, signed.len().div_ceil(64));
+        // One pass over the headers: every one that must be signed is, and the signed
+        // ones' values (which also tell which signed names are present).
         let mut values = SignedValues::for_list(signed);
         let headers: &'r H = request.headers;
         for (name, value) in headers.entries() {
             match signed.position(name) {
-                Some(index) => {
-                    if let Some(word) = present.get_mut(index / 64) {
-                        *word |= 1 << (index % 64);
-                    }
-                    values.push(index, value);
-                }
+                Some(index) => values.push(index, value),
                 None => {
                     let must_sign = (name.starts_with("x-amz-")
                         && !(name == "x-amz-security-token" && self.allow_unsigned_session_token))
@@ -332,18 +325,14 @@ impl Verifier {
                 }
             }
         }
-        let seen: usize = present.iter().map(|word| word.count_ones() as usize).sum();
-        if seen != signed.len() {
+        values.sort();
+        if values.names_found() != signed.len() {
             for (index, name) in signed.iter().enumerate() {
-                let seen = present
-                    .get(index / 64)
-                    .is_some_and(|word| word & (1 << (index % 64)) != 0);
-                if !(seen || (name == "host" && request.authority.is_some())) {
+                if !(values.has(index) || (name == "host" && request.authority.is_some())) {
                     return Err(Error::signed_header_missing(name));
                 }
             }
         }
-        values.sort();
         Ok(values)
     }
 
@@ -702,5 +691,43 @@ mod tests {
                 "{amz_date}"
             );
         }
+    }
+
+    /// Every signed header must be in the request, however often the others are repeated;
+    /// `host` may come from the authority instead.
+    #[test]
+    fn signed_headers_must_be_present() {
+        let refused = |pairs: &[(&str, &str)], authority: Option<&str>| {
+            let mut all = pairs.to_vec();
+            let authorization = format!(
+                "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, \
+                 SignedHeaders=host;x-amz-date;x-amz-meta-a;x-amz-meta-b, Signature={SIG}"
+            );
+            all.push(("authorization", &authorization));
+            let headers = RawHeaders::from_pairs(all);
+            let mut request = Request::new("GET", "/", "", &headers);
+            request.authority = authority;
+            let auth = AuthParams::from_request(&request).ok()?;
+            let verifier = Verifier::new(SigningSettings::default());
+            match verifier.check(&request, &auth, SIGNED_AT) {
+                Err(Error::SignedHeaderMissing(name)) => Some(name),
+                Err(other) => Some(format!("another error: {other}")),
+                Ok(()) => None,
+            }
+        };
+        let (host, date) = (("host", "example.com"), ("x-amz-date", "20150830T123600Z"));
+        let (a, b) = (("x-amz-meta-a", "1"), ("x-amz-meta-b", "2"));
+        assert_eq!(refused(&[host, date, a, b], None), None);
+        assert_eq!(refused(&[host, date, b, a, a], None), None);
+        assert_eq!(refused(&[date, a, b], Some("example.com")), None);
+        assert_eq!(
+            refused(&[host, date, a, a], None).as_deref(),
+            Some("x-amz-meta-b")
+        );
+        assert_eq!(
+            refused(&[host, date, b, b, b], None).as_deref(),
+            Some("x-amz-meta-a")
+        );
+        assert_eq!(refused(&[date, a, b], None).as_deref(), Some("host"));
     }
 }
