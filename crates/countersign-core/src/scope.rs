@@ -163,17 +163,17 @@ impl<'a> Credential<'a> {
     }
 
     fn part(&self, index: usize) -> &str {
-        let start = if index == 0 {
-            0
-        } else {
-            self.slashes[index - 1] + 1
+        let text: &str = &self.raw;
+        let start = match index.checked_sub(1).and_then(|before| self.slashes.get(before)) {
+            Some(slash) => slash + 1,
+            None => 0,
         };
-        let end = if index < self.count {
-            self.slashes[index]
-        } else {
-            self.raw.len()
+        let end = match self.slashes.get(index) {
+            Some(&slash) if index < self.count => slash,
+            _ => text.len(),
         };
-        &self.raw[start..end]
+        // The slashes were found in this text, so these are character boundaries.
+        text.get(start..end).unwrap_or_default()
     }
 
     /// The access key id.
