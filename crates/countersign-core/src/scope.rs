@@ -164,7 +164,10 @@ impl<'a> Credential<'a> {
 
     fn part(&self, index: usize) -> &str {
         let text: &str = &self.raw;
-        let start = match index.checked_sub(1).and_then(|before| self.slashes.get(before)) {
+        let start = match index
+            .checked_sub(1)
+            .and_then(|before| self.slashes.get(before))
+        {
             Some(slash) => slash + 1,
             None => 0,
         };
