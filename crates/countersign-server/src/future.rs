@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use countersign_core::sha256_hex;
+use countersign_core::{sha256_hex, AuthParams};
 use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
@@ -21,7 +21,7 @@ use crate::body::{BoxError, Digests, ResponseBody, VerifiedBody};
 use crate::error::Error;
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::layer::Config;
-use crate::leftover::{drain_budget, poll_discard, Leftover};
+use crate::leftover::{drain_budget, poll_discard, refusal, Leftover};
 use crate::post::{Outcome, PostFuture};
 
 /// A request waiting for its key (and perhaps its body), kept boxed in the future's states
@@ -50,14 +50,18 @@ impl<S, B> Pending<S, B> {
     }
 
     /// The refusal for `error`, with the body still to be read before it is sent.
-    fn refuse<P, F>(self, error: Error) -> Step<F, B, P, S>
+    fn refuse(self, error: Error) -> (Response<Full<Bytes>>, Option<Leftover>)
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let response = self.reject(error);
-        let leftover = Leftover::of(&self.config, &self.parts, self.body);
-        Step::Reject(response, leftover)
+        refusal(
+            &self.config,
+            &self.parts,
+            self.body,
+            error,
+            Some(&self.plan.auth),
+        )
     }
 
     /// Checks the signature with the key the store found, over `payload_hash`.
@@ -119,9 +123,20 @@ where
     S: Service<Request<VerifiedBody<B>>>,
     K: KeyStore,
 {
-    /// The refusal `response`, sent once `leftover` (what is left of the request's body)
+    /// The refusal of the request `parts` for `error`, sent once what is left of its `body`
     /// was read.
-    pub(crate) fn rejected(response: Response<Full<Bytes>>, leftover: Option<Leftover>) -> Self {
+    pub(crate) fn refused(
+        config: &Config,
+        parts: &Parts,
+        body: B,
+        error: Error,
+        auth: Option<&AuthParams<'_>>,
+    ) -> Self
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let (response, leftover) = refusal(config, parts, body, error, auth);
         ResponseFuture {
             state: State::Rejected {
                 response: Some(response),
@@ -271,10 +286,10 @@ where
         .and_then(|v| v.parse::<u64>().ok());
     let limit = pending.config.buffer_limit;
     if declared_length.is_some_and(|n| n > limit as u64) {
-        let response = pending.reject(Error::PayloadTooLarge { limit });
+        let (response, leftover) = pending.refuse(Error::PayloadTooLarge { limit });
         return State::Rejected {
             response: Some(response),
-            leftover: Leftover::of(&pending.config, &pending.parts, pending.body),
+            leftover,
         };
     }
     let Pending {
@@ -308,7 +323,10 @@ where
 {
     let key = match found_key(found) {
         Ok(key) => key,
-        Err(error) => return (*pending).refuse(error),
+        Err(error) => {
+            let (response, leftover) = (*pending).refuse(error);
+            return Step::Reject(response, leftover);
+        }
     };
     // Remembered, so that the next requests naming it do not reach the store.
     if let (None, Some(cache)) = (&key, &pending.config.unknown_keys) {
@@ -318,7 +336,10 @@ where
         return Step::Buffer(pending, key);
     }
     match pending.admit(key, declared_hash(&pending.plan.payload)) {
-        Err(error) => (*pending).refuse(error),
+        Err(error) => {
+            let (response, leftover) = (*pending).refuse(error);
+            Step::Reject(response, leftover)
+        }
         Ok(Admitted {
             identity,
             chain_key,

@@ -13,12 +13,33 @@ use std::sync::Mutex;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
+use countersign_core::AuthParams;
 use http::request::Parts;
+use http::Response;
 use http_body::Body;
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Full};
 
+use crate::authenticate::reject;
 use crate::body::BoxError;
+use crate::error::Error;
 use crate::layer::Config;
+
+/// The refusal of the request `parts` for `error`, and what is left of its unread `body` to
+/// read before the refusal's message is sent.
+pub(crate) fn refusal<B>(
+    config: &Config,
+    parts: &Parts,
+    body: B,
+    error: Error,
+    auth: Option<&AuthParams<'_>>,
+) -> (Response<Full<Bytes>>, Option<Leftover>)
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let response = reject(config, parts, error, auth);
+    (response, Leftover::of(config, parts, body))
+}
 
 /// A body of any type, boxed.
 type AnyBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError> + Send>>;

@@ -32,7 +32,7 @@ use crate::error::Error;
 use crate::identity::Verified;
 use crate::keys::{KeyRequest, KeyStore};
 use crate::layer::Config;
-use crate::leftover::Leftover;
+use crate::leftover::{refusal, Leftover};
 
 /// The most bytes of form fields read before the file part.
 pub const MAX_FORM_FIELD_BYTES: usize = 20 * 1024;
@@ -164,11 +164,11 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let leftover = match error {
-        Error::BodyRead(_) => None,
-        _ => Leftover::of(config, parts, body),
+    let (response, leftover) = match error {
+        Error::BodyRead(_) => (reject(config, parts, error, None), None),
+        _ => refusal(config, parts, body, error, None),
     };
-    Outcome::Rejected(reject(config, parts, error, None), leftover)
+    Outcome::Rejected(response, leftover)
 }
 
 /// The fields read before the file part.

@@ -12,15 +12,14 @@ use tower_service::Service;
 
 use crate::admit::{admit, forward, found_key, streaming_body, Admitted};
 use crate::authenticate::{
-    body_is_empty, declared_hash, decoy_verification, key_request, precheck, reject, PayloadPlan,
-    Plan, View,
+    body_is_empty, declared_hash, decoy_verification, key_request, precheck, PayloadPlan, Plan,
+    View,
 };
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
 use crate::error::Error;
 use crate::future::{Pending, ResponseFuture};
 use crate::keys::KeyStore;
 use crate::layer::Config;
-use crate::leftover::Leftover;
 use crate::post::{post_boundary, post_upload};
 
 /// Verifies SigV4 on each request; the inner service sees only verified requests, with a
@@ -131,8 +130,7 @@ where
             Ok(checked) => checked,
             Err(refused) => {
                 let (error, auth) = *refused;
-                let response = reject(config, &parts, error, auth.as_ref());
-                return ResponseFuture::rejected(response, Leftover::of(config, &parts, body));
+                return ResponseFuture::refused(config, &parts, body, error, auth.as_ref());
             }
         };
         let key_request = key_request(&checked.auth);
@@ -149,14 +147,12 @@ where
             let error = Error::InvalidAccessKeyId(id.to_string());
             let payload_hash = declared_hash(&checked.payload);
             decoy_verification(config, &request, &checked, payload_hash);
-            let response = reject(config, &parts, error, Some(&checked.auth));
-            return ResponseFuture::rejected(response, Leftover::of(config, &parts, body));
+            return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
         }
         let key = match at_hand.map(found_key) {
             Some(Ok(key)) => key,
             Some(Err(error)) => {
-                let response = reject(config, &parts, error, Some(&checked.auth));
-                return ResponseFuture::rejected(response, Leftover::of(config, &parts, body));
+                return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
             }
             None => {
                 let plan = checked.into_owned();
@@ -183,8 +179,7 @@ where
         } = match admitted {
             Ok(admitted) => admitted,
             Err(error) => {
-                let response = reject(config, &parts, error, Some(&checked.auth));
-                return ResponseFuture::rejected(response, Leftover::of(config, &parts, body));
+                return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
             }
         };
         let body = {
