@@ -233,31 +233,30 @@ fn is_canonical(text: &[u8], slash: bool) -> bool {
     true
 }
 
-/// `YYYYMMDDTHHMMSSZ` as seconds since the epoch.
+/// `YYYYMMDDTHHMMSSZ` as seconds since the epoch: a real day and time, checked by `time` as
+/// countersign checks it.
 fn seconds_since_epoch(date: &[u8]) -> Option<i64> {
-    let number = |from: usize, to: usize| -> Option<i64> {
+    let number = |from: usize, to: usize| -> Option<u32> {
         let digits = date.get(from..to)?;
-        digits.iter().try_fold(0i64, |n, &b| {
-            b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+        digits.iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
         })
     };
     if date.len() != 16 || date.get(8) != Some(&b'T') || date.get(15) != Some(&b'Z') {
         return None;
     }
-    let (year, month, day) = (number(0, 4)?, number(4, 6)?, number(6, 8)?);
-    let (hour, minute, second) = (number(9, 11)?, number(11, 13)?, number(13, 15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
-        return None;
-    }
-    if second > 60 {
-        return None;
-    }
-    // Days from 1970-01-01 to the date (the civil-from-days algorithm in reverse).
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+    let month = time::Month::try_from(u8::try_from(number(4, 6)?).ok()?).ok()?;
+    let day = time::Date::from_calendar_date(
+        i32::try_from(number(0, 4)?).ok()?,
+        month,
+        u8::try_from(number(6, 8)?).ok()?,
+    )
+    .ok()?;
+    let at = time::Time::from_hms(
+        u8::try_from(number(9, 11)?).ok()?,
+        u8::try_from(number(11, 13)?).ok()?,
+        u8::try_from(number(13, 15)?).ok()?,
+    )
+    .ok()?;
+    Some(day.with_time(at).assume_utc().unix_timestamp())
 }
