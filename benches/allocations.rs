@@ -18,12 +18,12 @@
 use std::sync::Arc;
 
 use countersign::client::Payload;
-use countersign::core::{AuthParams, KeyCache, Request, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
+use countersign::core::{KeyCache, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
 use countersign::server::FileKeyStore;
 
 mod common;
 
-use common::{s3_get, s3_signer, s3_verifier, AKID, NOW, SECRET};
+use common::{s3_get, s3_signer, s3_verifier, verify_once, AKID, NOW, SECRET};
 
 /// Average allocations of one call of `f`, after a warm-up call.
 fn count(mut f: impl FnMut()) -> u64 {
@@ -50,20 +50,8 @@ fn main() {
     let secret = SecretKey::new(SECRET);
     let verifier = s3_verifier().key_cache(Arc::new(KeyCache::new(64)));
 
-    let header_allocs = count(|| {
-        let view = Request::from_http(&header);
-        let auth = AuthParams::from_request(&view).unwrap();
-        verifier
-            .verify(&view, &auth, &secret, EMPTY_SHA256, now)
-            .unwrap();
-    });
-    let presigned_allocs = count(|| {
-        let view = Request::from_http(&presigned);
-        let auth = AuthParams::from_request(&view).unwrap();
-        verifier
-            .verify(&view, &auth, &secret, UNSIGNED_PAYLOAD, now)
-            .unwrap();
-    });
+    let header_allocs = count(|| verify_once(&verifier, &secret, &header, EMPTY_SHA256));
+    let presigned_allocs = count(|| verify_once(&verifier, &secret, &presigned, UNSIGNED_PAYLOAD));
     let sign_allocs = count(|| {
         let mut request = build();
         signer.sign(&mut request, Payload::Empty, now).unwrap();
