@@ -71,6 +71,7 @@ fn app_draining(now: OffsetDateTime, drain: u64) -> Router {
         .layer(
             SigV4Layer::new(keys)
                 .s3()
+                .virtual_host_domain("s3.amazonaws.com")
                 .regions(["us-east-1"])
                 .services(["s3"])
                 .clock(move || now)
@@ -517,4 +518,140 @@ async fn a_form_that_fails_to_be_read_is_not_read_again() {
         .await
         .unwrap();
     assert_eq!(code(&String::from_utf8_lossy(&body)), "IncompleteBody");
+}
+
+/// The handler of the router in [`bucket_app`]: the bucket the layer checked, and the key.
+async fn bucket_and_key(Extension(post): Extension<PostObject>) -> String {
+    format!("{}|{}", post.bucket, post.key.unwrap_or_default())
+}
+
+/// A router that answers every POST with [`bucket_and_key`], behind the layer with `store`.
+fn bucket_app<K: countersign::server::KeyStore>(store: K, now: OffsetDateTime) -> Router {
+    Router::new().fallback(post(bucket_and_key)).layer(
+        SigV4Layer::new(store)
+            .s3()
+            .virtual_host_domain("s3.amazonaws.com")
+            .regions(["us-east-1"])
+            .services(["s3"])
+            .clock(move || now),
+    )
+}
+
+fn doc_keys() -> MemoryKeyStore<String> {
+    let keys = MemoryKeyStore::new();
+    keys.insert(AKID, SECRET, "uploader".to_string());
+    keys
+}
+
+/// The S3 documentation's form posted to `path` on the path-style host, and what came back.
+async fn doc_form_to(path: &str) -> (StatusCode, String) {
+    let (fields, now) = doc_form();
+    let body = multipart(&as_refs(&fields), "photo.jpg", b"JPEG bytes");
+    let (status, text) = send(bucket_app(doc_keys(), now), "s3.amazonaws.com", path, body).await;
+    (status, code(&text))
+}
+
+#[tokio::test]
+async fn a_form_to_the_bucket_path_names_that_bucket_to_the_handler() {
+    assert_eq!(
+        doc_form_to("/sigv4examplebucket").await,
+        (
+            StatusCode::OK,
+            "sigv4examplebucket|user/user1/photo.jpg".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_form_with_the_delete_query_is_refused() {
+    assert_eq!(
+        doc_form_to("/sigv4examplebucket?delete").await,
+        (StatusCode::FORBIDDEN, "AccessDenied".into())
+    );
+}
+
+#[tokio::test]
+async fn a_form_with_the_uploads_query_is_refused() {
+    assert_eq!(
+        doc_form_to("/sigv4examplebucket/user/user1/x?uploads").await,
+        (StatusCode::FORBIDDEN, "AccessDenied".into())
+    );
+}
+
+#[tokio::test]
+async fn a_form_with_an_upload_id_is_refused() {
+    assert_eq!(
+        doc_form_to("/sigv4examplebucket/user/user1/x?uploadId=someone-elses").await,
+        (StatusCode::FORBIDDEN, "AccessDenied".into())
+    );
+}
+
+#[tokio::test]
+async fn a_form_to_an_object_path_is_refused() {
+    assert_eq!(
+        doc_form_to("/sigv4examplebucket/user/user1/photo.jpg").await,
+        (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed".into())
+    );
+}
+
+#[tokio::test]
+async fn a_form_to_no_bucket_is_refused() {
+    assert_eq!(
+        doc_form_to("/").await,
+        (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed".into())
+    );
+}
+
+#[tokio::test]
+async fn a_form_for_a_bucket_does_not_upload_into_a_dotted_bucket_that_starts_with_it() {
+    let (fields, now) = doc_form();
+    let body = multipart(&as_refs(&fields), "photo.jpg", b"JPEG bytes");
+    let host = "sigv4examplebucket.bar.s3.amazonaws.com";
+    let (status, text) = send(bucket_app(doc_keys(), now), host, "/", body).await;
+    assert_eq!(
+        (status, code(&text).as_str()),
+        (StatusCode::FORBIDDEN, "AccessDenied"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_to_the_virtual_hosted_bucket_names_that_bucket_to_the_handler() {
+    let (fields, now) = doc_form();
+    let body = multipart(&as_refs(&fields), "photo.jpg", b"JPEG bytes");
+    let host = "sigv4examplebucket.s3.amazonaws.com";
+    let (status, text) = send(bucket_app(doc_keys(), now), host, "/", body).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::OK, "sigv4examplebucket|user/user1/photo.jpg")
+    );
+}
+
+#[tokio::test]
+async fn a_form_naming_an_unknown_key_reaches_a_store_that_must_be_waited_for_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let store = countersign::server::keys::key_store_fn(move |_request| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<Option<countersign::server::Key<String>>, _>(None) }
+    });
+    let (fields, now) = doc_form();
+    let app = bucket_app(store, now);
+    for attempt in 0..3 {
+        let body = multipart(&as_refs(&fields), "photo.jpg", b"JPEG bytes");
+        let (status, text) =
+            send(app.clone(), "s3.amazonaws.com", "/sigv4examplebucket", body).await;
+        assert_eq!(
+            (status, code(&text).as_str()),
+            (StatusCode::FORBIDDEN, "InvalidAccessKeyId"),
+            "attempt {attempt}: {text}"
+        );
+    }
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        1,
+        "the unknown-key cache answers the rest"
+    );
 }

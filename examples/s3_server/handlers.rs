@@ -9,6 +9,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use base64::Engine;
+use countersign::server::address::S3Address;
 use countersign::server::{PostObject, Verified};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -160,36 +161,11 @@ pub(crate) fn decode_path(s: &str) -> Result<String, S3Error> {
         .map_err(|_| invalid_uri())
 }
 
-/// The bucket, the key, and whether the host named the bucket.
-type Address = (Option<String>, Option<String>, bool);
-
 /// The bucket and key a request addresses: virtual-hosted style when the host is
-/// `{bucket}.{domain}`, path style otherwise.
-fn address(host: &str, path: &str, domain: &str) -> Result<Address, S3Error> {
-    let name = strip_port(host).to_ascii_lowercase();
-    let virtual_bucket = name
-        .strip_suffix(domain)
-        .and_then(|b| b.strip_suffix('.'))
-        .filter(|b| !b.is_empty());
-    let path = path.strip_prefix('/').unwrap_or(path);
-    let some = |s: String| Some(s).filter(|s| !s.is_empty());
-    match virtual_bucket {
-        Some(bucket) => Ok((Some(bucket.to_string()), some(decode_path(path)?), true)),
-        None => {
-            let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
-            Ok((some(decode_path(bucket)?), some(decode_path(key)?), false))
-        }
-    }
-}
-
-fn strip_port(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.split_once(']').map_or(host, |(h, _)| &h[1..]);
-    }
-    match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
-    }
+/// `{bucket}.{domain}`, path style otherwise, by the rule the layer decides a POST form's
+/// bucket with.
+fn address(host: &str, path: &str, domain: &str) -> Result<S3Address, S3Error> {
+    S3Address::of(host, path, Some(domain)).map_err(|_| invalid_uri())
 }
 
 /// The one handler: answers every request (after the layer verified it).
@@ -226,7 +202,12 @@ async fn dispatch(
         .map(str::to_string)
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_default();
-    let (bucket, key, virtual_host) = address(&host, parts.uri.path(), &app.domain)?;
+    let S3Address {
+        bucket,
+        key,
+        virtual_host,
+        ..
+    } = address(&host, parts.uri.path(), &app.domain)?;
     let post = parts.extensions.get::<PostObject>().cloned();
     let ctx = Ctx {
         post,
@@ -237,6 +218,11 @@ async fn dispatch(
         host,
         virtual_host,
     };
+    // A browser POST upload, verified by the layer: its form signs an upload to the bucket
+    // the layer decided, and nothing else.
+    if let Some(post) = &ctx.post {
+        return post_object(app, &ctx, post, body).await;
+    }
     if let Some(name) = ctx.query.unsupported() {
         return Err(S3Error::not_implemented(format!(
             "the ?{name} sub-resource"
@@ -321,16 +307,20 @@ async fn bucket_operation(
         }
         Method::GET => listing::list_objects(app, ctx, bucket, false).await,
         Method::POST if q.has("delete") => delete_objects(app, bucket, body).await,
-        Method::POST if ctx.post.is_some() => post_object(app, ctx, bucket, body).await,
         _ => Err(method_not_allowed()),
     }
 }
 
-/// A browser POST upload: the layer checked the policy; the body is the file.
-async fn post_object(app: &App, ctx: &Ctx, bucket: &str, body: Body) -> Result<Response, S3Error> {
-    let Some(post) = &ctx.post else {
-        return Err(method_not_allowed());
-    };
+/// A browser POST upload: the layer checked the policy for an upload to `post.bucket`; the
+/// body is the file.
+async fn post_object(
+    app: &App,
+    ctx: &Ctx,
+    post: &PostObject,
+    body: Body,
+) -> Result<Response, S3Error> {
+    let bucket = post.bucket.as_str();
+    validate_bucket(bucket)?;
     app.storage.bucket_exists(bucket).await?;
     let key = post.key.clone().filter(|k| !k.is_empty()).ok_or_else(|| {
         S3Error::new(

@@ -44,6 +44,7 @@ fn layer<K: KeyStore>(options: &Options, store: K) -> SigV4Layer<K> {
         .s3()
         .regions([options.region.as_str()])
         .services(["s3"])
+        .virtual_host_domain(options.domain.as_str())
         .clock_skew(time::Duration::minutes(15))
         .error_format(ErrorFormat::S3Xml)
         .debug_errors(options.debug_errors)

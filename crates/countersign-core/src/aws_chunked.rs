@@ -264,8 +264,9 @@ impl Decoder {
         }
     }
 
-    /// The trailers `x-amz-trailer` declared; checksum trailers among them are computed over
-    /// the decoded bytes and checked.
+    /// The trailers `x-amz-trailer` declared; checksum trailers among them
+    /// (`x-amz-checksum-*`, and `content-md5`) are computed over the decoded bytes and
+    /// checked.
     pub fn declared_trailers<S: AsRef<str>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.declared = names
             .into_iter()
@@ -276,7 +277,6 @@ impl Decoder {
             .declared
             .iter()
             .filter_map(|n| ChecksumAlgorithm::from_header(n))
-            .filter(|a| *a != ChecksumAlgorithm::ContentMd5)
             .map(ChecksumAlgorithm::hasher)
             .collect();
         self
@@ -710,6 +710,38 @@ mod tests {
                 vec![("x-amz-checksum-crc32".to_string(), crc.clone())]
             );
         }
+    }
+
+    /// An unsigned-trailer body of `abc` whose trailer is `content-md5: <md5 of md5_of>`.
+    fn with_md5_trailer(md5_of: &[u8]) -> String {
+        let md5 = crate::checksum::checksum_base64(ChecksumAlgorithm::ContentMd5, md5_of);
+        format!("3\r\nabc\r\n0\r\ncontent-md5:{md5}\r\n\r\n")
+    }
+
+    #[test]
+    fn content_md5_trailer_that_matches_is_accepted() {
+        let body = with_md5_trailer(b"abc");
+        let (data, _) = decode_all(&mut unsigned(&["content-md5"]), body.as_bytes(), 5)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(data, b"abc");
+    }
+
+    #[test]
+    fn content_md5_trailer_that_does_not_match_is_refused() {
+        let body = with_md5_trailer(b"abd");
+        let refused = decode_all(&mut unsigned(&["content-md5"]), body.as_bytes(), 5)
+            .err()
+            .map(|e| e.kind);
+        assert_eq!(refused, Some(DecodeErrorKind::Checksum));
+    }
+
+    #[test]
+    fn content_md5_trailer_that_is_not_an_md5_is_refused() {
+        let body = "3\r\nabc\r\n0\r\ncontent-md5:AAAA\r\n\r\n";
+        let refused = decode_all(&mut unsigned(&["content-md5"]), body.as_bytes(), 5)
+            .err()
+            .map(|e| e.kind);
+        assert_eq!(refused, Some(DecodeErrorKind::Trailer));
     }
 
     #[test]

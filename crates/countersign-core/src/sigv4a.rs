@@ -336,6 +336,23 @@ mod crypto {
         }
     }
 
+    impl EcdsaSignature {
+        /// The signature as its two scalars `r || s`, 64 bytes big-endian, with `s` in the
+        /// lower half of the group order; `None` when it is not valid DER.
+        ///
+        /// ECDSA signatures are malleable: whenever `(r, s)` verifies, so does `(r, n - s)`,
+        /// a different DER value that anyone can compute from the first. Both have this
+        /// one form, so a replay guard keyed on it treats the altered copy of a captured
+        /// request as the replay it is. (Signers need not produce low-`s` signatures, and
+        /// some do not, so the high form is not refused.)
+        pub fn normalized(&self) -> Option<[u8; 64]> {
+            let signature = P256Signature::from_der(&self.0).ok()?.normalize_s();
+            let mut out = [0u8; 64];
+            out.copy_from_slice(&signature.to_bytes());
+            Some(out)
+        }
+    }
+
     fn coordinate(key: &VerifyingKey, x: bool) -> [u8; 32] {
         let point: Sec1Point<NistP256> = key.to_sec1_point(false);
         let field = if x { point.x() } else { point.y() };
@@ -488,6 +505,40 @@ mod crypto {
             der[last] ^= 1;
             assert!(!key.verify(&sts, &EcdsaSignature(der)));
             assert!(!key.verify(&sts, &EcdsaSignature(vec![0x30, 0, 1, 2])));
+        }
+
+        /// The same signature with `s` replaced by `n - s`.
+        fn negated_s(signature: &EcdsaSignature) -> EcdsaSignature {
+            let parsed =
+                P256Signature::from_der(signature.as_der()).unwrap_or_else(|_| unreachable!());
+            let (r, s) = parsed.split_scalars();
+            let flipped = P256Signature::from_scalars(r.to_repr(), (-*s).to_repr())
+                .unwrap_or_else(|_| unreachable!());
+            EcdsaSignature::from_der(flipped.to_der().as_bytes())
+        }
+
+        #[test]
+        fn both_forms_of_a_malleated_signature_verify_and_normalize_alike() {
+            let key = example();
+            let time = AmzDate::parse("20150830T123600Z").unwrap_or_else(|| unreachable!());
+            let sts = StringToSign::new(
+                ECDSA_ALGORITHM,
+                time,
+                "20150830/service/aws4_request",
+                [3; 32],
+            );
+            let signature = key.sign(&sts);
+            let altered = negated_s(&signature);
+            assert_ne!(signature.as_der(), altered.as_der());
+            assert!(key.verify(&sts, &altered), "ECDSA is malleable");
+            let normalized = signature.normalized();
+            assert!(normalized.is_some());
+            assert_eq!(normalized, altered.normalized());
+        }
+
+        #[test]
+        fn a_signature_that_is_not_der_has_no_normalized_form() {
+            assert_eq!(EcdsaSignature(vec![0x30, 0, 1, 2]).normalized(), None);
         }
 
         #[test]

@@ -8,12 +8,13 @@ use http::request::Parts;
 use tower_service::Service;
 
 use crate::authenticate::{
-    decoy_verification, verify_signature, ChainKey, Checked, Checksums, PayloadPlan, ServerHeaders,
+    declared_hash, decoy_verification, verify_signature, ChainKey, Checked, Checksums, PayloadPlan,
+    ServerHeaders,
 };
 use crate::body::{Digests, VerifiedBody};
 use crate::error::Error;
 use crate::identity::{PayloadCheck, Verified};
-use crate::keys::{Key, Lookup};
+use crate::keys::Key;
 use crate::layer::Config;
 
 /// A request whose signature verified: who signed it, and the key that continues its
@@ -23,30 +24,27 @@ pub(crate) struct Admitted<P> {
     pub(crate) chain_key: Option<ChainKey>,
 }
 
-/// The key a lookup found: `None` for a key the store does not know, an error for a store
-/// that could not answer.
-pub(crate) fn found_key<P>(found: Lookup<P>) -> Result<Option<Key<P>>, Error> {
-    found.map_err(Error::KeyStore)
+/// The refusal of a request that names a key the store does not know, before any of its
+/// body is read. Its signature is checked against the decoy secret first, so that it costs
+/// what a wrong signature costs.
+pub(crate) fn unknown_key(
+    config: &Config,
+    request: &Request<'_, ServerHeaders<'_>>,
+    checked: &Checked<'_>,
+) -> Error {
+    decoy_verification(config, request, checked, declared_hash(&checked.payload));
+    Error::InvalidAccessKeyId(checked.auth.credential.access_key_id().to_string())
 }
 
 /// Checks the signature of `request` with `key`, over `payload_hash` (the declared hash, or
-/// the hash of the body read for a `Buffer` plan). An unknown key goes the way a known one
-/// does, checked against the decoy secret, so that its cost does not tell whether the key
-/// exists.
+/// the hash of the body read for a `Buffer` plan).
 pub(crate) fn admit<P>(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
     checked: &Checked<'_>,
-    key: Option<Key<P>>,
+    key: Key<P>,
     payload_hash: &str,
 ) -> Result<Admitted<P>, Error> {
-    let auth = &checked.auth;
-    let Some(key) = key else {
-        decoy_verification(config, request, checked, payload_hash);
-        return Err(Error::InvalidAccessKeyId(
-            auth.credential.access_key_id().to_string(),
-        ));
-    };
     let check = match &checked.payload {
         PayloadPlan::Declared { .. } => PayloadCheck::Streaming,
         // Read and hashed before this check, or empty by its framing.

@@ -53,6 +53,16 @@ impl PayloadPlan {
     pub(crate) fn is_chained(&self) -> bool {
         matches!(self, PayloadPlan::Chunked { framing, .. } if framing.is_signed())
     }
+
+    /// Whether the body's bytes are covered by no signature: `UNSIGNED-PAYLOAD`, or an
+    /// aws-chunked framing whose chunks are not signed (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`).
+    pub(crate) fn is_unsigned(&self) -> bool {
+        match self {
+            PayloadPlan::Unsigned => true,
+            PayloadPlan::Chunked { framing, .. } => !framing.is_signed(),
+            _ => false,
+        }
+    }
 }
 
 /// What the cheap checks established: the authentication parameters (borrowed from the
@@ -152,6 +162,20 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The host the client called: a trusted proxy's `X-Forwarded-Host`, else the `Host`
+    /// header, else the request target's authority.
+    pub(crate) fn host(&self) -> Option<&str> {
+        let header = self.headers.values("host").next();
+        header
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .or(self.authority)
+    }
+
+    /// The path the client called (with a trusted proxy's prefix put back).
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
     pub(crate) fn request(&self) -> Request<'_, ServerHeaders<'a>> {
         Request::new(self.method, &self.path, self.query, &self.headers)
             .with_authority(self.authority)
@@ -198,7 +222,14 @@ pub(crate) fn precheck<'a>(
     // declared payload hash.
     let (mut header_bytes, mut has_checksums) = (0, false);
     let mut declared = Declared::None;
+    let mut host = Host::None;
     for (name, value) in &parts.headers {
+        if *name == http::header::HOST {
+            host = match host {
+                Host::None => Host::Once(value),
+                _ => Host::Repeated,
+            };
+        }
         if *name == X_AMZ_CONTENT_SHA256 {
             declared = match declared {
                 Declared::None => Declared::Once(value),
@@ -215,6 +246,8 @@ pub(crate) fn precheck<'a>(
         };
         return Err(Box::new((error, None)));
     }
+    host.check(parts.uri.authority())
+        .map_err(|error| Box::new((error, None)))?;
     let mut auth = AuthParams::from_request(request).map_err(|e| Box::new((e.into(), None)))?;
     let found = Found {
         declared,
@@ -232,6 +265,33 @@ pub(crate) fn precheck<'a>(
             })
         }
         Err(error) => Err(Box::new((error, Some(auth)))),
+    }
+}
+
+/// The `Host` headers of a request.
+enum Host<'h> {
+    None,
+    Once(&'h HeaderValue),
+    Repeated,
+}
+
+impl Host<'_> {
+    /// Refuses a request whose host is ambiguous: two `Host` headers (RFC 9112, section
+    /// 3.2: a handler reading the first would not see what was signed), or one that names
+    /// another host than the request target's authority (which RFC 9112 section 3.2.2 and
+    /// RFC 9113 section 8.3.1 make the one that counts).
+    fn check(&self, authority: Option<&http::uri::Authority>) -> Result<(), Error> {
+        match (self, authority) {
+            (Host::Repeated, _) => Err(Error::RepeatedHost),
+            (Host::Once(host), Some(authority))
+                if !host
+                    .as_bytes()
+                    .eq_ignore_ascii_case(authority.as_str().as_bytes()) =>
+            {
+                Err(Error::HostNotAuthority)
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -303,8 +363,7 @@ fn plan<'a>(
             )));
         }
     }
-    if matches!(payload, PayloadPlan::Unsigned) && !config.allow_unsigned_payload && !body_is_empty
-    {
+    if payload.is_unsigned() && !config.allow_unsigned_payload && !body_is_empty {
         return Err(Error::UnsignedPayloadRefused);
     }
     let checksums = if found.has_checksums {
@@ -478,15 +537,22 @@ fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
         return Ok(());
     }
     let valid_until = auth.date.as_offset() + config.verifier.skew();
-    if guard.first_use(
-        auth.signature_hex().as_bytes(),
-        valid_until,
-        config.clock.now(),
-    ) {
+    if guard.first_use(replay_key(auth).as_bytes(), valid_until, config.clock.now()) {
         Ok(())
     } else {
         Err(Error::Replayed)
     }
+}
+
+/// What the replay guard remembers of a request's signature: its hex, or for SigV4a the hex
+/// of its normalized form, which the altered copy `(r, n - s)` of an ECDSA signature `(r, s)`
+/// shares with it (both verify: ECDSA is malleable).
+fn replay_key(auth: &AuthParams<'_>) -> String {
+    #[cfg(feature = "sigv4a")]
+    if let Some(normalized) = auth.sigv4a().and_then(|v4a| v4a.signature.normalized()) {
+        return hex::encode(normalized);
+    }
+    auth.signature_hex()
 }
 
 /// The key that verified the request's signature: it verifies the chunks of an
@@ -634,5 +700,16 @@ pub(crate) fn reject(
     if let Some(observe) = &config.on_rejection {
         observe(&rejection);
     }
-    config.errors.render(&rejection)
+    let mut response = config.errors.render(&rejection);
+    if matches!(rejection.error, Error::SlowDown) {
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_static(SLOW_DOWN_RETRY_AFTER),
+        );
+    }
+    response
 }
+
+/// The seconds a client refused with `SlowDown` is told to wait (`Retry-After`): the
+/// bodies that filled the budget are read within about as long.
+const SLOW_DOWN_RETRY_AFTER: &str = "1";

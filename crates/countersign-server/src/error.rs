@@ -60,6 +60,23 @@ pub enum Error {
     Replayed,
     /// A POST upload's policy is malformed, expired or not met.
     Policy(countersign_core::post_policy::PolicyError),
+    /// A POST form sent with a query (`?delete`, `?uploads`, …): S3 reads such a request as
+    /// the operation its query names, which a form's policy does not sign.
+    PostFormQuery {
+        /// The query's first parameter.
+        parameter: String,
+    },
+    /// A POST form sent to something other than a bucket (an object's path, or no bucket
+    /// at all): a form upload goes to its bucket's URL, its key is a form field.
+    PostFormNotToBucket,
+    /// The request has more than one `Host` header (RFC 9112, section 3.2).
+    RepeatedHost,
+    /// The `Host` header names another host than the request target's authority (an
+    /// absolute-form target, or HTTP/2's `:authority`).
+    HostNotAuthority,
+    /// The bodies buffered at once (to hash them: they declare no hash) reached the layer's
+    /// budget; the client may retry shortly.
+    SlowDown,
 }
 
 impl Error {
@@ -84,6 +101,10 @@ impl Error {
             Error::PostField(_) => "InvalidArgument",
             Error::PostFieldsTooLarge { .. } => "MaxPostPreDataLengthExceeded",
             Error::Policy(e) => e.code(),
+            Error::PostFormQuery { .. } => "AccessDenied",
+            Error::PostFormNotToBucket => "MethodNotAllowed",
+            Error::RepeatedHost | Error::HostNotAuthority => "InvalidRequest",
+            Error::SlowDown => "SlowDown",
         }
     }
 
@@ -107,6 +128,10 @@ impl Error {
             }
             Error::Policy(e) => e.status(),
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::PostFormQuery { .. } => StatusCode::FORBIDDEN,
+            Error::PostFormNotToBucket => StatusCode::METHOD_NOT_ALLOWED,
+            Error::RepeatedHost | Error::HostNotAuthority => StatusCode::BAD_REQUEST,
+            Error::SlowDown => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -153,6 +178,22 @@ impl fmt::Display for Error {
                 write!(f, "your POST request fields preceding the upload file were too large (at most {limit} bytes)")
             }
             Error::Policy(e) => e.fmt(f),
+            Error::PostFormQuery { parameter } => write!(
+                f,
+                "a POST form's policy signs an upload to its bucket, not the ?{parameter} operation: \
+                 sign that request in the Authorization header or a presigned URL"
+            ),
+            Error::PostFormNotToBucket => f.write_str(
+                "a POST form uploads to its bucket's URL (the object's key is the form's key field)",
+            ),
+            Error::RepeatedHost => f.write_str("the request has more than one Host header"),
+            Error::HostNotAuthority => {
+                f.write_str("the Host header does not name the host of the request target")
+            }
+            Error::SlowDown => f.write_str(
+                "the server is holding too many request bodies that declare no hash: please retry \
+                 shortly, or declare the body's hash in x-amz-content-sha256 so that it streams",
+            ),
         }
     }
 }

@@ -15,10 +15,12 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::admit::{admit, forward, found_key, streaming_body, Admitted};
+use crate::admit::{admit, forward, streaming_body, unknown_key, Admitted};
 use crate::authenticate::{declared_hash, reject, PayloadPlan, Plan, View};
 use crate::body::{BoxError, Digests, ResponseBody, VerifiedBody};
+use crate::budget::Reservation;
 use crate::error::Error;
+use crate::key_step::settle;
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::layer::Config;
 use crate::leftover::{drain_budget, poll_discard, refusal, Leftover};
@@ -65,9 +67,15 @@ impl<S, B> Pending<S, B> {
     }
 
     /// Checks the signature with the key the store found, over `payload_hash`.
-    fn admit<P>(&self, key: Option<Key<P>>, payload_hash: &str) -> Result<Admitted<P>, Error> {
+    fn admit<P>(&self, key: Key<P>, payload_hash: &str) -> Result<Admitted<P>, Error> {
         let view = View::new(&self.parts, self.config.proxy.as_ref());
         admit(&self.config, &view.request(), &self.plan, key, payload_hash)
+    }
+
+    /// The refusal of a key the store does not know (see [`unknown_key`]).
+    fn unknown_key(&self) -> Error {
+        let view = View::new(&self.parts, self.config.proxy.as_ref());
+        unknown_key(&self.config, &view.request(), &self.plan)
     }
 }
 
@@ -79,8 +87,8 @@ impl<S, B> Pending<S, B> {
 enum Step<F, B, P, S> {
     Call(F),
     Reject(Response<Full<Bytes>>, Option<Leftover>),
-    /// Read the body first; `None` for a key the store did not know (checked against the decoy).
-    Buffer(Box<Pending<S, B>>, Option<Key<P>>),
+    /// Read the body first, then check it with the key.
+    Buffer(Box<Pending<S, B>>, Key<P>),
 }
 
 pin_project! {
@@ -106,11 +114,13 @@ pin_project! {
         Buffering {
             #[pin] body: B,
             collected: BytesMut,
+            // The bytes `collected` may hold, out of the budget all buffered bodies share.
+            reservation: Reservation,
             pending: Option<Box<Pending<S, ()>>>,
-            key: Option<Option<Key<K::Principal>>>,
-            // Once the body went past the buffer limit: how much more of it to read and drop
-            // before it is refused.
-            overflow: Option<u64>,
+            key: Option<Key<K::Principal>>,
+            // Once the body went past the buffer limit or the budget: how much more of it
+            // to read and drop before it is refused, and why.
+            refusing: Option<(u64, Error)>,
         },
         Inner { #[pin] future: S::Future },
         Post { future: PostFuture<S::Response, S::Error> },
@@ -159,7 +169,7 @@ where
     }
 
     /// The request's key at hand, its body to be read and hashed before the check.
-    pub(crate) fn buffering(pending: Pending<S, B>, key: Option<Key<K::Principal>>) -> Self
+    pub(crate) fn buffering(pending: Pending<S, B>, key: Key<K::Principal>) -> Self
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
@@ -202,24 +212,34 @@ where
                 StateProj::Buffering {
                     mut body,
                     collected,
+                    reservation,
                     pending,
                     key,
-                    overflow,
+                    refusing,
                 } => {
                     let limit = pending.as_ref().map_or(0, |p| p.config.buffer_limit);
-                    let read = match overflow {
-                        Some(left) => {
+                    let read = match refusing {
+                        Some((left, error)) => {
                             ready!(poll_discard(body.as_mut(), left, cx));
-                            Err(Error::PayloadTooLarge { limit })
+                            Err(error.clone())
                         }
-                        None => ready!(poll_collect(body.as_mut(), collected, limit, cx)),
+                        None => ready!(poll_collect(
+                            body.as_mut(),
+                            collected,
+                            reservation,
+                            limit,
+                            cx
+                        )),
                     };
-                    if overflow.is_none() && matches!(read, Err(Error::PayloadTooLarge { .. })) {
+                    if let (None, Err(error @ (Error::PayloadTooLarge { .. } | Error::SlowDown))) =
+                        (&refusing, &read)
+                    {
                         // The client may still be sending it: the rest is read and dropped
                         // (within the drain limit) before the refusal, as for any refusal.
                         let drain = pending.as_ref().map_or(0, |p| p.config.drain_limit);
-                        *overflow = Some(drain_budget(drain, &*body));
+                        *refusing = Some((drain_budget(drain, &*body), error.clone()));
                         *collected = BytesMut::new();
+                        *reservation = reservation.emptied();
                         continue;
                     }
                     // A body that failed to be read is not read again.
@@ -266,12 +286,10 @@ where
     }
 }
 
-/// The state that reads the body of `pending` (within the limit) before its check, or the
-/// refusal of a body that declares more than the limit.
-fn read_body_first<S, K, B>(
-    pending: Pending<S, B>,
-    key: Option<Key<K::Principal>>,
-) -> State<S, K, B>
+/// The state that reads the body of `pending` (within the limit and the budget all buffered
+/// bodies share) before its check, or the refusal of a body that declares more than the
+/// limit, or more than the budget has left.
+fn read_body_first<S, K, B>(pending: Pending<S, B>, key: Key<K::Principal>) -> State<S, K, B>
 where
     S: Service<Request<VerifiedBody<B>>>,
     K: KeyStore,
@@ -285,8 +303,21 @@ where
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let limit = pending.config.buffer_limit;
-    if declared_length.is_some_and(|n| n > limit as u64) {
-        let (response, leftover) = pending.refuse(Error::PayloadTooLarge { limit });
+    let mut reservation = Reservation::new(&pending.config.buffer_budget);
+    let declared = match declared_length.map(usize::try_from) {
+        Some(Ok(length)) if length <= limit => length,
+        None => 0,
+        Some(_) => {
+            let (response, leftover) = pending.refuse(Error::PayloadTooLarge { limit });
+            return State::Rejected {
+                response: Some(response),
+                leftover,
+            };
+        }
+    };
+    // A body of a known length has its share taken, and its room made, at once.
+    if !reservation.cover(declared) {
+        let (response, leftover) = pending.refuse(Error::SlowDown);
         return State::Rejected {
             response: Some(response),
             leftover,
@@ -301,10 +332,11 @@ where
     } = pending;
     State::Buffering {
         body,
-        collected: BytesMut::new(),
+        collected: BytesMut::with_capacity(declared),
+        reservation,
         pending: Some(Box::new(Pending::new(service, parts, (), plan, config))),
         key: Some(key),
-        overflow: None,
+        refusing: None,
     }
 }
 
@@ -321,17 +353,19 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let key = match found_key(found) {
-        Ok(key) => key,
+    let id = pending.plan.auth.credential.access_key_id();
+    let key = match settle(&pending.config, id, found) {
+        Ok(Some(key)) => key,
+        Ok(None) => {
+            let error = pending.unknown_key();
+            let (response, leftover) = (*pending).refuse(error);
+            return Step::Reject(response, leftover);
+        }
         Err(error) => {
             let (response, leftover) = (*pending).refuse(error);
             return Step::Reject(response, leftover);
         }
     };
-    // Remembered, so that the next requests naming it do not reach the store.
-    if let (None, Some(cache)) = (&key, &pending.config.unknown_keys) {
-        cache.insert(pending.plan.auth.credential.access_key_id());
-    }
     if let PayloadPlan::Buffer = pending.plan.payload {
         return Step::Buffer(pending, key);
     }
@@ -360,7 +394,7 @@ where
 
 fn after_buffering<S, B, P>(
     pending: Pending<S, ()>,
-    key: Option<Key<P>>,
+    key: Key<P>,
     data: Bytes,
 ) -> Step<S::Future, B, P, S>
 where
@@ -382,10 +416,12 @@ where
     }
 }
 
-/// Reads the body into `collected`, failing past `limit` bytes.
+/// Reads the body into `collected`, failing past `limit` bytes, or when `reservation` cannot
+/// cover what it holds.
 fn poll_collect<B>(
     mut body: Pin<&mut B>,
     collected: &mut BytesMut,
+    reservation: &mut Reservation,
     limit: usize,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Error>>
@@ -399,8 +435,12 @@ where
             Some(Err(e)) => return Poll::Ready(Err(Error::BodyRead(e.into().to_string()))),
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
-                    if collected.len() + data.len() > limit {
+                    let total = collected.len() + data.len();
+                    if total > limit {
                         return Poll::Ready(Err(Error::PayloadTooLarge { limit }));
+                    }
+                    if !reservation.cover(total) {
+                        return Poll::Ready(Err(Error::SlowDown));
                     }
                     collected.extend_from_slice(&data);
                 }

@@ -8,6 +8,7 @@ use countersign_core::{KeyCache, SigningSettings, Verifier};
 use time::Duration;
 use tower_layer::Layer;
 
+use crate::budget::BufferBudget;
 use crate::clock::{Clock, SystemClock};
 use crate::failures::{FailureCounts, DEFAULT_FAILURE_TABLE_CAPACITY};
 use crate::keys::KeyStore;
@@ -18,6 +19,10 @@ use crate::unknown_keys::UnknownKeys;
 
 /// The largest body buffered (to hash it) when a request declares no payload hash.
 pub const DEFAULT_BUFFER_LIMIT: usize = 1024 * 1024;
+
+/// The most bytes buffered at once by all the requests that declare no payload hash
+/// together: 64 bodies of the default [`DEFAULT_BUFFER_LIMIT`].
+pub const DEFAULT_BUFFER_BUDGET: usize = 64 * DEFAULT_BUFFER_LIMIT;
 
 /// The most bytes of a refused request's body read and dropped before the refusal is sent.
 pub const DEFAULT_DRAIN_LIMIT: u64 = 8 * 1024 * 1024;
@@ -65,6 +70,9 @@ pub(crate) struct Config {
     pub(crate) s3: bool,
     pub(crate) allow_unsigned_payload: bool,
     pub(crate) buffer_limit: usize,
+    pub(crate) buffer_budget: Arc<BufferBudget>,
+    /// The domain under which a host names a bucket (S3's virtual-hosted style).
+    pub(crate) virtual_host_domain: Option<String>,
     pub(crate) drain_limit: u64,
     pub(crate) chunk_limits: Limits,
     pub(crate) max_header_bytes: usize,
@@ -95,6 +103,8 @@ impl fmt::Debug for Config {
             .field("s3", &self.s3)
             .field("allow_unsigned_payload", &self.allow_unsigned_payload)
             .field("buffer_limit", &self.buffer_limit)
+            .field("buffer_budget", &self.buffer_budget)
+            .field("virtual_host_domain", &self.virtual_host_domain)
             .field("chunk_limits", &self.chunk_limits)
             .field("max_header_bytes", &self.max_header_bytes)
             .field("proxy", &self.proxy)
@@ -151,6 +161,8 @@ impl<K: KeyStore> SigV4Layer<K> {
                 s3: false,
                 allow_unsigned_payload: true,
                 buffer_limit: DEFAULT_BUFFER_LIMIT,
+                buffer_budget: BufferBudget::new(DEFAULT_BUFFER_BUDGET),
+                virtual_host_domain: None,
                 drain_limit: DEFAULT_DRAIN_LIMIT,
                 chunk_limits: Limits::default(),
                 max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
@@ -212,6 +224,23 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// larger bodies are refused with 413.
     pub fn body_buffer_limit(self, bytes: usize) -> Self {
         self.with(|c| c.buffer_limit = bytes)
+    }
+
+    /// The most bytes that all the bodies being buffered (they declare no hash) may hold
+    /// at once, together (default [`DEFAULT_BUFFER_BUDGET`], 64 MiB). A body that would
+    /// go past it is refused with 503 `SlowDown` and a `Retry-After`, so that many
+    /// connections sending such bodies at once cannot fill the server's memory.
+    pub fn body_buffer_budget(self, bytes: usize) -> Self {
+        self.with(|c| c.buffer_budget = BufferBudget::new(bytes))
+    }
+
+    /// The domain under which a request's host names its bucket, S3's virtual-hosted style
+    /// (`photos.s3.example.com` is bucket `photos` under `s3.example.com`). The layer
+    /// decides the bucket of a browser POST form by it (see [`crate::address`]); without
+    /// it only path-style addresses (`/photos`) name a bucket.
+    pub fn virtual_host_domain(self, domain: impl Into<String>) -> Self {
+        let domain = domain.into().trim_matches('.').to_ascii_lowercase();
+        self.with(|c| c.virtual_host_domain = Some(domain).filter(|d| !d.is_empty()))
     }
 
     /// The most bytes of a refused request's body read and dropped before the refusal's

@@ -66,15 +66,18 @@
 //! The handler finds a [`Verified`] in the request extensions (an extractor with the `axum`
 //! feature). Refusals are responses with AWS codes, in S3 XML, JSON or your own format.
 
+pub mod address;
 mod admit;
 mod authenticate;
 pub mod body;
+mod budget;
 pub mod clock;
 pub mod error;
 mod expiring;
 pub mod failures;
 mod future;
 pub mod identity;
+mod key_step;
 pub mod keys;
 mod layer;
 mod leftover;
@@ -94,7 +97,7 @@ pub use identity::MissingLayer;
 pub use identity::{PayloadCheck, Verified};
 pub use keys::{FileKeyStore, Key, KeyRequest, KeyStore, MemoryKeyStore, StoreError};
 pub use layer::{
-    SigV4Layer, TrustedProxy, DEFAULT_BUFFER_LIMIT, DEFAULT_DRAIN_LIMIT,
+    SigV4Layer, TrustedProxy, DEFAULT_BUFFER_BUDGET, DEFAULT_BUFFER_LIMIT, DEFAULT_DRAIN_LIMIT,
     DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_UNKNOWN_KEY_CACHE,
 };
 pub use post::PostObject;

@@ -26,11 +26,13 @@ use http_body::Body;
 use http_body_util::Full;
 use tower_service::Service;
 
-use crate::authenticate::reject;
+use crate::address::S3Address;
+use crate::authenticate::{reject, View};
 use crate::body::{BoxError, Digests, VerifiedBody};
 use crate::error::Error;
 use crate::identity::Verified;
-use crate::keys::{KeyRequest, KeyStore};
+use crate::key_step::{find_key, settle, KeyStep};
+use crate::keys::{Key, KeyRequest, KeyStore};
 use crate::layer::Config;
 use crate::leftover::{refusal, Leftover};
 
@@ -40,6 +42,10 @@ pub const MAX_FORM_FIELD_BYTES: usize = 20 * 1024;
 /// The form of a verified POST upload, for the handler.
 #[derive(Debug, Clone, Default)]
 pub struct PostObject {
+    /// The bucket the form uploads to, as the layer decided it (from the path, or from the
+    /// host under [`SigV4Layer::virtual_host_domain`](crate::SigV4Layer::virtual_host_domain))
+    /// and checked the policy's `bucket` condition against: store the file there.
+    pub bucket: String,
     /// Every form field before the file, names lower-case (`x-amz-signature` and `policy` included).
     pub fields: Vec<(String, String)>,
     /// The object key: the `key` field with `${filename}` replaced by the file's name.
@@ -84,27 +90,31 @@ pub(crate) fn post_boundary(config: &Config, parts: &Parts) -> Option<String> {
     MultipartParser::boundary(content_type).map(str::to_string)
 }
 
-/// The bucket of a POST upload: the first path segment (path-style), else the first label of
-/// the host (virtual-hosted style).
-fn bucket_of(parts: &Parts) -> Option<String> {
-    let segment = parts
-        .uri
-        .path()
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or("");
-    if !segment.is_empty() {
-        return Some(segment.to_string());
+/// The bucket a POST form uploads to: the bucket the request addresses, with no object key
+/// and no query. S3 reads a POST with a query as the operation the query names (`?delete`,
+/// `?uploads`, `?uploadId=…`), which a form's policy does not sign.
+fn form_bucket(config: &Config, parts: &Parts) -> Result<String, Error> {
+    if let Some(query) = parts.uri.query().filter(|q| !q.is_empty()) {
+        let first = query.split('&').find(|p| !p.is_empty()).unwrap_or(query);
+        let name = first.split('=').next().unwrap_or(first);
+        return Err(Error::PostFormQuery {
+            parameter: name.chars().take(64).collect(),
+        });
     }
-    let host = parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())?;
-    host.split('.')
-        .next()
-        .filter(|_| host.contains('.'))
-        .map(str::to_string)
+    let view = View::new(parts, config.proxy.as_ref());
+    let address = S3Address::of(
+        view.host().unwrap_or(""),
+        view.path(),
+        config.virtual_host_domain.as_deref(),
+    );
+    match address {
+        Ok(S3Address {
+            bucket: Some(bucket),
+            key: None,
+            ..
+        }) => Ok(bucket),
+        _ => Err(Error::PostFormNotToBucket),
+    }
 }
 
 /// The outcome of the boxed POST flow: the inner service's response, or a rejection (with
@@ -135,12 +145,16 @@ where
 {
     Box::pin(async move {
         let mut body = Box::pin(body);
+        let bucket = match form_bucket(&config, &parts) {
+            Ok(bucket) => bucket,
+            Err(e) => return Ok(refuse(&config, &parts, body, e)),
+        };
         let mut parser = MultipartParser::new(&boundary);
         let form = match read_fields(&mut body, &mut parser).await {
             Ok(form) => form,
             Err(e) => return Ok(refuse(&config, &parts, body, e)),
         };
-        let checked = match check_form(&config, &parts, form, store.as_ref()).await {
+        let checked = match check_form(&config, bucket, form, store.as_ref()).await {
             Ok(checked) => checked,
             Err(e) => return Ok(refuse(&config, &parts, body, e)),
         };
@@ -248,11 +262,11 @@ fn no_file() -> Error {
     Error::PostField("POST requires exactly one file upload per request".into())
 }
 
-/// Checks the form's authentication and policy; gives the identity, the form and the
-/// content-length range.
+/// Checks the form's authentication and its policy for an upload to `bucket`; gives the
+/// identity, the form and the content-length range.
 async fn check_form<K: KeyStore>(
     config: &Config,
-    parts: &Parts,
+    bucket: String,
     form: Form,
     store: &K,
 ) -> Result<(Verified<K::Principal>, PostObject, Option<(u64, u64)>), Error> {
@@ -292,23 +306,24 @@ async fn check_form<K: KeyStore>(
     if let Some(token) = field("x-amz-security-token") {
         request = request.with_session_token(token);
     }
-    let key = match store.lookup(request).await {
-        Ok(Some(key)) => key,
-        Ok(None) => {
-            return Err(Error::InvalidAccessKeyId(
-                credential.access_key_id().to_string(),
-            ))
-        }
-        Err(e) => return Err(Error::KeyStore(e)),
+    let key = match find_key(config, store, request) {
+        KeyStep::Answered(found) => found?,
+        KeyStep::Wait(lookup) => settle(config, credential.access_key_id(), lookup.await)?,
     };
-    let signed = key.secrets().iter().any(|secret| {
-        config
-            .key_cache
-            .get_or_derive(secret, &scope)
-            .sign(policy_text.as_bytes())
-            .ct_eq(&signature)
-    });
-    if !signed {
+    let Some(key) = key else {
+        // Checked against the decoy secret, so that it costs what a wrong signature costs.
+        std::hint::black_box(policy_signed(
+            config,
+            &config.decoy,
+            &scope,
+            policy_text,
+            &signature,
+        ));
+        return Err(Error::InvalidAccessKeyId(
+            credential.access_key_id().to_string(),
+        ));
+    };
+    if !policy_signed(config, &key, &scope, policy_text, &signature) {
         return Err(Error::Auth(countersign_core::Error::SignatureDoesNotMatch(
             Box::new(countersign_core::error::Mismatch {
                 canonical_request: String::new(),
@@ -324,8 +339,9 @@ async fn check_form<K: KeyStore>(
             *value = value.replace("${filename}", &filename);
         }
     }
-    let range = policy.check(&fields, bucket_of(parts).as_deref(), config.clock.now())?;
+    let range = policy.check(&fields, Some(&bucket), config.clock.now())?;
     let post = PostObject {
+        bucket,
         key: fields
             .iter()
             .find(|(n, _)| n == "key")
@@ -337,4 +353,21 @@ async fn check_form<K: KeyStore>(
     let mut identity = Verified::of(credential, key.into_principal(), date.as_offset());
     identity.session_token = field("x-amz-security-token").map(str::to_string);
     Ok((identity, post, range))
+}
+
+/// Whether one of `key`'s live secrets signed the policy (its base64 text) for `scope`.
+fn policy_signed<P>(
+    config: &Config,
+    key: &Key<P>,
+    scope: &countersign_core::CredentialScope<'_>,
+    policy_text: &str,
+    signature: &Signature,
+) -> bool {
+    key.secrets().iter().any(|secret| {
+        config
+            .key_cache
+            .get_or_derive(secret, scope)
+            .sign(policy_text.as_bytes())
+            .ct_eq(signature)
+    })
 }

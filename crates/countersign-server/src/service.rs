@@ -10,14 +10,13 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
-use crate::admit::{admit, forward, found_key, streaming_body, Admitted};
+use crate::admit::{admit, forward, streaming_body, unknown_key, Admitted};
 use crate::authenticate::{
-    body_is_empty, declared_hash, decoy_verification, key_request, precheck, PayloadPlan, Plan,
-    View,
+    body_is_empty, declared_hash, key_request, precheck, PayloadPlan, Plan, View,
 };
 use crate::body::{BoxError, ResponseBody, VerifiedBody};
-use crate::error::Error;
 use crate::future::{Pending, ResponseFuture};
+use crate::key_step::{find_key, KeyStep};
 use crate::keys::KeyStore;
 use crate::layer::Config;
 use crate::post::{post_boundary, post_upload};
@@ -133,30 +132,19 @@ where
                 return ResponseFuture::refused(config, &parts, body, error, auth.as_ref());
             }
         };
-        let key_request = key_request(&checked.auth);
-        let at_hand = self.store.lookup_now(&key_request);
-        // The unknown-key cache shields a store that must be waited for; one that answered
-        // at once was asked already.
-        let id = checked.auth.credential.access_key_id();
-        if at_hand.is_none()
-            && config
-                .unknown_keys
-                .as_ref()
-                .is_some_and(|cache| cache.contains(id))
-        {
-            let error = Error::InvalidAccessKeyId(id.to_string());
-            let payload_hash = declared_hash(&checked.payload);
-            decoy_verification(config, &request, &checked, payload_hash);
-            return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
-        }
-        let key = match at_hand.map(found_key) {
-            Some(Ok(key)) => key,
-            Some(Err(error)) => {
+        // The key comes before any of the body is read: a key the store does not know is
+        // refused at once, whatever the body.
+        let key = match find_key(config, &*self.store, key_request(&checked.auth)) {
+            KeyStep::Answered(Ok(Some(key))) => key,
+            KeyStep::Answered(Ok(None)) => {
+                let error = unknown_key(config, &request, &checked);
                 return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
             }
-            None => {
+            KeyStep::Answered(Err(error)) => {
+                return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
+            }
+            KeyStep::Wait(lookup) => {
                 let plan = checked.into_owned();
-                let lookup = self.store.lookup(key_request);
                 return ResponseFuture::lookup(lookup, self.pending(parts, body, plan));
             }
         };
