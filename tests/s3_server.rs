@@ -1478,3 +1478,35 @@ fn corrupted_uploads_are_refused_and_leave_nothing() {
     }
     assert_eq!(server.temp_files(), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Repeated query parameters
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn repeated_query_parameter_is_refused() {
+    let server = Server::start();
+    server.signed("PUT", "/repeats", &[], b"");
+    let answer = server.signed("GET", "/repeats?list-type=2&prefix=a&prefix=b", &[], b"");
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidArgument"),
+        "{}",
+        answer.text()
+    );
+    let message = between(&answer.text(), "<Message>", "</Message>").unwrap_or_default();
+    assert!(message.contains("prefix"), "{message}");
+}
+
+#[test]
+fn repeated_query_parameter_is_refused_when_encoded_differently() {
+    let server = Server::start();
+    server.signed("PUT", "/repeats", &[], b"");
+    let answer = server.signed("GET", "/repeats?list-type=2&pre%66ix=a&prefix=b", &[], b"");
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidArgument"),
+        "{}",
+        answer.text()
+    );
+}
