@@ -1478,3 +1478,375 @@ fn corrupted_uploads_are_refused_and_leave_nothing() {
     }
     assert_eq!(server.temp_files(), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Multipart checksums
+// ---------------------------------------------------------------------------------------
+
+const BOTO_MULTIPART_CRC32: &str = r#"
+import os, sys, json, zlib, base64
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+endpoint, verify = sys.argv[1], sys.argv[2] == "1"
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                  config=Config(signature_version="s3v4"), verify=verify)
+def crc32(data):
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+def status(call):
+    try:
+        return [call()["ResponseMetadata"]["HTTPStatusCode"], ""]
+    except ClientError as e:
+        return [e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]]
+s3.create_bucket(Bucket="mpsums")
+parts = [bytes(range(256)) * 20480, b"the last part " * 100]
+upload = s3.create_multipart_upload(Bucket="mpsums", Key="joined", ChecksumAlgorithm="CRC32")
+where = dict(Bucket="mpsums", Key="joined", UploadId=upload["UploadId"])
+done = []
+for number, data in enumerate(parts, 1):
+    answer = s3.upload_part(PartNumber=number, Body=data, ChecksumAlgorithm="CRC32", **where)
+    done.append({"PartNumber": number, "ETag": answer["ETag"], "ChecksumCRC32": crc32(data)})
+wrong = [dict(done[0], ChecksumCRC32=crc32(b"not part one")), done[1]]
+out = {}
+out["wrong"] = status(lambda: s3.complete_multipart_upload(MultipartUpload={"Parts": wrong}, **where))
+out["after_wrong"] = status(lambda: s3.head_object(Bucket="mpsums", Key="joined"))
+out["right"] = status(lambda: s3.complete_multipart_upload(MultipartUpload={"Parts": done}, **where))
+out["same"] = s3.get_object(Bucket="mpsums", Key="joined")["Body"].read() == b"".join(parts)
+print(json.dumps(out))
+"#;
+
+#[test]
+fn boto3_multipart_complete_with_a_wrong_part_crc32_is_refused() {
+    let server = Server::start();
+    let output = server.python(BOTO_MULTIPART_CRC32);
+    assert!(
+        output.status.success(),
+        "boto3 multipart upload failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        result["wrong"],
+        serde_json::json!([400, "InvalidPart"]),
+        "{result}"
+    );
+    assert_eq!(
+        result["after_wrong"],
+        serde_json::json!([404, "404"]),
+        "{result}"
+    );
+    assert_eq!(result["right"], serde_json::json!([200, ""]), "{result}");
+    assert_eq!(result["same"], true, "{result}");
+}
+
+/// Creates the upload `target` (`/bucket/key`, the bucket made first) with `headers`, and
+/// returns its id.
+fn create_upload(server: &Server, target: &str, headers: &[(&str, &str)]) -> String {
+    let bucket = target
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    server.signed("PUT", &format!("/{bucket}"), &[], b"");
+    let created = server.signed("POST", &format!("{target}?uploads"), headers, b"");
+    assert_eq!(created.status, 200, "{}", created.text());
+    between(&created.text(), "<UploadId>", "</UploadId>").expect("UploadId")
+}
+
+/// Uploads part `number` of `target`'s upload `id` with `headers`; its ETag.
+fn upload_part(
+    server: &Server,
+    target: &str,
+    id: &str,
+    number: u32,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> String {
+    let answer = server.signed(
+        "PUT",
+        &format!("{target}?partNumber={number}&uploadId={id}"),
+        headers,
+        body,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    answer.header("etag").expect("ETag").to_string()
+}
+
+/// A part as a CompleteMultipartUpload document lists it: its number, its ETag and other
+/// elements (name, text).
+type ListedPart<'a> = (u32, &'a str, &'a [(&'a str, &'a str)]);
+
+/// Completes `target`'s upload `id` with `parts`.
+fn complete_upload(server: &Server, target: &str, id: &str, parts: &[ListedPart<'_>]) -> Answer {
+    let mut xml = String::from("<CompleteMultipartUpload>");
+    for (number, etag, elements) in parts {
+        xml.push_str(&format!(
+            "<Part><PartNumber>{number}</PartNumber><ETag>{etag}</ETag>"
+        ));
+        for (name, text) in *elements {
+            xml.push_str(&format!("<{name}>{text}</{name}>"));
+        }
+        xml.push_str("</Part>");
+    }
+    xml.push_str("</CompleteMultipartUpload>");
+    server.signed(
+        "POST",
+        &format!("{target}?uploadId={id}"),
+        &[],
+        xml.as_bytes(),
+    )
+}
+
+#[test]
+fn multipart_complete_with_a_checksum_of_another_algorithm_is_refused() {
+    use countersign::core::checksum::{checksum_base64, ChecksumAlgorithm};
+    let server = Server::start();
+    let body = pattern(2000, 21);
+    let id = create_upload(&server, "/other-sum/object", &[]);
+    let crc32 = checksum_base64(ChecksumAlgorithm::Crc32, &body);
+    let etag = upload_part(
+        &server,
+        "/other-sum/object",
+        &id,
+        1,
+        &[("x-amz-checksum-crc32", crc32.as_str())],
+        &body,
+    );
+    // The SHA-256 is right for the bytes, but the part was not uploaded with one.
+    let sha256 = checksum_base64(ChecksumAlgorithm::Sha256, &body);
+    let answer = complete_upload(
+        &server,
+        "/other-sum/object",
+        &id,
+        &[(1, &etag, &[("ChecksumSHA256", sha256.as_str())])],
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidPart"),
+        "{}",
+        answer.text()
+    );
+    assert!(!server.data().join("other-sum/object").exists());
+}
+
+#[test]
+fn multipart_complete_checks_a_part_checksum_sent_in_a_trailer() {
+    use countersign::client::{ChecksumAlgorithm, Framing};
+    use countersign::core::checksum::checksum_base64;
+    let server = Server::start();
+    let body = pattern(40_000, 22);
+    let id = create_upload(&server, "/trailer-sum/object", &[]);
+    let answer = send(
+        server.process.addr,
+        &chunked_put(
+            &server,
+            &format!("/trailer-sum/object?partNumber=1&uploadId={id}"),
+            Framing::UnsignedTrailer,
+            &body,
+            Some(ChecksumAlgorithm::Crc32c),
+        ),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let etag = answer.header("etag").expect("ETag").to_string();
+    let wrong = checksum_base64(ChecksumAlgorithm::Crc32c, b"other bytes");
+    let answer = complete_upload(
+        &server,
+        "/trailer-sum/object",
+        &id,
+        &[(1, &etag, &[("ChecksumCRC32C", wrong.as_str())])],
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidPart"),
+        "{}",
+        answer.text()
+    );
+    assert!(!server.data().join("trailer-sum/object").exists());
+    let right = checksum_base64(ChecksumAlgorithm::Crc32c, &body);
+    let answer = complete_upload(
+        &server,
+        "/trailer-sum/object",
+        &id,
+        &[(1, &etag, &[("ChecksumCRC32C", right.as_str())])],
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+}
+
+#[test]
+fn multipart_complete_checks_the_upload_algorithm_when_a_part_sends_no_checksum() {
+    use countersign::core::checksum::{checksum_base64, ChecksumAlgorithm};
+    let server = Server::start();
+    let body = pattern(3000, 23);
+    let id = create_upload(
+        &server,
+        "/upload-sum/object",
+        &[("x-amz-checksum-algorithm", "SHA256")],
+    );
+    let etag = upload_part(&server, "/upload-sum/object", &id, 1, &[], &body);
+    let wrong = checksum_base64(ChecksumAlgorithm::Sha256, b"other bytes");
+    let answer = complete_upload(
+        &server,
+        "/upload-sum/object",
+        &id,
+        &[(1, &etag, &[("ChecksumSHA256", wrong.as_str())])],
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidPart"),
+        "{}",
+        answer.text()
+    );
+    assert!(!server.data().join("upload-sum/object").exists());
+    let right = checksum_base64(ChecksumAlgorithm::Sha256, &body);
+    let answer = complete_upload(
+        &server,
+        "/upload-sum/object",
+        &id,
+        &[(1, &etag, &[("ChecksumSHA256", right.as_str())])],
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+}
+
+#[test]
+fn multipart_list_parts_reports_each_part_checksum() {
+    use countersign::core::checksum::{checksum_base64, ChecksumAlgorithm};
+    let server = Server::start();
+    let id = create_upload(&server, "/listed-sum/object", &[]);
+    let mut expected = Vec::new();
+    for number in 1..=2 {
+        let body = pattern(1000 * number as usize, 30 + number);
+        let crc32 = checksum_base64(ChecksumAlgorithm::Crc32, &body);
+        upload_part(
+            &server,
+            "/listed-sum/object",
+            &id,
+            number,
+            &[("x-amz-checksum-crc32", crc32.as_str())],
+            &body,
+        );
+        expected.push(crc32);
+    }
+    let listed = server.signed(
+        "GET",
+        &format!("/listed-sum/object?uploadId={id}"),
+        &[],
+        b"",
+    );
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert_eq!(
+        all_between(&listed.text(), "<ChecksumCRC32>", "</ChecksumCRC32>"),
+        expected
+    );
+}
+
+#[test]
+fn upload_part_with_a_checksum_other_than_the_upload_algorithm_is_refused() {
+    use countersign::core::checksum::{checksum_base64, ChecksumAlgorithm};
+    let server = Server::start();
+    let body = pattern(1000, 24);
+    let id = create_upload(
+        &server,
+        "/mixed-sum/object",
+        &[("x-amz-checksum-algorithm", "CRC32")],
+    );
+    let sha256 = checksum_base64(ChecksumAlgorithm::Sha256, &body);
+    let answer = server.signed(
+        "PUT",
+        &format!("/mixed-sum/object?partNumber=1&uploadId={id}"),
+        &[("x-amz-checksum-sha256", sha256.as_str())],
+        &body,
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidRequest"),
+        "{}",
+        answer.text()
+    );
+}
+
+#[test]
+fn upload_part_naming_two_checksum_algorithms_is_refused() {
+    // One checksum in a header, another in the trailer: the part could be stored with either.
+    use countersign::client::{ChecksumAlgorithm, Framing};
+    use countersign::core::checksum::checksum_base64;
+    let server = Server::start();
+    let body = pattern(1000, 25);
+    let id = create_upload(&server, "/two-sums/object", &[]);
+    let crc32 = checksum_base64(ChecksumAlgorithm::Crc32, &body);
+    let mut request = http::Request::put(format!(
+        "http://{}/two-sums/object?partNumber=1&uploadId={id}",
+        server.process.addr
+    ))
+    .header("x-amz-checksum-crc32", crc32.as_str())
+    .body(Vec::new())
+    .expect("request");
+    let mut encoder = signer()
+        .sign_chunked(
+            &mut request,
+            Framing::UnsignedTrailer,
+            body.len() as u64,
+            16 * 1024,
+            Some(ChecksumAlgorithm::Sha1),
+            time::OffsetDateTime::now_utc(),
+        )
+        .expect("signs");
+    *request.body_mut() = encoder.encode(&body);
+    let answer = send(server.process.addr, &request);
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidRequest"),
+        "{}",
+        answer.text()
+    );
+}
+
+#[test]
+fn create_multipart_upload_with_an_unknown_checksum_algorithm_is_refused() {
+    let server = Server::start();
+    server.signed("PUT", "/unknown-sum", &[], b"");
+    let answer = server.signed(
+        "POST",
+        "/unknown-sum/object?uploads",
+        &[("x-amz-checksum-algorithm", "MD4")],
+        b"",
+    );
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidRequest"),
+        "{}",
+        answer.text()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Repeated query parameters
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn repeated_query_parameter_is_refused() {
+    let server = Server::start();
+    server.signed("PUT", "/repeats", &[], b"");
+    let answer = server.signed("GET", "/repeats?list-type=2&prefix=a&prefix=b", &[], b"");
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidArgument"),
+        "{}",
+        answer.text()
+    );
+    let message = between(&answer.text(), "<Message>", "</Message>").unwrap_or_default();
+    assert!(message.contains("prefix"), "{message}");
+}
+
+#[test]
+fn repeated_query_parameter_is_refused_when_encoded_differently() {
+    let server = Server::start();
+    server.signed("PUT", "/repeats", &[], b"");
+    let answer = server.signed("GET", "/repeats?list-type=2&pre%66ix=a&prefix=b", &[], b"");
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "InvalidArgument"),
+        "{}",
+        answer.text()
+    );
+}

@@ -104,16 +104,36 @@ impl Ctx {
     }
 }
 
-/// The decoded query parameters, in order.
+/// The decoded query parameters, in order, each name at most once.
+///
+/// A parameter may not be repeated, because the signature does not fix the order of its
+/// values: canonicalization sorts the parameters by name and then by value, so
+/// `?prefix=a&prefix=b` and `?prefix=b&prefix=a` carry the same signature. A handler that
+/// read the first (or the last) value of a repeated parameter would act on a value that
+/// whoever holds the request can swap for another after it was signed. No S3 operation
+/// takes a repeated parameter, so [`parse`](Self::parse) refuses any.
 #[derive(Debug, Default)]
 pub(crate) struct Query(Vec<(String, String)>);
 
 impl Query {
+    /// Splits and decodes a query string; a name that comes twice (however either is
+    /// percent-encoded) is 400 `InvalidArgument`.
     fn parse(raw: &str) -> Result<Query, S3Error> {
         let mut pairs = Vec::new();
         for part in raw.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = part.split_once('=').unwrap_or((part, ""));
             pairs.push((decode_query(name)?, decode_query(value)?));
+        }
+        let mut names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        let repeated = names.windows(2).find_map(|pair| match pair {
+            [a, b] if a == b => Some(*a),
+            _ => None,
+        });
+        if let Some(name) = repeated {
+            return Err(S3Error::invalid_argument(format!(
+                "The query parameter {name:?} appears more than once; each parameter may be given once."
+            )));
         }
         Ok(Query(pairs))
     }

@@ -1,15 +1,21 @@
 //! Multipart uploads: create, upload a part (or copy one), list parts, complete, abort, and
 //! list the uploads in progress.
+//!
+//! Each part keeps the checksum computed over its bytes as they were stored: of the algorithm
+//! its `x-amz-checksum-*` header or `x-amz-trailer` names (which the layer checked against the
+//! bytes), else of the upload's `x-amz-checksum-algorithm`. CompleteMultipartUpload compares
+//! the `Checksum*` it gives for a part with that one, as it compares the ETag.
 
 use axum::body::Body;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use countersign::core::checksum::ChecksumAlgorithm;
 
 use crate::handlers::{
     check_content_md5, copy_source, iso8601, read_small, stored_headers, App, Ctx,
 };
-use crate::storage::MIN_PART_SIZE;
-use crate::uploads::{Part, Upload};
+use crate::storage::{BodyChecksum, MIN_PART_SIZE};
+use crate::uploads::{checksum_algorithm_named, checksum_element, Part, Upload, PART_CHECKSUMS};
 use crate::xml::{self, xml_response, S3Error, XmlWriter};
 
 const MAX_PART_NUMBER: u32 = 10_000;
@@ -29,15 +35,126 @@ pub(crate) async fn create(
     bucket: &str,
     key: &str,
 ) -> Result<Response, S3Error> {
+    let algorithm = match ctx.header("x-amz-checksum-algorithm") {
+        None => None,
+        Some(name) => Some(checksum_algorithm_named(name).ok_or_else(|| {
+            S3Error::invalid_request(format!(
+                "The x-amz-checksum-algorithm {name:?} is not one of CRC32, CRC32C, CRC64NVME, SHA1 \
+                 and SHA256."
+            ))
+        })?),
+    };
     let id = app
         .storage
-        .create_upload(bucket, key, stored_headers(&ctx.headers))
+        .create_upload(bucket, key, stored_headers(&ctx.headers), algorithm)
         .await?;
     let mut out = XmlWriter::new("InitiateMultipartUploadResult");
     out.leaf("Bucket", bucket)
         .leaf("Key", key)
         .leaf("UploadId", id);
-    Ok(xml_response(out.finish("InitiateMultipartUploadResult")))
+    let mut response = xml_response(out.finish("InitiateMultipartUploadResult"));
+    if let Some(value) = algorithm.and_then(|a| HeaderValue::from_str(&a.to_string()).ok()) {
+        response
+            .headers_mut()
+            .insert("x-amz-checksum-algorithm", value);
+    }
+    Ok(response)
+}
+
+/// The checksum algorithm of an UploadPart's body: the one its `x-amz-checksum-*` header or
+/// `x-amz-trailer` names, else the upload's, else none. A part may name one algorithm, and
+/// only the upload's when the upload has one (400 `InvalidRequest` otherwise).
+fn part_algorithm(ctx: &Ctx, upload: &Upload) -> Result<Option<ChecksumAlgorithm>, S3Error> {
+    let in_headers = ctx
+        .headers
+        .keys()
+        .filter_map(|name| ChecksumAlgorithm::from_header(name.as_str()));
+    let in_trailer = ctx
+        .headers
+        .get_all("x-amz-trailer")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|name| ChecksumAlgorithm::from_header(name.trim()));
+    let mut named: Vec<ChecksumAlgorithm> = Vec::new();
+    for algorithm in in_headers.chain(in_trailer) {
+        if algorithm != ChecksumAlgorithm::ContentMd5 && !named.contains(&algorithm) {
+            named.push(algorithm);
+        }
+    }
+    match (named.as_slice(), upload.checksum_algorithm) {
+        ([], upload) => Ok(upload),
+        ([part], Some(upload)) if *part != upload => Err(S3Error::invalid_request(format!(
+            "The upload was created with x-amz-checksum-algorithm {upload}: each part's checksum \
+             must be {upload}, not {part}."
+        ))),
+        ([part], _) => Ok(Some(*part)),
+        (several, _) => {
+            let names: Vec<String> = several.iter().map(ToString::to_string).collect();
+            Err(S3Error::invalid_request(format!(
+                "A part may carry one checksum, but this request names {} (in its x-amz-checksum-* \
+                 headers and x-amz-trailer).",
+                names.join(" and ")
+            )))
+        }
+    }
+}
+
+/// The element and value that give a part's checksum in a response document.
+fn checksum_leaf(part: &Part) -> Option<(&'static str, &str)> {
+    let checksum = part.checksum.as_ref()?;
+    Some((
+        checksum_element(checksum.algorithm)?,
+        checksum.value.as_str(),
+    ))
+}
+
+/// 400 `InvalidPart`, about a part listed in CompleteMultipartUpload.
+fn invalid_part(message: impl Into<String>) -> S3Error {
+    S3Error::new(StatusCode::BAD_REQUEST, "InvalidPart", message)
+}
+
+/// Checks the `Checksum*` elements a CompleteMultipartUpload `<Part>` gives against the
+/// checksum the part was stored with: each must be of the part's algorithm and equal to it.
+fn check_listed_checksums(record: &[(String, String)], part: &Part) -> Result<(), S3Error> {
+    for (name, listed) in record {
+        let Some((algorithm, _)) = PART_CHECKSUMS.iter().find(|(_, element)| element == name)
+        else {
+            continue;
+        };
+        let number = part.number;
+        match &part.checksum {
+            Some(BodyChecksum {
+                algorithm: stored,
+                value,
+            }) if stored == algorithm => {
+                let same = algorithm
+                    .decode(listed)
+                    .is_some_and(|given| algorithm.decode(value) == Some(given));
+                if !same {
+                    return Err(invalid_part(format!(
+                        "The {name} given for part {number} does not match the part: it was \
+                         uploaded with the {algorithm} checksum {value}."
+                    )));
+                }
+            }
+            Some(BodyChecksum {
+                algorithm: stored, ..
+            }) => {
+                return Err(invalid_part(format!(
+                    "Part {number} was uploaded with a {stored} checksum, not {algorithm}: the \
+                     {name} given for it cannot be checked."
+                )))
+            }
+            None => {
+                return Err(invalid_part(format!(
+                    "Part {number} was uploaded without a checksum: the {name} given for it \
+                     cannot be checked."
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn upload_part(
@@ -66,18 +183,36 @@ pub(crate) async fn upload_part(
         };
         let (received, _) = app
             .storage
-            .copy_range(&source_bucket, &source_key, range)
+            .copy_range_with_checksum(
+                &source_bucket,
+                &source_key,
+                range,
+                upload.checksum_algorithm,
+            )
             .await?;
         let part = app.storage.commit_part(&upload, number, received).await?;
         let mut out = XmlWriter::new("CopyPartResult");
         out.leaf("LastModified", iso8601(part.last_modified))
             .leaf("ETag", &part.etag);
+        if let Some((element, value)) = checksum_leaf(&part) {
+            out.leaf(element, value);
+        }
         return Ok(xml_response(out.finish("CopyPartResult")));
     }
-    let received = app.storage.receive(body).await?;
+    let algorithm = part_algorithm(ctx, &upload)?;
+    let received = app.storage.receive_with_checksum(body, algorithm).await?;
     check_content_md5(ctx, &received.md5)?;
     let part = app.storage.commit_part(&upload, number, received).await?;
-    Ok(([(header::ETAG, part.etag)], StatusCode::OK).into_response())
+    let mut response = ([(header::ETAG, part.etag)], StatusCode::OK).into_response();
+    if let Some(checksum) = &part.checksum {
+        if let Ok(value) = HeaderValue::from_str(&checksum.value) {
+            response.headers_mut().insert(
+                HeaderName::from_static(checksum.algorithm.header_name()),
+                value,
+            );
+        }
+    }
+    Ok(response)
 }
 
 /// `bytes=first-last`.
@@ -138,14 +273,20 @@ pub(crate) async fn list_parts(
         .leaf("IsTruncated", truncated.to_string());
     ctx.owner(&mut out, "Initiator");
     ctx.owner(&mut out, "Owner");
-    out.leaf("StorageClass", "STANDARD");
+    out.leaf("StorageClass", "STANDARD").leaf_opt(
+        "ChecksumAlgorithm",
+        upload.checksum_algorithm.map(|a| a.to_string()),
+    );
     for part in page {
         out.open("Part")
             .leaf("PartNumber", part.number.to_string())
             .leaf("LastModified", iso8601(part.last_modified))
             .leaf("ETag", &part.etag)
-            .leaf("Size", part.size.to_string())
-            .close("Part");
+            .leaf("Size", part.size.to_string());
+        if let Some((element, value)) = checksum_leaf(part) {
+            out.leaf(element, value);
+        }
+        out.close("Part");
     }
     Ok(xml_response(out.finish("ListPartsResult")))
 }
@@ -164,10 +305,8 @@ pub(crate) async fn complete(
         return Err(S3Error::malformed_xml("no Part"));
     }
     let uploaded = app.storage.list_parts(&upload).await?;
-    let invalid_part = || {
-        S3Error::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidPart",
+    let not_found = || {
+        invalid_part(
             "One or more of the specified parts could not be found. The part may not have been uploaded, \
              or the specified entity tag may not match the part's entity tag.",
         )
@@ -191,7 +330,8 @@ pub(crate) async fn complete(
         let part = uploaded
             .iter()
             .find(|p| p.number == number && p.etag.trim_matches('"') == etag)
-            .ok_or_else(invalid_part)?;
+            .ok_or_else(not_found)?;
+        check_listed_checksums(record, part)?;
         chosen.push(part.clone());
     }
     if let Some(small) = chosen[..chosen.len() - 1]
@@ -251,6 +391,10 @@ pub(crate) async fn list_uploads(app: &App, ctx: &Ctx, bucket: &str) -> Result<R
         ctx.owner(&mut out, "Initiator");
         ctx.owner(&mut out, "Owner");
         out.leaf("StorageClass", "STANDARD")
+            .leaf_opt(
+                "ChecksumAlgorithm",
+                upload.checksum_algorithm.map(|a| a.to_string()),
+            )
             .leaf("Initiated", iso8601(upload.initiated))
             .close("Upload");
     }

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
 use axum::http::StatusCode;
+use countersign::core::checksum::{Checksum, ChecksumAlgorithm};
 use http_body_util::BodyExt;
 use md5::{Digest, Md5};
 use serde_json::{json, Value};
@@ -120,6 +121,26 @@ pub(crate) struct Received {
     pub(crate) temp: TempFile,
     pub(crate) size: u64,
     pub(crate) md5: [u8; 16],
+    /// The checksum computed over the bytes, when one was asked for.
+    pub(crate) checksum: Option<BodyChecksum>,
+}
+
+/// A checksum of a body's bytes: the algorithm, and the digest in base64 (as the
+/// `x-amz-checksum-*` headers and S3's `Checksum*` elements carry it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BodyChecksum {
+    pub(crate) algorithm: ChecksumAlgorithm,
+    pub(crate) value: String,
+}
+
+impl BodyChecksum {
+    /// The result of a checksum fed every byte.
+    fn of(checksum: Checksum) -> Self {
+        BodyChecksum {
+            algorithm: checksum.algorithm(),
+            value: checksum.finalize_base64(),
+        }
+    }
 }
 
 impl Received {
@@ -378,17 +399,32 @@ impl Storage {
     /// Reads a request body to its end into a temporary file. A body that ends with an error
     /// (the layer's hash or checksum verdict, or a broken connection) leaves nothing behind.
     pub(crate) async fn receive(&self, body: Body) -> Result<Received, S3Error> {
+        self.receive_with_checksum(body, None).await
+    }
+
+    /// [`receive`](Self::receive), computing `algorithm`'s checksum of the bytes as they
+    /// come (the layer checks a checksum header or trailer, but does not hand a trailer's
+    /// value on).
+    pub(crate) async fn receive_with_checksum(
+        &self,
+        body: Body,
+        algorithm: Option<ChecksumAlgorithm>,
+    ) -> Result<Received, S3Error> {
         let temp = self.temp_file();
         let mut file = tokio::fs::File::create(&temp.path)
             .await
             .map_err(internal)?;
         let mut md5 = Md5::new();
+        let mut checksum = algorithm.map(ChecksumAlgorithm::hasher);
         let mut size = 0u64;
         let mut body = body;
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| S3Error::from_body(&e))?;
             if let Ok(data) = frame.into_data() {
                 md5.update(&data);
+                if let Some(checksum) = checksum.as_mut() {
+                    checksum.update(&data);
+                }
                 size += data.len() as u64;
                 file.write_all(&data).await.map_err(internal)?;
             }
@@ -400,6 +436,7 @@ impl Storage {
             temp,
             size,
             md5: md5.finalize().into(),
+            checksum: checksum.map(BodyChecksum::of),
         })
     }
 
@@ -409,6 +446,18 @@ impl Storage {
         bucket: &str,
         key: &str,
         range: Option<(u64, u64)>,
+    ) -> Result<(Received, ObjectMeta), S3Error> {
+        self.copy_range_with_checksum(bucket, key, range, None)
+            .await
+    }
+
+    /// [`copy_range`](Self::copy_range), computing `algorithm`'s checksum of the bytes copied.
+    pub(crate) async fn copy_range_with_checksum(
+        &self,
+        bucket: &str,
+        key: &str,
+        range: Option<(u64, u64)>,
+        algorithm: Option<ChecksumAlgorithm>,
     ) -> Result<(Received, ObjectMeta), S3Error> {
         let _guard = self.lock.read().await;
         let source = self.object_path(bucket, key);
@@ -427,8 +476,8 @@ impl Storage {
         };
         let temp = self.temp_file();
         let destination = temp.path.clone();
-        let md5 = tokio::task::spawn_blocking(move || {
-            copy_file_range(&source, start, length, &destination)
+        let (md5, checksum) = tokio::task::spawn_blocking(move || {
+            copy_file_range(&source, start, length, &destination, algorithm)
         })
         .await
         .map_err(internal)?
@@ -440,6 +489,7 @@ impl Storage {
             temp,
             size: length,
             md5,
+            checksum,
         };
         Ok((received, meta))
     }
@@ -697,18 +747,21 @@ fn meta_of_file(path: &Path) -> std::io::Result<ObjectMeta> {
     })
 }
 
-/// Copies `length` bytes from `start` of `source` into a new file, returning their MD5.
+/// Copies `length` bytes from `start` of `source` into a new file, returning their MD5 and,
+/// when asked for, their checksum.
 fn copy_file_range(
     source: &Path,
     start: u64,
     length: u64,
     destination: &Path,
-) -> std::io::Result<[u8; 16]> {
+    algorithm: Option<ChecksumAlgorithm>,
+) -> std::io::Result<([u8; 16], Option<BodyChecksum>)> {
     let mut input = std::fs::File::open(source)?;
     input.seek(SeekFrom::Start(start))?;
     let mut input = input.take(length);
     let mut output = std::fs::File::create(destination)?;
     let mut md5 = Md5::new();
+    let mut checksum = algorithm.map(ChecksumAlgorithm::hasher);
     let mut buffer = vec![0u8; 256 * 1024];
     let mut copied = 0u64;
     loop {
@@ -717,6 +770,9 @@ fn copy_file_range(
             break;
         }
         md5.update(&buffer[..n]);
+        if let Some(checksum) = checksum.as_mut() {
+            checksum.update(&buffer[..n]);
+        }
         output.write_all(&buffer[..n])?;
         copied += n as u64;
     }
@@ -727,5 +783,5 @@ fn copy_file_range(
         ));
     }
     output.sync_data()?;
-    Ok(md5.finalize().into())
+    Ok((md5.finalize().into(), checksum.map(BodyChecksum::of)))
 }

@@ -1,17 +1,47 @@
 //! Multipart uploads on disk: `.countersign/uploads/ID/` holds `upload.json` (bucket, key,
-//! headers, when it began), and `N.part` with `N.json` (ETag, size) for each part; completing
-//! joins the chosen parts into a temporary file that is committed like any other object.
+//! headers, checksum algorithm, when it began), and `N.part` with `N.json` (ETag, size,
+//! checksum) for each part; completing joins the chosen parts into a temporary file that is
+//! committed like any other object.
 
 use std::path::{Path, PathBuf};
 
+use countersign::core::checksum::ChecksumAlgorithm;
 use md5::{Digest, Md5};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::storage::{
-    from_millis, headers_from_json, internal, millis, now, ObjectMeta, Received, Storage,
+    from_millis, headers_from_json, internal, millis, now, BodyChecksum, ObjectMeta, Received,
+    Storage,
 };
 use crate::xml::S3Error;
+
+/// The checksum algorithms a part may carry, each with the element that gives its value in
+/// S3's documents (CompleteMultipartUpload, ListParts, CopyPartResult).
+pub(crate) const PART_CHECKSUMS: [(ChecksumAlgorithm, &str); 5] = [
+    (ChecksumAlgorithm::Crc32, "ChecksumCRC32"),
+    (ChecksumAlgorithm::Crc32c, "ChecksumCRC32C"),
+    (ChecksumAlgorithm::Crc64Nvme, "ChecksumCRC64NVME"),
+    (ChecksumAlgorithm::Sha1, "ChecksumSHA1"),
+    (ChecksumAlgorithm::Sha256, "ChecksumSHA256"),
+];
+
+/// The part checksum algorithm S3 calls `name` (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`,
+/// `SHA256`, in any case), as `x-amz-checksum-algorithm` gives it.
+pub(crate) fn checksum_algorithm_named(name: &str) -> Option<ChecksumAlgorithm> {
+    PART_CHECKSUMS
+        .iter()
+        .map(|(algorithm, _)| *algorithm)
+        .find(|algorithm| algorithm.to_string().eq_ignore_ascii_case(name.trim()))
+}
+
+/// The element that gives an algorithm's value in S3's documents (`ChecksumCRC32`, ...).
+pub(crate) fn checksum_element(algorithm: ChecksumAlgorithm) -> Option<&'static str> {
+    PART_CHECKSUMS
+        .iter()
+        .find(|(a, _)| *a == algorithm)
+        .map(|(_, element)| *element)
+}
 
 /// A multipart upload in progress.
 #[derive(Debug, Clone)]
@@ -21,6 +51,8 @@ pub(crate) struct Upload {
     pub(crate) key: String,
     pub(crate) initiated: OffsetDateTime,
     pub(crate) headers: Vec<(String, String)>,
+    /// CreateMultipartUpload's `x-amz-checksum-algorithm`: every part gets this checksum.
+    pub(crate) checksum_algorithm: Option<ChecksumAlgorithm>,
 }
 
 /// One uploaded part.
@@ -30,6 +62,8 @@ pub(crate) struct Part {
     pub(crate) etag: String,
     pub(crate) size: u64,
     pub(crate) last_modified: OffsetDateTime,
+    /// The checksum computed over the part's bytes as they were stored, if it has one.
+    pub(crate) checksum: Option<BodyChecksum>,
 }
 
 impl Storage {
@@ -38,6 +72,7 @@ impl Storage {
         bucket: &str,
         key: &str,
         headers: Vec<(String, String)>,
+        checksum_algorithm: Option<ChecksumAlgorithm>,
     ) -> Result<String, S3Error> {
         self.bucket_exists(bucket).await?;
         let id = self.unique();
@@ -48,6 +83,7 @@ impl Storage {
             "key": key,
             "initiated_ms": millis(now()),
             "headers": headers,
+            "checksum_algorithm": checksum_algorithm.map(|a| a.to_string()),
         });
         tokio::fs::write(dir.join("upload.json"), document.to_string())
             .await
@@ -88,10 +124,13 @@ impl Storage {
             key: v["key"].as_str().unwrap_or_default().to_string(),
             initiated: from_millis(v["initiated_ms"].as_i64().unwrap_or(0)),
             headers: headers_from_json(&v["headers"]),
+            checksum_algorithm: v["checksum_algorithm"]
+                .as_str()
+                .and_then(checksum_algorithm_named),
         })
     }
 
-    /// Stores a part (replacing one with the same number).
+    /// Stores a part (replacing one with the same number), with the checksum received with it.
     pub(crate) async fn commit_part(
         &self,
         upload: &Upload,
@@ -104,6 +143,7 @@ impl Storage {
             etag: received.etag(),
             size: received.size,
             last_modified: now(),
+            checksum: received.checksum.take(),
         };
         let _guard = self.lock.write().await;
         if tokio::fs::metadata(dir.join("upload.json")).await.is_err() {
@@ -113,6 +153,8 @@ impl Storage {
             "etag": part.etag,
             "size": part.size,
             "last_modified_ms": millis(part.last_modified),
+            "checksum_algorithm": part.checksum.as_ref().map(|c| c.algorithm.to_string()),
+            "checksum": part.checksum.as_ref().map(|c| c.value.as_str()),
         });
         tokio::fs::rename(&received.temp.path, dir.join(format!("{number}.part")))
             .await
@@ -150,6 +192,7 @@ impl Storage {
                 etag: v["etag"].as_str().unwrap_or_default().to_string(),
                 size: v["size"].as_u64().unwrap_or(0),
                 last_modified: from_millis(v["last_modified_ms"].as_i64().unwrap_or(0)),
+                checksum: part_checksum_from_json(&v),
             });
         }
         parts.sort_by_key(|p| p.number);
@@ -216,6 +259,14 @@ impl Storage {
         uploads.sort_by(|a, b| (&a.key, a.initiated).cmp(&(&b.key, b.initiated)));
         Ok(uploads)
     }
+}
+
+/// A part's stored checksum: its algorithm's name and its value, both present.
+fn part_checksum_from_json(v: &Value) -> Option<BodyChecksum> {
+    Some(BodyChecksum {
+        algorithm: checksum_algorithm_named(v["checksum_algorithm"].as_str()?)?,
+        value: v["checksum"].as_str()?.to_string(),
+    })
 }
 
 /// Writes the files one after the other into a new file, returning the total size.

@@ -74,6 +74,10 @@ impl S3Error {
         Self::new(StatusCode::BAD_REQUEST, "InvalidArgument", message)
     }
 
+    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidRequest", message)
+    }
+
     pub(crate) fn malformed_xml(detail: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
