@@ -1850,3 +1850,56 @@ fn repeated_query_parameter_is_refused_when_encoded_differently() {
         answer.text()
     );
 }
+
+/// A form for bucket `forms` (keys under `uploads/`), posted where it does not belong: with a
+/// `?delete` query, its file a DeleteObjects document; and to the dotted bucket
+/// `forms.evil` by the host `forms.evil.localhost`.
+const BOTO_POST_ELSEWHERE: &str = r#"
+import os, sys, json, urllib.request, urllib.error, urllib3
+from urllib.parse import urlsplit
+import boto3
+from botocore.config import Config
+endpoint = sys.argv[1]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                  config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+for bucket in ("forms", "forms.evil"):
+    s3.create_bucket(Bucket=bucket)
+s3.put_object(Bucket="forms", Key="keep.txt", Body=b"kept")
+post = s3.generate_presigned_post("forms", "uploads/${filename}",
+    Conditions=[["starts-with", "$key", "uploads/"]], ExpiresIn=300)
+def send(url, data, host=None):
+    fields = list(post["fields"].items()) + [("file", ("f.txt", data, "text/plain"))]
+    body, content_type = urllib3.encode_multipart_formdata(fields)
+    headers = {"Content-Type": content_type}
+    if host:
+        headers["Host"] = host
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        return urllib.request.urlopen(request).status
+    except urllib.error.HTTPError as e:
+        return e.code
+delete = b"<Delete><Object><Key>keep.txt</Key></Object></Delete>"
+with_query = send(post["url"] + "?delete", delete)
+port = urlsplit(endpoint).port
+dotted = send(f"{endpoint}/", b"into the dotted bucket", host=f"forms.evil.localhost:{port}")
+listed = s3.list_objects_v2(Bucket="forms.evil").get("KeyCount", 0)
+kept = s3.get_object(Bucket="forms", Key="keep.txt")["Body"].read() == b"kept"
+print(json.dumps({"with_query": with_query, "dotted": dotted, "dotted_objects": listed, "kept": kept}))
+"#;
+
+#[test]
+fn a_browser_post_form_uploads_only_to_the_bucket_its_policy_names() {
+    let server = Server::start();
+    let output = server.python(BOTO_POST_ELSEWHERE);
+    assert!(
+        output.status.success(),
+        "boto3 failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(result["with_query"], 403, "{result}");
+    assert_eq!(result["kept"], true, "the form deleted an object: {result}");
+    assert_eq!(result["dotted"], 403, "{result}");
+    assert_eq!(result["dotted_objects"], 0, "{result}");
+}
