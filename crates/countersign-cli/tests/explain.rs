@@ -9,9 +9,16 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::path::Path;
 
-use common::{api_server, countersign, countersign_with_key, s3_server, send_raw, stderr, stdout};
+use common::{
+    api_server, countersign, countersign_with_key, s3_server, send_raw, stderr, stdout, AKID,
+    SECRET,
+};
+use countersign_core::{
+    sha256, AmzDate, Credential, SecretKey, SigningKey, StringToSign, ALGORITHM, EMPTY_SHA256,
+};
 
 /// Signs `raw` with `countersign sign` and the test key.
 fn sign(home: &Path, raw: &str, flags: &[&str]) -> String {
@@ -39,6 +46,93 @@ fn explain(home: &Path, rejection: &str, args: &[&str]) -> String {
         .unwrap();
     assert!(output.status.success(), "explain: {}", stderr(&output));
     stdout(&output)
+}
+
+/// The `Authorization` value of a client that built `canonical_request` itself and signed it
+/// with `secret` for `region` and `service` at `date`: the signature is made here with the
+/// core's primitives, as a client with a canonicalization bug would make it.
+fn authorization(
+    canonical_request: &str,
+    signed_headers: &str,
+    date: AmzDate,
+    scope: (&str, &str),
+    secret: &str,
+) -> String {
+    let credential = Credential::from_parts(AKID, date.date_stamp(), scope.0, scope.1);
+    let key = SigningKey::derive(&SecretKey::new(secret), &credential.scope());
+    let hash = sha256(canonical_request.as_bytes());
+    let signature = StringToSign::new(ALGORITHM, date, credential.scope_str(), hash).sign(&key);
+    format!(
+        "{ALGORITHM} Credential={}, SignedHeaders={signed_headers}, Signature={signature}",
+        credential.as_str()
+    )
+}
+
+/// The time now, as `X-Amz-Date` writes it.
+fn now() -> AmzDate {
+    AmzDate::from(time::OffsetDateTime::now_utc())
+}
+
+/// Sends `sent` to `server`, expects a refusal, and explains it with `--request` (the
+/// request as sent, and the test key in the environment).
+fn explain_refused(home: &Path, server: SocketAddr, sent: &str) -> String {
+    let response = send_raw(server, sent.as_bytes());
+    assert_eq!(response.status, 403, "{}", response.text());
+    let request = home.join("sent.txt");
+    std::fs::write(&request, sent).unwrap();
+    explain(
+        home,
+        &response.text(),
+        &["--request", request.to_str().unwrap()],
+    )
+}
+
+/// What the explanation must not say when the secret is right.
+fn assert_not_blamed_on_the_secret(text: &str) {
+    assert!(!text.contains("secret key differs"), "{text}");
+    assert!(!text.contains("secret is probably wrong"), "{text}");
+}
+
+#[test]
+fn a_query_not_sorted() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let host = server.addr.to_string();
+    let date = now();
+    // curl 7.88 signs the query in the order it sends it.
+    let unsorted = format!(
+        "GET\n/whoami\nsort=_doc&size=50\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\n{EMPTY_SHA256}",
+        date = date.as_str()
+    );
+    let auth = authorization(
+        &unsorted,
+        "host;x-amz-date",
+        date,
+        ("us-east-1", "execute-api"),
+        SECRET,
+    );
+    let sent = format!(
+        "GET /whoami?sort=_doc&size=50 HTTP/1.1\nHost:{host}\nUser-Agent:curl/7.88.1\n\
+         X-Amz-Date:{}\nAuthorization:{auth}\n\n",
+        date.as_str()
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("query parameters in the order they were sent, not sorted"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "query line: the server builds \"size=50&sort=_doc\", the client evidently built \"sort=_doc&size=50\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("curl 7.88.1"), "{text}");
+    assert!(
+        text.contains("send the parameters already sorted"),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
 }
 
 #[test]

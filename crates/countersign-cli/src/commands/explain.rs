@@ -15,6 +15,7 @@ use crate::error::{CliError, Result};
 use crate::explain::{explain, ClientSide};
 use crate::raw_request::RawRequest;
 use crate::rejection::Rejection;
+use crate::signature_check::{self, SignatureCheck};
 use crate::signing::Plan;
 
 /// Explain a server's refusal of a signed request.
@@ -56,7 +57,8 @@ fn server_signing_time(rejection: &Rejection) -> Option<OffsetDateTime> {
     AmzDate::parse(sts.split('\n').nth(1)?.trim()).map(|d| d.as_offset())
 }
 
-/// What the client signed, from a signed raw request.
+/// What the client signed, from a signed raw request: the canonical request the rules
+/// build for it, and (when the secret is known) what its signature was made over.
 fn from_signed(request: &RawRequest, send: &SendArgs) -> Result<Option<ClientSide>> {
     let headers = request.raw_headers();
     let view = request.view(&headers);
@@ -80,6 +82,16 @@ fn from_signed(request: &RawRequest, send: &SendArgs) -> Result<Option<ClientSid
     };
     let (canonical_request, string_to_sign) =
         Verifier::new(settings).stages(&view, &auth, &payload);
+    let signature = match credentials::resolve(&send.credentials) {
+        Ok(credentials) => {
+            match signature_check::check(request, &auth, settings, &canonical_request, &credentials)
+            {
+                Ok(check) => SignatureCheck::Checked(check),
+                Err(why) => SignatureCheck::Unchecked(why),
+            }
+        }
+        Err(e) => SignatureCheck::Unchecked(e.message),
+    };
     Ok(Some(ClientSide {
         canonical_request,
         string_to_sign: Some(string_to_sign),
@@ -90,6 +102,7 @@ fn from_signed(request: &RawRequest, send: &SendArgs) -> Result<Option<ClientSid
             .map(|(n, _)| n.to_ascii_lowercase())
             .collect(),
         time: Some(auth.date),
+        signature,
     }))
 }
 
@@ -133,6 +146,7 @@ fn from_unsigned(
             .map(|(n, _)| n.to_ascii_lowercase())
             .collect(),
         time: Some(AmzDate::from(time)),
+        signature: SignatureCheck::SignedHere,
     })
 }
 
