@@ -568,20 +568,51 @@ fn payload_alternatives(request: &RawRequest, rules_lines: &[String]) -> Vec<Alt
 mod tests {
     use super::*;
 
-    fn parameters_of(query: &str) -> Vec<Parameter<'_>> {
-        parameters(query, false)
+    /// The query `b=x+y&a=c/d&e` written `sorted` or not, with `encoding`.
+    fn written(sorted: bool, encoding: QueryEncoding) -> String {
+        write_query(&parameters("b=x+y&a=c/d&e", false), sorted, encoding)
     }
 
     #[test]
-    fn the_query_is_written_each_way() {
-        let p = parameters_of("b=x+y&a=c/d&e");
-        let write = |sorted, encoding| write_query(&p, sorted, encoding);
-        assert_eq!(write(true, QueryEncoding::Canonical), "a=c%2Fd&b=x%20y&e=");
-        assert_eq!(write(false, QueryEncoding::Canonical), "b=x%20y&a=c%2Fd&e=");
-        assert_eq!(write(true, QueryEncoding::PlusAsPlus), "a=c%2Fd&b=x%2By&e=");
-        assert_eq!(write(true, QueryEncoding::SpaceAsPlus), "a=c%2Fd&b=x+y&e=");
-        assert_eq!(write(true, QueryEncoding::SlashKept), "a=c/d&b=x%20y&e=");
-        assert_eq!(write(false, QueryEncoding::AsSent), "b=x+y&a=c/d&e");
+    fn the_canonical_query_is_sorted_and_encoded() {
+        assert_eq!(
+            written(true, QueryEncoding::Canonical),
+            "a=c%2Fd&b=x%20y&e="
+        );
+    }
+
+    #[test]
+    fn an_unsorted_query_keeps_the_order_sent() {
+        assert_eq!(
+            written(false, QueryEncoding::Canonical),
+            "b=x%20y&a=c%2Fd&e="
+        );
+    }
+
+    #[test]
+    fn a_plus_taken_as_a_plus_is_encoded_2b() {
+        assert_eq!(
+            written(true, QueryEncoding::PlusAsPlus),
+            "a=c%2Fd&b=x%2By&e="
+        );
+    }
+
+    #[test]
+    fn spaces_written_plus() {
+        assert_eq!(
+            written(true, QueryEncoding::SpaceAsPlus),
+            "a=c%2Fd&b=x+y&e="
+        );
+    }
+
+    #[test]
+    fn a_slash_kept_in_a_value() {
+        assert_eq!(written(true, QueryEncoding::SlashKept), "a=c/d&b=x%20y&e=");
+    }
+
+    #[test]
+    fn a_query_as_sent_keeps_its_bytes_and_a_parameter_without_equals() {
+        assert_eq!(written(false, QueryEncoding::AsSent), "b=x+y&a=c/d&e");
     }
 
     #[test]
@@ -591,10 +622,53 @@ mod tests {
     }
 
     #[test]
-    fn header_whitespace_each_way() {
+    fn header_values_trimmed_and_collapsed() {
         assert_eq!(whitespace("  a \t b ", true, true), "a b");
+    }
+
+    #[test]
+    fn header_values_collapsed_not_trimmed() {
         assert_eq!(whitespace("  a \t b ", false, true), " a b ");
+    }
+
+    #[test]
+    fn header_values_trimmed_not_collapsed() {
         assert_eq!(whitespace("  a \t b ", true, false), "a \t b");
+    }
+
+    #[test]
+    fn header_values_as_sent() {
         assert_eq!(whitespace("  a \t b ", false, false), "  a \t b ");
+    }
+
+    #[test]
+    fn a_canonical_request_that_does_not_split_into_its_lines_has_no_variants() {
+        let request = RawRequest::parse(b"GET / HTTP/1.1\nHost:h\n\n").unwrap();
+        let signed = SignedHeaders::from_names(["host"]);
+        let rules = Rules {
+            request: &request,
+            signed_headers: &signed,
+            settings: SigningSettings::standard(),
+            presigned: false,
+            canonical_request: "GET\n/\n",
+        };
+        assert!(Variants::new(rules).is_none());
+    }
+
+    #[test]
+    fn combinations_change_fewest_lines_first() {
+        let request = RawRequest::parse(b"GET /a%20b?b=1&a=2 HTTP/1.1\nHost:h\n\n").unwrap();
+        let signed = SignedHeaders::from_names(["host"]);
+        let rules = Rules {
+            request: &request,
+            signed_headers: &signed,
+            settings: SigningSettings::standard(),
+            presigned: false,
+            canonical_request: &format!("GET\n/a%2520b\na=2&b=1\nhost:h\n\nhost\n{EMPTY_SHA256}"),
+        };
+        let variants = Variants::new(rules).unwrap();
+        let counts: Vec<usize> = variants.combinations().iter().map(Vec::len).collect();
+        assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+        assert_eq!(counts.first(), Some(&1));
     }
 }

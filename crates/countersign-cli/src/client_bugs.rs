@@ -12,7 +12,8 @@ use crate::signature_check::Change;
 /// The first curl release that sorts and encodes the query it signs.
 const CURL_SORTS_QUERY: (u32, u32, u32) = (8, 3, 0);
 
-/// The first curl release after the last one known to sign the path as sent.
+/// The curl releases before this one sign the path as sent: 8.8 does (curl issue #13754), as
+/// the earlier ones do.
 const CURL_ENCODES_PATH: (u32, u32, u32) = (8, 9, 0);
 
 /// curl's version in a `User-Agent` of the form `curl/X.Y.Z`.
@@ -31,16 +32,14 @@ pub(crate) fn advice(changes: &[Change], user_agent: Option<&str>) -> Vec<String
     let curl = user_agent.and_then(curl_version);
     changes
         .iter()
-        .filter_map(|change| match change.form {
-            Form::Query { sorted, encoding } => Some(query_advice(sorted, encoding, curl)),
-            Form::Path(form) => Some(path_advice(form, curl)),
-            Form::Headers { .. } => Some(
-                "SigV4 signs each header value trimmed, with every inner run of whitespace made \
-                 one space: have the client do so, or send the values without the extra \
-                 whitespace"
-                    .to_string(),
-            ),
-            Form::Payload(form) => Some(payload_advice(form)),
+        .map(|change| match change.form {
+            Form::Query { sorted, encoding } => query_advice(sorted, encoding, curl),
+            Form::Path(form) => path_advice(form, curl),
+            Form::Headers { .. } => "SigV4 signs each header value trimmed, with every inner run \
+                                     of whitespace made one space: have the client do so, or \
+                                     send the values without the extra whitespace"
+                .to_string(),
+            Form::Payload(form) => payload_advice(form),
         })
         .collect()
 }
@@ -90,8 +89,8 @@ fn path_advice(form: PathForm, curl: Option<(u32, u32, u32)>) -> String {
         }
         (PathForm::Encoded { .. }, _) => {
             "S3 encodes the path once and never normalizes it; every other service normalizes it \
-             and encodes it twice: sign with the rules of the service the server is (with \
-             countersign: --s3, --path-encoding, --no-normalize)"
+             and encodes it twice: sign by the rules of the server's service (countersign's \
+             flags: --s3, --path-encoding, --no-normalize)"
                 .to_string()
         }
     }
@@ -120,10 +119,22 @@ mod tests {
     use super::curl_version;
 
     #[test]
-    fn curl_versions_are_read_from_the_user_agent() {
+    fn a_curl_version_is_read_from_the_user_agent() {
         assert_eq!(curl_version("curl/7.88.1"), Some((7, 88, 1)));
+    }
+
+    #[test]
+    fn a_curl_development_version_is_read_without_its_suffix() {
         assert_eq!(curl_version("curl/8.10.0-DEV"), Some((8, 10, 0)));
+    }
+
+    #[test]
+    fn another_user_agent_is_not_curl() {
         assert_eq!(curl_version("Wget/1.21"), None);
+    }
+
+    #[test]
+    fn a_curl_user_agent_without_a_version_has_none() {
         assert_eq!(curl_version("curl/x"), None);
     }
 }

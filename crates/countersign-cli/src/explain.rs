@@ -373,11 +373,16 @@ fn causes_and_diff(
     explanation.diff = Some(diff);
 }
 
-/// Whether the server refused the signature itself (rather than the time, the scope, ...).
+/// Whether the server refused the signature itself (rather than the time, the scope, ...):
+/// by its code, its canonical request, or AWS's words for it.
 fn refused_the_signature(rejection: &Rejection) -> bool {
     let code = rejection.code.as_deref().unwrap_or("");
+    let message = rejection.message.as_deref().unwrap_or("");
     rejection.canonical_request.is_some()
         || matches!(code, "SignatureDoesNotMatch" | "InvalidSignatureException")
+        || message
+            .to_ascii_lowercase()
+            .contains("signature we calculated does not match")
 }
 
 /// The causes told by what the request's signature was made over, and the diff.
@@ -677,6 +682,13 @@ pub(crate) fn explain(rejection: &Rejection, client: Option<&ClientSide>) -> Exp
              server with debug errors (countersign's --debug-errors) to see its canonical request"
                 .to_string(),
         );
+        if let Some(SignatureCheck::Unchecked(why)) = client.map(|c| &c.signature) {
+            explanation.causes.push(format!(
+                "the request's own signature was not compared ({why}): give the secret \
+                 (--secret-key, or a profile) to tell a wrong secret from a client that \
+                 canonicalizes differently"
+            ));
+        }
     }
     if explanation.causes.is_empty() {
         explanation.causes.push(format!(

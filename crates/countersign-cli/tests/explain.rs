@@ -730,6 +730,116 @@ fn a_signed_request_without_a_secret_is_not_blamed_on_the_secret() {
     assert_not_blamed_on_the_secret(&text);
 }
 
+/// An Amazon OpenSearch request signed by curl 7.88 (the query as sent) at a fixed time.
+fn curl_search_request() -> String {
+    let date = AmzDate::parse("20150830T123600Z").unwrap();
+    let host = "search-logs.us-east-1.es.amazonaws.com";
+    let canonical_request = format!(
+        "GET\n/logs/_search\nsort=_doc&size=50\nhost:{host}\nx-amz-date:20150830T123600Z\n\n\
+         host;x-amz-date\n{EMPTY_SHA256}"
+    );
+    let auth = authorization(
+        &canonical_request,
+        "host;x-amz-date",
+        date,
+        ("us-east-1", "es"),
+        SECRET,
+    );
+    format!(
+        "GET /logs/_search?sort=_doc&size=50 HTTP/1.1\nHost:{host}\nUser-Agent:curl/7.88.1\n\
+         X-Amz-Date:20150830T123600Z\nAuthorization:{auth}\n\n"
+    )
+}
+
+/// What an AWS JSON service answers to a signature it refuses: no canonical request.
+const TERSE_REFUSAL: &str = r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#;
+
+/// `countersign explain --request` of `request` against `rejection`, with `command`.
+fn explain_file(
+    home: &Path,
+    mut command: assert_cmd::Command,
+    rejection: &str,
+    request: &str,
+) -> String {
+    let rejection_file = home.join("rejection.txt");
+    std::fs::write(&rejection_file, rejection).unwrap();
+    let request_file = home.join("sent.txt");
+    std::fs::write(&request_file, request).unwrap();
+    let output = command
+        .arg("explain")
+        .arg("--rejection")
+        .arg(&rejection_file)
+        .arg("--request")
+        .arg(&request_file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "explain: {}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn a_query_not_sorted_refused_without_the_server_canonical_request() {
+    let home = tempfile::tempdir().unwrap();
+    let text = explain_file(
+        home.path(),
+        countersign_with_key(home.path()),
+        TERSE_REFUSAL,
+        &curl_search_request(),
+    );
+    assert!(
+        text.contains(
+            "query line: the server builds \"size=50&sort=_doc\", the client evidently built \"sort=_doc&size=50\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("curl 7.88.1"), "{text}");
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_correct_signature_refused_without_the_server_canonical_request() {
+    let home = tempfile::tempdir().unwrap();
+    let request = "GET /logs/_search?size=50&sort=_doc HTTP/1.1\n\
+                   Host:search-logs.us-east-1.es.amazonaws.com\n\n";
+    let signed = sign(
+        home.path(),
+        request,
+        &["--service", "es", "--region", "us-east-1"],
+    );
+    let text = explain_file(
+        home.path(),
+        countersign_with_key(home.path()),
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated \
+         does not match the signature you provided.</Message></Error>",
+        &signed,
+    );
+    assert!(text.contains("the request's signature matches"), "{text}");
+    assert!(
+        text.contains(
+            "the server did not say what it computed: it holds another secret for access key id AKIDCLITEST, or it (or a proxy on the way) canonicalizes the request differently"
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_signed_request_without_a_secret_refused_without_the_server_canonical_request() {
+    let home = tempfile::tempdir().unwrap();
+    let text = explain_file(
+        home.path(),
+        countersign(home.path()),
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated \
+         does not match the signature you provided.</Message></Error>",
+        &curl_search_request(),
+    );
+    assert!(
+        text.contains("the request's own signature was not compared (no credentials"),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
 #[test]
 fn a_path_encoded_differently() {
     let home = tempfile::tempdir().unwrap();

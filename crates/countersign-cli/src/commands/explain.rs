@@ -31,6 +31,14 @@ The client's canonical request is diffed against the server's, line by line, and
 named: a path encoded differently (S3 encodes once, the other services twice), a header changed \
 after signing, a header not signed, a query parameter changed, the payload hash, the clock skew \
 in seconds, a wrong region or service, an unknown key, or a secret that differs.\n\n\
+A signed request's own signature is compared as well, with the secret of the credentials given \
+(flags, environment or profile). If it is the signature of the canonical request the rules \
+build, the client signed correctly and the refusal comes from the server's side. If it is the \
+signature of a canonical request built otherwise (the query unsorted or encoded otherwise, the \
+path encoded or normalized otherwise, header values not trimmed, another payload hash), the \
+secret is right and the line that differs is named, with the client bug when it is a known one \
+(curl's --aws-sigv4 before 8.3.0 does not sort the query). Only when neither matches is the \
+secret said to be wrong.\n\n\
 Examples:\n  countersign request --service s3 http://127.0.0.1:9000/b/k 2> /dev/null > error.xml; \
 countersign explain --rejection error.xml --service s3 http://127.0.0.1:9000/b/k\n  \
 countersign explain --rejection error.json --request sent.txt")]
