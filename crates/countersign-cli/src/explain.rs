@@ -1,12 +1,15 @@
 //! Why a server refused a request: the client's canonical request diffed against the
-//! server's, line by line, and the cause named in words.
+//! server's, line by line, what the request's own signature was made over, and the cause
+//! named in words.
 
 use std::fmt::Write as _;
 
 use countersign_core::AmzDate;
 use time::OffsetDateTime;
 
+use crate::client_bugs;
 use crate::rejection::Rejection;
+use crate::signature_check::{Check, Finding, SignatureCheck};
 
 /// What the client signed.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +24,8 @@ pub(crate) struct ClientSide {
     pub(crate) header_names: Vec<String>,
     /// The signing time, when known.
     pub(crate) time: Option<AmzDate>,
+    /// Whether the signature the request carries was compared, and what it was made over.
+    pub(crate) signature: SignatureCheck,
 }
 
 /// The explanation: causes in words, then the diff.
@@ -347,6 +352,170 @@ fn unsigned_header(message: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Adds `found` to the causes, and the diff of the server's canonical request and string
+/// to sign (when the rejection has them) against the client's.
+fn causes_and_diff(
+    explanation: &mut Explanation,
+    found: Vec<String>,
+    rejection: &Rejection,
+    canonical_request: &str,
+    string_to_sign: Option<&str>,
+) {
+    explanation.causes.extend(found);
+    let Some(server_creq) = &rejection.canonical_request else {
+        return;
+    };
+    let mut diff = line_diff("canonical request", server_creq, canonical_request);
+    if let (Some(s), Some(c)) = (&rejection.string_to_sign, string_to_sign) {
+        diff.push('\n');
+        diff.push_str(&line_diff("string to sign", s, c));
+    }
+    explanation.diff = Some(diff);
+}
+
+/// Whether the server refused the signature itself (rather than the time, the scope, ...):
+/// by its code, its canonical request, or AWS's words for it.
+fn refused_the_signature(rejection: &Rejection) -> bool {
+    let code = rejection.code.as_deref().unwrap_or("");
+    let message = rejection.message.as_deref().unwrap_or("");
+    rejection.canonical_request.is_some()
+        || matches!(code, "SignatureDoesNotMatch" | "InvalidSignatureException")
+        || message
+            .to_ascii_lowercase()
+            .contains("signature we calculated does not match")
+}
+
+/// The causes told by what the request's signature was made over, and the diff.
+fn explain_signature(
+    rejection: &Rejection,
+    client: &ClientSide,
+    check: &Check,
+    explanation: &mut Explanation,
+) {
+    let refused = refused_the_signature(rejection);
+    let key_id = &check.access_key_id;
+    match &check.finding {
+        Finding::Rules => {
+            explanation.causes.push(format!(
+                "the request's signature matches: it is the signature of its canonical request \
+                 as the rules build it, with the secret given here{}",
+                if refused {
+                    "; the client signed correctly, so the refusal comes from the server's side"
+                } else {
+                    ""
+                }
+            ));
+            let mut found = Vec::new();
+            if let Some(server_creq) = &rejection.canonical_request {
+                found = compare_canonical(
+                    &Parts::parse(server_creq),
+                    &Parts::parse(&client.canonical_request),
+                );
+                if found.is_empty() {
+                    if let (Some(s), Some(c)) = (&rejection.string_to_sign, &client.string_to_sign)
+                    {
+                        found = compare_string_to_sign(s, c);
+                    }
+                }
+                if found.is_empty() {
+                    found.push(format!(
+                        "the server computed this same canonical request and string to sign and \
+                         still refused the signature: it holds another secret for access key id \
+                         {key_id} than the one given here"
+                    ));
+                } else {
+                    found.insert(
+                        0,
+                        "the server's canonical request is not the one the rules give for this \
+                         request: the request was changed on its way, or the server \
+                         canonicalizes differently"
+                            .to_string(),
+                    );
+                }
+            } else if refused {
+                found.push(format!(
+                    "the server did not say what it computed: it holds another secret for access \
+                     key id {key_id}, or it (or a proxy on the way) canonicalizes the request \
+                     differently; run it with debug errors to see its canonical request"
+                ));
+            }
+            causes_and_diff(
+                explanation,
+                found,
+                rejection,
+                &client.canonical_request,
+                client.string_to_sign.as_deref(),
+            );
+        }
+        Finding::Variant {
+            changes,
+            canonical_request,
+            string_to_sign,
+        } => {
+            let hows: Vec<&str> = changes.iter().map(|c| c.how.as_str()).collect();
+            let mut found = vec![format!(
+                "the secret is right, the bytes signed differ: the request's signature is the one \
+                 of a canonical request the client built differently from the rules, with {}",
+                hows.join("; and with ")
+            )];
+            for change in changes {
+                for (rules, client) in &change.lines {
+                    found.push(format!(
+                        "{} line: the server builds {rules:?}, the client evidently built {client:?}",
+                        change.line().name()
+                    ));
+                }
+            }
+            found.extend(client_bugs::advice(changes, check.user_agent.as_deref()));
+            let server_creq = rejection
+                .canonical_request
+                .as_deref()
+                .unwrap_or(&client.canonical_request);
+            let server_sts = rejection
+                .string_to_sign
+                .as_deref()
+                .or(client.string_to_sign.as_deref());
+            explanation.causes.extend(found);
+            let mut diff = line_diff("canonical request", server_creq, canonical_request);
+            if let Some(server_sts) = server_sts {
+                diff.push('\n');
+                diff.push_str(&line_diff("string to sign", server_sts, string_to_sign));
+            }
+            explanation.diff = Some(diff);
+        }
+        Finding::Neither { tried } => {
+            let mut found = vec![format!(
+                "the request's signature matches neither its canonical request as the rules build \
+                 it nor any of {tried} variants a client may have built instead (the query \
+                 unsorted or encoded otherwise, the path encoded or normalized otherwise, header \
+                 whitespace kept, another payload hash): the secret is probably wrong: the \
+                 request was signed with another secret than the one given here for access key \
+                 id {key_id}"
+            )];
+            if check.given_key_id != *key_id {
+                found.push(format!(
+                    "the request names access key id {key_id}, and the secret given here is the \
+                     one of access key id {}",
+                    check.given_key_id
+                ));
+            }
+            if let Some(server_creq) = &rejection.canonical_request {
+                found.extend(compare_canonical(
+                    &Parts::parse(server_creq),
+                    &Parts::parse(&client.canonical_request),
+                ));
+            }
+            causes_and_diff(
+                explanation,
+                found,
+                rejection,
+                &client.canonical_request,
+                client.string_to_sign.as_deref(),
+            );
+        }
+    }
+}
+
 /// Explains `rejection`, given what the client signed (when known).
 pub(crate) fn explain(rejection: &Rejection, client: Option<&ClientSide>) -> Explanation {
     let code = rejection.code.as_deref().unwrap_or("");
@@ -457,7 +626,13 @@ pub(crate) fn explain(rejection: &Rejection, client: Option<&ClientSide>) -> Exp
         causes.push(format!("presigned URL: {message}"));
     }
 
-    if let Some(server_creq) = &rejection.canonical_request {
+    let checked = client.and_then(|c| match &c.signature {
+        SignatureCheck::Checked(check) => Some((c, check)),
+        _ => None,
+    });
+    if let Some((client, check)) = checked {
+        explain_signature(rejection, client, check, &mut explanation);
+    } else if let Some(server_creq) = &rejection.canonical_request {
         match client {
             Some(client) => {
                 let server = Parts::parse(server_creq);
@@ -470,23 +645,29 @@ pub(crate) fn explain(rejection: &Rejection, client: Option<&ClientSide>) -> Exp
                     }
                 }
                 if found.is_empty() {
-                    found.push(
-                        "your canonical request and string to sign are the server's: the secret key \
-                         differs (the server holds another secret for this access key id)"
+                    found.push(match &client.signature {
+                        SignatureCheck::Unchecked(why) => format!(
+                            "the request's canonical request, as the rules build it, is the \
+                             server's, but its signature was not compared ({why}): give the \
+                             secret (--secret-key, or a profile) to tell a wrong secret from a \
+                             client that canonicalizes differently (an unsorted query, say)"
+                        ),
+                        _ => "your canonical request and string to sign are the server's: the \
+                              secret key differs (the server holds another secret for this \
+                              access key id)"
                             .to_string(),
-                    );
+                    });
                 }
-                causes.extend(found);
-                let mut diff =
-                    line_diff("canonical request", server_creq, &client.canonical_request);
-                if let (Some(s), Some(c)) = (&rejection.string_to_sign, &client.string_to_sign) {
-                    diff.push('\n');
-                    diff.push_str(&line_diff("string to sign", s, c));
-                }
-                explanation.diff = Some(diff);
+                causes_and_diff(
+                    &mut explanation,
+                    found,
+                    rejection,
+                    &client.canonical_request,
+                    client.string_to_sign.as_deref(),
+                );
             }
             None => {
-                causes.push(
+                explanation.causes.push(
                     "the server's canonical request is below; give the request you sent (a raw request \
                      file or the URL and flags) to compare it with yours"
                         .to_string(),
@@ -501,6 +682,13 @@ pub(crate) fn explain(rejection: &Rejection, client: Option<&ClientSide>) -> Exp
              server with debug errors (countersign's --debug-errors) to see its canonical request"
                 .to_string(),
         );
+        if let Some(SignatureCheck::Unchecked(why)) = client.map(|c| &c.signature) {
+            explanation.causes.push(format!(
+                "the request's own signature was not compared ({why}): give the secret \
+                 (--secret-key, or a profile) to tell a wrong secret from a client that \
+                 canonicalizes differently"
+            ));
+        }
     }
     if explanation.causes.is_empty() {
         explanation.causes.push(format!(

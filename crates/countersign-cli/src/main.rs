@@ -1,6 +1,8 @@
 //! `countersign`: call, presign, sign, verify and explain AWS Signature Version 4 requests
 //! by hand, with the same core the countersign server verifies with.
 
+mod canonical_variants;
+mod client_bugs;
 mod commands;
 mod credentials;
 mod endpoint;
@@ -11,6 +13,7 @@ mod ini;
 mod key_file;
 mod raw_request;
 mod rejection;
+mod signature_check;
 mod signing;
 mod timestamp;
 

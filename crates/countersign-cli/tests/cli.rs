@@ -397,3 +397,83 @@ fn sigv4a_sign_then_verify() {
         "{text}"
     );
 }
+
+/// The long help of `verify --sigv4a`: from the flag's line to the next flag's.
+fn verify_sigv4a_help(home: &Path) -> String {
+    let output = countersign(home)
+        .args(["verify", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let help = stdout(&output);
+    let start = help
+        .find("--sigv4a")
+        .unwrap_or_else(|| panic!("no --sigv4a in {help}"));
+    let rest = &help[start..];
+    let end = rest[2..].find("\n  -").map_or(rest.len(), |at| at + 2);
+    rest[..end].to_string()
+}
+
+/// `countersign verify` of `signed` with the V4a test secret and `extra` flags.
+fn verify_v4a(home: &Path, signed: &str, extra: &[&str]) -> std::process::Output {
+    countersign(home)
+        .args(["verify", "--secret", "v4a-secret"])
+        .args(extra)
+        .arg("-")
+        .write_stdin(signed)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn verify_help_says_what_sigv4a_does_when_verifying() {
+    let home = tempfile::tempdir().unwrap();
+    let help = verify_sigv4a_help(home.path());
+    assert!(!help.contains("Sign with SigV4a"), "{help}");
+    assert!(
+        help.contains("Expect a SigV4a signature (AWS4-ECDSA-P256-SHA256)"),
+        "{help}"
+    );
+}
+
+#[test]
+fn verify_sigv4a_refuses_a_sigv4_signature() {
+    let home = tempfile::tempdir().unwrap();
+    let signed = signed_raw(home.path(), "AKIDV4A", "v4a-secret", &[]);
+    let output = verify_v4a(home.path(), &signed, &["--sigv4a", "*"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output)
+            .contains("signed with AWS4-HMAC-SHA256, and --sigv4a expects AWS4-ECDSA-P256-SHA256"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn verify_sigv4a_refuses_another_region_set() {
+    let home = tempfile::tempdir().unwrap();
+    let signed = signed_raw(home.path(), "AKIDV4A", "v4a-secret", &["--sigv4a", "us-*"]);
+    let output = verify_v4a(home.path(), &signed, &["--sigv4a", "eu-*"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains(
+            "the request's region set (X-Amz-Region-Set) is us-*, and --sigv4a expects eu-*"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn verify_sigv4a_accepts_its_region_set_in_any_order() {
+    let home = tempfile::tempdir().unwrap();
+    let signed = signed_raw(
+        home.path(),
+        "AKIDV4A",
+        "v4a-secret",
+        &["--sigv4a", "us-east-1,eu-west-1"],
+    );
+    let output = verify_v4a(home.path(), &signed, &["--sigv4a", "eu-west-1, us-east-1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}

@@ -9,9 +9,17 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::path::Path;
 
-use common::{api_server, countersign, countersign_with_key, s3_server, send_raw, stderr, stdout};
+use common::{
+    api_server, countersign, countersign_with_key, s3_server, send_raw, stderr, stdout, AKID,
+    SECRET,
+};
+use countersign_core::{
+    sha256, sha256_hex, AmzDate, Credential, SecretKey, SigningKey, StringToSign, ALGORITHM,
+    EMPTY_SHA256,
+};
 
 /// Signs `raw` with `countersign sign` and the test key.
 fn sign(home: &Path, raw: &str, flags: &[&str]) -> String {
@@ -39,6 +47,797 @@ fn explain(home: &Path, rejection: &str, args: &[&str]) -> String {
         .unwrap();
     assert!(output.status.success(), "explain: {}", stderr(&output));
     stdout(&output)
+}
+
+/// The `Authorization` value of a client that built `canonical_request` itself and signed it
+/// with `secret` for `region` and `service` at `date`: the signature is made here with the
+/// core's primitives, as a client with a canonicalization bug would make it.
+fn authorization(
+    canonical_request: &str,
+    signed_headers: &str,
+    date: AmzDate,
+    scope: (&str, &str),
+    secret: &str,
+) -> String {
+    let credential = Credential::from_parts(AKID, date.date_stamp(), scope.0, scope.1);
+    let key = SigningKey::derive(&SecretKey::new(secret), &credential.scope());
+    let hash = sha256(canonical_request.as_bytes());
+    let signature = StringToSign::new(ALGORITHM, date, credential.scope_str(), hash).sign(&key);
+    format!(
+        "{ALGORITHM} Credential={}, SignedHeaders={signed_headers}, Signature={signature}",
+        credential.as_str()
+    )
+}
+
+/// The time now, as `X-Amz-Date` writes it.
+fn now() -> AmzDate {
+    AmzDate::from(time::OffsetDateTime::now_utc())
+}
+
+/// Sends `sent` to `server`, expects a refusal, and explains it with `--request` (the
+/// request as sent, and the test key in the environment).
+fn explain_refused(home: &Path, server: SocketAddr, sent: &str) -> String {
+    let response = send_raw(server, sent.as_bytes());
+    assert_eq!(response.status, 403, "{}", response.text());
+    let request = home.join("sent.txt");
+    std::fs::write(&request, sent).unwrap();
+    explain(
+        home,
+        &response.text(),
+        &["--request", request.to_str().unwrap()],
+    )
+}
+
+/// A request sent by a client that builds its canonical request its own way.
+struct ByHand<'a> {
+    /// The request line and the headers but `X-Amz-Date` and `Authorization`.
+    head: &'a str,
+    /// The canonical request the client signs.
+    canonical_request: &'a str,
+    /// Its signed headers.
+    signed_headers: &'a str,
+    /// The service of the scope (the region is us-east-1).
+    service: &'a str,
+    /// The body.
+    body: &'a str,
+}
+
+/// The request `client` sends to `server`, signed now with the test key: `{host}` stands
+/// for the server's address and `{date}` for `X-Amz-Date`.
+fn sent_by_hand(server: SocketAddr, client: &ByHand<'_>) -> String {
+    let date = now();
+    let fill = |text: &str| {
+        text.replace("{host}", &server.to_string())
+            .replace("{date}", date.as_str())
+    };
+    let auth = authorization(
+        &fill(client.canonical_request),
+        client.signed_headers,
+        date,
+        ("us-east-1", client.service),
+        SECRET,
+    );
+    format!(
+        "{}\nX-Amz-Date:{}\nAuthorization:{auth}\n\n{}",
+        fill(client.head),
+        date.as_str(),
+        client.body
+    )
+}
+
+/// What the explanation must not say when the secret is right.
+fn assert_not_blamed_on_the_secret(text: &str) {
+    assert!(!text.contains("secret key differs"), "{text}");
+    assert!(!text.contains("secret is probably wrong"), "{text}");
+}
+
+#[test]
+fn a_query_not_sorted() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let host = server.addr.to_string();
+    let date = now();
+    // curl 7.88 signs the query in the order it sends it.
+    let unsorted = format!(
+        "GET\n/whoami\nsort=_doc&size=50\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\n{EMPTY_SHA256}",
+        date = date.as_str()
+    );
+    let auth = authorization(
+        &unsorted,
+        "host;x-amz-date",
+        date,
+        ("us-east-1", "execute-api"),
+        SECRET,
+    );
+    let sent = format!(
+        "GET /whoami?sort=_doc&size=50 HTTP/1.1\nHost:{host}\nUser-Agent:curl/7.88.1\n\
+         X-Amz-Date:{}\nAuthorization:{auth}\n\n",
+        date.as_str()
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("query parameters in the order they were sent, not sorted"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "query line: the server builds \"size=50&sort=_doc\", the client evidently built \"sort=_doc&size=50\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("curl 7.88.1"), "{text}");
+    assert!(
+        text.contains("send the parameters already sorted"),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_query_with_spaces_written_plus() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /whoami?q=a%20b HTTP/1.1\nHost:{host}",
+            canonical_request:
+                "GET\n/whoami\nq=a+b\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("spaces in the query written + instead of %20"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "query line: the server builds \"q=a%20b\", the client evidently built \"q=a+b\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_query_plus_taken_as_a_plus() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /whoami?q=a+b HTTP/1.1\nHost:{host}",
+            canonical_request:
+                "GET\n/whoami\nq=a%2Bb\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains(
+            "a + of the query taken as a plus (%2B), where a raw + stands for a space (%20)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "query line: the server builds \"q=a%20b\", the client evidently built \"q=a%2Bb\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_query_slash_kept_in_a_value() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /whoami?prefix=photos%2F2024 HTTP/1.1\nHost:{host}",
+            canonical_request:
+                "GET\n/whoami\nprefix=photos/2024\nhost:{host}\nx-amz-date:{date}\n\n\
+                                host;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("a / in a query value kept as it is instead of %2F"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "query line: the server builds \"prefix=photos%2F2024\", the client evidently built \"prefix=photos/2024\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_query_not_encoded_again() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /whoami?graph=urn:uuid:6e8b HTTP/1.1\nHost:{host}",
+            canonical_request:
+                "GET\n/whoami\ngraph=urn:uuid:6e8b\nhost:{host}\nx-amz-date:{date}\n\n\
+                                host;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("the query's keys and values as sent, not encoded again"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "query line: the server builds \"graph=urn%3Auuid%3A6e8b\", the client evidently built \"graph=urn:uuid:6e8b\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_path_encoded_once_where_the_service_encodes_it_twice() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /items/a%20b HTTP/1.1\nHost:{host}",
+            canonical_request:
+                "GET\n/items/a%20b\n\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("the path encoded once (the rule of S3), where the rules for this service encode it twice"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "path line: the server builds \"/items/a%2520b\", the client evidently built \"/items/a%20b\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_path_encoded_twice_for_s3() {
+    let home = tempfile::tempdir().unwrap();
+    let server = s3_server(false);
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /bucket/a%20b HTTP/1.1\nHost:{host}\n\
+                   x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            canonical_request: "GET\n/bucket/a%2520b\n\nhost:{host}\n\
+                                x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n\
+                                x-amz-date:{date}\n\nhost;x-amz-content-sha256;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-content-sha256;x-amz-date",
+            service: "s3",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains(
+            "the path encoded twice (the rule of every service but S3), where S3 encodes it once"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "path line: the server builds \"/bucket/a%20b\", the client evidently built \"/bucket/a%2520b\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_path_not_normalized_where_the_service_normalizes_it() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /docs/./whoami HTTP/1.1\nHost:{host}",
+            canonical_request:
+                "GET\n/docs/./whoami\n\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("the path not normalized (./.. segments or repeated slashes kept), where the rules for this service remove them"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "path line: the server builds \"/docs/whoami\", the client evidently built \"/docs/./whoami\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_path_normalized_for_s3() {
+    let home = tempfile::tempdir().unwrap();
+    let server = s3_server(false);
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /bucket/a/../k HTTP/1.1\nHost:{host}\n\
+                   x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            canonical_request: "GET\n/bucket/k\n\nhost:{host}\n\
+                                x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n\
+                                x-amz-date:{date}\n\nhost;x-amz-content-sha256;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-content-sha256;x-amz-date",
+            service: "s3",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains(
+            "the path normalized (./.. segments and repeated slashes removed), which S3 never does"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "path line: the server builds \"/bucket/a/../k\", the client evidently built \"/bucket/k\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_path_as_sent_by_curl() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "GET /reports/q$1 HTTP/1.1\nHost:{host}\nUser-Agent:curl/8.8.0",
+            canonical_request:
+                "GET\n/reports/q$1\n\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("the path as sent, not encoded again"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "path line: the server builds \"/reports/q%241\", the client evidently built \"/reports/q$1\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("curl 8.8.0"), "{text}");
+    assert!(text.contains("curl issue #13754"), "{text}");
+    assert_not_blamed_on_the_secret(&text);
+}
+
+/// A GET of /whoami with `X-Amz-Meta-Note` written `sent` and signed `signed`.
+fn note_header(server: SocketAddr, sent: &str, signed: &str) -> String {
+    let head = format!("GET /whoami HTTP/1.1\nHost:{{host}}\nX-Amz-Meta-Note:{sent}");
+    let canonical_request = format!(
+        "GET\n/whoami\n\nhost:{{host}}\nx-amz-date:{{date}}\nx-amz-meta-note:{signed}\n\n\
+         host;x-amz-date;x-amz-meta-note\n{EMPTY_SHA256}"
+    );
+    sent_by_hand(
+        server,
+        &ByHand {
+            head: &head,
+            canonical_request: &canonical_request,
+            signed_headers: "host;x-amz-date;x-amz-meta-note",
+            service: "execute-api",
+            body: "",
+        },
+    )
+}
+
+#[test]
+fn a_header_value_not_trimmed() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = note_header(server.addr, " a b ", " a b ");
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("header values not trimmed (the whitespace around them kept)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "header line: the server builds \"x-amz-meta-note:a b\", the client evidently built \"x-amz-meta-note: a b \""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_header_value_not_collapsed() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = note_header(server.addr, "a   b", "a   b");
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("runs of whitespace inside header values not collapsed to one space"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "header line: the server builds \"x-amz-meta-note:a b\", the client evidently built \"x-amz-meta-note:a   b\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_header_value_neither_trimmed_nor_collapsed() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = note_header(server.addr, " a   b", " a   b");
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("header values neither trimmed nor their inner runs of whitespace collapsed"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "header line: the server builds \"x-amz-meta-note:a b\", the client evidently built \"x-amz-meta-note: a   b\""
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn unsigned_payload_signed_in_place_of_the_body_hash() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "POST /whoami HTTP/1.1\nHost:{host}",
+            canonical_request:
+                "POST\n/whoami\n\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\nUNSIGNED-PAYLOAD",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "hello",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("UNSIGNED-PAYLOAD signed in place of the body's SHA-256"),
+        "{text}"
+    );
+    let hello = sha256_hex(b"hello");
+    assert!(
+        text.contains(&format!(
+            "payload hash line: the server builds \"{hello}\", the client evidently built \"UNSIGNED-PAYLOAD\""
+        )),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn the_body_hash_signed_in_place_of_a_declared_unsigned_payload() {
+    let home = tempfile::tempdir().unwrap();
+    let server = s3_server(false);
+    let hello = sha256_hex(b"hello");
+    let canonical_request = format!(
+        "PUT\n/bucket/k\n\nhost:{{host}}\nx-amz-content-sha256:UNSIGNED-PAYLOAD\n\
+         x-amz-date:{{date}}\n\nhost;x-amz-content-sha256;x-amz-date\n{hello}"
+    );
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "PUT /bucket/k HTTP/1.1\nHost:{host}\nx-amz-content-sha256:UNSIGNED-PAYLOAD",
+            canonical_request: &canonical_request,
+            signed_headers: "host;x-amz-content-sha256;x-amz-date",
+            service: "s3",
+            body: "hello",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains("the body's SHA-256 signed in place of UNSIGNED-PAYLOAD"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "payload hash line: the server builds \"UNSIGNED-PAYLOAD\", the client evidently built \"{hello}\""
+        )),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn an_empty_body_hash_signed_for_a_body() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = sent_by_hand(
+        server.addr,
+        &ByHand {
+            head: "POST /whoami HTTP/1.1\nHost:{host}",
+            canonical_request:
+                "POST\n/whoami\n\nhost:{host}\nx-amz-date:{date}\n\nhost;x-amz-date\n\
+                                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            signed_headers: "host;x-amz-date",
+            service: "execute-api",
+            body: "hello",
+        },
+    );
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(
+        text.contains(
+            "the SHA-256 of an empty body signed, though the request has a body of 5 bytes"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "payload hash line: the server builds \"{}\", the client evidently built \"{EMPTY_SHA256}\"",
+            sha256_hex(b"hello")
+        )),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+/// `countersign sign` of a GET of /whoami for execute-api, with `secret` for the test's
+/// access key id.
+fn signed_with(home: &Path, server: SocketAddr, secret: &str) -> String {
+    let output = countersign(home)
+        .args(["sign", "--access-key", AKID, "--secret-key", secret])
+        .args(["--service", "execute-api", "--region", "us-east-1", "-"])
+        .write_stdin(format!("GET /whoami?b=2&a=1 HTTP/1.1\nHost:{server}\n\n"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "sign: {}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn a_wrong_secret_in_a_signed_request() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = signed_with(home.path(), server.addr, "wrong");
+    let text = explain_refused(home.path(), server.addr, &sent);
+    assert!(text.contains("the secret is probably wrong"), "{text}");
+    assert!(
+        text.contains(
+            "signed with another secret than the one given here for access key id AKIDCLITEST"
+        ),
+        "{text}"
+    );
+    // The server's canonical request is still shown.
+    assert!(
+        text.contains(
+            "canonical request (- the server's, + yours):\n  GET\n  /whoami\n  a=1&b=2\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_correct_signature_refused_by_a_server_with_another_secret() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    // Signed correctly with the client's secret, which is not the server's.
+    let sent = signed_with(home.path(), server.addr, "the-client-secret");
+    let response = send_raw(server.addr, sent.as_bytes());
+    assert_eq!(response.status, 403, "{}", response.text());
+    let request = home.path().join("sent.txt");
+    std::fs::write(&request, &sent).unwrap();
+    let text = explain(
+        home.path(),
+        &response.text(),
+        &[
+            "--request",
+            request.to_str().unwrap(),
+            "--secret-key",
+            "the-client-secret",
+        ],
+    );
+    assert!(
+        text.contains("the request's signature matches: it is the signature of its canonical request as the rules build it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the refusal comes from the server's side"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "it holds another secret for access key id AKIDCLITEST than the one given here"
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_signed_request_without_a_secret_is_not_blamed_on_the_secret() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let sent = signed_with(home.path(), server.addr, "wrong");
+    let response = send_raw(server.addr, sent.as_bytes());
+    assert_eq!(response.status, 403, "{}", response.text());
+    let rejection = home.path().join("rejection.json");
+    std::fs::write(&rejection, response.text()).unwrap();
+    let request = home.path().join("sent.txt");
+    std::fs::write(&request, &sent).unwrap();
+    // No credentials anywhere: the signature cannot be compared.
+    let output = countersign(home.path())
+        .arg("explain")
+        .arg("--rejection")
+        .arg(&rejection)
+        .arg("--request")
+        .arg(&request)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("but its signature was not compared (no credentials"),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+/// An Amazon OpenSearch request signed by curl 7.88 (the query as sent) at a fixed time.
+fn curl_search_request() -> String {
+    let date = AmzDate::parse("20150830T123600Z").unwrap();
+    let host = "search-logs.us-east-1.es.amazonaws.com";
+    let canonical_request = format!(
+        "GET\n/logs/_search\nsort=_doc&size=50\nhost:{host}\nx-amz-date:20150830T123600Z\n\n\
+         host;x-amz-date\n{EMPTY_SHA256}"
+    );
+    let auth = authorization(
+        &canonical_request,
+        "host;x-amz-date",
+        date,
+        ("us-east-1", "es"),
+        SECRET,
+    );
+    format!(
+        "GET /logs/_search?sort=_doc&size=50 HTTP/1.1\nHost:{host}\nUser-Agent:curl/7.88.1\n\
+         X-Amz-Date:20150830T123600Z\nAuthorization:{auth}\n\n"
+    )
+}
+
+/// What an AWS JSON service answers to a signature it refuses: no canonical request.
+const TERSE_REFUSAL: &str = r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#;
+
+/// `countersign explain --request` of `request` against `rejection`, with `command`.
+fn explain_file(
+    home: &Path,
+    mut command: assert_cmd::Command,
+    rejection: &str,
+    request: &str,
+) -> String {
+    let rejection_file = home.join("rejection.txt");
+    std::fs::write(&rejection_file, rejection).unwrap();
+    let request_file = home.join("sent.txt");
+    std::fs::write(&request_file, request).unwrap();
+    let output = command
+        .arg("explain")
+        .arg("--rejection")
+        .arg(&rejection_file)
+        .arg("--request")
+        .arg(&request_file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "explain: {}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn a_query_not_sorted_refused_without_the_server_canonical_request() {
+    let home = tempfile::tempdir().unwrap();
+    let text = explain_file(
+        home.path(),
+        countersign_with_key(home.path()),
+        TERSE_REFUSAL,
+        &curl_search_request(),
+    );
+    assert!(
+        text.contains(
+            "query line: the server builds \"size=50&sort=_doc\", the client evidently built \"sort=_doc&size=50\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("curl 7.88.1"), "{text}");
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_correct_signature_refused_without_the_server_canonical_request() {
+    let home = tempfile::tempdir().unwrap();
+    let request = "GET /logs/_search?size=50&sort=_doc HTTP/1.1\n\
+                   Host:search-logs.us-east-1.es.amazonaws.com\n\n";
+    let signed = sign(
+        home.path(),
+        request,
+        &["--service", "es", "--region", "us-east-1"],
+    );
+    let text = explain_file(
+        home.path(),
+        countersign_with_key(home.path()),
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated \
+         does not match the signature you provided.</Message></Error>",
+        &signed,
+    );
+    assert!(text.contains("the request's signature matches"), "{text}");
+    assert!(
+        text.contains(
+            "the server did not say what it computed: it holds another secret for access key id AKIDCLITEST, or it (or a proxy on the way) canonicalizes the request differently"
+        ),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
+}
+
+#[test]
+fn a_signed_request_without_a_secret_refused_without_the_server_canonical_request() {
+    let home = tempfile::tempdir().unwrap();
+    let text = explain_file(
+        home.path(),
+        countersign(home.path()),
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated \
+         does not match the signature you provided.</Message></Error>",
+        &curl_search_request(),
+    );
+    assert!(
+        text.contains("the request's own signature was not compared (no credentials"),
+        "{text}"
+    );
+    assert_not_blamed_on_the_secret(&text);
 }
 
 #[test]

@@ -15,6 +15,7 @@ use crate::error::{CliError, Result};
 use crate::explain::{explain, ClientSide};
 use crate::raw_request::RawRequest;
 use crate::rejection::Rejection;
+use crate::signature_check::{self, SignatureCheck};
 use crate::signing::Plan;
 
 /// Explain a server's refusal of a signed request.
@@ -30,6 +31,14 @@ The client's canonical request is diffed against the server's, line by line, and
 named: a path encoded differently (S3 encodes once, the other services twice), a header changed \
 after signing, a header not signed, a query parameter changed, the payload hash, the clock skew \
 in seconds, a wrong region or service, an unknown key, or a secret that differs.\n\n\
+A signed request's own signature is compared as well, with the secret of the credentials given \
+(flags, environment or profile). If it is the signature of the canonical request the rules \
+build, the client signed correctly and the refusal comes from the server's side. If it is the \
+signature of a canonical request built otherwise (the query unsorted or encoded otherwise, the \
+path encoded or normalized otherwise, header values not trimmed, another payload hash), the \
+secret is right and the line that differs is named, with the client bug when it is a known one \
+(curl's --aws-sigv4 before 8.3.0 does not sort the query). Only when neither matches is the \
+secret said to be wrong.\n\n\
 Examples:\n  countersign request --service s3 http://127.0.0.1:9000/b/k 2> /dev/null > error.xml; \
 countersign explain --rejection error.xml --service s3 http://127.0.0.1:9000/b/k\n  \
 countersign explain --rejection error.json --request sent.txt")]
@@ -56,7 +65,8 @@ fn server_signing_time(rejection: &Rejection) -> Option<OffsetDateTime> {
     AmzDate::parse(sts.split('\n').nth(1)?.trim()).map(|d| d.as_offset())
 }
 
-/// What the client signed, from a signed raw request.
+/// What the client signed, from a signed raw request: the canonical request the rules
+/// build for it, and (when the secret is known) what its signature was made over.
 fn from_signed(request: &RawRequest, send: &SendArgs) -> Result<Option<ClientSide>> {
     let headers = request.raw_headers();
     let view = request.view(&headers);
@@ -80,6 +90,16 @@ fn from_signed(request: &RawRequest, send: &SendArgs) -> Result<Option<ClientSid
     };
     let (canonical_request, string_to_sign) =
         Verifier::new(settings).stages(&view, &auth, &payload);
+    let signature = match credentials::resolve(&send.credentials) {
+        Ok(credentials) => {
+            match signature_check::check(request, &auth, settings, &canonical_request, &credentials)
+            {
+                Ok(check) => SignatureCheck::Checked(check),
+                Err(why) => SignatureCheck::Unchecked(why),
+            }
+        }
+        Err(e) => SignatureCheck::Unchecked(e.message),
+    };
     Ok(Some(ClientSide {
         canonical_request,
         string_to_sign: Some(string_to_sign),
@@ -90,6 +110,7 @@ fn from_signed(request: &RawRequest, send: &SendArgs) -> Result<Option<ClientSid
             .map(|(n, _)| n.to_ascii_lowercase())
             .collect(),
         time: Some(auth.date),
+        signature,
     }))
 }
 
@@ -133,6 +154,7 @@ fn from_unsigned(
             .map(|(n, _)| n.to_ascii_lowercase())
             .collect(),
         time: Some(AmzDate::from(time)),
+        signature: SignatureCheck::SignedHere,
     })
 }
 

@@ -20,6 +20,7 @@ use crate::error::{io_reason, CliError, Kind, Result};
 use crate::explain::{self, ClientSide};
 use crate::http::{self as client, HttpArgs, OutBody};
 use crate::rejection::Rejection;
+use crate::signature_check::SignatureCheck;
 use crate::signing::RulesArgs;
 
 /// How an upload from disk (`-T`) is signed.
@@ -382,6 +383,7 @@ pub(crate) fn client_side(signed: &SignedRequest) -> ClientSide {
             .map(|k| k.as_str().to_string())
             .collect(),
         time: Some(signed.signed.time),
+        signature: SignatureCheck::SignedHere,
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args};
 use countersign_core::{
-    sha256_hex, AuthKind, AuthParams, Error, SecretKey, Verifier, UNSIGNED_PAYLOAD,
+    sha256_hex, AuthKind, AuthParams, Error, SecretKey, Verifier, ECDSA_ALGORITHM, UNSIGNED_PAYLOAD,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -19,6 +19,7 @@ use crate::signing::RulesArgs;
 #[derive(Debug, Args)]
 #[command(
     group(ArgGroup::new("key").required(true).args(["secret", "keys"])),
+    mut_arg("sigv4a", sigv4a_for_verifying),
     long_about = "Verify the SigV4 signature of a signed raw HTTP request read from FILE (or \
 standard input with -), in the request.txt format of the test vectors, with the countersign \
 core: the Authorization header or the presigned query, the scope's date, region and service, \
@@ -68,6 +69,51 @@ pub(crate) struct VerifyArgs {
     pub(crate) rules: RulesArgs,
 }
 
+/// `--sigv4a` as `verify` reads it (the other subcommands sign with it): its help.
+fn sigv4a_for_verifying(arg: clap::Arg) -> clap::Arg {
+    arg.help("Expect a SigV4a signature (AWS4-ECDSA-P256-SHA256) made for this region set")
+        .long_help(SIGV4A_HELP)
+        .help_heading("Verification")
+}
+
+/// What `--sigv4a` does when verifying.
+const SIGV4A_HELP: &str = "Expect a SigV4a signature (AWS4-ECDSA-P256-SHA256) made for this \
+region set, a comma list such as `*`, `us-*` or `us-east-1,eu-west-1` compared with the \
+request's X-Amz-Region-Set in any order and letter case: a request signed with SigV4 \
+(AWS4-HMAC-SHA256), or for another region set, is refused. Without it, either algorithm is \
+verified. Either way, a SigV4a region set must include a --region, when one is given.";
+
+/// Refuses a request that is not signed with SigV4a for `expected` (a comma list of
+/// regions, compared as a set).
+fn expect_sigv4a(auth: &AuthParams<'_>, expected: &str) -> Result<()> {
+    let set = |list: &mut dyn Iterator<Item = &str>| {
+        let mut regions: Vec<String> = list
+            .map(|r| r.trim().to_ascii_lowercase())
+            .filter(|r| !r.is_empty())
+            .collect();
+        regions.sort();
+        regions.dedup();
+        regions
+    };
+    let Some(v4a) = auth.sigv4a() else {
+        return Err(CliError::refused(format!(
+            "the request is signed with {}, and --sigv4a expects {ECDSA_ALGORITHM} for region set {expected}",
+            auth.algorithm()
+        )));
+    };
+    if set(&mut v4a.region_set.iter()) != set(&mut expected.split(',')) {
+        return Err(CliError::refused(format!(
+            "the request's region set (X-Amz-Region-Set) is {}, and --sigv4a expects {expected}",
+            v4a.region_set
+                .as_str()
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )));
+    }
+    Ok(())
+}
+
 fn refuse(error: &Error) -> CliError {
     CliError::refused(format!("{}: {error}", error.code()))
 }
@@ -102,6 +148,9 @@ pub(crate) fn run(args: VerifyArgs) -> Result<()> {
     let headers = request.raw_headers();
     let view = request.view(&headers);
     let auth = AuthParams::from_request(&view).map_err(|e| refuse(&e))?;
+    if let Some(expected) = &args.rules.sigv4a {
+        expect_sigv4a(&auth, expected)?;
+    }
     let scope = auth.credential.scope();
     let settings = args.rules.settings(scope.service);
     let presigned_s3 =
