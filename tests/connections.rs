@@ -424,7 +424,8 @@ fn partial_http1_head_is_closed_after_the_head_deadline() {
 #[test]
 fn stalled_tls_handshake_is_closed_after_the_head_deadline() {
     let server = start(Kind::S3, &["--tls", "--header-timeout", "1"]);
-    // A TLS record header announcing a 512-byte handshake message, then nothing.
+    // A handshake record announced as 512 bytes, of which only the first comes (the type of
+    // a ClientHello), then nothing.
     assert_cut_off(
         server.addr,
         &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01],
@@ -453,6 +454,26 @@ fn http1_keep_alive_connection_is_closed_after_the_idle_timeout() {
         took + EARLY >= Duration::from_secs(1),
         "closed {took:?} after the answer, before the idle timeout"
     );
+}
+
+#[test]
+fn http1_keep_alive_connection_used_within_the_idle_timeout_stays_open() {
+    let kind = Kind::Api;
+    let server = start(kind, &["--header-timeout", "30", "--idle-timeout", "2"]);
+    let mut stream = connect(server.addr);
+    // Three requests 1.2 s apart: 2.4 s in all, more than the idle timeout, but never 2 s
+    // without a request.
+    for i in 0..3 {
+        if i > 0 {
+            std::thread::sleep(Duration::from_millis(1200));
+        }
+        stream
+            .write_all(&keep_alive_bytes(&probe(kind, &server)))
+            .expect("send");
+        let (status, _) = read_response(&mut stream, MARGIN)
+            .unwrap_or_else(|e| panic!("request {i} on the kept-alive connection: {e}"));
+        assert_eq!(status, 200, "request {i}");
+    }
 }
 
 #[test]
@@ -574,6 +595,7 @@ fn max_connections_lets_a_waiting_client_in_when_an_idle_connection_times_out() 
 }
 
 #[test]
+#[cfg(target_os = "linux")] // prlimit (util-linux)
 fn idle_sockets_beyond_the_open_file_limit_do_not_stop_the_server() {
     let kind = Kind::Api;
     let server = start(kind, &["--header-timeout", "1"]);
@@ -599,12 +621,14 @@ fn idle_sockets_beyond_the_open_file_limit_do_not_stop_the_server() {
 // ---------------------------------------------------------------------------------------
 
 /// How long the servers give open connections to finish once told to stop.
+#[cfg(unix)]
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends `request`'s head with `expect: 100-continue` (part of what was signed), waits for
 /// `100 Continue` (the handler is reading the body: the request is in flight), sends
 /// SIGTERM, waits until the server refuses new connections, then sends the body: the
 /// request is answered `status` and the server exits with status 0.
+#[cfg(unix)]
 fn sigterm_drains(
     kind: Kind,
     server: &mut ExampleServer,
@@ -672,6 +696,7 @@ fn sigterm_drains(
 }
 
 #[test]
+#[cfg(unix)]
 fn sigterm_lets_a_request_in_flight_finish_then_exits_0_axum_api() {
     let kind = Kind::Api;
     let mut server = start(kind, &[]);
@@ -687,6 +712,7 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_0_axum_api() {
 }
 
 #[test]
+#[cfg(unix)]
 fn sigterm_lets_a_request_in_flight_finish_then_exits_0_s3_server() {
     let kind = Kind::S3;
     let mut server = start(kind, &[]);

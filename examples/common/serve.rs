@@ -269,7 +269,7 @@ async fn connection<IO>(
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let activity = Arc::new(Activity::default());
+    let activity = Arc::new(Activity::new());
     let body_idle = limits.body_idle;
     let app = tower::ServiceBuilder::new()
         .map_request(move |request: http::Request<Incoming>| {
@@ -304,8 +304,6 @@ async fn connection<IO>(
     let mut deadlines = Deadlines {
         first_head_by,
         idle: limits.idle,
-        finished: 0,
-        idle_since: Instant::now(),
         closing_since: None,
     };
     loop {
@@ -325,25 +323,17 @@ async fn connection<IO>(
                 connection.as_mut().graceful_shutdown();
                 deadlines.closing_since = Some(Instant::now());
             }
-            () = activity.finish.notified() => {}
-            () = until(next.at()) => {}
+            () = activity.first.notified() => {}
+            () = tokio::time::sleep_until(next.at()) => {}
         }
-    }
-}
-
-/// Sleeps until `at`, or for good without it.
-async fn until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 
 /// What a connection's task does next, and when.
 #[derive(Debug, Clone, Copy)]
 enum Next {
-    /// A request is in flight: wait for it.
-    Wait,
+    /// Look again (a request is in flight).
+    Recheck(Instant),
     /// Ask the connection to close (it is idle).
     Close(Instant),
     /// Drop the connection (no request came, or it did not finish closing).
@@ -351,10 +341,9 @@ enum Next {
 }
 
 impl Next {
-    fn at(self) -> Option<Instant> {
+    fn at(self) -> Instant {
         match self {
-            Next::Wait => None,
-            Next::Close(at) | Next::Drop(at) => Some(at),
+            Next::Recheck(at) | Next::Close(at) | Next::Drop(at) => at,
         }
     }
 }
@@ -364,42 +353,93 @@ impl Next {
 struct Deadlines {
     first_head_by: Instant,
     idle: Duration,
-    /// The requests seen finished.
-    finished: u64,
-    /// When the task saw the last of them finish.
-    idle_since: Instant,
     /// When the connection was asked to close.
     closing_since: Option<Instant>,
 }
 
 impl Deadlines {
-    fn next(&mut self, activity: &Activity) -> Next {
-        // Finished first: a request begins before it finishes, so `begun >= finished`.
-        let finished = activity.finished.load(Ordering::SeqCst);
-        let begun = activity.begun.load(Ordering::SeqCst);
-        if finished != self.finished {
-            self.finished = finished;
-            self.idle_since = Instant::now();
-        }
-        if begun > finished {
-            Next::Wait
-        } else if begun == 0 {
-            Next::Drop(self.first_head_by)
-        } else if let Some(since) = self.closing_since {
-            Next::Drop(since.max(self.idle_since) + PING_TIMEOUT)
-        } else {
-            Next::Close(self.idle_since + self.idle)
+    /// What to do next, given where the connection's requests stand.
+    ///
+    /// With a request in flight, the task looks again `idle` later rather than being woken
+    /// when it finishes: a request that finishes in between leaves the connection idle for
+    /// less than `idle` when the task looks, so the idle deadline is still met on time, and
+    /// finishing a request costs no wake-up.
+    fn next(&self, activity: &Activity) -> Next {
+        match activity.state() {
+            State::Fresh => Next::Drop(self.first_head_by),
+            State::Busy => Next::Recheck(Instant::now() + self.idle),
+            State::IdleSince(since) => match self.closing_since {
+                Some(closing) => Next::Drop(closing.max(since) + PING_TIMEOUT),
+                None => Next::Close(since + self.idle),
+            },
         }
     }
 }
 
-/// The requests of one connection: how many the app was given and how many hyper is done
-/// with, and a wake-up for the connection's task when one is.
-#[derive(Debug, Default)]
+/// Where a connection's requests stand.
+#[derive(Debug, Clone, Copy)]
+enum State {
+    /// None has reached the app yet.
+    Fresh,
+    /// One is in flight.
+    Busy,
+    /// None is in flight since this instant.
+    IdleSince(Instant),
+}
+
+/// The requests of one connection, counted by its service and read by its task. The task
+/// sleeps until its next deadline, woken early only by the first request (which replaces
+/// the first head's deadline with the idle one).
+#[derive(Debug)]
 struct Activity {
+    /// The origin of `last_finish`.
+    origin: Instant,
     begun: AtomicU64,
     finished: AtomicU64,
-    finish: Notify,
+    /// When a request last finished, in microseconds since `origin`.
+    last_finish: AtomicU64,
+    /// Wakes the task at the first request.
+    first: Notify,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            origin: Instant::now(),
+            begun: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
+            last_finish: AtomicU64::new(0),
+            first: Notify::new(),
+        }
+    }
+
+    /// Counts a request given to the app, until the returned guard is dropped.
+    fn begin(self: &Arc<Self>) -> InFlight {
+        if self.begun.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.first.notify_one();
+        }
+        InFlight(Arc::clone(self))
+    }
+
+    fn finish(&self) {
+        let now = u64::try_from(self.origin.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.last_finish.fetch_max(now, Ordering::SeqCst);
+        self.finished.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn state(&self) -> State {
+        // Finished first: a request begins before it finishes, so `begun >= finished`.
+        let finished = self.finished.load(Ordering::SeqCst);
+        let begun = self.begun.load(Ordering::SeqCst);
+        if begun == 0 {
+            State::Fresh
+        } else if begun > finished {
+            State::Busy
+        } else {
+            let micros = self.last_finish.load(Ordering::SeqCst);
+            State::IdleSince(self.origin + Duration::from_micros(micros))
+        }
+    }
 }
 
 /// One request in flight, from the call of the app until hyper drops its response body (once
@@ -407,17 +447,9 @@ struct Activity {
 #[derive(Debug)]
 struct InFlight(Arc<Activity>);
 
-impl InFlight {
-    fn begin(activity: &Arc<Activity>) -> Self {
-        activity.begun.fetch_add(1, Ordering::SeqCst);
-        InFlight(Arc::clone(activity))
-    }
-}
-
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.finished.fetch_add(1, Ordering::SeqCst);
-        self.0.finish.notify_one();
+        self.0.finish();
     }
 }
 
@@ -443,7 +475,7 @@ where
     }
 
     fn call(&mut self, request: http::Request<Incoming>) -> Self::Future {
-        let in_flight = InFlight::begin(&self.activity);
+        let in_flight = self.activity.begin();
         let response = self.inner.call(request);
         Box::pin(async move {
             let response = response.await?;
