@@ -26,14 +26,18 @@ mod floor_layer;
 #[path = "common/serve.rs"]
 mod serve;
 
-use serve::Timeouts;
+use serve::Limits;
 
 const USAGE: &str =
     "usage: axum_api [--listen ADDR] [--keys FILE] [--region R] [--service S] [--debug-errors] \
-[--header-timeout S] [--body-timeout S] [--no-auth | --floor-only]
+[--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N] [--no-auth | --floor-only]
 
-  --header-timeout S the seconds a client has to send a request head (default 10)
+  --header-timeout S the seconds a connection has to send its first request head, and on HTTP/1
+                     each later one (default 10)
   --body-timeout S   the seconds a request body may stall between two reads (default 30)
+  --idle-timeout S   the seconds a connection may stay open with no request in flight, HTTP/1 or
+                     HTTP/2 (default 60; an HTTP/1 one is closed by --header-timeout first)
+  --max-connections N  connections open at once; more wait to be accepted (default 256)
   --no-auth          serve without the layer (only to measure what the layer costs)
   --floor-only       serve behind a stand-in that does only a verification's cryptography and
                      checks nothing (only to measure what bounds the layer)";
@@ -49,7 +53,7 @@ struct Options {
     no_auth: bool,
     /// Serve behind the floor's stand-in: only for measuring what bounds the layer.
     floor_only: bool,
-    timeouts: Timeouts,
+    limits: Limits,
 }
 
 impl Options {
@@ -62,7 +66,7 @@ impl Options {
             debug_errors: false,
             no_auth: false,
             floor_only: false,
-            timeouts: Timeouts::default(),
+            limits: Limits::default(),
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -81,7 +85,7 @@ impl Options {
                 "--no-auth" => options.no_auth = true,
                 "--floor-only" => options.floor_only = true,
                 "-h" | "--help" => return Err(USAGE.to_string()),
-                other => match options.timeouts.parse_flag(other, value) {
+                other => match options.limits.parse_flag(other, value) {
                     Some(parsed) => parsed?,
                     None => return Err(format!("unknown argument {other}\n{USAGE}")),
                 },
@@ -262,10 +266,8 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    let shutdown = serve::stop_signal();
     let bound = listener.local_addr().map_or(options.listen, |a| a);
     println!("listening on http://{bound}");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    serve::serve(listener, app, None, options.timeouts, shutdown).await;
+    serve::serve(listener, app, None, options.limits, shutdown).await;
 }

@@ -123,12 +123,10 @@ async fn main() {
             router.layer(layer(&options, store))
         }
     };
+    let shutdown = serve::stop_signal();
     println!("data: {}", options.data.display());
     println!("listening on {url}");
 
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
-    serve::serve(listener, app, tls, options.timeouts, shutdown).await;
+    serve::serve(listener, app, tls, options.limits, shutdown).await;
 }

@@ -3,10 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::serve::Timeouts;
+use crate::serve::Limits;
 
 pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--keys FILE] [--region R] \
-[--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S]
+[--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N]
 
   --listen ADDR      where to listen (default 127.0.0.1:9000; port 0 picks a free port)
   --data DIR         the directory holding the buckets (default ./s3-data, created if missing)
@@ -18,8 +18,12 @@ pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [-
   --tls-cert FILE    HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key FILE     the PEM private key of --tls-cert
   --debug-errors     signature errors echo the server's canonical request and string to sign
-  --header-timeout S the seconds a client has to send a request head (default 10)
-  --body-timeout S   the seconds a request body may stall between two reads (default 30)";
+  --header-timeout S the seconds a connection has to send its first request head, TLS handshake
+                     included, and on HTTP/1 each later one (default 10)
+  --body-timeout S   the seconds a request body may stall between two reads (default 30)
+  --idle-timeout S   the seconds a connection may stay open with no request in flight, HTTP/1 or
+                     HTTP/2 (default 60; an HTTP/1 one is closed by --header-timeout first)
+  --max-connections N  connections open at once; more wait to be accepted (default 256)";
 
 /// How to serve HTTPS, if at all.
 #[derive(Debug, Clone)]
@@ -42,7 +46,7 @@ pub(crate) struct Options {
     pub(crate) domain: String,
     pub(crate) tls: Tls,
     pub(crate) debug_errors: bool,
-    pub(crate) timeouts: Timeouts,
+    pub(crate) limits: Limits,
 }
 
 impl Options {
@@ -60,7 +64,7 @@ impl Options {
             domain: "localhost".into(),
             tls: Tls::Off,
             debug_errors: false,
-            timeouts: Timeouts::default(),
+            limits: Limits::default(),
         };
         let mut self_signed = false;
         let mut cert = None;
@@ -84,7 +88,7 @@ impl Options {
                 "--tls-key" => key = Some(PathBuf::from(value()?)),
                 "--debug-errors" => options.debug_errors = true,
                 "-h" | "--help" => return Err(USAGE.to_string()),
-                other => match options.timeouts.parse_flag(other, value) {
+                other => match options.limits.parse_flag(other, value) {
                     Some(parsed) => parsed?,
                     None => return Err(format!("unknown argument {other}\n{USAGE}")),
                 },

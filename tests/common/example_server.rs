@@ -106,6 +106,11 @@ impl ExampleServer {
         self.child.id()
     }
 
+    /// How the server exited, if it has (without waiting).
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// Whether the server is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
