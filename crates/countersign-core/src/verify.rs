@@ -876,6 +876,23 @@ mod tests {
         );
     }
 
+    /// asctime may write a one-digit day as ` 4` or `04`: one byte apart, the same time, and
+    /// a different string to sign.
+    #[test]
+    fn date_header_one_byte_otherwise_than_signed_is_refused() {
+        let headers = signed_with_date_header(
+            "Fri Dec  4 21:32:20 2026",
+            "Fri Dec 04 21:32:20 2026",
+            "20261204",
+            false,
+        );
+        let outcome = verified_at(&headers, DATE_HEADER_TIME);
+        assert!(
+            matches!(outcome, Err(Error::SignatureDoesNotMatch(_))),
+            "{outcome:?}"
+        );
+    }
+
     /// The ISO 8601 spelling of the time the client sent as an HTTP date is not what it
     /// signed.
     #[test]
