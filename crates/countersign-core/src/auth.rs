@@ -75,7 +75,8 @@ pub enum AuthKind {
     Header,
     /// In the query string of a presigned URL, valid for `expires` seconds.
     Query {
-        /// `X-Amz-Expires`, 1 to 604800.
+        /// `X-Amz-Expires`, 0 to 604800 (a URL presigned for 0 seconds has expired when it
+        /// is used: the verifier refuses it as such).
         expires: u32,
     },
 }
@@ -93,6 +94,10 @@ pub struct AuthParams<'a> {
     pub signature: ClientSignature<'a>,
     /// The time the request was signed (`X-Amz-Date`, or the `Date` header).
     pub date: AmzDate,
+    /// The `Date` header's value as sent (without the spaces around it), when that header
+    /// dated the request for want of `X-Amz-Date`: the string to sign's time is then this
+    /// text, in whichever of its four forms it came, rather than `date` spelled in ISO 8601.
+    pub date_header: Option<Cow<'a, str>>,
     /// The session token (`X-Amz-Security-Token`), if any.
     pub security_token: Option<Cow<'a, str>>,
 }
@@ -202,7 +207,7 @@ impl<'a> AuthParams<'a> {
                 Self::parse_header(value, &headers)
             }
             (None, true) => Self::from_slots(slots),
-            (None, false) => Err(Error::MissingAuthentication),
+            (None, false) => Err(unsigned_query_refusal(request.query)),
         }
     }
 
@@ -214,6 +219,7 @@ impl<'a> AuthParams<'a> {
             signed_headers: self.signed_headers.into_owned(),
             signature: self.signature.into_owned(),
             date: self.date,
+            date_header: self.date_header.map(|d| Cow::Owned(d.into_owned())),
             security_token: self.security_token.map(|t| Cow::Owned(t.into_owned())),
         }
     }
@@ -278,10 +284,7 @@ impl<'a> AuthParams<'a> {
         };
         let (algorithm, mut rest) = (&value[..split], value.get(split + 1..).unwrap_or(""));
         let Some(sigv4a) = algorithm_is_sigv4a(algorithm) else {
-            let shown: String = algorithm.chars().take(40).collect();
-            return Err(Error::header(format!(
-                "unsupported authorization type {shown:?}; only {ACCEPTED_ALGORITHMS} accepted"
-            )));
+            return Err(unsupported_scheme(algorithm, rest));
         };
         let mut credential = None;
         let mut signed_headers = None;
@@ -346,7 +349,7 @@ impl<'a> AuthParams<'a> {
                 .ok_or_else(|| Error::header("the Signature must be 64 hexadecimal characters"))?;
             ClientSignature::V4(signature)
         };
-        let date = header_date(headers)?;
+        let (date, date_header) = header_date(headers)?;
         let security_token = match headers.security_token {
             Some(token) => {
                 Some(Cow::Borrowed(std::str::from_utf8(token).map_err(|_| {
@@ -361,13 +364,18 @@ impl<'a> AuthParams<'a> {
             signed_headers,
             signature,
             date,
+            date_header: date_header.map(Cow::Borrowed),
             security_token,
         })
     }
 
     /// Parses the `X-Amz-*` parameters of a presigned URL from the raw query string.
     pub fn from_query(query: &'a str) -> Result<Self, Error> {
-        Self::from_slots(PresignSlots::find(query))
+        let slots = PresignSlots::find(query);
+        if !slots.presigned() && is_sigv2_query(query) {
+            return Err(Error::SigV2NotSupported(AuthSource::Query));
+        }
+        Self::from_slots(slots)
     }
 
     /// [`AuthParams::from_query`] with the parameters found already.
@@ -429,6 +437,7 @@ impl<'a> AuthParams<'a> {
             signed_headers,
             signature,
             date,
+            date_header: None,
             security_token,
         })
     }
@@ -461,7 +470,9 @@ fn split_component(part: &str) -> Result<(Result<usize, &str>, &str), Error> {
     }
 }
 
-/// `X-Amz-Expires`: whole seconds, 1 to 604800.
+/// `X-Amz-Expires`: whole seconds, 0 to 604800. Zero is read, as AWS reads it, as a
+/// lifetime that ends when it begins: the verifier's expiry check refuses it (403 "Request
+/// has expired"), not the parser.
 fn parse_expires(value: &str) -> Result<u32, Error> {
     let seconds: Option<u32> =
         if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -470,13 +481,12 @@ fn parse_expires(value: &str) -> Result<u32, Error> {
             None
         };
     match seconds {
-        Some(s) if (1..=MAX_PRESIGN_EXPIRES).contains(&s) => Ok(s),
-        Some(0) => Err(Error::query("X-Amz-Expires must be at least 1 second")),
+        Some(s) if s <= MAX_PRESIGN_EXPIRES => Ok(s),
         Some(_) => Err(Error::query(format!(
             "X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES}"
         ))),
         None => Err(Error::query(format!(
-            "X-Amz-Expires should be a number of seconds from 1 to {MAX_PRESIGN_EXPIRES}, got {:?}",
+            "X-Amz-Expires should be a number of seconds from 0 to {MAX_PRESIGN_EXPIRES}, got {:?}",
             value.chars().take(20).collect::<String>()
         ))),
     }
@@ -515,17 +525,84 @@ impl<'h> AuthHeaders<'h> {
     }
 }
 
-/// The date of a header-signed request: `X-Amz-Date`, else `Date`.
-fn header_date(headers: &AuthHeaders<'_>) -> Result<AmzDate, Error> {
-    if let Some(value) = headers.amz_date {
-        return AmzDate::parse_bytes(value.trim_ascii()).ok_or(Error::MissingDate);
+/// The date of a header-signed request: `X-Amz-Date`, else `Date` (see
+/// [`date_from_date_header`]), with, when it came from `Date`, that header's value as sent.
+#[inline]
+fn header_date<'h>(headers: &AuthHeaders<'h>) -> Result<(AmzDate, Option<&'h str>), Error> {
+    match headers.amz_date {
+        Some(value) => match AmzDate::parse_bytes(value.trim_ascii()) {
+            Some(date) => Ok((date, None)),
+            None => Err(Error::MissingDate),
+        },
+        None => date_from_date_header(headers.date),
     }
-    match headers.date {
-        Some(value) => std::str::from_utf8(value)
-            .ok()
-            .and_then(AmzDate::parse_http_date)
-            .ok_or(Error::MissingDate),
-        None => Err(Error::MissingDate),
+}
+
+/// The date of a request without `X-Amz-Date`, from its `Date` header `value` (in any form
+/// [`AmzDate::parse_date_header`] reads), with that value as sent, without the spaces around
+/// it: the time of the string to sign. Out of line: it is rarely taken.
+#[inline(never)]
+fn date_from_date_header(value: Option<&[u8]>) -> Result<(AmzDate, Option<&str>), Error> {
+    let value = value.ok_or(Error::MissingDate)?.trim_ascii();
+    let date = AmzDate::parse_date_header(value).ok_or(Error::MissingDate)?;
+    // A date that parsed is ASCII.
+    let sent = std::str::from_utf8(value).map_err(|_| Error::MissingDate)?;
+    Ok((date, Some(sent)))
+}
+
+/// The refusal of an `Authorization` header whose scheme is `algorithm`, which names neither
+/// SigV4 nor SigV4a, followed by `rest`: SigV2 (`AWS AKID:signature`) is told so, as S3
+/// tells it; any other scheme is unsupported.
+#[cold]
+fn unsupported_scheme(algorithm: &str, rest: &str) -> Error {
+    if algorithm == SIGV2_SCHEME && is_sigv2_credentials(rest) {
+        return Error::SigV2NotSupported(AuthSource::Header);
+    }
+    let shown: String = algorithm.chars().take(40).collect();
+    Error::header(format!(
+        "unsupported authorization type {shown:?}; only {ACCEPTED_ALGORITHMS} accepted"
+    ))
+}
+
+/// The scheme of a Signature Version 2 `Authorization` header: `AWS AKID:signature`.
+const SIGV2_SCHEME: &str = "AWS";
+
+/// Whether `credentials`, what follows the `AWS` scheme, is SigV2's `AKID:signature`: one
+/// word, both sides of its colon filled.
+fn is_sigv2_credentials(credentials: &str) -> bool {
+    let credentials = credentials.trim_ascii();
+    match credentials.split_once(':') {
+        Some((id, signature)) => {
+            !id.is_empty()
+                && !signature.is_empty()
+                && !credentials.bytes().any(|b| b.is_ascii_whitespace())
+        }
+        None => false,
+    }
+}
+
+/// Whether a query without SigV4's presign parameters is a SigV2 presigned URL: it has
+/// both `AWSAccessKeyId` and `Signature`. (Its own plain pass over the parameters, not
+/// `split_query`'s: another caller of that would have it taken out of line, and its every
+/// call would cost the hot [`PresignSlots::find`] a function call.)
+fn is_sigv2_query(query: &str) -> bool {
+    let (mut id, mut signature) = (false, false);
+    for parameter in query.split('&') {
+        let key = parameter.split_once('=').map_or(parameter, |(key, _)| key);
+        id |= key == "AWSAccessKeyId";
+        signature |= key == "Signature";
+    }
+    id && signature
+}
+
+/// The refusal of a request with neither an `Authorization` header nor SigV4's presign
+/// parameters: a SigV2 presigned URL is told so, anything else is not signed.
+#[cold]
+fn unsigned_query_refusal(query: &str) -> Error {
+    if is_sigv2_query(query) {
+        Error::SigV2NotSupported(AuthSource::Query)
+    } else {
+        Error::MissingAuthentication
     }
 }
 
@@ -635,17 +712,235 @@ mod tests {
     fn expires_bounds() {
         assert_eq!(parse_expires("1").ok(), Some(1));
         assert_eq!(parse_expires("604800").ok(), Some(604800));
-        for bad in [
-            "0",
-            "-1",
-            "604801",
-            "abc",
-            "",
-            "+5",
-            "99999999999999",
-            "1.5",
-        ] {
+        for bad in ["-1", "604801", "abc", "", "+5", "99999999999999", "1.5"] {
             assert!(parse_expires(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// The query of a SigV4 URL presigned for `expires` (as written) seconds.
+    fn presigned_for(expires: &str) -> String {
+        format!(
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fservice%2Faws4_request\
+             &X-Amz-Date=20150830T123600Z&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host\
+             &X-Amz-Signature={SIG}"
+        )
+    }
+
+    /// The parameters of a GET of `/` with `query` and `headers`.
+    fn parsed<'r>(query: &'r str, headers: &'r RawHeaders) -> Result<AuthParams<'r>, Error> {
+        AuthParams::from_request(&Request::new("GET", "/", query, headers))
+    }
+
+    /// `X-Amz-Expires=0` is read as a lifetime of zero seconds: the verifier's expiry check,
+    /// not the parser, refuses it (as AWS does, 403 "Request has expired").
+    #[test]
+    fn expires_zero_is_a_lifetime_of_zero_seconds() {
+        assert_eq!(parse_expires("0").ok(), Some(0));
+        let headers = RawHeaders::from_pairs([("host", "h")]);
+        let query = presigned_for("0");
+        let kind = parsed(&query, &headers).map(|a| a.kind);
+        assert_eq!(kind.ok(), Some(AuthKind::Query { expires: 0 }));
+    }
+
+    #[test]
+    fn expires_negative_stays_malformed() {
+        let headers = RawHeaders::from_pairs([("host", "h")]);
+        let query = presigned_for("-1");
+        let e = parsed(&query, &headers).err();
+        assert_eq!(
+            e.map(|e| (e.code(), e.status().as_u16())),
+            Some(("AuthorizationQueryParametersError", 400))
+        );
+    }
+
+    /// The headers of a request dated only by `Date: value`.
+    fn dated_by(value: &str) -> RawHeaders {
+        RawHeaders::from_pairs([
+            ("host", "h".to_string()),
+            ("date", value.to_string()),
+            ("authorization", format!("AWS4-HMAC-SHA256 Credential=AKID/20261204/us-east-1/service/aws4_request, SignedHeaders=host, Signature={SIG}")),
+        ])
+    }
+
+    /// The time and the string to sign's spelling of it read from `Date: value`.
+    fn read_from_date_header(value: &str) -> Option<(String, Option<String>)> {
+        let headers = dated_by(value);
+        let auth = parsed("", &headers).ok()?;
+        let sent = auth.date_header.map(|d| d.into_owned());
+        Some((auth.date.to_string(), sent))
+    }
+
+    #[test]
+    fn date_header_in_iso8601_basic_form_dates_the_request() {
+        assert_eq!(
+            read_from_date_header("20261204T213220Z"),
+            Some((
+                "20261204T213220Z".to_string(),
+                Some("20261204T213220Z".to_string())
+            ))
+        );
+    }
+
+    #[test]
+    fn date_header_in_rfc1123_form_dates_the_request() {
+        assert_eq!(
+            read_from_date_header("Fri, 04 Dec 2026 21:32:20 GMT"),
+            Some((
+                "20261204T213220Z".to_string(),
+                Some("Fri, 04 Dec 2026 21:32:20 GMT".to_string())
+            ))
+        );
+    }
+
+    #[test]
+    fn date_header_in_rfc850_form_dates_the_request() {
+        assert_eq!(
+            read_from_date_header("Friday, 04-Dec-26 21:32:20 GMT"),
+            Some((
+                "20261204T213220Z".to_string(),
+                Some("Friday, 04-Dec-26 21:32:20 GMT".to_string())
+            ))
+        );
+    }
+
+    #[test]
+    fn date_header_in_asctime_form_dates_the_request() {
+        assert_eq!(
+            read_from_date_header("Fri Dec  4 21:32:20 2026"),
+            Some((
+                "20261204T213220Z".to_string(),
+                Some("Fri Dec  4 21:32:20 2026".to_string())
+            ))
+        );
+    }
+
+    /// Spaces around a header's value are not part of it (RFC 9110 §5.5).
+    #[test]
+    fn date_header_is_read_without_the_spaces_around_it() {
+        assert_eq!(
+            read_from_date_header("  Fri Dec  4 21:32:20 2026 "),
+            Some((
+                "20261204T213220Z".to_string(),
+                Some("Fri Dec  4 21:32:20 2026".to_string())
+            ))
+        );
+    }
+
+    /// With `X-Amz-Date`, the string to sign spells the time as SigV4 does, and `Date` is
+    /// not read.
+    #[test]
+    fn x_amz_date_leaves_no_date_header_text() {
+        let mut headers = dated_by("Fri, 04 Dec 2026 21:32:20 GMT");
+        headers.push("x-amz-date", "20261204T213221Z");
+        let auth = parsed("", &headers);
+        assert_eq!(
+            auth.map(|a| (a.date.to_string(), a.date_header)).ok(),
+            Some(("20261204T213221Z".to_string(), None))
+        );
+    }
+
+    /// A SigV2 `Authorization` header, as the S3 documentation's example writes it.
+    const SIGV2_HEADER: &str = "AWS AKIAIOSFODNN7EXAMPLE:qgk2+6Sv9/oM7G3qLEjTH1a1l1g=";
+
+    /// What S3 answers to SigV2 where it is turned off.
+    const SIGV2_REFUSAL: &str = "The authorization mechanism you have provided is not supported. \
+                                 Please use AWS4-HMAC-SHA256.";
+
+    #[test]
+    fn sigv2_authorization_header_is_refused_as_aws_refuses_it() {
+        let headers = RawHeaders::from_pairs([
+            ("host", "h"),
+            ("date", "Tue, 27 Mar 2007 19:36:42 +0000"),
+            ("authorization", SIGV2_HEADER),
+        ]);
+        let e = parsed("", &headers).err();
+        assert_eq!(
+            e.map(|e| (e.code(), e.status().as_u16(), e.to_string())),
+            Some(("InvalidRequest", 400, SIGV2_REFUSAL.to_string()))
+        );
+    }
+
+    #[test]
+    fn sigv2_presigned_url_is_refused_with_the_presign_hint() {
+        let headers = RawHeaders::from_pairs([("host", "h")]);
+        let query = "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620\
+                     &Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D";
+        let e = parsed(query, &headers).err();
+        let (code, status, message) = e
+            .map(|e| (e.code(), e.status().as_u16(), e.to_string()))
+            .unwrap_or_default();
+        assert_eq!((code, status), ("InvalidRequest", 400));
+        assert!(message.starts_with(SIGV2_REFUSAL), "{message}");
+        assert!(
+            message.contains("aws configure set default.s3.signature_version s3v4"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn sigv2_presigned_url_without_expires_is_refused() {
+        let headers = RawHeaders::from_pairs([("host", "h")]);
+        let query =
+            "Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D&AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE";
+        let e = parsed(query, &headers).err();
+        assert_eq!(e.map(|e| e.code()), Some("InvalidRequest"));
+    }
+
+    #[test]
+    fn sigv2_presigned_url_is_refused_by_from_query() {
+        let query = "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature=abc";
+        let e = AuthParams::from_query(query).err();
+        assert_eq!(e.map(|e| e.code()), Some("InvalidRequest"));
+    }
+
+    /// Half of a SigV2 presigned URL is no signature at all.
+    #[test]
+    fn a_query_with_one_sigv2_parameter_is_not_signed() {
+        let headers = RawHeaders::from_pairs([("host", "h")]);
+        for query in [
+            "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE",
+            "Signature=abc&Expires=5",
+        ] {
+            let e = parsed(query, &headers).err();
+            assert!(matches!(e, Some(Error::MissingAuthentication)), "{query}");
+        }
+    }
+
+    #[test]
+    fn a_sigv4_header_is_not_taken_for_sigv2() {
+        let mut headers = dated();
+        headers.push(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}"),
+        );
+        assert_eq!(
+            parsed("", &headers).map(|a| a.kind).ok(),
+            Some(AuthKind::Header)
+        );
+    }
+
+    /// Other schemes, and `AWS` followed by anything but `ID:signature`, stay unknown.
+    #[test]
+    fn other_schemes_are_not_taken_for_sigv2() {
+        for value in [
+            "AWS4 AKIAIOSFODNN7EXAMPLE:qgk2+6Sv9/oM7G3qLEjTH1a1l1g=",
+            "aws AKIAIOSFODNN7EXAMPLE:qgk2+6Sv9/oM7G3qLEjTH1a1l1g=",
+            "Basic QUtJRDpzZWNyZXQ=",
+            "AWS AKIAIOSFODNN7EXAMPLE",
+            "AWS :qgk2+6Sv9/oM7G3qLEjTH1a1l1g=",
+            "AWS AKIAIOSFODNN7EXAMPLE:",
+            "AWS AKIAIOSFODNN7EXAMPLE: qgk2+6Sv9/oM7G3qLEjTH1a1l1g=",
+            "AWS",
+        ] {
+            let mut headers = dated();
+            headers.push("authorization", value);
+            let e = parsed("", &headers).err();
+            assert_eq!(
+                e.map(|e| e.code()),
+                Some("AuthorizationHeaderMalformed"),
+                "{value}"
+            );
         }
     }
 
@@ -655,7 +950,7 @@ mod tests {
         assert_eq!(
             header_date(&AuthHeaders::find(&headers))
                 .ok()
-                .map(|d| d.to_string())
+                .map(|(d, _)| d.to_string())
                 .as_deref(),
             Some("20150830T123600Z")
         );

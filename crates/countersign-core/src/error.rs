@@ -91,6 +91,12 @@ pub enum Error {
     },
     /// `x-amz-content-sha256` is neither a hex SHA-256 nor a known marker.
     InvalidContentSha256(String),
+    /// The request is signed with Signature Version 2, which is refused as S3 refuses it
+    /// where SigV2 is turned off (400 `InvalidRequest`): an `Authorization: AWS AKID:signature`
+    /// header ([`AuthSource::Header`]), a presigned URL with `AWSAccessKeyId` and
+    /// `Signature` ([`AuthSource::Query`]), or a POST form with `AWSAccessKeyId` and
+    /// `signature` fields ([`AuthSource::Form`]).
+    SigV2NotSupported(AuthSource),
 }
 
 impl Error {
@@ -103,6 +109,7 @@ impl Error {
             | Error::NotYetValid { .. }
             | Error::HeaderNotSigned(_)
             | Error::SignedHeaderMissing(_) => "AccessDenied",
+            Error::SigV2NotSupported(_) => "InvalidRequest",
             Error::ConflictingAuthentication
             | Error::InvalidContentSha256(_)
             | Error::Malformed {
@@ -129,7 +136,8 @@ impl Error {
             Error::ConflictingAuthentication
             | Error::Malformed { .. }
             | Error::ContentSha256Mismatch { .. }
-            | Error::InvalidContentSha256(_) => StatusCode::BAD_REQUEST,
+            | Error::InvalidContentSha256(_)
+            | Error::SigV2NotSupported(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::FORBIDDEN,
         }
     }
@@ -248,6 +256,15 @@ impl fmt::Display for Error {
                     AmzDate::from(*server_time),
                 )
             }
+            // Only a lifetime of zero (X-Amz-Expires=0) ends before the server's time passes
+            // it: the URL is refused on its first use, whenever that is.
+            Error::Expired { expired_at, server_time } if server_time <= expired_at => write!(
+                f,
+                "request has expired: X-Amz-Expires is 0, so it was valid for no time from {}; \
+                 the server's time is {}",
+                AmzDate::from(*expired_at),
+                AmzDate::from(*server_time),
+            ),
             Error::Expired { expired_at, server_time } => write!(
                 f,
                 "request has expired: it was valid until {}, the server's time is {} ({} s later)",
@@ -280,8 +297,61 @@ impl fmt::Display for Error {
                 f,
                 "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* marker, or a valid hex sha256; got '{value}'"
             ),
+            Error::SigV2NotSupported(source) => {
+                f.write_str(SIGV2_REFUSAL)?;
+                match source {
+                    AuthSource::Header => Ok(()),
+                    AuthSource::Query => f.write_str(SIGV2_PRESIGN_HINT),
+                    AuthSource::Form => f.write_str(SIGV2_FORM_HINT),
+                }
+            }
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// S3's answer to Signature Version 2 where it is turned off.
+const SIGV2_REFUSAL: &str =
+    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.";
+
+/// Where SigV2 presigned URLs usually come from (botocore's `_default_s3_presign_to_sigv2`:
+/// with no signature version configured, S3 presigning falls back to SigV2 in a region whose
+/// endpoint still lists it) and the setting that stops it.
+const SIGV2_PRESIGN_HINT: &str = " This presigned URL (AWSAccessKeyId, Signature) is signed \
+    with Signature Version 2, as botocore (behind the aws CLI's `aws s3 presign` and boto3's \
+    generate_presigned_url) presigns in regions that still list SigV2, such as us-east-1, \
+    unless Signature Version 4 is configured: \
+    aws configure set default.s3.signature_version s3v4";
+
+/// What a SigV2 POST form is, and what a SigV4 one carries instead.
+const SIGV2_FORM_HINT: &str = " This form (AWSAccessKeyId, signature) is signed with \
+    Signature Version 2; a Signature Version 4 form carries x-amz-algorithm, \
+    x-amz-credential, x-amz-date and x-amz-signature.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server refuses a SigV2 POST form with this variant: S3's code, status and words,
+    /// and what a SigV4 form carries instead.
+    #[test]
+    fn sigv2_form_is_refused_as_invalid_request() {
+        let e = Error::SigV2NotSupported(AuthSource::Form);
+        assert_eq!((e.code(), e.status().as_u16()), ("InvalidRequest", 400));
+        let message = e.to_string();
+        assert!(message.starts_with(SIGV2_REFUSAL), "{message}");
+        assert!(message.contains("x-amz-credential"), "{message}");
+    }
+
+    /// A SigV2 header gets S3's words alone.
+    #[test]
+    fn sigv2_header_refusal_is_s3s_message() {
+        let e = Error::SigV2NotSupported(AuthSource::Header);
+        assert_eq!(
+            e.to_string(),
+            "The authorization mechanism you have provided is not supported. \
+             Please use AWS4-HMAC-SHA256."
+        );
+    }
+}

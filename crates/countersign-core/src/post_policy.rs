@@ -24,8 +24,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http::StatusCode;
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+use crate::timestamp::digits;
 
 /// The largest policy document accepted, decoded.
 pub const MAX_POLICY_BYTES: usize = 20 * 1024;
@@ -123,8 +124,12 @@ impl PostPolicy {
             .get("expiration")
             .and_then(Value::as_str)
             .ok_or_else(|| PolicyError::malformed("the policy has no expiration"))?;
-        let expiration = OffsetDateTime::parse(expiration, &Rfc3339).map_err(|_| {
-            PolicyError::malformed("the policy's expiration is not an ISO 8601 date")
+        let expiration = parse_expiration(expiration).ok_or_else(|| {
+            PolicyError::malformed(format!(
+                "the policy's expiration {:?} is not an ISO 8601 date and time in UTC such as \
+                 2013-08-01T12:00:00.000Z",
+                expiration.chars().take(40).collect::<String>()
+            ))
         })?;
         let list = doc
             .get("conditions")
@@ -134,6 +139,13 @@ impl PostPolicy {
         for condition in list {
             match condition {
                 Value::Object(map) => {
+                    if map.len() != 1 {
+                        return Err(PolicyError::malformed(format!(
+                            "the policy condition {} must have exactly one property, the field \
+                             and the value it must have",
+                            shown(condition)
+                        )));
+                    }
                     for (field, value) in map {
                         let value = value.as_str().ok_or_else(|| {
                             PolicyError::malformed(format!("condition {field} is not a string"))
@@ -277,6 +289,49 @@ impl PostPolicy {
     }
 }
 
+/// Parses a policy's `expiration` as AWS documents it, `2013-08-01T12:00:00.000Z`: ISO 8601's
+/// extended form in UTC, with an upper-case `T` and `Z` and fractional seconds (one to nine
+/// digits) or none. A space for the `T`, lower-case letters and offsets (which RFC 3339
+/// allows) are refused.
+fn parse_expiration(text: &str) -> Option<OffsetDateTime> {
+    let b = text.as_bytes();
+    let (whole, fraction) = b.split_at_checked(19)?;
+    let [y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, b'T', h1, h2, b':', mi1, mi2, b':', s1, s2] =
+        whole
+    else {
+        return None;
+    };
+    let nanoseconds = match fraction {
+        [b'Z'] => 0,
+        [b'.', decimals @ .., b'Z'] if (1..=9).contains(&decimals.len()) => {
+            let scale = 10u32.pow(9 - decimals.len() as u32);
+            digits(decimals)? * scale
+        }
+        _ => return None,
+    };
+    let two = |a: u8, b: u8| u8::try_from(digits(&[a, b])?).ok();
+    let year = i32::try_from(digits(&[*y1, *y2, *y3, *y4])?).ok()?;
+    let month = Month::try_from(two(*mo1, *mo2)?).ok()?;
+    let date = Date::from_calendar_date(year, month, two(*d1, *d2)?).ok()?;
+    let time = Time::from_hms_nano(
+        two(*h1, *h2)?,
+        two(*mi1, *mi2)?,
+        two(*s1, *s2)?,
+        nanoseconds,
+    )
+    .ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+/// A condition as JSON, cut short, for a message.
+fn shown(condition: &Value) -> String {
+    let text = condition.to_string();
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
 fn describe(condition: &Condition) -> String {
     match condition {
         Condition::Eq { field, value } => format!("[\"eq\", \"${field}\", \"{value}\"]"),
@@ -316,6 +371,102 @@ mod tests {
             );
         }
         assert!(PostPolicy::from_base64("%%%").is_err());
+    }
+
+    /// The code and message of the refusal of the policy `json`, if it is refused.
+    fn refusal(json: &str) -> Option<(&'static str, String)> {
+        PostPolicy::from_base64(&encode(json))
+            .err()
+            .map(|e| (e.code(), e.to_string()))
+    }
+
+    /// A policy with the one condition `{"bucket": "photos"}`, expiring at `expiration`.
+    fn expiring(expiration: &str) -> String {
+        format!(r#"{{"expiration": "{expiration}", "conditions": [{{"bucket": "photos"}}]}}"#)
+    }
+
+    #[test]
+    fn expiration_as_aws_documents_it_is_accepted() {
+        let policy = PostPolicy::from_base64(&encode(&expiring("2013-08-01T12:00:00.000Z")));
+        assert_eq!(
+            policy.map(|p| p.expiration()).ok(),
+            Some(time::macros::datetime!(2013-08-01 12:00:00 UTC))
+        );
+    }
+
+    #[test]
+    fn expiration_without_fractional_seconds_is_accepted() {
+        let policy = PostPolicy::from_base64(&encode(&expiring("2013-08-01T12:00:00Z")));
+        assert_eq!(
+            policy.map(|p| p.expiration()).ok(),
+            Some(time::macros::datetime!(2013-08-01 12:00:00 UTC))
+        );
+    }
+
+    #[test]
+    fn expiration_with_a_space_for_the_t_is_refused() {
+        let refused = refusal(&expiring("2013-08-01 12:00:00.000Z"));
+        assert_eq!(refused.map(|r| r.0), Some("InvalidPolicyDocument"));
+    }
+
+    #[test]
+    fn expiration_with_a_lower_case_t_is_refused() {
+        let refused = refusal(&expiring("2013-08-01t12:00:00.000Z"));
+        assert_eq!(refused.map(|r| r.0), Some("InvalidPolicyDocument"));
+    }
+
+    #[test]
+    fn expiration_with_a_lower_case_z_is_refused() {
+        let refused = refusal(&expiring("2013-08-01T12:00:00.000z"));
+        assert_eq!(refused.map(|r| r.0), Some("InvalidPolicyDocument"));
+    }
+
+    #[test]
+    fn expiration_with_an_offset_is_refused() {
+        let refused = refusal(&expiring("2013-08-01T12:00:00.000+00:00"));
+        assert_eq!(refused.map(|r| r.0), Some("InvalidPolicyDocument"));
+    }
+
+    #[test]
+    fn expiration_near_misses_are_refused() {
+        for bad in [
+            "2013-08-01T12:00:00.Z",
+            "2013-08-01T12:00:00.0000000000Z",
+            "2013-08-01T12:00Z",
+            "2013-8-01T12:00:00Z",
+            "2013-08-01T24:00:00Z",
+            "2013-02-30T12:00:00Z",
+            "2013-08-01T12:00:60Z",
+            "+2013-08-01T12:00:00Z",
+            " 2013-08-01T12:00:00Z",
+            "2013-08-01T12:00:00Z ",
+            "2013-08-01T12:00:00.5éZ",
+        ] {
+            let refused = refusal(&expiring(bad));
+            assert_eq!(refused.map(|r| r.0), Some("InvalidPolicyDocument"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn object_condition_without_a_property_is_refused() {
+        let refused = refusal(r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [{}]}"#);
+        let (code, message) = refused.unwrap_or_default();
+        assert_eq!(code, "InvalidPolicyDocument");
+        assert!(message.contains("{}"), "{message}");
+    }
+
+    #[test]
+    fn object_condition_with_two_properties_is_refused() {
+        let refused = refusal(
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [{"bucket": "photos", "acl": "private"}]}"#,
+        );
+        let (code, message) = refused.unwrap_or_default();
+        assert_eq!(code, "InvalidPolicyDocument");
+        assert!(
+            message.contains(r#"{"acl":"private","bucket":"photos"}"#)
+                || message.contains(r#"{"bucket":"photos","acl":"private"}"#),
+            "{message}"
+        );
     }
 
     #[test]

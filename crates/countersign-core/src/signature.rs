@@ -167,6 +167,8 @@ impl fmt::Debug for Signature {
 pub struct StringToSign<'a> {
     algorithm: &'a str,
     time: AmzDate,
+    /// The time as the request spelled it, when that is not `time`'s ISO 8601 spelling.
+    time_as_sent: Option<&'a str>,
     scope: &'a str,
     hash: [u8; 32],
     previous: Option<Previous<'a>>,
@@ -194,11 +196,30 @@ impl<'a> StringToSign<'a> {
         StringToSign {
             algorithm,
             time,
+            time_as_sent: None,
             scope,
             hash: canonical_request_hash,
             previous: None,
             extra_hash: None,
         }
+    }
+
+    /// The same string with its time line written as `sent` instead of the ISO 8601 basic
+    /// form: the value of a `Date` header that dated a request without `X-Amz-Date`, which
+    /// S3 signs exactly as it was sent (`Sun, 06 Nov 1994 08:49:37 GMT` and its other forms).
+    ///
+    /// ```
+    /// use countersign_core::{AmzDate, StringToSign};
+    /// let sent = "Sun, 30 Aug 2015 12:36:00 GMT";
+    /// let time = AmzDate::parse_http_date(sent).unwrap();
+    /// let scope = "20150830/us-east-1/service/aws4_request";
+    /// let sts = StringToSign::new(countersign_core::ALGORITHM, time, scope, [0u8; 32]);
+    /// let sts = sts.with_time_as_sent(sent);
+    /// assert!(sts.to_string().starts_with("AWS4-HMAC-SHA256\nSun, 30 Aug 2015 12:36:00 GMT\n"));
+    /// ```
+    pub fn with_time_as_sent(mut self, sent: &'a str) -> Self {
+        self.time_as_sent = Some(sent);
+        self
     }
 
     /// The string to sign of an aws-chunked chunk or trailer:
@@ -214,6 +235,7 @@ impl<'a> StringToSign<'a> {
         StringToSign {
             algorithm,
             time,
+            time_as_sent: None,
             scope,
             hash: last,
             previous: Some(previous),
@@ -225,7 +247,10 @@ impl<'a> StringToSign<'a> {
     pub fn write_to<S: Sink + ?Sized>(&self, out: &mut S) {
         out.put_str(self.algorithm);
         out.put(b"\n");
-        out.put(self.time.as_bytes());
+        match self.time_as_sent {
+            Some(sent) => out.put_str(sent),
+            None => out.put(self.time.as_bytes()),
+        }
         out.put(b"\n");
         out.put_str(self.scope);
         out.put(b"\n");

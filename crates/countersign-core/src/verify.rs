@@ -232,7 +232,8 @@ impl Verifier {
         ))
     }
 
-    /// The scope's day must be the day of `date`, its service one this verifier accepts.
+    /// The scope's day must be the day of `date` (however the request spelled it), its
+    /// service one this verifier accepts.
     fn check_date_and_service(
         &self,
         scope: &CredentialScope<'_>,
@@ -243,7 +244,7 @@ impl Verifier {
             return Err(Error::malformed(
                 source,
                 format!(
-                    "invalid credential date: the scope's date {} is not the day of X-Amz-Date {}",
+                    "invalid credential date: the scope's date {} is not the day of the request's time {}",
                     scope.date, date
                 ),
             ));
@@ -288,8 +289,10 @@ impl Verifier {
                 if ahead > max_skew {
                     return Err(Error::not_yet_valid(auth.date, now));
                 }
+                // A lifetime of zero seconds has ended before any use, even one at the URL's
+                // own time or a little before it (within the skew).
                 let lifetime = Duration::seconds(expires.into());
-                if -ahead > lifetime.whole_nanoseconds() {
+                if expires == 0 || -ahead > lifetime.whole_nanoseconds() {
                     return Err(Error::expired(signed_at, lifetime, now));
                 }
             }
@@ -454,6 +457,10 @@ impl Verifier {
         };
         let scope = auth.credential.scope_str();
         let sts = StringToSign::new(auth.algorithm(), auth.date, scope, creq.hash());
+        let sts = match &auth.date_header {
+            Some(sent) => sts.with_time_as_sent(sent),
+            None => sts,
+        };
         use_them(&creq, &sts)
     }
 
@@ -691,6 +698,255 @@ mod tests {
                 "{amz_date}"
             );
         }
+    }
+
+    /// The refusal of `check` at `now` for a GET of `/` with `query` and `headers`, `None`
+    /// when it passes.
+    fn refusal_at(query: &str, headers: &RawHeaders, now: OffsetDateTime) -> Option<Error> {
+        let request = Request::new("GET", "/", query, headers);
+        let verifier = Verifier::new(SigningSettings::default());
+        match AuthParams::from_request(&request) {
+            Ok(auth) => verifier.check(&request, &auth, now).err(),
+            Err(e) => Some(e),
+        }
+    }
+
+    /// The code, status and message of `error`.
+    fn described(error: Option<Error>) -> Option<(&'static str, u16, String)> {
+        error.map(|e| (e.code(), e.status().as_u16(), e.to_string()))
+    }
+
+    /// A URL presigned for zero seconds is expired at the very time it was signed: 403
+    /// AccessDenied "Request has expired", as AWS answers.
+    #[test]
+    fn zero_lifetime_url_is_expired_when_signed() {
+        let query = presign_query("20150830T123600Z", 0);
+        let host = RawHeaders::from_pairs([("host", "example.amazonaws.com")]);
+        let refused = refusal_at(&query, &host, SIGNED_AT);
+        assert!(
+            matches!(refused, Some(Error::Expired { .. })),
+            "{refused:?}"
+        );
+        let (code, status, message) = described(refused).unwrap_or_default();
+        assert_eq!((code, status), ("AccessDenied", 403));
+        assert!(message.starts_with("request has expired"), "{message}");
+    }
+
+    #[test]
+    fn zero_lifetime_url_is_expired_after_it_was_signed() {
+        let query = presign_query("20150830T123600Z", 0);
+        let host = RawHeaders::from_pairs([("host", "example.amazonaws.com")]);
+        let refused = refusal_at(&query, &host, SIGNED_AT + Duration::seconds(1));
+        assert!(
+            matches!(refused, Some(Error::Expired { .. })),
+            "{refused:?}"
+        );
+    }
+
+    /// Dated a little ahead of the server (within the skew, where a URL with a lifetime is
+    /// accepted), a zero lifetime is still no lifetime; its message gives no negative delay.
+    #[test]
+    fn zero_lifetime_url_is_expired_before_it_was_signed() {
+        let query = presign_query("20150830T123600Z", 0);
+        let host = RawHeaders::from_pairs([("host", "example.amazonaws.com")]);
+        let refused = refusal_at(&query, &host, SIGNED_AT - Duration::minutes(1));
+        assert!(
+            matches!(refused, Some(Error::Expired { .. })),
+            "{refused:?}"
+        );
+        let (_, _, message) = described(refused).unwrap_or_default();
+        assert!(!message.contains("-60"), "{message}");
+        assert!(message.contains("X-Amz-Expires is 0"), "{message}");
+    }
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    /// The headers of a GET of `/` from example.amazonaws.com dated only by its `Date`
+    /// header, sent as `sent`. It was signed, by hand, for `scope_day`, with `signed` as the
+    /// time line of its string to sign, and signing `date` too when `date_signed` (whose
+    /// canonical value has its runs of spaces collapsed).
+    fn signed_with_date_header(
+        signed: &str,
+        sent: &str,
+        scope_day: &str,
+        date_signed: bool,
+    ) -> RawHeaders {
+        let collapsed = signed
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>();
+        let (date_line, list) = if date_signed {
+            (format!("date:{}\n", collapsed.join(" ")), "date;host")
+        } else {
+            (String::new(), "host")
+        };
+        let canonical = format!(
+            "GET\n/\n\n{date_line}host:example.amazonaws.com\n\n{list}\n{}",
+            crate::EMPTY_SHA256
+        );
+        let scope = format!("{scope_day}/us-east-1/service/aws4_request");
+        let string_to_sign = format!(
+            "AWS4-HMAC-SHA256\n{signed}\n{scope}\n{}",
+            crate::sha256_hex(canonical.as_bytes())
+        );
+        let key = SigningKey::derive(
+            &SecretKey::new(SECRET),
+            &CredentialScope {
+                date: scope_day,
+                region: "us-east-1",
+                service: "service",
+            },
+        );
+        let signature = key.sign(string_to_sign.as_bytes());
+        RawHeaders::from_pairs([
+            ("host", "example.amazonaws.com".to_string()),
+            ("date", sent.to_string()),
+            (
+                "authorization",
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=AKID/{scope}, SignedHeaders={list}, \
+                     Signature={signature}"
+                ),
+            ),
+        ])
+    }
+
+    /// The outcome of verifying a GET of `/` with `headers` at `now`.
+    fn verified_at(headers: &RawHeaders, now: OffsetDateTime) -> Result<(), Error> {
+        let request = Request::new("GET", "/", "", headers);
+        let auth = AuthParams::from_request(&request)?;
+        let verifier = Verifier::new(SigningSettings::default());
+        let secret = SecretKey::new(SECRET);
+        verifier
+            .verify(&request, &auth, &secret, crate::EMPTY_SHA256, now)
+            .map(drop)
+    }
+
+    /// The time of the `Date` headers below: 4 December 2026, 21:32:20.
+    const DATE_HEADER_TIME: OffsetDateTime = datetime!(2026-12-04 21:32:20 UTC);
+
+    #[test]
+    fn date_header_in_rfc1123_form_is_signed_as_sent() {
+        let date = "Fri, 04 Dec 2026 21:32:20 GMT";
+        let headers = signed_with_date_header(date, date, "20261204", false);
+        let outcome = verified_at(&headers, DATE_HEADER_TIME);
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    #[test]
+    fn date_header_in_rfc850_form_is_signed_as_sent() {
+        let date = "Friday, 04-Dec-26 21:32:20 GMT";
+        let headers = signed_with_date_header(date, date, "20261204", false);
+        let outcome = verified_at(&headers, DATE_HEADER_TIME);
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    /// The asctime form pads a one-digit day with a space: the string to sign keeps both
+    /// spaces, the canonical `date` header collapses them.
+    #[test]
+    fn date_header_in_asctime_form_is_signed_as_sent() {
+        let date = "Fri Dec  4 21:32:20 2026";
+        let headers = signed_with_date_header(date, date, "20261204", true);
+        let outcome = verified_at(&headers, DATE_HEADER_TIME);
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    #[test]
+    fn date_header_in_iso8601_basic_form_is_signed_as_sent() {
+        let date = "20261204T213220Z";
+        let headers = signed_with_date_header(date, date, "20261204", true);
+        let outcome = verified_at(&headers, DATE_HEADER_TIME);
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    /// Signed with one spelling of the time and sent with another of the same time: the
+    /// string to sign differs, and so does the signature.
+    #[test]
+    fn date_header_spelled_otherwise_than_signed_is_refused() {
+        let headers = signed_with_date_header(
+            "Fri, 04 Dec 2026 21:32:20 GMT",
+            "Friday, 04-Dec-26 21:32:20 GMT",
+            "20261204",
+            false,
+        );
+        let outcome = verified_at(&headers, DATE_HEADER_TIME);
+        assert!(
+            matches!(outcome, Err(Error::SignatureDoesNotMatch(_))),
+            "{outcome:?}"
+        );
+    }
+
+    /// asctime may write a one-digit day as ` 4` or `04`: one byte apart, the same time, and
+    /// a different string to sign.
+    #[test]
+    fn date_header_one_byte_otherwise_than_signed_is_refused() {
+        let headers = signed_with_date_header(
+            "Fri Dec  4 21:32:20 2026",
+            "Fri Dec 04 21:32:20 2026",
+            "20261204",
+            false,
+        );
+        let outcome = verified_at(&headers, DATE_HEADER_TIME);
+        assert!(
+            matches!(outcome, Err(Error::SignatureDoesNotMatch(_))),
+            "{outcome:?}"
+        );
+    }
+
+    /// The ISO 8601 spelling of the time the client sent as an HTTP date is not what it
+    /// signed.
+    #[test]
+    fn date_header_signed_in_iso8601_form_but_sent_as_http_date_is_refused() {
+        let headers = signed_with_date_header(
+            "20261204T213220Z",
+            "Fri Dec  4 21:32:20 2026",
+            "20261204",
+            false,
+        );
+        let outcome = verified_at(&headers, DATE_HEADER_TIME);
+        assert!(
+            matches!(outcome, Err(Error::SignatureDoesNotMatch(_))),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn date_header_time_is_in_the_string_to_sign_as_sent() {
+        let date = "Fri Dec  4 21:32:20 2026";
+        let headers = signed_with_date_header(date, date, "20261204", false);
+        let request = Request::new("GET", "/", "", &headers);
+        let stages = AuthParams::from_request(&request).map(|auth| {
+            Verifier::new(SigningSettings::default())
+                .stages(&request, &auth, crate::EMPTY_SHA256)
+                .1
+        });
+        let time_line = stages
+            .ok()
+            .and_then(|s| s.lines().nth(1).map(str::to_string));
+        assert_eq!(time_line.as_deref(), Some(date));
+    }
+
+    /// The scope's day is the day of the `Date` header's time, whatever its spelling.
+    #[test]
+    fn date_header_day_must_be_the_scope_day() {
+        let date = "Fri Dec  4 23:59:59 2026";
+        let headers = signed_with_date_header(date, date, "20261205", false);
+        let refused = refusal_at("", &headers, datetime!(2026-12-04 23:59:59 UTC));
+        assert_eq!(
+            described(refused).map(|d| (d.0, d.1)),
+            Some(("AuthorizationHeaderMalformed", 400))
+        );
+    }
+
+    #[test]
+    fn date_header_time_is_checked_for_skew() {
+        let date = "Friday, 04-Dec-26 21:32:20 GMT";
+        let headers = signed_with_date_header(date, date, "20261204", false);
+        let refused = refusal_at("", &headers, DATE_HEADER_TIME + Duration::minutes(6));
+        assert!(
+            matches!(refused, Some(Error::RequestTimeTooSkewed { .. })),
+            "{refused:?}"
+        );
     }
 
     /// Every signed header must be in the request, however often the others are repeated;
