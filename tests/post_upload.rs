@@ -655,3 +655,25 @@ async fn a_form_naming_an_unknown_key_reaches_a_store_that_must_be_waited_for_on
         "the unknown-key cache answers the rest"
     );
 }
+
+#[tokio::test]
+async fn a_signature_version_2_form_is_refused_as_s3_refuses_it() {
+    let (_, now) = doc_form();
+    let fields = [
+        ("key", "user/user1/photo.jpg"),
+        ("AWSAccessKeyId", AKID),
+        (
+            "policy",
+            "eyJleHBpcmF0aW9uIjogIjIwMzAtMDEtMDFUMDA6MDA6MDBaIn0=",
+        ),
+        ("signature", "0RavWzkygo6QX9caELEqKi9kDbU="),
+    ];
+    let body = multipart(&fields, "photo.jpg", b"JPEG bytes");
+    let (status, text) = send(app(now), "sigv4examplebucket.s3.amazonaws.com", "/", body).await;
+    assert_eq!(
+        (status, code(&text).as_str()),
+        (StatusCode::BAD_REQUEST, "InvalidRequest"),
+        "{text}"
+    );
+    assert!(text.contains("Please use AWS4-HMAC-SHA256"), "{text}");
+}

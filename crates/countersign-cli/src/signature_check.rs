@@ -99,12 +99,16 @@ impl Key {
 
     /// The string to sign of `canonical_request`, and whether the signature signs it.
     fn signs(&self, auth: &AuthParams<'_>, canonical_request: &str) -> (bool, String) {
-        let string_to_sign = StringToSign::new(
+        let mut string_to_sign = StringToSign::new(
             auth.algorithm(),
             auth.date,
             auth.credential.scope_str(),
             sha256(canonical_request.as_bytes()),
         );
+        // A request dated by its `Date` header signs that header's text, as sent.
+        if let Some(sent) = auth.date_header.as_deref() {
+            string_to_sign = string_to_sign.with_time_as_sent(sent);
+        }
         let signed = match self {
             Key::Hmac(key, signature) => string_to_sign.sign(key).ct_eq(signature),
             Key::Ecdsa(key, signature) => key.verify(&string_to_sign, signature),

@@ -1070,3 +1070,51 @@ fn a_body_that_is_not_a_rejection_is_refused() {
     );
     assert_eq!(stderr(&output).lines().count(), 1);
 }
+
+#[test]
+fn a_correct_signature_of_a_request_dated_by_its_date_header() {
+    let home = tempfile::tempdir().unwrap();
+    let server = api_server();
+    let addr = server.addr;
+    let now = time::OffsetDateTime::now_utc();
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let http_date = now.format(format).unwrap();
+    let date = AmzDate::from(now);
+    // Signed correctly with a secret the server does not hold: the string to sign carries
+    // the Date header's text as sent.
+    let canonical_request =
+        format!("GET\n/whoami\n\ndate:{http_date}\nhost:{addr}\n\ndate;host\n{EMPTY_SHA256}");
+    let credential = Credential::from_parts(AKID, date.date_stamp(), "us-east-1", "execute-api");
+    let key = SigningKey::derive(&SecretKey::new("the-client-secret"), &credential.scope());
+    let signature = StringToSign::new(
+        ALGORITHM,
+        date,
+        credential.scope_str(),
+        sha256(canonical_request.as_bytes()),
+    )
+    .with_time_as_sent(&http_date)
+    .sign(&key);
+    let sent = format!(
+        "GET /whoami HTTP/1.1\nHost:{addr}\nDate:{http_date}\nAuthorization:{ALGORITHM} \
+         Credential={}, SignedHeaders=date;host, Signature={signature}\n\n",
+        credential.as_str()
+    );
+    let response = send_raw(addr, sent.as_bytes());
+    assert_eq!(response.status, 403, "{}", response.text());
+    let request = home.path().join("sent.txt");
+    std::fs::write(&request, &sent).unwrap();
+    let text = explain(
+        home.path(),
+        &response.text(),
+        &[
+            "--request",
+            request.to_str().unwrap(),
+            "--secret-key",
+            "the-client-secret",
+        ],
+    );
+    assert!(text.contains("the request's signature matches"), "{text}");
+    assert_not_blamed_on_the_secret(&text);
+}

@@ -281,6 +281,12 @@ async fn check_form<K: KeyStore>(
             Error::PostField(format!("Bucket POST must contain a field named '{name}'"))
         })
     };
+    // A Signature Version 2 form (`AWSAccessKeyId`, `signature`, `policy`) is answered as S3
+    // answers it where SigV2 is refused, rather than as a form missing its SigV4 fields.
+    let sigv4 = field("x-amz-algorithm").is_some() || field("x-amz-credential").is_some();
+    if !sigv4 && field("awsaccesskeyid").is_some() && field("signature").is_some() {
+        return Err(countersign_core::Error::SigV2NotSupported(AuthSource::Form).into());
+    }
     let algorithm = required("x-amz-algorithm")?;
     if algorithm != ALGORITHM {
         return Err(Error::PostField(format!(
