@@ -26,11 +26,11 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 use sha2::{Digest, Sha256};
 
-use crate::authenticate::Checksums;
-use crate::leftover::{drain_budget, poll_discard, Leftover};
+use crate::error::BoxError;
+use crate::refusal::{drain_budget, poll_discard, Leftover};
 
-/// An error boxed for transport.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
+pub(crate) type Checksums = Vec<(ChecksumAlgorithm, Vec<u8>)>;
 
 pin_project! {
     /// The request body the inner service reads: passed through, decoded from aws-chunked

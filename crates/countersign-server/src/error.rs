@@ -13,6 +13,9 @@ use http::StatusCode;
 
 use crate::keys::StoreError;
 
+/// An error boxed for transport.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// A request refused by the layer.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

@@ -15,16 +15,17 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::admit::{admit, forward, streaming_body, unknown_key, Admitted};
-use crate::authenticate::{declared_hash, reject, PayloadPlan, Plan, View};
-use crate::body::{BoxError, Digests, ResponseBody, VerifiedBody};
+use crate::auth::key_step::{settle, unknown_key};
+use crate::auth::precheck::{declared_hash, PayloadPlan, Plan};
+use crate::auth::signature::{admit, Admitted};
+use crate::auth::view::View;
+use crate::body::{Digests, ResponseBody, VerifiedBody};
 use crate::budget::Reservation;
-use crate::error::Error;
-use crate::key_step::settle;
+use crate::config::Config;
+use crate::error::{BoxError, Error};
+use crate::flow::{forward, streaming_body, Outcome, PostFuture};
 use crate::keys::{Key, KeyStore, Lookup};
-use crate::layer::Config;
-use crate::leftover::{drain_budget, poll_discard, refusal, Leftover};
-use crate::post::{Outcome, PostFuture};
+use crate::refusal::{drain_budget, poll_discard, refusal, reject, Leftover};
 
 /// A request waiting for its key (and perhaps its body), kept boxed in the future's states
 /// so that the future stays small for the requests whose key the store had at hand.

@@ -67,21 +67,21 @@
 //! feature). Refusals are responses with AWS codes, in S3 XML, JSON or your own format.
 
 pub mod address;
-mod admit;
-mod authenticate;
+mod auth;
 pub mod body;
 mod budget;
 pub mod clock;
+mod config;
 pub mod error;
 mod expiring;
 pub mod failures;
+mod flow;
 mod future;
 pub mod identity;
-mod key_step;
 pub mod keys;
 mod layer;
-mod leftover;
 pub mod post;
+mod refusal;
 pub mod rejection;
 pub mod replay;
 mod service;
@@ -89,6 +89,10 @@ mod unknown_keys;
 
 pub use body::{BodyError, ResponseBody, VerifiedBody};
 pub use clock::{Clock, SystemClock};
+pub use config::{
+    TrustedProxy, DEFAULT_BUFFER_BUDGET, DEFAULT_BUFFER_LIMIT, DEFAULT_DRAIN_LIMIT,
+    DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_UNKNOWN_KEY_CACHE,
+};
 pub use error::Error;
 pub use failures::{FailureCount, FailureCounts};
 pub use future::ResponseFuture;
@@ -96,10 +100,7 @@ pub use future::ResponseFuture;
 pub use identity::MissingLayer;
 pub use identity::{PayloadCheck, Verified};
 pub use keys::{FileKeyStore, Key, KeyRequest, KeyStore, MemoryKeyStore, StoreError};
-pub use layer::{
-    SigV4Layer, TrustedProxy, DEFAULT_BUFFER_BUDGET, DEFAULT_BUFFER_LIMIT, DEFAULT_DRAIN_LIMIT,
-    DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_UNKNOWN_KEY_CACHE,
-};
+pub use layer::SigV4Layer;
 pub use post::PostObject;
 pub use rejection::{DebugDetails, ErrorFormat, Rejection};
 pub use service::SigV4;

@@ -10,16 +10,17 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
-use crate::admit::{admit, forward, streaming_body, unknown_key, Admitted};
-use crate::authenticate::{
-    body_is_empty, declared_hash, key_request, precheck, PayloadPlan, Plan, View,
-};
-use crate::body::{BoxError, ResponseBody, VerifiedBody};
+use crate::auth::form::post_boundary;
+use crate::auth::key_step::{find_key, key_request, unknown_key, KeyStep};
+use crate::auth::precheck::{body_is_empty, declared_hash, precheck, PayloadPlan, Plan};
+use crate::auth::signature::{admit, Admitted};
+use crate::auth::view::View;
+use crate::body::{ResponseBody, VerifiedBody};
+use crate::config::Config;
+use crate::error::BoxError;
+use crate::flow::{forward, post_upload, streaming_body};
 use crate::future::{Pending, ResponseFuture};
-use crate::key_step::{find_key, KeyStep};
 use crate::keys::KeyStore;
-use crate::layer::Config;
-use crate::post::{post_boundary, post_upload};
 
 /// Verifies SigV4 on each request; the inner service sees only verified requests, with a
 /// [`Verified`](crate::Verified) in their extensions.

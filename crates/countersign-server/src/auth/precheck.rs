@@ -1,26 +1,18 @@
-//! The checks, in the order the design asks: cheap ones first (sizes, parsing, scope, time,
-//! signed headers, payload policy) before the key store is asked anything; the signature
-//! once the key is known.
+//! The checks that need no key, made before the key store is asked anything: the header
+//! section's size, the host, the `Authorization` header or presigned query, the scope, the
+//! time window, the signed headers, and the plan for the body (with its checksum headers).
 
-use std::borrow::Cow;
-
-use bytes::Bytes;
 use countersign_core::aws_chunked::Framing;
 use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_core::payload::DeclaredPayload;
-use countersign_core::{
-    AuthParams, ChunkChain, ChunkSigner, ClientSignature, Headers, Request, SignedValues,
-    SigningKey, EMPTY_SHA256, UNSIGNED_PAYLOAD,
-};
+use countersign_core::{AuthParams, Request, SignedValues, EMPTY_SHA256, UNSIGNED_PAYLOAD};
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, Response};
-use http_body_util::Full;
+use http::{HeaderName, HeaderValue};
 
+use crate::auth::view::ServerHeaders;
+use crate::body::Checksums;
+use crate::config::Config;
 use crate::error::Error;
-use crate::identity::{PayloadCheck, Verified};
-use crate::keys::{Key, KeyRequest};
-use crate::layer::{Config, TrustedProxy};
-use crate::rejection::{hint, next_request_id, DebugDetails, Rejection};
 
 /// The header that declares the payload's hash, named once (a name given as text is parsed
 /// on every lookup).
@@ -101,93 +93,9 @@ impl<'a> Checked<'a> {
     }
 }
 
-/// The request's headers as the verifier sees them: a trusted proxy's host stands in for
-/// the `Host` header.
-pub(crate) struct ServerHeaders<'a> {
-    map: &'a HeaderMap,
-    host: Option<&'a [u8]>,
-}
-
-impl Headers for ServerHeaders<'_> {
-    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
-        let host = if name == "host" { self.host } else { None };
-        let from_map = match host {
-            Some(_) => None,
-            None => Some(Headers::values(self.map, name)),
-        };
-        host.into_iter().chain(from_map.into_iter().flatten())
-    }
-
-    fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        let replaced = self.host.is_some();
-        let host = self.host.map(|h| ("host", h));
-        host.into_iter().chain(
-            Headers::entries(self.map).filter(move |(name, _)| !(replaced && *name == "host")),
-        )
-    }
-}
-
-/// The parts of a request the verifier reads, with a trusted proxy's changes applied.
-pub(crate) struct View<'a> {
-    method: &'a str,
-    path: Cow<'a, str>,
-    query: &'a str,
-    headers: ServerHeaders<'a>,
-    authority: Option<&'a str>,
-}
-
-impl<'a> View<'a> {
-    pub(crate) fn new(parts: &'a Parts, proxy: Option<&TrustedProxy>) -> Self {
-        let raw_path = match parts.uri.path() {
-            "" => "/",
-            p => p,
-        };
-        let path = match proxy.and_then(|p| p.path_prefix.as_deref()) {
-            Some(prefix) => Cow::Owned(format!("{prefix}{raw_path}")),
-            None => Cow::Borrowed(raw_path),
-        };
-        let host = proxy
-            .filter(|p| p.forwarded_host)
-            .and_then(|_| parts.headers.get("x-forwarded-host"))
-            .map(|v| v.as_bytes());
-        View {
-            method: parts.method.as_str(),
-            path,
-            query: parts.uri.query().unwrap_or(""),
-            headers: ServerHeaders {
-                map: &parts.headers,
-                host,
-            },
-            authority: parts.uri.authority().map(|a| a.as_str()),
-        }
-    }
-
-    /// The host the client called: a trusted proxy's `X-Forwarded-Host`, else the `Host`
-    /// header, else the request target's authority.
-    pub(crate) fn host(&self) -> Option<&str> {
-        let header = self.headers.values("host").next();
-        header
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .or(self.authority)
-    }
-
-    /// The path the client called (with a trusted proxy's prefix put back).
-    pub(crate) fn path(&self) -> &str {
-        &self.path
-    }
-
-    pub(crate) fn request(&self) -> Request<'_, ServerHeaders<'a>> {
-        Request::new(self.method, &self.path, self.query, &self.headers)
-            .with_authority(self.authority)
-    }
-}
-
 /// A request refused before the key lookup, with its authentication parameters when they
 /// could be read (for the rejection's access key id and debug details).
 pub(crate) type Refused<'a> = Box<(Error, Option<AuthParams<'a>>)>;
-
-/// The `x-amz-checksum-*` and `Content-MD5` headers: algorithm and raw digest.
-pub(crate) type Checksums = Vec<(ChecksumAlgorithm, Vec<u8>)>;
 
 /// Whether the request has no body by its framing: its body says so exactly, or, where a
 /// body wrapper (such as a timeout) hides the exact size its transport knew, the headers do:
@@ -449,195 +357,6 @@ fn checksum_headers(parts: &Parts) -> Result<Checksums, Error> {
     Ok(found)
 }
 
-/// What the key store is asked.
-pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
-    let request = KeyRequest::from_credential(auth.credential.clone().into_owned());
-    match &auth.security_token {
-        Some(token) => request.with_session_token(token.as_ref()),
-        None => request,
-    }
-}
-
-/// Checks the signature against each live secret of the key; gives the identity (which
-/// takes the key's principal) and, when a signed aws-chunked body follows, the signing key
-/// that matched: the seed of the body's chain.
-pub(crate) fn verify_signature<P>(
-    config: &Config,
-    request: &Request<'_, ServerHeaders<'_>>,
-    checked: &Checked<'_>,
-    key: Key<P>,
-    payload_hash: &str,
-    payload: PayloadCheck,
-) -> Result<(Verified<P>, Option<ChainKey>), Error> {
-    let auth = &checked.auth;
-    let mut first_error = None;
-    let mut matched = None;
-    for secret in key.secrets() {
-        let (outcome, signing_key) =
-            check_one_secret(config, request, checked, secret, payload_hash);
-        match outcome {
-            Ok(_) => {
-                matched = Some(signing_key);
-                break;
-            }
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    match matched {
-        Some(signing_key) => {
-            check_replay(config, auth)?;
-            let mut identity = Verified::of(
-                auth.credential.clone().into_owned(),
-                key.into_principal(),
-                auth.date.as_offset(),
-            );
-            if let Some(v4a) = auth.sigv4a() {
-                identity = identity.with_region_set(v4a.region_set.as_str());
-            }
-            identity.presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
-            identity.payload = payload;
-            identity.session_token = auth.security_token.as_ref().map(|t| t.to_string());
-            Ok((identity, signing_key))
-        }
-        None => Err(first_error.map(Error::Auth).unwrap_or_else(|| {
-            Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())
-        })),
-    }
-}
-
-/// Verifies the request against the decoy secret and discards the outcome: a request naming
-/// an unknown access key then costs what a wrong signature costs, so its timing does not tell
-/// whether the key exists.
-pub(crate) fn decoy_verification(
-    config: &Config,
-    request: &Request<'_, ServerHeaders<'_>>,
-    checked: &Checked<'_>,
-    payload_hash: &str,
-) {
-    let outcome = verify_signature(
-        config,
-        request,
-        checked,
-        config.decoy.clone(),
-        payload_hash,
-        PayloadCheck::Unsigned,
-    );
-    std::hint::black_box(outcome.is_ok());
-}
-
-/// With replay protection on, a header-signed request's signature may be used once within its
-/// validity window (the request time plus or minus the clock skew).
-fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
-    let Some(guard) = &config.replay else {
-        return Ok(());
-    };
-    if !matches!(auth.kind, countersign_core::AuthKind::Header) {
-        return Ok(());
-    }
-    let valid_until = auth.date.as_offset() + config.verifier.skew();
-    if guard.first_use(replay_key(auth).as_bytes(), valid_until, config.clock.now()) {
-        Ok(())
-    } else {
-        Err(Error::Replayed)
-    }
-}
-
-/// What the replay guard remembers of a request's signature: its hex, or for SigV4a the hex
-/// of its normalized form, which the altered copy `(r, n - s)` of an ECDSA signature `(r, s)`
-/// shares with it (both verify: ECDSA is malleable).
-fn replay_key(auth: &AuthParams<'_>) -> String {
-    #[cfg(feature = "sigv4a")]
-    if let Some(normalized) = auth.sigv4a().and_then(|v4a| v4a.signature.normalized()) {
-        return hex::encode(normalized);
-    }
-    auth.signature_hex()
-}
-
-/// The key that verified the request's signature: it verifies the chunks of an
-/// aws-chunked body too.
-pub(crate) enum ChainKey {
-    /// SigV4: the signing key (boxed: the outcome of every check carries an `Option` of
-    /// this, and only an aws-chunked body fills it).
-    Hmac(Box<SigningKey>),
-    /// SigV4a: the derived key pair (none when derivation failed, which no real secret does).
-    #[cfg(feature = "sigv4a")]
-    Ecdsa(Option<std::sync::Arc<countersign_core::sigv4a::EcdsaKey>>),
-}
-
-impl ChainKey {
-    /// The chunk chain seeded with the request's signature; `None` if the key and the
-    /// signature are of different algorithms (the request's verification refused that).
-    pub(crate) fn chain(self, auth: &AuthParams<'_>) -> Option<ChunkChain> {
-        let scope = auth.credential.scope_str();
-        match (self, &auth.signature) {
-            // Copied out, so that the boxed one is wiped as it is dropped.
-            (ChainKey::Hmac(key), ClientSignature::V4(seed)) => Some(ChunkChain::Hmac(
-                ChunkSigner::new(SigningKey::clone(&key), auth.date, scope, *seed),
-            )),
-            #[cfg(feature = "sigv4a")]
-            (ChainKey::Ecdsa(Some(key)), ClientSignature::V4a(v4a)) => Some(ChunkChain::Ecdsa(
-                countersign_core::chunk::EcdsaChunkSigner::new(
-                    key,
-                    auth.date,
-                    scope,
-                    v4a.signature.clone(),
-                ),
-            )),
-            _ => None,
-        }
-    }
-}
-
-/// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
-/// the ECDSA key cache. Gives the key when a signed aws-chunked body follows, for its chunks.
-fn check_one_secret(
-    config: &Config,
-    request: &Request<'_, ServerHeaders<'_>>,
-    checked: &Checked<'_>,
-    secret: &countersign_core::SecretKey,
-    payload_hash: &str,
-) -> (Result<(), countersign_core::Error>, Option<ChainKey>) {
-    let auth = &checked.auth;
-    let chained = checked.payload.is_chained();
-    #[cfg(feature = "sigv4a")]
-    if auth.sigv4a().is_some() {
-        let id = auth.credential.access_key_id();
-        let key = config.ecdsa_key_cache.get_or_derive(secret, id);
-        let outcome = match &key {
-            Some(key) => config
-                .verifier
-                .verify_signature_v4a(request, auth, key.verifying_key(), payload_hash)
-                .map(|_| ()),
-            None => Err(countersign_core::Error::SignatureDoesNotMatch(
-                Box::default(),
-            )),
-        };
-        return (outcome, chained.then_some(ChainKey::Ecdsa(key)));
-    }
-    // The cached key is lent for the signature alone, and copied only when a chain needs it.
-    let outcome = config
-        .verifier
-        .verify_signature_cached(
-            request,
-            auth,
-            checked.values.as_ref(),
-            &config.key_cache,
-            secret,
-            payload_hash,
-        )
-        .map(|_| ());
-    let chain = chained.then(|| {
-        ChainKey::Hmac(Box::new(
-            config
-                .key_cache
-                .get_or_derive(secret, &auth.credential.scope()),
-        ))
-    });
-    (outcome, chain)
-}
-
 /// The hash put on the canonical request's last line for a plan (not for `Buffer`).
 pub(crate) fn declared_hash(plan: &PayloadPlan) -> &str {
     match plan {
@@ -648,68 +367,3 @@ pub(crate) fn declared_hash(plan: &PayloadPlan) -> &str {
         PayloadPlan::Unsigned | PayloadPlan::Buffer => UNSIGNED_PAYLOAD,
     }
 }
-
-/// Renders a refusal, with debug details when the layer is in debug mode.
-pub(crate) fn reject(
-    config: &Config,
-    parts: &Parts,
-    error: Error,
-    auth: Option<&AuthParams<'_>>,
-) -> Response<Full<Bytes>> {
-    let request_id = next_request_id();
-    let access_key_id = auth.map(|a| a.credential.access_key_id()).unwrap_or("");
-    match &error {
-        Error::KeyStore(e) => {
-            tracing::error!(
-                request_id,
-                access_key_id,
-                error = e.message(),
-                "key store failed"
-            )
-        }
-        e => {
-            let code = e.code();
-            let failures = config.failures.record(access_key_id, code);
-            if crate::failures::is_milestone(failures) {
-                tracing::warn!(request_id, access_key_id, code, failures, error = %e, "SigV4 requests refused repeatedly")
-            } else {
-                tracing::debug!(request_id, access_key_id, code, failures, error = %e, "SigV4 request refused")
-            }
-        }
-    }
-    let debug = config.debug.then(|| {
-        let mismatch = match &error {
-            Error::Auth(e) => e.mismatch(),
-            _ => None,
-        };
-        DebugDetails {
-            access_key_id: auth.map(|a| a.credential.access_key_id().to_string()),
-            signature_provided: auth.map(|a| a.signature_hex()),
-            canonical_request: mismatch.map(|m| m.canonical_request.clone()),
-            string_to_sign: mismatch.map(|m| m.string_to_sign.clone()),
-            hint: hint(&error),
-        }
-    });
-    let rejection = Rejection {
-        error,
-        request_id,
-        resource: parts.uri.path().to_string(),
-        access_key_id: auth.map(|a| a.credential.access_key_id().to_string()),
-        debug,
-    };
-    if let Some(observe) = &config.on_rejection {
-        observe(&rejection);
-    }
-    let mut response = config.errors.render(&rejection);
-    if matches!(rejection.error, Error::SlowDown) {
-        response.headers_mut().insert(
-            http::header::RETRY_AFTER,
-            HeaderValue::from_static(SLOW_DOWN_RETRY_AFTER),
-        );
-    }
-    response
-}
-
-/// The seconds a client refused with `SlowDown` is told to wait (`Retry-After`): the
-/// bodies that filled the budget are read within about as long.
-const SLOW_DOWN_RETRY_AFTER: &str = "1";

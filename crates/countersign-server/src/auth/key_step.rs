@@ -1,11 +1,17 @@
 //! The one key step of every request, whatever carries its signature (the `Authorization`
 //! header, a presigned query, a POST form): the store is asked, with the unknown-key cache
-//! in front of a store that must be waited for, and a store's answer is remembered when it
-//! did not know the key.
+//! in front of a store that must be waited for, a store's answer remembered when it did not
+//! know the key, and an unknown key refused (after a decoy verification) before any of the
+//! request's body is read.
 
+use countersign_core::{AuthParams, Request};
+
+use crate::auth::precheck::{declared_hash, Checked};
+use crate::auth::signature::decoy_verification;
+use crate::auth::view::ServerHeaders;
+use crate::config::Config;
 use crate::error::Error;
 use crate::keys::{Key, KeyRequest, KeyStore, Lookup};
-use crate::layer::Config;
 
 /// Where the key step stands once it was started.
 pub(crate) enum KeyStep<F, P> {
@@ -50,4 +56,25 @@ pub(crate) fn settle<P>(
         cache.insert(access_key_id);
     }
     Ok(key)
+}
+
+/// What the key store is asked.
+pub(crate) fn key_request(auth: &AuthParams<'_>) -> KeyRequest {
+    let request = KeyRequest::from_credential(auth.credential.clone().into_owned());
+    match &auth.security_token {
+        Some(token) => request.with_session_token(token.as_ref()),
+        None => request,
+    }
+}
+
+/// The refusal of a request that names a key the store does not know, before any of its
+/// body is read. Its signature is checked against the decoy secret first, so that it costs
+/// what a wrong signature costs.
+pub(crate) fn unknown_key(
+    config: &Config,
+    request: &Request<'_, ServerHeaders<'_>>,
+    checked: &Checked<'_>,
+) -> Error {
+    decoy_verification(config, request, checked, declared_hash(&checked.payload));
+    Error::InvalidAccessKeyId(checked.auth.credential.access_key_id().to_string())
 }

@@ -1,5 +1,7 @@
-//! The unread body of a refused request, read and dropped while the refusal is sent: its
-//! status and headers go first, its message once the rest of the body was read.
+//! Refusals: the response (in the layer's error format, with debug details in debug mode, the
+//! `tracing` event and the failure count), and the unread rest of the refused request's body,
+//! read and dropped while the refusal is sent: its status and headers go first, its message
+//! once the rest of the body was read.
 //!
 //! Many clients send the whole body before they read an answer: a browser posting a form, or
 //! any client that sends a PUT without `Expect: 100-continue` (Python's `http.client`,
@@ -15,14 +17,13 @@ use std::task::{ready, Context, Poll};
 use bytes::Bytes;
 use countersign_core::AuthParams;
 use http::request::Parts;
-use http::Response;
+use http::{HeaderValue, Response};
 use http_body::Body;
 use http_body_util::{BodyExt, Full};
 
-use crate::authenticate::reject;
-use crate::body::BoxError;
-use crate::error::Error;
-use crate::layer::Config;
+use crate::config::Config;
+use crate::error::{BoxError, Error};
+use crate::rejection::{hint, next_request_id, DebugDetails, Rejection};
 
 /// The refusal of the request `parts` for `error`, and what is left of its unread `body` to
 /// read before the refusal's message is sent.
@@ -114,3 +115,68 @@ pub(crate) fn poll_discard<B: Body<Data = Bytes> + ?Sized>(
     }
     Poll::Ready(())
 }
+
+/// Renders a refusal, with debug details when the layer is in debug mode.
+pub(crate) fn reject(
+    config: &Config,
+    parts: &Parts,
+    error: Error,
+    auth: Option<&AuthParams<'_>>,
+) -> Response<Full<Bytes>> {
+    let request_id = next_request_id();
+    let access_key_id = auth.map(|a| a.credential.access_key_id()).unwrap_or("");
+    match &error {
+        Error::KeyStore(e) => {
+            tracing::error!(
+                request_id,
+                access_key_id,
+                error = e.message(),
+                "key store failed"
+            )
+        }
+        e => {
+            let code = e.code();
+            let failures = config.failures.record(access_key_id, code);
+            if crate::failures::is_milestone(failures) {
+                tracing::warn!(request_id, access_key_id, code, failures, error = %e, "SigV4 requests refused repeatedly")
+            } else {
+                tracing::debug!(request_id, access_key_id, code, failures, error = %e, "SigV4 request refused")
+            }
+        }
+    }
+    let debug = config.debug.then(|| {
+        let mismatch = match &error {
+            Error::Auth(e) => e.mismatch(),
+            _ => None,
+        };
+        DebugDetails {
+            access_key_id: auth.map(|a| a.credential.access_key_id().to_string()),
+            signature_provided: auth.map(|a| a.signature_hex()),
+            canonical_request: mismatch.map(|m| m.canonical_request.clone()),
+            string_to_sign: mismatch.map(|m| m.string_to_sign.clone()),
+            hint: hint(&error),
+        }
+    });
+    let rejection = Rejection {
+        error,
+        request_id,
+        resource: parts.uri.path().to_string(),
+        access_key_id: auth.map(|a| a.credential.access_key_id().to_string()),
+        debug,
+    };
+    if let Some(observe) = &config.on_rejection {
+        observe(&rejection);
+    }
+    let mut response = config.errors.render(&rejection);
+    if matches!(rejection.error, Error::SlowDown) {
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_static(SLOW_DOWN_RETRY_AFTER),
+        );
+    }
+    response
+}
+
+/// The seconds a client refused with `SlowDown` is told to wait (`Retry-After`): the
+/// bodies that filled the budget are read within about as long.
+const SLOW_DOWN_RETRY_AFTER: &str = "1";

@@ -1,0 +1,270 @@
+//! The checks of a browser POST form: which requests are forms, the bucket a form uploads
+//! to, its fields (read up to the file, within a limit), and its signature and policy, with
+//! the key found by the same key step as a signed request's.
+
+use std::future::poll_fn;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use countersign_core::multipart::{MultipartParser, Part};
+use countersign_core::post_policy::PostPolicy;
+use countersign_core::{AmzDate, AuthSource, Credential, Signature, ALGORITHM};
+use http::request::Parts;
+use http_body::Body;
+
+use crate::address::S3Address;
+use crate::auth::key_step::{find_key, settle, KeyStep};
+use crate::auth::view::View;
+use crate::config::Config;
+use crate::error::BoxError;
+use crate::error::Error;
+use crate::identity::Verified;
+use crate::keys::{Key, KeyRequest, KeyStore};
+use crate::post::{PostObject, MAX_FORM_FIELD_BYTES};
+
+/// The boundary of a request the layer treats as a POST upload: S3 mode, POST, a multipart
+/// form, and no other authentication.
+pub(crate) fn post_boundary(config: &Config, parts: &Parts) -> Option<String> {
+    if !config.s3
+        || parts.method != http::Method::POST
+        || parts.headers.contains_key(http::header::AUTHORIZATION)
+    {
+        return None;
+    }
+    if parts
+        .uri
+        .query()
+        .is_some_and(|q| q.contains("X-Amz-Signature=") || q.contains("X-Amz-Credential="))
+    {
+        return None;
+    }
+    let content_type = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    MultipartParser::boundary(content_type).map(str::to_string)
+}
+
+/// The bucket a POST form uploads to: the bucket the request addresses, with no object key
+/// and no query. S3 reads a POST with a query as the operation the query names (`?delete`,
+/// `?uploads`, `?uploadId=…`), which a form's policy does not sign.
+pub(crate) fn form_bucket(config: &Config, parts: &Parts) -> Result<String, Error> {
+    if let Some(query) = parts.uri.query().filter(|q| !q.is_empty()) {
+        let first = query.split('&').find(|p| !p.is_empty()).unwrap_or(query);
+        let name = first.split('=').next().unwrap_or(first);
+        return Err(Error::PostFormQuery {
+            parameter: name.chars().take(64).collect(),
+        });
+    }
+    let view = View::new(parts, config.proxy.as_ref());
+    let address = S3Address::of(
+        view.host().unwrap_or(""),
+        view.path(),
+        config.virtual_host_domain.as_deref(),
+    );
+    match address {
+        Ok(S3Address {
+            bucket: Some(bucket),
+            key: None,
+            ..
+        }) => Ok(bucket),
+        _ => Err(Error::PostFormNotToBucket),
+    }
+}
+
+/// The fields read before the file part.
+pub(crate) struct Form {
+    fields: Vec<(String, String)>,
+    filename: Option<String>,
+    file_content_type: Option<String>,
+}
+
+pub(crate) async fn read_fields<B>(
+    body: &mut Pin<Box<B>>,
+    parser: &mut MultipartParser,
+) -> Result<Form, Error>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let mut fields: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut size = 0usize;
+    let mut input_ended = false;
+    loop {
+        let part = if input_ended {
+            parser.finish()
+        } else {
+            parser.next_part()
+        };
+        match part.map_err(|e| Error::MalformedPost(e.to_string()))? {
+            Some(Part::Start {
+                name,
+                filename,
+                content_type,
+            }) => {
+                if name.eq_ignore_ascii_case("file") {
+                    let fields = fields
+                        .into_iter()
+                        .map(|(n, v)| String::from_utf8(v).map(|v| (n, v)))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|_| Error::MalformedPost("a form field is not UTF-8".into()))?;
+                    return Ok(Form {
+                        fields,
+                        filename,
+                        file_content_type: content_type,
+                    });
+                }
+                if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                    return Err(Error::PostField(format!(
+                        "the form repeats the field {name}"
+                    )));
+                }
+                fields.push((name.to_ascii_lowercase(), Vec::new()));
+            }
+            Some(Part::Data(data)) => {
+                size += data.len();
+                if size > MAX_FORM_FIELD_BYTES {
+                    return Err(Error::PostFieldsTooLarge {
+                        limit: MAX_FORM_FIELD_BYTES,
+                    });
+                }
+                if let Some((_, value)) = fields.last_mut() {
+                    value.extend_from_slice(&data);
+                }
+            }
+            Some(Part::End) => {}
+            Some(Part::Finished) => return Err(no_file()),
+            None if input_ended => return Err(no_file()),
+            None => match poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        parser.push(data);
+                    }
+                }
+                Some(Err(e)) => return Err(Error::BodyRead(e.into().to_string())),
+                None => input_ended = true,
+            },
+        }
+    }
+}
+
+fn no_file() -> Error {
+    Error::PostField("POST requires exactly one file upload per request".into())
+}
+
+/// Checks the form's authentication and its policy for an upload to `bucket`; gives the
+/// identity, the form and the content-length range.
+pub(crate) async fn check_form<K: KeyStore>(
+    config: &Config,
+    bucket: String,
+    form: Form,
+    store: &K,
+) -> Result<(Verified<K::Principal>, PostObject, Option<(u64, u64)>), Error> {
+    let field = |name: &str| {
+        form.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let required = |name: &str| {
+        field(name).ok_or_else(|| {
+            Error::PostField(format!("Bucket POST must contain a field named '{name}'"))
+        })
+    };
+    // A Signature Version 2 form (`AWSAccessKeyId`, `signature`, `policy`) is answered as S3
+    // answers it where SigV2 is refused, rather than as a form missing its SigV4 fields.
+    let sigv4 = field("x-amz-algorithm").is_some() || field("x-amz-credential").is_some();
+    if !sigv4 && field("awsaccesskeyid").is_some() && field("signature").is_some() {
+        return Err(countersign_core::Error::SigV2NotSupported(AuthSource::Form).into());
+    }
+    let algorithm = required("x-amz-algorithm")?;
+    if algorithm != ALGORITHM {
+        return Err(Error::PostField(format!(
+            "x-amz-algorithm only supports {ALGORITHM}"
+        )));
+    }
+    let credential = Credential::parse(required("x-amz-credential")?, AuthSource::Form)?;
+    let date = AmzDate::parse(required("x-amz-date")?).ok_or_else(|| {
+        Error::PostField("x-amz-date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ".into())
+    })?;
+    let signature = Signature::from_hex(required("x-amz-signature")?).ok_or_else(|| {
+        Error::PostField("x-amz-signature must be 64 hexadecimal characters".into())
+    })?;
+    let policy_text = required("policy")?;
+    config
+        .verifier
+        .check_credential(&credential, date, AuthSource::Form)?;
+    let policy = PostPolicy::from_base64(policy_text)?;
+
+    let credential = credential.into_owned();
+    let scope = credential.scope();
+    let mut request = KeyRequest::from_credential(credential.clone());
+    if let Some(token) = field("x-amz-security-token") {
+        request = request.with_session_token(token);
+    }
+    let key = match find_key(config, store, request) {
+        KeyStep::Answered(found) => found?,
+        KeyStep::Wait(lookup) => settle(config, credential.access_key_id(), lookup.await)?,
+    };
+    let Some(key) = key else {
+        // Checked against the decoy secret, so that it costs what a wrong signature costs.
+        std::hint::black_box(policy_signed(
+            config,
+            &config.decoy,
+            &scope,
+            policy_text,
+            &signature,
+        ));
+        return Err(Error::InvalidAccessKeyId(
+            credential.access_key_id().to_string(),
+        ));
+    };
+    if !policy_signed(config, &key, &scope, policy_text, &signature) {
+        return Err(Error::Auth(countersign_core::Error::SignatureDoesNotMatch(
+            Box::new(countersign_core::error::Mismatch {
+                canonical_request: String::new(),
+                string_to_sign: policy_text.to_string(),
+            }),
+        )));
+    }
+
+    let filename = form.filename.clone().unwrap_or_default();
+    let mut fields = form.fields.clone();
+    for (name, value) in &mut fields {
+        if name == "key" {
+            *value = value.replace("${filename}", &filename);
+        }
+    }
+    let range = policy.check(&fields, Some(&bucket), config.clock.now())?;
+    let post = PostObject {
+        bucket,
+        key: fields
+            .iter()
+            .find(|(n, _)| n == "key")
+            .map(|(_, v)| v.clone()),
+        fields,
+        filename: form.filename,
+        file_content_type: form.file_content_type,
+    };
+    let mut identity = Verified::of(credential, key.into_principal(), date.as_offset());
+    identity.session_token = field("x-amz-security-token").map(str::to_string);
+    Ok((identity, post, range))
+}
+
+/// Whether one of `key`'s live secrets signed the policy (its base64 text) for `scope`.
+fn policy_signed<P>(
+    config: &Config,
+    key: &Key<P>,
+    scope: &countersign_core::CredentialScope<'_>,
+    policy_text: &str,
+    signature: &Signature,
+) -> bool {
+    key.secrets().iter().any(|secret| {
+        config
+            .key_cache
+            .get_or_derive(secret, scope)
+            .sign(policy_text.as_bytes())
+            .ct_eq(signature)
+    })
+}

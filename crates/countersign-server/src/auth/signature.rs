@@ -1,0 +1,223 @@
+//! The signature, once the key is known: checked against each live secret of the key (SigV4
+//! through the HMAC key cache, SigV4a through the ECDSA key cache), then the replay guard;
+//! and the decoy verification that makes an unknown key cost what a wrong signature costs.
+
+use countersign_core::{AuthParams, ChunkChain, ChunkSigner, ClientSignature, Request, SigningKey};
+
+use crate::auth::precheck::{Checked, PayloadPlan};
+use crate::auth::view::ServerHeaders;
+use crate::config::Config;
+use crate::error::Error;
+use crate::identity::{PayloadCheck, Verified};
+use crate::keys::Key;
+
+/// Checks the signature against each live secret of the key; gives the identity (which
+/// takes the key's principal) and, when a signed aws-chunked body follows, the signing key
+/// that matched: the seed of the body's chain.
+pub(crate) fn verify_signature<P>(
+    config: &Config,
+    request: &Request<'_, ServerHeaders<'_>>,
+    checked: &Checked<'_>,
+    key: Key<P>,
+    payload_hash: &str,
+    payload: PayloadCheck,
+) -> Result<(Verified<P>, Option<ChainKey>), Error> {
+    let auth = &checked.auth;
+    let mut first_error = None;
+    let mut matched = None;
+    for secret in key.secrets() {
+        let (outcome, signing_key) =
+            check_one_secret(config, request, checked, secret, payload_hash);
+        match outcome {
+            Ok(_) => {
+                matched = Some(signing_key);
+                break;
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match matched {
+        Some(signing_key) => {
+            check_replay(config, auth)?;
+            let mut identity = Verified::of(
+                auth.credential.clone().into_owned(),
+                key.into_principal(),
+                auth.date.as_offset(),
+            );
+            if let Some(v4a) = auth.sigv4a() {
+                identity = identity.with_region_set(v4a.region_set.as_str());
+            }
+            identity.presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
+            identity.payload = payload;
+            identity.session_token = auth.security_token.as_ref().map(|t| t.to_string());
+            Ok((identity, signing_key))
+        }
+        None => Err(first_error.map(Error::Auth).unwrap_or_else(|| {
+            Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())
+        })),
+    }
+}
+
+/// Verifies the request against the decoy secret and discards the outcome: a request naming
+/// an unknown access key then costs what a wrong signature costs, so its timing does not tell
+/// whether the key exists.
+pub(crate) fn decoy_verification(
+    config: &Config,
+    request: &Request<'_, ServerHeaders<'_>>,
+    checked: &Checked<'_>,
+    payload_hash: &str,
+) {
+    let outcome = verify_signature(
+        config,
+        request,
+        checked,
+        config.decoy.clone(),
+        payload_hash,
+        PayloadCheck::Unsigned,
+    );
+    std::hint::black_box(outcome.is_ok());
+}
+
+/// With replay protection on, a header-signed request's signature may be used once within its
+/// validity window (the request time plus or minus the clock skew).
+fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
+    let Some(guard) = &config.replay else {
+        return Ok(());
+    };
+    if !matches!(auth.kind, countersign_core::AuthKind::Header) {
+        return Ok(());
+    }
+    let valid_until = auth.date.as_offset() + config.verifier.skew();
+    if guard.first_use(replay_key(auth).as_bytes(), valid_until, config.clock.now()) {
+        Ok(())
+    } else {
+        Err(Error::Replayed)
+    }
+}
+
+/// What the replay guard remembers of a request's signature: its hex, or for SigV4a the hex
+/// of its normalized form, which the altered copy `(r, n - s)` of an ECDSA signature `(r, s)`
+/// shares with it (both verify: ECDSA is malleable).
+fn replay_key(auth: &AuthParams<'_>) -> String {
+    #[cfg(feature = "sigv4a")]
+    if let Some(normalized) = auth.sigv4a().and_then(|v4a| v4a.signature.normalized()) {
+        return hex::encode(normalized);
+    }
+    auth.signature_hex()
+}
+
+/// The key that verified the request's signature: it verifies the chunks of an
+/// aws-chunked body too.
+pub(crate) enum ChainKey {
+    /// SigV4: the signing key (boxed: the outcome of every check carries an `Option` of
+    /// this, and only an aws-chunked body fills it).
+    Hmac(Box<SigningKey>),
+    /// SigV4a: the derived key pair (none when derivation failed, which no real secret does).
+    #[cfg(feature = "sigv4a")]
+    Ecdsa(Option<std::sync::Arc<countersign_core::sigv4a::EcdsaKey>>),
+}
+
+impl ChainKey {
+    /// The chunk chain seeded with the request's signature; `None` if the key and the
+    /// signature are of different algorithms (the request's verification refused that).
+    pub(crate) fn chain(self, auth: &AuthParams<'_>) -> Option<ChunkChain> {
+        let scope = auth.credential.scope_str();
+        match (self, &auth.signature) {
+            // Copied out, so that the boxed one is wiped as it is dropped.
+            (ChainKey::Hmac(key), ClientSignature::V4(seed)) => Some(ChunkChain::Hmac(
+                ChunkSigner::new(SigningKey::clone(&key), auth.date, scope, *seed),
+            )),
+            #[cfg(feature = "sigv4a")]
+            (ChainKey::Ecdsa(Some(key)), ClientSignature::V4a(v4a)) => Some(ChunkChain::Ecdsa(
+                countersign_core::chunk::EcdsaChunkSigner::new(
+                    key,
+                    auth.date,
+                    scope,
+                    v4a.signature.clone(),
+                ),
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
+/// the ECDSA key cache. Gives the key when a signed aws-chunked body follows, for its chunks.
+fn check_one_secret(
+    config: &Config,
+    request: &Request<'_, ServerHeaders<'_>>,
+    checked: &Checked<'_>,
+    secret: &countersign_core::SecretKey,
+    payload_hash: &str,
+) -> (Result<(), countersign_core::Error>, Option<ChainKey>) {
+    let auth = &checked.auth;
+    let chained = checked.payload.is_chained();
+    #[cfg(feature = "sigv4a")]
+    if auth.sigv4a().is_some() {
+        let id = auth.credential.access_key_id();
+        let key = config.ecdsa_key_cache.get_or_derive(secret, id);
+        let outcome = match &key {
+            Some(key) => config
+                .verifier
+                .verify_signature_v4a(request, auth, key.verifying_key(), payload_hash)
+                .map(|_| ()),
+            None => Err(countersign_core::Error::SignatureDoesNotMatch(
+                Box::default(),
+            )),
+        };
+        return (outcome, chained.then_some(ChainKey::Ecdsa(key)));
+    }
+    // The cached key is lent for the signature alone, and copied only when a chain needs it.
+    let outcome = config
+        .verifier
+        .verify_signature_cached(
+            request,
+            auth,
+            checked.values.as_ref(),
+            &config.key_cache,
+            secret,
+            payload_hash,
+        )
+        .map(|_| ());
+    let chain = chained.then(|| {
+        ChainKey::Hmac(Box::new(
+            config
+                .key_cache
+                .get_or_derive(secret, &auth.credential.scope()),
+        ))
+    });
+    (outcome, chain)
+}
+
+/// A request whose signature verified: who signed it, and the key that continues its
+/// signature into the chunks of an aws-chunked body (none for other bodies).
+pub(crate) struct Admitted<P> {
+    pub(crate) identity: Verified<P>,
+    pub(crate) chain_key: Option<ChainKey>,
+}
+
+/// Checks the signature of `request` with `key`, over `payload_hash` (the declared hash, or
+/// the hash of the body read for a `Buffer` plan).
+pub(crate) fn admit<P>(
+    config: &Config,
+    request: &Request<'_, ServerHeaders<'_>>,
+    checked: &Checked<'_>,
+    key: Key<P>,
+    payload_hash: &str,
+) -> Result<Admitted<P>, Error> {
+    let check = match &checked.payload {
+        PayloadPlan::Declared { .. } => PayloadCheck::Streaming,
+        // Read and hashed before this check, or empty by its framing.
+        PayloadPlan::Buffer | PayloadPlan::Empty => PayloadCheck::Verified,
+        chained if chained.is_chained() => PayloadCheck::Streaming,
+        PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
+    };
+    let (identity, chain_key) =
+        verify_signature(config, request, checked, key, payload_hash, check)?;
+    Ok(Admitted {
+        identity,
+        chain_key,
+    })
+}

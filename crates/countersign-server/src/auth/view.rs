@@ -1,0 +1,91 @@
+//! The parts of a request the checks read, with a trusted proxy's changes applied (its
+//! forwarded host for `Host`, its path prefix put back).
+
+use std::borrow::Cow;
+
+use countersign_core::{Headers, Request};
+use http::request::Parts;
+use http::HeaderMap;
+
+use crate::config::TrustedProxy;
+
+/// The request's headers as the verifier sees them: a trusted proxy's host stands in for
+/// the `Host` header.
+pub(crate) struct ServerHeaders<'a> {
+    map: &'a HeaderMap,
+    host: Option<&'a [u8]>,
+}
+
+impl Headers for ServerHeaders<'_> {
+    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
+        let host = if name == "host" { self.host } else { None };
+        let from_map = match host {
+            Some(_) => None,
+            None => Some(Headers::values(self.map, name)),
+        };
+        host.into_iter().chain(from_map.into_iter().flatten())
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let replaced = self.host.is_some();
+        let host = self.host.map(|h| ("host", h));
+        host.into_iter().chain(
+            Headers::entries(self.map).filter(move |(name, _)| !(replaced && *name == "host")),
+        )
+    }
+}
+
+/// The parts of a request the verifier reads, with a trusted proxy's changes applied.
+pub(crate) struct View<'a> {
+    method: &'a str,
+    path: Cow<'a, str>,
+    query: &'a str,
+    headers: ServerHeaders<'a>,
+    authority: Option<&'a str>,
+}
+
+impl<'a> View<'a> {
+    pub(crate) fn new(parts: &'a Parts, proxy: Option<&TrustedProxy>) -> Self {
+        let raw_path = match parts.uri.path() {
+            "" => "/",
+            p => p,
+        };
+        let path = match proxy.and_then(|p| p.path_prefix.as_deref()) {
+            Some(prefix) => Cow::Owned(format!("{prefix}{raw_path}")),
+            None => Cow::Borrowed(raw_path),
+        };
+        let host = proxy
+            .filter(|p| p.forwarded_host)
+            .and_then(|_| parts.headers.get("x-forwarded-host"))
+            .map(|v| v.as_bytes());
+        View {
+            method: parts.method.as_str(),
+            path,
+            query: parts.uri.query().unwrap_or(""),
+            headers: ServerHeaders {
+                map: &parts.headers,
+                host,
+            },
+            authority: parts.uri.authority().map(|a| a.as_str()),
+        }
+    }
+
+    /// The host the client called: a trusted proxy's `X-Forwarded-Host`, else the `Host`
+    /// header, else the request target's authority.
+    pub(crate) fn host(&self) -> Option<&str> {
+        let header = self.headers.values("host").next();
+        header
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .or(self.authority)
+    }
+
+    /// The path the client called (with a trusted proxy's prefix put back).
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub(crate) fn request(&self) -> Request<'_, ServerHeaders<'a>> {
+        Request::new(self.method, &self.path, self.query, &self.headers)
+            .with_authority(self.authority)
+    }
+}

@@ -1,0 +1,148 @@
+//! What follows the checks, for every path a request takes (its key at hand, its key waited
+//! for, a POST form): the body wrapped in the checks it still owes, and the request handed
+//! to the inner service with its identity.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use countersign_core::aws_chunked::Decoder;
+use countersign_core::multipart::MultipartParser;
+use countersign_core::{AuthParams, EMPTY_SHA256_DIGEST};
+use http::request::Parts;
+use http::{Request, Response};
+use http_body::Body;
+use http_body_util::Full;
+use tower_service::Service;
+
+use crate::auth::form::{check_form, form_bucket, read_fields};
+use crate::auth::precheck::PayloadPlan;
+use crate::auth::signature::ChainKey;
+use crate::body::{Checksums, Digests, VerifiedBody};
+use crate::config::Config;
+use crate::error::{BoxError, Error};
+use crate::identity::Verified;
+use crate::keys::KeyStore;
+use crate::refusal::{refusal, reject, Leftover};
+
+/// The body the inner service reads, checked as it streams against what the request
+/// declared: its `payload` plan and `checksums` headers, and for an aws-chunked body the
+/// chain that `chain_key` continues from `auth`'s signature (not for a `Buffer` plan, whose
+/// body was read before the check: see [`VerifiedBody::buffered`]). The parts are taken
+/// rather than the whole [`Checked`], which is most of a kilobyte to move.
+pub(crate) fn streaming_body<B>(
+    body: B,
+    auth: &AuthParams<'_>,
+    payload: PayloadPlan,
+    checksums: Checksums,
+    chain_key: Option<ChainKey>,
+    config: &Config,
+) -> VerifiedBody<B> {
+    let digests = Digests::checksums(checksums);
+    match payload {
+        PayloadPlan::Declared { hash, .. } => VerifiedBody::plain(body, digests.sha256(hash)),
+        PayloadPlan::Empty => VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST)),
+        PayloadPlan::Chunked {
+            framing,
+            decoded_length,
+            trailers,
+        } => {
+            let chain = chain_key.and_then(|key| key.chain(auth));
+            let decoder = Decoder::new(framing, config.chunk_limits, chain)
+                .declared_trailers(trailers)
+                .decoded_length(Some(decoded_length));
+            VerifiedBody::chunked(body, decoder, digests, config.drain_limit)
+        }
+        PayloadPlan::Unsigned if config.allow_unsigned_payload => {
+            VerifiedBody::plain(body, digests)
+        }
+        // Refusing unsigned bodies let this one through only because it is empty: any byte
+        // that came after all fails it. A body to be read first is not handed on from here;
+        // were it, it would fail the same way rather than pass unchecked.
+        PayloadPlan::Unsigned | PayloadPlan::Buffer => {
+            VerifiedBody::plain(body, digests.sha256(EMPTY_SHA256_DIGEST))
+        }
+    }
+}
+
+/// Hands the request to the inner service, with its identity in the extensions.
+pub(crate) fn forward<S, B, P>(
+    service: &mut S,
+    mut parts: Parts,
+    body: VerifiedBody<B>,
+    identity: Verified<P>,
+) -> S::Future
+where
+    S: Service<http::Request<VerifiedBody<B>>>,
+    P: Clone + Send + Sync + 'static,
+{
+    parts.extensions.insert(identity);
+    service.call(http::Request::from_parts(parts, body))
+}
+
+/// The outcome of the boxed POST flow: the inner service's response, or a rejection (with
+/// what is left of the form to read before it is sent).
+pub(crate) enum Outcome<R> {
+    Inner(R),
+    Rejected(Response<Full<Bytes>>, Option<Leftover>),
+}
+
+/// The future of one POST upload (boxed: this is not the hot path).
+pub(crate) type PostFuture<R, E> = Pin<Box<dyn Future<Output = Result<Outcome<R>, E>> + Send>>;
+
+/// Reads the form up to the file, verifies it, and calls the inner service.
+pub(crate) fn post_upload<S, K, B>(
+    mut service: S,
+    parts: Parts,
+    body: B,
+    boundary: String,
+    config: Arc<Config>,
+    store: Arc<K>,
+) -> PostFuture<S::Response, S::Error>
+where
+    S: Service<Request<VerifiedBody<B>>> + Send + 'static,
+    S::Future: Send + 'static,
+    K: KeyStore,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    Box::pin(async move {
+        let mut body = Box::pin(body);
+        let bucket = match form_bucket(&config, &parts) {
+            Ok(bucket) => bucket,
+            Err(e) => return Ok(refuse(&config, &parts, body, e)),
+        };
+        let mut parser = MultipartParser::new(&boundary);
+        let form = match read_fields(&mut body, &mut parser).await {
+            Ok(form) => form,
+            Err(e) => return Ok(refuse(&config, &parts, body, e)),
+        };
+        let checked = match check_form(&config, bucket, form, store.as_ref()).await {
+            Ok(checked) => checked,
+            Err(e) => return Ok(refuse(&config, &parts, body, e)),
+        };
+        let (identity, post, range) = checked;
+        let mut parts = parts;
+        parts.extensions.insert(post);
+        let body = VerifiedBody::form(body, parser, range, Digests::none(), config.drain_limit);
+        forward(&mut service, parts, body, identity)
+            .await
+            .map(Outcome::Inner)
+    })
+}
+
+/// The refusal of a form for `error`, sent once the rest of the form was read: a browser
+/// sends the whole form before it reads an answer. A body that failed to be read is not read
+/// again.
+fn refuse<R, B>(config: &Config, parts: &Parts, body: Pin<Box<B>>, error: Error) -> Outcome<R>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let (response, leftover) = match error {
+        Error::BodyRead(_) => (reject(config, parts, error, None), None),
+        _ => refusal(config, parts, body, error, None),
+    };
+    Outcome::Rejected(response, leftover)
+}
