@@ -180,3 +180,40 @@ pub(crate) fn reject(
 /// The seconds a client refused with `SlowDown` is told to wait (`Retry-After`): the
 /// bodies that filled the budget are read within about as long.
 const SLOW_DOWN_RETRY_AFTER: &str = "1";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts() -> Parts {
+        http::Request::get("/x")
+            .body(())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_parts()
+            .0
+    }
+
+    #[test]
+    fn slow_down_tells_the_client_when_to_retry() {
+        let response = reject(&Config::new(), &parts(), Error::SlowDown, None);
+        assert_eq!(response.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(http::header::RETRY_AFTER),
+            Some(&HeaderValue::from_static(SLOW_DOWN_RETRY_AFTER))
+        );
+    }
+
+    #[test]
+    fn other_refusals_carry_no_retry_after() {
+        let response = reject(&Config::new(), &parts(), Error::RepeatedHost, None);
+        assert_eq!(response.status(), http::StatusCode::BAD_REQUEST);
+        assert!(!response.headers().contains_key(http::header::RETRY_AFTER));
+    }
+
+    #[test]
+    fn a_body_known_to_be_longer_than_the_limit_is_not_drained() {
+        let body = http_body_util::Full::new(Bytes::from_static(&[0; 100]));
+        assert_eq!(drain_budget(99, &body), 0);
+        assert_eq!(drain_budget(100, &body), 100);
+    }
+}

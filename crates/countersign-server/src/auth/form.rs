@@ -268,3 +268,83 @@ fn policy_signed<P>(
             .ct_eq(signature)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s3() -> Config {
+        let mut config = Config::new();
+        config.s3 = true;
+        config.virtual_host_domain = Some("s3.example.com".into());
+        config
+    }
+
+    fn form_post(uri: &str, host: &str) -> Parts {
+        let request = http::Request::post(uri)
+            .header("host", host)
+            .header("content-type", "multipart/form-data; boundary=xyz")
+            .body(())
+            .unwrap_or_else(|e| panic!("{e}"));
+        request.into_parts().0
+    }
+
+    #[test]
+    fn a_multipart_post_in_s3_mode_is_a_form() {
+        let parts = form_post("/bucket", "s3.example.com");
+        assert_eq!(post_boundary(&s3(), &parts).as_deref(), Some("xyz"));
+    }
+
+    #[test]
+    fn a_multipart_post_outside_s3_mode_is_not_a_form() {
+        let parts = form_post("/bucket", "s3.example.com");
+        assert_eq!(post_boundary(&Config::new(), &parts), None);
+    }
+
+    #[test]
+    fn a_signed_multipart_post_is_not_a_form() {
+        let mut parts = form_post("/bucket", "s3.example.com");
+        parts.headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("AWS4-HMAC-SHA256 Credential=x"),
+        );
+        assert_eq!(post_boundary(&s3(), &parts), None);
+        let presigned = form_post("/bucket?X-Amz-Signature=00", "s3.example.com");
+        assert_eq!(post_boundary(&s3(), &presigned), None);
+    }
+
+    #[test]
+    fn a_form_to_a_bucket_path_uploads_to_it() {
+        let parts = form_post("/photos", "s3.example.com");
+        assert_eq!(form_bucket(&s3(), &parts).ok().as_deref(), Some("photos"));
+    }
+
+    #[test]
+    fn a_form_to_a_bucket_host_uploads_to_the_whole_name_under_the_domain() {
+        let parts = form_post("/", "photos.archive.s3.example.com");
+        assert_eq!(
+            form_bucket(&s3(), &parts).ok().as_deref(),
+            Some("photos.archive")
+        );
+    }
+
+    #[test]
+    fn a_form_with_a_query_names_its_first_parameter() {
+        let parts = form_post("/photos?delete&x=1", "s3.example.com");
+        assert!(matches!(
+            form_bucket(&s3(), &parts),
+            Err(Error::PostFormQuery { parameter }) if parameter == "delete"
+        ));
+    }
+
+    #[test]
+    fn a_form_to_an_object_or_to_no_bucket_is_refused() {
+        for (uri, host) in [("/photos/a.jpg", "s3.example.com"), ("/", "s3.example.com")] {
+            let parts = form_post(uri, host);
+            assert!(
+                matches!(form_bucket(&s3(), &parts), Err(Error::PostFormNotToBucket)),
+                "{uri} on {host}"
+            );
+        }
+    }
+}

@@ -78,3 +78,79 @@ pub(crate) fn unknown_key(
     decoy_verification(config, request, checked, declared_hash(&checked.payload));
     Error::InvalidAccessKeyId(checked.auth.credential.access_key_id().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::{ready, Ready};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A store that must be waited for, knowing no key, counting how often it is asked.
+    #[derive(Default)]
+    struct Empty {
+        asked: AtomicUsize,
+    }
+
+    impl KeyStore for Empty {
+        type Principal = ();
+        type Future = Ready<Lookup<()>>;
+
+        fn lookup(&self, _request: KeyRequest) -> Self::Future {
+            self.asked.fetch_add(1, Ordering::SeqCst);
+            ready(Ok(None))
+        }
+    }
+
+    fn request() -> KeyRequest {
+        KeyRequest::new("AKIDUNKNOWN", "20261207", "us-east-1", "s3")
+    }
+
+    #[test]
+    fn a_store_that_must_be_waited_for_is_waited_for() {
+        let store = Empty::default();
+        let step = find_key(&Config::new(), &store, request());
+        assert!(matches!(step, KeyStep::Wait(_)));
+        assert_eq!(store.asked.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_key_found_unknown_is_answered_from_the_cache_next_time() {
+        let config = Config::new();
+        let store = Empty::default();
+        assert!(matches!(
+            settle(
+                &config,
+                "AKIDUNKNOWN",
+                Ok::<_, crate::keys::StoreError>(None::<Key<()>>)
+            ),
+            Ok(None)
+        ));
+        let step = find_key(&config, &store, request());
+        assert!(matches!(step, KeyStep::Answered(Ok(None))));
+        assert_eq!(store.asked.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_store_at_hand_is_asked_every_time() {
+        let config = Config::new();
+        let store = crate::keys::MemoryKeyStore::<()>::new();
+        assert!(settle(
+            &config,
+            "AKIDUNKNOWN",
+            Ok::<_, crate::keys::StoreError>(None::<Key<()>>)
+        )
+        .is_ok());
+        store.insert("AKIDUNKNOWN", "secret", ());
+        let step = find_key(&config, &store, request());
+        assert!(matches!(step, KeyStep::Answered(Ok(Some(_)))));
+    }
+
+    #[test]
+    fn a_failing_store_is_an_error_not_an_unknown_key() {
+        let failed: Lookup<()> = Err(crate::keys::StoreError::unavailable("down"));
+        assert!(matches!(
+            settle(&Config::new(), "AKID", failed),
+            Err(Error::KeyStore(_))
+        ));
+    }
+}

@@ -367,3 +367,80 @@ pub(crate) fn declared_hash(plan: &PayloadPlan) -> &str {
         PayloadPlan::Unsigned | PayloadPlan::Buffer => UNSIGNED_PAYLOAD,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host_of(uri: &str, hosts: &[&'static str]) -> Result<(), Error> {
+        let mut builder = http::Request::get(uri);
+        for host in hosts {
+            builder = builder.header("host", *host);
+        }
+        let parts = builder
+            .body(())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_parts()
+            .0;
+        let mut host = Host::None;
+        for value in parts.headers.get_all("host") {
+            host = match host {
+                Host::None => Host::Once(value),
+                _ => Host::Repeated,
+            };
+        }
+        host.check(parts.uri.authority())
+    }
+
+    #[test]
+    fn one_host_and_an_origin_form_target_pass() {
+        assert!(host_of("/x", &["a.example"]).is_ok());
+    }
+
+    #[test]
+    fn two_host_headers_are_refused() {
+        assert!(matches!(
+            host_of("/x", &["a.example", "b.example"]),
+            Err(Error::RepeatedHost)
+        ));
+    }
+
+    #[test]
+    fn a_host_other_than_the_authority_is_refused() {
+        assert!(matches!(
+            host_of("http://b.example/x", &["a.example"]),
+            Err(Error::HostNotAuthority)
+        ));
+    }
+
+    #[test]
+    fn a_host_equal_to_the_authority_but_for_case_passes() {
+        assert!(host_of("http://A.Example:8080/x", &["a.example:8080"]).is_ok());
+    }
+
+    fn chunked(framing: Framing) -> PayloadPlan {
+        PayloadPlan::Chunked {
+            framing,
+            decoded_length: 0,
+            trailers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn unsigned_payloads_are_unsigned_payload_and_unsigned_chunks() {
+        assert!(PayloadPlan::Unsigned.is_unsigned());
+        assert!(chunked(Framing::UnsignedTrailer).is_unsigned());
+    }
+
+    #[test]
+    fn signed_chunks_and_hashed_bodies_are_not_unsigned() {
+        for plan in [
+            chunked(Framing::Signed),
+            chunked(Framing::SignedTrailer),
+            PayloadPlan::Buffer,
+            PayloadPlan::Empty,
+        ] {
+            assert!(!plan.is_unsigned(), "{plan:?}");
+        }
+    }
+}

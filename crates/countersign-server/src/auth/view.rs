@@ -89,3 +89,63 @@ impl<'a> View<'a> {
             .with_authority(self.authority)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut builder = http::Request::get(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder
+            .body(())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_parts()
+            .0
+    }
+
+    #[test]
+    fn the_host_header_comes_before_the_authority() {
+        let parts = parts("http://authority.example/x", &[("host", "header.example")]);
+        assert_eq!(View::new(&parts, None).host(), Some("header.example"));
+    }
+
+    #[test]
+    fn without_a_host_header_the_authority_is_the_host() {
+        let parts = parts("http://authority.example/x", &[]);
+        assert_eq!(View::new(&parts, None).host(), Some("authority.example"));
+    }
+
+    #[test]
+    fn a_trusted_proxy_gives_the_host_and_path_the_client_called() {
+        let parts = parts(
+            "/items",
+            &[
+                ("host", "10.0.0.7"),
+                ("x-forwarded-host", "api.example.com"),
+            ],
+        );
+        let proxy = TrustedProxy::new()
+            .forwarded_host(true)
+            .path_prefix("/api/");
+        let view = View::new(&parts, Some(&proxy));
+        assert_eq!(
+            (view.host(), view.path()),
+            (Some("api.example.com"), "/api/items")
+        );
+    }
+
+    #[test]
+    fn an_untrusted_forwarded_host_is_ignored() {
+        let parts = parts(
+            "/items",
+            &[
+                ("host", "10.0.0.7"),
+                ("x-forwarded-host", "api.example.com"),
+            ],
+        );
+        assert_eq!(View::new(&parts, None).host(), Some("10.0.0.7"));
+    }
+}
