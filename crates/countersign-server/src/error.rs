@@ -8,7 +8,10 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
+use countersign_core::aws_chunked::Framing;
+use countersign_core::multipart::MultipartError;
 use http::StatusCode;
 
 use crate::keys::StoreError;
@@ -36,8 +39,20 @@ pub enum Error {
     MissingTrailerDeclaration,
     /// An `x-amz-checksum-*` or `Content-MD5` header that is not a base64 digest of the right length.
     InvalidChecksumHeader(countersign_core::checksum::ChecksumAlgorithm),
-    /// A header the request needs is not usable.
-    InvalidHeader(String),
+    /// An aws-chunked framing of the other algorithm than the request's signature (chunks
+    /// continue the request's signature, so they are signed with its algorithm).
+    FramingNotOfAlgorithm {
+        /// The framing the request declared.
+        framing: Framing,
+        /// The request's algorithm.
+        algorithm: &'static str,
+    },
+    /// `x-amz-decoded-content-length` is not a number of bytes.
+    InvalidDecodedContentLength,
+    /// `x-amz-trailer` with a framing that has no trailer.
+    TrailerNotAllowed(Framing),
+    /// More than one `x-amz-checksum-*` header.
+    MultipleChecksums,
     /// A body without a declared hash, longer than the buffer limit.
     PayloadTooLarge {
         /// The limit in bytes.
@@ -48,12 +63,14 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
-    /// The body could not be read.
-    BodyRead(String),
-    /// A POST upload whose body is not `multipart/form-data`.
-    MalformedPost(String),
-    /// A POST upload's form misses or repeats a field, or has no file.
-    PostField(String),
+    /// The body could not be read (the transport's error).
+    BodyRead(Arc<dyn std::error::Error + Send + Sync>),
+    /// A POST upload whose body is not well-formed `multipart/form-data`.
+    MalformedPost(MultipartError),
+    /// A POST upload's form field before the file is not UTF-8.
+    PostFieldNotUtf8,
+    /// A POST upload's form misses, repeats or misspells a field, or has no file.
+    PostField(PostFieldError),
     /// A POST upload's fields before the file are larger than the limit.
     PostFieldsTooLarge {
         /// The limit in bytes.
@@ -96,11 +113,15 @@ impl Error {
             Error::InvalidChecksumHeader(
                 countersign_core::checksum::ChecksumAlgorithm::ContentMd5,
             ) => "InvalidDigest",
-            Error::InvalidChecksumHeader(_) | Error::InvalidHeader(_) => "InvalidRequest",
+            Error::InvalidChecksumHeader(_)
+            | Error::FramingNotOfAlgorithm { .. }
+            | Error::InvalidDecodedContentLength
+            | Error::TrailerNotAllowed(_)
+            | Error::MultipleChecksums => "InvalidRequest",
             Error::PayloadTooLarge { .. } => "EntityTooLarge",
             Error::HeadersTooLarge { .. } => "RequestHeaderSectionTooLarge",
             Error::BodyRead(_) => "IncompleteBody",
-            Error::MalformedPost(_) => "MalformedPOSTRequest",
+            Error::MalformedPost(_) | Error::PostFieldNotUtf8 => "MalformedPOSTRequest",
             Error::PostField(_) => "InvalidArgument",
             Error::PostFieldsTooLarge { .. } => "MaxPostPreDataLengthExceeded",
             Error::Policy(e) => e.code(),
@@ -124,11 +145,15 @@ impl Error {
             | Error::BodyRead(_)
             | Error::MissingTrailerDeclaration
             | Error::InvalidChecksumHeader(_)
-            | Error::InvalidHeader(_) => StatusCode::BAD_REQUEST,
+            | Error::FramingNotOfAlgorithm { .. }
+            | Error::InvalidDecodedContentLength
+            | Error::TrailerNotAllowed(_)
+            | Error::MultipleChecksums => StatusCode::BAD_REQUEST,
             Error::MissingDecodedContentLength => StatusCode::LENGTH_REQUIRED,
-            Error::MalformedPost(_) | Error::PostField(_) | Error::PostFieldsTooLarge { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            Error::MalformedPost(_)
+            | Error::PostFieldNotUtf8
+            | Error::PostField(_)
+            | Error::PostFieldsTooLarge { .. } => StatusCode::BAD_REQUEST,
             Error::Policy(e) => e.status(),
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::PostFormQuery { .. } => StatusCode::FORBIDDEN,
@@ -160,7 +185,20 @@ impl fmt::Display for Error {
             Error::InvalidChecksumHeader(algorithm) => {
                 write!(f, "the value of {} is not a base64 {algorithm} digest", algorithm.header_name())
             }
-            Error::InvalidHeader(why) => f.write_str(why),
+            Error::FramingNotOfAlgorithm { framing, algorithm } => write!(
+                f,
+                "{} does not go with {algorithm}: chunks are signed with the algorithm that signed the request",
+                framing.marker()
+            ),
+            Error::InvalidDecodedContentLength => {
+                f.write_str("x-amz-decoded-content-length must be a number of bytes")
+            }
+            Error::TrailerNotAllowed(framing) => {
+                write!(f, "x-amz-trailer is not allowed with {}", framing.marker())
+            }
+            Error::MultipleChecksums => f.write_str(
+                "expecting a single x-amz-checksum- header; multiple checksum types are not allowed",
+            ),
             Error::PayloadTooLarge { limit } => write!(
                 f,
                 "the body is larger than {limit} bytes, the most this server buffers for a request that does not \
@@ -170,10 +208,13 @@ impl fmt::Display for Error {
                 write!(f, "your request header section exceeds the maximum allowed size of {limit} bytes")
             }
             Error::BodyRead(why) => write!(f, "the request body could not be read: {why}"),
+            Error::PostFieldNotUtf8 => f.write_str(
+                "the body of your POST request is not well-formed multipart/form-data: a form field is not UTF-8",
+            ),
             Error::MalformedPost(why) => {
                 write!(f, "the body of your POST request is not well-formed multipart/form-data: {why}")
             }
-            Error::PostField(why) => f.write_str(why),
+            Error::PostField(why) => why.fmt(f),
             Error::Replayed => f.write_str(
                 "this request was already received: a signature is accepted once (replay protection is on)",
             ),
@@ -201,7 +242,61 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Auth(e) => Some(e),
+            Error::KeyStore(e) => Some(e),
+            Error::BodyRead(e) => Some(e.as_ref()),
+            Error::MalformedPost(e) => Some(e),
+            Error::Policy(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// What is wrong with a POST form's fields (S3's `InvalidArgument`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PostFieldError {
+    /// A field the form must have (its name, lower-case).
+    Missing(&'static str),
+    /// A field given twice (its name).
+    Repeated(String),
+    /// No file part, or nothing after the fields.
+    NoFile,
+    /// `x-amz-algorithm` is not `AWS4-HMAC-SHA256`.
+    Algorithm,
+    /// `x-amz-date` is not `YYYYMMDDTHHMMSSZ`.
+    Date,
+    /// `x-amz-signature` is not 64 hexadecimal digits.
+    Signature,
+}
+
+impl fmt::Display for PostFieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PostFieldError::Missing(name) => {
+                write!(f, "Bucket POST must contain a field named '{name}'")
+            }
+            PostFieldError::Repeated(name) => write!(f, "the form repeats the field {name}"),
+            PostFieldError::NoFile => {
+                f.write_str("POST requires exactly one file upload per request")
+            }
+            PostFieldError::Algorithm => write!(
+                f,
+                "x-amz-algorithm only supports {}",
+                countersign_core::ALGORITHM
+            ),
+            PostFieldError::Date => {
+                f.write_str("x-amz-date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ")
+            }
+            PostFieldError::Signature => {
+                f.write_str("x-amz-signature must be 64 hexadecimal characters")
+            }
+        }
+    }
+}
 
 impl From<countersign_core::post_policy::PolicyError> for Error {
     fn from(e: countersign_core::post_policy::PolicyError) -> Self {
@@ -212,5 +307,60 @@ impl From<countersign_core::post_policy::PolicyError> for Error {
 impl From<countersign_core::Error> for Error {
     fn from(e: countersign_core::Error) -> Self {
         Error::Auth(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn a_body_read_error_keeps_its_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let error = Error::BodyRead(Arc::new(io));
+        let source = error.source().map(|s| s.to_string());
+        assert_eq!(source.as_deref(), Some("reset by peer"));
+        assert_eq!(
+            (error.status().as_u16(), error.code()),
+            (400, "IncompleteBody")
+        );
+    }
+
+    #[test]
+    fn a_refusal_of_the_core_has_it_as_its_source() {
+        let error = Error::Auth(countersign_core::Error::MissingDate);
+        assert!(error.source().is_some());
+    }
+
+    #[test]
+    fn the_framing_and_checksum_refusals_are_invalid_requests() {
+        for error in [
+            Error::FramingNotOfAlgorithm {
+                framing: Framing::EcdsaSigned,
+                algorithm: countersign_core::ALGORITHM,
+            },
+            Error::InvalidDecodedContentLength,
+            Error::TrailerNotAllowed(Framing::Signed),
+            Error::MultipleChecksums,
+        ] {
+            assert_eq!(
+                (error.status().as_u16(), error.code()),
+                (400, "InvalidRequest"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_form_field_error_names_the_field() {
+        let error = Error::PostField(PostFieldError::Missing("policy"));
+        assert_eq!(
+            (error.code(), error.to_string()),
+            (
+                "InvalidArgument",
+                "Bucket POST must contain a field named 'policy'".to_string()
+            )
+        );
     }
 }

@@ -433,7 +433,7 @@ where
     loop {
         match ready!(body.as_mut().poll_frame(cx)) {
             None => return Poll::Ready(Ok(())),
-            Some(Err(e)) => return Poll::Ready(Err(Error::BodyRead(e.into().to_string()))),
+            Some(Err(e)) => return Poll::Ready(Err(Error::BodyRead(e.into().into()))),
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
                     let total = collected.len() + data.len();

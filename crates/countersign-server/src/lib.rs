@@ -93,7 +93,7 @@ pub use config::{
     TrustedProxy, DEFAULT_BUFFER_BUDGET, DEFAULT_BUFFER_LIMIT, DEFAULT_DRAIN_LIMIT,
     DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_UNKNOWN_KEY_CACHE,
 };
-pub use error::Error;
+pub use error::{Error, PostFieldError};
 pub use failures::{FailureCount, FailureCounts};
 pub use future::ResponseFuture;
 #[cfg(feature = "axum")]

@@ -16,8 +16,7 @@ use crate::address::S3Address;
 use crate::auth::key_step::{find_key, settle, KeyStep};
 use crate::auth::view::View;
 use crate::config::Config;
-use crate::error::BoxError;
-use crate::error::Error;
+use crate::error::{BoxError, Error, PostFieldError};
 use crate::identity::Verified;
 use crate::keys::{Key, KeyRequest, KeyStore};
 use crate::post::{PostObject, MAX_FORM_FIELD_BYTES};
@@ -97,7 +96,7 @@ where
         } else {
             parser.next_part()
         };
-        match part.map_err(|e| Error::MalformedPost(e.to_string()))? {
+        match part.map_err(Error::MalformedPost)? {
             Some(Part::Start {
                 name,
                 filename,
@@ -108,7 +107,7 @@ where
                         .into_iter()
                         .map(|(n, v)| String::from_utf8(v).map(|v| (n, v)))
                         .collect::<Result<Vec<_>, _>>()
-                        .map_err(|_| Error::MalformedPost("a form field is not UTF-8".into()))?;
+                        .map_err(|_| Error::PostFieldNotUtf8)?;
                     return Ok(Form {
                         fields,
                         filename,
@@ -116,9 +115,7 @@ where
                     });
                 }
                 if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-                    return Err(Error::PostField(format!(
-                        "the form repeats the field {name}"
-                    )));
+                    return Err(Error::PostField(PostFieldError::Repeated(name)));
                 }
                 fields.push((name.to_ascii_lowercase(), Vec::new()));
             }
@@ -142,7 +139,7 @@ where
                         parser.push(data);
                     }
                 }
-                Some(Err(e)) => return Err(Error::BodyRead(e.into().to_string())),
+                Some(Err(e)) => return Err(Error::BodyRead(e.into().into())),
                 None => input_ended = true,
             },
         }
@@ -150,7 +147,7 @@ where
 }
 
 fn no_file() -> Error {
-    Error::PostField("POST requires exactly one file upload per request".into())
+    Error::PostField(PostFieldError::NoFile)
 }
 
 /// Checks the form's authentication and its policy for an upload to `bucket`; gives the
@@ -167,11 +164,8 @@ pub(crate) async fn check_form<K: KeyStore>(
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     };
-    let required = |name: &str| {
-        field(name).ok_or_else(|| {
-            Error::PostField(format!("Bucket POST must contain a field named '{name}'"))
-        })
-    };
+    let required =
+        |name: &'static str| field(name).ok_or(Error::PostField(PostFieldError::Missing(name)));
     // A Signature Version 2 form (`AWSAccessKeyId`, `signature`, `policy`) is answered as S3
     // answers it where SigV2 is refused, rather than as a form missing its SigV4 fields.
     let sigv4 = field("x-amz-algorithm").is_some() || field("x-amz-credential").is_some();
@@ -180,17 +174,13 @@ pub(crate) async fn check_form<K: KeyStore>(
     }
     let algorithm = required("x-amz-algorithm")?;
     if algorithm != ALGORITHM {
-        return Err(Error::PostField(format!(
-            "x-amz-algorithm only supports {ALGORITHM}"
-        )));
+        return Err(Error::PostField(PostFieldError::Algorithm));
     }
     let credential = Credential::parse(required("x-amz-credential")?, AuthSource::Form)?;
-    let date = AmzDate::parse(required("x-amz-date")?).ok_or_else(|| {
-        Error::PostField("x-amz-date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ".into())
-    })?;
-    let signature = Signature::from_hex(required("x-amz-signature")?).ok_or_else(|| {
-        Error::PostField("x-amz-signature must be 64 hexadecimal characters".into())
-    })?;
+    let date =
+        AmzDate::parse(required("x-amz-date")?).ok_or(Error::PostField(PostFieldError::Date))?;
+    let signature = Signature::from_hex(required("x-amz-signature")?)
+        .ok_or(Error::PostField(PostFieldError::Signature))?;
     let policy_text = required("policy")?;
     config
         .verifier

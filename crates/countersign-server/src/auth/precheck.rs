@@ -263,12 +263,10 @@ fn plan<'a>(
     };
     if let PayloadPlan::Chunked { framing, .. } = &payload {
         if !framing.goes_with(auth.algorithm()) {
-            return Err(Error::InvalidHeader(format!(
-                "{} does not go with {}: chunks are signed with the algorithm that signed \
-                 the request",
-                framing.marker(),
-                auth.algorithm()
-            )));
+            return Err(Error::FramingNotOfAlgorithm {
+                framing: *framing,
+                algorithm: auth.algorithm(),
+            });
         }
     }
     if payload.is_unsigned() && !config.allow_unsigned_payload && !body_is_empty {
@@ -284,7 +282,6 @@ fn plan<'a>(
 
 /// The plan for an aws-chunked body: its framing, decoded length and declared trailers.
 fn chunked_plan(parts: &Parts, framing: Framing) -> Result<PayloadPlan, Error> {
-    let marker = framing.marker();
     let decoded_length = parts
         .headers
         .get("x-amz-decoded-content-length")
@@ -292,9 +289,7 @@ fn chunked_plan(parts: &Parts, framing: Framing) -> Result<PayloadPlan, Error> {
         .to_str()
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .ok_or_else(|| {
-            Error::InvalidHeader("x-amz-decoded-content-length must be a number of bytes".into())
-        })?;
+        .ok_or(Error::InvalidDecodedContentLength)?;
     let trailers: Vec<String> = parts
         .headers
         .get_all("x-amz-trailer")
@@ -308,9 +303,7 @@ fn chunked_plan(parts: &Parts, framing: Framing) -> Result<PayloadPlan, Error> {
         return Err(Error::MissingTrailerDeclaration);
     }
     if !framing.has_trailer() && !trailers.is_empty() {
-        return Err(Error::InvalidHeader(format!(
-            "x-amz-trailer is not allowed with {marker}"
-        )));
+        return Err(Error::TrailerNotAllowed(framing));
     }
     Ok(PayloadPlan::Chunked {
         framing,
@@ -349,10 +342,7 @@ fn checksum_headers(parts: &Parts) -> Result<Checksums, Error> {
         .count()
         > 1
     {
-        return Err(Error::InvalidHeader(
-            "expecting a single x-amz-checksum- header; multiple checksum types are not allowed"
-                .into(),
-        ));
+        return Err(Error::MultipleChecksums);
     }
     Ok(found)
 }
