@@ -226,10 +226,43 @@ impl<K: KeyStore> SigV4Layer<K> {
     }
 }
 
+/// The service's constructors, beside the layer they share their defaults with (tower's
+/// convention: `SigV4::new` wraps one service, `SigV4::layer` makes the layer for many).
+impl<S, K: KeyStore> SigV4<S, K> {
+    /// Verifies SigV4 before `inner` with keys from `store`, every setting at its default
+    /// (configure the layer instead to change them).
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use countersign_server::{keys::MemoryKeyStore, SigV4, VerifiedBody};
+    /// use http_body_util::Full;
+    /// use tower::ServiceExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handler = tower::service_fn(|_: http::Request<VerifiedBody<Full<Bytes>>>| async {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::new())))
+    /// });
+    /// let service = SigV4::new(handler, MemoryKeyStore::<()>::new());
+    /// let unsigned = http::Request::get("http://localhost/").body(Full::new(Bytes::new())).unwrap();
+    /// let response = service.oneshot(unsigned).await.unwrap();
+    /// assert_eq!(response.status(), 403);
+    /// # }
+    /// ```
+    pub fn new(inner: S, store: K) -> Self {
+        SigV4::with_config(inner, Arc::new(Config::new()), Arc::new(store))
+    }
+
+    /// The layer that verifies with keys from `store`: [`SigV4Layer::new`].
+    pub fn layer(store: K) -> SigV4Layer<K> {
+        SigV4Layer::new(store)
+    }
+}
+
 impl<S, K> Layer<S> for SigV4Layer<K> {
     type Service = SigV4<S, K>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SigV4::new(inner, Arc::clone(&self.config), Arc::clone(&self.store))
+        SigV4::with_config(inner, Arc::clone(&self.config), Arc::clone(&self.store))
     }
 }

@@ -31,7 +31,8 @@ pub struct SigV4<S, K> {
 }
 
 impl<S, K> SigV4<S, K> {
-    pub(crate) fn new(inner: S, config: Arc<Config>, store: Arc<K>) -> Self {
+    /// The service over `inner` with a layer's configuration and key store.
+    pub(crate) fn with_config(inner: S, config: Arc<Config>, store: Arc<K>) -> Self {
         SigV4 {
             inner,
             config,
