@@ -38,6 +38,7 @@ pub enum PayloadCheck {
 /// The access key id and the scope are read from the request's credential, kept whole (one
 /// string, not four).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Verified<P> {
     credential: Credential<'static>,
     /// A SigV4a request's region set, which stands for the region.

@@ -17,6 +17,7 @@ pub const MAX_FORM_FIELD_BYTES: usize = 20 * 1024;
 
 /// The form of a verified POST upload, for the handler.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct PostObject {
     /// The bucket the form uploads to, as the layer decided it (from the path, or from the
     /// host under [`SigV4Layer::virtual_host_domain`](crate::SigV4Layer::virtual_host_domain))
