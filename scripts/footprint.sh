@@ -5,8 +5,9 @@
 # every line of code run is counted), a 32 KiB data cache and a 1 MiB second level, emptied
 # before each operation by 4 MiB of writes. Each case runs 800 and 400 operations and the
 # difference is divided by 400, so the setup cancels out; the eviction's own writes are taken
-# off the data lines. Valgrind runs SHA-256 without the SHA extensions, whose code is about
-# 160 of the floor's lines: compare cases with each other, not with a machine's cache.
+# off the data lines. Valgrind runs SHA-256 without the SHA extensions, in code larger than
+# the real one's (most of the floor's lines): compare cases with each other, not with a
+# machine's cache.
 #
 # The cases: the floor's cryptography, a header-signed verification and the bench's minimal
 # verifier of the same request (a bound, benches/common/minimal.rs), a presigned

@@ -2,9 +2,8 @@
 # `min_of_runs` over several random code layouts. The bench binary is relinked with rust-lld
 # shuffling the order of its functions (`--shuffle-sections`, one seed per layout) and run
 # once per layout; then the median and range of each ratio over the layouts are printed.
-# Where the code lies moves a warm verification by several percent on its own (unrelated
-# functions added to a binary moved it by 7%, BENCHMARKS.md): a difference between two
-# builds means something only beside this spread.
+# Where the code lies moves a warm verification by several percent on its own (the spread is
+# in BENCHMARKING.md): a difference between two builds means something only beside it.
 #
 #   scripts/layouts.sh [LAYOUTS]     # default 6 (about a minute each)
 set -euo pipefail

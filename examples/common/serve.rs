@@ -274,8 +274,8 @@ async fn connection<IO>(
     let app = tower::ServiceBuilder::new()
         .map_request(move |request: http::Request<Incoming>| {
             // A body empty by its framing has nothing to wait for: it goes unwrapped. The
-            // timeout's wrapper costs a request about 5 µs of server CPU here (measured on
-            // `axum_api` behind the layer under wrk), and would hide the body's exact size.
+            // timeout's wrapper costs every request server CPU (BENCHMARKING.md), and would
+            // hide the body's exact size.
             request.map(|body| match body.size_hint().exact() {
                 Some(0) => Body::new(body),
                 _ => Body::new(TimeoutBody::new(body_idle, body)),

@@ -105,8 +105,8 @@ impl Framing {
 
 /// The smallest chunk of a SigV4a-signed body but the last data chunk: S3's rule for signed
 /// chunks (8 KiB), enforced here for SigV4a, whose chunk signatures cost an ECDSA
-/// verification each (about 0.3 ms), so that a body of many tiny chunks cannot buy that much
-/// work per byte. HMAC chunks, which cost microseconds, may be of any size.
+/// verification each (far more work than an HMAC), so that a body of many tiny chunks cannot
+/// buy that much work per byte. HMAC chunks, which cost microseconds, may be of any size.
 pub const ECDSA_MIN_CHUNK_SIZE: u64 = 8192;
 
 /// The bounds of one aws-chunked body.

@@ -40,8 +40,8 @@ pub use memory::MemoryKeyStore;
 pub use random::random_secret;
 
 /// The hasher of the stores' maps from access key id to key, asked on every request: a
-/// random-keyed foldhash, cheaper than the standard SipHash (about 170 instructions fewer
-/// per request through the layer). A client only looks ids up; only the operator adds
+/// random-keyed foldhash, cheaper than the standard SipHash (BENCHMARKING.md counts what it
+/// saves per request through the layer). A client only looks ids up; only the operator adds
 /// them, so no client can fill a map with colliding ids.
 type KeyIdHasher = foldhash::fast::RandomState;
 
