@@ -1,7 +1,6 @@
 //! Helpers shared by the cross-crate tests: where the vectors are, and raw HTTP text parsing.
 #![allow(dead_code, unreachable_pub, missing_docs)] // each test binary uses a different subset
 
-pub mod aws_c_auth;
 pub mod bodies;
 pub mod example_server;
 pub mod javascript;

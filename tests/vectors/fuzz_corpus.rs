@@ -2,24 +2,19 @@
 //! harness functions the cargo-fuzz targets call (`fuzz/harness.rs`), as ordinary tests on
 //! the stable toolchain. A crash the fuzzer found is added to the corpus and stays a test.
 //!
-//! The seeds were made from the vectors in `../shared/vectors` by
-//! `COUNTERSIGN_WRITE_FUZZ_SEEDS=1 cargo test --test fuzz_corpus write_seeds`.
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test panics on a broken fixture by design"
-)]
-
-mod common;
+//! The seeds are made from the vectors in `../shared/vectors`, and the committed ones must
+//! be what the vectors make; `COUNTERSIGN_WRITE_FUZZ_SEEDS=1 cargo test --test vectors
+//! fuzz_corpus::seeds_are_what_the_vectors_make` writes them again.
 
 use countersign::client as cs_client;
 use countersign::core as cs_core;
 
-#[path = "../fuzz/harness.rs"]
+#[path = "../../fuzz/harness.rs"]
 mod harness;
 
 use std::path::{Path, PathBuf};
+
+use crate::aws_c_auth::case_directories;
 
 use cs_core::aws_chunked::{Framing, Limits};
 use cs_core::checksum::{checksum_base64, ChecksumAlgorithm};
@@ -51,45 +46,34 @@ fn replay(target: &str) {
     println!("{target}: {} inputs replayed", files.len());
 }
 
-#[test]
-fn authorization_header_corpus() {
-    replay("authorization_header");
+/// One test per target, replaying its corpus.
+macro_rules! corpus_tests {
+    ($($target:ident),* $(,)?) => {
+        /// The targets the tests below replay.
+        const REPLAYED: &[&str] = &[$(stringify!($target)),*];
+        $(
+            #[test]
+            fn $target() {
+                replay(stringify!($target));
+            }
+        )*
+    };
 }
 
-#[test]
-fn presigned_query_corpus() {
-    replay("presigned_query");
+corpus_tests! {
+    authorization_header,
+    presigned_query,
+    canonical_request,
+    aws_chunked,
+    multipart_form,
+    sign_then_verify,
+    mutate_then_verify,
 }
 
+/// The aws-chunked seeds reach past the first signature: they decode to their end on the
+/// documentation's chain.
 #[test]
-fn canonical_request_corpus() {
-    replay("canonical_request");
-}
-
-#[test]
-fn aws_chunked_corpus() {
-    replay("aws_chunked");
-}
-
-#[test]
-fn multipart_form_corpus() {
-    replay("multipart_form");
-}
-
-#[test]
-fn sign_then_verify_corpus() {
-    replay("sign_then_verify");
-}
-
-#[test]
-fn mutate_then_verify_corpus() {
-    replay("mutate_then_verify");
-}
-
-/// The seeds reach past the first signature: the chunked bodies decode to their end on the
-/// documentation's chain, and the sign/verify cases are signed.
-#[test]
-fn seeds_go_deep() {
+fn aws_chunked_seeds_decode_to_their_end() {
     for name in [
         "signed-doc-shape",
         "signed-bytewise",
@@ -107,6 +91,11 @@ fn seeds_go_deep() {
             "aws_chunked seed {name} does not decode"
         );
     }
+}
+
+/// The sign/verify seeds reach past the first signature: each is signed.
+#[test]
+fn sign_then_verify_seeds_are_signed() {
     for entry in std::fs::read_dir(corpus_dir("sign_then_verify")).expect("corpus") {
         let path = entry.expect("entry").path();
         let data = std::fs::read(&path).expect("seed");
@@ -118,8 +107,10 @@ fn seeds_go_deep() {
     }
 }
 
+/// Every target of the harness has a corpus, a harness function, and a test above.
 #[test]
 fn every_target_has_a_corpus_test() {
+    assert_eq!(REPLAYED, harness::TARGETS);
     for target in harness::TARGETS {
         assert!(corpus_dir(target).is_dir(), "no corpus for {target}");
         assert!(harness::run(target, b""), "no harness for {target}");
@@ -129,17 +120,6 @@ fn every_target_has_a_corpus_test() {
 // ---------------------------------------------------------------------------------------
 // The seeds, made from the vectors (run with COUNTERSIGN_WRITE_FUZZ_SEEDS=1)
 // ---------------------------------------------------------------------------------------
-
-/// The `v4` (aws-c-auth) case directories, sorted.
-fn v4_cases(suite: &str) -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(common::vectors_dir().join(suite))
-        .expect("the vectors")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    cases
-}
 
 fn name_of(path: &Path) -> String {
     path.file_name()
@@ -241,29 +221,65 @@ fn case_bytes(flags: u8, more: u8, method: u8, time: u32, words: &[u8], body: &[
     out
 }
 
-fn write(target: &str, name: &str, data: &[u8]) {
-    let dir = corpus_dir(target);
-    std::fs::create_dir_all(&dir).expect("corpus dir");
-    std::fs::write(dir.join(name), data).expect("write seed");
+/// A seed the vectors make: its target, its file name, its bytes.
+struct Seed {
+    target: &'static str,
+    name: String,
+    data: Vec<u8>,
 }
 
+/// The committed seeds are the ones the vectors make (with `COUNTERSIGN_WRITE_FUZZ_SEEDS` set,
+/// they are written instead). Files the fuzzer added to the corpus are not seeds and are
+/// left alone.
 #[test]
-fn write_seeds() {
-    if std::env::var_os("COUNTERSIGN_WRITE_FUZZ_SEEDS").is_none() {
-        return;
+fn seeds_are_what_the_vectors_make() {
+    let writing = std::env::var_os("COUNTERSIGN_WRITE_FUZZ_SEEDS").is_some();
+    let seeds = seeds();
+    assert!(seeds.len() > 100, "{} seeds", seeds.len());
+    for seed in seeds {
+        let dir = corpus_dir(seed.target);
+        let path = dir.join(&seed.name);
+        if writing {
+            std::fs::create_dir_all(&dir).expect("corpus dir");
+            std::fs::write(&path, &seed.data).expect("write seed");
+            continue;
+        }
+        let committed = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (COUNTERSIGN_WRITE_FUZZ_SEEDS=1 writes it)",
+                path.display()
+            )
+        });
+        assert!(
+            committed == seed.data,
+            "{} is not what the vectors make (COUNTERSIGN_WRITE_FUZZ_SEEDS=1 writes it again)",
+            path.display()
+        );
     }
-    let vectors = common::vectors_dir();
+}
+
+/// Every seed, made from the vectors.
+fn seeds() -> Vec<Seed> {
+    let mut made = Vec::new();
+    let mut write = |target: &'static str, name: &str, data: &[u8]| {
+        made.push(Seed {
+            target,
+            name: name.to_string(),
+            data: data.to_vec(),
+        })
+    };
+    let vectors = crate::common::vectors_dir();
 
     // authorization_header and presigned_query: the signed requests of the v4 and v4a suites.
-    let mut cases = v4_cases("v4");
+    let mut cases = case_directories("v4");
     cases.truncate(24);
-    let mut v4a = v4_cases("v4a");
+    let mut v4a = case_directories("v4a");
     v4a.retain(|c| c.join("header-signed-request.txt").exists());
     cases.extend(v4a.into_iter().step_by(8));
     for case in &cases {
         let suite = name_of(case.parent().expect("suite"));
         let name = format!("{suite}-{}", name_of(case));
-        let header = common::read(&case.join("header-signed-request.txt"));
+        let header = crate::common::read(&case.join("header-signed-request.txt"));
         let (_, authorization, others) = split_signed(&header);
         let seed = format!(
             "{}\n{}\n",
@@ -271,7 +287,7 @@ fn write_seeds() {
             others.join("\n")
         );
         write("authorization_header", &name, seed.as_bytes());
-        let query = common::read(&case.join("query-signed-request.txt"));
+        let query = crate::common::read(&case.join("query-signed-request.txt"));
         let (line, _, _) = split_signed(&query);
         let target = line.split(' ').nth(1).unwrap_or_default();
         let query = target.split_once('?').map_or("", |(_, q)| q);
@@ -375,7 +391,7 @@ fn write_seeds() {
     }
 
     // multipart_form: the documentation's browser POST upload, as a form and as a policy.
-    let post: serde_json::Value = serde_json::from_str(&common::read(
+    let post: serde_json::Value = serde_json::from_str(&crate::common::read(
         &vectors.join("s3-doc-examples/post-policy-browser-upload.json"),
     ))
     .expect("json");
@@ -430,7 +446,7 @@ fn write_seeds() {
     write("multipart_form", "policy-range", &data);
 
     // sign_then_verify and mutate_then_verify: every mode, with text and a vector's body.
-    let body = common::read(&vectors.join("v4/post-x-www-form-urlencoded/request.txt"));
+    let body = crate::common::read(&vectors.join("v4/post-x-www-form-urlencoded/request.txt"));
     let body = body
         .split("\n\n")
         .nth(1)
@@ -468,4 +484,5 @@ fn write_seeds() {
             }
         }
     }
+    made
 }

@@ -10,28 +10,22 @@
 //! - the decoder accepts the body at many split points, padded or not, and refuses it with
 //!   one changed data byte, a signature from another chain, or a changed trailer.
 
-#![cfg(feature = "sigv4a")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test panics on a broken fixture by design"
-)]
-
-mod common;
-
 use countersign::client::{Credentials, Payload, Signed, Signer};
-use countersign::core::aws_chunked::{DecodeErrorKind, Decoder, Event, Framing, Limits};
-use countersign::core::chunk::{canonical_trailer, EcdsaChunkSigner, ECDSA_WIRE_SIGNATURE_LEN};
+use countersign::core::aws_chunked::{DecodeErrorKind, Decoder, Framing, Limits};
+use countersign::core::chunk::{canonical_trailer, ECDSA_WIRE_SIGNATURE_LEN};
 use countersign::core::sigv4a::p256::ecdsa::signature::Verifier as _;
 use countersign::core::sigv4a::p256::ecdsa::{Signature as P256Signature, VerifyingKey};
 use countersign::core::sigv4a::{verifying_key_from_xy, EcdsaKey};
 use countersign::core::{AuthParams, ChainSignature, ChunkChain, Request, SecretKey};
 use serde_json::Value;
 
+use crate::common::read;
+use crate::decoding;
+
 fn fixture() -> Value {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigv4a-chunked.json");
-    serde_json::from_str(&common::read(&path)).expect("JSON")
+    serde_json::from_str(&read(&path)).expect("JSON")
 }
 
 fn text<'v>(v: &'v Value, pointer: &str) -> &'v str {
@@ -223,12 +217,11 @@ fn encode(v: &Value, signed: &Signed, framing: Framing) -> Encoded {
 fn server_chain(v: &Value, request: &http::Request<()>) -> ChunkChain {
     let view = Request::from_http(request);
     let auth = AuthParams::from_request(&view).expect("auth");
-    let ChainSignature::Ecdsa(seed) = auth.signature.chain_seed() else {
-        panic!("a SigV4a request");
-    };
-    let key = EcdsaKey::derive(&secret(v), auth.credential.access_key_id()).expect("key");
-    let scope = auth.credential.scope_str();
-    ChunkChain::Ecdsa(EcdsaChunkSigner::new(key.into(), auth.date, scope, seed))
+    assert!(
+        matches!(auth.signature.chain_seed(), ChainSignature::Ecdsa(_)),
+        "a SigV4a request"
+    );
+    decoding::server_chain(&auth, &secret(v))
 }
 
 /// The server's decoder for the published body.
@@ -243,68 +236,71 @@ fn server_decoder(v: &Value, request: &http::Request<()>, framing: Framing) -> D
         .decoded_length(Some(66560))
 }
 
-fn decode(
-    mut decoder: Decoder,
-    body: &[u8],
-    step: usize,
-) -> Result<(usize, usize), DecodeErrorKind> {
-    let mut decoded = 0;
-    let mut trailers = 0;
-    for piece in body.chunks(step) {
-        decoder.push(piece);
-        while let Some(event) = decoder.next_event().map_err(|e| e.kind())? {
-            match event {
-                Event::Data(d) => decoded += d.len(),
-                Event::End(t) => trailers = t.len(),
-            }
-        }
-    }
-    if let Some(Event::End(t)) = decoder.finish().map_err(|e| e.kind())? {
-        trailers = t.len();
-    }
-    Ok((decoded, trailers))
+/// The decoded length and the number of trailers of `body` pushed `step` bytes at a time, or
+/// the kind of the first error.
+fn decode(decoder: Decoder, body: &[u8], step: usize) -> Result<(usize, usize), DecodeErrorKind> {
+    decoding::decode(decoder, body, step)
+        .map(|(data, trailers)| (data.len(), trailers.len()))
+        .map_err(|e| e.kind())
 }
 
 #[test]
-fn v4a_chunked_derived_key_is_the_published_one() {
+fn derived_key_is_the_published_one() {
     let v = fixture();
     let key = EcdsaKey::derive(&secret(&v), text(&v, "/credentials/access_key_id")).expect("key");
     assert_eq!(hex::encode(key.public_key_x()), text(&v, "/public_key/x"));
     assert_eq!(hex::encode(key.public_key_y()), text(&v, "/public_key/y"));
 }
 
-#[test]
-fn v4a_chunked_seed_canonical_requests() {
+/// The seed request signed with `framing`'s marker has the published canonical request
+/// (at `expected`), and its signature verifies with the published key.
+fn assert_seed_canonical_request(framing: Framing, expected: &str) {
     let v = fixture();
-    for (framing, expected) in [
-        (Framing::EcdsaSigned, "/expected/canonical_request"),
-        (
-            Framing::EcdsaSignedTrailer,
-            "/expected/trailer_canonical_request",
-        ),
-    ] {
-        let (_, signed) = signed_request(&v, framing, &[]);
-        assert_eq!(signed.canonical_request, text(&v, expected), "{framing:?}");
-        let der = hex::decode(signed.signature_hex()).expect("hex");
-        let signature = P256Signature::from_der(&der).expect("DER");
-        assert!(published_key(&v)
-            .verify(signed.string_to_sign.as_bytes(), &signature)
-            .is_ok());
-    }
+    let (_, signed) = signed_request(&v, framing, &[]);
+    assert_eq!(signed.canonical_request, text(&v, expected), "{framing:?}");
+    let der = hex::decode(signed.signature_hex()).expect("hex");
+    let signature = P256Signature::from_der(&der).expect("DER");
+    assert!(published_key(&v)
+        .verify(signed.string_to_sign.as_bytes(), &signature)
+        .is_ok());
 }
 
 #[test]
-fn v4a_chunked_payload_chain() {
+fn seed_canonical_request_of_the_payload_marker() {
+    assert_seed_canonical_request(Framing::EcdsaSigned, "/expected/canonical_request");
+}
+
+#[test]
+fn seed_canonical_request_of_the_trailer_marker() {
+    assert_seed_canonical_request(
+        Framing::EcdsaSignedTrailer,
+        "/expected/trailer_canonical_request",
+    );
+}
+
+/// The published request signed in `framing`, its body as the client writes it (each
+/// signature checked against the published chain), and the server's decoder for it.
+fn published_upload(framing: Framing) -> (Value, http::Request<()>, Encoded) {
     let v = fixture();
-    let framing = Framing::EcdsaSigned;
     let (request, signed) = signed_request(&v, framing, &[]);
     let encoded = encode(&v, &signed, framing);
+    (v, request, encoded)
+}
+
+#[test]
+fn payload_chain_decodes_at_every_split() {
+    let framing = Framing::EcdsaSigned;
+    let (v, request, encoded) = published_upload(framing);
     for step in [1000, 65536 + 7, encoded.body.len()] {
         let outcome = decode(server_decoder(&v, &request, framing), &encoded.body, step);
         assert_eq!(outcome, Ok((66560, 0)), "step {step}");
     }
+}
 
-    // Unpadded signatures are accepted too.
+#[test]
+fn payload_chain_accepts_unpadded_signatures() {
+    let framing = Framing::EcdsaSigned;
+    let (v, request, encoded) = published_upload(framing);
     let mut unpadded = encoded.body.clone();
     for wire in &encoded.signatures {
         unpadded = replace(
@@ -317,7 +313,12 @@ fn v4a_chunked_payload_chain() {
         decode(server_decoder(&v, &request, framing), &unpadded, 4096),
         Ok((66560, 0))
     );
+}
 
+#[test]
+fn payload_chain_refuses_a_changed_data_byte() {
+    let framing = Framing::EcdsaSigned;
+    let (v, request, encoded) = published_upload(framing);
     // One changed data byte in the second chunk.
     let mut changed = encoded.body.clone();
     let at = changed.len() - 200;
@@ -326,7 +327,12 @@ fn v4a_chunked_payload_chain() {
         decode(server_decoder(&v, &request, framing), &changed, 4096),
         Err(DecodeErrorKind::Signature)
     );
+}
 
+#[test]
+fn payload_chain_refuses_the_chunks_of_another_chain() {
+    let framing = Framing::EcdsaSigned;
+    let (v, request, _) = published_upload(framing);
     // A chain started from another request's signature: every chunk signature is then wrong.
     let (_, other) = signed_request(&v, framing, &[("x-amz-meta-other", "1")]);
     let foreign = encode(&v, &other, framing);
@@ -334,7 +340,12 @@ fn v4a_chunked_payload_chain() {
         decode(server_decoder(&v, &request, framing), &foreign.body, 4096),
         Err(DecodeErrorKind::Signature)
     );
+}
 
+#[test]
+fn payload_chain_refuses_an_hmac_sized_signature_as_malformed() {
+    let framing = Framing::EcdsaSigned;
+    let (v, request, encoded) = published_upload(framing);
     // An HMAC-length signature in an ECDSA chain is malformed, not a mismatch.
     let hmac_sized = replace(
         &encoded.body,
@@ -348,22 +359,31 @@ fn v4a_chunked_payload_chain() {
 }
 
 #[test]
-fn v4a_chunked_trailer_chain() {
-    let v = fixture();
+fn trailer_chain_decodes_at_every_split() {
     let framing = Framing::EcdsaSignedTrailer;
-    let (request, signed) = signed_request(&v, framing, &[]);
-    let encoded = encode(&v, &signed, framing);
+    let (v, request, encoded) = published_upload(framing);
     for step in [777, encoded.body.len()] {
         let outcome = decode(server_decoder(&v, &request, framing), &encoded.body, step);
         assert_eq!(outcome, Ok((66560, 3)), "step {step}");
     }
-    // A changed trailer value: the trailer signature no longer verifies.
+}
+
+#[test]
+fn trailer_chain_refuses_a_changed_trailer_value() {
+    let framing = Framing::EcdsaSignedTrailer;
+    let (v, request, encoded) = published_upload(framing);
+    // The trailer signature no longer verifies.
     let changed = replace(&encoded.body, b"second:2nd", b"second:2nD");
     assert_eq!(
         decode(server_decoder(&v, &request, framing), &changed, 4096),
         Err(DecodeErrorKind::Signature)
     );
-    // The trailer signature of another chain.
+}
+
+#[test]
+fn trailer_chain_refuses_the_trailer_signature_of_another_chain() {
+    let framing = Framing::EcdsaSignedTrailer;
+    let (v, request, encoded) = published_upload(framing);
     let (_, other) = signed_request(&v, framing, &[("x-amz-meta-other", "1")]);
     let foreign = encode(&v, &other, framing);
     let last = encoded.signatures.last().expect("trailer signature");
@@ -375,33 +395,47 @@ fn v4a_chunked_trailer_chain() {
     );
 }
 
-#[test]
-fn v4a_chunked_small_chunks_only_at_the_end() {
+/// Chunks of `sizes` (then the final one) signed on the published request's chain, decoded
+/// by the server: a short chunk is allowed only last, and many tiny chunks are refused at
+/// the second short header, before any more ECDSA.
+fn decode_chunks_of(sizes: &[usize]) -> Result<(), DecodeErrorKind> {
     let v = fixture();
     let framing = Framing::EcdsaSigned;
     let (request, signed) = signed_request(&v, framing, &[]);
-    // 65,536 + 1,024 + 0 is allowed (one short chunk, the last); 1,024 + 65,536 is not,
-    // nor are many tiny chunks, refused at the second short header before any more ECDSA.
-    for (sizes, outcome) in [
-        (&[8192usize, 8192, 100][..], Ok(())),
-        (&[1024, 65536][..], Err(DecodeErrorKind::ChunkSize)),
-        (&[1, 1, 1, 1][..], Err(DecodeErrorKind::ChunkSize)),
-    ] {
-        let mut chain = signed.chunk_chain();
-        let mut body = Vec::new();
-        for size in sizes.iter().copied().chain([0]) {
-            let data = vec![b'a'; size];
-            let wire = chain.sign_chunk(&data);
-            body.extend_from_slice(format!("{size:x};chunk-signature={wire}\r\n").as_bytes());
-            body.extend_from_slice(&data);
-            body.extend_from_slice(b"\r\n");
-        }
-        let total: usize = sizes.iter().sum();
-        let decoder = Decoder::new(framing, Limits::default(), Some(server_chain(&v, &request)))
-            .decoded_length(Some(total as u64));
-        let result = decode(decoder, &body, 4096).map(|_| ());
-        assert_eq!(result, outcome, "{sizes:?}");
+    let mut chain = signed.chunk_chain();
+    let mut body = Vec::new();
+    for size in sizes.iter().copied().chain([0]) {
+        let data = vec![b'a'; size];
+        let wire = chain.sign_chunk(&data);
+        body.extend_from_slice(format!("{size:x};chunk-signature={wire}\r\n").as_bytes());
+        body.extend_from_slice(&data);
+        body.extend_from_slice(b"\r\n");
     }
+    let total: usize = sizes.iter().sum();
+    let decoder = Decoder::new(framing, Limits::default(), Some(server_chain(&v, &request)))
+        .decoded_length(Some(total as u64));
+    decode(decoder, &body, 4096).map(|_| ())
+}
+
+#[test]
+fn small_chunk_last_is_accepted() {
+    assert_eq!(decode_chunks_of(&[8192, 8192, 100]), Ok(()));
+}
+
+#[test]
+fn small_chunk_before_a_large_one_is_refused() {
+    assert_eq!(
+        decode_chunks_of(&[1024, 65536]),
+        Err(DecodeErrorKind::ChunkSize)
+    );
+}
+
+#[test]
+fn many_tiny_chunks_are_refused() {
+    assert_eq!(
+        decode_chunks_of(&[1, 1, 1, 1]),
+        Err(DecodeErrorKind::ChunkSize)
+    );
 }
 
 fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {

@@ -1,12 +1,8 @@
-//! Property tests: random requests signed by `countersign-client`, and the same requests
-//! signed by the `aws-sigv4` crate, verify with the core, in S3 and default mode, in the
-//! header and the presigned form. A one-byte change to the path still fails.
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test panics on a broken fixture by design"
-)]
+//! Round trips between the client and the core: random requests signed by
+//! `countersign-client`, and the same requests signed by the `aws-sigv4` crate, verify with
+//! the core, in S3 and default mode, in the header and the presigned form (a one-byte change
+//! to the path still fails); and each of the client's aws-chunked framings, with each
+//! checksum, decodes with the core at every split point.
 
 use std::time::SystemTime;
 
@@ -345,5 +341,115 @@ proptest! {
         let request = sign_with_aws_sigv4(&case);
         let verified = verify(&case, &request);
         prop_assert!(verified.is_ok(), "{:?}\n{:?}", verified.err().map(|e| (e.to_string(), e.mismatch().cloned())), request);
+    }
+}
+
+/// The client's aws-chunked bodies, one test per framing and trailer checksum, decoded by the
+/// core as a server decodes them (on the chain the signed request starts) at every split
+/// point.
+mod aws_chunked {
+    use countersign::client::{ChecksumAlgorithm, Credentials, Framing, Signer};
+    use countersign::core::aws_chunked::{Decoder, Limits};
+    use countersign::core::{AuthParams, Request, SecretKey};
+
+    use crate::decoding::{decode, server_chain};
+
+    /// Signs 20,000 bytes in `framing` with an `algorithm` trailer (when the framing has a
+    /// trailer) and decodes the body pushed 1, 3, 64, 301 bytes at a time and whole.
+    fn decodes_at_every_split(framing: Framing, algorithm: ChecksumAlgorithm) {
+        let secret = super::SECRET;
+        let v4 = Signer::new(Credentials::new(super::AKID, secret), "us-east-1", "s3").s3();
+        // SigV4a chunks must be at least 8 KiB (all but the last).
+        let (signer, chunk_size) = if framing.is_ecdsa() {
+            (v4.sigv4a("*"), 8192)
+        } else {
+            (v4, 300)
+        };
+        let time = time::macros::datetime!(2024-01-02 03:04:05 UTC);
+        let payload: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut request = http::Request::put("http://h/bucket/key")
+            .body(())
+            .expect("request");
+        let mut encoder = signer
+            .sign_chunked(
+                &mut request,
+                framing,
+                payload.len() as u64,
+                chunk_size,
+                Some(algorithm),
+                time,
+            )
+            .expect("signs");
+        let body = encoder.encode(&payload);
+        let view = Request::from_http(&request);
+        let auth = AuthParams::from_request(&view).expect("auth");
+        for step in [1, 3, 64, 301, body.len()] {
+            let chain = server_chain(&auth, &SecretKey::new(secret));
+            let trailers: Vec<&str> = if framing.has_trailer() {
+                vec![algorithm.header_name()]
+            } else {
+                vec![]
+            };
+            let decoder = Decoder::new(
+                framing,
+                Limits::default(),
+                framing.is_signed().then_some(chain),
+            )
+            .declared_trailers(trailers)
+            .decoded_length(Some(payload.len() as u64));
+            let (data, _) = decode(decoder, &body, step)
+                .unwrap_or_else(|e| panic!("{framing:?} {algorithm} step {step}: {e}"));
+            assert_eq!(data, payload);
+        }
+    }
+
+    /// A test per trailer checksum, for the framing given.
+    macro_rules! checksums {
+        ($framing:ident) => {
+            checksums! {
+                $framing;
+                crc32 => Crc32,
+                crc32c => Crc32c,
+                crc64nvme => Crc64Nvme,
+                sha1 => Sha1,
+                sha256 => Sha256,
+            }
+        };
+        ($framing:ident; $($test:ident => $algorithm:ident),* $(,)?) => {
+            $(
+                #[test]
+                fn $test() {
+                    super::decodes_at_every_split(Framing::$framing, ChecksumAlgorithm::$algorithm);
+                }
+            )*
+        };
+    }
+
+    /// A module per framing.
+    macro_rules! framings {
+        ($($module:ident => $framing:ident),* $(,)?) => {
+            /// The framings the modules below cover.
+            const COVERED: &[Framing] = &[$(Framing::$framing),*];
+            $(
+                mod $module {
+                    use countersign::client::{ChecksumAlgorithm, Framing};
+
+                    checksums!($framing);
+                }
+            )*
+        };
+    }
+
+    framings! {
+        signed => Signed,
+        signed_trailer => SignedTrailer,
+        ecdsa_signed => EcdsaSigned,
+        ecdsa_signed_trailer => EcdsaSignedTrailer,
+        unsigned_trailer => UnsignedTrailer,
+    }
+
+    #[test]
+    fn every_framing_is_covered() {
+        assert_eq!(COVERED, Framing::ALL);
     }
 }
