@@ -1,13 +1,14 @@
-//! Helpers shared by the cross-crate tests: where the vectors are, and raw HTTP text parsing.
+//! Helpers shared by the cross-crate tests: where the vectors are, raw HTTP text parsing,
+//! and reading AWS error answers.
 #![allow(dead_code, unreachable_pub, missing_docs)] // each test binary uses a different subset
 
-pub mod bodies;
 pub mod example_server;
 pub mod javascript;
 
 use std::path::{Path, PathBuf};
 
 use countersign::core::{RawHeaders, Request};
+use countersign::server::BodyError;
 
 /// `../shared/vectors` beside the project, or `$COUNTERSIGN_VECTORS`.
 pub fn vectors_dir() -> PathBuf {
@@ -213,4 +214,47 @@ pub fn exchange(addr: std::net::SocketAddr, raw: &[u8]) -> RawResponse {
         headers,
         body: response[split + 4..].to_vec(),
     }
+}
+
+/// The text between the first `open` in `text` and the `close` after it.
+pub fn between(text: &str, open: &str, close: &str) -> Option<String> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(text[start..end].to_string())
+}
+
+/// Every text between an `open` and the `close` after it, in order.
+pub fn all_between(text: &str, open: &str, close: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(close) else { break };
+        found.push(after[..end].to_string());
+        rest = &after[end + close.len()..];
+    }
+    found
+}
+
+/// The AWS error code in an answer's body: the `<Code>` of an S3 XML error, or the `"code"`
+/// of a JSON one.
+pub fn aws_code(text: &str) -> Option<String> {
+    between(text, "<Code>", "</Code>").or_else(|| {
+        let start = text.find("\"code\":")? + "\"code\":".len();
+        let rest = text[start..].trim_start().strip_prefix('"')?;
+        Some(rest[..rest.find('"')?].to_string())
+    })
+}
+
+/// The layer's [`BodyError`] among `error` and its sources: why a handler's read of a body
+/// the layer checks failed.
+pub fn body_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e BodyError> {
+    let mut source = Some(error);
+    while let Some(err) = source {
+        if let Some(found) = err.downcast_ref::<BodyError>() {
+            return Some(found);
+        }
+        source = err.source();
+    }
+    None
 }
