@@ -183,6 +183,26 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
+impl RawResponse {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The AWS error code of the body, or nothing.
+    pub fn code(&self) -> String {
+        aws_code(&self.text()).unwrap_or_default()
+    }
+
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// Sends raw bytes to `addr` and reads the response until the server closes. The server may
 /// answer (413, say) before reading everything: a failed write is fine.
 pub fn exchange(addr: std::net::SocketAddr, raw: &[u8]) -> RawResponse {
