@@ -278,3 +278,22 @@ pub fn body_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'
     }
     None
 }
+
+/// Bytes that do not repeat with a short period.
+pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// The MD5 of `bytes` in hex, as S3 puts it in an ETag.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(bytes))
+}

@@ -386,7 +386,8 @@ hostile! {
         for i in 0..2000 {
             rest.extend_from_slice(format!("x-amz-checksum-crc32c:{i:020}\r\n").as_bytes());
         }
-        trailer_ending(target, "trailerneverends", &rest, Expect::Code(400, "MalformedTrailerError"))
+        let expect = Expect::Code(400, "MalformedTrailerError");
+        trailer_ending(target, "trailerneverends", &rest, expect)
     };
     one_trailer_line_of_64_kib [s3] (target, path) => {
         let mut rest = b"0\r\nx-amz-checksum-crc32c:".to_vec();

@@ -10,7 +10,7 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "a test panics on a broken fixture by design"
+    reason = "a test panics on a broken fixture"
 )]
 
 #[path = "../common/mod.rs"]
@@ -64,7 +64,7 @@ use countersign::client::{Credentials, Payload, Signer};
 use time::OffsetDateTime;
 
 use common::example_server::{ExampleServer, Key};
-use common::RawResponse;
+use common::{md5_hex, pattern, RawResponse};
 
 /// The key every server here is started with.
 const AKID: &str = "AKIDSOCKETSTEST";
@@ -265,23 +265,4 @@ impl S3Server {
         let target = self.target();
         target.send(&target.signed(method, path, &headers, body))
     }
-}
-
-/// Bytes that do not repeat with a short period.
-fn pattern(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-/// The MD5 of `bytes` in hex, as S3 puts it in an ETag.
-fn md5_hex(bytes: &[u8]) -> String {
-    use md5::Digest;
-    hex::encode(md5::Md5::digest(bytes))
 }

@@ -52,7 +52,8 @@ pub(crate) enum Step {
 }
 
 /// Sends `steps`, then (if `close`: the client went away) ends the write side, and reads
-/// until the server closes or `wait` passes. A write the server refused (it answered early and closed) is fine.
+/// until the server closes or `wait` passes. A write the server refused (it answered early
+/// and closed) is fine.
 pub(crate) fn converse(addr: SocketAddr, steps: &[Step], close: bool, wait: Duration) -> Outcome {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
