@@ -18,6 +18,17 @@ pub fn vectors_dir() -> PathBuf {
     }
 }
 
+/// The entries of `dir` that `keep` keeps, sorted.
+pub fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| keep(path))
+        .collect();
+    entries.sort();
+    entries
+}
+
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
@@ -192,6 +203,17 @@ impl RawResponse {
     /// The AWS error code of the body, or nothing.
     pub fn code(&self) -> String {
         aws_code(&self.text()).unwrap_or_default()
+    }
+
+    /// Asserts the status and the AWS code of a refusal.
+    #[track_caller]
+    pub fn assert_refused(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code().as_str()),
+            (status, code),
+            "{}",
+            self.text()
+        );
     }
 
     /// The first header named `name` (case-insensitive).

@@ -72,6 +72,28 @@ fn s3_presigned_get_of_a_key_with_spaces_and_plus() {
     }
 }
 
+/// One test per presigned GET of /whoami that is malformed: `name: edit (value)`, the
+/// edit being [`presign_expires`] or [`presign_without`] with its value.
+macro_rules! malformed_presigned {
+    ($($name:ident: $edit:ident($value:literal);)*) => {
+        refused! {
+            $($name: api_with => 400 "AuthorizationQueryParametersError", |a| $edit(a, $value);)*
+        }
+    };
+}
+
+malformed_presigned! {
+    presign_expires_negative: presign_expires("-1");
+    presign_expires_past_seven_days: presign_expires("604801");
+    presign_expires_not_a_number: presign_expires("abc");
+    presign_without_x_amz_algorithm: presign_without("X-Amz-Algorithm");
+    presign_without_x_amz_credential: presign_without("X-Amz-Credential");
+    presign_without_x_amz_date: presign_without("X-Amz-Date");
+    presign_without_x_amz_expires: presign_without("X-Amz-Expires");
+    presign_without_x_amz_signed_headers: presign_without("X-Amz-SignedHeaders");
+    presign_without_x_amz_signature: presign_without("X-Amz-Signature");
+}
+
 refused! {
     presign_expired: api_with => 403 "AccessDenied", |a| {
         raw(&presigned(a, "/whoami", 3600, Duration::hours(-2)))
@@ -81,33 +103,6 @@ refused! {
     };
     /// A lifetime of zero seconds is read, as AWS reads it, and has expired.
     presign_expires_0: api_with => 403 "AccessDenied", |a| presign_expires(a, "0");
-    presign_expires_negative: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_expires(a, "-1")
-    };
-    presign_expires_past_seven_days: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_expires(a, "604801")
-    };
-    presign_expires_not_a_number: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_expires(a, "abc")
-    };
-    presign_without_x_amz_algorithm: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_without(a, "X-Amz-Algorithm")
-    };
-    presign_without_x_amz_credential: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_without(a, "X-Amz-Credential")
-    };
-    presign_without_x_amz_date: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_without(a, "X-Amz-Date")
-    };
-    presign_without_x_amz_expires: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_without(a, "X-Amz-Expires")
-    };
-    presign_without_x_amz_signed_headers: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_without(a, "X-Amz-SignedHeaders")
-    };
-    presign_without_x_amz_signature: api_with => 400 "AuthorizationQueryParametersError", |a| {
-        presign_without(a, "X-Amz-Signature")
-    };
     presign_with_a_tampered_signature: api_with => 403 "SignatureDoesNotMatch", |a| {
         let mut r = presigned(a, "/whoami", 60, Duration::ZERO);
         edit_query(&mut r, |k, v| {

@@ -16,13 +16,19 @@ use tower::{Layer, Service, ServiceExt};
 use crate::bodies::{answer_while_open, buffered_post, stalled};
 use crate::{answer, app, keys, signed, signed_get, signer, AKID, NOW, SECRET};
 
-#[tokio::test]
-async fn an_unknown_key_at_hand_is_refused_before_its_body_is_read() {
-    let app = app(SigV4Layer::new(keys()));
+/// A POST naming an unknown key, whose body stays open, is refused by a layer over `store`
+/// while its body is still open.
+async fn assert_unknown_key_refused_before_the_body(store: impl KeyStore<Principal = String>) {
+    let app = app(SigV4Layer::new(store));
     let (body, open) = stalled(b"some");
     let request = buffered_post("AKIDUNKNOWN", b"some bytes", body, None);
     let answer = answer_while_open(&app, request, open).await;
     answer.assert_refused(StatusCode::FORBIDDEN, "InvalidAccessKeyId");
+}
+
+#[tokio::test]
+async fn an_unknown_key_at_hand_is_refused_before_its_body_is_read() {
+    assert_unknown_key_refused_before_the_body(keys()).await;
 }
 
 #[tokio::test]
@@ -31,11 +37,7 @@ async fn an_unknown_key_waited_for_is_refused_before_its_body_is_read() {
         tokio::task::yield_now().await;
         Ok::<Option<Key<String>>, _>(None)
     });
-    let app = app(SigV4Layer::new(store));
-    let (body, open) = stalled(b"some");
-    let request = buffered_post("AKIDUNKNOWN", b"some bytes", body, None);
-    let answer = answer_while_open(&app, request, open).await;
-    answer.assert_refused(StatusCode::FORBIDDEN, "InvalidAccessKeyId");
+    assert_unknown_key_refused_before_the_body(store).await;
 }
 
 #[tokio::test]

@@ -38,15 +38,21 @@ async fn settle() {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
+/// The answer of `app` to a POST of `length` bytes with that `Content-Length`.
+async fn post_of(app: &Router, length: usize) -> crate::Answer {
+    let body = vec![b'x'; length];
+    let request = buffered_post(AKID, &body, Body::from(body.clone()), Some(length));
+    answer_soon(app, request).await
+}
+
 #[tokio::test]
 async fn a_body_that_fits_the_budget_left_is_buffered_and_verified() {
     let app = budgeted();
     let _held = hold_share(&app, 1000);
     settle().await;
-    let body = vec![b'x'; 500];
-    let request = buffered_post(AKID, &body, Body::from(body.clone()), Some(500));
-    let answer = answer_soon(&app, request).await;
-    answer.assert_is(StatusCode::OK, "alice read 500");
+    post_of(&app, 500)
+        .await
+        .assert_is(StatusCode::OK, "alice read 500");
 }
 
 #[tokio::test]
@@ -54,9 +60,7 @@ async fn a_declared_length_past_the_budget_left_is_asked_to_slow_down() {
     let app = budgeted();
     let _held = hold_share(&app, 1000);
     settle().await;
-    let body = vec![b'x'; 501];
-    let request = buffered_post(AKID, &body, Body::from(body.clone()), Some(501));
-    let answer = answer_soon(&app, request).await;
+    let answer = post_of(&app, 501).await;
     assert_eq!(
         (
             answer.status,
@@ -87,8 +91,7 @@ async fn a_share_is_given_back_when_its_request_ends() {
     settle().await;
     drop(held);
     settle().await;
-    let body = vec![b'x'; 1000];
-    let request = buffered_post(AKID, &body, Body::from(body.clone()), Some(1000));
-    let answer = answer_soon(&app, request).await;
-    answer.assert_is(StatusCode::OK, "alice read 1000");
+    post_of(&app, 1000)
+        .await
+        .assert_is(StatusCode::OK, "alice read 1000");
 }

@@ -23,24 +23,21 @@ fn clock_at(now: OffsetDateTime) -> Router {
     )
 }
 
+/// The answer to a GET signed at [`NOW`] by a layer whose clock reads `minutes` later.
+async fn answer_later(minutes: i64) -> crate::Answer {
+    let app = clock_at(NOW + Duration::minutes(minutes));
+    answer(&app, signed("http://h/whoami")).await
+}
+
 #[tokio::test]
 async fn the_injected_clock_refuses_a_request_past_the_window() {
-    let answer = answer(
-        &clock_at(NOW + Duration::minutes(20)),
-        signed("http://h/whoami"),
-    )
-    .await;
+    let answer = answer_later(20).await;
     answer.assert_refused(StatusCode::FORBIDDEN, "RequestTimeTooSkewed");
 }
 
 #[tokio::test]
 async fn the_injected_clock_accepts_a_request_within_the_window() {
-    let answer = answer(
-        &clock_at(NOW + Duration::minutes(14)),
-        signed("http://h/whoami"),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer_later(14).await.status, StatusCode::OK);
 }
 
 /// A GET of /whoami dated only by `Date: date`, signed by hand (canonical request and

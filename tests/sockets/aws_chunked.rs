@@ -174,6 +174,55 @@ fn trailer_ending(target: Target, key: &str, rest: &[u8], expect: Expect) -> Cas
     Case::send(with_body(&head, body), expect)
 }
 
+/// One test per broken chunk header: `name: size line => status code`, the size line followed
+/// by 16 bytes of data. `{sig}` in the line stands for a well-formed chunk signature.
+macro_rules! broken_chunk_headers {
+    ($($name:ident: $line:literal => $status:literal $code:literal;)*) => {
+        hostile! {
+            $(
+                $name [s3] (target, path) => chunk_header(
+                    target,
+                    &$line.replace("{sig}", &seed_sig()),
+                    Expect::Code($status, $code),
+                );
+            )*
+        }
+    };
+}
+
+broken_chunk_headers! {
+    chunk_size_2_64_minus_1: "ffffffffffffffff;chunk-signature={sig}" => 400 "InvalidChunkSizeError";
+    chunk_size_of_17_digits: "10000000000000000;chunk-signature={sig}" => 400 "InvalidRequest";
+    chunk_size_16_mib_plus_1: "1000001;chunk-signature={sig}" => 400 "InvalidChunkSizeError";
+    chunk_size_negative: "-1;chunk-signature={sig}" => 400 "InvalidRequest";
+    chunk_size_not_hex: "xyz;chunk-signature={sig}" => 400 "InvalidRequest";
+    chunk_size_with_a_space: "1 0;chunk-signature={sig}" => 400 "InvalidRequest";
+    chunk_without_chunk_signature: "10" => 400 "InvalidRequest";
+}
+
+hostile! {
+    chunk_size_of_1000_zeros [s3] (target, path) => chunk_header(
+        target,
+        &format!("{};chunk-signature={}", "0".repeat(1000), seed_sig()),
+        Expect::Code(400, "InvalidRequest"),
+    );
+    chunk_signature_not_hex [s3] (target, path) => chunk_header(
+        target,
+        &format!("10;chunk-signature={}", "g".repeat(64)),
+        Expect::Code(400, "InvalidRequest"),
+    );
+    chunk_signature_of_65_digits [s3] (target, path) => chunk_header(
+        target,
+        &format!("10;chunk-signature={}", "a".repeat(65)),
+        Expect::Code(400, "InvalidRequest"),
+    );
+    chunk_signature_of_10_kib [s3] (target, path) => chunk_header(
+        target,
+        &format!("10;chunk-signature={}", "a".repeat(10_240)),
+        Expect::Code(400, "InvalidRequest"),
+    );
+}
+
 hostile! {
     valid_signed_aws_chunked_upload [s3] (target, path) => {
         let (head, body) = signed_upload(target, "ok-signed", Some(N));
@@ -222,58 +271,6 @@ hostile! {
         body.extend(last_chunk(&mut chain));
         Case::send(with_body(&head, body), Expect::Success)
     };
-    chunk_size_2_64_minus_1 [s3] (target, path) => chunk_header(
-        target,
-        &format!("ffffffffffffffff;chunk-signature={}", seed_sig()),
-        Expect::Code(400, "InvalidChunkSizeError"),
-    );
-    chunk_size_of_17_digits [s3] (target, path) => chunk_header(
-        target,
-        &format!("10000000000000000;chunk-signature={}", seed_sig()),
-        Expect::Code(400, "InvalidRequest"),
-    );
-    chunk_size_of_1000_zeros [s3] (target, path) => chunk_header(
-        target,
-        &format!("{};chunk-signature={}", "0".repeat(1000), seed_sig()),
-        Expect::Code(400, "InvalidRequest"),
-    );
-    chunk_size_16_mib_plus_1 [s3] (target, path) => chunk_header(
-        target,
-        &format!("1000001;chunk-signature={}", seed_sig()),
-        Expect::Code(400, "InvalidChunkSizeError"),
-    );
-    chunk_size_negative [s3] (target, path) => chunk_header(
-        target,
-        &format!("-1;chunk-signature={}", seed_sig()),
-        Expect::Code(400, "InvalidRequest"),
-    );
-    chunk_size_not_hex [s3] (target, path) => chunk_header(
-        target,
-        &format!("xyz;chunk-signature={}", seed_sig()),
-        Expect::Code(400, "InvalidRequest"),
-    );
-    chunk_size_with_a_space [s3] (target, path) => chunk_header(
-        target,
-        &format!("1 0;chunk-signature={}", seed_sig()),
-        Expect::Code(400, "InvalidRequest"),
-    );
-    chunk_without_chunk_signature [s3] (target, path) =>
-        chunk_header(target, "10", Expect::Code(400, "InvalidRequest"));
-    chunk_signature_not_hex [s3] (target, path) => chunk_header(
-        target,
-        &format!("10;chunk-signature={}", "g".repeat(64)),
-        Expect::Code(400, "InvalidRequest"),
-    );
-    chunk_signature_of_65_digits [s3] (target, path) => chunk_header(
-        target,
-        &format!("10;chunk-signature={}", "a".repeat(65)),
-        Expect::Code(400, "InvalidRequest"),
-    );
-    chunk_signature_of_10_kib [s3] (target, path) => chunk_header(
-        target,
-        &format!("10;chunk-signature={}", "a".repeat(10_240)),
-        Expect::Code(400, "InvalidRequest"),
-    );
     chunk_header_with_invalid_utf8 [s3] (target, path) => {
         let (head, _) = upload(target, "sizes", STREAMING_PAYLOAD, Some(16), None);
         let mut body = b"10;chunk-signature=\xff".to_vec();

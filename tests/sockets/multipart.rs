@@ -44,10 +44,7 @@ fn complete_with_the_parts_out_of_order_is_refused() {
         &id,
         &[(2, &etags[1], &[]), (1, &etags[0], &[])],
     );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidPartOrder")
-    );
+    answer.assert_refused(400, "InvalidPartOrder");
 }
 
 #[test]
@@ -59,10 +56,7 @@ fn complete_with_another_parts_etag_is_refused() {
         &id,
         &[(1, &etags[1], &[]), (2, &etags[1], &[])],
     );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidPart")
-    );
+    answer.assert_refused(400, "InvalidPart");
 }
 
 #[test]
@@ -74,10 +68,7 @@ fn complete_with_malformed_xml_is_refused() {
         &[],
         b"<Complete",
     );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "MalformedXML")
-    );
+    answer.assert_refused(400, "MalformedXML");
 }
 
 #[test]
@@ -104,10 +95,7 @@ fn complete_joins_the_parts_under_a_multipart_etag_and_ends_the_upload() {
     assert_eq!(stored.len(), one.len() + two.len());
     assert!(stored[..one.len()] == one[..] && stored[one.len()..] == two[..]);
     let answer = server.signed("GET", &format!("/parts/joined?uploadId={id}"), &[], b"");
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (404, "NoSuchUpload")
-    );
+    answer.assert_refused(404, "NoSuchUpload");
     assert_eq!(server.temp_files(), 0);
 }
 
@@ -122,10 +110,7 @@ fn an_aborted_upload_takes_no_more_parts() {
         &[],
         b"late",
     );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (404, "NoSuchUpload")
-    );
+    answer.assert_refused(404, "NoSuchUpload");
     assert_eq!(server.temp_files(), 0);
 }
 
@@ -214,23 +199,33 @@ fn complete_with_a_checksum_of_another_algorithm_is_refused() {
         &id,
         &[(1, &etag, &[("ChecksumSHA256", sha256.as_str())])],
     );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidPart"),
-        "{}",
-        answer.text()
-    );
+    answer.assert_refused(400, "InvalidPart");
     assert!(!server.data().join("other-sum/object").exists());
+}
+
+/// Completes `target`'s one-part upload `id` listing the part (`etag`) with `element` set to
+/// `wrong`, which is refused, completing nothing; then to `right`, which completes it.
+fn assert_complete_checks(
+    server: &S3Server,
+    (target, id, etag): (&str, &str, &str),
+    (element, wrong, right): (&str, &str, &str),
+) {
+    let answer = complete_upload(server, target, id, &[(1, etag, &[(element, wrong)])]);
+    answer.assert_refused(400, "InvalidPart");
+    assert!(!server.data().join(&target[1..]).exists());
+    let answer = complete_upload(server, target, id, &[(1, etag, &[(element, right)])]);
+    assert_eq!(answer.status, 200, "{}", answer.text());
 }
 
 #[test]
 fn complete_checks_a_part_checksum_sent_in_a_trailer() {
     let server = S3Server::start();
     let body = pattern(40_000, 22);
-    let id = create_upload(&server, "/trailer-sum/object", &[]);
+    let target = "/trailer-sum/object";
+    let id = create_upload(&server, target, &[]);
     let answer = server.target().send(&chunked_put(
         &server,
-        &format!("/trailer-sum/object?partNumber=1&uploadId={id}"),
+        &format!("{target}?partNumber=1&uploadId={id}"),
         Framing::UnsignedTrailer,
         &body,
         Some(ChecksumAlgorithm::Crc32c),
@@ -238,61 +233,28 @@ fn complete_checks_a_part_checksum_sent_in_a_trailer() {
     assert_eq!(answer.status, 200, "{}", answer.text());
     let etag = answer.header("etag").expect("ETag").to_string();
     let wrong = checksum_base64(ChecksumAlgorithm::Crc32c, b"other bytes");
-    let answer = complete_upload(
-        &server,
-        "/trailer-sum/object",
-        &id,
-        &[(1, &etag, &[("ChecksumCRC32C", wrong.as_str())])],
-    );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidPart"),
-        "{}",
-        answer.text()
-    );
-    assert!(!server.data().join("trailer-sum/object").exists());
     let right = checksum_base64(ChecksumAlgorithm::Crc32c, &body);
-    let answer = complete_upload(
+    assert_complete_checks(
         &server,
-        "/trailer-sum/object",
-        &id,
-        &[(1, &etag, &[("ChecksumCRC32C", right.as_str())])],
+        (target, &id, &etag),
+        ("ChecksumCRC32C", &wrong, &right),
     );
-    assert_eq!(answer.status, 200, "{}", answer.text());
 }
 
 #[test]
 fn complete_checks_the_upload_algorithm_when_a_part_sends_no_checksum() {
     let server = S3Server::start();
     let body = pattern(3000, 23);
-    let id = create_upload(
-        &server,
-        "/upload-sum/object",
-        &[("x-amz-checksum-algorithm", "SHA256")],
-    );
-    let etag = upload_part(&server, "/upload-sum/object", &id, 1, &[], &body);
+    let target = "/upload-sum/object";
+    let id = create_upload(&server, target, &[("x-amz-checksum-algorithm", "SHA256")]);
+    let etag = upload_part(&server, target, &id, 1, &[], &body);
     let wrong = checksum_base64(ChecksumAlgorithm::Sha256, b"other bytes");
-    let answer = complete_upload(
-        &server,
-        "/upload-sum/object",
-        &id,
-        &[(1, &etag, &[("ChecksumSHA256", wrong.as_str())])],
-    );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidPart"),
-        "{}",
-        answer.text()
-    );
-    assert!(!server.data().join("upload-sum/object").exists());
     let right = checksum_base64(ChecksumAlgorithm::Sha256, &body);
-    let answer = complete_upload(
+    assert_complete_checks(
         &server,
-        "/upload-sum/object",
-        &id,
-        &[(1, &etag, &[("ChecksumSHA256", right.as_str())])],
+        (target, &id, &etag),
+        ("ChecksumSHA256", &wrong, &right),
     );
-    assert_eq!(answer.status, 200, "{}", answer.text());
 }
 
 #[test]
@@ -342,12 +304,7 @@ fn upload_part_with_a_checksum_other_than_the_upload_algorithm_is_refused() {
         &[("x-amz-checksum-sha256", sha256.as_str())],
         &body,
     );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidRequest"),
-        "{}",
-        answer.text()
-    );
+    answer.assert_refused(400, "InvalidRequest");
 }
 
 #[test]
@@ -377,12 +334,7 @@ fn upload_part_naming_two_checksum_algorithms_is_refused() {
         .expect("signs");
     *request.body_mut() = encoder.encode(&body);
     let answer = server.target().send(&request);
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidRequest"),
-        "{}",
-        answer.text()
-    );
+    answer.assert_refused(400, "InvalidRequest");
 }
 
 #[test]
@@ -395,10 +347,5 @@ fn create_multipart_upload_with_an_unknown_checksum_algorithm_is_refused() {
         &[("x-amz-checksum-algorithm", "MD4")],
         b"",
     );
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidRequest"),
-        "{}",
-        answer.text()
-    );
+    answer.assert_refused(400, "InvalidRequest");
 }

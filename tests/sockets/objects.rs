@@ -178,12 +178,7 @@ fn repeated_query_parameter_is_refused() {
     let server = S3Server::start();
     server.signed("PUT", "/repeats", &[], b"");
     let answer = server.signed("GET", "/repeats?list-type=2&prefix=a&prefix=b", &[], b"");
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidArgument"),
-        "{}",
-        answer.text()
-    );
+    answer.assert_refused(400, "InvalidArgument");
     let message = between(&answer.text(), "<Message>", "</Message>").unwrap_or_default();
     assert!(message.contains("prefix"), "{message}");
 }
@@ -193,10 +188,5 @@ fn repeated_query_parameter_is_refused_when_encoded_differently() {
     let server = S3Server::start();
     server.signed("PUT", "/repeats", &[], b"");
     let answer = server.signed("GET", "/repeats?list-type=2&pre%66ix=a&prefix=b", &[], b"");
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (400, "InvalidArgument"),
-        "{}",
-        answer.text()
-    );
+    answer.assert_refused(400, "InvalidArgument");
 }

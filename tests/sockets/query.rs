@@ -42,6 +42,31 @@ fn presigned_with(target: Target, path: &str, name: &str, value: &str) -> Case {
     )
 }
 
+/// One test per server and presigned URL with a parameter set to a value it must not have:
+/// `name: parameter = value`.
+macro_rules! malformed_presigned {
+    ($($name:ident: $param:literal = $value:expr;)*) => {
+        hostile! {
+            $($name [s3, api] (target, path) => presigned_with(target, path, $param, &$value);)*
+        }
+    };
+}
+
+malformed_presigned! {
+    presigned_x_amz_expires_604801: "X-Amz-Expires" = "604801";
+    presigned_x_amz_expires_negative: "X-Amz-Expires" = "-1";
+    presigned_x_amz_expires_2_64_plus_1: "X-Amz-Expires" = "18446744073709551617";
+    presigned_x_amz_expires_in_exponent_form: "X-Amz-Expires" = "1e3";
+    presigned_x_amz_signature_of_64_non_hex_characters: "X-Amz-Signature" = "zz".repeat(32);
+    presigned_x_amz_signature_of_65_hex_characters: "X-Amz-Signature" = "a".repeat(65);
+    presigned_x_amz_signature_of_5000_hex_characters: "X-Amz-Signature" = "a".repeat(5000);
+    presigned_x_amz_signature_empty: "X-Amz-Signature" = "";
+    presigned_x_amz_signature_not_utf8: "X-Amz-Signature" = "%ff%fe";
+    presigned_x_amz_algorithm_sha512: "X-Amz-Algorithm" = "AWS4-HMAC-SHA512";
+    presigned_x_amz_date_not_utf8: "X-Amz-Date" = "%ff";
+    presigned_x_amz_credential_badly_escaped: "X-Amz-Credential" = "%zz";
+}
+
 hostile! {
     /// Large but valid.
     ten_thousand_signed_query_parameters [s3, api] (target, path) => Case::http(
@@ -74,30 +99,6 @@ hostile! {
         with_query_param(&presigned(target, path), "X-Amz-Expires", "0"),
         Expect::Code(403, "AccessDenied"),
     );
-    presigned_x_amz_expires_604801 [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Expires", "604801");
-    presigned_x_amz_expires_negative [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Expires", "-1");
-    presigned_x_amz_expires_2_64_plus_1 [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Expires", "18446744073709551617");
-    presigned_x_amz_expires_in_exponent_form [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Expires", "1e3");
-    presigned_x_amz_signature_of_64_non_hex_characters [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Signature", &"zz".repeat(32));
-    presigned_x_amz_signature_of_65_hex_characters [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Signature", &"a".repeat(65));
-    presigned_x_amz_signature_of_5000_hex_characters [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Signature", &"a".repeat(5000));
-    presigned_x_amz_signature_empty [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Signature", "");
-    presigned_x_amz_signature_not_utf8 [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Signature", "%ff%fe");
-    presigned_x_amz_algorithm_sha512 [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Algorithm", "AWS4-HMAC-SHA512");
-    presigned_x_amz_date_not_utf8 [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Date", "%ff");
-    presigned_x_amz_credential_badly_escaped [s3, api] (target, path) =>
-        presigned_with(target, path, "X-Amz-Credential", "%zz");
     presigned_without_x_amz_credential [s3, api] (target, path) => {
         let presigned = presigned(target, path);
         let pq = presigned.uri().path_and_query().expect("pq").as_str();

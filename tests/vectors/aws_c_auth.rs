@@ -12,7 +12,7 @@ use countersign::core::{
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::common::{read, vectors_dir, RawRequest};
+use crate::common::{read, sorted_entries, vectors_dir, RawRequest};
 
 /// Expands to one test per case of the suite and form, in modules `header` and `query`, each
 /// calling `$case(directory, form)`, and to `CASES`, the directories covered. The v4 and v4a
@@ -89,14 +89,7 @@ macro_rules! aws_c_auth_cases {
 
 /// The case directories of `suite` (`v4` or `v4a`) under the vectors, sorted.
 pub(crate) fn case_directories(suite: &str) -> Vec<PathBuf> {
-    let root = vectors_dir().join(suite);
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.is_dir())
-        .collect();
-    cases.sort();
-    cases
+    sorted_entries(&vectors_dir().join(suite), |path| path.is_dir())
 }
 
 /// The names of [`case_directories`].

@@ -28,12 +28,7 @@ fn corpus_dir(target: &str) -> PathBuf {
 /// Every file of the target's corpus through its harness function; a panic names the file.
 fn replay(target: &str) {
     let dir = corpus_dir(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
+    let files = crate::common::sorted_entries(&dir, |path| path.is_file());
     assert!(!files.is_empty(), "{} holds no corpus", dir.display());
     for file in &files {
         let data = std::fs::read(file).expect("a corpus file");
