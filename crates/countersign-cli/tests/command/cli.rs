@@ -1,17 +1,9 @@
 //! The command itself: help and completions, where credentials and the scope come from,
 //! `sign` and `verify` end to end with a key file.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test panics on a broken fixture by design"
-)]
-
-mod common;
-
 use std::path::Path;
 
-use common::{countersign, stderr, stdout};
+use crate::common::{countersign, stderr, stdout};
 
 const RAW: &str = "GET /photos?size=large HTTP/1.1\nHost:example.com\n\n";
 
@@ -47,49 +39,80 @@ fn authorization(home: &Path, envs: &[(&str, &str)], args: &[&str]) -> std::proc
         .unwrap()
 }
 
-#[test]
-fn every_subcommand_has_a_manual() {
+/// `countersign SUB --help` prints its usage (and, but for `completions`, examples).
+fn assert_manual(sub: &str) {
     let home = tempfile::tempdir().unwrap();
-    for sub in [
-        "request",
-        "presign",
-        "sign",
-        "verify",
-        "explain",
-        "completions",
-    ] {
-        let output = countersign(home.path())
-            .args([sub, "--help"])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{sub}");
-        let text = stdout(&output);
-        assert!(text.contains("Usage: countersign"), "{sub}: {text}");
-        if sub != "completions" {
-            assert!(text.contains("Examples:"), "{sub}: {text}");
-        }
+    let output = countersign(home.path())
+        .args([sub, "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{sub}");
+    let text = stdout(&output);
+    assert!(text.contains("Usage: countersign"), "{sub}: {text}");
+    if sub != "completions" {
+        assert!(text.contains("Examples:"), "{sub}: {text}");
     }
+}
+
+/// `countersign completions SHELL` prints a script that names the command and its
+/// subcommands.
+fn assert_completions(shell: &str) {
+    let home = tempfile::tempdir().unwrap();
+    let output = countersign(home.path())
+        .args(["completions", shell])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{shell}");
+    let text = stdout(&output);
+    assert!(
+        text.contains("countersign") && text.contains("presign"),
+        "{shell}"
+    );
+}
+
+/// One test per name, calling `$check` with it.
+macro_rules! each {
+    ($check:ident: $($name:ident => $arg:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $check($arg);
+            }
+        )*
+    };
+}
+
+each! {
+    assert_manual:
+    request_has_a_manual => "request",
+    presign_has_a_manual => "presign",
+    sign_has_a_manual => "sign",
+    verify_has_a_manual => "verify",
+    explain_has_a_manual => "explain",
+    completions_has_a_manual => "completions",
+}
+
+#[test]
+fn the_command_has_a_manual_and_a_version() {
+    let home = tempfile::tempdir().unwrap();
     let output = countersign(home.path()).arg("--help").output().unwrap();
     assert!(stdout(&output).contains("Exit status:"));
     let output = countersign(home.path()).arg("--version").output().unwrap();
     assert!(stdout(&output).starts_with("countersign "));
 }
 
+each! {
+    assert_completions:
+    completions_for_bash => "bash",
+    completions_for_zsh => "zsh",
+    completions_for_fish => "fish",
+    completions_for_elvish => "elvish",
+    completions_for_powershell => "powershell",
+}
+
 #[test]
-fn completions_for_each_shell() {
+fn completions_for_an_unknown_shell_are_refused() {
     let home = tempfile::tempdir().unwrap();
-    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let output = countersign(home.path())
-            .args(["completions", shell])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{shell}");
-        let text = stdout(&output);
-        assert!(
-            text.contains("countersign") && text.contains("presign"),
-            "{shell}"
-        );
-    }
     let output = countersign(home.path())
         .args(["completions", "tcsh"])
         .output()

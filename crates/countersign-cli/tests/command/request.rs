@@ -2,17 +2,9 @@
 //! HTTP and HTTPS (uploads aws-chunked, unsigned and hashed, from disk), the JSON API, and
 //! the failures a user meets (exit codes, one-line messages).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test panics on a broken fixture by design"
-)]
-
-mod common;
-
 use std::path::Path;
 
-use common::{
+use crate::common::{
     api_server, countersign, countersign_with_key, exchange, get, s3_server, stderr, stdout,
 };
 
@@ -275,7 +267,7 @@ fn json_api_create_list_and_upload_a_hashed_file() {
     );
     let whoami = ok(&api(&[&format!("{}/whoami", server.url)]));
     assert!(
-        whoami.contains(common::AKID) && whoami.contains("\"cli\""),
+        whoami.contains(crate::common::AKID) && whoami.contains("\"cli\""),
         "{whoami}"
     );
     // A presigned GET works on the API too.

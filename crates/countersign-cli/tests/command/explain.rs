@@ -1,18 +1,10 @@
 //! `countersign explain` names the cause of real rejections, produced by the example
 //! servers run with `--debug-errors` (s3_server answers S3 XML, axum_api countersign's JSON).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test panics on a broken fixture by design"
-)]
-
-mod common;
-
 use std::net::SocketAddr;
 use std::path::Path;
 
-use common::{
+use crate::common::{
     api_server, countersign, countersign_with_key, s3_server, send_raw, stderr, stdout, AKID,
     SECRET,
 };
@@ -1026,7 +1018,7 @@ fn a_wrong_secret_from_stdin() {
         .args([
             "request",
             "--access-key",
-            common::AKID,
+            crate::common::AKID,
             "--secret-key",
             "wrong",
         ])
@@ -1038,7 +1030,7 @@ fn a_wrong_secret_from_stdin() {
         .args([
             "explain",
             "--access-key",
-            common::AKID,
+            crate::common::AKID,
             "--secret-key",
             "wrong",
         ])
