@@ -13,6 +13,10 @@
 mod common;
 
 #[macro_use]
+#[path = "../common/v4_cases.rs"]
+mod v4_cases;
+
+#[macro_use]
 mod aws_c_auth;
 mod decoding;
 

@@ -1,6 +1,6 @@
 //! Helpers of the `countersign` command's tests: the command in a clean environment, the
 //! vectors, the example servers, and raw HTTP over a socket.
-#![allow(dead_code, unreachable_pub, missing_docs)] // the command's tests use a subset, and of example_server.rs
+#![allow(dead_code, unreachable_pub, missing_docs)] // example_server.rs is the facade's; these tests use part of it
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

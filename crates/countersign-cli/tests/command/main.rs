@@ -11,6 +11,10 @@
 
 mod common;
 
+#[macro_use]
+#[path = "../../../../tests/common/v4_cases.rs"]
+mod v4_cases;
+
 mod cli;
 mod explain;
 mod request;
