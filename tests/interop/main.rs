@@ -10,7 +10,7 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "a test panics on a broken fixture"
+    reason = "a test panics on a broken fixture by design"
 )]
 
 #[path = "../common/mod.rs"]
