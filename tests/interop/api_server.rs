@@ -38,7 +38,7 @@ pub(crate) const BUFFER_LIMIT: usize = 1024;
 /// then), or also at once through `lookup_now` (the layer checks within `call`): each server
 /// below runs both ways.
 #[derive(Clone)]
-pub(crate) struct TestStore {
+struct TestStore {
     memory: MemoryKeyStore<String>,
     at_once: bool,
 }
@@ -88,7 +88,7 @@ pub(crate) enum Lookups {
 pub(crate) const BOTH: [Lookups; 2] = [Lookups::Waiting, Lookups::AtOnce];
 
 /// One server per kind of lookup, started on first use.
-pub(crate) fn started(
+fn started(
     servers: &[OnceLock<SocketAddr>; 2],
     lookups: Lookups,
     app: impl FnOnce(TestStore) -> Router,
@@ -130,7 +130,7 @@ async fn anything(identity: Verified<String>, uri: Uri) -> Json<Value> {
     Json(json!({"principal": identity.principal, "path": uri.path(), "query": uri.query()}))
 }
 
-pub(crate) fn app<K: KeyStore<Principal = String>>(layer: SigV4Layer<K>) -> Router {
+fn app<K: KeyStore<Principal = String>>(layer: SigV4Layer<K>) -> Router {
     Router::new()
         .route("/whoami", get(whoami))
         .route("/echo", post(echo).put(echo))
@@ -138,7 +138,7 @@ pub(crate) fn app<K: KeyStore<Principal = String>>(layer: SigV4Layer<K>) -> Rout
         .layer(layer)
 }
 
-pub(crate) fn serve(app: Router) -> SocketAddr {
+fn serve(app: Router) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     listener.set_nonblocking(true).expect("nonblocking");
     let addr = listener.local_addr().expect("addr");
@@ -156,7 +156,7 @@ pub(crate) fn serve(app: Router) -> SocketAddr {
     addr
 }
 
-pub(crate) fn layer(store: TestStore) -> SigV4Layer<TestStore> {
+fn layer(store: TestStore) -> SigV4Layer<TestStore> {
     SigV4Layer::new(store)
         .regions([REGION])
         .services([SERVICE])
