@@ -1,6 +1,6 @@
 //! The logic of every fuzz target: one function per target, each taking the fuzzer's bytes.
 //!
-//! The targets in `fuzz/fuzz_targets/` call these functions, and `tests/fuzz_corpus.rs`
+//! The targets in `fuzz/fuzz_targets/` call these functions, and `tests/vectors/fuzz_corpus.rs`
 //! replays the committed corpus (`fuzz/corpus/<target>/*`) through the very same functions
 //! as ordinary tests, so CI needs no nightly toolchain. The crate that includes this file
 //! must name the core and client crates `cs_core` and `cs_client` at its root (a `use` is

@@ -1,5 +1,6 @@
 //! The example servers (`s3_server`, `axum_api`) as child processes of a test: started on
-//! a free port with a key file of one key, killed when dropped.
+//! a free port with a key file of one key, killed when dropped; or, shared by the tests of a
+//! binary, killed when the test process ends.
 //!
 //! The `countersign` command's tests include this file too (by path).
 
@@ -53,46 +54,61 @@ impl Drop for ExampleServer {
     }
 }
 
+/// Writes a key file of `key` into `dir`; gives its path.
+fn key_file(dir: &Path, key: Key<'_>) -> PathBuf {
+    let keys = serde_json::json!({"keys": [{
+        "access_key_id": key.access_key_id,
+        "secret_access_key": key.secret,
+        "principal": {"user": key.user},
+    }]});
+    let path = dir.join("keys.json");
+    std::fs::write(&path, keys.to_string()).expect("key file");
+    path
+}
+
+/// Reads the child's standard output up to `listening on URL` (giving the lines before it to
+/// `before`), then keeps draining it so that the child never blocks on a full pipe; gives the
+/// URL, without a trailing slash, and the address in it.
+fn listening(child: &mut Child, mut before: impl FnMut(&str)) -> (String, SocketAddr) {
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout);
+    let mut url = None;
+    let mut line = String::new();
+    while lines.read_line(&mut line).expect("reads stdout") > 0 {
+        match line.trim().strip_prefix("listening on ") {
+            Some(u) => {
+                url = Some(u.trim_end_matches('/').to_string());
+                break;
+            }
+            None => before(line.trim()),
+        }
+        line.clear();
+    }
+    let url = url.expect("the server printed `listening on URL`");
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+    let addr = url
+        .split("://")
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .expect("an address in the URL");
+    (url, addr)
+}
+
 impl ExampleServer {
     /// Starts example `name` with `--listen 127.0.0.1:0 --keys DIR/keys.json`, after
     /// `configure` has added its own arguments (it gets the temporary directory). The
     /// server's standard error goes to the test's unless `configure` redirects it.
     pub fn start(name: &str, key: Key<'_>, configure: impl FnOnce(&mut Command, &Path)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let keys = serde_json::json!({"keys": [{
-            "access_key_id": key.access_key_id,
-            "secret_access_key": key.secret,
-            "principal": {"user": key.user},
-        }]});
-        let key_file = dir.path().join("keys.json");
-        std::fs::write(&key_file, keys.to_string()).expect("key file");
         let mut command = Command::new(example_binary(name));
         command
             .args(["--listen", "127.0.0.1:0", "--keys"])
-            .arg(key_file)
+            .arg(key_file(dir.path(), key))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         configure(&mut command, dir.path());
         let mut child = command.spawn().expect("the example server starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout);
-        let mut url = None;
-        let mut line = String::new();
-        while lines.read_line(&mut line).expect("reads stdout") > 0 {
-            if let Some(u) = line.trim().strip_prefix("listening on ") {
-                url = Some(u.trim_end_matches('/').to_string());
-                break;
-            }
-            line.clear();
-        }
-        let url = url.expect("the server printed `listening on URL`");
-        // Keep draining stdout so that the server never blocks on a full pipe.
-        std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-        let addr = url
-            .split("://")
-            .nth(1)
-            .and_then(|a| a.parse().ok())
-            .expect("an address in the URL");
+        let (url, addr) = listening(&mut child, |_| {});
         ExampleServer {
             child,
             addr,
@@ -114,5 +130,89 @@ impl ExampleServer {
     /// Whether the server is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+/// Stands between a test process and a [`SharedServer`]: starts the server (`$0` with the
+/// arguments), prints its process id, waits for the end of its own standard input (the test
+/// process's end of the pipe closes when that process ends, however it ends), then kills the
+/// server and removes its directory. It ignores Ctrl-C, which the test process gets too, so
+/// that it lives to do so.
+const WATCHDOG: &str = r#"trap '' INT
+"$0" "$@" </dev/null &
+server=$!
+echo "pid $server"
+cat >/dev/null
+kill -9 "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+rm -rf "$COUNTERSIGN_SERVER_DIR"
+"#;
+
+/// A running example server shared by the tests of a binary (kept in a `static`, which is
+/// never dropped): it stops when the test process ends.
+pub struct SharedServer {
+    /// The watchdog shell, whose standard input is the server's lifeline.
+    _watchdog: Child,
+    /// The server's own process id.
+    pub pid: u32,
+    pub addr: SocketAddr,
+    /// `scheme://address`, without a trailing slash.
+    pub url: String,
+    /// The directory that holds `keys.json` (and whatever the caller put there).
+    pub dir: PathBuf,
+}
+
+impl SharedServer {
+    /// Starts example `name` as [`ExampleServer::start`] does, behind a watchdog that stops
+    /// it when this process ends; its standard error is dropped.
+    pub fn start(name: &str, key: Key<'_>, configure: impl FnOnce(&mut Command, &Path)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir").keep();
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg(example_binary(name))
+            .args(["--listen", "127.0.0.1:0", "--keys"])
+            .arg(key_file(&dir, key))
+            .env("COUNTERSIGN_SERVER_DIR", &dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        configure(&mut command, &dir);
+        let mut watchdog = command.spawn().expect("sh runs the example server");
+        let mut pid = None;
+        let (url, addr) = listening(&mut watchdog, |line| {
+            if let Some(n) = line.strip_prefix("pid ") {
+                pid = n.parse().ok();
+            }
+        });
+        SharedServer {
+            _watchdog: watchdog,
+            pid: pid.expect("the watchdog printed the server's process id"),
+            addr,
+            url,
+            dir,
+        }
+    }
+
+    /// Whether the server is still running (not exited, nor a zombie waiting to be reaped).
+    pub fn alive(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid)).is_ok_and(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("State:"))
+                .is_some_and(|state| !state.trim_start().starts_with('Z'))
+        })
+    }
+
+    /// The server's resident set, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .expect("/proc/PID/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
     }
 }

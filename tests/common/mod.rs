@@ -1,14 +1,14 @@
-//! Helpers shared by the cross-crate tests: where the vectors are, and raw HTTP text parsing.
+//! Helpers shared by the cross-crate tests: where the vectors are, raw HTTP text parsing,
+//! and reading AWS error answers.
 #![allow(dead_code, unreachable_pub, missing_docs)] // each test binary uses a different subset
 
-pub mod aws_c_auth;
-pub mod bodies;
 pub mod example_server;
 pub mod javascript;
 
 use std::path::{Path, PathBuf};
 
 use countersign::core::{RawHeaders, Request};
+use countersign::server::BodyError;
 
 /// `../shared/vectors` beside the project, or `$COUNTERSIGN_VECTORS`.
 pub fn vectors_dir() -> PathBuf {
@@ -16,6 +16,17 @@ pub fn vectors_dir() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
     }
+}
+
+/// The entries of `dir` that `keep` keeps, sorted.
+pub fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| keep(path))
+        .collect();
+    entries.sort();
+    entries
 }
 
 pub fn read(path: &Path) -> String {
@@ -183,6 +194,37 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
+impl RawResponse {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The AWS error code of the body, or nothing.
+    pub fn code(&self) -> String {
+        aws_code(&self.text()).unwrap_or_default()
+    }
+
+    /// Asserts the status and the AWS code of a refusal.
+    #[track_caller]
+    pub fn assert_refused(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code().as_str()),
+            (status, code),
+            "{}",
+            self.text()
+        );
+    }
+
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// Sends raw bytes to `addr` and reads the response until the server closes. The server may
 /// answer (413, say) before reading everything: a failed write is fine.
 pub fn exchange(addr: std::net::SocketAddr, raw: &[u8]) -> RawResponse {
@@ -214,4 +256,66 @@ pub fn exchange(addr: std::net::SocketAddr, raw: &[u8]) -> RawResponse {
         headers,
         body: response[split + 4..].to_vec(),
     }
+}
+
+/// The text between the first `open` in `text` and the `close` after it.
+pub fn between(text: &str, open: &str, close: &str) -> Option<String> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(text[start..end].to_string())
+}
+
+/// Every text between an `open` and the `close` after it, in order.
+pub fn all_between(text: &str, open: &str, close: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(close) else { break };
+        found.push(after[..end].to_string());
+        rest = &after[end + close.len()..];
+    }
+    found
+}
+
+/// The AWS error code in an answer's body: the `<Code>` of an S3 XML error, or the `"code"`
+/// of a JSON one.
+pub fn aws_code(text: &str) -> Option<String> {
+    between(text, "<Code>", "</Code>").or_else(|| {
+        let start = text.find("\"code\":")? + "\"code\":".len();
+        let rest = text[start..].trim_start().strip_prefix('"')?;
+        Some(rest[..rest.find('"')?].to_string())
+    })
+}
+
+/// The layer's [`BodyError`] among `error` and its sources: why a handler's read of a body
+/// the layer checks failed.
+pub fn body_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e BodyError> {
+    let mut source = Some(error);
+    while let Some(err) = source {
+        if let Some(found) = err.downcast_ref::<BodyError>() {
+            return Some(found);
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// Bytes that do not repeat with a short period.
+pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// The MD5 of `bytes` in hex, as S3 puts it in an ETag.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(bytes))
 }
