@@ -19,6 +19,7 @@ use std::borrow::Cow;
 
 use crate::canonical::SignedHeaders;
 use crate::chunk::ChainSignature;
+use crate::constants::{ALGORITHM, ECDSA_ALGORITHM};
 use crate::encoding::{decode_query_value, split_query};
 use crate::error::{AuthSource, Error};
 use crate::request::{Headers, Request};
@@ -26,7 +27,6 @@ use crate::scope::Credential;
 use crate::signature::Signature;
 use crate::sigv4a::{EcdsaSignature, RegionSet, SigV4aParams, REGION_SET_HEADER};
 use crate::timestamp::AmzDate;
-use crate::ALGORITHM;
 
 /// The algorithms this build accepts, for error messages.
 #[cfg(feature = "sigv4a")]
@@ -39,7 +39,7 @@ fn algorithm_is_sigv4a(algorithm: &str) -> Option<bool> {
     match algorithm {
         ALGORITHM => Some(false),
         #[cfg(feature = "sigv4a")]
-        crate::ECDSA_ALGORITHM => Some(true),
+        ECDSA_ALGORITHM => Some(true),
         _ => None,
     }
 }
@@ -248,7 +248,7 @@ impl<'a> AuthParams<'a> {
     /// The algorithm named by the request.
     pub fn algorithm(&self) -> &'static str {
         match self.signature {
-            ClientSignature::V4a(_) => crate::ECDSA_ALGORITHM,
+            ClientSignature::V4a(_) => ECDSA_ALGORITHM,
             ClientSignature::V4(_) => ALGORITHM,
         }
     }

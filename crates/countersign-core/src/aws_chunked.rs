@@ -29,8 +29,8 @@ use sha2::{Digest, Sha256};
 
 use crate::checksum::{Checksum, ChecksumAlgorithm};
 use crate::chunk::{canonical_trailer, ChainSignature, ChunkChain};
-use crate::{
-    STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, STREAMING_PAYLOAD,
+use crate::constants::{
+    ECDSA_ALGORITHM, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, STREAMING_PAYLOAD,
     STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };
 
@@ -99,7 +99,7 @@ impl Framing {
     /// `AWS4-ECDSA-P256-SHA256`) may send this framing: signed chunks chain from the
     /// request's signature, so they are signed with the same algorithm.
     pub fn goes_with(self, algorithm: &str) -> bool {
-        !self.is_signed() || self.is_ecdsa() == (algorithm == crate::ECDSA_ALGORITHM)
+        !self.is_signed() || self.is_ecdsa() == (algorithm == ECDSA_ALGORITHM)
     }
 }
 

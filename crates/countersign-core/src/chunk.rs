@@ -21,11 +21,11 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::constants::{CHUNK_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH, TRAILER_ALGORITHM};
 use crate::key::SigningKey;
 use crate::signature::{Previous, Signature, StringToSign};
 use crate::sigv4a::EcdsaSignature;
 use crate::timestamp::AmzDate;
-use crate::{CHUNK_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH, TRAILER_ALGORITHM};
 
 /// The length of a SigV4a chunk or trailer signature on the wire: the hex of the longest DER
 /// signature; shorter ones are padded with `*` so that the encoded length is known before
@@ -269,11 +269,12 @@ mod ecdsa {
 
     use sha2::{Digest, Sha256};
 
+    use crate::constants::{
+        ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH,
+    };
     use crate::signature::{Previous, StringToSign};
     use crate::sigv4a::{verify, EcdsaKey, EcdsaSignature};
     use crate::timestamp::AmzDate;
-    use crate::EMPTY_SHA256_DIGEST as EMPTY_HASH;
-    use crate::{ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM};
 
     /// Signs or verifies the chunks of one SigV4a aws-chunked body, in order.
     ///
@@ -421,13 +422,6 @@ pub fn canonical_trailer<'t>(trailers: impl IntoIterator<Item = (&'t str, &'t st
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn empty_hash_constant_is_sha256_of_nothing() {
-        let computed: [u8; 32] = Sha256::digest(b"").into();
-        assert_eq!(computed, EMPTY_HASH);
-        assert_eq!(hex::encode(EMPTY_HASH), crate::EMPTY_SHA256);
-    }
 
     #[test]
     fn a_failed_check_does_not_move_the_chain() {

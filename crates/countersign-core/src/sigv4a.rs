@@ -220,9 +220,9 @@ mod crypto {
 
     use super::EcdsaSignature;
     use crate::cache::{Bounded, Evict, Name};
+    use crate::constants::ECDSA_ALGORITHM;
     use crate::key::SecretKey;
     use crate::signature::StringToSign;
-    use crate::ECDSA_ALGORITHM;
 
     /// The most counter values the KDF tries before giving up (aws-c-auth's bound).
     const MAX_KDF_ATTEMPTS: u8 = 254;

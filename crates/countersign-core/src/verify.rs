@@ -596,6 +596,8 @@ impl<T: std::fmt::Display> ToStringIf for T {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::EMPTY_SHA256;
+    use crate::hash::sha256_hex;
     use crate::request::RawHeaders;
     use time::macros::datetime;
 
@@ -782,12 +784,12 @@ mod tests {
         };
         let canonical = format!(
             "GET\n/\n\n{date_line}host:example.amazonaws.com\n\n{list}\n{}",
-            crate::EMPTY_SHA256
+            EMPTY_SHA256
         );
         let scope = format!("{scope_day}/us-east-1/service/aws4_request");
         let string_to_sign = format!(
             "AWS4-HMAC-SHA256\n{signed}\n{scope}\n{}",
-            crate::sha256_hex(canonical.as_bytes())
+            sha256_hex(canonical.as_bytes())
         );
         let key = SigningKey::derive(
             &SecretKey::new(SECRET),
@@ -818,7 +820,7 @@ mod tests {
         let verifier = Verifier::new(SigningSettings::default());
         let secret = SecretKey::new(SECRET);
         verifier
-            .verify(&request, &auth, &secret, crate::EMPTY_SHA256, now)
+            .verify(&request, &auth, &secret, EMPTY_SHA256, now)
             .map(drop)
     }
 
@@ -917,7 +919,7 @@ mod tests {
         let request = Request::new("GET", "/", "", &headers);
         let stages = AuthParams::from_request(&request).map(|auth| {
             Verifier::new(SigningSettings::default())
-                .stages(&request, &auth, crate::EMPTY_SHA256)
+                .stages(&request, &auth, EMPTY_SHA256)
                 .1
         });
         let time_line = stages
