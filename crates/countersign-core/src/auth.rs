@@ -25,7 +25,7 @@ use crate::error::{AuthSource, Error};
 use crate::request::{Headers, Request};
 use crate::scope::Credential;
 use crate::signature::Signature;
-use crate::sigv4a::{EcdsaSignature, RegionSet, SigV4aParams, REGION_SET_HEADER};
+use crate::sigv4a::wire::{EcdsaSignature, RegionSet, SigV4aParams, REGION_SET_HEADER};
 use crate::timestamp::AmzDate;
 
 /// The algorithms this build accepts, for error messages.

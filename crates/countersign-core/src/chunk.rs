@@ -23,14 +23,15 @@ use sha2::{Digest, Sha256};
 
 use crate::constants::{CHUNK_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH, TRAILER_ALGORITHM};
 use crate::key::SigningKey;
-use crate::signature::{Previous, Signature, StringToSign};
-use crate::sigv4a::EcdsaSignature;
+use crate::signature::Signature;
+use crate::sigv4a::wire::EcdsaSignature;
+use crate::string_to_sign::{Previous, StringToSign};
 use crate::timestamp::AmzDate;
 
 /// The length of a SigV4a chunk or trailer signature on the wire: the hex of the longest DER
 /// signature; shorter ones are padded with `*` so that the encoded length is known before
 /// signing.
-pub const ECDSA_WIRE_SIGNATURE_LEN: usize = 2 * crate::sigv4a::MAX_DER_SIGNATURE_LEN;
+pub const ECDSA_WIRE_SIGNATURE_LEN: usize = 2 * crate::sigv4a::wire::MAX_DER_SIGNATURE_LEN;
 
 /// Signs or verifies the chunks of one aws-chunked body, in order.
 #[derive(Debug, Clone)]
@@ -272,8 +273,9 @@ mod ecdsa {
     use crate::constants::{
         ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH,
     };
-    use crate::signature::{Previous, StringToSign};
-    use crate::sigv4a::{verify, EcdsaKey, EcdsaSignature};
+    use crate::sigv4a::crypto::{verify, EcdsaKey};
+    use crate::sigv4a::wire::EcdsaSignature;
+    use crate::string_to_sign::{Previous, StringToSign};
     use crate::timestamp::AmzDate;
 
     /// Signs or verifies the chunks of one SigV4a aws-chunked body, in order.

@@ -53,6 +53,7 @@ pub mod scope;
 pub mod signature;
 pub mod sigv4a;
 pub mod sink;
+mod string_to_sign;
 pub mod timestamp;
 pub mod verify;
 
@@ -72,6 +73,7 @@ pub use key::{KeyCache, SecretKey, SigningKey};
 pub use payload::DeclaredPayload;
 pub use request::{Headers, RawHeaders, Request};
 pub use scope::{Credential, CredentialScope};
-pub use signature::{Signature, StringToSign};
+pub use signature::Signature;
+pub use string_to_sign::StringToSign;
 pub use timestamp::AmzDate;
 pub use verify::{Verified, Verifier};

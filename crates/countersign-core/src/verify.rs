@@ -36,8 +36,9 @@ use crate::error::{AuthSource, Error};
 use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
 use crate::scope::{Credential, CredentialScope};
-use crate::signature::{Signature, StringToSign};
-use crate::sigv4a::RegionSet;
+use crate::signature::Signature;
+use crate::sigv4a::wire::RegionSet;
+use crate::string_to_sign::StringToSign;
 use crate::timestamp::AmzDate;
 
 /// The default clock-skew window: five minutes.
@@ -72,7 +73,7 @@ pub struct Verifier {
     allow_unsigned_session_token: bool,
     key_cache: Option<Arc<KeyCache>>,
     #[cfg(feature = "sigv4a")]
-    ecdsa_key_cache: Option<Arc<crate::sigv4a::EcdsaKeyCache>>,
+    ecdsa_key_cache: Option<Arc<crate::sigv4a::crypto::EcdsaKeyCache>>,
 }
 
 impl Verifier {
@@ -95,7 +96,7 @@ impl Verifier {
     /// Derive SigV4a keys through `cache` in [`Verifier::verify`] (a P-256 key derivation
     /// saved per request on a hit).
     #[cfg(feature = "sigv4a")]
-    pub fn ecdsa_key_cache(mut self, cache: Arc<crate::sigv4a::EcdsaKeyCache>) -> Self {
+    pub fn ecdsa_key_cache(mut self, cache: Arc<crate::sigv4a::crypto::EcdsaKeyCache>) -> Self {
         self.ecdsa_key_cache = Some(cache);
         self
     }
@@ -414,7 +415,7 @@ impl Verifier {
             ));
         };
         self.verify_with(request, auth, None, payload_hash, |sts| {
-            crate::sigv4a::verify(key, sts, &v4a.signature)
+            crate::sigv4a::crypto::verify(key, sts, &v4a.signature)
         })
     }
 
@@ -522,7 +523,7 @@ impl Verifier {
             let id = auth.credential.access_key_id();
             let key = match &self.ecdsa_key_cache {
                 Some(cache) => cache.get_or_derive(secret, id),
-                None => crate::sigv4a::EcdsaKey::derive(secret, id).map(Arc::new),
+                None => crate::sigv4a::crypto::EcdsaKey::derive(secret, id).map(Arc::new),
             };
             let Some(key) = key else {
                 return Err(Error::SignatureDoesNotMatch(Box::default()));
