@@ -17,8 +17,8 @@
 
 use std::borrow::Cow;
 
+use crate::aws_chunked::chain::ChainSignature;
 use crate::canonical::SignedHeaders;
-use crate::chunk::ChainSignature;
 use crate::constants::{ALGORITHM, ECDSA_ALGORITHM};
 use crate::encoding::{decode_query_value, split_query};
 use crate::error::{AuthSource, Error};

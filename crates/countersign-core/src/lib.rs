@@ -38,7 +38,6 @@ pub mod aws_chunked;
 mod cache;
 pub mod canonical;
 pub mod checksum;
-pub mod chunk;
 mod constants;
 pub mod encoding;
 pub mod error;
@@ -58,9 +57,9 @@ pub mod timestamp;
 pub mod verify;
 
 pub use auth::{AuthKind, AuthParams, ClientSignature};
+pub use aws_chunked::{canonical_trailer, ChainSignature, ChunkChain, ChunkSigner};
 pub use canonical::{CanonicalRequest, PathEncoding, SigningSettings};
 pub use canonical::{SignedHeaders, SignedValues};
-pub use chunk::{canonical_trailer, ChainSignature, ChunkChain, ChunkSigner};
 pub use constants::{
     ALGORITHM, CHUNK_ALGORITHM, ECDSA_ALGORITHM, ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM,
     EMPTY_SHA256, EMPTY_SHA256_DIGEST, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER,
@@ -77,3 +76,13 @@ pub use signature::Signature;
 pub use string_to_sign::StringToSign;
 pub use timestamp::AmzDate;
 pub use verify::{Verified, Verifier};
+
+/// The chunk chain at its old path: its items are in [`aws_chunked`] now, and are re-exported
+/// here until the public surface is settled.
+pub mod chunk {
+    #[cfg(feature = "sigv4a")]
+    pub use crate::aws_chunked::EcdsaChunkSigner;
+    pub use crate::aws_chunked::{
+        canonical_trailer, ChainSignature, ChunkChain, ChunkSigner, ECDSA_WIRE_SIGNATURE_LEN,
+    };
+}

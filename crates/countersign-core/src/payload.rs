@@ -6,7 +6,7 @@
 //! assert!(DeclaredPayload::parse("not-a-hash").is_err());
 //! ```
 
-use crate::aws_chunked::Framing;
+use crate::aws_chunked::decoder::Framing;
 use crate::constants::UNSIGNED_PAYLOAD;
 use crate::error::Error;
 use crate::hex_codec::{decode_hex32, HexCase};

@@ -30,8 +30,8 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use crate::auth::{AuthKind, AuthParams, ClientSignature};
+use crate::aws_chunked::chain::ChainSignature;
 use crate::canonical::{CanonicalRequest, SignedValues, SigningSettings};
-use crate::chunk::ChainSignature;
 use crate::error::{AuthSource, Error};
 use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};

@@ -1,25 +1,9 @@
-//! aws-chunked bodies, decoded sans-IO: push bytes in as they arrive, take decoded data out.
-//! A signed chunk is released only after its signature (chained from the seed) verified; an
-//! unsigned chunk streams through. Trailers must be the ones `x-amz-trailer` declared, the
-//! trailer signature must verify, checksum trailers must match the decoded bytes, and the
-//! decoded length must be the declared one. Memory: one chunk plus a constant.
-//!
-//! ```
-//! use countersign_core::aws_chunked::{Decoder, Event, Framing, Limits};
-//! let mut decoder = Decoder::new(Framing::UnsignedTrailer, Limits::default(), None)
-//!     .declared_trailers(["x-amz-checksum-crc32"])
-//!     .decoded_length(Some(5));
-//! decoder.push(b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n");
-//! let mut data = Vec::new();
-//! while let Some(event) = decoder.next_event()? {
-//!     match event {
-//!         Event::Data(bytes) => data.extend_from_slice(&bytes),
-//!         Event::End(trailers) => assert_eq!(trailers[0].0, "x-amz-checksum-crc32"),
-//!     }
-//! }
-//! assert_eq!(data, b"hello");
-//! # Ok::<(), countersign_core::aws_chunked::DecodeError>(())
-//! ```
+//! The decoder of an aws-chunked body, sans-IO: push bytes in as they arrive, take decoded
+//! data out. A signed chunk is released only after its signature verified against the chain
+//! ([`super::chain`]); an unsigned chunk streams through. Trailers must be the ones
+//! `x-amz-trailer` declared, the trailer signature must verify, checksum trailers must match
+//! the decoded bytes, and the decoded length must be the declared one. Memory: one chunk plus
+//! a constant.
 
 use std::fmt;
 
@@ -27,8 +11,8 @@ use bytes::{Bytes, BytesMut};
 use http::StatusCode;
 use sha2::{Digest, Sha256};
 
+use super::chain::{canonical_trailer, ChainSignature, ChunkChain};
 use crate::checksum::{Checksum, ChecksumAlgorithm};
-use crate::chunk::{canonical_trailer, ChainSignature, ChunkChain};
 use crate::constants::{
     ECDSA_ALGORITHM, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, STREAMING_PAYLOAD,
     STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,

@@ -282,7 +282,7 @@ mod ecdsa {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use countersign_core::chunk::EcdsaChunkSigner;
+    /// use countersign_core::aws_chunked::EcdsaChunkSigner;
     /// use countersign_core::sigv4a::EcdsaKey;
     /// use countersign_core::{AmzDate, SecretKey};
     /// use countersign_core::sigv4a::EcdsaSignature;
