@@ -6,7 +6,7 @@ use countersign_core::auth::PRESIGN_PARAMETERS;
 use countersign_core::aws_chunked::Framing;
 use countersign_core::encoding::{encode_component, split_query};
 use countersign_core::{
-    sha256_hex, AmzDate, ChainSignature, ChunkChain, ChunkSigner, SignedHeaders, SigningKey,
+    sha256_hex, AmzDate, AnySignature, ChunkChain, ChunkSigner, SignedHeaders, SigningKey,
     SigningSettings, StringToSign, ALGORITHM, EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 
@@ -43,7 +43,7 @@ impl Payload<'_> {
 #[derive(Debug, Clone)]
 pub struct Signed {
     /// The signature (the seed of an aws-chunked body): HMAC for SigV4, ECDSA for SigV4a.
-    pub signature: ChainSignature,
+    pub signature: AnySignature,
     /// The signing time.
     pub time: AmzDate,
     /// The credential scope.
@@ -427,7 +427,7 @@ impl Signer {
     }
 
     /// Signs the text of a string to sign with this signer's algorithm and key.
-    fn sign_string(&self, text: &[u8], time: AmzDate) -> Result<(ChainSignature, ChainKey), Error> {
+    fn sign_string(&self, text: &[u8], time: AmzDate) -> Result<(AnySignature, ChainKey), Error> {
         #[cfg(feature = "sigv4a")]
         if self.region_set.is_some() {
             let key = self
@@ -443,7 +443,7 @@ impl Signer {
                 .ok_or(Error::KeyDerivation)?;
             let signature = key.sign_text(text);
             return Ok((
-                ChainSignature::Ecdsa(signature.clone()),
+                AnySignature::Ecdsa(signature.clone()),
                 ChainKey::Ecdsa(key, signature),
             ));
         }
@@ -460,7 +460,7 @@ impl Signer {
         });
         let signature = key.sign(text);
         Ok((
-            ChainSignature::Hmac(signature),
+            AnySignature::Hmac(signature),
             ChainKey::Hmac(key, signature),
         ))
     }

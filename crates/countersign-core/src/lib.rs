@@ -56,8 +56,8 @@ mod string_to_sign;
 pub mod timestamp;
 pub mod verify;
 
-pub use auth::{AuthKind, AuthParams, ClientSignature};
-pub use aws_chunked::{canonical_trailer, ChainSignature, ChunkChain, ChunkSigner};
+pub use auth::{AuthKind, AuthParams};
+pub use aws_chunked::{canonical_trailer, ChunkChain, ChunkSigner};
 pub use canonical::{CanonicalRequest, PathEncoding, SigningSettings};
 pub use canonical::{SignedHeaders, SignedValues};
 pub use constants::{
@@ -72,7 +72,10 @@ pub use key::{KeyCache, SecretKey, SigningKey};
 pub use payload::DeclaredPayload;
 pub use request::{Headers, RawHeaders, Request};
 pub use scope::{Credential, CredentialScope};
-pub use signature::Signature;
+/// A signature of an aws-chunked chain, at its old name: [`AnySignature`] (re-exported until
+/// the public surface is settled).
+pub use signature::AnySignature as ChainSignature;
+pub use signature::{AnySignature, Signature};
 pub use string_to_sign::StringToSign;
 pub use timestamp::AmzDate;
 pub use verify::{Verified, Verifier};
@@ -83,6 +86,7 @@ pub mod chunk {
     #[cfg(feature = "sigv4a")]
     pub use crate::aws_chunked::EcdsaChunkSigner;
     pub use crate::aws_chunked::{
-        canonical_trailer, ChainSignature, ChunkChain, ChunkSigner, ECDSA_WIRE_SIGNATURE_LEN,
+        canonical_trailer, ChunkChain, ChunkSigner, ECDSA_WIRE_SIGNATURE_LEN,
     };
+    pub use crate::signature::AnySignature as ChainSignature;
 }

@@ -1,6 +1,7 @@
-//! The signature of SigV4: an HMAC-SHA256, 32 bytes written as 64 hex digits. A
-//! [`Signature`] has no `PartialEq`: the only way to compare two is [`Signature::ct_eq`], in
-//! constant time.
+//! Signature values: SigV4's [`Signature`], an HMAC-SHA256 (32 bytes written as 64 hex
+//! digits), and [`AnySignature`], a signature of either algorithm (SigV4's, or SigV4a's
+//! [`EcdsaSignature`]). A [`Signature`] has no `PartialEq`: the only way to compare two is
+//! [`Signature::ct_eq`], in constant time.
 //!
 //! ```
 //! use countersign_core::{Signature, SigningKey};
@@ -15,6 +16,7 @@ use std::fmt;
 use subtle::ConstantTimeEq;
 
 use crate::hex_codec::{decode_hex32, hex_digits, HexCase};
+use crate::sigv4a::wire::EcdsaSignature;
 use crate::sink::Sink;
 
 /// A SigV4 signature: 32 bytes, shown as 64 lower-case hex digits.
@@ -61,6 +63,70 @@ impl fmt::Debug for Signature {
     }
 }
 
+/// A signature of either algorithm: the one a request carries (SigV4a's region set travels
+/// beside it, in [`AuthParams`](crate::auth::AuthParams)), and each link of an aws-chunked
+/// chain, from the request's seed to the trailer's.
+///
+/// ```
+/// use countersign_core::{AnySignature, Signature};
+/// let signature = AnySignature::Hmac(Signature::from_bytes([0xab; 32]));
+/// assert_eq!(signature.to_string(), "ab".repeat(32));
+/// assert!(signature.as_ecdsa().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub enum AnySignature {
+    /// SigV4 (`AWS4-HMAC-SHA256`, and `-PAYLOAD`, `-TRAILER` in a chain): an HMAC-SHA256,
+    /// written as 64 hex digits.
+    Hmac(Signature),
+    /// SigV4a (`AWS4-ECDSA-P256-SHA256`, and `-PAYLOAD`, `-TRAILER` in a chain): an ECDSA
+    /// signature, written as the hex of its DER bytes (a chunk's is padded with `*` on the
+    /// wire).
+    Ecdsa(EcdsaSignature),
+}
+
+impl AnySignature {
+    /// The HMAC signature; `None` for an ECDSA one.
+    pub fn as_hmac(&self) -> Option<&Signature> {
+        match self {
+            AnySignature::Hmac(signature) => Some(signature),
+            AnySignature::Ecdsa(_) => None,
+        }
+    }
+
+    /// The ECDSA signature; `None` for an HMAC one.
+    pub fn as_ecdsa(&self) -> Option<&EcdsaSignature> {
+        match self {
+            AnySignature::Ecdsa(signature) => Some(signature),
+            AnySignature::Hmac(_) => None,
+        }
+    }
+
+    /// The seed of an aws-chunked chain that starts at this signature: a copy of it. (The
+    /// request's signature was of another type, whose seed this was; the name is kept for its
+    /// callers until the public surface is settled.)
+    pub fn chain_seed(&self) -> AnySignature {
+        self.clone()
+    }
+
+    /// Writes its hex into `out`, without padding.
+    pub fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
+        match self {
+            AnySignature::Hmac(signature) => signature.write_hex(out),
+            AnySignature::Ecdsa(signature) => signature.write_hex(out),
+        }
+    }
+}
+
+impl fmt::Display for AnySignature {
+    /// The hex, without padding.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnySignature::Hmac(signature) => signature.fmt(f),
+            AnySignature::Ecdsa(signature) => signature.fmt(f),
+        }
+    }
+}
+
 /// The 32 bytes of a signature as four words, for a constant-time comparison.
 fn words(bytes: &[u8; 32]) -> [u64; 4] {
     let mut words = [0u64; 4];
@@ -104,5 +170,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// An ECDSA signature as sent (a DER SEQUENCE of two small INTEGERs), for the tests below.
+    const DER_HEX: &str = "3006020101020102";
+
+    #[test]
+    fn any_signature_shows_the_hex_of_an_hmac_signature() {
+        let bytes: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let signature = AnySignature::Hmac(Signature::from_bytes(bytes));
+        assert_eq!(signature.to_string(), hex::encode(bytes));
+    }
+
+    #[test]
+    fn any_signature_shows_the_hex_of_an_ecdsa_signature() {
+        let ecdsa = EcdsaSignature::from_hex(DER_HEX);
+        let shown = ecdsa.map(|s| AnySignature::Ecdsa(s).to_string());
+        assert_eq!(shown.as_deref(), Some(DER_HEX));
+    }
+
+    #[test]
+    fn any_signature_writes_the_hex_it_shows() {
+        let ecdsa = EcdsaSignature::from_hex(DER_HEX).map(AnySignature::Ecdsa);
+        let hmac = AnySignature::Hmac(Signature::from_bytes([0x5a; 32]));
+        for signature in ecdsa.into_iter().chain([hmac]) {
+            let mut written = Vec::new();
+            signature.write_hex(&mut written);
+            assert_eq!(written, signature.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn any_signature_gives_its_algorithms_signature_only() {
+        let hmac = AnySignature::Hmac(Signature::from_bytes([1; 32]));
+        assert!(hmac
+            .as_hmac()
+            .is_some_and(|s| s.ct_eq(&Signature::from_bytes([1; 32]))));
+        assert!(hmac.as_ecdsa().is_none());
+        let ecdsa = EcdsaSignature::from_hex(DER_HEX).map(AnySignature::Ecdsa);
+        assert!(ecdsa.as_ref().is_some_and(|s| s.as_hmac().is_none()));
+        assert_eq!(
+            ecdsa
+                .as_ref()
+                .and_then(|s| s.as_ecdsa())
+                .map(|s| s.as_der()),
+            Some(&[0x30, 6, 2, 1, 1, 2, 1, 2][..])
+        );
     }
 }

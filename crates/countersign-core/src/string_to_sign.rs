@@ -21,8 +21,7 @@ use std::fmt;
 
 use crate::hex_codec::hex_digits;
 use crate::key::SigningKey;
-use crate::signature::Signature;
-use crate::sigv4a::wire::EcdsaSignature;
+use crate::signature::{AnySignature, Signature};
 use crate::sink::{Buffered, FmtSink, Sink};
 use crate::timestamp::AmzDate;
 
@@ -36,18 +35,9 @@ pub struct StringToSign<'a> {
     time_as_sent: Option<&'a str>,
     scope: &'a str,
     hash: [u8; 32],
-    previous: Option<Previous<'a>>,
+    /// For a chunk or trailer, the chain's previous signature.
+    previous: Option<&'a AnySignature>,
     extra_hash: Option<[u8; 32]>,
-}
-
-/// The previous signature of an aws-chunked chain, as it enters a string to sign.
-#[derive(Clone, Copy)]
-pub(crate) enum Previous<'a> {
-    /// SigV4: 64 hex digits.
-    Hmac(&'a Signature),
-    /// SigV4a: the hex of the DER signature, without padding.
-    #[cfg_attr(not(feature = "sigv4a"), allow(dead_code))]
-    Ecdsa(&'a EcdsaSignature),
 }
 
 impl<'a> StringToSign<'a> {
@@ -93,7 +83,7 @@ impl<'a> StringToSign<'a> {
         algorithm: &'a str,
         time: AmzDate,
         scope: &'a str,
-        previous: Previous<'a>,
+        previous: &'a AnySignature,
         middle: Option<[u8; 32]>,
         last: [u8; 32],
     ) -> Self {
@@ -119,12 +109,8 @@ impl<'a> StringToSign<'a> {
         out.put(b"\n");
         out.put_str(self.scope);
         out.put(b"\n");
-        match self.previous {
-            Some(Previous::Hmac(previous)) => previous.write_hex(out),
-            Some(Previous::Ecdsa(previous)) => previous.write_hex(out),
-            None => {}
-        }
-        if self.previous.is_some() {
+        if let Some(previous) = self.previous {
+            previous.write_hex(out);
             out.put(b"\n");
         }
         if let Some(extra) = &self.extra_hash {

@@ -23,23 +23,60 @@ use sha2::{Digest, Sha256};
 
 use crate::constants::{CHUNK_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH, TRAILER_ALGORITHM};
 use crate::key::SigningKey;
-use crate::signature::Signature;
+use crate::signature::{AnySignature, Signature};
+#[cfg(feature = "sigv4a")]
 use crate::sigv4a::wire::EcdsaSignature;
-use crate::string_to_sign::{Previous, StringToSign};
+use crate::sigv4a::wire::MAX_DER_SIGNATURE_LEN;
+use crate::string_to_sign::StringToSign;
 use crate::timestamp::AmzDate;
 
 /// The length of a SigV4a chunk or trailer signature on the wire: the hex of the longest DER
 /// signature; shorter ones are padded with `*` so that the encoded length is known before
 /// signing.
-pub const ECDSA_WIRE_SIGNATURE_LEN: usize = 2 * crate::sigv4a::wire::MAX_DER_SIGNATURE_LEN;
+pub const ECDSA_WIRE_SIGNATURE_LEN: usize = 2 * MAX_DER_SIGNATURE_LEN;
+
+/// Where a chain stands, for either algorithm: the request's time and scope, which every
+/// link signs, and the last signature (the seed before any chunk), which the next link signs.
+#[derive(Debug, Clone)]
+struct ChainState {
+    time: AmzDate,
+    scope: String,
+    previous: AnySignature,
+}
+
+impl ChainState {
+    fn new(time: AmzDate, scope: impl Into<String>, seed: AnySignature) -> Self {
+        ChainState {
+            time,
+            scope: scope.into(),
+            previous: seed,
+        }
+    }
+
+    /// The string to sign of the next link: a chunk's (`middle` is the empty string's hash,
+    /// `last` the data's) or the trailer's (no `middle`, `last` the canonical trailer's hash).
+    fn string_to_sign(
+        &self,
+        algorithm: &'static str,
+        middle: Option<[u8; 32]>,
+        last: [u8; 32],
+    ) -> StringToSign<'_> {
+        StringToSign::chained(
+            algorithm,
+            self.time,
+            &self.scope,
+            &self.previous,
+            middle,
+            last,
+        )
+    }
+}
 
 /// Signs or verifies the chunks of one aws-chunked body, in order.
 #[derive(Debug, Clone)]
 pub struct ChunkSigner {
     key: SigningKey,
-    time: AmzDate,
-    scope: String,
-    previous: Signature,
+    state: ChainState,
 }
 
 impl ChunkSigner {
@@ -47,27 +84,25 @@ impl ChunkSigner {
     pub fn new(key: SigningKey, time: AmzDate, scope: impl Into<String>, seed: Signature) -> Self {
         ChunkSigner {
             key,
-            time,
-            scope: scope.into(),
-            previous: seed,
+            state: ChainState::new(time, scope, AnySignature::Hmac(seed)),
         }
     }
 
     /// The last signature of the chain (the seed before any chunk).
-    pub fn previous(&self) -> &Signature {
-        &self.previous
+    pub fn previous(&self) -> &AnySignature {
+        &self.state.previous
     }
 
     /// The string to sign of the next chunk, whose data hashes to `data_hash`.
     fn chunk_sts(&self, data_hash: [u8; 32]) -> StringToSign<'_> {
-        StringToSign::chained(
-            CHUNK_ALGORITHM,
-            self.time,
-            &self.scope,
-            Previous::Hmac(&self.previous),
-            Some(EMPTY_HASH),
-            data_hash,
-        )
+        self.state
+            .string_to_sign(CHUNK_ALGORITHM, Some(EMPTY_HASH), data_hash)
+    }
+
+    /// The string to sign of the trailer whose canonical form is `canonical_trailer`.
+    fn trailer_sts(&self, canonical_trailer: &[u8]) -> StringToSign<'_> {
+        let hash = Sha256::digest(canonical_trailer).into();
+        self.state.string_to_sign(TRAILER_ALGORITHM, None, hash)
     }
 
     /// The string to sign of a chunk whose data hashes to `data_hash`.
@@ -87,8 +122,9 @@ impl ChunkSigner {
 
     /// Signs the next chunk, given its data's SHA-256, and moves the chain on.
     pub fn sign_chunk_hash(&mut self, data_hash: [u8; 32]) -> Signature {
-        self.previous = self.expected_chunk(data_hash);
-        self.previous
+        let signature = self.expected_chunk(data_hash);
+        self.state.previous = AnySignature::Hmac(signature);
+        signature
     }
 
     /// Checks the next chunk's signature in constant time; the chain moves on only if it matches.
@@ -101,68 +137,31 @@ impl ChunkSigner {
         let expected = self.expected_chunk(data_hash);
         let ok = expected.ct_eq(provided);
         if ok {
-            self.previous = expected;
+            self.state.previous = AnySignature::Hmac(expected);
         }
         ok
     }
 
     /// The string to sign of the trailer whose canonical form is `canonical_trailer`.
     pub fn trailer_string_to_sign(&self, canonical_trailer: &[u8]) -> String {
-        StringToSign::chained(
-            TRAILER_ALGORITHM,
-            self.time,
-            &self.scope,
-            Previous::Hmac(&self.previous),
-            None,
-            Sha256::digest(canonical_trailer).into(),
-        )
-        .to_string()
+        self.trailer_sts(canonical_trailer).to_string()
     }
 
     /// Signs the trailer (see [`canonical_trailer`]); it closes the chain.
     pub fn sign_trailer(&mut self, canonical_trailer: &[u8]) -> Signature {
-        let hash: [u8; 32] = Sha256::digest(canonical_trailer).into();
-        self.previous = StringToSign::chained(
-            TRAILER_ALGORITHM,
-            self.time,
-            &self.scope,
-            Previous::Hmac(&self.previous),
-            None,
-            hash,
-        )
-        .sign(&self.key);
-        self.previous
+        let signature = self.trailer_sts(canonical_trailer).sign(&self.key);
+        self.state.previous = AnySignature::Hmac(signature);
+        signature
     }
 
-    /// Checks the trailer's signature in constant time.
+    /// Checks the trailer's signature in constant time; the chain moves on only if it matches.
     pub fn verify_trailer(&mut self, canonical_trailer: &[u8], provided: &Signature) -> bool {
-        let before = self.previous;
-        let ok = self.sign_trailer(canonical_trailer).ct_eq(provided);
-        if !ok {
-            self.previous = before;
+        let expected = self.trailer_sts(canonical_trailer).sign(&self.key);
+        let ok = expected.ct_eq(provided);
+        if ok {
+            self.state.previous = AnySignature::Hmac(expected);
         }
         ok
-    }
-}
-
-/// A signature of an aws-chunked chain (the request's seed, a chunk's or the trailer's): an
-/// HMAC (SigV4, 64 hex digits) or an ECDSA signature (SigV4a, the hex of its DER bytes; a
-/// chunk's is padded with `*` on the wire).
-#[derive(Debug, Clone)]
-pub enum ChainSignature {
-    /// `AWS4-HMAC-SHA256-PAYLOAD` / `-TRAILER`.
-    Hmac(Signature),
-    /// `AWS4-ECDSA-P256-SHA256-PAYLOAD` / `-TRAILER`.
-    Ecdsa(EcdsaSignature),
-}
-
-impl std::fmt::Display for ChainSignature {
-    /// The hex, without padding.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ChainSignature::Hmac(s) => s.fmt(f),
-            ChainSignature::Ecdsa(s) => s.fmt(f),
-        }
     }
 }
 
@@ -178,11 +177,11 @@ pub enum ChunkChain {
 
 impl ChunkChain {
     /// Reads a signature as this chain's algorithm sends it; `None` when it is not one.
-    pub fn parse_signature(&self, text: &str) -> Option<ChainSignature> {
+    pub fn parse_signature(&self, text: &str) -> Option<AnySignature> {
         match self {
-            ChunkChain::Hmac(_) => Signature::from_hex(text).map(ChainSignature::Hmac),
+            ChunkChain::Hmac(_) => Signature::from_hex(text).map(AnySignature::Hmac),
             #[cfg(feature = "sigv4a")]
-            ChunkChain::Ecdsa(_) => parse_padded_ecdsa(text).map(ChainSignature::Ecdsa),
+            ChunkChain::Ecdsa(_) => parse_padded_ecdsa(text).map(AnySignature::Ecdsa),
         }
     }
 
@@ -197,15 +196,24 @@ impl ChunkChain {
         }
     }
 
+    /// The last signature of the chain (the seed before any chunk).
+    pub fn previous(&self) -> &AnySignature {
+        match self {
+            ChunkChain::Hmac(chain) => chain.previous(),
+            #[cfg(feature = "sigv4a")]
+            ChunkChain::Ecdsa(chain) => chain.previous(),
+        }
+    }
+
     /// Checks the next chunk's signature, given its data's SHA-256; the chain moves on only
     /// if it is right. A signature of the other algorithm is wrong.
-    pub fn verify_chunk_hash(&mut self, data_hash: [u8; 32], provided: &ChainSignature) -> bool {
+    pub fn verify_chunk_hash(&mut self, data_hash: [u8; 32], provided: &AnySignature) -> bool {
         match (self, provided) {
-            (ChunkChain::Hmac(chain), ChainSignature::Hmac(sig)) => {
+            (ChunkChain::Hmac(chain), AnySignature::Hmac(sig)) => {
                 chain.verify_chunk_hash(data_hash, sig)
             }
             #[cfg(feature = "sigv4a")]
-            (ChunkChain::Ecdsa(chain), ChainSignature::Ecdsa(sig)) => {
+            (ChunkChain::Ecdsa(chain), AnySignature::Ecdsa(sig)) => {
                 chain.verify_chunk_hash(data_hash, sig)
             }
             _ => false,
@@ -213,13 +221,13 @@ impl ChunkChain {
     }
 
     /// Checks the trailer's signature; the chain moves on only if it is right.
-    pub fn verify_trailer(&mut self, canonical_trailer: &[u8], provided: &ChainSignature) -> bool {
+    pub fn verify_trailer(&mut self, canonical_trailer: &[u8], provided: &AnySignature) -> bool {
         match (self, provided) {
-            (ChunkChain::Hmac(chain), ChainSignature::Hmac(sig)) => {
+            (ChunkChain::Hmac(chain), AnySignature::Hmac(sig)) => {
                 chain.verify_trailer(canonical_trailer, sig)
             }
             #[cfg(feature = "sigv4a")]
-            (ChunkChain::Ecdsa(chain), ChainSignature::Ecdsa(sig)) => {
+            (ChunkChain::Ecdsa(chain), AnySignature::Ecdsa(sig)) => {
                 chain.verify_trailer(canonical_trailer, sig)
             }
             _ => false,
@@ -270,12 +278,14 @@ mod ecdsa {
 
     use sha2::{Digest, Sha256};
 
+    use super::ChainState;
     use crate::constants::{
         ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH,
     };
+    use crate::signature::AnySignature;
     use crate::sigv4a::crypto::{verify, EcdsaKey};
     use crate::sigv4a::wire::EcdsaSignature;
-    use crate::string_to_sign::{Previous, StringToSign};
+    use crate::string_to_sign::StringToSign;
     use crate::timestamp::AmzDate;
 
     /// Signs or verifies the chunks of one SigV4a aws-chunked body, in order.
@@ -298,9 +308,7 @@ mod ecdsa {
     #[derive(Debug, Clone)]
     pub struct EcdsaChunkSigner {
         key: Arc<EcdsaKey>,
-        time: AmzDate,
-        scope: String,
-        previous: EcdsaSignature,
+        state: ChainState,
     }
 
     impl EcdsaChunkSigner {
@@ -313,37 +321,24 @@ mod ecdsa {
         ) -> Self {
             EcdsaChunkSigner {
                 key,
-                time,
-                scope: scope.into(),
-                previous: seed,
+                state: ChainState::new(time, scope, AnySignature::Ecdsa(seed)),
             }
         }
 
         /// The last signature of the chain (the seed before any chunk).
-        pub fn previous(&self) -> &EcdsaSignature {
-            &self.previous
+        pub fn previous(&self) -> &AnySignature {
+            &self.state.previous
         }
 
         fn chunk_sts(&self, data_hash: [u8; 32]) -> StringToSign<'_> {
-            StringToSign::chained(
-                ECDSA_CHUNK_ALGORITHM,
-                self.time,
-                &self.scope,
-                Previous::Ecdsa(&self.previous),
-                Some(EMPTY_HASH),
-                data_hash,
-            )
+            self.state
+                .string_to_sign(ECDSA_CHUNK_ALGORITHM, Some(EMPTY_HASH), data_hash)
         }
 
         fn trailer_sts(&self, canonical_trailer: &[u8]) -> StringToSign<'_> {
-            StringToSign::chained(
-                ECDSA_TRAILER_ALGORITHM,
-                self.time,
-                &self.scope,
-                Previous::Ecdsa(&self.previous),
-                None,
-                Sha256::digest(canonical_trailer).into(),
-            )
+            let hash = Sha256::digest(canonical_trailer).into();
+            self.state
+                .string_to_sign(ECDSA_TRAILER_ALGORITHM, None, hash)
         }
 
         /// The string to sign of a chunk whose data hashes to `data_hash`.
@@ -359,7 +354,7 @@ mod ecdsa {
         /// Signs the next chunk and moves the chain on.
         pub fn sign_chunk(&mut self, data: &[u8]) -> EcdsaSignature {
             let signature = self.key.sign(&self.chunk_sts(Sha256::digest(data).into()));
-            self.previous = signature.clone();
+            self.state.previous = AnySignature::Ecdsa(signature.clone());
             signature
         }
 
@@ -376,7 +371,7 @@ mod ecdsa {
                 provided,
             );
             if ok {
-                self.previous = provided.clone();
+                self.state.previous = AnySignature::Ecdsa(provided.clone());
             }
             ok
         }
@@ -385,7 +380,7 @@ mod ecdsa {
         /// the chain.
         pub fn sign_trailer(&mut self, canonical_trailer: &[u8]) -> EcdsaSignature {
             let signature = self.key.sign(&self.trailer_sts(canonical_trailer));
-            self.previous = signature.clone();
+            self.state.previous = AnySignature::Ecdsa(signature.clone());
             signature
         }
 
@@ -401,7 +396,7 @@ mod ecdsa {
                 provided,
             );
             if ok {
-                self.previous = provided.clone();
+                self.state.previous = AnySignature::Ecdsa(provided.clone());
             }
             ok
         }
@@ -432,7 +427,7 @@ mod tests {
         let mut signer = ChunkSigner::new(SigningKey::from_bytes([1; 32]), time, "s", seed);
         let good = signer.clone().sign_chunk(b"x");
         assert!(!signer.verify_chunk(b"y", &good));
-        assert!(signer.previous().ct_eq(&seed));
+        assert!(signer.previous().as_hmac().is_some_and(|p| p.ct_eq(&seed)));
         assert!(signer.verify_chunk(b"x", &good));
         let trailer = canonical_trailer([("X-Amz-Checksum-Crc32c", " sOO8/Q== ")]);
         assert_eq!(trailer, b"x-amz-checksum-crc32c:sOO8/Q==\n");

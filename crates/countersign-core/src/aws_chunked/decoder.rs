@@ -11,12 +11,13 @@ use bytes::{Bytes, BytesMut};
 use http::StatusCode;
 use sha2::{Digest, Sha256};
 
-use super::chain::{canonical_trailer, ChainSignature, ChunkChain};
+use super::chain::{canonical_trailer, ChunkChain};
 use crate::checksum::{Checksum, ChecksumAlgorithm};
 use crate::constants::{
     ECDSA_ALGORITHM, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, STREAMING_PAYLOAD,
     STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };
+use crate::signature::AnySignature;
 
 /// The aws-chunked framings, one per `x-amz-content-sha256` marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +199,7 @@ enum State {
     Header,
     Data {
         remaining: usize,
-        signature: Option<ChainSignature>,
+        signature: Option<AnySignature>,
     },
     DataEnd,
     AfterLast,
@@ -220,7 +221,7 @@ pub struct Decoder {
     state: State,
     trailers: Vec<(String, String)>,
     trailer_bytes: usize,
-    trailer_signature: Option<ChainSignature>,
+    trailer_signature: Option<AnySignature>,
     /// A data chunk smaller than [`ECDSA_MIN_CHUNK_SIZE`] went by: it must have been the last.
     short_chunk_seen: bool,
 }
@@ -493,7 +494,7 @@ impl Decoder {
         text: &str,
         what: &str,
         error: fn(String) -> DecodeError,
-    ) -> Result<ChainSignature, DecodeError> {
+    ) -> Result<AnySignature, DecodeError> {
         let chain = self
             .signer
             .as_ref()
@@ -506,7 +507,7 @@ impl Decoder {
     fn verify_chunk(
         &mut self,
         hash: [u8; 32],
-        signature: &ChainSignature,
+        signature: &AnySignature,
     ) -> Result<(), DecodeError> {
         let signer = self
             .signer

@@ -22,9 +22,14 @@ pub(crate) mod wire;
 pub(crate) mod crypto;
 
 pub use wire::{
-    EcdsaSignature, RegionSet, SigV4aParams, MAX_DER_SIGNATURE_LEN, REGION_SET_HEADER,
-    REGION_SET_PARAMETER,
+    EcdsaSignature, RegionSet, MAX_DER_SIGNATURE_LEN, REGION_SET_HEADER, REGION_SET_PARAMETER,
 };
+
+/// The SigV4a parts of a request's parameters, at their old path: [`AuthParams::sigv4a`]
+/// gives them (re-exported until the public surface is settled).
+///
+/// [`AuthParams::sigv4a`]: crate::auth::AuthParams::sigv4a
+pub use crate::auth::SigV4aParams;
 
 #[cfg(feature = "sigv4a")]
 pub use crypto::{verify, verifying_key_from_xy, EcdsaKey, EcdsaKeyCache};

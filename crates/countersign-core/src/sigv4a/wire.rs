@@ -165,25 +165,6 @@ fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&b| b == b'*')
 }
 
-/// The SigV4a parts of a request's authentication parameters.
-#[derive(Debug, Clone)]
-pub struct SigV4aParams<'a> {
-    /// The ECDSA signature the client sent.
-    pub signature: EcdsaSignature,
-    /// The regions the client signed for.
-    pub region_set: RegionSet<'a>,
-}
-
-impl SigV4aParams<'_> {
-    /// The same parameters, owning their text.
-    pub fn into_owned(self) -> SigV4aParams<'static> {
-        SigV4aParams {
-            signature: self.signature,
-            region_set: self.region_set.into_owned(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

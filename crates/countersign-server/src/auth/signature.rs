@@ -2,7 +2,7 @@
 //! through the HMAC key cache, SigV4a through the ECDSA key cache), then the replay guard;
 //! and the decoy verification that makes an unknown key cost what a wrong signature costs.
 
-use countersign_core::{AuthParams, ChunkChain, ChunkSigner, ClientSignature, Request, SigningKey};
+use countersign_core::{AnySignature, AuthParams, ChunkChain, ChunkSigner, Request, SigningKey};
 
 use crate::auth::precheck::{Checked, PayloadPlan};
 use crate::auth::view::ServerHeaders;
@@ -126,17 +126,12 @@ impl ChainKey {
         let scope = auth.credential.scope_str();
         match (self, &auth.signature) {
             // Copied out, so that the boxed one is wiped as it is dropped.
-            (ChainKey::Hmac(key), ClientSignature::V4(seed)) => Some(ChunkChain::Hmac(
+            (ChainKey::Hmac(key), AnySignature::Hmac(seed)) => Some(ChunkChain::Hmac(
                 ChunkSigner::new(SigningKey::clone(&key), auth.date, scope, *seed),
             )),
             #[cfg(feature = "sigv4a")]
-            (ChainKey::Ecdsa(Some(key)), ClientSignature::V4a(v4a)) => Some(ChunkChain::Ecdsa(
-                countersign_core::chunk::EcdsaChunkSigner::new(
-                    key,
-                    auth.date,
-                    scope,
-                    v4a.signature.clone(),
-                ),
+            (ChainKey::Ecdsa(Some(key)), AnySignature::Ecdsa(seed)) => Some(ChunkChain::Ecdsa(
+                countersign_core::chunk::EcdsaChunkSigner::new(key, auth.date, scope, seed.clone()),
             )),
             _ => None,
         }
