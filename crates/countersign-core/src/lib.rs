@@ -57,7 +57,7 @@ pub mod timestamp;
 pub mod verify;
 
 pub use auth::{AuthKind, AuthParams};
-pub use aws_chunked::{canonical_trailer, ChunkChain, ChunkSigner};
+pub use aws_chunked::{canonical_trailer, ChainSeed, ChunkChain, ChunkSigner};
 pub use canonical::{CanonicalRequest, PathEncoding, SigningSettings};
 pub use canonical::{SignedHeaders, SignedValues};
 pub use constants::{

@@ -19,11 +19,16 @@
 //! assert!(!server.verify_chunk(b"hello", &sig)); // the chain moved on
 //! ```
 
+#[cfg(feature = "sigv4a")]
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 
 use crate::constants::{CHUNK_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH, TRAILER_ALGORITHM};
 use crate::key::SigningKey;
 use crate::signature::{AnySignature, Signature};
+#[cfg(feature = "sigv4a")]
+use crate::sigv4a::crypto::EcdsaKey;
 #[cfg(feature = "sigv4a")]
 use crate::sigv4a::wire::EcdsaSignature;
 use crate::sigv4a::wire::MAX_DER_SIGNATURE_LEN;
@@ -254,6 +259,68 @@ impl ChunkChain {
     }
 }
 
+/// What the chain of an aws-chunked body starts from: the key that signed the request (on
+/// the client) or verified it (on the server), and the request's signature, the chain's seed.
+/// Both sides start the same [`ChunkChain`] from it.
+///
+/// ```
+/// use countersign_core::{AmzDate, ChainSeed, Signature, SigningKey};
+/// let time = AmzDate::parse("20130524T000000Z").unwrap();
+/// let scope = "20130524/us-east-1/s3/aws4_request";
+/// let seed = ChainSeed::Hmac { key: SigningKey::from_bytes([1; 32]), seed: Signature::from_bytes([2; 32]) };
+/// let (mut client, mut server) = (seed.start(time, scope), seed.start(time, scope));
+/// let signature = client.sign_chunk(b"hello");
+/// let signature = server.parse_signature(&signature).unwrap();
+/// assert!(server.verify_chunk_hash(countersign_core::sha256(b"hello"), &signature));
+/// ```
+#[derive(Debug, Clone)]
+pub enum ChainSeed {
+    /// SigV4.
+    Hmac {
+        /// The signing key of the request's day, region and service.
+        key: SigningKey,
+        /// The request's signature.
+        seed: Signature,
+    },
+    /// SigV4a.
+    #[cfg(feature = "sigv4a")]
+    Ecdsa {
+        /// The key pair derived from the secret and the access key id.
+        key: Arc<EcdsaKey>,
+        /// The request's signature.
+        seed: EcdsaSignature,
+    },
+}
+
+impl ChainSeed {
+    /// Starts the chain of a body signed at `time` for `scope` (the request's credential
+    /// scope, without the access key id). The seed is left whole: its key is copied into the
+    /// chain, so that a seed kept in a box is wiped where it is when it is dropped.
+    pub fn start(&self, time: AmzDate, scope: impl Into<String>) -> ChunkChain {
+        match self {
+            ChainSeed::Hmac { key, seed } => {
+                ChunkChain::Hmac(ChunkSigner::new(key.clone(), time, scope, *seed))
+            }
+            #[cfg(feature = "sigv4a")]
+            ChainSeed::Ecdsa { key, seed } => ChunkChain::Ecdsa(EcdsaChunkSigner::new(
+                Arc::clone(key),
+                time,
+                scope,
+                seed.clone(),
+            )),
+        }
+    }
+
+    /// The request's signature.
+    pub fn signature(&self) -> AnySignature {
+        match self {
+            ChainSeed::Hmac { seed, .. } => AnySignature::Hmac(*seed),
+            #[cfg(feature = "sigv4a")]
+            ChainSeed::Ecdsa { seed, .. } => AnySignature::Ecdsa(seed.clone()),
+        }
+    }
+}
+
 /// Reads a SigV4a chunk signature: hex DER, with any `*` padding after it.
 #[cfg(feature = "sigv4a")]
 fn parse_padded_ecdsa(text: &str) -> Option<EcdsaSignature> {
@@ -434,5 +501,113 @@ mod tests {
         let t = signer.clone().sign_trailer(&trailer);
         assert!(!signer.verify_trailer(b"other\n", &t));
         assert!(signer.verify_trailer(&trailer, &t));
+    }
+
+    /// The S3 documentation's chunked upload (shared/vectors/s3-doc-examples,
+    /// put-object-chunked.json): its signing key, time, scope and seed signature.
+    fn s3_doc_seed() -> (ChainSeed, AmzDate, &'static str) {
+        let hex32 = |text: &str| {
+            let mut bytes = [0u8; 32];
+            assert!(hex::decode_to_slice(text, &mut bytes).is_ok(), "{text}");
+            bytes
+        };
+        let key = crate::key::SigningKey::derive(
+            &crate::key::SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            &crate::scope::CredentialScope {
+                date: "20130524",
+                region: "us-east-1",
+                service: "s3",
+            },
+        );
+        let seed = Signature::from_bytes(hex32(
+            "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
+        ));
+        let time = AmzDate::parse("20130524T000000Z").unwrap_or_else(|| unreachable!());
+        let scope = "20130524/us-east-1/s3/aws4_request";
+        (ChainSeed::Hmac { key, seed }, time, scope)
+    }
+
+    #[test]
+    fn a_chain_starts_at_its_seeds_signature() {
+        let (seed, time, scope) = s3_doc_seed();
+        let chain = seed.start(time, scope);
+        assert!(matches!(chain, ChunkChain::Hmac(_)));
+        assert_eq!(
+            chain.previous().to_string(),
+            "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+        );
+    }
+
+    #[test]
+    fn a_chain_from_a_seed_signs_the_published_chunks() {
+        let (seed, time, scope) = s3_doc_seed();
+        let mut chain = seed.start(time, scope);
+        assert_eq!(
+            chain.sign_chunk(&[b'a'; 65536]),
+            "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648"
+        );
+        assert_eq!(
+            chain.sign_chunk(&[b'a'; 1024]),
+            "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497"
+        );
+        assert_eq!(
+            chain.sign_chunk(b""),
+            "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"
+        );
+    }
+
+    #[test]
+    fn a_chain_from_a_seed_verifies_the_published_chunk() {
+        let (seed, time, scope) = s3_doc_seed();
+        let mut chain = seed.start(time, scope);
+        let published = chain
+            .parse_signature("ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
+        let hash = crate::hash::sha256(&[b'a'; 65536]);
+        assert!(published.is_some_and(|sig| chain.verify_chunk_hash(hash, &sig)));
+    }
+
+    #[test]
+    fn a_seed_gives_the_requests_signature() {
+        let (seed, _, _) = s3_doc_seed();
+        assert_eq!(
+            seed.signature().to_string(),
+            "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+        );
+    }
+
+    #[test]
+    fn a_seed_starts_the_same_chain_each_time() {
+        let (seed, time, scope) = s3_doc_seed();
+        let mut first = seed.start(time, scope);
+        let mut second = seed.start(time, scope);
+        assert_eq!(first.sign_chunk(b"data"), second.sign_chunk(b"data"));
+    }
+
+    #[cfg(feature = "sigv4a")]
+    #[test]
+    fn an_ecdsa_seed_starts_an_ecdsa_chain_at_its_signature() {
+        let key =
+            crate::sigv4a::crypto::EcdsaKey::derive(&crate::key::SecretKey::new("secret"), "AKID");
+        let Some(key) = key.map(std::sync::Arc::new) else {
+            unreachable!("the secret derives a key");
+        };
+        let seed = EcdsaSignature::from_der([0x30, 6, 2, 1, 1, 2, 1, 1]);
+        let time = AmzDate::parse("20130524T000000Z").unwrap_or_else(|| unreachable!());
+        let scope = "20130524/s3/aws4_request";
+        let mut chain = ChainSeed::Ecdsa {
+            key: key.clone(),
+            seed: seed.clone(),
+        }
+        .start(time, scope);
+        assert_eq!(chain.previous().to_string(), "3006020101020101");
+        // The chain it starts is the one the client and the server each start by hand.
+        let mut by_hand = EcdsaChunkSigner::new(key, time, scope, seed);
+        let signed = chain.sign_chunk(b"hello");
+        let parsed = chain
+            .parse_signature(&signed)
+            .and_then(|s| s.as_ecdsa().cloned());
+        assert!(
+            parsed.is_some_and(|s| by_hand.verify_chunk_hash(crate::hash::sha256(b"hello"), &s))
+        );
     }
 }

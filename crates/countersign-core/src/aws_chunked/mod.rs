@@ -27,7 +27,7 @@ pub(crate) mod decoder;
 
 #[cfg(feature = "sigv4a")]
 pub use chain::EcdsaChunkSigner;
-pub use chain::{canonical_trailer, ChunkChain, ChunkSigner, ECDSA_WIRE_SIGNATURE_LEN};
+pub use chain::{canonical_trailer, ChainSeed, ChunkChain, ChunkSigner, ECDSA_WIRE_SIGNATURE_LEN};
 pub use decoder::{
     DecodeError, DecodeErrorKind, Decoder, Event, Framing, Limits, ECDSA_MIN_CHUNK_SIZE,
 };

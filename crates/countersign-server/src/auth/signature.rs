@@ -2,7 +2,7 @@
 //! through the HMAC key cache, SigV4a through the ECDSA key cache), then the replay guard;
 //! and the decoy verification that makes an unknown key cost what a wrong signature costs.
 
-use countersign_core::{AnySignature, AuthParams, ChunkChain, ChunkSigner, Request, SigningKey};
+use countersign_core::{AuthParams, ChainSeed, Request};
 
 use crate::auth::precheck::{Checked, PayloadPlan};
 use crate::auth::view::ServerHeaders;
@@ -12,8 +12,8 @@ use crate::identity::{PayloadCheck, Verified};
 use crate::keys::Key;
 
 /// Checks the signature against each live secret of the key; gives the identity (which
-/// takes the key's principal) and, when a signed aws-chunked body follows, the signing key
-/// that matched: the seed of the body's chain.
+/// takes the key's principal) and, when a signed aws-chunked body follows, the seed of the
+/// body's chain: the key that matched and the request's signature.
 pub(crate) fn verify_signature<P>(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
@@ -21,7 +21,7 @@ pub(crate) fn verify_signature<P>(
     key: Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
-) -> Result<(Verified<P>, Option<ChainKey>), Error> {
+) -> Result<(Verified<P>, Option<Box<ChainSeed>>), Error> {
     let auth = &checked.auth;
     let mut first_error = None;
     let mut matched = None;
@@ -108,49 +108,21 @@ fn replay_key(auth: &AuthParams<'_>) -> String {
     auth.signature_hex()
 }
 
-/// The key that verified the request's signature: it verifies the chunks of an
-/// aws-chunked body too.
-pub(crate) enum ChainKey {
-    /// SigV4: the signing key (boxed: the outcome of every check carries an `Option` of
-    /// this, and only an aws-chunked body fills it).
-    Hmac(Box<SigningKey>),
-    /// SigV4a: the derived key pair (none when derivation failed, which no real secret does).
-    #[cfg(feature = "sigv4a")]
-    Ecdsa(Option<std::sync::Arc<countersign_core::sigv4a::EcdsaKey>>),
-}
-
-impl ChainKey {
-    /// The chunk chain seeded with the request's signature; `None` if the key and the
-    /// signature are of different algorithms (the request's verification refused that).
-    pub(crate) fn chain(self, auth: &AuthParams<'_>) -> Option<ChunkChain> {
-        let scope = auth.credential.scope_str();
-        match (self, &auth.signature) {
-            // Copied out, so that the boxed one is wiped as it is dropped.
-            (ChainKey::Hmac(key), AnySignature::Hmac(seed)) => Some(ChunkChain::Hmac(
-                ChunkSigner::new(SigningKey::clone(&key), auth.date, scope, *seed),
-            )),
-            #[cfg(feature = "sigv4a")]
-            (ChainKey::Ecdsa(Some(key)), AnySignature::Ecdsa(seed)) => Some(ChunkChain::Ecdsa(
-                countersign_core::chunk::EcdsaChunkSigner::new(key, auth.date, scope, seed.clone()),
-            )),
-            _ => None,
-        }
-    }
-}
-
 /// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
-/// the ECDSA key cache. Gives the key when a signed aws-chunked body follows, for its chunks.
+/// the ECDSA key cache. Gives the seed of the chain when a signed aws-chunked body follows,
+/// for its chunks (boxed: the outcome of every check carries an `Option` of it, and only an
+/// aws-chunked body fills it).
 fn check_one_secret(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
     checked: &Checked<'_>,
     secret: &countersign_core::SecretKey,
     payload_hash: &str,
-) -> (Result<(), countersign_core::Error>, Option<ChainKey>) {
+) -> (Result<(), countersign_core::Error>, Option<Box<ChainSeed>>) {
     let auth = &checked.auth;
     let chained = checked.payload.is_chained();
     #[cfg(feature = "sigv4a")]
-    if auth.sigv4a().is_some() {
+    if let countersign_core::AnySignature::Ecdsa(signature) = &auth.signature {
         let id = auth.credential.access_key_id();
         let key = config.ecdsa_key_cache.get_or_derive(secret, id);
         let outcome = match &key {
@@ -162,7 +134,11 @@ fn check_one_secret(
                 Box::default(),
             )),
         };
-        return (outcome, chained.then_some(ChainKey::Ecdsa(key)));
+        let seed = key.filter(|_| chained).map(|key| ChainSeed::Ecdsa {
+            key,
+            seed: signature.clone(),
+        });
+        return (outcome, seed.map(Box::new));
     }
     // The cached key is lent for the signature alone, and copied only when a chain needs it.
     let outcome = config
@@ -176,21 +152,22 @@ fn check_one_secret(
             payload_hash,
         )
         .map(|_| ());
-    let chain = chained.then(|| {
-        ChainKey::Hmac(Box::new(
-            config
+    let seed = auth.signature.as_hmac().filter(|_| chained).map(|seed| {
+        Box::new(ChainSeed::Hmac {
+            key: config
                 .key_cache
                 .get_or_derive(secret, &auth.credential.scope()),
-        ))
+            seed: *seed,
+        })
     });
-    (outcome, chain)
+    (outcome, seed)
 }
 
-/// A request whose signature verified: who signed it, and the key that continues its
+/// A request whose signature verified: who signed it, and the seed that continues its
 /// signature into the chunks of an aws-chunked body (none for other bodies).
 pub(crate) struct Admitted<P> {
     pub(crate) identity: Verified<P>,
-    pub(crate) chain_key: Option<ChainKey>,
+    pub(crate) chain_key: Option<Box<ChainSeed>>,
 }
 
 /// Checks the signature of `request` with `key`, over `payload_hash` (the declared hash, or
