@@ -103,11 +103,11 @@ pub struct AuthParams<'a> {
     pub security_token: Option<Cow<'a, str>>,
 }
 
-/// The SigV4a parts of a request's parameters, as [`AuthParams::sigv4a`] lends them.
-#[derive(Debug, Clone, Copy)]
+/// The SigV4a parts of a request's parameters, as [`AuthParams::sigv4a`] gives them.
+#[derive(Debug, Clone)]
 pub struct SigV4aParams<'p> {
-    /// The ECDSA signature the client sent.
-    pub signature: &'p EcdsaSignature,
+    /// The ECDSA signature the client sent (a copy).
+    pub signature: EcdsaSignature,
     /// The regions the client signed for.
     pub region_set: &'p RegionSet<'p>,
 }
@@ -211,12 +211,14 @@ impl<'a> AuthParams<'a> {
         self.signature.to_string()
     }
 
-    /// The SigV4a signature and region set; `None` for SigV4 (or for an ECDSA signature
-    /// without a region set, which no parsed request has).
+    /// The SigV4a signature, copied, and region set; `None` for SigV4 (or for an ECDSA
+    /// signature without a region set, which no parsed request has). Code that needs only
+    /// one of them reads [`AuthParams::signature`] or [`AuthParams::region_set`], and copies
+    /// nothing.
     pub fn sigv4a(&self) -> Option<SigV4aParams<'_>> {
         match (&self.signature, &self.region_set) {
             (AnySignature::Ecdsa(signature), Some(region_set)) => Some(SigV4aParams {
-                signature,
+                signature: signature.clone(),
                 region_set,
             }),
             _ => None,

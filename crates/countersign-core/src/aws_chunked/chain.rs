@@ -345,7 +345,7 @@ mod ecdsa {
 
     use sha2::{Digest, Sha256};
 
-    use super::ChainState;
+    use crate::aws_chunked::chain::ChainState;
     use crate::constants::{
         ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM, EMPTY_SHA256_DIGEST as EMPTY_HASH,
     };

@@ -26,11 +26,10 @@ pub(crate) fn verify_signature<P>(
     let mut first_error = None;
     let mut matched = None;
     for secret in key.secrets() {
-        let (outcome, signing_key) =
-            check_one_secret(config, request, checked, secret, payload_hash);
+        let (outcome, seed) = check_one_secret(config, request, checked, secret, payload_hash);
         match outcome {
             Ok(_) => {
-                matched = Some(signing_key);
+                matched = Some(seed);
                 break;
             }
             Err(e) => {
@@ -39,20 +38,20 @@ pub(crate) fn verify_signature<P>(
         }
     }
     match matched {
-        Some(signing_key) => {
+        Some(seed) => {
             check_replay(config, auth)?;
             let mut identity = Verified::of(
                 auth.credential.clone().into_owned(),
                 key.into_principal(),
                 auth.date.as_offset(),
             );
-            if let Some(v4a) = auth.sigv4a() {
-                identity = identity.with_region_set(v4a.region_set.as_str());
+            if let Some(region_set) = &auth.region_set {
+                identity = identity.with_region_set(region_set.as_str());
             }
             identity.presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
             identity.payload = payload;
             identity.session_token = auth.security_token.as_ref().map(|t| t.to_string());
-            Ok((identity, signing_key))
+            Ok((identity, seed))
         }
         None => Err(first_error.map(Error::Auth).unwrap_or_else(|| {
             Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())
@@ -102,7 +101,7 @@ fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
 /// shares with it (both verify: ECDSA is malleable).
 fn replay_key(auth: &AuthParams<'_>) -> String {
     #[cfg(feature = "sigv4a")]
-    if let Some(normalized) = auth.sigv4a().and_then(|v4a| v4a.signature.normalized()) {
+    if let Some(normalized) = auth.signature.as_ecdsa().and_then(|s| s.normalized()) {
         return hex::encode(normalized);
     }
     auth.signature_hex()
