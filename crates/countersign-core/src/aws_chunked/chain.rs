@@ -5,7 +5,8 @@
 //! is the SigV4a one: the same strings to sign under `AWS4-ECDSA-P256-SHA256-PAYLOAD` and
 //! `-TRAILER`, the previous signature written as the hex of its DER bytes, each link an
 //! ECDSA signature that is verified, never compared. [`ChunkChain`] is either, for code that
-//! handles both.
+//! handles both, and [`ChainSeed`] what the client and the server each start one from: the
+//! key that signed or verified the request, and the request's signature.
 //!
 //! ```
 //! use countersign_core::{AmzDate, ChunkSigner, Signature, SigningKey};
