@@ -1,9 +1,10 @@
 //! aws-chunked bodies: each chunk carries its size and, in the signed framings, a signature
 //! chained from the one before, starting at the request's.
 //!
-//! The chain ([`ChunkSigner`] for SigV4, [`EcdsaChunkSigner`] for SigV4a, [`ChunkChain`] for
-//! either) signs and verifies the chunks and the trailer in order; the [`Decoder`] reads a
-//! body as it arrives and releases each signed chunk once the chain verified it.
+//! The chain ([`ChunkSigner`] for SigV4, `EcdsaChunkSigner` for SigV4a with the `sigv4a`
+//! feature, [`ChunkChain`] for either, started from a [`ChainSeed`]) signs and verifies the
+//! chunks and the trailer in order; the [`Decoder`] reads a body as it arrives and releases
+//! each signed chunk once the chain verified it.
 //!
 //! ```
 //! use countersign_core::aws_chunked::{Decoder, Event, Framing, Limits};
