@@ -22,7 +22,7 @@ use bytes::Bytes;
 use countersign::client::{Credentials, Framing, Payload, Signer};
 use countersign::core::aws_chunked::{Decoder, Event, Limits};
 use countersign::core::{
-    AuthParams, ChunkChain, ChunkSigner, ClientSignature, Request, SecretKey, SigningKey,
+    AnySignature, AuthParams, ChunkChain, ChunkSigner, Request, SecretKey, SigningKey,
 };
 use countersign::server::keys::MemoryKeyStore;
 use countersign::server::SigV4Layer;
@@ -100,7 +100,7 @@ fn bench(c: &mut Criterion) {
     let view = Request::from_http(&request);
     let auth = AuthParams::from_request(&view).unwrap();
     let key = SigningKey::derive(&SecretKey::new("secret"), &auth.credential.scope());
-    let ClientSignature::V4(seed) = auth.signature else {
+    let AnySignature::Hmac(seed) = auth.signature else {
         panic!("signed with SigV4")
     };
     group.bench_function("aws-chunked signed 64 KiB decode+verify", |b| {

@@ -5,8 +5,8 @@
 use countersign_client::Credentials;
 use countersign_core::sigv4a::{EcdsaKey, EcdsaSignature};
 use countersign_core::{
-    sha256, AuthKind, AuthParams, ClientSignature, SecretKey, Signature, SigningKey,
-    SigningSettings, StringToSign,
+    sha256, AnySignature, AuthKind, AuthParams, SecretKey, Signature, SigningKey, SigningSettings,
+    StringToSign,
 };
 
 use crate::canonical_variants::{Form, Line, Rules, Variants};
@@ -85,13 +85,13 @@ enum Key {
 impl Key {
     fn new(auth: &AuthParams<'_>, secret: &SecretKey) -> Result<Key, String> {
         match &auth.signature {
-            ClientSignature::V4(signature) => Ok(Key::Hmac(
+            AnySignature::Hmac(signature) => Ok(Key::Hmac(
                 SigningKey::derive(secret, &auth.credential.scope()),
                 *signature,
             )),
-            ClientSignature::V4a(params) => {
+            AnySignature::Ecdsa(signature) => {
                 EcdsaKey::derive(secret, auth.credential.access_key_id())
-                    .map(|key| Key::Ecdsa(Box::new(key), params.signature.clone()))
+                    .map(|key| Key::Ecdsa(Box::new(key), signature.clone()))
                     .ok_or_else(|| "no SigV4a key can be derived from this secret".to_string())
             }
         }

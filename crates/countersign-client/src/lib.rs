@@ -40,7 +40,8 @@ pub use chunked::{encoded_length, ChunkedEncoder};
 pub use countersign_core::aws_chunked::Framing;
 pub use countersign_core::checksum::ChecksumAlgorithm;
 pub use countersign_core::{
-    AmzDate, ChainSignature, ChunkChain, ChunkSigner, SecretKey, Signature, SigningSettings,
+    AmzDate, AnySignature, ChainSignature, ChunkChain, ChunkSigner, SecretKey, Signature,
+    SigningSettings,
 };
 pub use credentials::{Credentials, SessionTokenMode};
 pub use error::Error;

@@ -6,7 +6,7 @@ use countersign_core::auth::PRESIGN_PARAMETERS;
 use countersign_core::aws_chunked::Framing;
 use countersign_core::encoding::{encode_component, split_query};
 use countersign_core::{
-    sha256_hex, AmzDate, ChainSignature, ChunkChain, ChunkSigner, SignedHeaders, SigningKey,
+    sha256_hex, AmzDate, AnySignature, ChainSeed, ChunkChain, SignedHeaders, SigningKey,
     SigningSettings, StringToSign, ALGORITHM, EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 
@@ -43,7 +43,7 @@ impl Payload<'_> {
 #[derive(Debug, Clone)]
 pub struct Signed {
     /// The signature (the seed of an aws-chunked body): HMAC for SigV4, ECDSA for SigV4a.
-    pub signature: ChainSignature,
+    pub signature: AnySignature,
     /// The signing time.
     pub time: AmzDate,
     /// The credential scope.
@@ -54,19 +54,9 @@ pub struct Signed {
     pub canonical_request: String,
     /// The string to sign.
     pub string_to_sign: String,
-    key: ChainKey,
-}
-
-/// The key that signed and the signature it made, kept to sign the chunks that chain from
-/// them.
-#[derive(Debug, Clone)]
-enum ChainKey {
-    Hmac(SigningKey, countersign_core::Signature),
-    #[cfg(feature = "sigv4a")]
-    Ecdsa(
-        std::sync::Arc<countersign_core::sigv4a::EcdsaKey>,
-        countersign_core::sigv4a::EcdsaSignature,
-    ),
+    /// The key that signed and the signature it made, kept to sign the chunks that chain
+    /// from them.
+    seed: ChainSeed,
 }
 
 impl Signed {
@@ -78,23 +68,7 @@ impl Signed {
     /// The chunk chain seeded with this signature, for an aws-chunked body (HMAC for
     /// SigV4, ECDSA for SigV4a).
     pub fn chunk_chain(&self) -> ChunkChain {
-        match &self.key {
-            #[cfg(feature = "sigv4a")]
-            ChainKey::Ecdsa(key, seed) => {
-                ChunkChain::Ecdsa(countersign_core::chunk::EcdsaChunkSigner::new(
-                    key.clone(),
-                    self.time,
-                    self.scope.clone(),
-                    seed.clone(),
-                ))
-            }
-            ChainKey::Hmac(key, seed) => ChunkChain::Hmac(ChunkSigner::new(
-                key.clone(),
-                self.time,
-                self.scope.clone(),
-                *seed,
-            )),
-        }
+        self.seed.start(self.time, self.scope.as_str())
     }
 }
 
@@ -414,20 +388,21 @@ impl Signer {
         let sts = StringToSign::new(self.algorithm(), time, &scope, canonical.hash);
         // Written once, for the text kept in `Signed` and for the HMAC over it.
         let string_to_sign = text_of(|out| sts.write_to(out));
-        let (signature, key) = self.sign_string(string_to_sign.as_bytes(), time)?;
+        let seed = self.sign_string(string_to_sign.as_bytes(), time)?;
         Ok(Signed {
-            signature,
+            signature: seed.signature(),
             time,
             canonical_request: canonical.text,
             string_to_sign,
             scope,
             signed_headers: signed_headers.into_string(),
-            key,
+            seed,
         })
     }
 
-    /// Signs the text of a string to sign with this signer's algorithm and key.
-    fn sign_string(&self, text: &[u8], time: AmzDate) -> Result<(ChainSignature, ChainKey), Error> {
+    /// Signs the text of a string to sign with this signer's algorithm and key: the key and
+    /// the signature it made, the seed of an aws-chunked body's chain.
+    fn sign_string(&self, text: &[u8], time: AmzDate) -> Result<ChainSeed, Error> {
         #[cfg(feature = "sigv4a")]
         if self.region_set.is_some() {
             let key = self
@@ -441,11 +416,8 @@ impl Signer {
                 })
                 .clone()
                 .ok_or(Error::KeyDerivation)?;
-            let signature = key.sign_text(text);
-            return Ok((
-                ChainSignature::Ecdsa(signature.clone()),
-                ChainKey::Ecdsa(key, signature),
-            ));
+            let seed = key.sign_text(text);
+            return Ok(ChainSeed::Ecdsa { key, seed });
         }
         let date = time.date_stamp();
         let key = self.day_key.get_or_derive(date, || {
@@ -458,11 +430,8 @@ impl Signer {
                 },
             )
         });
-        let signature = key.sign(text);
-        Ok((
-            ChainSignature::Hmac(signature),
-            ChainKey::Hmac(key, signature),
-        ))
+        let seed = key.sign(text);
+        Ok(ChainSeed::Hmac { key, seed })
     }
 }
 

@@ -18,15 +18,14 @@
 use std::borrow::Cow;
 
 use crate::canonical::SignedHeaders;
-use crate::chunk::ChainSignature;
+use crate::constants::{ALGORITHM, ECDSA_ALGORITHM};
 use crate::encoding::{decode_query_value, split_query};
 use crate::error::{AuthSource, Error};
 use crate::request::{Headers, Request};
 use crate::scope::Credential;
-use crate::signature::Signature;
-use crate::sigv4a::{EcdsaSignature, RegionSet, SigV4aParams, REGION_SET_HEADER};
+use crate::signature::{AnySignature, Signature};
+use crate::sigv4a::wire::{EcdsaSignature, RegionSet, REGION_SET_HEADER};
 use crate::timestamp::AmzDate;
-use crate::ALGORITHM;
 
 /// The algorithms this build accepts, for error messages.
 #[cfg(feature = "sigv4a")]
@@ -39,7 +38,7 @@ fn algorithm_is_sigv4a(algorithm: &str) -> Option<bool> {
     match algorithm {
         ALGORITHM => Some(false),
         #[cfg(feature = "sigv4a")]
-        crate::ECDSA_ALGORITHM => Some(true),
+        ECDSA_ALGORITHM => Some(true),
         _ => None,
     }
 }
@@ -91,7 +90,9 @@ pub struct AuthParams<'a> {
     /// The headers the client signed.
     pub signed_headers: SignedHeaders<'a>,
     /// The signature the client sent, of either algorithm.
-    pub signature: ClientSignature<'a>,
+    pub signature: AnySignature,
+    /// The regions a SigV4a signature is valid in (`X-Amz-Region-Set`); `None` for SigV4.
+    pub region_set: Option<RegionSet<'a>>,
     /// The time the request was signed (`X-Amz-Date`, or the `Date` header).
     pub date: AmzDate,
     /// The `Date` header's value as sent (without the spaces around it), when that header
@@ -102,41 +103,13 @@ pub struct AuthParams<'a> {
     pub security_token: Option<Cow<'a, str>>,
 }
 
-/// The signature a request carries, by algorithm.
+/// The SigV4a parts of a request's parameters, as [`AuthParams::sigv4a`] gives them.
 #[derive(Debug, Clone)]
-pub enum ClientSignature<'a> {
-    /// `AWS4-HMAC-SHA256`.
-    V4(Signature),
-    /// `AWS4-ECDSA-P256-SHA256`: the ECDSA signature and the region set.
-    V4a(SigV4aParams<'a>),
-}
-
-impl ClientSignature<'_> {
-    /// The same signature, owning its text.
-    pub fn into_owned(self) -> ClientSignature<'static> {
-        match self {
-            ClientSignature::V4(s) => ClientSignature::V4(s),
-            ClientSignature::V4a(p) => ClientSignature::V4a(p.into_owned()),
-        }
-    }
-
-    /// The seed of an aws-chunked chain: this signature without the region set.
-    pub fn chain_seed(&self) -> ChainSignature {
-        match self {
-            ClientSignature::V4(s) => ChainSignature::Hmac(*s),
-            ClientSignature::V4a(p) => ChainSignature::Ecdsa(p.signature.clone()),
-        }
-    }
-}
-
-impl std::fmt::Display for ClientSignature<'_> {
-    /// The signature as the client wrote it, in hex.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ClientSignature::V4(s) => s.fmt(f),
-            ClientSignature::V4a(p) => p.signature.fmt(f),
-        }
-    }
+pub struct SigV4aParams<'p> {
+    /// The ECDSA signature the client sent (a copy).
+    pub signature: EcdsaSignature,
+    /// The regions the client signed for.
+    pub region_set: &'p RegionSet<'p>,
 }
 
 /// The query parameters of a presigned URL, in the order the slots of
@@ -217,7 +190,8 @@ impl<'a> AuthParams<'a> {
             kind: self.kind,
             credential: self.credential.into_owned(),
             signed_headers: self.signed_headers.into_owned(),
-            signature: self.signature.into_owned(),
+            signature: self.signature,
+            region_set: self.region_set.map(RegionSet::into_owned),
             date: self.date,
             date_header: self.date_header.map(|d| Cow::Owned(d.into_owned())),
             security_token: self.security_token.map(|t| Cow::Owned(t.into_owned())),
@@ -237,19 +211,25 @@ impl<'a> AuthParams<'a> {
         self.signature.to_string()
     }
 
-    /// The SigV4a signature and region set; `None` for SigV4.
-    pub fn sigv4a(&self) -> Option<&SigV4aParams<'a>> {
-        match &self.signature {
-            ClientSignature::V4a(p) => Some(p),
-            ClientSignature::V4(_) => None,
+    /// The SigV4a signature, copied, and region set; `None` for SigV4 (or for an ECDSA
+    /// signature without a region set, which no parsed request has). Code that needs only
+    /// one of them reads [`AuthParams::signature`] or [`AuthParams::region_set`], and copies
+    /// nothing.
+    pub fn sigv4a(&self) -> Option<SigV4aParams<'_>> {
+        match (&self.signature, &self.region_set) {
+            (AnySignature::Ecdsa(signature), Some(region_set)) => Some(SigV4aParams {
+                signature: signature.clone(),
+                region_set,
+            }),
+            _ => None,
         }
     }
 
     /// The algorithm named by the request.
     pub fn algorithm(&self) -> &'static str {
         match self.signature {
-            ClientSignature::V4a(_) => crate::ECDSA_ALGORITHM,
-            ClientSignature::V4(_) => ALGORITHM,
+            AnySignature::Ecdsa(_) => ECDSA_ALGORITHM,
+            AnySignature::Hmac(_) => ALGORITHM,
         }
     }
 
@@ -327,7 +307,7 @@ impl<'a> AuthParams<'a> {
         )?;
         check_scope_shape(&credential, sigv4a, AuthSource::Header)?;
         let signature = signature.ok_or_else(|| missing("Signature"))?;
-        let signature = if sigv4a {
+        let (signature, region_set) = if sigv4a {
             let ecdsa = EcdsaSignature::from_hex(signature).ok_or_else(|| {
                 Error::header(
                     "the Signature must be the hexadecimal DER encoding of an ECDSA signature",
@@ -339,15 +319,11 @@ impl<'a> AuthParams<'a> {
             let set = std::str::from_utf8(set)
                 .map_err(|_| Error::header("X-Amz-Region-Set is not valid UTF-8"))?;
             let region_set = RegionSet::parse(set.trim(), AuthSource::Header)?;
-            let params = SigV4aParams {
-                signature: ecdsa,
-                region_set,
-            };
-            ClientSignature::V4a(params)
+            (AnySignature::Ecdsa(ecdsa), Some(region_set))
         } else {
             let signature = Signature::from_hex(signature)
                 .ok_or_else(|| Error::header("the Signature must be 64 hexadecimal characters"))?;
-            ClientSignature::V4(signature)
+            (AnySignature::Hmac(signature), None)
         };
         let (date, date_header) = header_date(headers)?;
         let security_token = match headers.security_token {
@@ -363,6 +339,7 @@ impl<'a> AuthParams<'a> {
             credential,
             signed_headers,
             signature,
+            region_set,
             date,
             date_header: date_header.map(Cow::Borrowed),
             security_token,
@@ -408,7 +385,7 @@ impl<'a> AuthParams<'a> {
         let signed_headers =
             SignedHeaders::parse(decode_query_value(signed_headers), AuthSource::Query)?;
         check_scope_shape(&credential, sigv4a, AuthSource::Query)?;
-        let signature = if sigv4a {
+        let (signature, region_set) = if sigv4a {
             let ecdsa = EcdsaSignature::from_hex(&decode_query_value(signature)).ok_or_else(|| {
                 Error::query("X-Amz-Signature must be the hexadecimal DER encoding of an ECDSA signature")
             })?;
@@ -416,15 +393,11 @@ impl<'a> AuthParams<'a> {
                 Error::query("X-Amz-Region-Set is missing: SigV4a presigned URLs require it")
             })?;
             let region_set = RegionSet::parse(decode_query_value(set), AuthSource::Query)?;
-            let params = SigV4aParams {
-                signature: ecdsa,
-                region_set,
-            };
-            ClientSignature::V4a(params)
+            (AnySignature::Ecdsa(ecdsa), Some(region_set))
         } else {
             let signature = Signature::from_hex(&decode_query_value(signature))
                 .ok_or_else(|| Error::query("X-Amz-Signature must be 64 hexadecimal characters"))?;
-            ClientSignature::V4(signature)
+            (AnySignature::Hmac(signature), None)
         };
         let date = AmzDate::parse(&decode_query_value(date)).ok_or_else(|| {
             Error::query("X-Amz-Date must be in the ISO 8601 basic format YYYYMMDDTHHMMSSZ")
@@ -436,6 +409,7 @@ impl<'a> AuthParams<'a> {
             credential,
             signed_headers,
             signature,
+            region_set,
             date,
             date_header: None,
             security_token,
@@ -706,6 +680,102 @@ mod tests {
                 "{marker}"
             );
         }
+    }
+
+    #[test]
+    fn a_sigv4_request_has_no_region_set() {
+        let mut headers = dated();
+        headers.push(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}"),
+        );
+        let auth = parsed("", &headers);
+        let parts = auth.as_ref().map(|a| {
+            let hmac = a.signature.as_hmac().map(|s| s.to_string());
+            (hmac, a.region_set.is_none(), a.sigv4a().is_none())
+        });
+        assert_eq!(parts.ok(), Some((Some(SIG.to_string()), true, true)));
+    }
+
+    /// The DER hex of a (made-up) ECDSA signature, as a SigV4a request sends it.
+    #[cfg(feature = "sigv4a")]
+    const ECDSA_SIG: &str = "3006020101020102";
+
+    /// The region set and the ECDSA signature's hex that `auth` holds side by side, and
+    /// those its `sigv4a()` lends.
+    #[cfg(feature = "sigv4a")]
+    fn sigv4a_parts(auth: &AuthParams<'_>) -> (Option<String>, Option<String>, Option<String>) {
+        let set = auth.region_set.as_ref().map(|s| s.as_str().to_string());
+        let signature = auth.signature.as_ecdsa().map(|s| s.to_string());
+        let lent = auth
+            .sigv4a()
+            .map(|v4a| format!("{} {}", v4a.region_set, v4a.signature));
+        (set, signature, lent)
+    }
+
+    #[cfg(feature = "sigv4a")]
+    #[test]
+    fn a_sigv4a_header_keeps_its_region_set_beside_the_signature() {
+        let mut headers = dated();
+        headers.push("x-amz-region-set", "us-*,eu-west-1");
+        headers.push(
+            "authorization",
+            format!("AWS4-ECDSA-P256-SHA256 Credential=AKID/20150830/service/aws4_request, SignedHeaders=host;x-amz-date;x-amz-region-set, Signature={ECDSA_SIG}"),
+        );
+        let auth = parsed("", &headers);
+        assert_eq!(
+            auth.as_ref().map(sigv4a_parts).ok(),
+            Some((
+                Some("us-*,eu-west-1".to_string()),
+                Some(ECDSA_SIG.to_string()),
+                Some(format!("us-*,eu-west-1 {ECDSA_SIG}"))
+            ))
+        );
+        assert_eq!(
+            auth.map(|a| a.algorithm()).ok(),
+            Some("AWS4-ECDSA-P256-SHA256")
+        );
+    }
+
+    #[cfg(feature = "sigv4a")]
+    #[test]
+    fn a_sigv4a_presigned_url_keeps_its_region_set_beside_the_signature() {
+        let headers = RawHeaders::from_pairs([("host", "h")]);
+        let query = format!(
+            "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256\
+             &X-Amz-Credential=AKID%2F20150830%2Fservice%2Faws4_request\
+             &X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host\
+             &X-Amz-Region-Set=us-east-1%2Cus-west-2&X-Amz-Signature={ECDSA_SIG}"
+        );
+        let auth = parsed(&query, &headers);
+        assert_eq!(
+            auth.as_ref().map(sigv4a_parts).ok(),
+            Some((
+                Some("us-east-1,us-west-2".to_string()),
+                Some(ECDSA_SIG.to_string()),
+                Some(format!("us-east-1,us-west-2 {ECDSA_SIG}"))
+            ))
+        );
+    }
+
+    #[cfg(feature = "sigv4a")]
+    #[test]
+    fn owned_parameters_keep_the_region_set() {
+        let mut headers = dated();
+        headers.push("x-amz-region-set", "*");
+        headers.push(
+            "authorization",
+            format!("AWS4-ECDSA-P256-SHA256 Credential=AKID/20150830/service/aws4_request, SignedHeaders=host;x-amz-date;x-amz-region-set, Signature={ECDSA_SIG}"),
+        );
+        let owned = parsed("", &headers).map(AuthParams::into_owned);
+        assert_eq!(
+            owned.as_ref().map(sigv4a_parts).ok(),
+            Some((
+                Some("*".to_string()),
+                Some(ECDSA_SIG.to_string()),
+                Some(format!("* {ECDSA_SIG}"))
+            ))
+        );
     }
 
     #[test]

@@ -637,7 +637,7 @@ mod tests {
 
     #[test]
     fn values_found_for_another_list_are_not_used() {
-        let headers = crate::RawHeaders::from_pairs([
+        let headers = crate::request::RawHeaders::from_pairs([
             ("Host", "example.com"),
             ("X-Amz-Date", "20150830T123600Z"),
             ("A", "1"),

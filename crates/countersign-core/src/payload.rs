@@ -6,10 +6,10 @@
 //! assert!(DeclaredPayload::parse("not-a-hash").is_err());
 //! ```
 
-use crate::aws_chunked::Framing;
+use crate::aws_chunked::decoder::Framing;
+use crate::constants::UNSIGNED_PAYLOAD;
 use crate::error::Error;
-use crate::signature::{decode_hex32, HexCase};
-use crate::UNSIGNED_PAYLOAD;
+use crate::hex_codec::{decode_hex32, HexCase};
 
 /// The body a client declared it signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,9 @@ mod tests {
         let hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(
             DeclaredPayload::parse(hash).ok(),
-            Some(DeclaredPayload::Sha256(crate::EMPTY_SHA256_DIGEST))
+            Some(DeclaredPayload::Sha256(
+                crate::constants::EMPTY_SHA256_DIGEST
+            ))
         );
         for bad in [
             hash.to_ascii_uppercase(),

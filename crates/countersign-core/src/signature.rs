@@ -1,18 +1,13 @@
-//! The string to sign and the signature. A [`Signature`] has no `PartialEq`: the only way
-//! to compare two is [`Signature::ct_eq`], in constant time.
+//! Signature values: SigV4's [`Signature`], an HMAC-SHA256 (32 bytes written as 64 hex
+//! digits), and [`AnySignature`], a signature of either algorithm (SigV4's, or SigV4a's
+//! [`EcdsaSignature`]). A [`Signature`] has no `PartialEq`: the only way to compare two is
+//! [`Signature::ct_eq`], in constant time.
 //!
 //! ```
-//! use countersign_core::{AmzDate, Signature, SigningKey, StringToSign};
-//! let sts = StringToSign::new(
-//!     countersign_core::ALGORITHM,
-//!     AmzDate::parse("20150830T123600Z").unwrap(),
-//!     "20150830/us-east-1/service/aws4_request",
-//!     [0u8; 32],
-//! );
-//! assert!(sts.to_string().starts_with("AWS4-HMAC-SHA256\n20150830T123600Z\n"));
+//! use countersign_core::{Signature, SigningKey};
 //! let key = SigningKey::from_bytes([7; 32]);
-//! let sig = sts.sign(&key);
-//! let parsed = Signature::from_hex(&sig.to_string()).unwrap();
+//! let sig = key.sign(b"message");
+//! let parsed = Signature::from_hex(&sig.to_string().to_ascii_uppercase()).unwrap();
 //! assert!(parsed.ct_eq(&sig));
 //! ```
 
@@ -20,102 +15,9 @@ use std::fmt;
 
 use subtle::ConstantTimeEq;
 
-use crate::key::SigningKey;
-use crate::sigv4a::EcdsaSignature;
-use crate::sink::{Buffered, FmtSink, Sink};
-use crate::timestamp::AmzDate;
-
-/// `byte` repeated in all eight bytes of a word.
-const fn lanes(byte: u8) -> u64 {
-    u64::from_ne_bytes([byte; 8])
-}
-
-/// Which letters a hex decoder takes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HexCase {
-    /// `a`-`f` and `A`-`F`.
-    Either,
-    /// `a`-`f` only.
-    Lower,
-}
-
-/// Spells four bytes as eight lower-case hex digits, all at once: each byte's two nibbles
-/// are spread into lanes of their own, and each lane becomes `0`-`9` or `a`-`f`.
-fn encode_four(four: [u8; 4]) -> [u8; 8] {
-    let word = u64::from(u32::from_le_bytes(four));
-    // Byte i moves to lane 2i.
-    let spread = (word | word << 16) & 0x0000_ffff_0000_ffff;
-    let spread = (spread | spread << 8) & 0x00ff_00ff_00ff_00ff;
-    // Its high nibble stays in lane 2i, its low nibble goes to lane 2i + 1.
-    let nibbles = ((spread >> 4) & lanes(0x0f)) | ((spread & lanes(0x0f)) << 8);
-    // A lane's value is at most 15, so no sum below carries into the next lane; adding 0x76
-    // sets a lane's high bit exactly when its value is ten or more.
-    let at_least_ten = ((nibbles + lanes(0x80 - 10)) >> 7) & lanes(0x01);
-    let spelled = nibbles + lanes(b'0') + at_least_ten * u64::from(b'a' - b'0' - 10);
-    spelled.to_le_bytes()
-}
-
-/// The 64 lower-case hex digits of 32 bytes (a hash or a signature).
-pub(crate) fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
-    let mut digits = [0u8; 64];
-    for (out, four) in digits.chunks_exact_mut(8).zip(bytes.chunks_exact(4)) {
-        let mut word = [0u8; 4];
-        word.copy_from_slice(four);
-        out.copy_from_slice(&encode_four(word));
-    }
-    digits
-}
-
-/// The 32 bytes spelled by `s`, 64 hex digits of `case`; `None` for anything else.
-///
-/// Each digit looked up in a table, in a loop: this runs on every request (a signature, a
-/// declared payload hash), and a verification runs more code than the instruction cache
-/// holds. Decoding eight digits at a time in a word ran fewer instructions in far more code
-/// than this loop's, and the whole verification was the slower for it (BENCHMARKING.md).
-pub(crate) fn decode_hex32(s: &str, case: HexCase) -> Option<[u8; 32]> {
-    let digits = s.as_bytes();
-    if digits.len() != 64 {
-        return None;
-    }
-    let table = match case {
-        HexCase::Either => &HEX_EITHER,
-        HexCase::Lower => &HEX_LOWER,
-    };
-    let mut bytes = [0u8; 32];
-    let mut invalid = 0;
-    for (out, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-        let (high, low) = match pair {
-            [high, low] => (table[usize::from(*high)], table[usize::from(*low)]),
-            _ => (0xff, 0xff),
-        };
-        invalid |= high | low;
-        *out = high << 4 | low;
-    }
-    (invalid & 0xf0 == 0).then_some(bytes)
-}
-
-/// Each byte's value as a hex digit of either case, 0xff for a byte that is none.
-static HEX_EITHER: [u8; 256] = hex_table(true);
-/// The same, lower case only.
-static HEX_LOWER: [u8; 256] = hex_table(false);
-
-const fn hex_table(upper: bool) -> [u8; 256] {
-    let mut table = [0xff; 256];
-    let mut i = 0;
-    while i < 10 {
-        table[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        table[b'a' as usize + i] = 10 + i as u8;
-        if upper {
-            table[b'A' as usize + i] = 10 + i as u8;
-        }
-        i += 1;
-    }
-    table
-}
+use crate::hex_codec::{decode_hex32, hex_digits, HexCase};
+use crate::sigv4a::wire::EcdsaSignature;
+use crate::sink::Sink;
 
 /// A SigV4 signature: 32 bytes, shown as 64 lower-case hex digits.
 #[derive(Clone, Copy)]
@@ -161,133 +63,67 @@ impl fmt::Debug for Signature {
     }
 }
 
-/// The string to sign: algorithm, time, scope and the hash of what is signed (the canonical
-/// request, or for aws-chunked bodies the previous signature and the chunk).
-#[derive(Clone, Copy)]
-pub struct StringToSign<'a> {
-    algorithm: &'a str,
-    time: AmzDate,
-    /// The time as the request spelled it, when that is not `time`'s ISO 8601 spelling.
-    time_as_sent: Option<&'a str>,
-    scope: &'a str,
-    hash: [u8; 32],
-    previous: Option<Previous<'a>>,
-    extra_hash: Option<[u8; 32]>,
+/// A signature of either algorithm: the one a request carries (SigV4a's region set travels
+/// beside it, in [`AuthParams`](crate::auth::AuthParams)), and each link of an aws-chunked
+/// chain, from the request's seed to the trailer's.
+///
+/// ```
+/// use countersign_core::{AnySignature, Signature};
+/// let signature = AnySignature::Hmac(Signature::from_bytes([0xab; 32]));
+/// assert_eq!(signature.to_string(), "ab".repeat(32));
+/// assert!(signature.as_ecdsa().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub enum AnySignature {
+    /// SigV4 (`AWS4-HMAC-SHA256`, and `-PAYLOAD`, `-TRAILER` in a chain): an HMAC-SHA256,
+    /// written as 64 hex digits.
+    Hmac(Signature),
+    /// SigV4a (`AWS4-ECDSA-P256-SHA256`, and `-PAYLOAD`, `-TRAILER` in a chain): an ECDSA
+    /// signature, written as the hex of its DER bytes (a chunk's is padded with `*` on the
+    /// wire).
+    Ecdsa(EcdsaSignature),
 }
 
-/// The previous signature of an aws-chunked chain, as it enters a string to sign.
-#[derive(Clone, Copy)]
-pub(crate) enum Previous<'a> {
-    /// SigV4: 64 hex digits.
-    Hmac(&'a Signature),
-    /// SigV4a: the hex of the DER signature, without padding.
-    #[cfg_attr(not(feature = "sigv4a"), allow(dead_code))]
-    Ecdsa(&'a EcdsaSignature),
-}
-
-impl<'a> StringToSign<'a> {
-    /// The string to sign of a request: `algorithm\ntime\nscope\nhex(hash)`.
-    pub fn new(
-        algorithm: &'a str,
-        time: AmzDate,
-        scope: &'a str,
-        canonical_request_hash: [u8; 32],
-    ) -> Self {
-        StringToSign {
-            algorithm,
-            time,
-            time_as_sent: None,
-            scope,
-            hash: canonical_request_hash,
-            previous: None,
-            extra_hash: None,
+impl AnySignature {
+    /// The HMAC signature; `None` for an ECDSA one.
+    pub fn as_hmac(&self) -> Option<&Signature> {
+        match self {
+            AnySignature::Hmac(signature) => Some(signature),
+            AnySignature::Ecdsa(_) => None,
         }
     }
 
-    /// The same string with its time line written as `sent` instead of the ISO 8601 basic
-    /// form: the value of a `Date` header that dated a request without `X-Amz-Date`, which
-    /// S3 signs exactly as it was sent (`Sun, 06 Nov 1994 08:49:37 GMT` and its other forms).
-    ///
-    /// ```
-    /// use countersign_core::{AmzDate, StringToSign};
-    /// let sent = "Sun, 30 Aug 2015 12:36:00 GMT";
-    /// let time = AmzDate::parse_http_date(sent).unwrap();
-    /// let scope = "20150830/us-east-1/service/aws4_request";
-    /// let sts = StringToSign::new(countersign_core::ALGORITHM, time, scope, [0u8; 32]);
-    /// let sts = sts.with_time_as_sent(sent);
-    /// assert!(sts.to_string().starts_with("AWS4-HMAC-SHA256\nSun, 30 Aug 2015 12:36:00 GMT\n"));
-    /// ```
-    pub fn with_time_as_sent(mut self, sent: &'a str) -> Self {
-        self.time_as_sent = Some(sent);
-        self
-    }
-
-    /// The string to sign of an aws-chunked chunk or trailer:
-    /// `algorithm\ntime\nscope\nprevious\n[hex(middle)\n]hex(last)`.
-    pub(crate) fn chained(
-        algorithm: &'a str,
-        time: AmzDate,
-        scope: &'a str,
-        previous: Previous<'a>,
-        middle: Option<[u8; 32]>,
-        last: [u8; 32],
-    ) -> Self {
-        StringToSign {
-            algorithm,
-            time,
-            time_as_sent: None,
-            scope,
-            hash: last,
-            previous: Some(previous),
-            extra_hash: middle,
+    /// The ECDSA signature; `None` for an HMAC one.
+    pub fn as_ecdsa(&self) -> Option<&EcdsaSignature> {
+        match self {
+            AnySignature::Ecdsa(signature) => Some(signature),
+            AnySignature::Hmac(_) => None,
         }
     }
 
-    /// Writes the string into `out`.
-    pub fn write_to<S: Sink + ?Sized>(&self, out: &mut S) {
-        out.put_str(self.algorithm);
-        out.put(b"\n");
-        match self.time_as_sent {
-            Some(sent) => out.put_str(sent),
-            None => out.put(self.time.as_bytes()),
-        }
-        out.put(b"\n");
-        out.put_str(self.scope);
-        out.put(b"\n");
-        match self.previous {
-            Some(Previous::Hmac(previous)) => previous.write_hex(out),
-            Some(Previous::Ecdsa(previous)) => previous.write_hex(out),
-            None => {}
-        }
-        if self.previous.is_some() {
-            out.put(b"\n");
-        }
-        if let Some(extra) = &self.extra_hash {
-            out.put(&hex_digits(extra));
-            out.put(b"\n");
-        }
-        out.put(&hex_digits(&self.hash));
+    /// The seed of an aws-chunked chain that starts at this signature: a copy of it. (The
+    /// request's signature was of another type, whose seed this was; the name is kept for its
+    /// callers until the public surface is settled.)
+    pub fn chain_seed(&self) -> AnySignature {
+        self.clone()
     }
 
-    /// Signs the string with `key`.
-    pub fn sign(&self, key: &SigningKey) -> Signature {
-        // Gathered on the stack and handed to the HMAC in one piece: it is written in
-        // several small ones, and each call into the HMAC has a cost of its own.
-        key.sign_with(|sink| self.write_to(&mut Buffered::new(sink)))
+    /// Writes its hex into `out`, without padding.
+    pub fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
+        match self {
+            AnySignature::Hmac(signature) => signature.write_hex(out),
+            AnySignature::Ecdsa(signature) => signature.write_hex(out),
+        }
     }
 }
 
-impl fmt::Display for StringToSign<'_> {
+impl fmt::Display for AnySignature {
+    /// The hex, without padding.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut sink = FmtSink { f, result: Ok(()) };
-        self.write_to(&mut sink);
-        sink.result
-    }
-}
-
-impl fmt::Debug for StringToSign<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StringToSign({:?})", self.to_string())
+        match self {
+            AnySignature::Hmac(signature) => signature.fmt(f),
+            AnySignature::Ecdsa(signature) => signature.fmt(f),
+        }
     }
 }
 
@@ -307,7 +143,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hex_parsing_agrees_with_the_hex_crate() {
+    fn signatures_parse_from_hex_of_either_case() {
         let text = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
         let mut expected = [0u8; 32];
         assert!(hex::decode_to_slice(text, &mut expected).is_ok());
@@ -316,64 +152,7 @@ mod tests {
             let parsed = Signature::from_hex(spelling).map(|s| *s.as_bytes());
             assert_eq!(parsed, Some(expected), "{spelling}");
         }
-        // A declared payload hash is read in lower case only.
-        assert_eq!(decode_hex32(text, HexCase::Lower), Some(expected));
-        assert_eq!(decode_hex32(&upper, HexCase::Lower), None);
-        for case in [HexCase::Either, HexCase::Lower] {
-            for (at, replacement) in [(0, "g"), (63, "z"), (10, " "), (31, "é")] {
-                let mut bad = text.to_string();
-                bad.replace_range(at..at + 1, replacement);
-                assert!(decode_hex32(&bad, case).is_none(), "{bad}");
-            }
-            for length in [0, 62, 63, 65, 66] {
-                assert!(
-                    decode_hex32(&"a".repeat(length), case).is_none(),
-                    "{length}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn every_byte_in_every_place_decodes_as_the_hex_crate_says() {
-        for background in [b'0', b'F', b'a'] {
-            for place in 0..64 {
-                for byte in 0..=255u8 {
-                    let mut digits = [background; 64];
-                    digits[place] = byte;
-                    let mut expected = [0u8; 32];
-                    let hex_says = hex::decode_to_slice(digits, &mut expected);
-                    let Ok(text) = std::str::from_utf8(&digits) else {
-                        continue; // not text: never handed to the decoder
-                    };
-                    for case in [HexCase::Either, HexCase::Lower] {
-                        let upper = digits.iter().any(u8::is_ascii_uppercase);
-                        let decoded = decode_hex32(text, case);
-                        if hex_says.is_ok() && !(case == HexCase::Lower && upper) {
-                            assert_eq!(decoded, Some(expected), "{text}");
-                        } else {
-                            assert_eq!(decoded, None, "{text}");
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn hex_digits_agree_with_the_hex_crate() {
-        let every_byte: Vec<u8> = (0..=255).collect();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let random = (0..64).flat_map(|_| {
-            state = state.rotate_left(17).wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5851_f42d;
-            state.to_le_bytes()
-        });
-        let bytes: Vec<u8> = every_byte.iter().copied().chain(random).collect();
-        for chunk in bytes.chunks_exact(32) {
-            let mut input = [0u8; 32];
-            input.copy_from_slice(chunk);
-            assert_eq!(hex_digits(&input).as_slice(), hex::encode(input).as_bytes());
-        }
+        assert!(Signature::from_hex(&text[1..]).is_none());
     }
 
     #[test]
@@ -391,5 +170,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// An ECDSA signature as sent (a DER SEQUENCE of two small INTEGERs), for the tests below.
+    const DER_HEX: &str = "3006020101020102";
+
+    #[test]
+    fn any_signature_shows_the_hex_of_an_hmac_signature() {
+        let bytes: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let signature = AnySignature::Hmac(Signature::from_bytes(bytes));
+        assert_eq!(signature.to_string(), hex::encode(bytes));
+    }
+
+    #[test]
+    fn any_signature_shows_the_hex_of_an_ecdsa_signature() {
+        let ecdsa = EcdsaSignature::from_hex(DER_HEX);
+        let shown = ecdsa.map(|s| AnySignature::Ecdsa(s).to_string());
+        assert_eq!(shown.as_deref(), Some(DER_HEX));
+    }
+
+    #[test]
+    fn any_signature_writes_the_hex_it_shows() {
+        let ecdsa = EcdsaSignature::from_hex(DER_HEX).map(AnySignature::Ecdsa);
+        let hmac = AnySignature::Hmac(Signature::from_bytes([0x5a; 32]));
+        for signature in ecdsa.into_iter().chain([hmac]) {
+            let mut written = Vec::new();
+            signature.write_hex(&mut written);
+            assert_eq!(written, signature.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn any_signature_gives_its_algorithms_signature_only() {
+        let hmac = AnySignature::Hmac(Signature::from_bytes([1; 32]));
+        assert!(hmac
+            .as_hmac()
+            .is_some_and(|s| s.ct_eq(&Signature::from_bytes([1; 32]))));
+        assert!(hmac.as_ecdsa().is_none());
+        let ecdsa = EcdsaSignature::from_hex(DER_HEX).map(AnySignature::Ecdsa);
+        assert!(ecdsa.as_ref().is_some_and(|s| s.as_hmac().is_none()));
+        assert_eq!(
+            ecdsa
+                .as_ref()
+                .and_then(|s| s.as_ecdsa())
+                .map(|s| s.as_der()),
+            Some(&[0x30, 6, 2, 1, 1, 2, 1, 2][..])
+        );
     }
 }

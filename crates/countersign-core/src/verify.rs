@@ -29,15 +29,15 @@ use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::auth::{AuthKind, AuthParams, ClientSignature};
+use crate::auth::{AuthKind, AuthParams};
 use crate::canonical::{CanonicalRequest, SignedValues, SigningSettings};
-use crate::chunk::ChainSignature;
 use crate::error::{AuthSource, Error};
 use crate::key::{KeyCache, SecretKey, SigningKey};
 use crate::request::{Headers, Request};
 use crate::scope::{Credential, CredentialScope};
-use crate::signature::{Signature, StringToSign};
-use crate::sigv4a::RegionSet;
+use crate::signature::{AnySignature, Signature};
+use crate::sigv4a::wire::RegionSet;
+use crate::string_to_sign::StringToSign;
 use crate::timestamp::AmzDate;
 
 /// The default clock-skew window: five minutes.
@@ -56,7 +56,7 @@ pub struct Verified<'a> {
     /// Header or query.
     pub kind: AuthKind,
     /// The request's signature: the seed of an aws-chunked body's chain.
-    pub signature: ChainSignature,
+    pub signature: AnySignature,
     /// Whether the session token was covered by the signature (`None` without a token).
     pub session_token_signed: Option<bool>,
 }
@@ -72,7 +72,7 @@ pub struct Verifier {
     allow_unsigned_session_token: bool,
     key_cache: Option<Arc<KeyCache>>,
     #[cfg(feature = "sigv4a")]
-    ecdsa_key_cache: Option<Arc<crate::sigv4a::EcdsaKeyCache>>,
+    ecdsa_key_cache: Option<Arc<crate::sigv4a::crypto::EcdsaKeyCache>>,
 }
 
 impl Verifier {
@@ -95,7 +95,7 @@ impl Verifier {
     /// Derive SigV4a keys through `cache` in [`Verifier::verify`] (a P-256 key derivation
     /// saved per request on a hit).
     #[cfg(feature = "sigv4a")]
-    pub fn ecdsa_key_cache(mut self, cache: Arc<crate::sigv4a::EcdsaKeyCache>) -> Self {
+    pub fn ecdsa_key_cache(mut self, cache: Arc<crate::sigv4a::crypto::EcdsaKeyCache>) -> Self {
         self.ecdsa_key_cache = Some(cache);
         self
     }
@@ -205,13 +205,19 @@ impl Verifier {
     }
 
     fn check_scope(&self, auth: &AuthParams<'_>) -> Result<(), Error> {
-        match auth.sigv4a() {
-            None => self.check_credential(&auth.credential, auth.date, auth.source()),
-            Some(v4a) => {
+        match (&auth.signature, &auth.region_set) {
+            (AnySignature::Hmac(_), _) => {
+                self.check_credential(&auth.credential, auth.date, auth.source())
+            }
+            (AnySignature::Ecdsa(_), Some(region_set)) => {
                 let scope = auth.credential.scope();
                 self.check_date_and_service(&scope, auth.date, auth.source())?;
-                self.check_region_set(&v4a.region_set, auth.source())
+                self.check_region_set(region_set, auth.source())
             }
+            (AnySignature::Ecdsa(_), None) => Err(Error::malformed(
+                auth.source(),
+                "an AWS4-ECDSA-P256-SHA256 signature needs its region set (X-Amz-Region-Set)",
+            )),
         }
     }
 
@@ -384,7 +390,7 @@ impl Verifier {
         payload_hash: &str,
         sign: impl Fn(&StringToSign<'_>) -> Signature,
     ) -> Result<Verified<'v>, Error> {
-        let ClientSignature::V4(signature) = &auth.signature else {
+        let AnySignature::Hmac(signature) = &auth.signature else {
             return Err(Error::malformed(
                 auth.source(),
                 "an AWS4-ECDSA-P256-SHA256 signature cannot be checked with an HMAC key",
@@ -407,14 +413,14 @@ impl Verifier {
         key: &p256::ecdsa::VerifyingKey,
         payload_hash: &str,
     ) -> Result<Verified<'v>, Error> {
-        let Some(v4a) = auth.sigv4a() else {
+        let AnySignature::Ecdsa(signature) = &auth.signature else {
             return Err(Error::malformed(
                 auth.source(),
                 "an AWS4-HMAC-SHA256 signature cannot be checked with an ECDSA key",
             ));
         };
         self.verify_with(request, auth, None, payload_hash, |sts| {
-            crate::sigv4a::verify(key, sts, &v4a.signature)
+            crate::sigv4a::crypto::verify(key, sts, signature)
         })
     }
 
@@ -501,7 +507,7 @@ impl Verifier {
             scope: auth.credential.scope_str(),
             time: auth.date,
             kind: auth.kind,
-            signature: auth.signature.chain_seed(),
+            signature: auth.signature.clone(),
             session_token_signed: token_signed,
         })
     }
@@ -518,11 +524,11 @@ impl Verifier {
     ) -> Result<Verified<'v>, Error> {
         let values = self.check_and_gather(request, auth, now)?;
         #[cfg(feature = "sigv4a")]
-        if auth.sigv4a().is_some() {
+        if let AnySignature::Ecdsa(_) = auth.signature {
             let id = auth.credential.access_key_id();
             let key = match &self.ecdsa_key_cache {
                 Some(cache) => cache.get_or_derive(secret, id),
-                None => crate::sigv4a::EcdsaKey::derive(secret, id).map(Arc::new),
+                None => crate::sigv4a::crypto::EcdsaKey::derive(secret, id).map(Arc::new),
             };
             let Some(key) = key else {
                 return Err(Error::SignatureDoesNotMatch(Box::default()));
@@ -596,6 +602,8 @@ impl<T: std::fmt::Display> ToStringIf for T {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::EMPTY_SHA256;
+    use crate::hash::sha256_hex;
     use crate::request::RawHeaders;
     use time::macros::datetime;
 
@@ -631,6 +639,28 @@ mod tests {
         let auth = AuthParams::from_request(request).ok()?;
         let verifier = Verifier::new(SigningSettings::default()).max_skew(Duration::minutes(5));
         verifier.check(request, &auth, now).err().map(|e| e.code())
+    }
+
+    /// An ECDSA signature put in parameters without its region set (no parsed request has
+    /// one) is refused by the scope check, not taken for SigV4.
+    #[test]
+    fn an_ecdsa_signature_without_its_region_set_is_refused() {
+        let headers = header_signed("20150830T123600Z");
+        let request = Request::new("GET", "/", "", &headers);
+        let refused = AuthParams::from_request(&request).map(|mut auth| {
+            auth.signature = AnySignature::Ecdsa(crate::sigv4a::wire::EcdsaSignature::from_der([
+                0x30, 6, 2, 1, 1, 2, 1, 2,
+            ]));
+            let verifier = Verifier::new(SigningSettings::default());
+            verifier
+                .check(&request, &auth, SIGNED_AT)
+                .err()
+                .map(|e| (e.code(), e.to_string().contains("X-Amz-Region-Set")))
+        });
+        assert_eq!(
+            refused.ok().flatten(),
+            Some(("AuthorizationHeaderMalformed", true))
+        );
     }
 
     /// The window's edges to the nanosecond: five minutes either side of a header-signed
@@ -782,12 +812,12 @@ mod tests {
         };
         let canonical = format!(
             "GET\n/\n\n{date_line}host:example.amazonaws.com\n\n{list}\n{}",
-            crate::EMPTY_SHA256
+            EMPTY_SHA256
         );
         let scope = format!("{scope_day}/us-east-1/service/aws4_request");
         let string_to_sign = format!(
             "AWS4-HMAC-SHA256\n{signed}\n{scope}\n{}",
-            crate::sha256_hex(canonical.as_bytes())
+            sha256_hex(canonical.as_bytes())
         );
         let key = SigningKey::derive(
             &SecretKey::new(SECRET),
@@ -818,7 +848,7 @@ mod tests {
         let verifier = Verifier::new(SigningSettings::default());
         let secret = SecretKey::new(SECRET);
         verifier
-            .verify(&request, &auth, &secret, crate::EMPTY_SHA256, now)
+            .verify(&request, &auth, &secret, EMPTY_SHA256, now)
             .map(drop)
     }
 
@@ -917,7 +947,7 @@ mod tests {
         let request = Request::new("GET", "/", "", &headers);
         let stages = AuthParams::from_request(&request).map(|auth| {
             Verifier::new(SigningSettings::default())
-                .stages(&request, &auth, crate::EMPTY_SHA256)
+                .stages(&request, &auth, EMPTY_SHA256)
                 .1
         });
         let time_line = stages

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use countersign_core::aws_chunked::Decoder;
 use countersign_core::multipart::MultipartParser;
-use countersign_core::{AuthParams, EMPTY_SHA256_DIGEST};
+use countersign_core::{AuthParams, ChainSeed, EMPTY_SHA256_DIGEST};
 use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
@@ -18,7 +18,6 @@ use tower_service::Service;
 
 use crate::auth::form::{check_form, form_bucket, read_fields};
 use crate::auth::precheck::PayloadPlan;
-use crate::auth::signature::ChainKey;
 use crate::body::{Checksums, Digests, VerifiedBody};
 use crate::config::Config;
 use crate::error::{BoxError, Error};
@@ -36,7 +35,7 @@ pub(crate) fn streaming_body<B>(
     auth: &AuthParams<'_>,
     payload: PayloadPlan,
     checksums: Checksums,
-    chain_key: Option<ChainKey>,
+    chain_key: Option<Box<ChainSeed>>,
     config: &Config,
 ) -> VerifiedBody<B> {
     let digests = Digests::checksums(checksums);
@@ -48,7 +47,7 @@ pub(crate) fn streaming_body<B>(
             decoded_length,
             trailers,
         } => {
-            let chain = chain_key.and_then(|key| key.chain(auth));
+            let chain = chain_key.map(|seed| seed.start(auth.date, auth.credential.scope_str()));
             let decoder = Decoder::new(framing, config.chunk_limits, chain)
                 .declared_trailers(trailers)
                 .decoded_length(Some(decoded_length));

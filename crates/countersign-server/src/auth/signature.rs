@@ -2,7 +2,7 @@
 //! through the HMAC key cache, SigV4a through the ECDSA key cache), then the replay guard;
 //! and the decoy verification that makes an unknown key cost what a wrong signature costs.
 
-use countersign_core::{AuthParams, ChunkChain, ChunkSigner, ClientSignature, Request, SigningKey};
+use countersign_core::{AuthParams, ChainSeed, Request};
 
 use crate::auth::precheck::{Checked, PayloadPlan};
 use crate::auth::view::ServerHeaders;
@@ -12,8 +12,8 @@ use crate::identity::{PayloadCheck, Verified};
 use crate::keys::Key;
 
 /// Checks the signature against each live secret of the key; gives the identity (which
-/// takes the key's principal) and, when a signed aws-chunked body follows, the signing key
-/// that matched: the seed of the body's chain.
+/// takes the key's principal) and, when a signed aws-chunked body follows, the seed of the
+/// body's chain: the key that matched and the request's signature.
 pub(crate) fn verify_signature<P>(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
@@ -21,16 +21,15 @@ pub(crate) fn verify_signature<P>(
     key: Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
-) -> Result<(Verified<P>, Option<ChainKey>), Error> {
+) -> Result<(Verified<P>, Option<Box<ChainSeed>>), Error> {
     let auth = &checked.auth;
     let mut first_error = None;
     let mut matched = None;
     for secret in key.secrets() {
-        let (outcome, signing_key) =
-            check_one_secret(config, request, checked, secret, payload_hash);
+        let (outcome, seed) = check_one_secret(config, request, checked, secret, payload_hash);
         match outcome {
             Ok(_) => {
-                matched = Some(signing_key);
+                matched = Some(seed);
                 break;
             }
             Err(e) => {
@@ -39,20 +38,20 @@ pub(crate) fn verify_signature<P>(
         }
     }
     match matched {
-        Some(signing_key) => {
+        Some(seed) => {
             check_replay(config, auth)?;
             let mut identity = Verified::of(
                 auth.credential.clone().into_owned(),
                 key.into_principal(),
                 auth.date.as_offset(),
             );
-            if let Some(v4a) = auth.sigv4a() {
-                identity = identity.with_region_set(v4a.region_set.as_str());
+            if let Some(region_set) = &auth.region_set {
+                identity = identity.with_region_set(region_set.as_str());
             }
             identity.presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
             identity.payload = payload;
             identity.session_token = auth.security_token.as_ref().map(|t| t.to_string());
-            Ok((identity, signing_key))
+            Ok((identity, seed))
         }
         None => Err(first_error.map(Error::Auth).unwrap_or_else(|| {
             Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())
@@ -102,60 +101,27 @@ fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
 /// shares with it (both verify: ECDSA is malleable).
 fn replay_key(auth: &AuthParams<'_>) -> String {
     #[cfg(feature = "sigv4a")]
-    if let Some(normalized) = auth.sigv4a().and_then(|v4a| v4a.signature.normalized()) {
+    if let Some(normalized) = auth.signature.as_ecdsa().and_then(|s| s.normalized()) {
         return hex::encode(normalized);
     }
     auth.signature_hex()
 }
 
-/// The key that verified the request's signature: it verifies the chunks of an
-/// aws-chunked body too.
-pub(crate) enum ChainKey {
-    /// SigV4: the signing key (boxed: the outcome of every check carries an `Option` of
-    /// this, and only an aws-chunked body fills it).
-    Hmac(Box<SigningKey>),
-    /// SigV4a: the derived key pair (none when derivation failed, which no real secret does).
-    #[cfg(feature = "sigv4a")]
-    Ecdsa(Option<std::sync::Arc<countersign_core::sigv4a::EcdsaKey>>),
-}
-
-impl ChainKey {
-    /// The chunk chain seeded with the request's signature; `None` if the key and the
-    /// signature are of different algorithms (the request's verification refused that).
-    pub(crate) fn chain(self, auth: &AuthParams<'_>) -> Option<ChunkChain> {
-        let scope = auth.credential.scope_str();
-        match (self, &auth.signature) {
-            // Copied out, so that the boxed one is wiped as it is dropped.
-            (ChainKey::Hmac(key), ClientSignature::V4(seed)) => Some(ChunkChain::Hmac(
-                ChunkSigner::new(SigningKey::clone(&key), auth.date, scope, *seed),
-            )),
-            #[cfg(feature = "sigv4a")]
-            (ChainKey::Ecdsa(Some(key)), ClientSignature::V4a(v4a)) => Some(ChunkChain::Ecdsa(
-                countersign_core::chunk::EcdsaChunkSigner::new(
-                    key,
-                    auth.date,
-                    scope,
-                    v4a.signature.clone(),
-                ),
-            )),
-            _ => None,
-        }
-    }
-}
-
 /// Verifies the request with one secret: SigV4 through the HMAC key cache, SigV4a through
-/// the ECDSA key cache. Gives the key when a signed aws-chunked body follows, for its chunks.
+/// the ECDSA key cache. Gives the seed of the chain when a signed aws-chunked body follows,
+/// for its chunks (boxed: the outcome of every check carries an `Option` of it, and only an
+/// aws-chunked body fills it).
 fn check_one_secret(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
     checked: &Checked<'_>,
     secret: &countersign_core::SecretKey,
     payload_hash: &str,
-) -> (Result<(), countersign_core::Error>, Option<ChainKey>) {
+) -> (Result<(), countersign_core::Error>, Option<Box<ChainSeed>>) {
     let auth = &checked.auth;
     let chained = checked.payload.is_chained();
     #[cfg(feature = "sigv4a")]
-    if auth.sigv4a().is_some() {
+    if let countersign_core::AnySignature::Ecdsa(signature) = &auth.signature {
         let id = auth.credential.access_key_id();
         let key = config.ecdsa_key_cache.get_or_derive(secret, id);
         let outcome = match &key {
@@ -167,7 +133,11 @@ fn check_one_secret(
                 Box::default(),
             )),
         };
-        return (outcome, chained.then_some(ChainKey::Ecdsa(key)));
+        let seed = key.filter(|_| chained).map(|key| ChainSeed::Ecdsa {
+            key,
+            seed: signature.clone(),
+        });
+        return (outcome, seed.map(Box::new));
     }
     // The cached key is lent for the signature alone, and copied only when a chain needs it.
     let outcome = config
@@ -181,21 +151,22 @@ fn check_one_secret(
             payload_hash,
         )
         .map(|_| ());
-    let chain = chained.then(|| {
-        ChainKey::Hmac(Box::new(
-            config
+    let seed = auth.signature.as_hmac().filter(|_| chained).map(|seed| {
+        Box::new(ChainSeed::Hmac {
+            key: config
                 .key_cache
                 .get_or_derive(secret, &auth.credential.scope()),
-        ))
+            seed: *seed,
+        })
     });
-    (outcome, chain)
+    (outcome, seed)
 }
 
-/// A request whose signature verified: who signed it, and the key that continues its
+/// A request whose signature verified: who signed it, and the seed that continues its
 /// signature into the chunks of an aws-chunked body (none for other bodies).
 pub(crate) struct Admitted<P> {
     pub(crate) identity: Verified<P>,
-    pub(crate) chain_key: Option<ChainKey>,
+    pub(crate) chain_key: Option<Box<ChainSeed>>,
 }
 
 /// Checks the signature of `request` with `key`, over `payload_hash` (the declared hash, or

@@ -1,25 +1,9 @@
-//! aws-chunked bodies, decoded sans-IO: push bytes in as they arrive, take decoded data out.
-//! A signed chunk is released only after its signature (chained from the seed) verified; an
-//! unsigned chunk streams through. Trailers must be the ones `x-amz-trailer` declared, the
-//! trailer signature must verify, checksum trailers must match the decoded bytes, and the
-//! decoded length must be the declared one. Memory: one chunk plus a constant.
-//!
-//! ```
-//! use countersign_core::aws_chunked::{Decoder, Event, Framing, Limits};
-//! let mut decoder = Decoder::new(Framing::UnsignedTrailer, Limits::default(), None)
-//!     .declared_trailers(["x-amz-checksum-crc32"])
-//!     .decoded_length(Some(5));
-//! decoder.push(b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n");
-//! let mut data = Vec::new();
-//! while let Some(event) = decoder.next_event()? {
-//!     match event {
-//!         Event::Data(bytes) => data.extend_from_slice(&bytes),
-//!         Event::End(trailers) => assert_eq!(trailers[0].0, "x-amz-checksum-crc32"),
-//!     }
-//! }
-//! assert_eq!(data, b"hello");
-//! # Ok::<(), countersign_core::aws_chunked::DecodeError>(())
-//! ```
+//! The decoder of an aws-chunked body, sans-IO: push bytes in as they arrive, take decoded
+//! data out. A signed chunk is released only after its signature verified against the chain
+//! ([`super::chain`]); an unsigned chunk streams through. Trailers must be the ones
+//! `x-amz-trailer` declared, the trailer signature must verify, checksum trailers must match
+//! the decoded bytes, and the decoded length must be the declared one. Memory: one chunk plus
+//! a constant.
 
 use std::fmt;
 
@@ -27,12 +11,13 @@ use bytes::{Bytes, BytesMut};
 use http::StatusCode;
 use sha2::{Digest, Sha256};
 
+use super::chain::{canonical_trailer, ChunkChain};
 use crate::checksum::{Checksum, ChecksumAlgorithm};
-use crate::chunk::{canonical_trailer, ChainSignature, ChunkChain};
-use crate::{
-    STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, STREAMING_PAYLOAD,
+use crate::constants::{
+    ECDSA_ALGORITHM, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, STREAMING_PAYLOAD,
     STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };
+use crate::signature::AnySignature;
 
 /// The aws-chunked framings, one per `x-amz-content-sha256` marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +84,7 @@ impl Framing {
     /// `AWS4-ECDSA-P256-SHA256`) may send this framing: signed chunks chain from the
     /// request's signature, so they are signed with the same algorithm.
     pub fn goes_with(self, algorithm: &str) -> bool {
-        !self.is_signed() || self.is_ecdsa() == (algorithm == crate::ECDSA_ALGORITHM)
+        !self.is_signed() || self.is_ecdsa() == (algorithm == ECDSA_ALGORITHM)
     }
 }
 
@@ -214,7 +199,7 @@ enum State {
     Header,
     Data {
         remaining: usize,
-        signature: Option<ChainSignature>,
+        signature: Option<AnySignature>,
     },
     DataEnd,
     AfterLast,
@@ -236,7 +221,7 @@ pub struct Decoder {
     state: State,
     trailers: Vec<(String, String)>,
     trailer_bytes: usize,
-    trailer_signature: Option<ChainSignature>,
+    trailer_signature: Option<AnySignature>,
     /// A data chunk smaller than [`ECDSA_MIN_CHUNK_SIZE`] went by: it must have been the last.
     short_chunk_seen: bool,
 }
@@ -509,7 +494,7 @@ impl Decoder {
         text: &str,
         what: &str,
         error: fn(String) -> DecodeError,
-    ) -> Result<ChainSignature, DecodeError> {
+    ) -> Result<AnySignature, DecodeError> {
         let chain = self
             .signer
             .as_ref()
@@ -522,7 +507,7 @@ impl Decoder {
     fn verify_chunk(
         &mut self,
         hash: [u8; 32],
-        signature: &ChainSignature,
+        signature: &AnySignature,
     ) -> Result<(), DecodeError> {
         let signer = self
             .signer
