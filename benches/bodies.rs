@@ -20,10 +20,8 @@ use axum::routing::put;
 use axum::Router;
 use bytes::Bytes;
 use countersign::client::{Credentials, Framing, Payload, Signer};
-use countersign::core::aws_chunked::{Decoder, Event, Limits};
-use countersign::core::{
-    AnySignature, AuthParams, ChunkChain, ChunkSigner, Request, SecretKey, SigningKey,
-};
+use countersign::core::aws_chunked::{ChunkChain, ChunkSigner, Decoder, Event, Limits};
+use countersign::core::{AnySignature, AuthParams, Request, SecretKey, SigningKey};
 use countersign::server::keys::MemoryKeyStore;
 use countersign::server::SigV4Layer;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -19,13 +19,11 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use countersign::client::{Framing, Payload, Signer};
-use countersign::core::aws_chunked::{Decoder, Event, Limits};
-use countersign::core::chunk::EcdsaChunkSigner;
-use countersign::core::sigv4a::{EcdsaKey, EcdsaKeyCache};
-use countersign::core::{
-    AuthParams, ChainSignature, ChunkChain, ChunkSigner, Request, SecretKey, SigningKey,
-    EMPTY_SHA256,
+use countersign::core::aws_chunked::{
+    ChunkChain, ChunkSigner, Decoder, EcdsaChunkSigner, Event, Limits,
 };
+use countersign::core::sigv4a::{EcdsaKey, EcdsaKeyCache};
+use countersign::core::{AnySignature, AuthParams, Request, SecretKey, SigningKey, EMPTY_SHA256};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 mod common;
@@ -137,14 +135,14 @@ fn chunked(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let scope = auth.credential.scope_str();
-                let chain = match auth.signature.chain_seed() {
-                    ChainSignature::Ecdsa(seed) => ChunkChain::Ecdsa(EcdsaChunkSigner::new(
+                let chain = match auth.signature.clone() {
+                    AnySignature::Ecdsa(seed) => ChunkChain::Ecdsa(EcdsaChunkSigner::new(
                         ecdsa.clone(),
                         auth.date,
                         scope,
                         seed,
                     )),
-                    ChainSignature::Hmac(seed) => {
+                    AnySignature::Hmac(seed) => {
                         ChunkChain::Hmac(ChunkSigner::new(hmac.clone(), auth.date, scope, seed))
                     }
                 };

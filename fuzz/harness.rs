@@ -22,13 +22,13 @@ use base64::Engine as _;
 use time::OffsetDateTime;
 
 use super::cs_client::{Credentials, Payload, SessionTokenMode, Signer};
-use super::cs_core::aws_chunked::{Decoder, Event, Framing, Limits};
+use super::cs_core::aws_chunked::{ChunkChain, ChunkSigner, Decoder, Event, Framing, Limits};
 use super::cs_core::multipart::{MultipartParser, Part, MAX_PART_HEADER_BYTES};
 use super::cs_core::post_policy::PostPolicy;
 use super::cs_core::{
-    canonical::normalize_path, sha256_hex, AmzDate, AuthParams, CanonicalRequest, ChunkChain,
-    ChunkSigner, Headers, KeyCache, RawHeaders, Request, SecretKey, Signature, SignedHeaders,
-    SigningKey, SigningSettings, Verifier, EMPTY_SHA256, UNSIGNED_PAYLOAD,
+    normalize_path, sha256_hex, AmzDate, AuthParams, CanonicalRequest, Headers, KeyCache,
+    RawHeaders, Request, SecretKey, Signature, SignedHeaders, SigningKey, SigningSettings,
+    Verifier, EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 
 /// The names of the targets, in the order of the functions below.
@@ -172,7 +172,7 @@ fn exercise_auth<H: Headers + ?Sized>(request: &Request<'_, H>, auth: &AuthParam
             .regions(["us-east-1"])
             .services(["s3", "service"]);
         let _ = verifier.check(request, auth, now);
-        if auth.sigv4a().is_none() {
+        if auth.signature.as_ecdsa().is_none() {
             if let Err(e) =
                 verifier.verify(request, auth, &SecretKey::new("fuzz"), EMPTY_SHA256, now)
             {
@@ -371,11 +371,10 @@ pub fn aws_chunked_ends(data: &[u8]) -> bool {
     let custom = input.u8() & 1 == 1;
     let (chunk, header, trailer) = (input.u16(), input.u16(), input.u16());
     let limits = if custom {
-        Limits {
-            max_chunk_size: usize::from(chunk),
-            max_header_line: usize::from(header),
-            max_trailer_bytes: usize::from(trailer),
-        }
+        Limits::default()
+            .with_max_chunk_size(usize::from(chunk))
+            .with_max_header_line(usize::from(header))
+            .with_max_trailer_bytes(usize::from(trailer))
     } else {
         Limits::default()
     };

@@ -350,11 +350,7 @@ pub(crate) fn own_form(expiration: &str, range: (u64, u64)) -> Vec<(String, Stri
         ]
     });
     let policy = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
-    let scope = CredentialScope {
-        date: "20240301",
-        region: "us-east-1",
-        service: "s3",
-    };
+    let scope = CredentialScope::new("20240301", "us-east-1", "s3");
     let signature = SigningKey::derive(&SecretKey::new(SECRET), &scope)
         .sign(policy.as_bytes())
         .to_string();

@@ -52,11 +52,7 @@ fn dated_by_date_header(date: &str) -> Request<Body> {
     );
     let key = SigningKey::derive(
         &SecretKey::new(SECRET),
-        &CredentialScope {
-            date: "20240301",
-            region: "us-east-1",
-            service: "execute-api",
-        },
+        &CredentialScope::new("20240301", "us-east-1", "execute-api"),
     );
     let authorization = format!(
         "AWS4-HMAC-SHA256 Credential={AKID}/{scope}, SignedHeaders=host, Signature={}",

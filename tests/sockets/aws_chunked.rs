@@ -8,10 +8,10 @@
 use std::time::Duration;
 
 use countersign::client::{ChecksumAlgorithm, ChunkChain, Framing, Payload};
+use countersign::core::aws_chunked::canonical_trailer;
 use countersign::core::checksum::checksum_base64;
 use countersign::core::{
-    canonical_trailer, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
-    STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };
 use time::OffsetDateTime;
 

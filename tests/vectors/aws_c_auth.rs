@@ -131,10 +131,9 @@ impl Context {
 
     /// The suite always encodes the path again (aws-c-auth's default); `normalize` is apart.
     pub(crate) fn settings(&self) -> SigningSettings {
-        SigningSettings {
-            path_encoding: PathEncoding::Double,
-            normalize_path: self.normalize,
-        }
+        SigningSettings::default()
+            .with_path_encoding(PathEncoding::Double)
+            .with_normalize_path(self.normalize)
     }
 
     pub(crate) fn verifier(&self) -> Verifier {

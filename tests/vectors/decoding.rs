@@ -1,12 +1,11 @@
 //! aws-chunked bodies decoded as a server decodes them: the chunk chain a verified request
 //! starts, and a body pushed to the decoder in pieces.
 
-use countersign::core::aws_chunked::{DecodeError, Decoder, Event};
-use countersign::core::chunk::EcdsaChunkSigner;
-use countersign::core::sigv4a::EcdsaKey;
-use countersign::core::{
-    AuthParams, ChainSignature, ChunkChain, ChunkSigner, SecretKey, SigningKey,
+use countersign::core::aws_chunked::{
+    ChunkChain, ChunkSigner, DecodeError, Decoder, EcdsaChunkSigner, Event,
 };
+use countersign::core::sigv4a::EcdsaKey;
+use countersign::core::{AnySignature, AuthParams, SecretKey, SigningKey};
 
 /// The decoded bytes and the trailers.
 pub(crate) type Decoded = (Vec<u8>, Vec<(String, String)>);
@@ -38,12 +37,12 @@ pub(crate) fn decode(
 /// signed.
 pub(crate) fn server_chain(auth: &AuthParams<'_>, secret: &SecretKey) -> ChunkChain {
     let scope = auth.credential.scope_str();
-    match auth.signature.chain_seed() {
-        ChainSignature::Hmac(seed) => {
+    match auth.signature.clone() {
+        AnySignature::Hmac(seed) => {
             let key = SigningKey::derive(secret, &auth.credential.scope());
             ChunkChain::Hmac(ChunkSigner::new(key, auth.date, scope, seed))
         }
-        ChainSignature::Ecdsa(seed) => {
+        AnySignature::Ecdsa(seed) => {
             let key = EcdsaKey::derive(secret, auth.credential.access_key_id()).expect("key");
             ChunkChain::Ecdsa(EcdsaChunkSigner::new(key.into(), auth.date, scope, seed))
         }

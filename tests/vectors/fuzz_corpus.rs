@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::aws_c_auth::case_directories;
 
-use cs_core::aws_chunked::{Framing, Limits};
+use cs_core::aws_chunked::{canonical_trailer, Framing, Limits};
 use cs_core::checksum::{checksum_base64, ChecksumAlgorithm};
 
 fn corpus_dir(target: &str) -> PathBuf {
@@ -172,7 +172,7 @@ fn signed_chunked(
             let value = checksum_base64(algorithm, &all);
             out.extend_from_slice(format!("{name}:{value}\r\n").as_bytes());
             if let Some(signer) = signer.as_mut() {
-                let canonical = cs_core::canonical_trailer([(name, value.as_str())]);
+                let canonical = canonical_trailer([(name, value.as_str())]);
                 let signature = signer.sign_trailer(&canonical);
                 out.extend_from_slice(
                     format!("x-amz-trailer-signature:{signature}\r\n").as_bytes(),
@@ -317,11 +317,10 @@ fn seeds() -> Vec<Seed> {
     }
 
     // aws_chunked: bodies on the documentation's chains, small enough for a seed.
-    let small = Limits {
-        max_chunk_size: 64,
-        max_header_line: 128,
-        max_trailer_bytes: 256,
-    };
+    let small = Limits::default()
+        .with_max_chunk_size(64)
+        .with_max_header_line(128)
+        .with_max_trailer_bytes(256);
     let crc32c = Some(ChecksumAlgorithm::Crc32c);
     let seeds: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
         (

@@ -5,11 +5,12 @@
 //! signed on another chain), and the browser POST policy's signature.
 
 use countersign::client::{Credentials, Framing, Payload, Signer};
-use countersign::core::aws_chunked::{DecodeErrorKind, Decoder, Limits};
+use countersign::core::aws_chunked::{
+    canonical_trailer, ChunkChain, ChunkSigner, DecodeErrorKind, Decoder, Limits,
+};
 use countersign::core::{
-    sha256_hex, AmzDate, AuthKind, AuthParams, CanonicalRequest, ChunkChain, ChunkSigner,
-    CredentialScope, RawHeaders, Request, SecretKey, Signature, SigningKey, SigningSettings,
-    StringToSign, Verifier, ALGORITHM,
+    sha256_hex, AmzDate, AuthKind, AuthParams, CanonicalRequest, CredentialScope, RawHeaders,
+    Request, SecretKey, Signature, SigningKey, SigningSettings, StringToSign, Verifier, ALGORITHM,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -38,11 +39,11 @@ fn secret(v: &Value) -> SecretKey {
 }
 
 fn key(v: &Value) -> SigningKey {
-    let scope = CredentialScope {
-        date: str_at(v, "/date_stamp"),
-        region: str_at(v, "/region"),
-        service: str_at(v, "/service"),
-    };
+    let scope = CredentialScope::new(
+        str_at(v, "/date_stamp"),
+        str_at(v, "/region"),
+        str_at(v, "/service"),
+    );
     let key = SigningKey::derive(&secret(v), &scope);
     if let Some(published) = v
         .pointer("/derived_not_published/signing_key_hex")
@@ -309,7 +310,7 @@ fn chunks(v: &Value) -> ChunkSigner {
 fn put_object_chunked_trailer_signature() {
     let v = example("put-object-chunked-trailer.json");
     let mut chain = chunks(&v);
-    let trailer = countersign::core::canonical_trailer([("x-amz-checksum-crc32c", "sOO8/Q==")]);
+    let trailer = canonical_trailer([("x-amz-checksum-crc32c", "sOO8/Q==")]);
     assert_eq!(
         String::from_utf8_lossy(&trailer),
         str_at(&v, "/expected/trailer/canonical_trailer")

@@ -11,12 +11,14 @@
 //!   one changed data byte, a signature from another chain, or a changed trailer.
 
 use countersign::client::{Credentials, Payload, Signed, Signer};
-use countersign::core::aws_chunked::{DecodeErrorKind, Decoder, Framing, Limits};
-use countersign::core::chunk::{canonical_trailer, ECDSA_WIRE_SIGNATURE_LEN};
-use countersign::core::sigv4a::p256::ecdsa::signature::Verifier as _;
-use countersign::core::sigv4a::p256::ecdsa::{Signature as P256Signature, VerifyingKey};
+use countersign::core::aws_chunked::{
+    canonical_trailer, ChunkChain, DecodeErrorKind, Decoder, Framing, Limits,
+    ECDSA_WIRE_SIGNATURE_LEN,
+};
 use countersign::core::sigv4a::{verifying_key_from_xy, EcdsaKey};
-use countersign::core::{AuthParams, ChainSignature, ChunkChain, Request, SecretKey};
+use countersign::core::{AnySignature, AuthParams, Request, SecretKey};
+use p256::ecdsa::signature::Verifier as _;
+use p256::ecdsa::{Signature as P256Signature, VerifyingKey};
 use serde_json::Value;
 
 use crate::common::read;
@@ -218,7 +220,7 @@ fn server_chain(v: &Value, request: &http::Request<()>) -> ChunkChain {
     let view = Request::from_http(request);
     let auth = AuthParams::from_request(&view).expect("auth");
     assert!(
-        matches!(auth.signature.chain_seed(), ChainSignature::Ecdsa(_)),
+        matches!(auth.signature, AnySignature::Ecdsa(_)),
         "a SigV4a request"
     );
     decoding::server_chain(&auth, &secret(v))

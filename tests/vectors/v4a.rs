@@ -12,10 +12,9 @@
 use std::path::Path;
 
 use countersign::client::Payload;
-use countersign::core::sigv4a::{
-    p256::ecdsa::VerifyingKey, verify, verifying_key_from_xy, EcdsaKey, EcdsaSignature,
-};
+use countersign::core::sigv4a::{verify, verifying_key_from_xy, EcdsaKey, EcdsaSignature};
 use countersign::core::{sha256_hex, AuthParams, Request, SecretKey, ECDSA_ALGORITHM};
+use p256::ecdsa::VerifyingKey;
 use serde_json::Value;
 
 use crate::aws_c_auth::{case_names, unsigned_request, Context, Form};
@@ -49,8 +48,12 @@ fn v4a_case(case: &str, form: Form) {
     // 1. The stages equal the published ones.
     let view = signed.view();
     let auth = AuthParams::from_request(&view).expect("the signed request's auth parses");
-    let v4a = auth.sigv4a().expect("a SigV4a request");
-    assert_eq!(v4a.region_set.as_str(), ctx.region);
+    let sent = auth.signature.as_ecdsa().expect("a SigV4a request");
+    let region_set = auth
+        .region_set
+        .as_ref()
+        .expect("a SigV4a request's region set");
+    assert_eq!(region_set.as_str(), ctx.region);
     assert!(auth.credential.is_region_less());
     let payload_hash = sha256_hex(&signed.body);
     let sts = ctx.assert_stages(&view, &auth, form, (ECDSA_ALGORITHM, &payload_hash), file);
@@ -60,10 +63,7 @@ fn v4a_case(case: &str, form: Form) {
     let derived = EcdsaKey::derive(&secret, &ctx.access_key_id).expect("a key");
     assert_eq!(derived.verifying_key(), &published, "derived public key");
     let from_file = EcdsaSignature::from_hex(file("signature.txt").trim()).expect("DER hex");
-    for (what, signature) in [
-        ("signature.txt", &from_file),
-        ("signed-request.txt", &v4a.signature),
-    ] {
+    for (what, signature) in [("signature.txt", &from_file), ("signed-request.txt", sent)] {
         assert!(verify(&published, &sts, signature), "{what}: published key");
         assert!(derived.verify(&sts, signature), "{what}: derived key");
     }
@@ -95,7 +95,7 @@ fn v4a_case(case: &str, form: Form) {
     assert_eq!(output.string_to_sign, file("string-to-sign.txt"));
     let view = Request::from_http(&request);
     let auth = AuthParams::from_request(&view).expect("the client's request parses");
-    let client_sig = auth.sigv4a().expect("SigV4a").signature.clone();
+    let client_sig = auth.signature.as_ecdsa().expect("SigV4a").clone();
     assert!(verify(&published, &sts, &client_sig), "client signature");
     verifier
         .verify(&view, &auth, &secret, &payload_hash, ctx.time)

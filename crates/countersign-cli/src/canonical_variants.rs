@@ -5,10 +5,9 @@
 
 use std::ops::Range;
 
-use countersign_core::canonical::normalize_path;
 use countersign_core::encoding::query_component;
 use countersign_core::{
-    sha256_hex, CanonicalRequest, PathEncoding, RawHeaders, Request, SignedHeaders,
+    normalize_path, sha256_hex, CanonicalRequest, PathEncoding, RawHeaders, Request, SignedHeaders,
     SigningSettings, EMPTY_SHA256, UNSIGNED_PAYLOAD,
 };
 
@@ -301,10 +300,9 @@ fn path_alternatives(rules: &Rules<'_>) -> Vec<Alternative> {
                     normalized,
                 } => encoded_path(
                     path,
-                    SigningSettings {
-                        path_encoding: encoding,
-                        normalize_path: normalized,
-                    },
+                    SigningSettings::default()
+                        .with_path_encoding(encoding)
+                        .with_normalize_path(normalized),
                 ),
                 PathForm::AsSent { normalized } => {
                     let path = if path.is_empty() { "/" } else { path };

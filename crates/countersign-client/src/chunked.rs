@@ -1,10 +1,10 @@
 //! aws-chunked uploads: every framing, signed chunk by chunk (HMAC for SigV4, ECDSA for
 //! SigV4a) with the same chain the server verifies.
 
-use countersign_core::aws_chunked::{Framing, ECDSA_MIN_CHUNK_SIZE};
+use countersign_core::aws_chunked::{
+    ChunkChain, Framing, ECDSA_MIN_CHUNK_SIZE, ECDSA_WIRE_SIGNATURE_LEN,
+};
 use countersign_core::checksum::{Checksum, ChecksumAlgorithm};
-use countersign_core::chunk::ECDSA_WIRE_SIGNATURE_LEN;
-use countersign_core::ChunkChain;
 use http::header::{HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH};
 use time::OffsetDateTime;
 

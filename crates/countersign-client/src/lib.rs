@@ -38,11 +38,9 @@ mod signer;
 
 pub use chunked::{encoded_length, ChunkedEncoder};
 pub use countersign_core::aws_chunked::Framing;
+pub use countersign_core::aws_chunked::{ChunkChain, ChunkSigner};
 pub use countersign_core::checksum::ChecksumAlgorithm;
-pub use countersign_core::{
-    AmzDate, AnySignature, ChainSignature, ChunkChain, ChunkSigner, SecretKey, Signature,
-    SigningSettings,
-};
+pub use countersign_core::{AmzDate, AnySignature, SecretKey, Signature, SigningSettings};
 pub use credentials::{Credentials, SessionTokenMode};
 pub use error::Error;
 pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS};

@@ -2,12 +2,11 @@
 
 use time::OffsetDateTime;
 
-use countersign_core::auth::PRESIGN_PARAMETERS;
-use countersign_core::aws_chunked::Framing;
+use countersign_core::aws_chunked::{ChainSeed, ChunkChain, Framing};
 use countersign_core::encoding::{encode_component, split_query};
 use countersign_core::{
-    sha256_hex, AmzDate, AnySignature, ChainSeed, ChunkChain, SignedHeaders, SigningKey,
-    SigningSettings, StringToSign, ALGORITHM, EMPTY_SHA256, UNSIGNED_PAYLOAD,
+    sha256_hex, AmzDate, AnySignature, CredentialScope, SignedHeaders, SigningKey, SigningSettings,
+    StringToSign, ALGORITHM, EMPTY_SHA256, PRESIGN_PARAMETERS, UNSIGNED_PAYLOAD,
 };
 
 use crate::credentials::{Credentials, SessionTokenMode};
@@ -423,11 +422,7 @@ impl Signer {
         let key = self.day_key.get_or_derive(date, || {
             SigningKey::derive(
                 &self.credentials.secret,
-                &countersign_core::CredentialScope {
-                    date,
-                    region: &self.region,
-                    service: &self.service,
-                },
+                &CredentialScope::new(date, &self.region, &self.service),
             )
         });
         let seed = key.sign(text);

@@ -82,6 +82,7 @@ pub enum AuthKind {
 
 /// Everything a request says about its own signature.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AuthParams<'a> {
     /// Header or query.
     pub kind: AuthKind,
@@ -101,15 +102,6 @@ pub struct AuthParams<'a> {
     pub date_header: Option<Cow<'a, str>>,
     /// The session token (`X-Amz-Security-Token`), if any.
     pub security_token: Option<Cow<'a, str>>,
-}
-
-/// The SigV4a parts of a request's parameters, as [`AuthParams::sigv4a`] gives them.
-#[derive(Debug, Clone)]
-pub struct SigV4aParams<'p> {
-    /// The ECDSA signature the client sent (a copy).
-    pub signature: EcdsaSignature,
-    /// The regions the client signed for.
-    pub region_set: &'p RegionSet<'p>,
 }
 
 /// The query parameters of a presigned URL, in the order the slots of
@@ -209,20 +201,6 @@ impl<'a> AuthParams<'a> {
     /// The signature the client sent, in hex (the ECDSA one for SigV4a).
     pub fn signature_hex(&self) -> String {
         self.signature.to_string()
-    }
-
-    /// The SigV4a signature, copied, and region set; `None` for SigV4 (or for an ECDSA
-    /// signature without a region set, which no parsed request has). Code that needs only
-    /// one of them reads [`AuthParams::signature`] or [`AuthParams::region_set`], and copies
-    /// nothing.
-    pub fn sigv4a(&self) -> Option<SigV4aParams<'_>> {
-        match (&self.signature, &self.region_set) {
-            (AnySignature::Ecdsa(signature), Some(region_set)) => Some(SigV4aParams {
-                signature: signature.clone(),
-                region_set,
-            }),
-            _ => None,
-        }
     }
 
     /// The algorithm named by the request.
@@ -692,7 +670,11 @@ mod tests {
         let auth = parsed("", &headers);
         let parts = auth.as_ref().map(|a| {
             let hmac = a.signature.as_hmac().map(|s| s.to_string());
-            (hmac, a.region_set.is_none(), a.sigv4a().is_none())
+            (
+                hmac,
+                a.region_set.is_none(),
+                a.signature.as_ecdsa().is_none(),
+            )
         });
         assert_eq!(parts.ok(), Some((Some(SIG.to_string()), true, true)));
     }
@@ -701,16 +683,12 @@ mod tests {
     #[cfg(feature = "sigv4a")]
     const ECDSA_SIG: &str = "3006020101020102";
 
-    /// The region set and the ECDSA signature's hex that `auth` holds side by side, and
-    /// those its `sigv4a()` lends.
+    /// The region set and the ECDSA signature's hex that `auth` holds side by side.
     #[cfg(feature = "sigv4a")]
-    fn sigv4a_parts(auth: &AuthParams<'_>) -> (Option<String>, Option<String>, Option<String>) {
+    fn sigv4a_parts(auth: &AuthParams<'_>) -> (Option<String>, Option<String>) {
         let set = auth.region_set.as_ref().map(|s| s.as_str().to_string());
         let signature = auth.signature.as_ecdsa().map(|s| s.to_string());
-        let lent = auth
-            .sigv4a()
-            .map(|v4a| format!("{} {}", v4a.region_set, v4a.signature));
-        (set, signature, lent)
+        (set, signature)
     }
 
     #[cfg(feature = "sigv4a")]
@@ -728,7 +706,6 @@ mod tests {
             Some((
                 Some("us-*,eu-west-1".to_string()),
                 Some(ECDSA_SIG.to_string()),
-                Some(format!("us-*,eu-west-1 {ECDSA_SIG}"))
             ))
         );
         assert_eq!(
@@ -753,7 +730,6 @@ mod tests {
             Some((
                 Some("us-east-1,us-west-2".to_string()),
                 Some(ECDSA_SIG.to_string()),
-                Some(format!("us-east-1,us-west-2 {ECDSA_SIG}"))
             ))
         );
     }
@@ -770,11 +746,7 @@ mod tests {
         let owned = parsed("", &headers).map(AuthParams::into_owned);
         assert_eq!(
             owned.as_ref().map(sigv4a_parts).ok(),
-            Some((
-                Some("*".to_string()),
-                Some(ECDSA_SIG.to_string()),
-                Some(format!("* {ECDSA_SIG}"))
-            ))
+            Some((Some("*".to_string()), Some(ECDSA_SIG.to_string())))
         );
     }
 

@@ -33,8 +33,17 @@ pub enum PathEncoding {
     Double,
 }
 
-/// The choices that differ between S3 and the other AWS services.
+/// The choices that differ between S3 and the other AWS services: [`SigningSettings::s3`],
+/// [`SigningSettings::standard`] (the default), or either changed with the `with_…` methods.
+///
+/// ```
+/// use countersign_core::{PathEncoding, SigningSettings};
+/// let settings = SigningSettings::standard().with_normalize_path(false);
+/// assert_eq!(settings.path_encoding, PathEncoding::Double);
+/// assert!(!settings.normalize_path);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SigningSettings {
     /// Single (S3) or double URI encoding of the path.
     pub path_encoding: PathEncoding,
@@ -57,6 +66,19 @@ impl SigningSettings {
             path_encoding: PathEncoding::Double,
             normalize_path: true,
         }
+    }
+
+    /// The same settings with the path encoded as `encoding` says.
+    pub const fn with_path_encoding(mut self, encoding: PathEncoding) -> Self {
+        self.path_encoding = encoding;
+        self
+    }
+
+    /// The same settings, with `.`/`..` segments and repeated slashes removed from the path
+    /// or not.
+    pub const fn with_normalize_path(mut self, normalize: bool) -> Self {
+        self.normalize_path = normalize;
+        self
     }
 }
 
@@ -372,6 +394,8 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
     /// Takes the signed headers' values found already (by
     /// [`Verifier::check_and_gather`](crate::Verifier::check_and_gather)) instead of finding them
     /// in the request's headers. Values found for another SignedHeaders list are not used.
+    /// For the server's hot path; not a part of the documented API.
+    #[doc(hidden)]
     pub fn with_values(mut self, values: &'a SignedValues<'_>) -> Self {
         if values.list == identity(self.signed_headers) {
             self.values = Some(values.values.as_slice());

@@ -28,11 +28,23 @@ pub enum AuthSource {
 /// What the server computed when a signature did not match: the material of S3's
 /// `SignatureDoesNotMatch` body, for debug responses.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Mismatch {
     /// The canonical request the server computed.
     pub canonical_request: String,
     /// The string to sign the server computed.
     pub string_to_sign: String,
+}
+
+impl Mismatch {
+    /// What the server computed: its canonical request (empty where there is none, as for a
+    /// POST policy) and its string to sign.
+    pub fn new(canonical_request: impl Into<String>, string_to_sign: impl Into<String>) -> Self {
+        Mismatch {
+            canonical_request: canonical_request.into(),
+            string_to_sign: string_to_sign.into(),
+        }
+    }
 }
 
 /// A request that failed verification, and why.

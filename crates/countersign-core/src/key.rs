@@ -4,7 +4,7 @@
 //! ```
 //! use countersign_core::{CredentialScope, KeyCache, SecretKey, SigningKey};
 //! let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
-//! let scope = CredentialScope { date: "20150830", region: "us-east-1", service: "iam" };
+//! let scope = CredentialScope::new("20150830", "us-east-1", "iam");
 //! let key = SigningKey::derive(&secret, &scope);
 //! assert_eq!(format!("{key:?}"), "SigningKey(<redacted>)");
 //! let cache = KeyCache::new(64);
@@ -228,7 +228,7 @@ impl KeyCache {
     /// use countersign_core::{CredentialScope, KeyCache, SecretKey, SigningKey};
     /// let cache = KeyCache::new(16);
     /// let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-    /// let scope = CredentialScope { date: "20130524", region: "us-east-1", service: "s3" };
+    /// let scope = CredentialScope::new("20130524", "us-east-1", "s3");
     /// let signature = cache.with_key(&secret, &scope, |key| key.sign(b"message"));
     /// assert!(signature.ct_eq(&SigningKey::derive(&secret, &scope).sign(b"message")));
     /// assert_eq!(cache.len(), 1);

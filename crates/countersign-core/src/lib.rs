@@ -32,61 +32,61 @@
 //! assert_eq!(verified.access_key_id, "AKIDEXAMPLE");
 //! # Ok::<(), countersign_core::Error>(())
 //! ```
+//!
+//! The protocol's types are at the crate root. Four modules hold groups of their own:
+//! [`aws_chunked`] (the chunk signature chain and the body decoder), [`checksum`] (the
+//! `x-amz-checksum-*` algorithms), [`post_policy`] (S3 browser POST policies) and [`sigv4a`]
+//! (the multi-region signature's region set, signature and, with the `sigv4a` feature, its
+//! keys). Each item has one path.
 
-pub mod auth;
+mod auth;
 pub mod aws_chunked;
 mod cache;
-pub mod canonical;
+mod canonical;
 pub mod checksum;
 mod constants;
+#[doc(hidden)]
 pub mod encoding;
-pub mod error;
+mod error;
 mod hash;
 mod hex_codec;
-pub mod key;
+mod key;
+#[doc(hidden)]
 pub mod multipart;
-pub mod payload;
+mod payload;
 pub mod post_policy;
-pub mod request;
-pub mod scope;
-pub mod signature;
+mod request;
+mod scope;
+mod signature;
 pub mod sigv4a;
+#[doc(hidden)]
 pub mod sink;
 mod string_to_sign;
-pub mod timestamp;
-pub mod verify;
+mod timestamp;
+mod verify;
 
-pub use auth::{AuthKind, AuthParams};
-pub use aws_chunked::{canonical_trailer, ChainSeed, ChunkChain, ChunkSigner};
-pub use canonical::{CanonicalRequest, PathEncoding, SigningSettings};
-pub use canonical::{SignedHeaders, SignedValues};
+pub use auth::{AuthKind, AuthParams, MAX_PRESIGN_EXPIRES};
+pub use canonical::{CanonicalRequest, PathEncoding, SignedHeaders, SigningSettings};
 pub use constants::{
     ALGORITHM, CHUNK_ALGORITHM, ECDSA_ALGORITHM, ECDSA_CHUNK_ALGORITHM, ECDSA_TRAILER_ALGORITHM,
     EMPTY_SHA256, EMPTY_SHA256_DIGEST, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER,
     STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
     TRAILER_ALGORITHM, UNSIGNED_PAYLOAD,
 };
-pub use error::{AuthSource, Error};
+pub use error::{AuthSource, Error, Mismatch};
 pub use hash::{sha256, sha256_hex};
 pub use key::{KeyCache, SecretKey, SigningKey};
 pub use payload::DeclaredPayload;
 pub use request::{Headers, RawHeaders, Request};
 pub use scope::{Credential, CredentialScope};
-/// A signature of an aws-chunked chain, at its old name: [`AnySignature`] (re-exported until
-/// the public surface is settled).
-pub use signature::AnySignature as ChainSignature;
 pub use signature::{AnySignature, Signature};
 pub use string_to_sign::StringToSign;
 pub use timestamp::AmzDate;
-pub use verify::{Verified, Verifier};
+pub use verify::{Verified, Verifier, DEFAULT_MAX_SKEW};
 
-/// The chunk chain at its old path: its items are in [`aws_chunked`] now, and are re-exported
-/// here until the public surface is settled.
-pub mod chunk {
-    #[cfg(feature = "sigv4a")]
-    pub use crate::aws_chunked::EcdsaChunkSigner;
-    pub use crate::aws_chunked::{
-        canonical_trailer, ChunkChain, ChunkSigner, ECDSA_WIRE_SIGNATURE_LEN,
-    };
-    pub use crate::signature::AnySignature as ChainSignature;
-}
+// For the sibling crates alone (the client, the server, the command), not a part of the
+// documented API: they may change with them.
+#[doc(hidden)]
+pub use auth::PRESIGN_PARAMETERS;
+#[doc(hidden)]
+pub use canonical::{normalize_path, SignedValues};

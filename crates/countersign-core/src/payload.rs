@@ -1,7 +1,7 @@
 //! What `x-amz-content-sha256` declares about the body.
 //!
 //! ```
-//! use countersign_core::payload::DeclaredPayload;
+//! use countersign_core::DeclaredPayload;
 //! assert_eq!(DeclaredPayload::parse("UNSIGNED-PAYLOAD").unwrap(), DeclaredPayload::Unsigned);
 //! assert!(DeclaredPayload::parse("not-a-hash").is_err());
 //! ```

@@ -122,6 +122,7 @@ impl Headers for RawHeaders {
 
 /// The parts of a request that SigV4 covers, borrowed.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Request<'a, H: ?Sized> {
     /// The method, such as `GET`.
     pub method: &'a str,

@@ -16,13 +16,14 @@ use crate::error::{AuthSource, Error};
 
 /// The longest access key id accepted (IAM's limit): the layer remembers refused ids in
 /// bounded tables, so their size must be bounded too.
-pub const MAX_ACCESS_KEY_ID_LEN: usize = 128;
+pub(crate) const MAX_ACCESS_KEY_ID_LEN: usize = 128;
 
 /// The last element of every SigV4 credential scope.
-pub const SCOPE_TERMINATOR: &str = "aws4_request";
+pub(crate) const SCOPE_TERMINATOR: &str = "aws4_request";
 
 /// The part of a credential that names where a key is valid: day, region and service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CredentialScope<'a> {
     /// The day, `YYYYMMDD`.
     pub date: &'a str,
@@ -30,6 +31,17 @@ pub struct CredentialScope<'a> {
     pub region: &'a str,
     /// The service, such as `s3`.
     pub service: &'a str,
+}
+
+impl<'a> CredentialScope<'a> {
+    /// The scope of `date` (`YYYYMMDD`), `region` (empty for SigV4a) and `service`.
+    pub const fn new(date: &'a str, region: &'a str, service: &'a str) -> Self {
+        CredentialScope {
+            date,
+            region,
+            service,
+        }
+    }
 }
 
 impl fmt::Display for CredentialScope<'_> {

@@ -101,13 +101,6 @@ impl AnySignature {
         }
     }
 
-    /// The seed of an aws-chunked chain that starts at this signature: a copy of it. (The
-    /// request's signature was of another type, whose seed this was; the name is kept for its
-    /// callers until the public surface is settled.)
-    pub fn chain_seed(&self) -> AnySignature {
-        self.clone()
-    }
-
     /// Writes its hex into `out`, without padding.
     pub fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
         match self {

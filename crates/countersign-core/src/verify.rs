@@ -2,9 +2,11 @@
 //! accept or say exactly why not.
 //!
 //! Checks run cheapest first. [`Verifier::check`] needs no secret: scope shape, region and
-//! service, the time window or presign lifetime, and which headers are signed. Only then does
-//! a caller look up the secret and call [`Verifier::verify_signature`]. [`Verifier::verify`]
-//! does both.
+//! service, the time window or presign lifetime, and which headers are signed; a caller may
+//! run it before looking up the secret, so that a request refused on these grounds costs no
+//! lookup. [`Verifier::verify`] makes the same checks, then recomputes the signature with a
+//! key derived from the secret (through the verifier's key caches, when it has them).
+//! [`Verifier::stages`] shows the canonical request and the string to sign it computed.
 //!
 //! ```
 //! use countersign_core::{AuthParams, Error, RawHeaders, Request, SecretKey, SigningSettings, Verifier};
@@ -45,6 +47,7 @@ pub const DEFAULT_MAX_SKEW: Duration = Duration::minutes(5);
 
 /// What a successful verification established, borrowed from the request's parameters.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Verified<'a> {
     /// The access key id that signed.
     pub access_key_id: &'a str,
@@ -93,7 +96,7 @@ impl Verifier {
     }
 
     /// Derive SigV4a keys through `cache` in [`Verifier::verify`] (a P-256 key derivation
-    /// saved per request on a hit).
+    /// saved per request on a hit). The cache may be shared, by verifiers and other users.
     #[cfg(feature = "sigv4a")]
     pub fn ecdsa_key_cache(mut self, cache: Arc<crate::sigv4a::crypto::EcdsaKeyCache>) -> Self {
         self.ecdsa_key_cache = Some(cache);
@@ -101,7 +104,7 @@ impl Verifier {
     }
 
     /// Derive signing keys through `cache` in [`Verifier::verify`] (four HMACs saved per
-    /// request on a hit).
+    /// request on a hit). The cache may be shared, by verifiers and other users.
     pub fn key_cache(mut self, cache: Arc<KeyCache>) -> Self {
         self.key_cache = Some(cache);
         self
@@ -167,10 +170,12 @@ impl Verifier {
     }
 
     /// [`Verifier::check`], keeping the signed headers' values its pass over the headers
-    /// found, for [`Verifier::verify_signature_cached`] (which then makes no pass of its own):
-    /// the two steps of [`Verifier::verify`] with the secret looked up between them.
+    /// found, for [`Verifier::verify_gathered`] (which then makes no pass of its own): the
+    /// two steps of [`Verifier::verify`] with the secret looked up between them. For the
+    /// server's hot path; not a part of the documented API.
     ///
     /// ```
+    /// use std::sync::Arc;
     /// use countersign_core::{AuthParams, KeyCache, RawHeaders, Request, SecretKey, SigningSettings, Verifier, EMPTY_SHA256};
     /// use time::macros::datetime;
     ///
@@ -182,17 +187,15 @@ impl Verifier {
     /// ]);
     /// let request = Request::new("GET", "/", "", &headers);
     /// let auth = AuthParams::from_request(&request)?;
-    /// let verifier = Verifier::new(SigningSettings::default());
+    /// let verifier = Verifier::new(SigningSettings::default()).key_cache(Arc::new(KeyCache::new(64)));
     /// let values = verifier.check_and_gather(&request, &auth, datetime!(2015-08-30 12:36:00 UTC))?;
     /// // Now look up the secret of auth.credential.access_key_id() ...
     /// let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
-    /// let cache = KeyCache::new(64);
-    /// let verified = verifier.verify_signature_cached(
-    ///     &request, &auth, Some(&values), &cache, &secret, EMPTY_SHA256,
-    /// )?;
+    /// let verified = verifier.verify_gathered(&request, &auth, Some(&values), &secret, EMPTY_SHA256)?;
     /// assert_eq!(verified.access_key_id, "AKIDEXAMPLE");
     /// # Ok::<(), countersign_core::Error>(())
     /// ```
+    #[doc(hidden)]
     pub fn check_and_gather<'r, H: Headers + ?Sized>(
         &self,
         request: &Request<'r, H>,
@@ -223,7 +226,7 @@ impl Verifier {
 
     /// A SigV4a region set must include a region this verifier accepts (any set does when
     /// no region was configured).
-    pub fn check_region_set(&self, set: &RegionSet<'_>, source: AuthSource) -> Result<(), Error> {
+    fn check_region_set(&self, set: &RegionSet<'_>, source: AuthSource) -> Result<(), Error> {
         if self.regions.is_empty() || self.regions.iter().any(|r| set.matches(r)) {
             return Ok(());
         }
@@ -260,7 +263,9 @@ impl Verifier {
 
     /// The credential's SigV4 scope: its day must be the day of `date`, its region and
     /// service ones this verifier accepts (a region-less SigV4a scope is refused here).
-    /// Errors are reported as coming from `source`.
+    /// Errors are reported as coming from `source`. For the server's POST forms, whose
+    /// credential is a form field; not a part of the documented API.
+    #[doc(hidden)]
     pub fn check_credential(
         &self,
         credential: &Credential<'_>,
@@ -348,7 +353,9 @@ impl Verifier {
     /// Recomputes the signature with `key` and compares it, in constant time, with the one
     /// the request carries. `payload_hash` is the last line of the canonical request: the
     /// declared `x-amz-content-sha256`, the hash of a buffered body, or `UNSIGNED-PAYLOAD`.
-    /// A SigV4a request is refused here (see `verify_signature_v4a`).
+    /// A SigV4a request is refused here (see `verify_signature_v4a`). The time, scope and
+    /// headers are not checked ([`Verifier::check`] does). Not a part of the documented API.
+    #[doc(hidden)]
     pub fn verify_signature<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
@@ -357,27 +364,6 @@ impl Verifier {
         payload_hash: &str,
     ) -> Result<Verified<'v>, Error> {
         self.verify_hmac(request, auth, None, payload_hash, |sts| sts.sign(key))
-    }
-
-    /// [`Verifier::verify_signature`] with the signing key lent by `cache` (derived from
-    /// `secret` on a miss) for the string to sign's HMAC alone: the cache's read lock is not
-    /// held while the canonical request is written and hashed, so its hold is short and does
-    /// not grow with the request. `values` are those [`Verifier::check_and_gather`] found for
-    /// this request and `auth`, if at hand (values found for another SignedHeaders list are
-    /// not used: the headers are read again).
-    pub fn verify_signature_cached<'v, H: Headers + ?Sized>(
-        &self,
-        request: &Request<'_, H>,
-        auth: &'v AuthParams<'_>,
-        values: Option<&SignedValues<'_>>,
-        cache: &KeyCache,
-        secret: &SecretKey,
-        payload_hash: &str,
-    ) -> Result<Verified<'v>, Error> {
-        let scope = auth.credential.scope();
-        self.verify_hmac(request, auth, values, payload_hash, |sts| {
-            cache.with_key(secret, &scope, |key| sts.sign(key))
-        })
     }
 
     /// Compares the request's HMAC signature, in constant time, with `sign`'s over the string
@@ -404,8 +390,11 @@ impl Verifier {
     /// Verifies a SigV4a request's ECDSA signature with the public `key` (derived from the
     /// secret with [`EcdsaKey::derive`](crate::sigv4a::EcdsaKey::derive), or handed out by a
     /// key store). The signature is verified, never compared as bytes. A SigV4 request is
-    /// refused here.
+    /// refused here. The time, scope and headers are not checked ([`Verifier::check`] does).
+    /// For the server, which keeps the key to verify an aws-chunked body's chunks with; not a
+    /// part of the documented API.
     #[cfg(feature = "sigv4a")]
+    #[doc(hidden)]
     pub fn verify_signature_v4a<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
@@ -513,7 +502,7 @@ impl Verifier {
     }
 
     /// [`Verifier::check`], then the signature with a key derived from `secret` (through the
-    /// key cache, when there is one).
+    /// key cache of its algorithm, when the verifier has one).
     pub fn verify<'v, H: Headers + ?Sized>(
         &self,
         request: &Request<'_, H>,
@@ -523,6 +512,28 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<Verified<'v>, Error> {
         let values = self.check_and_gather(request, auth, now)?;
+        self.verify_gathered(request, auth, Some(&values), secret, payload_hash)
+    }
+
+    /// The signature step of [`Verifier::verify`], after [`Verifier::check_and_gather`] (the
+    /// secret looked up between the two): the signature with a key derived from `secret`,
+    /// through the key cache of its algorithm when the verifier has one. A SigV4 key is lent
+    /// by its cache for the string to sign's HMAC alone: the cache's read lock is not held
+    /// while the canonical request is written and hashed, so its hold is short and does not
+    /// grow with the request. `values` are those [`Verifier::check_and_gather`] found for
+    /// this request and `auth`, if at hand (values found for another SignedHeaders list are
+    /// not used: the headers are read again). For the server's hot path; not a part of the
+    /// documented API.
+    #[doc(hidden)]
+    #[inline]
+    pub fn verify_gathered<'v, H: Headers + ?Sized>(
+        &self,
+        request: &Request<'_, H>,
+        auth: &'v AuthParams<'_>,
+        values: Option<&SignedValues<'_>>,
+        secret: &SecretKey,
+        payload_hash: &str,
+    ) -> Result<Verified<'v>, Error> {
         #[cfg(feature = "sigv4a")]
         if let AnySignature::Ecdsa(_) = auth.signature {
             let id = auth.credential.access_key_id();
@@ -535,20 +546,14 @@ impl Verifier {
             };
             return self.verify_signature_v4a(request, auth, key.verifying_key(), payload_hash);
         }
+        let scope = auth.credential.scope();
         match &self.key_cache {
-            Some(cache) => self.verify_signature_cached(
-                request,
-                auth,
-                Some(&values),
-                cache,
-                secret,
-                payload_hash,
-            ),
+            Some(cache) => self.verify_hmac(request, auth, values, payload_hash, |sts| {
+                cache.with_key(secret, &scope, |key| sts.sign(key))
+            }),
             None => {
-                let key = SigningKey::derive(secret, &auth.credential.scope());
-                self.verify_hmac(request, auth, Some(&values), payload_hash, |sts| {
-                    sts.sign(&key)
-                })
+                let key = SigningKey::derive(secret, &scope);
+                self.verify_hmac(request, auth, values, payload_hash, |sts| sts.sign(&key))
             }
         }
     }

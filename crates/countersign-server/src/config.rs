@@ -60,8 +60,14 @@ impl TrustedProxy {
 
 #[derive(Clone)]
 pub(crate) struct Config {
+    /// The verifier, which derives keys through the two caches below
+    /// ([`Config::share_key_caches`]).
     pub(crate) verifier: Verifier,
+    /// The SigV4 keys: the verifier's cache, from which the layer also takes an aws-chunked
+    /// body's chain key.
     pub(crate) key_cache: Arc<KeyCache>,
+    /// The SigV4a keys: the verifier's cache, from which the layer also takes the key that
+    /// verifies the request and the chain of its aws-chunked body.
     #[cfg(feature = "sigv4a")]
     pub(crate) ecdsa_key_cache: Arc<countersign_core::sigv4a::EcdsaKeyCache>,
     pub(crate) s3: bool,
@@ -96,7 +102,7 @@ pub const DEFAULT_UNKNOWN_KEY_CACHE: (usize, std::time::Duration) =
 impl Config {
     /// Every setting at its default.
     pub(crate) fn new() -> Self {
-        Config {
+        let mut config = Config {
             verifier: Verifier::new(SigningSettings::standard()),
             key_cache: Arc::new(KeyCache::new(DEFAULT_KEY_CACHE_CAPACITY)),
             #[cfg(feature = "sigv4a")]
@@ -125,7 +131,18 @@ impl Config {
             // The decoy's outcome is thrown away: it only has to cost what a real key
             // costs, so any secret will do if the random source fails.
             decoy: crate::keys::Key::new(crate::keys::random_secret().unwrap_or_default(), ()),
-        }
+        };
+        config.share_key_caches();
+        config
+    }
+
+    /// Has the verifier derive keys through this configuration's caches, so that the layer
+    /// and the verifier share them (called again whenever the caches are replaced).
+    pub(crate) fn share_key_caches(&mut self) {
+        let verifier = self.verifier.clone().key_cache(Arc::clone(&self.key_cache));
+        #[cfg(feature = "sigv4a")]
+        let verifier = verifier.ecdsa_key_cache(Arc::clone(&self.ecdsa_key_cache));
+        self.verifier = verifier;
     }
 }
 
@@ -146,5 +163,46 @@ impl fmt::Debug for Config {
             .field("replay_protection", &self.replay.is_some())
             .field("unknown_key_cache", &self.unknown_keys)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use countersign_core::{AuthParams, RawHeaders, Request, SecretKey, EMPTY_SHA256};
+    use time::macros::datetime;
+
+    use super::*;
+
+    /// Verifies the AWS test suite's `get-vanilla` request (signed with the suite's secret)
+    /// with `config`'s verifier: whether it was accepted.
+    pub(crate) fn verifies(config: &Config) -> bool {
+        let headers = RawHeaders::from_pairs([
+            ("Host", "example.amazonaws.com"),
+            ("X-Amz-Date", "20150830T123600Z"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+                 SignedHeaders=host;x-amz-date, \
+                 Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+            ),
+        ]);
+        let request = Request::new("GET", "/", "", &headers);
+        let Ok(auth) = AuthParams::from_request(&request) else {
+            return false;
+        };
+        let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let now = datetime!(2015-08-30 12:36:00 UTC);
+        config
+            .verifier
+            .verify(&request, &auth, &secret, EMPTY_SHA256, now)
+            .is_ok()
+    }
+
+    #[test]
+    fn the_verifier_derives_keys_through_the_layers_cache() {
+        let config = Config::new();
+        assert!(config.key_cache.is_empty());
+        assert!(verifies(&config));
+        assert_eq!(config.key_cache.len(), 1);
     }
 }

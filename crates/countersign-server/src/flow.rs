@@ -7,9 +7,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use countersign_core::aws_chunked::ChainSeed;
 use countersign_core::aws_chunked::Decoder;
 use countersign_core::multipart::MultipartParser;
-use countersign_core::{AuthParams, ChainSeed, EMPTY_SHA256_DIGEST};
+use countersign_core::{AuthParams, EMPTY_SHA256_DIGEST};
 use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;

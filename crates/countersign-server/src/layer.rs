@@ -222,6 +222,7 @@ impl<K: KeyStore> SigV4Layer<K> {
                 c.ecdsa_key_cache =
                     Arc::new(countersign_core::sigv4a::EcdsaKeyCache::new(capacity));
             }
+            c.share_key_caches();
         })
     }
 }
@@ -264,5 +265,20 @@ impl<S, K> Layer<S> for SigV4Layer<K> {
 
     fn layer(&self, inner: S) -> Self::Service {
         SigV4::with_config(inner, Arc::clone(&self.config), Arc::clone(&self.store))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::verifies;
+    use crate::keys::MemoryKeyStore;
+
+    #[test]
+    fn the_verifier_derives_keys_through_a_cache_of_the_new_capacity() {
+        let layer = SigV4Layer::new(MemoryKeyStore::<()>::new()).key_cache_capacity(8);
+        assert_eq!(layer.config.key_cache.capacity(), 8);
+        assert!(verifies(&layer.config));
+        assert_eq!(layer.config.key_cache.len(), 1);
     }
 }

@@ -9,7 +9,8 @@
 //! key that signed or verified the request, and the request's signature.
 //!
 //! ```
-//! use countersign_core::{AmzDate, ChunkSigner, Signature, SigningKey};
+//! use countersign_core::aws_chunked::ChunkSigner;
+//! use countersign_core::{AmzDate, Signature, SigningKey};
 //! let key = SigningKey::from_bytes([1; 32]);
 //! let time = AmzDate::parse("20130524T000000Z").unwrap();
 //! let seed = Signature::from_bytes([2; 32]);
@@ -265,7 +266,8 @@ impl ChunkChain {
 /// Both sides start the same [`ChunkChain`] from it.
 ///
 /// ```
-/// use countersign_core::{AmzDate, ChainSeed, Signature, SigningKey};
+/// use countersign_core::aws_chunked::ChainSeed;
+/// use countersign_core::{AmzDate, Signature, SigningKey};
 /// let time = AmzDate::parse("20130524T000000Z").unwrap();
 /// let scope = "20130524/us-east-1/s3/aws4_request";
 /// let seed = ChainSeed::Hmac { key: SigningKey::from_bytes([1; 32]), seed: Signature::from_bytes([2; 32]) };

@@ -94,8 +94,17 @@ impl Framing {
 /// buy that much work per byte. HMAC chunks, which cost microseconds, may be of any size.
 pub const ECDSA_MIN_CHUNK_SIZE: u64 = 8192;
 
-/// The bounds of one aws-chunked body.
+/// The bounds of one aws-chunked body: [`Limits::default`], changed with the `with_…`
+/// methods.
+///
+/// ```
+/// use countersign_core::aws_chunked::Limits;
+/// let small = Limits::default().with_max_chunk_size(64 * 1024);
+/// assert_eq!(small.max_chunk_size, 64 * 1024);
+/// assert_eq!(small.max_trailer_bytes, Limits::default().max_trailer_bytes);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// The largest chunk accepted (a signed chunk is held whole until it verifies).
     pub max_chunk_size: usize,
@@ -113,6 +122,26 @@ impl Default for Limits {
             max_header_line: 4096,
             max_trailer_bytes: 16 * 1024,
         }
+    }
+}
+
+impl Limits {
+    /// The same limits with chunks of at most `bytes`.
+    pub const fn with_max_chunk_size(mut self, bytes: usize) -> Self {
+        self.max_chunk_size = bytes;
+        self
+    }
+
+    /// The same limits with chunk header lines of at most `bytes`.
+    pub const fn with_max_header_line(mut self, bytes: usize) -> Self {
+        self.max_header_line = bytes;
+        self
+    }
+
+    /// The same limits with at most `bytes` of trailer lines.
+    pub const fn with_max_trailer_bytes(mut self, bytes: usize) -> Self {
+        self.max_trailer_bytes = bytes;
+        self
     }
 }
 

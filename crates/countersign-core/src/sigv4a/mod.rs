@@ -25,15 +25,5 @@ pub use wire::{
     EcdsaSignature, RegionSet, MAX_DER_SIGNATURE_LEN, REGION_SET_HEADER, REGION_SET_PARAMETER,
 };
 
-/// The SigV4a parts of a request's parameters, at their old path: [`AuthParams::sigv4a`]
-/// gives them (re-exported until the public surface is settled).
-///
-/// [`AuthParams::sigv4a`]: crate::auth::AuthParams::sigv4a
-pub use crate::auth::SigV4aParams;
-
 #[cfg(feature = "sigv4a")]
 pub use crypto::{verify, verifying_key_from_xy, EcdsaKey, EcdsaKeyCache};
-
-/// The P-256 crate, re-exported so that users of [`EcdsaKey`] need no direct dependency.
-#[cfg(feature = "sigv4a")]
-pub use p256;

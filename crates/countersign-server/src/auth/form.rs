@@ -212,10 +212,7 @@ pub(crate) async fn check_form<K: KeyStore>(
     };
     if !policy_signed(config, &key, &scope, policy_text, &signature) {
         return Err(Error::Auth(countersign_core::Error::SignatureDoesNotMatch(
-            Box::new(countersign_core::error::Mismatch {
-                canonical_request: String::new(),
-                string_to_sign: policy_text.to_string(),
-            }),
+            Box::new(countersign_core::Mismatch::new(String::new(), policy_text)),
         )));
     }
 

@@ -4,8 +4,9 @@
 
 use countersign_core::aws_chunked::Framing;
 use countersign_core::checksum::ChecksumAlgorithm;
-use countersign_core::payload::DeclaredPayload;
-use countersign_core::{AuthParams, Request, SignedValues, EMPTY_SHA256, UNSIGNED_PAYLOAD};
+use countersign_core::{
+    AuthParams, DeclaredPayload, Request, SignedValues, EMPTY_SHA256, UNSIGNED_PAYLOAD,
+};
 use http::request::Parts;
 use http::{HeaderName, HeaderValue};
 

@@ -2,7 +2,8 @@
 //! through the HMAC key cache, SigV4a through the ECDSA key cache), then the replay guard;
 //! and the decoy verification that makes an unknown key cost what a wrong signature costs.
 
-use countersign_core::{AuthParams, ChainSeed, Request};
+use countersign_core::aws_chunked::ChainSeed;
+use countersign_core::{AuthParams, Request};
 
 use crate::auth::precheck::{Checked, PayloadPlan};
 use crate::auth::view::ServerHeaders;
@@ -139,17 +140,11 @@ fn check_one_secret(
         });
         return (outcome, seed.map(Box::new));
     }
-    // The cached key is lent for the signature alone, and copied only when a chain needs it.
+    // The verifier's key cache (config.key_cache) lends the key for the signature alone; the
+    // key is copied only when a chain needs it.
     let outcome = config
         .verifier
-        .verify_signature_cached(
-            request,
-            auth,
-            checked.values.as_ref(),
-            &config.key_cache,
-            secret,
-            payload_hash,
-        )
+        .verify_gathered(request, auth, checked.values.as_ref(), secret, payload_hash)
         .map(|_| ());
     let seed = auth.signature.as_hmac().filter(|_| chained).map(|seed| {
         Box::new(ChainSeed::Hmac {
