@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use countersign::client::Payload;
 use countersign::core::{KeyCache, SecretKey, EMPTY_SHA256, UNSIGNED_PAYLOAD};
-use countersign::server::FileKeyStore;
+use countersign::server::keys::FileKeyStore;
 
 mod common;
 

@@ -126,7 +126,7 @@ pub fn through_the_layer_of<K, T>(
     mut measure: impl FnMut(&mut dyn FnMut()) -> T,
 ) -> (T, T)
 where
-    K: countersign::server::KeyStore,
+    K: countersign::server::keys::KeyStore,
 {
     use countersign::server::SigV4Layer;
     use tower::{Layer, ServiceExt};

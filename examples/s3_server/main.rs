@@ -45,7 +45,7 @@ fn layer<K: KeyStore>(options: &Options, store: K) -> SigV4Layer<K> {
         .regions([options.region.as_str()])
         .services(["s3"])
         .virtual_host_domain(options.domain.as_str())
-        .clock_skew(time::Duration::minutes(15))
+        .clock_skew(std::time::Duration::from_secs(15 * 60))
         .error_format(ErrorFormat::S3Xml)
         .debug_errors(options.debug_errors)
 }

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::body::Body;
-use countersign::server::keys::{key_store_fn, KeyRequest, KeyStore, Lookup, MemoryKeyStore};
-use countersign::server::{Key, SigV4Layer, Verified, VerifiedBody};
+use countersign::server::keys::{key_store_fn, Key, KeyRequest, KeyStore, Lookup, MemoryKeyStore};
+use countersign::server::{SigV4Layer, Verified, VerifiedBody};
 use http::{Request, StatusCode};
 use tower::{Layer, Service, ServiceExt};
 
@@ -81,7 +81,7 @@ fn file_key_store_app() -> (axum::Router, tempfile::TempDir) {
         {"access_key_id": AKID, "secret_access_key": SECRET, "principal": {"user": "bob"}}
     ]});
     std::fs::write(&path, keys.to_string()).unwrap();
-    let store = countersign::server::FileKeyStore::open(&path).unwrap();
+    let store = countersign::server::keys::FileKeyStore::open(&path).unwrap();
     let app = axum::Router::new()
         .route("/whoami", axum::routing::get(who))
         .route("/by-value", axum::routing::get(who_by_value))

@@ -297,7 +297,7 @@ async fn a_form_naming_an_unknown_key_reaches_a_store_that_must_be_waited_for_on
     let counter = Arc::clone(&asked);
     let store = countersign::server::keys::key_store_fn(move |_request| {
         counter.fetch_add(1, Ordering::SeqCst);
-        async { Ok::<Option<countersign::server::Key<String>>, _>(None) }
+        async { Ok::<Option<countersign::server::keys::Key<String>>, _>(None) }
     });
     let form = DocForm::new();
     let app = bucket_app(store, form.now);

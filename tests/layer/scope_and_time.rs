@@ -18,7 +18,7 @@ use crate::{answer, app, app_at, keys, signed, signer, unsigned_get, AKID, NOW, 
 /// A layer over [`keys`] whose clock reads `now`, allowing 15 minutes of skew.
 fn clock_at(now: OffsetDateTime) -> Router {
     app_at(
-        SigV4Layer::new(keys()).clock_skew(Duration::minutes(15)),
+        SigV4Layer::new(keys()).clock_skew(std::time::Duration::from_secs(15 * 60)),
         now,
     )
 }

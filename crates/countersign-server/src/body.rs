@@ -1,15 +1,5 @@
 //! Bodies: the request body the handler reads (checked against the declared hash while it
 //! streams), and the response body (the handler's, or a rejection).
-//!
-//! A handler that stores what it reads should read the whole body first: a body whose hash
-//! is not the declared one ends with a [`BodyError`] instead of its last frame, and the
-//! error names its AWS code.
-//!
-//! ```
-//! use countersign_server::BodyError;
-//! let e = BodyError::ContentSha256Mismatch { declared: "ab".repeat(32), computed: "cd".repeat(32) };
-//! assert_eq!((e.status().as_u16(), e.code()), (400, "XAmzContentSHA256Mismatch"));
-//! ```
 
 use std::fmt;
 use std::pin::Pin;
@@ -284,6 +274,16 @@ where
 }
 
 /// Why a verified body ended early.
+///
+/// A handler that stores what it reads should read the whole body first: a body whose hash
+/// is not the declared one ends with a `BodyError` instead of its last frame, and the error
+/// names its AWS code.
+///
+/// ```
+/// use countersign_server::BodyError;
+/// let e = BodyError::ContentSha256Mismatch { declared: "ab".repeat(32), computed: "cd".repeat(32) };
+/// assert_eq!((e.status().as_u16(), e.code()), (400, "XAmzContentSHA256Mismatch"));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum BodyError {

@@ -1,11 +1,5 @@
 //! Why the layer refused a request: the core's reasons, plus the server's own (unknown key,
 //! failing key store, body limits), each with its AWS code and HTTP status.
-//!
-//! ```
-//! use countersign_server::Error;
-//! let e = Error::InvalidAccessKeyId("AKIDUNKNOWN".into());
-//! assert_eq!((e.status().as_u16(), e.code()), (403, "InvalidAccessKeyId"));
-//! ```
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,9 +11,16 @@ use http::StatusCode;
 use crate::keys::StoreError;
 
 /// An error boxed for transport.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A request refused by the layer.
+/// A request refused by the layer: the core's reasons, plus the server's own (unknown key,
+/// failing key store, body limits), each with its AWS code and HTTP status.
+///
+/// ```
+/// use countersign_server::Error;
+/// let e = Error::InvalidAccessKeyId("AKIDUNKNOWN".into());
+/// assert_eq!((e.status().as_u16(), e.code()), (403, "InvalidAccessKeyId"));
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {

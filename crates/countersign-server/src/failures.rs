@@ -2,16 +2,6 @@
 //! table: the layer keeps one (on by default), adds the running count to each rejection's
 //! `tracing` event, raises the event to `warn` when a key's count for a reason reaches 10,
 //! 100, 1000, …, and hands the table out for metrics.
-//!
-//! ```
-//! use countersign_server::{FailureCounts, SigV4Layer, keys::MemoryKeyStore};
-//! let layer = SigV4Layer::new(MemoryKeyStore::<()>::new());
-//! let failures: FailureCounts = layer.failure_counts();
-//! // ... serve; then, in a metrics endpoint:
-//! for f in failures.snapshot() {
-//!     println!("auth_failures{{access_key_id={:?},code={:?}}} {}", f.access_key_id, f.code, f.count);
-//! }
-//! ```
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -34,7 +24,20 @@ pub struct FailureCount {
 
 /// Failed attempts per access key and reason, for at most `capacity` access keys: when one
 /// more key fails, the key that first failed longest ago is forgotten. Clones share the
-/// table.
+/// table. The layer keeps one (on by default), adds the running count to each rejection's
+/// `tracing` event, raises the event to `warn` when a key's count for a reason reaches 10,
+/// 100, 1000, …, and hands the table out for metrics
+/// ([`SigV4Layer::failure_counts`](crate::SigV4Layer::failure_counts)).
+///
+/// ```
+/// use countersign_server::{FailureCounts, SigV4Layer, keys::MemoryKeyStore};
+/// let layer = SigV4Layer::new(MemoryKeyStore::<()>::new());
+/// let failures: FailureCounts = layer.failure_counts();
+/// // ... serve; then, in a metrics endpoint:
+/// for f in failures.snapshot() {
+///     println!("auth_failures{{access_key_id={:?},code={:?}}} {}", f.access_key_id, f.code, f.count);
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct FailureCounts {
     capacity: usize,

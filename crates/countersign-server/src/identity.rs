@@ -1,20 +1,5 @@
 //! The authenticated identity, handed to handlers in the request extensions (and, with the
 //! `axum` feature, as an extractor).
-//!
-//! ```
-//! use countersign_server::{PayloadCheck, Verified};
-//! // In a handler: `async fn handler(identity: Verified<MyPrincipal>) -> ...`, or
-//! // `request.extensions().get::<Verified<MyPrincipal>>()` outside axum.
-//! fn describe(identity: &Verified<String>) -> String {
-//!     let body = match identity.payload {
-//!         PayloadCheck::Streaming => "checked as it is read",
-//!         PayloadCheck::Verified => "checked",
-//!         PayloadCheck::Unsigned => "not signed",
-//!     };
-//!     format!("{} signed as {}; body {body}", identity.principal, identity.access_key_id())
-//! }
-//! # let _ = describe;
-//! ```
 
 use countersign_core::Credential;
 use time::OffsetDateTime;
@@ -33,10 +18,26 @@ pub enum PayloadCheck {
     Unsigned,
 }
 
-/// Who signed the request, as the layer established it.
+/// Who signed the request, as the layer established it: handed to handlers in the request
+/// extensions (and, with the `axum` feature, as an extractor).
 ///
 /// The access key id and the scope are read from the request's credential, kept whole (one
 /// string, not four).
+///
+/// ```
+/// use countersign_server::{PayloadCheck, Verified};
+/// // In a handler: `async fn handler(identity: Verified<MyPrincipal>) -> ...`, or
+/// // `request.extensions().get::<Verified<MyPrincipal>>()` outside axum.
+/// fn describe(identity: &Verified<String>) -> String {
+///     let body = match identity.payload {
+///         PayloadCheck::Streaming => "checked as it is read",
+///         PayloadCheck::Verified => "checked",
+///         PayloadCheck::Unsigned => "not signed",
+///     };
+///     format!("{} signed as {}; body {body}", identity.principal, identity.access_key_id())
+/// }
+/// # let _ = describe;
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Verified<P> {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use countersign_core::aws_chunked::Limits;
 use countersign_core::{KeyCache, SigningSettings};
-use time::Duration;
 use tower_layer::Layer;
 
 use crate::budget::BufferBudget;
@@ -83,7 +82,9 @@ impl<K: KeyStore> SigV4Layer<K> {
 
     /// The clock-skew window (default five minutes; S3 uses fifteen). Presigned URLs keep their
     /// own lifetime (`X-Amz-Expires`); the skew only bounds how far in the future they may be dated.
-    pub fn clock_skew(self, skew: Duration) -> Self {
+    pub fn clock_skew(self, skew: std::time::Duration) -> Self {
+        // A window longer than `time` can count (some 292 billion years) is that longest one.
+        let skew = time::Duration::try_from(skew).unwrap_or(time::Duration::MAX);
         self.with(|c| c.verifier = c.verifier.clone().max_skew(skew))
     }
 
@@ -99,7 +100,7 @@ impl<K: KeyStore> SigV4Layer<K> {
     }
 
     /// The most bytes that all the bodies being buffered (they declare no hash) may hold
-    /// at once, together (default [`DEFAULT_BUFFER_BUDGET`], 64 MiB). A body that would
+    /// at once, together (default [`DEFAULT_BUFFER_BUDGET`](crate::DEFAULT_BUFFER_BUDGET), 64 MiB). A body that would
     /// go past it is refused with 503 `SlowDown` and a `Retry-After`, so that many
     /// connections sending such bodies at once cannot fill the server's memory.
     pub fn body_buffer_budget(self, bytes: usize) -> Self {
@@ -116,7 +117,7 @@ impl<K: KeyStore> SigV4Layer<K> {
     }
 
     /// The most bytes of a refused request's body read and dropped before the refusal's
-    /// message is sent (default [`DEFAULT_DRAIN_LIMIT`], 8 MiB; 0 reads none). A client that
+    /// message is sent (default [`DEFAULT_DRAIN_LIMIT`](crate::DEFAULT_DRAIN_LIMIT), 8 MiB; 0 reads none). A client that
     /// sends its whole body before it reads an answer (a browser posting a form, a PUT without
     /// `Expect: 100-continue`) then gets the AWS error, where a connection closed on its
     /// unread bytes would be reset under it. A body known to be larger (by its

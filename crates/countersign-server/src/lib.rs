@@ -43,8 +43,8 @@
 //!    five minutes by default) or the presign lifetime, which headers are signed (`host`,
 //!    every `x-amz-*` header, and any you require), and the payload policy.
 //! 2. The key store: an unknown key is 403 `InvalidAccessKeyId`; a failing store is 500/503.
-//!    A store that has its keys at hand ([`MemoryKeyStore`], [`FileKeyStore`], or yours
-//!    through [`KeyStore::lookup_now`]) answers within `Service::call`, and the request is
+//!    A store that has its keys at hand ([`keys::MemoryKeyStore`], [`keys::FileKeyStore`], or
+//!    yours through [`keys::KeyStore::lookup_now`]) answers within `Service::call`, and the request is
 //!    checked and handed on there (once its body is read, when it declared no hash);
 //!    otherwise the response future waits for the lookup.
 //! 3. The signature, recomputed with the core and compared in constant time, against every
@@ -61,28 +61,40 @@
 //!    against it as it is read).
 //! 5. In S3 mode, a browser POST upload (`multipart/form-data` with a signed policy) is
 //!    verified before the handler runs: the handler gets a [`PostObject`] and the file's
-//!    bytes (see [`post`]).
+//!    bytes (see [`PostObject`]).
 //!
 //! The handler finds a [`Verified`] in the request extensions (an extractor with the `axum`
 //! feature). Refusals are responses with AWS codes, in S3 XML, JSON or your own format.
+//!
+//! Where things are (each item has one path):
+//!
+//! - at the root, the layer and what it hands out: [`SigV4Layer`] and its service [`SigV4`]
+//!   (with [`ResponseFuture`]), the settings' types and defaults ([`TrustedProxy`],
+//!   [`ErrorFormat`], [`Clock`], the `DEFAULT_*` constants), the identity ([`Verified`],
+//!   [`PayloadCheck`]), the bodies ([`VerifiedBody`], [`ResponseBody`], [`BodyError`]), a
+//!   POST upload's form ([`PostObject`]), refusals ([`Error`], [`Rejection`]) and the count
+//!   of failed attempts ([`FailureCounts`]);
+//! - [`keys`]: the key stores, and the trait of your own;
+//! - [`replay`]: replay protection's guards;
+//! - [`address`]: the bucket and key an S3 request addresses.
 
 pub mod address;
 mod auth;
-pub mod body;
+mod body;
 mod budget;
-pub mod clock;
+mod clock;
 mod config;
-pub mod error;
+mod error;
 mod expiring;
-pub mod failures;
+mod failures;
 mod flow;
 mod future;
-pub mod identity;
+mod identity;
 pub mod keys;
 mod layer;
-pub mod post;
+mod post;
 mod refusal;
-pub mod rejection;
+mod rejection;
 pub mod replay;
 mod service;
 mod unknown_keys;
@@ -94,13 +106,12 @@ pub use config::{
     DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_UNKNOWN_KEY_CACHE,
 };
 pub use error::{Error, PostFieldError};
-pub use failures::{FailureCount, FailureCounts};
+pub use failures::{FailureCount, FailureCounts, DEFAULT_FAILURE_TABLE_CAPACITY};
 pub use future::ResponseFuture;
 #[cfg(feature = "axum")]
 pub use identity::MissingLayer;
 pub use identity::{PayloadCheck, Verified};
-pub use keys::{FileKeyStore, Key, KeyRequest, KeyStore, MemoryKeyStore, StoreError};
 pub use layer::SigV4Layer;
-pub use post::PostObject;
+pub use post::{PostObject, MAX_FORM_FIELD_BYTES};
 pub use rejection::{DebugDetails, ErrorFormat, Rejection};
 pub use service::SigV4;

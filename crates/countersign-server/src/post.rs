@@ -1,21 +1,23 @@
-//! S3 browser POST uploads (`multipart/form-data` with a signed policy): the form fields are
-//! read (at most 20 KiB of them) up to the file part, the policy's signature, expiration and
-//! conditions are checked, and only then does the handler see the request, with the
-//! [`PostObject`] fields in its extensions and the file's bytes as the body
-//! (`content-length-range` enforced as they stream).
-//!
-//! ```
-//! use countersign_server::PostObject;
-//! fn key_of(post: &PostObject) -> Option<&str> {
-//!     post.key.as_deref() // `${filename}` already replaced
-//! }
-//! # let _ = key_of;
-//! ```
+//! S3 browser POST uploads: what the handler is given ([`PostObject`]), and the bound on the
+//! form fields read before the file.
 
 /// The most bytes of form fields read before the file part.
 pub const MAX_FORM_FIELD_BYTES: usize = 20 * 1024;
 
-/// The form of a verified POST upload, for the handler.
+/// The form of a verified S3 browser POST upload (`multipart/form-data` with a signed
+/// policy), for the handler. The form fields are read (at most [`MAX_FORM_FIELD_BYTES`] of
+/// them) up to the file part, the policy's signature, expiration and conditions are
+/// checked, and only then does the handler see the request, with the `PostObject` in its
+/// extensions and the file's bytes as the body (`content-length-range` enforced as they
+/// stream).
+///
+/// ```
+/// use countersign_server::PostObject;
+/// fn key_of(post: &PostObject) -> Option<&str> {
+///     post.key.as_deref() // `${filename}` already replaced
+/// }
+/// # let _ = key_of;
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct PostObject {

@@ -1,16 +1,5 @@
 //! Rejections as responses: S3 XML, JSON, or a function of yours; in debug mode they carry
 //! the server's canonical request and string to sign, as S3 does, and a hint.
-//!
-//! ```
-//! use countersign_server::{Error, ErrorFormat, SigV4Layer, keys::MemoryKeyStore};
-//! let teapot = ErrorFormat::custom(|rejection| {
-//!     let mut response = http::Response::new(rejection.error.code().to_string().into());
-//!     *response.status_mut() = rejection.error.status();
-//!     response
-//! });
-//! let layer = SigV4Layer::new(MemoryKeyStore::<()>::new()).error_format(teapot);
-//! # let _ = layer;
-//! ```
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,7 +46,21 @@ pub struct Rejection {
 
 type Render = dyn Fn(&Rejection) -> Response<Full<Bytes>> + Send + Sync;
 
-/// How rejections are written.
+/// How rejections are written: S3 XML, JSON, or a function of yours
+/// ([`SigV4Layer::error_format`](crate::SigV4Layer::error_format)). In debug mode they carry
+/// the server's canonical request and string to sign, as S3 does, and a hint
+/// ([`Rejection::debug`]).
+///
+/// ```
+/// use countersign_server::{Error, ErrorFormat, SigV4Layer, keys::MemoryKeyStore};
+/// let teapot = ErrorFormat::custom(|rejection| {
+///     let mut response = http::Response::new(rejection.error.code().to_string().into());
+///     *response.status_mut() = rejection.error.status();
+///     response
+/// });
+/// let layer = SigV4Layer::new(MemoryKeyStore::<()>::new()).error_format(teapot);
+/// # let _ = layer;
+/// ```
 #[derive(Clone, Default)]
 pub enum ErrorFormat {
     /// S3's `<Error><Code/><Message/><RequestId/><Resource/></Error>`.
