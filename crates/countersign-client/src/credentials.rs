@@ -4,6 +4,7 @@ use countersign_core::SecretKey;
 
 /// The credentials a request is signed with. `Debug` does not show the secret.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Credentials {
     /// The access key id.
     pub access_key_id: String,

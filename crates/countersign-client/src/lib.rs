@@ -3,6 +3,8 @@
 //! The signer uses `countersign-core`, the same code the countersign server verifies with.
 //! Time is passed in ([`Signer::sign`], [`Signer::presign`]); the `*_now` variants read the
 //! system clock. The signer writes into any [`SignableRequest`]; `http::Request` is one.
+//! The core's types that the client takes or gives ([`SecretKey`], [`AnySignature`],
+//! [`Framing`], [`ChunkChain`], …) are re-exported here, so that the client alone will do.
 //!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};
@@ -37,11 +39,38 @@ mod signable;
 mod signer;
 
 pub use chunked::{encoded_length, ChunkedEncoder};
-pub use countersign_core::aws_chunked::Framing;
-pub use countersign_core::aws_chunked::{ChunkChain, ChunkSigner};
-pub use countersign_core::checksum::ChecksumAlgorithm;
-pub use countersign_core::{AmzDate, AnySignature, SecretKey, Signature, SigningSettings};
 pub use credentials::{Credentials, SessionTokenMode};
 pub use error::Error;
 pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS};
 pub use signer::{Payload, Signed, Signer};
+
+// The core's types that the client's API takes or gives, re-exported for users who depend
+// on the client alone; each doc names the core's own path.
+
+/// Re-exported from `countersign-core` (`countersign_core::aws_chunked::ChunkChain`): the
+/// chain [`Signed::chunk_chain`] starts, which signs an aws-chunked body's chunks.
+pub use countersign_core::aws_chunked::ChunkChain;
+/// Re-exported from `countersign-core` (`countersign_core::aws_chunked::ChunkSigner`): the
+/// SigV4 chain, in [`ChunkChain::Hmac`].
+pub use countersign_core::aws_chunked::ChunkSigner;
+/// Re-exported from `countersign-core` (`countersign_core::aws_chunked::Framing`): the
+/// framing [`Signer::sign_chunked`] encodes a body in.
+pub use countersign_core::aws_chunked::Framing;
+/// Re-exported from `countersign-core` (`countersign_core::checksum::ChecksumAlgorithm`): the
+/// checksum an aws-chunked body's trailer carries.
+pub use countersign_core::checksum::ChecksumAlgorithm;
+/// Re-exported from `countersign-core` (`countersign_core::AmzDate`): the signing time of
+/// [`Signed::time`].
+pub use countersign_core::AmzDate;
+/// Re-exported from `countersign-core` (`countersign_core::AnySignature`): the signature of
+/// [`Signed::signature`], of either algorithm.
+pub use countersign_core::AnySignature;
+/// Re-exported from `countersign-core` (`countersign_core::SecretKey`): the secret of
+/// [`Credentials::secret`].
+pub use countersign_core::SecretKey;
+/// Re-exported from `countersign-core` (`countersign_core::Signature`): a SigV4 signature,
+/// in [`AnySignature::Hmac`] and from [`ChunkSigner`].
+pub use countersign_core::Signature;
+/// Re-exported from `countersign-core` (`countersign_core::SigningSettings`): the
+/// canonicalization rules of [`Signer::settings`].
+pub use countersign_core::SigningSettings;

@@ -40,6 +40,7 @@ impl Payload<'_> {
 
 /// What signing produced: the signature and every intermediate stage.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Signed {
     /// The signature (the seed of an aws-chunked body): HMAC for SigV4, ECDSA for SigV4a.
     pub signature: AnySignature,
