@@ -403,7 +403,9 @@ impl<'a, H: Headers + ?Sized> CanonicalRequest<'a, H> {
         self
     }
 
-    /// Writes the canonical request into `out`.
+    /// Writes the canonical request into `out` (a `Vec<u8>`, or a hasher). For the client;
+    /// not a part of the documented API (`to_string` gives the text, [`Self::hash`] its hash).
+    #[doc(hidden)]
     pub fn write_to(&self, out: &mut impl Sink) {
         out.put_str(self.request.method);
         out.put(b"\n");

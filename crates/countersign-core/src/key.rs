@@ -149,7 +149,7 @@ impl SigningKey {
     }
 
     /// Signs whatever `write` puts into the HMAC.
-    pub fn sign_with(&self, write: impl FnOnce(&mut dyn Sink)) -> Signature {
+    pub(crate) fn sign_with(&self, write: impl FnOnce(&mut dyn Sink)) -> Signature {
         let mut mac = self.keyed.clone();
         write(&mut mac);
         Signature::from_bytes(mac.finalize().into_bytes().into())

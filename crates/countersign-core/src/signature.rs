@@ -46,7 +46,7 @@ impl Signature {
     }
 
     /// Writes the 64 hex digits into `out`.
-    pub fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
+    pub(crate) fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
         out.put(&hex_digits(&self.0));
     }
 }
@@ -102,7 +102,7 @@ impl AnySignature {
     }
 
     /// Writes its hex into `out`, without padding.
-    pub fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
+    pub(crate) fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
         match self {
             AnySignature::Hmac(signature) => signature.write_hex(out),
             AnySignature::Ecdsa(signature) => signature.write_hex(out),

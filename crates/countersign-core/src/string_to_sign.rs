@@ -98,7 +98,9 @@ impl<'a> StringToSign<'a> {
         }
     }
 
-    /// Writes the string into `out`.
+    /// Writes the string into `out` (a `Vec<u8>`, or a hasher). For the client; not a part
+    /// of the documented API (`to_string` gives the text).
+    #[doc(hidden)]
     pub fn write_to<S: Sink + ?Sized>(&self, out: &mut S) {
         out.put_str(self.algorithm);
         out.put(b"\n");

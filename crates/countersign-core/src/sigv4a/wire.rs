@@ -48,7 +48,7 @@ impl EcdsaSignature {
 
     /// Writes the hex of the DER bytes into `out` (through a stack buffer, a piece at a
     /// time: bytes wrapped with `from_der` have no length limit).
-    pub fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
+    pub(crate) fn write_hex<S: Sink + ?Sized>(&self, out: &mut S) {
         let mut buf = [0u8; 2 * MAX_DER_SIGNATURE_LEN];
         for der in self.0.chunks(MAX_DER_SIGNATURE_LEN) {
             let hex = &mut buf[..2 * der.len()];
