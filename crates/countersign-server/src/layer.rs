@@ -100,9 +100,10 @@ impl<K: KeyStore> SigV4Layer<K> {
     }
 
     /// The most bytes that all the bodies being buffered (they declare no hash) may hold
-    /// at once, together (default [`DEFAULT_BUFFER_BUDGET`](crate::DEFAULT_BUFFER_BUDGET), 64 MiB). A body that would
-    /// go past it is refused with 503 `SlowDown` and a `Retry-After`, so that many
-    /// connections sending such bodies at once cannot fill the server's memory.
+    /// at once, together (default [`DEFAULT_BUFFER_BUDGET`](crate::DEFAULT_BUFFER_BUDGET),
+    /// 64 MiB). A body that would go past it is refused with 503 `SlowDown` and a
+    /// `Retry-After`, so that many connections sending such bodies at once cannot fill the
+    /// server's memory.
     pub fn body_buffer_budget(self, bytes: usize) -> Self {
         self.with(|c| c.buffer_budget = BufferBudget::new(bytes))
     }
@@ -117,11 +118,11 @@ impl<K: KeyStore> SigV4Layer<K> {
     }
 
     /// The most bytes of a refused request's body read and dropped before the refusal's
-    /// message is sent (default [`DEFAULT_DRAIN_LIMIT`](crate::DEFAULT_DRAIN_LIMIT), 8 MiB; 0 reads none). A client that
-    /// sends its whole body before it reads an answer (a browser posting a form, a PUT without
-    /// `Expect: 100-continue`) then gets the AWS error, where a connection closed on its
-    /// unread bytes would be reset under it. A body known to be larger (by its
-    /// `Content-Length`) is not read, nor is one the client waits to send
+    /// message is sent (default [`DEFAULT_DRAIN_LIMIT`](crate::DEFAULT_DRAIN_LIMIT), 8 MiB; 0
+    /// reads none). A client that sends its whole body before it reads an answer (a browser
+    /// posting a form, a PUT without `Expect: 100-continue`) then gets the AWS error, where a
+    /// connection closed on its unread bytes would be reset under it. A body known to be
+    /// larger (by its `Content-Length`) is not read, nor is one the client waits to send
     /// (`Expect: 100-continue`); one found larger is read up to the limit, and its connection
     /// closes after the refusal. The same limit holds for a body refused while the layer
     /// buffers it (past [`body_buffer_limit`](Self::body_buffer_limit)), and for one whose

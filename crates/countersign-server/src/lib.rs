@@ -44,9 +44,9 @@
 //!    every `x-amz-*` header, and any you require), and the payload policy.
 //! 2. The key store: an unknown key is 403 `InvalidAccessKeyId`; a failing store is 500/503.
 //!    A store that has its keys at hand ([`keys::MemoryKeyStore`], [`keys::FileKeyStore`], or
-//!    yours through [`keys::KeyStore::lookup_now`]) answers within `Service::call`, and the request is
-//!    checked and handed on there (once its body is read, when it declared no hash);
-//!    otherwise the response future waits for the lookup.
+//!    yours through [`keys::KeyStore::lookup_now`]) answers within `Service::call`, and the
+//!    request is checked and handed on there (once its body is read, when it declared no
+//!    hash); otherwise the response future waits for the lookup.
 //! 3. The signature, recomputed with the core and compared in constant time, against every
 //!    live secret of the key (two during a rotation).
 //! 4. The body: a declared `x-amz-content-sha256` is checked while the handler reads the
