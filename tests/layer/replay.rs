@@ -124,3 +124,17 @@ async fn a_malleated_copy_of_a_sigv4a_request_is_a_replay() {
 async fn a_sigv4a_request_is_refused_after_its_malleated_copy() {
     assert_second_is_a_replay(true).await;
 }
+
+#[tokio::test]
+async fn a_skew_too_long_to_count_still_remembers_a_signature() {
+    let app = app(SigV4Layer::new(keys())
+        .regions(["us-east-1"])
+        .clock_skew(std::time::Duration::MAX)
+        .replay_protection(MemoryReplayGuard::new(1000)));
+    assert_eq!(
+        answer(&app, signed("http://h/whoami")).await.status,
+        StatusCode::OK
+    );
+    let again = answer(&app, signed("http://h/whoami")).await;
+    assert_eq!(again.code(), "AccessDenied", "{}", again.text);
+}

@@ -89,7 +89,12 @@ fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
     if !matches!(auth.kind, countersign_core::AuthKind::Header) {
         return Ok(());
     }
-    let valid_until = auth.date.as_offset() + config.verifier.skew();
+    // A skew too large to add (a configuration of `Duration::MAX`) keeps it for good.
+    let valid_until = auth
+        .date
+        .as_offset()
+        .checked_add(config.verifier.skew())
+        .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc());
     if guard.first_use(replay_key(auth).as_bytes(), valid_until, config.clock.now()) {
         Ok(())
     } else {
