@@ -18,7 +18,7 @@
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html>):
 //! `Version` (`2012-10-17` or `2008-10-17`; a document without one is read as `2008-10-17`,
 //! which has no policy variables), `Id`, and `Statement`, an object or a non-empty list of
-//! them. A statement has `Sid` (unique within the document), `Effect` (`Allow` or `Deny`),
+//! them. A statement has `Sid` (unique within the document when not empty), `Effect` (`Allow` or `Deny`),
 //! exactly one of `Action` / `NotAction` and of `Resource` / `NotResource`, `Condition`, and,
 //! in a resource policy only and there always, exactly one of `Principal` / `NotPrincipal`.
 //! Anything else (an unknown member, a value of the wrong type, an empty list, a repeated
@@ -312,10 +312,12 @@ fn parse_statement(
         ));
     };
     // The Sid first, so that every later message names the statement by it.
+    // An empty Sid (S3's examples have several in one policy) names nothing.
     let sid = match members.iter().find(|(name, _)| name == "Sid") {
         Some((_, value)) => Some(text(value, &format!("Statement[{index}].Sid"))?),
         None => None,
-    };
+    }
+    .filter(|sid| !sid.is_empty());
     let place = statement_place(index, sid.as_deref());
     let at = |field: &str| format!("{place}.{field}");
     let variables = version == Version::V2012_10_17;
