@@ -46,7 +46,8 @@ impl ArnPattern {
         let segments = parts
             .iter()
             .map(|part| Pattern::compile(part, syntax))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|why| format!("\"{}\" {why}", text.escape_debug()))?;
         let whole = segments.len() == 1 && segments[0].is_any();
         let complete = segments.len() == SEGMENTS
             || segments.last().is_some_and(Pattern::ends_with_star) && segments.len() > 1;

@@ -256,7 +256,10 @@ fn scalars(value: &Json) -> Option<Vec<String>> {
 
 fn compile(test: Test, texts: &[String], variables: bool) -> Result<Values, String> {
     let each = |f: &dyn Fn(&str) -> Result<Pattern, String>| {
-        texts.iter().map(|t| f(t)).collect::<Result<Box<[_]>, _>>()
+        texts
+            .iter()
+            .map(|t| f(t).map_err(|why| format!("\"{}\" {why}", t.escape_debug())))
+            .collect::<Result<Box<[_]>, _>>()
     };
     let plain = Syntax {
         wildcards: false,
@@ -279,7 +282,7 @@ fn compile(test: Test, texts: &[String], variables: bool) -> Result<Values, Stri
             let pattern = Pattern::compile(t, plain)?;
             let literal_bool = t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false");
             if pattern.variables().next().is_none() && !literal_bool {
-                return Err(format!("\"{}\" is not true or false", t.escape_debug()));
+                return Err("is not true or false".to_owned());
             }
             Ok(pattern)
         })?),

@@ -50,7 +50,8 @@ pub(crate) trait Lookup {
 }
 
 impl Pattern {
-    /// Compiles `text`. The error names what is wrong with a variable reference.
+    /// Compiles `text`. The error says what is wrong with a variable reference, to follow
+    /// the quoted text.
     pub(crate) fn compile(text: &str, syntax: Syntax) -> Result<Pattern, String> {
         let mut tokens = Vec::new();
         let mut literal = String::new();
@@ -72,10 +73,9 @@ impl Pattern {
                 }
                 '$' if syntax.variables && rest.starts_with("${") => {
                     let Some(end) = rest.find('}') else {
-                        return Err(format!(
-                            "\"{}\" opens a policy variable with \"${{\" and never closes it",
-                            text.escape_debug()
-                        ));
+                        return Err(
+                            "opens a policy variable with \"${\" and never closes it".to_owned()
+                        );
                     };
                     let name = &rest[2..end];
                     match name {
@@ -86,8 +86,8 @@ impl Pattern {
                         }
                         _ => {
                             return Err(format!(
-                                "\"${{{}}}\" is not a policy variable: expected a context key \
-                                 name, or *, ? or $",
+                                "has \"${{{}}}\", which is not a policy variable: expected a \
+                                 context key name, or *, ? or $",
                                 name.escape_debug()
                             ))
                         }
