@@ -30,7 +30,7 @@ macro_rules! refusals {
     ($($name:ident: $kind:ident, $json:expr => $place:literal, $message:literal;)*) => {$(
         #[test]
         fn $name() {
-            let error = refusal(PolicyKind::$kind, &$json);
+            let error = refusal(PolicyKind::$kind, AsRef::<str>::as_ref(&$json));
             assert_eq!((error.place(), error.message()), ($place, $message), "{error}");
         }
     )*};
@@ -41,7 +41,7 @@ const OK_BUCKET: &str =
     r#""Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*""#;
 
 refusals! {
-    document_that_is_a_list: Identity, "[]".to_owned()
+    document_that_is_a_list: Identity, "[]"
         => "", "a policy is a JSON object, not a list";
     unknown_top_level_element: Identity, format!(r#"{{"Version": "2012-10-17", "Statment": [{{{OK}}}]}}"#)
         => "", "\"Statment\" is not a policy element: expected Version, Id or Statement";
@@ -51,7 +51,7 @@ refusals! {
         => "Version", "must be \"2012-10-17\" or \"2008-10-17\", not a number";
     id_that_is_not_a_string: Identity, format!(r#"{{"Id": ["x"], "Statement": {{{OK}}}}}"#)
         => "Id", "must be a string, not a list";
-    missing_statement: Identity, r#"{"Version": "2012-10-17"}"#.to_owned()
+    missing_statement: Identity, r#"{"Version": "2012-10-17"}"#
         => "", "Statement is required";
     empty_statement_list: Identity, with_statement("[]")
         => "Statement", "must have at least one statement";
