@@ -25,7 +25,11 @@ const SEGMENTS: usize = 6;
 /// A compiled ARN pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ArnPattern {
-    /// One pattern per segment; the last of fewer than six matches the rest of the value.
+    /// The leading segments that are plain text, each followed by its colon
+    /// (`arn:aws:s3:::`), compared in one piece.
+    prefix: Box<str>,
+    /// The segments after the prefix, one pattern each; the last of fewer than six matches
+    /// the rest of the value.
     segments: Box<[Pattern]>,
 }
 
@@ -63,7 +67,20 @@ impl ArnPattern {
                 text.escape_debug()
             ));
         }
+        // Every segment but the last may join the prefix while it is plain text.
+        let mut segments = segments;
+        let plain = segments[..segments.len() - 1]
+            .iter()
+            .take_while(|s| s.as_literal().is_some())
+            .count();
+        let prefix: String = segments[..plain]
+            .iter()
+            .filter_map(Pattern::as_literal)
+            .flat_map(|text| [text, ":"])
+            .collect();
+        segments.drain(..plain);
         Ok(ArnPattern {
+            prefix: prefix.into_boxed_str(),
             segments: segments.into_boxed_slice(),
         })
     }
@@ -75,8 +92,10 @@ impl ArnPattern {
 
     /// Whether `value` matches, segment by segment, case-sensitively.
     pub(crate) fn matches(&self, value: &str, vars: &dyn Lookup) -> bool {
+        let Some(mut rest) = value.strip_prefix(&*self.prefix) else {
+            return false;
+        };
         let last = self.segments.len() - 1;
-        let mut rest = value;
         for (i, segment) in self.segments.iter().enumerate() {
             if i == last {
                 return segment.matches(rest, Case::Sensitive, vars);

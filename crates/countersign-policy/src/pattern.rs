@@ -114,6 +114,15 @@ impl Pattern {
         })
     }
 
+    /// The text of a pattern without wildcards or variables.
+    pub(crate) fn as_literal(&self) -> Option<&str> {
+        match &*self.tokens {
+            [] => Some(""),
+            [Token::Literal(text)] => Some(text),
+            _ => None,
+        }
+    }
+
     /// Whether the pattern is `*` alone, which matches everything.
     pub(crate) fn is_any(&self) -> bool {
         matches!(&*self.tokens, [Token::Star])
@@ -135,13 +144,23 @@ impl Pattern {
     /// matches nothing (callers check resolution first, so that a statement with an
     /// unresolved variable does not apply at all).
     pub(crate) fn matches(&self, value: &str, case: Case, vars: &dyn Lookup) -> bool {
+        // The shapes most policies use, without the general loop.
+        match &*self.tokens {
+            [] => return value.is_empty(),
+            [Token::Star] => return true,
+            [Token::Literal(text)] => return prefix_len(value, text, case) == Some(value.len()),
+            [Token::Literal(text), Token::Star] => return prefix_len(value, text, case).is_some(),
+            _ => {}
+        }
         // The classic wildcard match: walk forward, and on a mismatch go back to the last `*`
-        // and let it take one more character. Literal pieces are matched whole.
+        // and let it take more characters. Literal pieces are matched whole.
         let tokens = &self.tokens;
         let (mut t, mut v) = (0usize, 0usize);
         let mut star: Option<(usize, usize)> = None;
         loop {
             let advanced = match tokens.get(t) {
+                // A last `*` takes whatever is left.
+                Some(Token::Star) if t + 1 == tokens.len() => return true,
                 Some(Token::Star) => {
                     star = Some((t, v));
                     t += 1;
@@ -187,7 +206,14 @@ impl Pattern {
             let Some(c) = value[star_v..].chars().next() else {
                 return false;
             };
-            let resume = star_v + c.len_utf8();
+            let mut resume = star_v + c.len_utf8();
+            // When a literal follows the `*`, the `*` can only end where that literal occurs.
+            if let (Case::Sensitive, Some(Token::Literal(text))) = (case, tokens.get(star_t + 1)) {
+                match value[resume..].find(&**text) {
+                    Some(at) => resume += at,
+                    None => return false,
+                }
+            }
             star = Some((star_t, resume));
             t = star_t + 1;
             v = resume;
@@ -265,6 +291,24 @@ mod tests {
         assert!(like("a*", "a"));
         assert!(!like("a*b", "aXc"));
         assert!(like("*ab", "aab"));
+    }
+
+    #[test]
+    fn star_followed_by_a_literal_tries_each_occurrence() {
+        assert!(like("*abc", "ababc"));
+        assert!(like("x*ab?d", "xabcabzd"));
+        assert!(!like("x*ab?d", "xabcabz"));
+    }
+
+    #[test]
+    fn plain_and_empty_patterns_match_whole_values() {
+        assert!(like("", ""));
+        assert!(!like("", "a"));
+        assert!(like("abc", "abc"));
+        assert!(!like("abc", "abcd"));
+        let p = Pattern::compile("S3:GetObject", LIKE).unwrap();
+        assert!(p.matches("s3:getobject", Case::Insensitive, &Vars));
+        assert!(!p.matches("s3:getobjects", Case::Insensitive, &Vars));
     }
 
     #[test]
