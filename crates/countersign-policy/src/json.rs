@@ -81,6 +81,16 @@ fn syntax_error(e: &serde_json::Error) -> String {
     format!("not valid JSON: {e}")
 }
 
+/// How many members of an object are compared one by one with each new name.
+const LOOK_BACK: usize = 32;
+
+fn repeated<E: de::Error>(name: &str) -> E {
+    E::custom(format!(
+        "the member \"{}\" appears twice in one object",
+        name.escape_debug()
+    ))
+}
+
 struct Seed {
     depth: usize,
 }
@@ -152,14 +162,20 @@ impl<'de> Visitor<'de> for Seed {
         let inner = self.nested()?;
         let mut members: Vec<(String, Json)> = Vec::new();
         while let Some(name) = map.next_key::<String>()? {
-            if members.iter().any(|(seen, _)| *seen == name) {
-                return Err(de::Error::custom(format!(
-                    "the member \"{}\" appears twice in one object",
-                    name.escape_debug()
-                )));
+            // Policy objects are small: a look back is cheapest, and names the repeat where
+            // it is. Past a few dozen members, one sort at the end keeps the check linearithmic.
+            if members.len() < LOOK_BACK && members.iter().any(|(seen, _)| *seen == name) {
+                return Err(repeated(&name));
             }
             let value = map.next_value_seed(Seed { depth: inner.depth })?;
             members.push((name, value));
+        }
+        if members.len() > LOOK_BACK {
+            let mut names: Vec<&str> = members.iter().map(|(name, _)| name.as_str()).collect();
+            names.sort_unstable();
+            if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+                return Err(repeated(pair[0]));
+            }
         }
         Ok(Json::Object(members))
     }
@@ -173,6 +189,16 @@ mod tests {
     fn duplicate_member_is_refused() {
         let e = Json::parse(r#"{"Effect": "Allow", "Effect": "Deny"}"#, 8).unwrap_err();
         assert!(e.contains("\"Effect\" appears twice"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_member_of_a_large_object_is_refused() {
+        let members: Vec<String> = (0..100).map(|i| format!("\"k{i}\": {i}")).collect();
+        let json = format!("{{{}, \"k7\": 0}}", members.join(", "));
+        let e = Json::parse(&json, 8).unwrap_err();
+        assert!(e.contains("\"k7\" appears twice"), "{e}");
+        let unique = format!("{{{}}}", members.join(", "));
+        assert!(Json::parse(&unique, 8).is_ok());
     }
 
     #[test]

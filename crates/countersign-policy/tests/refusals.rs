@@ -10,7 +10,8 @@
 )]
 
 use countersign_policy::{
-    evaluate, Context, Limits, Policy, PolicyError, PolicyKind, Principal, Reason, Request,
+    evaluate, Context, Decision, Limits, Policy, PolicyError, PolicyKind, Principal, Reason,
+    Request,
 };
 
 /// A document of version 2012-10-17 with `statement` as its `Statement`.
@@ -191,6 +192,27 @@ fn number_out_of_range_is_refused() {
         r#"{{{OK}, "Condition": {{"NumericLessThan": {{"s3:max-keys": 1e999}}}}}}"#
     ));
     assert_json_refusal(&json, Limits::IDENTITY, "number out of range");
+}
+
+/// A document without `Version` is read as `2008-10-17`, in which `${...}` is plain text.
+#[test]
+fn document_without_a_version_has_no_variables() {
+    let json = r#"{"Statement": {"Effect": "Allow", "Action": "s3:GetObject",
+                                 "Resource": "arn:aws:s3:::b/${aws:username}/*"}}"#;
+    let policies = [Policy::identity(json).unwrap()];
+    assert_eq!(
+        policies[0].version(),
+        countersign_policy::Version::V2008_10_17
+    );
+    let none: [Policy; 0] = [];
+    let alice = Principal::user("arn:aws:iam::111122223333:user/alice").unwrap();
+    let substituted = Request::new(alice, "s3:GetObject", "arn:aws:s3:::b/alice/k");
+    let literal = Request::new(alice, "s3:GetObject", "arn:aws:s3:::b/${aws:username}/k");
+    let decisions = [
+        evaluate(&policies, &none, &substituted).decision,
+        evaluate(&policies, &none, &literal).decision,
+    ];
+    assert_eq!(decisions, [Decision::ImplicitDeny, Decision::Allow]);
 }
 
 #[test]
