@@ -42,7 +42,8 @@
 //!    `X-Amz-*` query parameters, the scope's region and service, the time window (clock skew,
 //!    five minutes by default) or the presign lifetime, which headers are signed (`host`,
 //!    every `x-amz-*` header, and any you require), and the payload policy.
-//! 2. The key store: an unknown key is 403 `InvalidAccessKeyId`; a failing store is 500/503.
+//! 2. The key store, before any of the body is read: an unknown key is 403
+//!    `InvalidAccessKeyId` at once; a failing store is 500/503.
 //!    A store that has its keys at hand ([`keys::MemoryKeyStore`], [`keys::FileKeyStore`], or
 //!    yours through [`keys::KeyStore::lookup_now`]) answers within `Service::call`, and the
 //!    request is checked and handed on there (once its body is read, when it declared no
@@ -56,7 +57,8 @@
 //!    signature and checksum checked at the end; `x-amz-checksum-*` and `Content-MD5` headers
 //!    are checked as the body streams; `UNSIGNED-PAYLOAD` passes through if the policy
 //!    allows it; a body without a declared hash (curl, most non-S3 clients) is buffered up to
-//!    a limit (1 MiB by default, 413 beyond), hashed, and only then verified (one empty by its
+//!    a limit (1 MiB by default, 413 beyond; all such bodies at once at most 64 MiB, 503
+//!    `SlowDown` beyond), hashed, and only then verified (one empty by its
 //!    framing, such as a GET's, is verified at once against the hash of nothing, and checked
 //!    against it as it is read).
 //! 5. In S3 mode, a browser POST upload (`multipart/form-data` with a signed policy) is
