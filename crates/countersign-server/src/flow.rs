@@ -28,15 +28,16 @@ use crate::refusal::{refusal, reject, Leftover};
 
 /// The body the inner service reads, checked as it streams against what the request
 /// declared: its `payload` plan and `checksums` headers, and for an aws-chunked body the
-/// chain that `chain_key` continues from `auth`'s signature (not for a `Buffer` plan, whose
+/// chain that `chain_seed` starts from `auth`'s signature (not for a `Buffer` plan, whose
 /// body was read before the check: see [`VerifiedBody::buffered`]). The parts are taken
-/// rather than the whole [`Checked`], which is most of a kilobyte to move.
+/// rather than the whole [`Checked`](crate::auth::precheck::Checked), which is most of a
+/// kilobyte to move.
 pub(crate) fn streaming_body<B>(
     body: B,
     auth: &AuthParams<'_>,
     payload: PayloadPlan,
     checksums: Checksums,
-    chain_key: Option<Box<ChainSeed>>,
+    chain_seed: Option<Box<ChainSeed>>,
     config: &Config,
 ) -> VerifiedBody<B> {
     let digests = Digests::checksums(checksums);
@@ -48,7 +49,7 @@ pub(crate) fn streaming_body<B>(
             decoded_length,
             trailers,
         } => {
-            let chain = chain_key.map(|seed| seed.start(auth.date, auth.credential.scope_str()));
+            let chain = chain_seed.map(|seed| seed.start(auth.date, auth.credential.scope_str()));
             let decoder = Decoder::new(framing, config.chunk_limits, chain)
                 .declared_trailers(trailers)
                 .decoded_length(Some(decoded_length));

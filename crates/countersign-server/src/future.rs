@@ -377,7 +377,7 @@ where
         }
         Ok(Admitted {
             identity,
-            chain_key,
+            chain_seed,
         }) => {
             let Pending {
                 mut service,
@@ -387,7 +387,7 @@ where
                 config,
             } = *pending;
             let (auth, payload, checksums) = plan.into_body_parts();
-            let body = streaming_body(body, &auth, payload, checksums, chain_key, &config);
+            let body = streaming_body(body, &auth, payload, checksums, chain_seed, &config);
             Step::Call(forward(&mut service, parts, body, identity))
         }
     }

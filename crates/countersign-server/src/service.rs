@@ -165,7 +165,7 @@ where
         );
         let Admitted {
             identity,
-            chain_key,
+            chain_seed,
         } = match admitted {
             Ok(admitted) => admitted,
             Err(error) => {
@@ -174,7 +174,7 @@ where
         };
         let body = {
             let (auth, payload, checksums) = checked.into_body_parts();
-            streaming_body(body, &auth, payload, checksums, chain_key, config)
+            streaming_body(body, &auth, payload, checksums, chain_seed, config)
         };
         ResponseFuture::inner(forward(&mut self.inner, parts, body, identity))
     }

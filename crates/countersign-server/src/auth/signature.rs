@@ -166,7 +166,7 @@ fn check_one_secret(
 /// signature into the chunks of an aws-chunked body (none for other bodies).
 pub(crate) struct Admitted<P> {
     pub(crate) identity: Verified<P>,
-    pub(crate) chain_key: Option<Box<ChainSeed>>,
+    pub(crate) chain_seed: Option<Box<ChainSeed>>,
 }
 
 /// Checks the signature of `request` with `key`, over `payload_hash` (the declared hash, or
@@ -185,10 +185,10 @@ pub(crate) fn admit<P>(
         chained if chained.is_chained() => PayloadCheck::Streaming,
         PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
     };
-    let (identity, chain_key) =
+    let (identity, chain_seed) =
         verify_signature(config, request, checked, key, payload_hash, check)?;
     Ok(Admitted {
         identity,
-        chain_key,
+        chain_seed,
     })
 }
