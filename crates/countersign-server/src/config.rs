@@ -7,6 +7,7 @@ use std::sync::Arc;
 use countersign_core::aws_chunked::Limits;
 use countersign_core::{KeyCache, SigningSettings, Verifier};
 
+use crate::authz::{ErasedAuthorizer, Operations};
 use crate::budget::BufferBudget;
 use crate::clock::{Clock, SystemClock};
 use crate::failures::{FailureCounts, DEFAULT_FAILURE_TABLE_CAPACITY};
@@ -34,6 +35,8 @@ pub const DEFAULT_KEY_CACHE_CAPACITY: usize = 4096;
 #[derive(Debug, Clone, Default)]
 pub struct TrustedProxy {
     pub(crate) forwarded_host: bool,
+    pub(crate) forwarded_for: bool,
+    pub(crate) forwarded_proto: bool,
     pub(crate) path_prefix: Option<String>,
 }
 
@@ -46,6 +49,21 @@ impl TrustedProxy {
     /// Take the host the client signed from `X-Forwarded-Host` (when present).
     pub fn forwarded_host(mut self, on: bool) -> Self {
         self.forwarded_host = on;
+        self
+    }
+
+    /// Take the client's address (`aws:SourceIp`) from the last address of the last
+    /// `X-Forwarded-For` header, the one the proxy appended (what the client wrote before it
+    /// is not believed).
+    pub fn forwarded_for(mut self, on: bool) -> Self {
+        self.forwarded_for = on;
+        self
+    }
+
+    /// Take whether the client's connection is TLS (`aws:SecureTransport`) from
+    /// `X-Forwarded-Proto`.
+    pub fn forwarded_proto(mut self, on: bool) -> Self {
+        self.forwarded_proto = on;
         self
     }
 
@@ -90,6 +108,12 @@ pub(crate) struct Config {
     pub(crate) unknown_keys: Option<Arc<UnknownKeys>>,
     pub(crate) on_rejection: Option<Arc<RejectionObserver>>,
     pub(crate) failures: FailureCounts,
+    /// The authorization step's authorizer (none: every verified request is allowed).
+    pub(crate) authorizer: Option<Arc<dyn ErasedAuthorizer>>,
+    /// How the authorization step names a request's operation.
+    pub(crate) operations: Operations,
+    /// Whether unsigned requests go to the authorizer as anonymous ones.
+    pub(crate) anonymous: bool,
 }
 
 /// A function told of every refused request.
@@ -128,6 +152,9 @@ impl Config {
             ))),
             on_rejection: None,
             failures: FailureCounts::new(DEFAULT_FAILURE_TABLE_CAPACITY),
+            authorizer: None,
+            operations: Operations::ByMode,
+            anonymous: false,
             // The decoy's outcome is thrown away: it only has to cost what a real key
             // costs, so any secret will do if the random source fails.
             decoy: crate::keys::Key::new(crate::keys::random_secret().unwrap_or_default(), ()),
@@ -162,6 +189,9 @@ impl fmt::Debug for Config {
             .field("debug", &self.debug)
             .field("replay_protection", &self.replay.is_some())
             .field("unknown_key_cache", &self.unknown_keys)
+            .field("authorizer", &self.authorizer.is_some())
+            .field("operations", &self.operations)
+            .field("anonymous", &self.anonymous)
             .finish_non_exhaustive()
     }
 }

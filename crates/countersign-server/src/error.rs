@@ -98,6 +98,12 @@ pub enum Error {
     /// The bodies buffered at once (to hash them: they declare no hash) reached the layer's
     /// budget; the client may retry shortly.
     SlowDown,
+    /// The authorizer refused the request: the signer may not do what it asks.
+    AccessDenied(crate::authz::Denial),
+    /// The request is no operation the layer's classifier knows, so it cannot be authorized.
+    NotImplemented(crate::authz::Unclassified),
+    /// The request's path does not decode to UTF-8, so it names no bucket or key.
+    InvalidUri,
 }
 
 impl Error {
@@ -130,6 +136,9 @@ impl Error {
             Error::PostFormNotToBucket => "MethodNotAllowed",
             Error::RepeatedHost | Error::HostNotAuthority => "InvalidRequest",
             Error::SlowDown => "SlowDown",
+            Error::AccessDenied(_) => "AccessDenied",
+            Error::NotImplemented(_) => "NotImplemented",
+            Error::InvalidUri => "InvalidURI",
         }
     }
 
@@ -161,6 +170,9 @@ impl Error {
             Error::PostFormNotToBucket => StatusCode::METHOD_NOT_ALLOWED,
             Error::RepeatedHost | Error::HostNotAuthority => StatusCode::BAD_REQUEST,
             Error::SlowDown => StatusCode::SERVICE_UNAVAILABLE,
+            Error::AccessDenied(_) => StatusCode::FORBIDDEN,
+            Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            Error::InvalidUri => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -239,6 +251,13 @@ impl fmt::Display for Error {
                 "the server is holding too many request bodies that declare no hash: please retry \
                  shortly, or declare the body's hash in x-amz-content-sha256 so that it streams",
             ),
+            // AWS says no more to the client; the reason goes to the logs and debug hints.
+            Error::AccessDenied(_) => f.write_str("Access Denied"),
+            Error::NotImplemented(why) => write!(
+                f,
+                "a header you provided implies functionality that is not implemented: {why}"
+            ),
+            Error::InvalidUri => f.write_str("couldn't parse the specified URI"),
         }
     }
 }

@@ -19,6 +19,7 @@ use tower_service::Service;
 
 use crate::auth::form::{check_form, form_bucket, read_fields};
 use crate::auth::precheck::PayloadPlan;
+use crate::authz::step::{authorize, Handoff, LaterVerdict};
 use crate::body::{Checksums, Digests, VerifiedBody};
 use crate::config::Config;
 use crate::error::{BoxError, Error};
@@ -67,19 +68,53 @@ pub(crate) fn streaming_body<B>(
     }
 }
 
-/// Hands the request to the inner service, with its identity in the extensions.
+/// Hands the request to the inner service, with its identity (none for an anonymous
+/// request) in the extensions.
 pub(crate) fn forward<S, B, P>(
     service: &mut S,
     mut parts: Parts,
     body: VerifiedBody<B>,
-    identity: Verified<P>,
+    identity: Option<Verified<P>>,
 ) -> S::Future
 where
     S: Service<http::Request<VerifiedBody<B>>>,
     P: Clone + Send + Sync + 'static,
 {
-    parts.extensions.insert(identity);
+    if let Some(identity) = identity {
+        parts.extensions.insert(identity);
+    }
     service.call(http::Request::from_parts(parts, body))
+}
+
+/// Waits for the authorizer's `verdict`, then hands the request on, or refuses it once what
+/// is left of its body was read.
+pub(crate) fn after_verdict<S, B, P>(
+    mut service: S,
+    parts: Parts,
+    body: VerifiedBody<B>,
+    identity: Option<Verified<P>>,
+    verdict: LaterVerdict,
+    config: Arc<Config>,
+) -> PostFuture<S::Response, S::Error>
+where
+    S: Service<Request<VerifiedBody<B>>> + Send + 'static,
+    S::Future: Send + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+    P: Clone + Send + Sync + 'static,
+{
+    Box::pin(async move {
+        match verdict.await {
+            Ok(()) => forward(&mut service, parts, body, identity)
+                .await
+                .map(Outcome::Inner),
+            Err(denial) => {
+                let (response, leftover) =
+                    refusal(&config, &parts, body, Error::AccessDenied(denial), None);
+                Ok(Outcome::Rejected(response, leftover))
+            }
+        }
+    })
 }
 
 /// The outcome of the boxed POST flow: the inner service's response, or a rejection (with
@@ -124,10 +159,18 @@ where
             Err(e) => return Ok(refuse(&config, &parts, body, e)),
         };
         let (identity, post, range) = checked;
+        let verdict = match authorize(&config, &parts, Some(&identity), Some(&post)) {
+            Handoff::Allowed => None,
+            Handoff::Refused(error) => return Ok(refuse(&config, &parts, body, error)),
+            Handoff::Later(verdict) => Some(verdict),
+        };
         let mut parts = parts;
         parts.extensions.insert(post);
         let body = VerifiedBody::form(body, parser, range, Digests::none(), config.drain_limit);
-        forward(&mut service, parts, body, identity)
+        if let Some(verdict) = verdict {
+            return after_verdict(service, parts, body, Some(identity), verdict, config).await;
+        }
+        forward(&mut service, parts, body, Some(identity))
             .await
             .map(Outcome::Inner)
     })

@@ -19,11 +19,12 @@ use crate::auth::key_step::{settle, unknown_key};
 use crate::auth::precheck::{declared_hash, PayloadPlan, Plan};
 use crate::auth::signature::{admit, Admitted};
 use crate::auth::view::View;
+use crate::authz::step::{authorize, Handoff};
 use crate::body::{Digests, ResponseBody, VerifiedBody};
 use crate::budget::Reservation;
 use crate::config::Config;
 use crate::error::{BoxError, Error};
-use crate::flow::{forward, streaming_body, Outcome, PostFuture};
+use crate::flow::{after_verdict, forward, streaming_body, Outcome, PostFuture};
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::refusal::{drain_budget, poll_discard, refusal, reject, Leftover};
 
@@ -85,8 +86,10 @@ impl<S, B> Pending<S, B> {
     clippy::large_enum_variant,
     reason = "a transient value, moved into the next state straight away"
 )]
-enum Step<F, B, P, S> {
+enum Step<F, B, P, S: Service<Request<VerifiedBody<B>>>> {
     Call(F),
+    /// Wait for the authorizer, then call.
+    Boxed(PostFuture<S::Response, S::Error>),
     Reject(Response<Full<Bytes>>, Option<Leftover>),
     /// Read the body first, then check it with the key.
     Buffer(Box<Pending<S, B>>, Key<P>),
@@ -124,7 +127,7 @@ pin_project! {
             refusing: Option<(u64, Error)>,
         },
         Inner { #[pin] future: S::Future },
-        Post { future: PostFuture<S::Response, S::Error> },
+        Boxed { future: PostFuture<S::Response, S::Error> },
         Rejected { response: Option<Response<Full<Bytes>>>, leftover: Option<Leftover> },
     }
 }
@@ -156,9 +159,10 @@ where
         }
     }
 
-    pub(crate) fn post(future: PostFuture<S::Response, S::Error>) -> Self {
+    /// A boxed flow: a POST upload, or a request waiting for its authorizer.
+    pub(crate) fn boxed(future: PostFuture<S::Response, S::Error>) -> Self {
         ResponseFuture {
-            state: State::Post { future },
+            state: State::Boxed { future },
         }
     }
 
@@ -192,7 +196,8 @@ where
 
 impl<S, K, B, ResBody> Future for ResponseFuture<S, K, B>
 where
-    S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>>,
+    S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>> + Send + 'static,
+    S::Future: Send + 'static,
     K: KeyStore,
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
@@ -257,7 +262,7 @@ where
                         .poll(cx)
                         .map(|r| r.map(|response| response.map(ResponseBody::inner)));
                 }
-                StateProj::Post { future } => {
+                StateProj::Boxed { future } => {
                     return future.as_mut().poll(cx).map(|r| {
                         r.map(|outcome| match outcome {
                             Outcome::Inner(response) => response.map(ResponseBody::inner),
@@ -277,6 +282,7 @@ where
             };
             match step {
                 Step::Call(future) => this.state.set(State::Inner { future }),
+                Step::Boxed(future) => this.state.set(State::Boxed { future }),
                 Step::Reject(response, leftover) => this.state.set(State::Rejected {
                     response: Some(response),
                     leftover,
@@ -349,7 +355,8 @@ fn internal_error() -> Response<Full<Bytes>> {
 
 fn after_lookup<S, B, P>(pending: Box<Pending<S, B>>, found: Lookup<P>) -> Step<S::Future, B, P, S>
 where
-    S: Service<Request<VerifiedBody<B>>>,
+    S: Service<Request<VerifiedBody<B>>> + Send + 'static,
+    S::Future: Send + 'static,
     P: Clone + Send + Sync + 'static,
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
@@ -379,6 +386,14 @@ where
             identity,
             chain_seed,
         }) => {
+            let verdict = match authorize(&pending.config, &pending.parts, Some(&identity), None) {
+                Handoff::Allowed => None,
+                Handoff::Refused(error) => {
+                    let (response, leftover) = (*pending).refuse(error);
+                    return Step::Reject(response, leftover);
+                }
+                Handoff::Later(verdict) => Some(verdict),
+            };
             let Pending {
                 mut service,
                 parts,
@@ -388,7 +403,17 @@ where
             } = *pending;
             let (auth, payload, checksums) = plan.into_body_parts();
             let body = streaming_body(body, &auth, payload, checksums, chain_seed, &config);
-            Step::Call(forward(&mut service, parts, body, identity))
+            match verdict {
+                None => Step::Call(forward(&mut service, parts, body, Some(identity))),
+                Some(verdict) => Step::Boxed(after_verdict(
+                    service,
+                    parts,
+                    body,
+                    Some(identity),
+                    verdict,
+                    config,
+                )),
+            }
         }
     }
 }
@@ -399,20 +424,39 @@ fn after_buffering<S, B, P>(
     data: Bytes,
 ) -> Step<S::Future, B, P, S>
 where
-    S: Service<Request<VerifiedBody<B>>>,
+    S: Service<Request<VerifiedBody<B>>> + Send + 'static,
+    S::Future: Send + 'static,
     P: Clone + Send + Sync + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
 {
     match pending.admit(key, &sha256_hex(&data)) {
         Err(error) => Step::Reject(pending.reject(error), None),
         Ok(Admitted { identity, .. }) => {
+            let verdict = match authorize(&pending.config, &pending.parts, Some(&identity), None) {
+                Handoff::Allowed => None,
+                Handoff::Refused(error) => return Step::Reject(pending.reject(error), None),
+                Handoff::Later(verdict) => Some(verdict),
+            };
             let Pending {
                 mut service,
                 parts,
                 plan,
+                config,
                 ..
             } = pending;
             let body = VerifiedBody::buffered(data, Digests::checksums(plan.checksums));
-            Step::Call(forward(&mut service, parts, body, identity))
+            match verdict {
+                None => Step::Call(forward(&mut service, parts, body, Some(identity))),
+                Some(verdict) => Step::Boxed(after_verdict(
+                    service,
+                    parts,
+                    body,
+                    Some(identity),
+                    verdict,
+                    config,
+                )),
+            }
         }
     }
 }

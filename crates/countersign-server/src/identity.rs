@@ -130,11 +130,19 @@ impl<P> Verified<P> {
     pub fn service(&self) -> &str {
         self.credential.scope().service
     }
+
+    /// The signing algorithm: `AWS4-HMAC-SHA256`, or SigV4a's `AWS4-ECDSA-P256-SHA256`.
+    pub fn algorithm(&self) -> &'static str {
+        match self.region_set {
+            Some(_) => "AWS4-ECDSA-P256-SHA256",
+            None => "AWS4-HMAC-SHA256",
+        }
+    }
 }
 
 #[cfg(feature = "axum")]
 mod extractor {
-    use axum_core::extract::FromRequestParts;
+    use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
     use axum_core::response::{IntoResponse, Response};
     use http::request::Parts;
     use http::StatusCode;
@@ -168,6 +176,19 @@ mod extractor {
                 .get::<Verified<P>>()
                 .cloned()
                 .ok_or(MissingLayer)
+        }
+    }
+
+    /// `Option<Verified<P>>`: `None` for an anonymous request the layer let through (see
+    /// [`SigV4Layer::anonymous`](crate::SigV4Layer::anonymous)).
+    impl<S: Send + Sync, P: Clone + Send + Sync + 'static> OptionalFromRequestParts<S> for Verified<P> {
+        type Rejection = std::convert::Infallible;
+
+        async fn from_request_parts(
+            parts: &mut Parts,
+            _state: &S,
+        ) -> Result<Option<Self>, Self::Rejection> {
+            Ok(parts.extensions.get::<Verified<P>>().cloned())
         }
     }
 }

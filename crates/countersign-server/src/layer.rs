@@ -7,12 +7,13 @@ use countersign_core::aws_chunked::Limits;
 use countersign_core::{KeyCache, SigningSettings};
 use tower_layer::Layer;
 
+use crate::authz::{Authorizer, ErasedAuthorizer, Operations, Typed};
 use crate::budget::BufferBudget;
 use crate::clock::Clock;
 use crate::config::{Config, TrustedProxy};
 use crate::failures::FailureCounts;
 use crate::keys::KeyStore;
-use crate::rejection::{ErrorFormat, Rejection};
+use crate::rejection::{ErrorFormat, Rejection, Rejector};
 use crate::replay::ReplayGuard;
 use crate::service::SigV4;
 use crate::unknown_keys::UnknownKeys;
@@ -212,6 +213,53 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// a key's count for a reason reaches 10, 100, 1000, ….
     pub fn failure_counts(&self) -> FailureCounts {
         self.config.failures.clone()
+    }
+
+    /// Authorize every verified request with `authorizer` before the inner service sees it
+    /// (none by default: a valid signature is enough). The request's operation comes from
+    /// [`operations`](Self::operations); a refusal is 403 `AccessDenied` in the error format,
+    /// whose debug hint names the reason (for [`PolicyAuthorizer`](crate::authz::PolicyAuthorizer),
+    /// the deciding statement).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use countersign_server::authz::{IamIdentity, MemoryPolicyStore, PolicyAuthorizer};
+    /// use countersign_server::{keys::MemoryKeyStore, SigV4Layer};
+    /// let keys = MemoryKeyStore::<Arc<IamIdentity>>::new();
+    /// let layer = SigV4Layer::new(keys).s3().authorize(PolicyAuthorizer::new(MemoryPolicyStore::new()));
+    /// # let _ = layer;
+    /// ```
+    pub fn authorize(self, authorizer: impl Authorizer<K::Principal>) -> Self {
+        let erased: Arc<dyn ErasedAuthorizer> = Arc::new(Typed::new(authorizer));
+        self.with(|c| c.authorizer = Some(erased))
+    }
+
+    /// How the authorization step names a request's operation (default: S3's operations
+    /// in S3 mode, API Gateway's `execute-api:Invoke` with [`ApiGateway`](crate::authz::ApiGateway)'s
+    /// defaults otherwise).
+    pub fn operations(self, operations: Operations) -> Self {
+        self.with(|c| c.operations = operations)
+    }
+
+    /// Let requests that carry no signature at all (no `Authorization` header, no
+    /// `X-Amz-*` signature parameters) through to the authorizer as the anonymous principal
+    /// (off by default), so that a policy allowing everyone (`"Principal": "*"`) makes a
+    /// public resource. An anonymous request that the authorizer allows reaches the inner
+    /// service with no [`Verified`](crate::Verified) in its extensions (take an
+    /// `Option<Verified<P>>` in axum); without an authorizer, every one is refused. A
+    /// request that carries a signature is verified as always: one that fails is refused,
+    /// never taken as anonymous.
+    pub fn anonymous(self, on: bool) -> Self {
+        self.with(|c| c.anonymous = on)
+    }
+
+    /// Refusals in this layer's error format, for handlers and steps of your own (see
+    /// [`Rejector`]): take it once the layer is configured, as it keeps the settings of the
+    /// moment.
+    pub fn rejector(&self) -> Rejector {
+        Rejector {
+            config: Arc::clone(&self.config),
+        }
     }
 
     /// How many derived signing keys are cached (default 4096; with the `sigv4a` feature,

@@ -82,6 +82,7 @@
 
 pub mod address;
 mod auth;
+pub mod authz;
 mod body;
 mod budget;
 mod clock;
@@ -100,6 +101,7 @@ mod rejection;
 pub mod replay;
 mod service;
 mod unknown_keys;
+mod watched;
 
 pub use body::{BodyError, ResponseBody, VerifiedBody};
 pub use clock::{Clock, SystemClock};
@@ -115,5 +117,5 @@ pub use identity::MissingLayer;
 pub use identity::{PayloadCheck, Verified};
 pub use layer::SigV4Layer;
 pub use post::{PostObject, MAX_FORM_FIELD_BYTES};
-pub use rejection::{DebugDetails, ErrorFormat, Rejection};
+pub use rejection::{DebugDetails, ErrorFormat, Rejection, Rejector};
 pub use service::SigV4;

@@ -123,6 +123,17 @@ pub(crate) fn reject(
     error: Error,
     auth: Option<&AuthParams<'_>>,
 ) -> Response<Full<Bytes>> {
+    render(config, parts.uri.path(), error, auth)
+}
+
+/// Renders a refusal of a request for `resource` (its path), logged and counted as every
+/// refusal of the layer is.
+pub(crate) fn render(
+    config: &Config,
+    resource: &str,
+    error: Error,
+    auth: Option<&AuthParams<'_>>,
+) -> Response<Full<Bytes>> {
     let request_id = next_request_id();
     let access_key_id = auth.map(|a| a.credential.access_key_id()).unwrap_or("");
     match &error {
@@ -160,7 +171,7 @@ pub(crate) fn reject(
     let rejection = Rejection {
         error,
         request_id,
-        resource: parts.uri.path().to_string(),
+        resource: resource.to_string(),
         access_key_id: auth.map(|a| a.credential.access_key_id().to_string()),
         debug,
     };

@@ -12,14 +12,19 @@ use tower_service::Service;
 
 use crate::auth::form::post_boundary;
 use crate::auth::key_step::{find_key, key_request, unknown_key, KeyStep};
-use crate::auth::precheck::{body_is_empty, declared_hash, precheck, PayloadPlan, Plan};
+use crate::auth::precheck::{
+    body_is_empty, checksum_headers, declared_hash, precheck, PayloadPlan, Plan,
+};
 use crate::auth::signature::{admit, Admitted};
 use crate::auth::view::View;
+use crate::authz::step::{authorize, Handoff};
+use crate::body::Digests;
 use crate::body::{ResponseBody, VerifiedBody};
 use crate::config::Config;
 use crate::error::BoxError;
-use crate::flow::{forward, post_upload, streaming_body};
+use crate::flow::{after_verdict, forward, post_upload, streaming_body};
 use crate::future::{Pending, ResponseFuture};
+use crate::identity::Verified;
 use crate::keys::KeyStore;
 
 /// Verifies SigV4 on each request; the inner service sees only verified requests, with a
@@ -114,7 +119,7 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
         if let Some(boundary) = post_boundary(&self.config, &parts) {
-            return ResponseFuture::post(post_upload(
+            return ResponseFuture::boxed(post_upload(
                 self.take_ready(),
                 parts,
                 body,
@@ -124,6 +129,9 @@ where
             ));
         }
         let config: &Config = &self.config;
+        if config.anonymous && carries_no_signature(&parts) {
+            return self.anonymous(parts, body);
+        }
         let body_is_empty = body_is_empty(&parts, &body);
         let view = View::new(&parts, config.proxy.as_ref());
         let request = view.request();
@@ -172,10 +180,92 @@ where
                 return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
             }
         };
+        let verdict = match authorize(config, &parts, Some(&identity), None) {
+            Handoff::Allowed => None,
+            Handoff::Refused(error) => {
+                return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
+            }
+            Handoff::Later(verdict) => Some(verdict),
+        };
         let body = {
             let (auth, payload, checksums) = checked.into_body_parts();
             streaming_body(body, &auth, payload, checksums, chain_seed, config)
         };
-        ResponseFuture::inner(forward(&mut self.inner, parts, body, identity))
+        match verdict {
+            None => ResponseFuture::inner(forward(&mut self.inner, parts, body, Some(identity))),
+            Some(verdict) => {
+                let config = Arc::clone(&self.config);
+                let service = self.take_ready();
+                ResponseFuture::boxed(after_verdict(
+                    service,
+                    parts,
+                    body,
+                    Some(identity),
+                    verdict,
+                    config,
+                ))
+            }
+        }
     }
+}
+
+impl<S, K> SigV4<S, K>
+where
+    K: KeyStore,
+{
+    /// An anonymous request: authorized as the anonymous principal, and handed on with no
+    /// identity. Its body is checked against its checksum headers only.
+    fn anonymous<B, ResBody>(&mut self, parts: Parts, body: B) -> ResponseFuture<S, K, B>
+    where
+        S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let config: &Config = &self.config;
+        let verdict = match authorize::<K::Principal>(config, &parts, None, None) {
+            Handoff::Allowed => None,
+            Handoff::Refused(error) => {
+                return ResponseFuture::refused(config, &parts, body, error, None);
+            }
+            Handoff::Later(verdict) => Some(verdict),
+        };
+        let checksums = match checksum_headers(&parts) {
+            Ok(checksums) => checksums,
+            Err(error) => return ResponseFuture::refused(config, &parts, body, error, None),
+        };
+        let body = VerifiedBody::plain(body, Digests::checksums(checksums));
+        let identity: Option<Verified<K::Principal>> = None;
+        match verdict {
+            None => ResponseFuture::inner(forward(&mut self.inner, parts, body, identity)),
+            Some(verdict) => {
+                let config = Arc::clone(&self.config);
+                let service = self.take_ready();
+                ResponseFuture::boxed(after_verdict(
+                    service, parts, body, identity, verdict, config,
+                ))
+            }
+        }
+    }
+}
+
+/// Whether a request carries no signature at all: no `Authorization` header and no
+/// `X-Amz-*` parameter of a presigned URL. One that carries any is verified, and refused if
+/// it fails, never taken as anonymous.
+fn carries_no_signature(parts: &Parts) -> bool {
+    if parts.headers.contains_key(http::header::AUTHORIZATION) {
+        return false;
+    }
+    let query = parts.uri.query().unwrap_or("");
+    !query.split('&').any(|pair| {
+        let name = pair.split('=').next().unwrap_or(pair);
+        [
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
+            "X-Amz-Signature",
+            "X-Amz-SignedHeaders",
+        ]
+        .iter()
+        .any(|p| name.eq_ignore_ascii_case(p))
+    })
 }

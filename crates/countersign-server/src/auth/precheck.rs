@@ -320,7 +320,7 @@ fn is_checksum_header(name: &str) -> bool {
 
 /// The checksum headers: at most one `x-amz-checksum-*` and `Content-MD5`, each a base64
 /// digest of the right length.
-fn checksum_headers(parts: &Parts) -> Result<Checksums, Error> {
+pub(crate) fn checksum_headers(parts: &Parts) -> Result<Checksums, Error> {
     let mut found = Vec::new();
     for (name, value) in &parts.headers {
         let name = name.as_str();

@@ -17,14 +17,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::{ready, Ready};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 
 use super::{Key, KeyIdHasher, KeyRequest, KeyStore, Lookup};
+use crate::watched::Watched;
 
 /// The keys of a file, by access key id.
 type KeyMap = HashMap<String, Key<Arc<Value>>, KeyIdHasher>;
@@ -44,19 +44,7 @@ type KeyMap = HashMap<String, Key<Arc<Value>>, KeyIdHasher>;
 /// ```
 #[derive(Clone)]
 pub struct FileKeyStore {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    path: PathBuf,
-    keys: RwLock<Arc<KeyMap>>,
-    /// The file's time and size when it was last read.
-    stamp: Mutex<Option<(SystemTime, u64)>>,
-    /// When the file is next looked at, in nanoseconds since `opened`: read without a lock,
-    /// so that lookups between two checks contend on nothing.
-    next_check: AtomicU64,
-    opened: Instant,
-    check_interval: Duration,
+    file: Arc<Watched<KeyMap, KeyFileError>>,
 }
 
 /// A key file that could not be used.
@@ -82,46 +70,30 @@ impl std::error::Error for KeyFileError {}
 impl FileKeyStore {
     /// Loads the file; fails if it cannot be read or parsed.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, KeyFileError> {
-        let path = path.as_ref().to_path_buf();
-        let stamp = stamp_of(&path);
-        let keys = load(&path)?;
+        let file = Watched::open(path.as_ref(), "key file", load)?;
         Ok(FileKeyStore {
-            inner: Arc::new(Inner {
-                path,
-                keys: RwLock::new(Arc::new(keys)),
-                stamp: Mutex::new(stamp),
-                next_check: AtomicU64::new(0),
-                opened: Instant::now(),
-                check_interval: Duration::from_secs(2),
-            }),
+            file: Arc::new(file),
         })
     }
 
     /// How often lookups check the file for changes (default two seconds).
     pub fn check_interval(self, interval: Duration) -> Self {
-        let inner = match Arc::try_unwrap(self.inner) {
-            Ok(mut inner) => {
-                inner.check_interval = interval;
-                inner
-            }
-            Err(shared) => return FileKeyStore { inner: shared },
-        };
-        FileKeyStore {
-            inner: Arc::new(inner),
+        match Arc::try_unwrap(self.file) {
+            Ok(file) => FileKeyStore {
+                file: Arc::new(file.check_interval(interval)),
+            },
+            Err(shared) => FileKeyStore { file: shared },
         }
     }
 
     /// Reads the file again now. On error the current keys stay and the error is returned.
     pub fn reload(&self) -> Result<usize, KeyFileError> {
-        let keys = load(&self.inner.path)?;
-        let count = keys.len();
-        *self.inner.keys.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(keys);
-        Ok(count)
+        self.file.reload().map(|keys| keys.len())
     }
 
     /// How many keys are loaded.
     pub fn len(&self) -> usize {
-        self.snapshot().len()
+        self.file.snapshot().len()
     }
 
     /// Whether no key is loaded.
@@ -129,51 +101,21 @@ impl FileKeyStore {
         self.len() == 0
     }
 
-    fn snapshot(&self) -> Arc<KeyMap> {
-        Arc::clone(&self.inner.keys.read().unwrap_or_else(|p| p.into_inner()))
-    }
-
     /// The key of `request`, from the file as last read (read again first when due).
     fn find(&self, request: &KeyRequest) -> Lookup<Arc<Value>> {
-        self.refresh();
-        let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
-        Ok(keys.get(request.access_key_id()).cloned())
+        Ok(self.file.current().get(request.access_key_id()).cloned())
     }
 
-    /// Reloads when the check interval has passed and the file's time or size changed.
+    #[cfg(test)]
     fn refresh(&self) {
-        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        let now = nanos(self.inner.opened.elapsed());
-        if now < self.inner.next_check.load(Ordering::Relaxed) {
-            return;
-        }
-        let mut stamp = self.inner.stamp.lock().unwrap_or_else(|p| p.into_inner());
-        // Another lookup may have checked while this one waited for the lock.
-        if now < self.inner.next_check.load(Ordering::Relaxed) {
-            return;
-        }
-        let next = now.saturating_add(nanos(self.inner.check_interval));
-        self.inner.next_check.store(next, Ordering::Relaxed);
-        let current = stamp_of(&self.inner.path);
-        if current == *stamp {
-            return;
-        }
-        *stamp = current;
-        match self.reload() {
-            Ok(count) => {
-                tracing::info!(path = %self.inner.path.display(), count, "key file reloaded")
-            }
-            Err(e) => {
-                tracing::warn!(path = %self.inner.path.display(), error = %e, "key file not reloaded; keeping the last good keys")
-            }
-        }
+        self.file.refresh();
     }
 }
 
 impl fmt::Debug for FileKeyStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileKeyStore")
-            .field("path", &self.inner.path)
+            .field("path", &self.file.path())
             .field("keys", &self.len())
             .finish()
     }
@@ -190,11 +132,6 @@ impl KeyStore for FileKeyStore {
     fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<Arc<Value>>> {
         Some(self.find(request))
     }
-}
-
-fn stamp_of(path: &Path) -> Option<(SystemTime, u64)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
 }
 
 fn load(path: &Path) -> Result<KeyMap, KeyFileError> {
@@ -239,6 +176,8 @@ pub(crate) fn parse(text: &str) -> Result<KeyMap, KeyFileError> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     /// Writes `text` to a key file `name` in a directory of this test run's own.

@@ -1,0 +1,278 @@
+//! The facts of a request that policies ask about (`aws:SourceIp`, `aws:SecureTransport`,
+//! `aws:CurrentTime`, `s3:authType`, ...), and the policy context made of them.
+//!
+//! The keys follow IAM's global condition keys
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>)
+//! and S3's (<https://docs.aws.amazon.com/AmazonS3/latest/API/bucket-policy-s3-sigv4-conditions.html>,
+//! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>).
+//! A key whose value the layer cannot know (`s3:ExistingObjectTag/*`: the store holds the
+//! tags) is absent, as AWS evaluates a key the request does not carry.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+use std::net::IpAddr;
+use std::ops::Range;
+
+use countersign_policy::Context;
+use http::request::Parts;
+use time::OffsetDateTime;
+
+use crate::authz::connection::Connection;
+use crate::authz::principal::IamView;
+use crate::authz::AccessRequest;
+use crate::config::TrustedProxy;
+
+/// How a request was authenticated, as S3's `s3:authType` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthType {
+    /// The `Authorization` header: `REST-HEADER`.
+    Header,
+    /// A presigned URL: `REST-QUERY-STRING`.
+    Query,
+    /// A browser POST form: `POST`.
+    Post,
+}
+
+impl AuthType {
+    /// S3's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthType::Header => "REST-HEADER",
+            AuthType::Query => "REST-QUERY-STRING",
+            AuthType::Post => "POST",
+        }
+    }
+}
+
+/// What the layer knows of a request besides its signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestFacts {
+    /// The client's address: the connection's peer (see [`Connection`]), or the address a
+    /// trusted proxy forwarded (`X-Forwarded-For`, see
+    /// [`TrustedProxy::forwarded_for`]); `None` when the server told neither.
+    pub source_ip: Option<IpAddr>,
+    /// Whether the client's connection is TLS (the connection's, or a trusted proxy's
+    /// `X-Forwarded-Proto`).
+    pub secure_transport: bool,
+    /// Now, by the layer's clock.
+    pub now: OffsetDateTime,
+    /// How the request was authenticated; `None` for an anonymous request.
+    pub auth_type: Option<AuthType>,
+}
+
+impl RequestFacts {
+    /// The facts of `parts`, as the connection and a trusted `proxy` tell them.
+    pub(crate) fn of(
+        parts: &Parts,
+        proxy: Option<&TrustedProxy>,
+        now: OffsetDateTime,
+        auth_type: Option<AuthType>,
+    ) -> Self {
+        let connection = parts.extensions.get::<Connection>();
+        let forwarded_ip = proxy
+            .filter(|p| p.forwarded_for)
+            .and_then(|_| last_forwarded_for(parts));
+        let forwarded_tls = proxy
+            .filter(|p| p.forwarded_proto)
+            .and_then(|_| parts.headers.get("x-forwarded-proto"))
+            .map(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        RequestFacts {
+            source_ip: forwarded_ip.or(connection.map(|c| c.peer.ip())),
+            secure_transport: forwarded_tls.unwrap_or(connection.is_some_and(|c| c.tls)),
+            now,
+            auth_type,
+        }
+    }
+}
+
+/// The address the nearest proxy saw: the last of the last `X-Forwarded-For` header (a
+/// client may write any address before it; only the one the trusted proxy appended counts).
+fn last_forwarded_for(parts: &Parts) -> Option<IpAddr> {
+    let header = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?;
+    let last = header.to_str().ok()?.rsplit(',').next()?.trim();
+    last.parse().ok()
+}
+
+/// The values of a request's condition keys, written once into one string; the policy
+/// context borrows them.
+#[derive(Debug, Default)]
+pub(crate) struct ContextValues {
+    text: String,
+    entries: Vec<(&'static str, Range<usize>)>,
+}
+
+impl ContextValues {
+    fn push(&mut self, key: &'static str, value: impl std::fmt::Display) {
+        let start = self.text.len();
+        // Writing into a `String` does not fail.
+        let _ = write!(self.text, "{value}");
+        self.entries.push((key, start..self.text.len()));
+    }
+
+    /// The values of the keys of `request`, signed by `view` (none when anonymous).
+    pub(crate) fn gather<P>(request: &AccessRequest<'_, P>, view: Option<&IamView<'_>>) -> Self {
+        let mut values = ContextValues {
+            text: String::with_capacity(192),
+            entries: Vec::with_capacity(16),
+        };
+        let facts = request.facts;
+        if let Some(ip) = facts.source_ip {
+            values.push("aws:SourceIp", ip);
+        }
+        values.push("aws:SecureTransport", facts.secure_transport);
+        let now = facts.now;
+        values.push("aws:EpochTime", now.unix_timestamp());
+        values.push("aws:CurrentTime", Iso8601(now));
+        let headers = &request.parts.headers;
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if let Some(identity) = request.identity {
+            values.push("aws:RequestedRegion", identity.region());
+            // A service principal names the resource it acts for in signed headers (every
+            // x-amz-* header present is signed, or the request was refused).
+            if view.is_some_and(|v| v.service) {
+                if let Some(arn) = header("x-amz-source-arn") {
+                    values.push("aws:SourceArn", arn);
+                }
+                if let Some(account) = header("x-amz-source-account") {
+                    values.push("aws:SourceAccount", account);
+                }
+            }
+        }
+        if let Some(s3) = &request.operation.s3 {
+            for (key, value) in [
+                ("s3:prefix", &s3.prefix),
+                ("s3:delimiter", &s3.delimiter),
+                ("s3:max-keys", &s3.max_keys),
+                ("s3:VersionId", &s3.version_id),
+            ] {
+                if let Some(value) = value {
+                    values.push(key, value);
+                }
+            }
+            if let Some(sha256) = header("x-amz-content-sha256") {
+                values.push("s3:x-amz-content-sha256", sha256);
+            }
+            if let (Some(identity), Some(auth_type)) = (request.identity, facts.auth_type) {
+                values.push("s3:authType", auth_type.as_str());
+                values.push("s3:signatureversion", identity.algorithm());
+                let age = (now - identity.signed_at).whole_milliseconds().max(0);
+                values.push("s3:signatureAge", age);
+            }
+        }
+        values
+    }
+
+    /// The policy context: these values, and the principal's tags.
+    pub(crate) fn context<'a>(&'a self, tags: &'a [(Cow<'a, str>, &'a str)]) -> Context<'a> {
+        let mut context = Context::new();
+        for (key, range) in &self.entries {
+            context.insert(key, self.text.get(range.clone()).unwrap_or(""));
+        }
+        for (key, value) in tags {
+            context.insert(key, value);
+        }
+        context
+    }
+}
+
+/// A time as `aws:CurrentTime` gives it: ISO 8601, UTC, to the second.
+struct Iso8601(OffsetDateTime);
+
+impl std::fmt::Display for Iso8601 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0.to_offset(time::UtcOffset::UTC);
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn parts(headers: &[(&str, &str)], connection: Option<Connection>) -> Parts {
+        let mut builder = http::Request::get("/x");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let (mut parts, ()) = builder
+            .body(())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_parts();
+        if let Some(c) = connection {
+            parts.extensions.insert(c);
+        }
+        parts
+    }
+
+    fn peer(address: &str) -> Connection {
+        Connection::new(address.parse().unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    const NOW: OffsetDateTime = datetime!(2024-05-24 12:00:00 UTC);
+
+    #[test]
+    fn the_source_ip_is_the_connections_peer() {
+        let parts = parts(&[], Some(peer("203.0.113.7:5000")));
+        let facts = RequestFacts::of(&parts, None, NOW, None);
+        assert_eq!(facts.source_ip, "203.0.113.7".parse().ok());
+    }
+
+    #[test]
+    fn an_untrusted_forwarded_for_is_ignored() {
+        let parts = parts(
+            &[("x-forwarded-for", "198.51.100.1")],
+            Some(peer("203.0.113.7:5000")),
+        );
+        let facts = RequestFacts::of(&parts, Some(&TrustedProxy::new()), NOW, None);
+        assert_eq!(facts.source_ip, "203.0.113.7".parse().ok());
+    }
+
+    #[test]
+    fn a_trusted_proxy_forwards_the_address_it_appended_not_the_clients_claim() {
+        let parts = parts(
+            &[("x-forwarded-for", "10.9.9.9, 198.51.100.1")],
+            Some(peer("192.0.2.1:5000")),
+        );
+        let proxy = TrustedProxy::new().forwarded_for(true);
+        let facts = RequestFacts::of(&parts, Some(&proxy), NOW, None);
+        assert_eq!(facts.source_ip, "198.51.100.1".parse().ok());
+    }
+
+    #[test]
+    fn a_tls_connection_is_secure_transport() {
+        let parts = parts(&[], Some(peer("203.0.113.7:5000").tls(true)));
+        assert!(RequestFacts::of(&parts, None, NOW, None).secure_transport);
+    }
+
+    #[test]
+    fn a_forwarded_proto_is_believed_only_from_a_trusted_proxy() {
+        let parts = parts(
+            &[("x-forwarded-proto", "https")],
+            Some(peer("192.0.2.1:5000")),
+        );
+        assert!(!RequestFacts::of(&parts, None, NOW, None).secure_transport);
+        let proxy = TrustedProxy::new().forwarded_proto(true);
+        assert!(RequestFacts::of(&parts, Some(&proxy), NOW, None).secure_transport);
+    }
+
+    #[test]
+    fn current_time_is_iso_8601_in_utc() {
+        let t = datetime!(2024-05-24 14:03:09 +02:00);
+        assert_eq!(Iso8601(t).to_string(), "2024-05-24T12:03:09Z");
+    }
+}

@@ -1,0 +1,258 @@
+//! What a request asks, in IAM's terms: one or more accesses (an action on a resource ARN),
+//! named by the layer's classifier: S3's operations in S3 mode, API Gateway's
+//! `execute-api:Invoke` otherwise, or a function of yours.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use http::request::Parts;
+
+use crate::authz::s3_operation::S3Operation;
+
+/// One permission a request needs: an action on a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Access {
+    /// The IAM action, such as `s3:GetObject` or `execute-api:Invoke`.
+    pub action: Cow<'static, str>,
+    /// The resource's ARN, such as `arn:aws:s3:::photos/cat.jpg` (`*` for actions on no
+    /// resource, such as `s3:ListAllMyBuckets`).
+    pub resource: String,
+    /// The name the resource's policies are kept under in a
+    /// [`PolicyStore`](super::PolicyStore): the bucket, or the API's id; `None` for a
+    /// resource without a resource policy.
+    pub policy_key: Option<String>,
+    /// The account that owns the resource, when the classifier knows it; otherwise the
+    /// owner the policy store records for the policy key, or the signer's own account.
+    pub owner: Option<String>,
+}
+
+impl Access {
+    /// `action` on `resource`, with no resource policy.
+    pub fn new(action: impl Into<Cow<'static, str>>, resource: impl Into<String>) -> Self {
+        Access {
+            action: action.into(),
+            resource: resource.into(),
+            policy_key: None,
+            owner: None,
+        }
+    }
+
+    /// The same access, to a resource whose policies are kept under `key`.
+    pub fn with_policy_key(mut self, key: impl Into<String>) -> Self {
+        self.policy_key = Some(key.into());
+        self
+    }
+}
+
+/// What a request asks: every access it needs (a copy needs to write its destination and
+/// to read its source), and for S3 the operation they were named from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Operation {
+    /// The accesses, the request's own first; each must be allowed.
+    pub accesses: Vec<Access>,
+    /// The S3 operation, in S3 mode.
+    pub s3: Option<S3Operation>,
+}
+
+impl Operation {
+    /// An operation that needs one access.
+    pub fn new(access: Access) -> Self {
+        Operation {
+            accesses: vec![access],
+            s3: None,
+        }
+    }
+
+    /// The same operation, needing `access` too.
+    pub fn and(mut self, access: Access) -> Self {
+        self.accesses.push(access);
+        self
+    }
+}
+
+impl From<S3Operation> for Operation {
+    fn from(s3: S3Operation) -> Self {
+        let bucket = s3.bucket.clone();
+        let own = Access {
+            action: Cow::Borrowed(s3.action),
+            resource: s3.resource_arn(),
+            policy_key: bucket,
+            owner: None,
+        };
+        let mut accesses = vec![own];
+        if let (Some(action), Some(resource), Some(source)) = (
+            s3.copy_source_action(),
+            s3.copy_source_arn(),
+            s3.copy_source.as_ref(),
+        ) {
+            accesses.push(Access {
+                action: Cow::Borrowed(action),
+                resource,
+                policy_key: Some(source.bucket.clone()),
+                owner: None,
+            });
+        }
+        Operation {
+            accesses,
+            s3: Some(s3),
+        }
+    }
+}
+
+/// A request the classifier cannot name an operation for: 501 `NotImplemented`, never a
+/// guess.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unclassified {
+    reason: String,
+}
+
+impl Unclassified {
+    /// Unclassified for `reason`.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Unclassified {
+            reason: reason.into(),
+        }
+    }
+
+    /// Why.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for Unclassified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for Unclassified {}
+
+/// API Gateway's resources for IAM authorization: `execute-api:Invoke` on
+/// `arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/{METHOD}/{path}`.
+///
+/// The region is the one the request was signed for. The defaults suit a single-account
+/// server: account `000000000000` (as local AWS emulators name theirs) owned by no one in
+/// particular, so that every signer's own identity policies decide; API id `local`, stage
+/// `$default`. Given an account, the API is that account's: signers of other accounts need
+/// the API's resource policy to allow them too.
+///
+/// ```
+/// use countersign_server::authz::ApiGateway;
+/// let api = ApiGateway::new().account("111122223333").api_id("a1b2c3").stage("prod");
+/// assert_eq!(
+///     api.resource("us-east-1", "DELETE", "/items/7"),
+///     "arn:aws:execute-api:us-east-1:111122223333:a1b2c3/prod/DELETE/items/7"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiGateway {
+    account: Option<String>,
+    api_id: String,
+    stage: String,
+}
+
+impl Default for ApiGateway {
+    fn default() -> Self {
+        ApiGateway {
+            account: None,
+            api_id: "local".into(),
+            stage: "$default".into(),
+        }
+    }
+}
+
+/// The account in the ARN of an API whose account was not given.
+const NO_ACCOUNT: &str = "000000000000";
+
+impl ApiGateway {
+    /// The defaults: account `000000000000`, API id `local`, stage `$default`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The account that owns the API (its requests from other accounts cross accounts).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// The API's id.
+    pub fn api_id(mut self, id: impl Into<String>) -> Self {
+        self.api_id = id.into();
+        self
+    }
+
+    /// The stage.
+    pub fn stage(mut self, stage: impl Into<String>) -> Self {
+        self.stage = stage.into();
+        self
+    }
+
+    /// The method ARN of a request to `path` with `method`, signed for `region`.
+    pub fn resource(&self, region: &str, method: &str, path: &str) -> String {
+        let account = self.account.as_deref().unwrap_or(NO_ACCOUNT);
+        let path = path.strip_prefix('/').unwrap_or(path);
+        format!(
+            "arn:aws:execute-api:{region}:{account}:{}/{}/{method}/{path}",
+            self.api_id, self.stage
+        )
+    }
+
+    /// The access a request needs: `execute-api:Invoke` on its method ARN, owned by the
+    /// API's account, with the API's resource policy kept under its id.
+    pub fn access(&self, region: &str, method: &str, path: &str) -> Access {
+        let mut access = Access::new("execute-api:Invoke", self.resource(region, method, path))
+            .with_policy_key(self.api_id.clone());
+        access.owner = self.account.clone();
+        access
+    }
+}
+
+/// What a request is, for a classifier of yours: its parts, and the IAM principal's
+/// account and signed region when it was signed.
+type Classify = dyn Fn(&Parts) -> Result<Operation, Unclassified> + Send + Sync;
+
+/// How the layer names the operation of a request.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum Operations {
+    /// S3 mode's [`S3Operation`], API Gateway's otherwise (the default).
+    #[default]
+    ByMode,
+    /// API Gateway's `execute-api:Invoke`, with these names.
+    ApiGateway(ApiGateway),
+    /// A function of yours.
+    Custom(Arc<Classify>),
+}
+
+impl Operations {
+    /// A classifier of your own.
+    ///
+    /// ```
+    /// use countersign_server::authz::{Access, Operation, Operations, Unclassified};
+    /// let operations = Operations::custom(|parts| match parts.method {
+    ///     http::Method::GET => Ok(Operation::new(Access::new("shop:ListItems", "arn:shop:::items"))),
+    ///     _ => Err(Unclassified::new("only GET is known")),
+    /// });
+    /// # let _ = operations;
+    /// ```
+    pub fn custom(
+        classify: impl Fn(&Parts) -> Result<Operation, Unclassified> + Send + Sync + 'static,
+    ) -> Self {
+        Operations::Custom(Arc::new(classify))
+    }
+}
+
+impl fmt::Debug for Operations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operations::ByMode => f.write_str("ByMode"),
+            Operations::ApiGateway(api) => f.debug_tuple("ApiGateway").field(api).finish(),
+            Operations::Custom(_) => f.write_str("Custom"),
+        }
+    }
+}

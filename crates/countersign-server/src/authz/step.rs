@@ -1,0 +1,101 @@
+//! The layer's authorization step, after the signature verified and before the inner
+//! service: the request's operation and facts, and the configured authorizer's verdict.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use http::request::Parts;
+
+use crate::address::S3Address;
+use crate::auth::view::View;
+use crate::authz::context::{AuthType, RequestFacts};
+use crate::authz::operation::{ApiGateway, Operation, Operations};
+use crate::authz::s3_operation::S3Operation;
+use crate::authz::{Denial, Verdict};
+use crate::config::Config;
+use crate::error::Error;
+use crate::identity::Verified;
+use crate::post::PostObject;
+
+/// The verdict the layer waits for.
+pub(crate) type LaterVerdict = Pin<Box<dyn Future<Output = Result<(), Denial>> + Send>>;
+
+/// What the step decided.
+pub(crate) enum Handoff {
+    /// Hand the request on.
+    Allowed,
+    /// Refuse it.
+    Refused(Error),
+    /// Wait for the authorizer's answer.
+    Later(LaterVerdict),
+}
+
+/// Authorizes the request `parts`, signed by `identity` (`None`: anonymous), or a browser
+/// POST upload `post`. Without an authorizer every verified request is allowed, and every
+/// anonymous one refused.
+pub(crate) fn authorize<P: Send + Sync + 'static>(
+    config: &Config,
+    parts: &Parts,
+    identity: Option<&Verified<P>>,
+    post: Option<&PostObject>,
+) -> Handoff {
+    let Some(authorizer) = &config.authorizer else {
+        return match identity {
+            Some(_) => Handoff::Allowed,
+            None => Handoff::Refused(Error::AccessDenied(Denial::new(
+                "anonymous requests need an authorizer to allow them",
+            ))),
+        };
+    };
+    let operation = match classify(config, parts, identity, post) {
+        Ok(operation) => operation,
+        Err(error) => return Handoff::Refused(error),
+    };
+    let auth_type = identity.map(|identity| match (post, identity.presigned) {
+        (Some(_), _) => AuthType::Post,
+        (None, true) => AuthType::Query,
+        (None, false) => AuthType::Header,
+    });
+    let facts = RequestFacts::of(parts, config.proxy.as_ref(), config.clock.now(), auth_type);
+    let identity = identity.map(|i| i as &(dyn std::any::Any + Send + Sync));
+    match authorizer.authorize(identity, &operation, &facts, parts) {
+        Verdict::Allow => Handoff::Allowed,
+        Verdict::Deny(denial) => Handoff::Refused(Error::AccessDenied(denial)),
+        Verdict::Later(verdict) => Handoff::Later(verdict),
+    }
+}
+
+/// The operation of a request, by the layer's classifier.
+fn classify<P>(
+    config: &Config,
+    parts: &Parts,
+    identity: Option<&Verified<P>>,
+    post: Option<&PostObject>,
+) -> Result<Operation, Error> {
+    let view = View::new(parts, config.proxy.as_ref());
+    let api_gateway = |api: &ApiGateway| {
+        let region = identity.map(|i| i.region()).unwrap_or("");
+        Operation::new(api.access(region, parts.method.as_str(), view.path()))
+    };
+    match &config.operations {
+        Operations::Custom(classify) => classify(parts).map_err(Error::NotImplemented),
+        Operations::ApiGateway(api) => Ok(api_gateway(api)),
+        Operations::ByMode if !config.s3 => Ok(api_gateway(&ApiGateway::default())),
+        Operations::ByMode => {
+            if let Some(post) = post {
+                let key = post.key.clone().unwrap_or_default();
+                return Ok(S3Operation::post_object(post.bucket.clone(), key).into());
+            }
+            let address = S3Address::of(
+                view.host().unwrap_or(""),
+                view.path(),
+                config.virtual_host_domain.as_deref(),
+            )
+            .map_err(|_| Error::InvalidUri)?;
+            let query = parts.uri.query().unwrap_or("");
+            S3Operation::classify(&parts.method, &address, query, &parts.headers)
+                .map(Operation::from)
+                .map_err(Error::NotImplemented)
+        }
+    }
+}
