@@ -29,6 +29,7 @@
 
 pub use countersign_client as client;
 pub use countersign_core as core;
+pub use countersign_policy as policy;
 pub use countersign_server as server;
 
 /// The README's examples, compiled and run as doctests.

@@ -15,7 +15,9 @@ mod common;
 
 mod bodies;
 
+mod authorization;
 mod aws_chunked;
+mod bucket_policies;
 mod header_auth;
 mod host;
 mod key_store;
