@@ -123,18 +123,36 @@ pub fn through_the_layer<T>(
 pub fn through_the_layer_of<K, T>(
     store: K,
     signed: &http::Request<()>,
+    measure: impl FnMut(&mut dyn FnMut()) -> T,
+) -> (T, T)
+where
+    K: countersign::server::keys::KeyStore,
+{
+    through(bench_layer(store), signed, measure)
+}
+
+/// The layer of [`through_the_layer`] over `store`: S3 rules, the bench's clock.
+pub fn bench_layer<K: countersign::server::keys::KeyStore>(
+    store: K,
+) -> countersign::server::SigV4Layer<K> {
+    countersign::server::SigV4Layer::new(store)
+        .s3()
+        .regions(["us-east-1"])
+        .services(["s3"])
+        .clock(|| NOW)
+}
+
+/// `measure` applied to sending `signed` through `layer` into a service that answers at
+/// once, then to sending it into that service alone: (with the layer, without).
+pub fn through<K, T>(
+    layer: countersign::server::SigV4Layer<K>,
+    signed: &http::Request<()>,
     mut measure: impl FnMut(&mut dyn FnMut()) -> T,
 ) -> (T, T)
 where
     K: countersign::server::keys::KeyStore,
 {
-    use countersign::server::SigV4Layer;
     use tower::{Layer, ServiceExt};
-    let layer = SigV4Layer::new(store)
-        .s3()
-        .regions(["us-east-1"])
-        .services(["s3"])
-        .clock(|| NOW);
     let service = layer.layer(tower::service_fn(answer));
     let request = || {
         let mut r = http::Request::new(http_body_util::Empty::<bytes::Bytes>::new());
