@@ -65,6 +65,12 @@
 //!    verified before the handler runs: the handler gets a [`PostObject`] and the file's
 //!    bytes (see [`PostObject`]).
 //!
+//! 6. With an authorizer ([`SigV4Layer::authorize`]), whether the signer may do what it
+//!    asks: the request named as an IAM action on a resource (S3's operations in S3 mode, API
+//!    Gateway's `execute-api:Invoke` otherwise), and IAM policies evaluated as AWS does, or
+//!    your own decision; 403 `AccessDenied` otherwise. Unsigned requests may be let through
+//!    to it as anonymous ones ([`SigV4Layer::anonymous`]). See [`authz`].
+//!
 //! The handler finds a [`Verified`] in the request extensions (an extractor with the `axum`
 //! feature). Refusals are responses with AWS codes, in S3 XML, JSON or your own format.
 //!
@@ -74,11 +80,12 @@
 //!   (with [`ResponseFuture`]), the settings' types and defaults ([`TrustedProxy`],
 //!   [`ErrorFormat`], [`Clock`], the `DEFAULT_*` constants), the identity ([`Verified`],
 //!   [`PayloadCheck`]), the bodies ([`VerifiedBody`], [`ResponseBody`], [`BodyError`]), a
-//!   POST upload's form ([`PostObject`]), refusals ([`Error`], [`Rejection`]) and the count
+//!   POST upload's form ([`PostObject`]), refusals ([`Error`], [`Rejection`], [`Rejector`]) and the count
 //!   of failed attempts ([`FailureCounts`]);
 //! - [`keys`]: the key stores, and the trait of your own;
 //! - [`replay`]: replay protection's guards;
-//! - [`address`]: the bucket and key an S3 request addresses.
+//! - [`address`]: the bucket and key an S3 request addresses;
+//! - [`authz`]: authorization: the authorizer, IAM policies and their stores, operations.
 
 pub mod address;
 mod auth;
