@@ -81,7 +81,17 @@ async fn echo(identity: Option<Verified<Arc<IamIdentity>>>, body: Body) -> Strin
 
 /// A router of [`echo`] behind `layer`, its clock at [`NOW`].
 pub(crate) fn echo_app<K: KeyStore<Principal = Arc<IamIdentity>>>(layer: SigV4Layer<K>) -> Router {
-    Router::new().fallback(any(echo)).layer(layer.clock(|| NOW))
+    echo_app_at(layer, NOW)
+}
+
+/// A router of [`echo`] behind `layer`, its clock at `now`.
+pub(crate) fn echo_app_at<K: KeyStore<Principal = Arc<IamIdentity>>>(
+    layer: SigV4Layer<K>,
+    now: time::OffsetDateTime,
+) -> Router {
+    Router::new()
+        .fallback(any(echo))
+        .layer(layer.clock(move || now))
 }
 
 /// The API layer over alice and bob with [`policies`], JSON errors.

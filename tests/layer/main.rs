@@ -18,6 +18,7 @@ mod bodies;
 mod authorization;
 mod aws_chunked;
 mod bucket_policies;
+mod condition_keys;
 mod header_auth;
 mod host;
 mod key_store;
