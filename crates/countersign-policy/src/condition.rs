@@ -358,6 +358,11 @@ fn number(text: &str) -> Option<f64> {
 }
 
 impl Condition {
+    /// The context key the condition tests.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
     /// The context keys that this condition's values read as variables.
     pub(crate) fn variables(&self) -> Box<dyn Iterator<Item = &str> + '_> {
         match &self.values {

@@ -46,6 +46,8 @@ struct Document {
     version: Version,
     id: Option<Box<str>>,
     statements: Box<[Statement]>,
+    /// Every context key a condition tests or a variable reads, once each.
+    context_keys: Box<[Box<str>]>,
 }
 
 /// The policy language version of a document.
@@ -143,6 +145,30 @@ impl Policy {
     /// The `Sid` of statement `index`, if it has one.
     pub fn sid(&self, index: usize) -> Option<&str> {
         self.document.statements.get(index)?.sid.as_deref()
+    }
+
+    /// The context keys the document's conditions test and its variables read (each once),
+    /// so that a caller can gather only those: a request's other keys cannot change the
+    /// outcome.
+    ///
+    /// ```
+    /// use countersign_policy::Policy;
+    /// let policy = Policy::identity(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+    ///     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::home/${aws:username}/*",
+    ///     "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}}"#)?;
+    /// assert_eq!(policy.context_keys().collect::<Vec<_>>(), ["aws:username", "aws:SourceIp"]);
+    /// assert!(policy.reads_context_key("AWS:SOURCEIP"));
+    /// assert!(!policy.reads_context_key("aws:CurrentTime"));
+    /// # Ok::<(), countersign_policy::PolicyError>(())
+    /// ```
+    pub fn context_keys(&self) -> impl Iterator<Item = &str> {
+        self.document.context_keys.iter().map(|k| &**k)
+    }
+
+    /// Whether a condition tests `key`, or a variable reads it (without regard to ASCII
+    /// case, as IAM compares keys).
+    pub fn reads_context_key(&self, key: &str) -> bool {
+        self.context_keys().any(|k| k.eq_ignore_ascii_case(key))
     }
 
     pub(crate) fn statements(&self) -> &[Statement] {
@@ -271,12 +297,26 @@ fn parse_document(json: &str, kind: PolicyKind, limits: Limits) -> Result<Policy
         }
         statements.push(statement);
     }
+    let mut context_keys: Vec<Box<str>> = Vec::new();
+    for statement in &statements {
+        let read = statement
+            .variables
+            .iter()
+            .map(|k| &**k)
+            .chain(statement.conditions.iter().map(Condition::key));
+        for key in read {
+            if !context_keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                context_keys.push(key.into());
+            }
+        }
+    }
     Ok(Policy {
         document: Arc::new(Document {
             kind,
             version,
             id: id.map(Into::into),
             statements: statements.into_boxed_slice(),
+            context_keys: context_keys.into_boxed_slice(),
         }),
     })
 }

@@ -114,32 +114,48 @@ impl ContextValues {
         self.entries.push((key, start..self.text.len()));
     }
 
-    /// The values of the keys of `request`, signed by `view` (none when anonymous).
-    pub(crate) fn gather<P>(request: &AccessRequest<'_, P>, view: Option<&IamView<'_>>) -> Self {
+    fn push_if(
+        &mut self,
+        wanted: &dyn Fn(&str) -> bool,
+        key: &'static str,
+        value: impl std::fmt::Display,
+    ) {
+        if wanted(key) {
+            self.push(key, value);
+        }
+    }
+
+    /// The values of the keys of `request` that `wanted` asks for, signed by `view` (none
+    /// when anonymous).
+    pub(crate) fn gather<P>(
+        request: &AccessRequest<'_, P>,
+        view: Option<&IamView<'_>>,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Self {
         let mut values = ContextValues {
-            text: String::with_capacity(192),
-            entries: Vec::with_capacity(16),
+            text: String::with_capacity(64),
+            entries: Vec::with_capacity(4),
         };
         let facts = request.facts;
         if let Some(ip) = facts.source_ip {
-            values.push("aws:SourceIp", ip);
+            values.push_if(wanted, "aws:SourceIp", ip);
         }
-        values.push("aws:SecureTransport", facts.secure_transport);
+        values.push_if(wanted, "aws:SecureTransport", facts.secure_transport);
         let now = facts.now;
-        values.push("aws:EpochTime", now.unix_timestamp());
-        values.push("aws:CurrentTime", Iso8601(now));
+        values.push_if(wanted, "aws:EpochTime", now.unix_timestamp());
+        values.push_if(wanted, "aws:CurrentTime", Iso8601(now));
         let headers = &request.parts.headers;
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if let Some(identity) = request.identity {
-            values.push("aws:RequestedRegion", identity.region());
+            values.push_if(wanted, "aws:RequestedRegion", identity.region());
             // A service principal names the resource it acts for in signed headers (every
             // x-amz-* header present is signed, or the request was refused).
             if view.is_some_and(|v| v.service) {
                 if let Some(arn) = header("x-amz-source-arn") {
-                    values.push("aws:SourceArn", arn);
+                    values.push_if(wanted, "aws:SourceArn", arn);
                 }
                 if let Some(account) = header("x-amz-source-account") {
-                    values.push("aws:SourceAccount", account);
+                    values.push_if(wanted, "aws:SourceAccount", account);
                 }
             }
         }
@@ -151,30 +167,36 @@ impl ContextValues {
                 ("s3:VersionId", &s3.version_id),
             ] {
                 if let Some(value) = value {
-                    values.push(key, value);
+                    values.push_if(wanted, key, value);
                 }
             }
             if let Some(sha256) = header("x-amz-content-sha256") {
-                values.push("s3:x-amz-content-sha256", sha256);
+                values.push_if(wanted, "s3:x-amz-content-sha256", sha256);
             }
             if let (Some(identity), Some(auth_type)) = (request.identity, facts.auth_type) {
-                values.push("s3:authType", auth_type.as_str());
-                values.push("s3:signatureversion", identity.algorithm());
+                values.push_if(wanted, "s3:authType", auth_type.as_str());
+                values.push_if(wanted, "s3:signatureversion", identity.algorithm());
                 let age = (now - identity.signed_at).whole_milliseconds().max(0);
-                values.push("s3:signatureAge", age);
+                values.push_if(wanted, "s3:signatureAge", age);
             }
         }
         values
     }
 
-    /// The policy context: these values, and the principal's tags.
-    pub(crate) fn context<'a>(&'a self, tags: &'a [(Cow<'a, str>, &'a str)]) -> Context<'a> {
+    /// The policy context: these values, and the principal's tags that `wanted` asks for.
+    pub(crate) fn context<'a>(
+        &'a self,
+        tags: &'a [(Cow<'a, str>, &'a str)],
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Context<'a> {
         let mut context = Context::new();
         for (key, range) in &self.entries {
             context.insert(key, self.text.get(range.clone()).unwrap_or(""));
         }
         for (key, value) in tags {
-            context.insert(key, value);
+            if wanted(key) {
+                context.insert(key, value);
+            }
         }
         context
     }

@@ -1,10 +1,12 @@
 //! The built-in authorizer: IAM policies from a [`PolicyStore`], evaluated with AWS's logic.
 
+use std::sync::Arc;
+
 use countersign_policy::{evaluate, Decision, Policy, Principal, Request};
 
 use crate::authz::context::ContextValues;
 use crate::authz::principal::IamPrincipal;
-use crate::authz::store::PolicyStore;
+use crate::authz::store::{PolicyStore, ResourcePolicies};
 use crate::authz::{AccessRequest, Authorizer, Denial, Verdict};
 
 /// Evaluates each access a request needs against the signer's identity policies and the
@@ -66,14 +68,29 @@ where
             .principal_arn()
             .and_then(|arn| self.store.identity_policies(arn));
         let identity_policies: &[Policy] = identity_policies.as_deref().unwrap_or(&[]);
-        let values = ContextValues::gather(request, view.as_ref());
+        let resources: Vec<Option<Arc<ResourcePolicies>>> = request
+            .operation
+            .accesses
+            .iter()
+            .map(|access| {
+                let key = access.policy_key.as_deref()?;
+                self.store.resource_policies(key)
+            })
+            .collect();
+        // Only the keys some policy reads are gathered: the others cannot change the outcome.
+        let policies = || {
+            let resource_policies = resources.iter().flatten().flat_map(|r| r.policies.iter());
+            identity_policies.iter().chain(resource_policies)
+        };
+        let wanted = |key: &str| policies().any(|p| p.reads_context_key(key));
+        let values = if policies().any(|p| p.context_keys().next().is_some()) {
+            ContextValues::gather(request, view.as_ref(), &wanted)
+        } else {
+            ContextValues::default()
+        };
         let tags = view.as_ref().map(|v| v.tags.as_slice()).unwrap_or(&[]);
-        let context = values.context(tags);
-        for access in &request.operation.accesses {
-            let resource = access
-                .policy_key
-                .as_deref()
-                .and_then(|key| self.store.resource_policies(key));
+        let context = values.context(tags, &wanted);
+        for (access, resource) in request.operation.accesses.iter().zip(&resources) {
             let resource_policies: &[Policy] = resource
                 .as_ref()
                 .map(|r| r.policies.as_slice())
