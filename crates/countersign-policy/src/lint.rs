@@ -515,15 +515,23 @@ fn s3_writes(statement: &[(String, Json)]) -> Option<String> {
         .filter(|text| !longer_than(text, longest))
         .filter_map(action_pattern)
         .collect();
-    let mut writes = actions::S3_WRITE.iter().filter(|name| {
-        let action = format!("s3:{name}");
-        let named = patterns
-            .iter()
-            .any(|p| p.matches(&action, Case::Insensitive, &NoVariables));
-        named != negated
-    });
-    let first = writes.next()?;
-    Some(match writes.count() {
+    let writes: Vec<&str> = actions::S3_WRITE
+        .iter()
+        .copied()
+        .filter(|name| {
+            let action = format!("s3:{name}");
+            let named = patterns
+                .iter()
+                .any(|p| p.matches(&action, Case::Insensitive, &NoVariables));
+            named != negated
+        })
+        .collect();
+    // The write everyone knows, when it is among them, says it best.
+    let first = writes
+        .iter()
+        .find(|&&name| name == "PutObject")
+        .or(writes.first())?;
+    Some(match writes.len() - 1 {
         0 => format!("s3:{first}"),
         1 => format!("s3:{first} and 1 other write action"),
         more => format!("s3:{first} and {more} other write actions"),
@@ -922,6 +930,20 @@ mod tests {
             warning(&findings).message,
             "allows everyone, anonymous requests included, to write (s3:PutObject and 8 other \
              write actions) without a Condition"
+        );
+    }
+
+    #[test]
+    fn public_write_of_every_action_names_put_object_first() {
+        let findings =
+            bucket(r#"{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}"#);
+        assert_eq!(
+            warning(&findings).message,
+            format!(
+                "allows everyone, anonymous requests included, to write (s3:PutObject and {} \
+                 other write actions) without a Condition",
+                super::actions::S3_WRITE.len() - 1
+            )
         );
     }
 
