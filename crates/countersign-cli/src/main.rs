@@ -1,5 +1,6 @@
 //! `countersign`: call, presign, sign, verify and explain AWS Signature Version 4 requests
-//! by hand, with the same core the countersign server verifies with.
+//! by hand, with the same core the countersign server verifies with; check and lint IAM
+//! policies with the countersign policy engine.
 
 mod canonical_variants;
 mod client_bugs;
@@ -25,25 +26,28 @@ use crate::error::CliError;
 
 const EXIT_CODES: &str = "\
 Exit status:
-  0  success (verify: the signature is valid)
-  1  refused: an HTTP error status, or a signature that does not verify
+  0  success (verify: the signature is valid; policy check: allowed; policy lint: no errors)
+  1  refused: an HTTP error status, a signature that does not verify, a policy check that
+     denies, or a policy lint that finds errors (or warnings, with --deny-warnings)
   2  bad usage (unknown flag, bad value, a presign longer than 7 days)
   3  no credentials, or incomplete ones
   4  a file that cannot be read or parsed
   5  a URL that cannot be used
   6  the server cannot be reached, or the connection failed";
 
-/// Call, presign, sign, verify and explain AWS Signature Version 4 requests.
+/// Call, presign, sign, verify and explain AWS Signature Version 4 requests; check and lint
+/// IAM policies.
 #[derive(Debug, Parser)]
 #[command(
     name = "countersign",
     version,
-    about = "Call, presign, sign, verify and explain AWS Signature Version 4 requests",
+    about = "Call, presign, sign, verify and explain AWS Signature Version 4 requests; check and lint IAM policies",
     long_about = "Call, presign, sign, verify and explain AWS Signature Version 4 (SigV4) requests.\n\n\
         countersign signs with the same core that the countersign server verifies with. Credentials \
         come from flags, the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
         AWS_REGION) or the profiles of ~/.aws/credentials and ~/.aws/config (--profile, AWS_PROFILE). \
-        Region and service are inferred from *.amazonaws.com hosts.",
+        Region and service are inferred from *.amazonaws.com hosts. `countersign policy check` and \
+        `countersign policy lint` evaluate and lint IAM policy documents.",
     after_help = EXIT_CODES,
     propagate_version = true
 )]
@@ -59,6 +63,7 @@ enum Command {
     Sign(commands::sign::SignArgs),
     Verify(commands::verify::VerifyArgs),
     Explain(commands::explain::ExplainArgs),
+    Policy(commands::policy::PolicyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         long_about = "Print a completion script for SHELL on standard output.\n\n\
@@ -80,6 +85,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sign(args) => commands::sign::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Policy(args) => commands::policy::run(args),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "countersign", &mut std::io::stdout());

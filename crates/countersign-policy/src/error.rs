@@ -6,6 +6,7 @@
 //! let json = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}"#;
 //! let error = Policy::identity(json).unwrap_err();
 //! assert_eq!(error.to_string(), "Statement[0]: Resource or NotResource is required");
+//! assert_eq!(error.statement(), Some(0));
 //! assert_eq!(error.code(), "MalformedPolicyDocument");
 //! assert_eq!(error.status(), 400);
 //! assert_eq!(error.kind(), PolicyKind::Identity);
@@ -20,6 +21,7 @@ use crate::limits::PolicyKind;
 pub struct PolicyError {
     kind: PolicyKind,
     reason: Reason,
+    statement: Option<usize>,
     place: String,
     message: String,
 }
@@ -39,6 +41,7 @@ impl PolicyError {
         PolicyError {
             kind: PolicyKind::Identity,
             reason: Reason::Malformed,
+            statement: None,
             place: place.into(),
             message: message.into(),
         }
@@ -48,6 +51,7 @@ impl PolicyError {
         PolicyError {
             kind: PolicyKind::Identity,
             reason: Reason::TooLarge,
+            statement: None,
             place: String::new(),
             message: message.into(),
         }
@@ -55,6 +59,12 @@ impl PolicyError {
 
     pub(crate) fn for_kind(mut self, kind: PolicyKind) -> Self {
         self.kind = kind;
+        self
+    }
+
+    /// The same error, found in the statement at `index`.
+    pub(crate) fn in_statement(mut self, index: usize) -> Self {
+        self.statement = Some(index);
         self
     }
 
@@ -72,6 +82,13 @@ impl PolicyError {
     /// empty when it concerns the whole document.
     pub fn place(&self) -> &str {
         &self.place
+    }
+
+    /// The index of the statement the problem is in (counted from 0, whether or not the
+    /// statement has a `Sid`, which the [`place`](Self::place) names instead); `None` when
+    /// it concerns the whole document.
+    pub fn statement(&self) -> Option<usize> {
+        self.statement
     }
 
     /// What is wrong, in words, without the place.

@@ -35,6 +35,8 @@
 //! ([`principal`]), the request context ([`context`]), and the evaluation logic within and
 //! across accounts ([`evaluate()`](evaluate::evaluate)); ARN matching, condition operators,
 //! set qualifiers and policy variables are private modules with the same kind of notes.
+//! [`lint`](lint::lint) reports a document's refusal, and the likely mistakes of one that
+//! loads (a misspelled S3 action or global condition key, the ARN of a bucket with a region).
 
 mod arn;
 mod cidr;
@@ -45,6 +47,7 @@ pub mod error;
 pub mod evaluate;
 mod json;
 pub mod limits;
+pub mod lint;
 mod pattern;
 pub mod policy;
 pub mod principal;

@@ -283,7 +283,8 @@ fn parse_document(json: &str, kind: PolicyKind, limits: Limits) -> Result<Policy
     };
     let mut statements = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
-        let statement = parse_statement(item, index, kind, version)?;
+        let statement =
+            parse_statement(item, index, kind, version).map_err(|e| e.in_statement(index))?;
         if let Some(sid) = &statement.sid {
             if statements
                 .iter()
@@ -292,7 +293,8 @@ fn parse_document(json: &str, kind: PolicyKind, limits: Limits) -> Result<Policy
                 return Err(PolicyError::malformed(
                     statement_place(index, Some(sid)),
                     "Sid must be unique within the policy",
-                ));
+                )
+                .in_statement(index));
             }
         }
         statements.push(statement);
@@ -322,7 +324,7 @@ fn parse_document(json: &str, kind: PolicyKind, limits: Limits) -> Result<Policy
 }
 
 /// `Statement[2]`, or `Statement["ReadOnly"]` for a statement with a `Sid`.
-fn statement_place(index: usize, sid: Option<&str>) -> String {
+pub(crate) fn statement_place(index: usize, sid: Option<&str>) -> String {
     match sid {
         Some(sid) => format!("Statement[\"{}\"]", sid.escape_debug()),
         None => format!("Statement[{index}]"),

@@ -17,5 +17,6 @@ mod v4_cases;
 
 mod cli;
 mod explain;
+mod policy;
 mod request;
 mod vectors;
