@@ -82,6 +82,7 @@
 
 pub mod address;
 mod auth;
+pub mod authz;
 mod body;
 mod budget;
 mod clock;
