@@ -125,8 +125,9 @@ pub enum Target {
     Object,
 }
 
-/// A request that is no S3 operation this classifier knows, with the AWS code and status
-/// to refuse it with.
+/// A request no operation could be named for, with the AWS code and status to refuse it
+/// with: [`S3Operation::classify`]'s reasons, or a classifier of your own's
+/// ([`Unclassified::new`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Unclassified {
@@ -182,9 +183,23 @@ pub enum Unclassified {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// Another reason, given to [`Unclassified::new`] by a classifier of your own (501
+    /// `NotImplemented`).
+    Other {
+        /// Why the request was not classified.
+        reason: String,
+    },
 }
 
 impl Unclassified {
+    /// A request a classifier of your own names no operation for, and why (501
+    /// `NotImplemented`).
+    pub fn new(reason: impl Into<String>) -> Unclassified {
+        Unclassified::Other {
+            reason: reason.into(),
+        }
+    }
+
     /// The AWS error code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -193,7 +208,9 @@ impl Unclassified {
             | Unclassified::ConflictingSubresources { .. }
             | Unclassified::EmptyVersionId
             | Unclassified::InvalidCopySource { .. } => "InvalidArgument",
-            Unclassified::UnknownSubresource { .. } => "NotImplemented",
+            Unclassified::UnknownSubresource { .. } | Unclassified::Other { .. } => {
+                "NotImplemented"
+            }
             Unclassified::MethodNotAllowed { .. } => "MethodNotAllowed",
             Unclassified::InvalidBucketName { .. } => "InvalidBucketName",
         }
@@ -202,7 +219,9 @@ impl Unclassified {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Unclassified::UnknownSubresource { .. } => StatusCode::NOT_IMPLEMENTED,
+            Unclassified::UnknownSubresource { .. } | Unclassified::Other { .. } => {
+                StatusCode::NOT_IMPLEMENTED
+            }
             Unclassified::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -256,6 +275,7 @@ impl fmt::Display for Unclassified {
             Unclassified::InvalidCopySource { reason } => {
                 write!(f, "the x-amz-copy-source header {reason}")
             }
+            Unclassified::Other { reason } => f.write_str(reason),
         }
     }
 }
@@ -2647,6 +2667,13 @@ mod tests {
             bucket: "a/b".into(),
         };
         assert_eq!((e.status().as_u16(), e.code()), (400, "InvalidBucketName"));
+    }
+
+    #[test]
+    fn a_reason_of_your_own_is_501_not_implemented() {
+        let e = Unclassified::new("only GET is known");
+        assert_eq!((e.status().as_u16(), e.code()), (501, "NotImplemented"));
+        assert_eq!(e.to_string(), "only GET is known");
     }
 
     #[test]
