@@ -547,3 +547,96 @@ async fn anonymous_requests_without_an_authorizer_are_refused() {
         .await
         .assert_refused(StatusCode::FORBIDDEN, "AccessDenied");
 }
+
+/// Bob may write `dst` and read `src/public/*` only.
+fn copier() -> Router {
+    let store = MemoryPolicyStore::new();
+    store.set_identity_policies(
+        BOB_ARN,
+        vec![identity_policy(
+            r#"[{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::dst/*"},
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::src/public/*"}]"#,
+        )],
+    );
+    s3_app(store)
+}
+
+#[tokio::test]
+async fn a_copy_from_a_source_the_signer_may_read_is_allowed() {
+    let request = s3(
+        BOB,
+        "PUT",
+        "http://localhost/dst/copy",
+        &[("x-amz-copy-source", "/src/public/a.txt")],
+        None,
+    );
+    answer(&copier(), request)
+        .await
+        .assert_is(StatusCode::OK, &format!("{BOB_ARN} read 0"));
+}
+
+#[tokio::test]
+async fn a_copy_from_a_source_the_signer_may_not_read_is_refused() {
+    let request = s3(
+        BOB,
+        "PUT",
+        "http://localhost/dst/copy",
+        &[("x-amz-copy-source", "src/private/a.txt")],
+        None,
+    );
+    let answer = answer(&copier(), request).await;
+    answer.assert_refused(StatusCode::FORBIDDEN, "AccessDenied");
+    answer.assert_says("s3:GetObject on arn:aws:s3:::src/private/a.txt");
+}
+
+#[tokio::test]
+async fn reading_a_version_needs_the_version_permission() {
+    let store = MemoryPolicyStore::new();
+    store.set_identity_policies(
+        BOB_ARN,
+        vec![identity_policy(
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}"#,
+        )],
+    );
+    let app = s3_app(store);
+    get(&app, BOB, "http://localhost/b/k")
+        .await
+        .assert_is(StatusCode::OK, &format!("{BOB_ARN} read 0"));
+    let answer = get(
+        &app,
+        BOB,
+        "http://localhost/b/k?versionId=3HL4kqtJlcpXroDTDmJ",
+    )
+    .await;
+    answer.assert_refused(StatusCode::FORBIDDEN, "AccessDenied");
+    answer.assert_says("s3:GetObjectVersion");
+}
+
+#[tokio::test]
+async fn a_request_naming_no_known_operation_is_not_implemented() {
+    let store = MemoryPolicyStore::new();
+    store.set_identity_policies(
+        BOB_ARN,
+        vec![identity_policy(
+            r#"{"Effect": "Allow", "Action": "*", "Resource": "*"}"#,
+        )],
+    );
+    let app = s3_app(store);
+    get(&app, BOB, "http://localhost/b?torrent-of-sorts")
+        .await
+        .assert_refused(StatusCode::NOT_IMPLEMENTED, "NotImplemented");
+}
+
+#[tokio::test]
+async fn a_request_naming_two_operations_is_refused() {
+    let store = MemoryPolicyStore::new();
+    store.set_identity_policies(
+        BOB_ARN,
+        vec![identity_policy(
+            r#"{"Effect": "Allow", "Action": "*", "Resource": "*"}"#,
+        )],
+    );
+    get(&s3_app(store), BOB, "http://localhost/b/k?acl&tagging")
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "InvalidArgument");
+}

@@ -212,3 +212,35 @@ async fn the_signature_version_is_sigv4s() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_listing_prefix_meets_a_condition_on_s3_prefix() {
+    let list_home = r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+        "Condition": {"StringLike": {"s3:prefix": ["home/${aws:username}/*"]}}}"#;
+    let app = app(list_home);
+    let own = get(
+        TAGGED,
+        "http://h/b?list-type=2&prefix=home%2Falice%2Fdocs",
+        false,
+    );
+    assert_eq!(status(&app, own).await, StatusCode::OK);
+    let other = get(TAGGED, "http://h/b?list-type=2&prefix=home%2Fbob%2F", false);
+    assert_eq!(status(&app, other).await, StatusCode::FORBIDDEN);
+    let none = get(TAGGED, "http://h/b?list-type=2", false);
+    assert_eq!(status(&app, none).await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn max_keys_meets_a_numeric_condition() {
+    let small_pages = r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
+        "Condition": {"NumericLessThanEquals": {"s3:max-keys": "100"}}}"#;
+    let app = app(small_pages);
+    assert_eq!(
+        status(&app, get(PLAIN, "http://h/b?max-keys=50", false)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(&app, get(PLAIN, "http://h/b?max-keys=1000", false)).await,
+        StatusCode::FORBIDDEN
+    );
+}

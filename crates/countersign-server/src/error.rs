@@ -100,8 +100,10 @@ pub enum Error {
     SlowDown,
     /// The authorizer refused the request: the signer may not do what it asks.
     AccessDenied(crate::authz::Denial),
-    /// The request is no operation the layer's classifier knows, so it cannot be authorized.
-    NotImplemented(crate::authz::Unclassified),
+    /// The request names no operation the layer's classifier knows, or names one wrongly
+    /// (a repeated parameter, two subresources, a method no operation uses there), so it
+    /// cannot be authorized; the code and status are the classifier's.
+    Unclassified(crate::authz::Unclassified),
     /// The request's path does not decode to UTF-8, so it names no bucket or key.
     InvalidUri,
 }
@@ -137,7 +139,7 @@ impl Error {
             Error::RepeatedHost | Error::HostNotAuthority => "InvalidRequest",
             Error::SlowDown => "SlowDown",
             Error::AccessDenied(_) => "AccessDenied",
-            Error::NotImplemented(_) => "NotImplemented",
+            Error::Unclassified(e) => e.code(),
             Error::InvalidUri => "InvalidURI",
         }
     }
@@ -171,7 +173,7 @@ impl Error {
             Error::RepeatedHost | Error::HostNotAuthority => StatusCode::BAD_REQUEST,
             Error::SlowDown => StatusCode::SERVICE_UNAVAILABLE,
             Error::AccessDenied(_) => StatusCode::FORBIDDEN,
-            Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            Error::Unclassified(e) => e.status(),
             Error::InvalidUri => StatusCode::BAD_REQUEST,
         }
     }
@@ -253,10 +255,7 @@ impl fmt::Display for Error {
             ),
             // AWS says no more to the client; the reason goes to the logs and debug hints.
             Error::AccessDenied(_) => f.write_str("Access Denied"),
-            Error::NotImplemented(why) => write!(
-                f,
-                "a header you provided implies functionality that is not implemented: {why}"
-            ),
+            Error::Unclassified(why) => why.fmt(f),
             Error::InvalidUri => f.write_str("couldn't parse the specified URI"),
         }
     }
@@ -270,6 +269,7 @@ impl std::error::Error for Error {
             Error::BodyRead(e) => Some(e.as_ref()),
             Error::MalformedPost(e) => Some(e),
             Error::Policy(e) => Some(e),
+            Error::Unclassified(e) => Some(e),
             _ => None,
         }
     }

@@ -58,10 +58,10 @@ pub use connection::Connection;
 pub use context::{AuthType, RequestFacts};
 pub use denial::Denial;
 pub use file_store::{FilePolicyStore, PolicyFileError};
-pub use operation::{Access, ApiGateway, Operation, Operations, Unclassified};
+pub use operation::{Access, ApiGateway, Operation, Operations};
 pub use policy_authorizer::PolicyAuthorizer;
 pub use principal::{IamIdentity, IamPrincipal, IamView};
-pub use s3_operation::{CopySource, S3Operation};
+pub use s3_operation::{CopySource, S3Operation, Target, Unclassified};
 pub use store::{MemoryPolicyStore, PolicyStore, ResourcePolicies};
 
 use crate::identity::Verified;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use http::request::Parts;
 
-use crate::authz::s3_operation::S3Operation;
+use crate::authz::s3_operation::{S3Operation, Unclassified};
 
 /// One permission a request needs: an action on a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,16 @@ impl From<S3Operation> for Operation {
             owner: None,
         };
         let mut accesses = vec![own];
+        // Operations that need more than their own action (GetObjectAttributes also reads
+        // the object) need each on the same resource.
+        for action in s3.further_actions {
+            accesses.push(Access {
+                action: Cow::Borrowed(action),
+                resource: accesses[0].resource.clone(),
+                policy_key: accesses[0].policy_key.clone(),
+                owner: None,
+            });
+        }
         if let (Some(action), Some(resource), Some(source)) = (
             s3.copy_source_action(),
             s3.copy_source_arn(),
@@ -101,35 +111,6 @@ impl From<S3Operation> for Operation {
         }
     }
 }
-
-/// A request the classifier cannot name an operation for: 501 `NotImplemented`, never a
-/// guess.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unclassified {
-    reason: String,
-}
-
-impl Unclassified {
-    /// Unclassified for `reason`.
-    pub fn new(reason: impl Into<String>) -> Self {
-        Unclassified {
-            reason: reason.into(),
-        }
-    }
-
-    /// Why.
-    pub fn reason(&self) -> &str {
-        &self.reason
-    }
-}
-
-impl fmt::Display for Unclassified {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reason)
-    }
-}
-
-impl std::error::Error for Unclassified {}
 
 /// API Gateway's resources for IAM authorization: `execute-api:Invoke` on
 /// `arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/{METHOD}/{path}`.

@@ -13,7 +13,7 @@ use crate::authz::operation::{ApiGateway, Operation, Operations};
 use crate::authz::s3_operation::S3Operation;
 use crate::authz::{Denial, Verdict};
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{Error, PostFieldError};
 use crate::identity::Verified;
 use crate::post::PostObject;
 
@@ -78,12 +78,14 @@ fn classify<P>(
         Operation::new(api.access(region, parts.method.as_str(), view.path()))
     };
     match &config.operations {
-        Operations::Custom(classify) => classify(parts).map_err(Error::NotImplemented),
+        Operations::Custom(classify) => classify(parts).map_err(Error::Unclassified),
         Operations::ApiGateway(api) => Ok(api_gateway(api)),
         Operations::ByMode if !config.s3 => Ok(api_gateway(&ApiGateway::default())),
         Operations::ByMode => {
             if let Some(post) = post {
-                let key = post.key.clone().unwrap_or_default();
+                // Nothing can be authorized for an upload that names no object.
+                let key = post.key.clone().filter(|k| !k.is_empty());
+                let key = key.ok_or(Error::PostField(PostFieldError::Missing("key")))?;
                 return Ok(S3Operation::post_object(post.bucket.clone(), key).into());
             }
             let address = S3Address::of(
@@ -95,7 +97,7 @@ fn classify<P>(
             let query = parts.uri.query().unwrap_or("");
             S3Operation::classify(&parts.method, &address, query, &parts.headers)
                 .map(Operation::from)
-                .map_err(Error::NotImplemented)
+                .map_err(Error::Unclassified)
         }
     }
 }
