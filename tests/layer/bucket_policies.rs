@@ -12,7 +12,8 @@ use axum::Router;
 use countersign::client::{Credentials, Payload, Signer};
 use countersign::policy::Policy;
 use countersign::server::authz::{
-    Connection, IamIdentity, MemoryPolicyStore, PolicyAuthorizer, ResourcePolicies,
+    Access, AccessCheck, Connection, IamIdentity, MemoryPolicyStore, PolicyAuthorizer,
+    ResourcePolicies,
 };
 use countersign::server::keys::MemoryKeyStore;
 use countersign::server::SigV4Layer;
@@ -639,4 +640,54 @@ async fn a_request_naming_two_operations_is_refused() {
     get(&s3_app(store), BOB, "http://localhost/b/k?acl&tagging")
         .await
         .assert_refused(StatusCode::BAD_REQUEST, "InvalidArgument");
+}
+
+/// Deletes the comma-separated keys of its body from bucket `b` as DeleteObjects does:
+/// answers `key:ok` or `key:AccessDenied` for each, by the layer's check.
+async fn delete_each(request: Request<Body>) -> String {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1024).await.unwrap_or_default();
+    let Some(check) = parts.extensions.get::<AccessCheck>() else {
+        return "no check".into();
+    };
+    let mut answers = vec![check
+        .operation()
+        .s3
+        .as_ref()
+        .map_or("?", |s| s.name)
+        .to_string()];
+    for key in String::from_utf8_lossy(&body).split(',') {
+        let access =
+            Access::new("s3:DeleteObject", format!("arn:aws:s3:::b/{key}")).with_policy_key("b");
+        let outcome = match check.check(&parts, access).await {
+            Ok(()) => "ok",
+            Err(_) => "AccessDenied",
+        };
+        answers.push(format!("{key}:{outcome}"));
+    }
+    answers.join(" ")
+}
+
+#[tokio::test]
+async fn a_handler_checks_each_key_of_a_delete_objects_body() {
+    let store = MemoryPolicyStore::new();
+    store.set_identity_policies(
+        BOB_ARN,
+        vec![identity_policy(r#"{"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/tmp/*"}"#)],
+    );
+    let app = Router::new()
+        .fallback(axum::routing::post(delete_each))
+        .layer(s3_layer(store).clock(|| NOW));
+    let mut request = Request::post("http://localhost/b?delete")
+        .body(Body::from("tmp/1,keep/2"))
+        .unwrap();
+    Signer::new(Credentials::new(BOB.0, BOB.1), "us-east-1", "s3")
+        .s3()
+        .sign(&mut request, Payload::Bytes(b"tmp/1,keep/2"), NOW)
+        .unwrap();
+    // AWS authorizes DeleteObjects key by key: bob, who may delete under tmp/ only, reaches
+    // the handler, which checks each key.
+    answer(&app, request)
+        .await
+        .assert_is(StatusCode::OK, "DeleteObjects tmp/1:ok keep/2:AccessDenied");
 }

@@ -20,6 +20,7 @@ use tower_service::Service;
 use crate::auth::form::{check_form, form_bucket, read_fields};
 use crate::auth::precheck::PayloadPlan;
 use crate::authz::step::{authorize, Handoff, LaterVerdict};
+use crate::authz::AccessCheck;
 use crate::body::{Checksums, Digests, VerifiedBody};
 use crate::config::Config;
 use crate::error::{BoxError, Error};
@@ -69,12 +70,13 @@ pub(crate) fn streaming_body<B>(
 }
 
 /// Hands the request to the inner service, with its identity (none for an anonymous
-/// request) in the extensions.
+/// request) and the authorizer's check (when one allowed it) in the extensions.
 pub(crate) fn forward<S, B, P>(
     service: &mut S,
     mut parts: Parts,
     body: VerifiedBody<B>,
     identity: Option<Verified<P>>,
+    check: Option<AccessCheck>,
 ) -> S::Future
 where
     S: Service<http::Request<VerifiedBody<B>>>,
@@ -82,6 +84,9 @@ where
 {
     if let Some(identity) = identity {
         parts.extensions.insert(identity);
+    }
+    if let Some(check) = check {
+        parts.extensions.insert(check);
     }
     service.call(http::Request::from_parts(parts, body))
 }
@@ -93,7 +98,7 @@ pub(crate) fn after_verdict<S, B, P>(
     parts: Parts,
     body: VerifiedBody<B>,
     identity: Option<Verified<P>>,
-    verdict: LaterVerdict,
+    (verdict, check): (LaterVerdict, AccessCheck),
     config: Arc<Config>,
 ) -> PostFuture<S::Response, S::Error>
 where
@@ -105,7 +110,7 @@ where
 {
     Box::pin(async move {
         match verdict.await {
-            Ok(()) => forward(&mut service, parts, body, identity)
+            Ok(()) => forward(&mut service, parts, body, identity, Some(check))
                 .await
                 .map(Outcome::Inner),
             Err(denial) => {
@@ -159,18 +164,19 @@ where
             Err(e) => return Ok(refuse(&config, &parts, body, e)),
         };
         let (identity, post, range) = checked;
-        let verdict = match authorize(&config, &parts, Some(&identity), Some(&post)) {
-            Handoff::Allowed => None,
+        let (check, later) = match authorize(&config, &parts, Some(&identity), Some(&post)) {
+            Handoff::Allowed(check) => (check, None),
             Handoff::Refused(error) => return Ok(refuse(&config, &parts, body, error)),
-            Handoff::Later(verdict) => Some(verdict),
+            Handoff::Later(verdict, check) => (None, Some((verdict, check))),
         };
         let mut parts = parts;
         parts.extensions.insert(post);
         let body = VerifiedBody::form(body, parser, range, Digests::none(), config.drain_limit);
-        if let Some(verdict) = verdict {
-            return after_verdict(service, parts, body, Some(identity), verdict, config).await;
+        let identity = Some(identity);
+        if let Some(later) = later {
+            return after_verdict(service, parts, body, identity, later, config).await;
         }
-        forward(&mut service, parts, body, Some(identity))
+        forward(&mut service, parts, body, identity, check)
             .await
             .map(Outcome::Inner)
     })

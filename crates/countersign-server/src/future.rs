@@ -387,12 +387,12 @@ where
             chain_seed,
         }) => {
             let verdict = match authorize(&pending.config, &pending.parts, Some(&identity), None) {
-                Handoff::Allowed => None,
+                Handoff::Allowed(check) => Ok(check),
                 Handoff::Refused(error) => {
                     let (response, leftover) = (*pending).refuse(error);
                     return Step::Reject(response, leftover);
                 }
-                Handoff::Later(verdict) => Some(verdict),
+                Handoff::Later(verdict, check) => Err((verdict, check)),
             };
             let Pending {
                 mut service,
@@ -404,13 +404,13 @@ where
             let (auth, payload, checksums) = plan.into_body_parts();
             let body = streaming_body(body, &auth, payload, checksums, chain_seed, &config);
             match verdict {
-                None => Step::Call(forward(&mut service, parts, body, Some(identity))),
-                Some(verdict) => Step::Boxed(after_verdict(
+                Ok(check) => Step::Call(forward(&mut service, parts, body, Some(identity), check)),
+                Err(later) => Step::Boxed(after_verdict(
                     service,
                     parts,
                     body,
                     Some(identity),
-                    verdict,
+                    later,
                     config,
                 )),
             }
@@ -434,9 +434,9 @@ where
         Err(error) => Step::Reject(pending.reject(error), None),
         Ok(Admitted { identity, .. }) => {
             let verdict = match authorize(&pending.config, &pending.parts, Some(&identity), None) {
-                Handoff::Allowed => None,
+                Handoff::Allowed(check) => Ok(check),
                 Handoff::Refused(error) => return Step::Reject(pending.reject(error), None),
-                Handoff::Later(verdict) => Some(verdict),
+                Handoff::Later(verdict, check) => Err((verdict, check)),
             };
             let Pending {
                 mut service,
@@ -447,13 +447,13 @@ where
             } = pending;
             let body = VerifiedBody::buffered(data, Digests::checksums(plan.checksums));
             match verdict {
-                None => Step::Call(forward(&mut service, parts, body, Some(identity))),
-                Some(verdict) => Step::Boxed(after_verdict(
+                Ok(check) => Step::Call(forward(&mut service, parts, body, Some(identity), check)),
+                Err(later) => Step::Boxed(after_verdict(
                     service,
                     parts,
                     body,
                     Some(identity),
-                    verdict,
+                    later,
                     config,
                 )),
             }

@@ -181,19 +181,21 @@ where
             }
         };
         let verdict = match authorize(config, &parts, Some(&identity), None) {
-            Handoff::Allowed => None,
+            Handoff::Allowed(check) => Ok(check),
             Handoff::Refused(error) => {
                 return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
             }
-            Handoff::Later(verdict) => Some(verdict),
+            Handoff::Later(verdict, check) => Err((verdict, check)),
         };
         let body = {
             let (auth, payload, checksums) = checked.into_body_parts();
             streaming_body(body, &auth, payload, checksums, chain_seed, config)
         };
         match verdict {
-            None => ResponseFuture::inner(forward(&mut self.inner, parts, body, Some(identity))),
-            Some(verdict) => {
+            Ok(check) => {
+                ResponseFuture::inner(forward(&mut self.inner, parts, body, Some(identity), check))
+            }
+            Err(later) => {
                 let config = Arc::clone(&self.config);
                 let service = self.take_ready();
                 ResponseFuture::boxed(after_verdict(
@@ -201,7 +203,7 @@ where
                     parts,
                     body,
                     Some(identity),
-                    verdict,
+                    later,
                     config,
                 ))
             }
@@ -224,11 +226,11 @@ where
     {
         let config: &Config = &self.config;
         let verdict = match authorize::<K::Principal>(config, &parts, None, None) {
-            Handoff::Allowed => None,
+            Handoff::Allowed(check) => Ok(check),
             Handoff::Refused(error) => {
                 return ResponseFuture::refused(config, &parts, body, error, None);
             }
-            Handoff::Later(verdict) => Some(verdict),
+            Handoff::Later(verdict, check) => Err((verdict, check)),
         };
         let checksums = match checksum_headers(&parts) {
             Ok(checksums) => checksums,
@@ -237,13 +239,13 @@ where
         let body = VerifiedBody::plain(body, Digests::checksums(checksums));
         let identity: Option<Verified<K::Principal>> = None;
         match verdict {
-            None => ResponseFuture::inner(forward(&mut self.inner, parts, body, identity)),
-            Some(verdict) => {
+            Ok(check) => {
+                ResponseFuture::inner(forward(&mut self.inner, parts, body, identity, check))
+            }
+            Err(later) => {
                 let config = Arc::clone(&self.config);
                 let service = self.take_ready();
-                ResponseFuture::boxed(after_verdict(
-                    service, parts, body, identity, verdict, config,
-                ))
+                ResponseFuture::boxed(after_verdict(service, parts, body, identity, later, config))
             }
         }
     }

@@ -37,6 +37,7 @@
 //! # let _ = app;
 //! ```
 
+mod access_check;
 mod connection;
 mod context;
 mod denial;
@@ -54,6 +55,7 @@ use std::pin::Pin;
 
 use http::request::Parts;
 
+pub use access_check::AccessCheck;
 pub use connection::Connection;
 pub use context::{AuthType, RequestFacts};
 pub use denial::Denial;
@@ -147,6 +149,11 @@ impl<P, A: Authorizer<P>> Authorizer<P> for std::sync::Arc<A> {
 /// configuration is the same type whatever the key store): it is handed the identity as
 /// `Any` and takes back the principal type it was made for.
 pub(crate) trait ErasedAuthorizer: Send + Sync {
+    /// The identity the layer put in `extensions`, of the principal type the authorizer
+    /// was made for.
+    fn identity<'e>(&self, extensions: &'e http::Extensions)
+        -> Option<&'e (dyn Any + Send + Sync)>;
+
     fn authorize(
         &self,
         identity: Option<&(dyn Any + Send + Sync)>,
@@ -176,6 +183,14 @@ where
     A: Authorizer<P>,
     P: Send + Sync + 'static,
 {
+    fn identity<'e>(
+        &self,
+        extensions: &'e http::Extensions,
+    ) -> Option<&'e (dyn Any + Send + Sync)> {
+        let identity = extensions.get::<Verified<P>>()?;
+        Some(identity)
+    }
+
     fn authorize(
         &self,
         identity: Option<&(dyn Any + Send + Sync)>,

@@ -51,7 +51,8 @@ impl Access {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Operation {
-    /// The accesses, the request's own first; each must be allowed.
+    /// The accesses, the request's own first; each must be allowed. None for an operation
+    /// authorized by its handler, part by part (DeleteObjects).
     pub accesses: Vec<Access>,
     /// The S3 operation, in S3 mode.
     pub s3: Option<S3Operation>,
@@ -74,7 +75,17 @@ impl Operation {
 }
 
 impl From<S3Operation> for Operation {
+    /// The accesses of an S3 operation: its action on its resource, any further action on
+    /// the same resource, and reading a copy's source. DeleteObjects needs none of its own:
+    /// AWS authorizes `s3:DeleteObject` on each key its body names, so its handler checks
+    /// each one with the request's [`AccessCheck`](super::AccessCheck).
     fn from(s3: S3Operation) -> Self {
+        if s3.name == "DeleteObjects" {
+            return Operation {
+                accesses: Vec::new(),
+                s3: Some(s3),
+            };
+        }
         let bucket = s3.bucket.clone();
         let own = Access {
             action: Cow::Borrowed(s3.action),

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use http::request::Parts;
 
@@ -11,7 +12,7 @@ use crate::auth::view::View;
 use crate::authz::context::{AuthType, RequestFacts};
 use crate::authz::operation::{ApiGateway, Operation, Operations};
 use crate::authz::s3_operation::S3Operation;
-use crate::authz::{Denial, Verdict};
+use crate::authz::{AccessCheck, Denial, Verdict};
 use crate::config::Config;
 use crate::error::{Error, PostFieldError};
 use crate::identity::Verified;
@@ -22,17 +23,19 @@ pub(crate) type LaterVerdict = Pin<Box<dyn Future<Output = Result<(), Denial>> +
 
 /// What the step decided.
 pub(crate) enum Handoff {
-    /// Hand the request on.
-    Allowed,
+    /// Hand the request on (with the check to leave in its extensions, when an authorizer
+    /// allowed it).
+    Allowed(Option<AccessCheck>),
     /// Refuse it.
     Refused(Error),
-    /// Wait for the authorizer's answer.
-    Later(LaterVerdict),
+    /// Wait for the authorizer's answer, then hand it on with the check.
+    Later(LaterVerdict, AccessCheck),
 }
 
 /// Authorizes the request `parts`, signed by `identity` (`None`: anonymous), or a browser
 /// POST upload `post`. Without an authorizer every verified request is allowed, and every
-/// anonymous one refused.
+/// anonymous one refused. A request allowed, or waiting for its verdict, comes with the
+/// [`AccessCheck`] to leave in its extensions.
 pub(crate) fn authorize<P: Send + Sync + 'static>(
     config: &Config,
     parts: &Parts,
@@ -41,7 +44,7 @@ pub(crate) fn authorize<P: Send + Sync + 'static>(
 ) -> Handoff {
     let Some(authorizer) = &config.authorizer else {
         return match identity {
-            Some(_) => Handoff::Allowed,
+            Some(_) => Handoff::Allowed(None),
             None => Handoff::Refused(Error::AccessDenied(Denial::new(
                 "anonymous requests need an authorizer to allow them",
             ))),
@@ -58,10 +61,12 @@ pub(crate) fn authorize<P: Send + Sync + 'static>(
     });
     let facts = RequestFacts::of(parts, config.proxy.as_ref(), config.clock.now(), auth_type);
     let identity = identity.map(|i| i as &(dyn std::any::Any + Send + Sync));
-    match authorizer.authorize(identity, &operation, &facts, parts) {
-        Verdict::Allow => Handoff::Allowed,
+    let verdict = authorizer.authorize(identity, &operation, &facts, parts);
+    let check = || AccessCheck::new(Arc::clone(authorizer), facts, operation);
+    match verdict {
+        Verdict::Allow => Handoff::Allowed(Some(check())),
         Verdict::Deny(denial) => Handoff::Refused(Error::AccessDenied(denial)),
-        Verdict::Later(verdict) => Handoff::Later(verdict),
+        Verdict::Later(verdict) => Handoff::Later(verdict, check()),
     }
 }
 
