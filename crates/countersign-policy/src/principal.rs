@@ -259,26 +259,36 @@ impl<'a> Arn<'a> {
     /// Splits `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, requiring a 12-digit account
     /// and an empty region (IAM and STS are global) and no wildcards.
     fn parse(arn: &'a str) -> Option<Arn<'a>> {
-        let mut parts = arn.splitn(6, ':');
-        let (prefix, partition, service, region, account, resource) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
-        let ok = prefix == "arn"
-            && !partition.is_empty()
-            && region.is_empty()
-            && is_account_id(account)
-            && !resource.is_empty()
-            && !arn.contains(['*', '?']);
-        ok.then_some(Arn {
-            service,
-            account,
-            resource,
-        })
+        // The five colons found in one pass over the bytes (a principal's ARN is parsed on
+        // every request).
+        let mut colons = [0usize; 5];
+        let mut found = 0;
+        for (i, b) in arn.bytes().enumerate() {
+            match b {
+                b':' if found < 5 => {
+                    colons[found] = i;
+                    found += 1;
+                }
+                b'*' | b'?' => return None,
+                _ => {}
+            }
+        }
+        if found < 5 {
+            return None;
+        }
+        let part = |from: usize, to: usize| arn.get(from..to);
+        let ok = part(0, colons[0])? == "arn"
+            && colons[1] > colons[0] + 1
+            && colons[3] == colons[2] + 1
+            && is_account_id(part(colons[3] + 1, colons[4])?)
+            && colons[4] + 1 < arn.len();
+        ok.then(|| {
+            Some(Arn {
+                service: part(colons[1] + 1, colons[2])?,
+                account: part(colons[3] + 1, colons[4])?,
+                resource: arn.get(colons[4] + 1..)?,
+            })
+        })?
     }
 }
 

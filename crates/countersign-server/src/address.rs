@@ -48,21 +48,16 @@ impl S3Address {
     /// The address of a request to `host` (with or without a port) and `path` (as sent,
     /// percent-encoded), where buckets may be named in the host under `domain`.
     pub fn of(host: &str, path: &str, domain: Option<&str>) -> Result<Self, InvalidPath> {
-        let name = strip_port(host).to_ascii_lowercase();
+        let name = strip_port(host);
         let virtual_bucket = domain
-            .map(|d| d.trim_matches('.').to_ascii_lowercase())
+            .map(|d| d.trim_matches('.'))
             .filter(|d| !d.is_empty())
-            .and_then(|domain| {
-                name.strip_suffix(domain.as_str())
-                    .and_then(|b| b.strip_suffix('.'))
-                    .filter(|b| !b.is_empty())
-                    .map(str::to_string)
-            });
+            .and_then(|domain| bucket_under(name, domain));
         let path = path.strip_prefix('/').unwrap_or(path);
         let non_empty = |s: String| Some(s).filter(|s| !s.is_empty());
         Ok(match virtual_bucket {
             Some(bucket) => S3Address {
-                bucket: Some(bucket),
+                bucket: Some(bucket.to_ascii_lowercase()),
                 key: non_empty(decode(path)?),
                 virtual_host: true,
             },
@@ -78,8 +73,25 @@ impl S3Address {
     }
 }
 
-/// Percent-decodes a part of the path (a `+` is itself).
+/// The bucket a host name (without its port) names under `domain`: the labels before
+/// `.domain`, compared without regard to ASCII case.
+fn bucket_under<'h>(name: &'h str, domain: &str) -> Option<&'h str> {
+    let split = name.len().checked_sub(domain.len())?;
+    let tail = name.get(split..)?;
+    if !tail.eq_ignore_ascii_case(domain) {
+        return None;
+    }
+    name.get(..split)?
+        .strip_suffix('.')
+        .filter(|bucket| !bucket.is_empty())
+}
+
+/// Percent-decodes a part of the path (a `+` is itself; a `%` not followed by two hex
+/// digits is itself, as `percent-encoding` reads it).
 fn decode(part: &str) -> Result<String, InvalidPath> {
+    if !part.bytes().any(|b| b == b'%') {
+        return Ok(part.to_string());
+    }
     percent_decode_str(part)
         .decode_utf8()
         .map(|c| c.into_owned())

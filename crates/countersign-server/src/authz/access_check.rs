@@ -38,8 +38,9 @@ use crate::authz::{Denial, ErasedAuthorizer, Verdict};
 #[derive(Clone)]
 pub struct AccessCheck {
     authorizer: Arc<dyn ErasedAuthorizer>,
-    facts: Arc<RequestFacts>,
-    operation: Arc<Operation>,
+    /// The facts and the operation, held inline: the extensions box the check once.
+    facts: RequestFacts,
+    operation: Operation,
 }
 
 impl AccessCheck {
@@ -50,8 +51,8 @@ impl AccessCheck {
     ) -> Self {
         AccessCheck {
             authorizer,
-            facts: Arc::new(facts),
-            operation: Arc::new(operation),
+            facts,
+            operation,
         }
     }
 
@@ -70,10 +71,10 @@ impl AccessCheck {
     pub async fn check(&self, parts: &Parts, access: Access) -> Result<(), Denial> {
         let operation = Operation {
             accesses: vec![access],
-            s3: self.operation.s3.clone(),
+            s3: self.operation().s3.clone(),
         };
         let identity = self.authorizer.identity(&parts.extensions);
-        let signed = self.facts.auth_type.is_some();
+        let signed = self.facts().auth_type.is_some();
         if signed && identity.is_none() {
             // The request was signed, and its identity is gone from the extensions: nothing
             // is allowed on an identity that cannot be read.
@@ -83,7 +84,7 @@ impl AccessCheck {
         }
         match self
             .authorizer
-            .authorize(identity, &operation, &self.facts, parts)
+            .authorize(identity, &operation, self.facts(), parts)
         {
             Verdict::Allow => Ok(()),
             Verdict::Deny(denial) => Err(denial),
@@ -95,8 +96,8 @@ impl AccessCheck {
 impl fmt::Debug for AccessCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessCheck")
-            .field("operation", &self.operation)
-            .field("facts", &self.facts)
+            .field("operation", self.operation())
+            .field("facts", self.facts())
             .finish_non_exhaustive()
     }
 }

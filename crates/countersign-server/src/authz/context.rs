@@ -114,14 +114,16 @@ impl ContextValues {
         self.entries.push((key, start..self.text.len()));
     }
 
-    fn push_if(
+    /// Pushes `key` with the value `value` makes, if it is wanted (the value is made only
+    /// then).
+    fn push_if<D: std::fmt::Display>(
         &mut self,
         wanted: &dyn Fn(&str) -> bool,
         key: &'static str,
-        value: impl std::fmt::Display,
+        value: impl FnOnce() -> D,
     ) {
         if wanted(key) {
-            self.push(key, value);
+            self.push(key, value());
         }
     }
 
@@ -132,30 +134,33 @@ impl ContextValues {
         view: Option<&IamView<'_>>,
         wanted: &dyn Fn(&str) -> bool,
     ) -> Self {
-        let mut values = ContextValues {
-            text: String::with_capacity(64),
-            entries: Vec::with_capacity(4),
-        };
+        // Nothing is allocated until a key is wanted.
+        let mut values = ContextValues::default();
         let facts = request.facts;
         if let Some(ip) = facts.source_ip {
-            values.push_if(wanted, "aws:SourceIp", ip);
+            values.push_if(wanted, "aws:SourceIp", || ip);
         }
-        values.push_if(wanted, "aws:SecureTransport", facts.secure_transport);
+        values.push_if(wanted, "aws:SecureTransport", || facts.secure_transport);
         let now = facts.now;
-        values.push_if(wanted, "aws:EpochTime", now.unix_timestamp());
-        values.push_if(wanted, "aws:CurrentTime", Iso8601(now));
+        values.push_if(wanted, "aws:EpochTime", || now.unix_timestamp());
+        values.push_if(wanted, "aws:CurrentTime", || Iso8601(now));
         let headers = &request.parts.headers;
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        // A header is looked up only for a key some policy reads.
+        let header = |key: &str, name: &str| {
+            wanted(key)
+                .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
+                .flatten()
+        };
         if let Some(identity) = request.identity {
-            values.push_if(wanted, "aws:RequestedRegion", identity.region());
+            values.push_if(wanted, "aws:RequestedRegion", || identity.region());
             // A service principal names the resource it acts for in signed headers (every
             // x-amz-* header present is signed, or the request was refused).
             if view.is_some_and(|v| v.service) {
-                if let Some(arn) = header("x-amz-source-arn") {
-                    values.push_if(wanted, "aws:SourceArn", arn);
+                if let Some(arn) = header("aws:SourceArn", "x-amz-source-arn") {
+                    values.push("aws:SourceArn", arn);
                 }
-                if let Some(account) = header("x-amz-source-account") {
-                    values.push_if(wanted, "aws:SourceAccount", account);
+                if let Some(account) = header("aws:SourceAccount", "x-amz-source-account") {
+                    values.push("aws:SourceAccount", account);
                 }
             }
         }
@@ -167,17 +172,19 @@ impl ContextValues {
                 ("s3:VersionId", &s3.version_id),
             ] {
                 if let Some(value) = value {
-                    values.push_if(wanted, key, value);
+                    values.push_if(wanted, key, || value);
                 }
             }
-            if let Some(sha256) = header("x-amz-content-sha256") {
-                values.push_if(wanted, "s3:x-amz-content-sha256", sha256);
+            let sha256_key = "s3:x-amz-content-sha256";
+            if let Some(sha256) = header(sha256_key, "x-amz-content-sha256") {
+                values.push(sha256_key, sha256);
             }
             if let (Some(identity), Some(auth_type)) = (request.identity, facts.auth_type) {
-                values.push_if(wanted, "s3:authType", auth_type.as_str());
-                values.push_if(wanted, "s3:signatureversion", identity.algorithm());
-                let age = (now - identity.signed_at).whole_milliseconds().max(0);
-                values.push_if(wanted, "s3:signatureAge", age);
+                values.push_if(wanted, "s3:authType", || auth_type.as_str());
+                values.push_if(wanted, "s3:signatureversion", || identity.algorithm());
+                values.push_if(wanted, "s3:signatureAge", || {
+                    (now - identity.signed_at).whole_milliseconds().max(0)
+                });
             }
         }
         values

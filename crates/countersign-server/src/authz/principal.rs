@@ -29,13 +29,15 @@ pub struct IamView<'a> {
 impl<'a> IamView<'a> {
     /// The principal for the policy engine; `None` when the ARN is no principal's.
     pub fn policy_principal(&self) -> Option<Principal<'a>> {
+        // The resource, after the ARN's fifth colon, says what kind of principal it is.
+        let resource = resource_of(self.arn);
         let principal = if self.service {
             Some(Principal::service(self.arn))
-        } else if self.arn.contains(":assumed-role/") {
+        } else if resource.starts_with("assumed-role/") {
             Principal::assumed_role(self.arn, self.role_arn?)
-        } else if self.arn.contains(":federated-user/") {
+        } else if resource.starts_with("federated-user/") {
             Principal::federated_user(self.arn)
-        } else if self.arn.ends_with(":root") {
+        } else if resource == "root" {
             Principal::root(self.arn)
         } else {
             Principal::user(self.arn)
@@ -45,6 +47,17 @@ impl<'a> IamView<'a> {
             None => principal,
         })
     }
+}
+
+/// The part of an ARN after its fifth colon (empty for one with fewer).
+fn resource_of(arn: &str) -> &str {
+    let fifth = arn
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b':')
+        .nth(4)
+        .map(|(i, _)| i + 1);
+    fifth.and_then(|i| arn.get(i..)).unwrap_or("")
 }
 
 /// A key store's principal that can say who it is in IAM's terms, for the

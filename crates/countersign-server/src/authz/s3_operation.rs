@@ -37,7 +37,7 @@ use crate::address::S3Address;
 ///
 /// // A versioned GET, as the JS SDK sends it (with `x-id`, which names nothing).
 /// let address = S3Address::of("photos.localhost:9000", "/2024/cat.jpg", Some("localhost"))?;
-/// let get = S3Operation::classify(&Method::GET, &address, "versionId=3HL4kq&x-id=GetObject", &HeaderMap::new())?;
+/// let get = S3Operation::classify(&Method::GET, address.clone(), "versionId=3HL4kq&x-id=GetObject", &HeaderMap::new())?;
 /// assert_eq!((get.name, get.action), ("GetObject", "s3:GetObjectVersion"));
 /// assert_eq!(get.resource_arn(), "arn:aws:s3:::photos/2024/cat.jpg");
 /// assert_eq!(get.version_id.as_deref(), Some("3HL4kq"));
@@ -45,20 +45,20 @@ use crate::address::S3Address;
 /// // A copy: s3:PutObject on the destination, s3:GetObject on the source.
 /// let mut headers = HeaderMap::new();
 /// headers.insert("x-amz-copy-source", "/drafts/cat%20v2.jpg".parse()?);
-/// let copy = S3Operation::classify(&Method::PUT, &address, "", &headers)?;
+/// let copy = S3Operation::classify(&Method::PUT, address, "", &headers)?;
 /// assert_eq!((copy.name, copy.action), ("CopyObject", "s3:PutObject"));
 /// assert_eq!(copy.copy_source_action(), Some("s3:GetObject"));
 /// assert_eq!(copy.copy_source_arn().as_deref(), Some("arn:aws:s3:::drafts/cat v2.jpg"));
 ///
 /// // A listing: s3:ListBucket on the bucket, with its prefix as a condition key.
 /// let bucket = S3Address::of("localhost:9000", "/photos", Some("localhost"))?;
-/// let list = S3Operation::classify(&Method::GET, &bucket, "list-type=2&prefix=2024%2F", &HeaderMap::new())?;
+/// let list = S3Operation::classify(&Method::GET, bucket.clone(), "list-type=2&prefix=2024%2F", &HeaderMap::new())?;
 /// assert_eq!((list.name, list.action), ("ListObjectsV2", "s3:ListBucket"));
 /// assert_eq!(list.resource_arn(), "arn:aws:s3:::photos");
 /// assert_eq!(list.prefix.as_deref(), Some("2024/"));
 ///
 /// // A subresource this classifier does not know is refused, not guessed.
-/// let unknown = S3Operation::classify(&Method::GET, &bucket, "inventory", &HeaderMap::new());
+/// let unknown = S3Operation::classify(&Method::GET, bucket, "inventory", &HeaderMap::new());
 /// assert_eq!(unknown.map_err(|e| e.code()), Err("NotImplemented"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -315,7 +315,7 @@ impl S3Operation {
     /// names. The parameters an error names are cut to their first 128 bytes.
     pub fn classify(
         method: &Method,
-        address: &S3Address,
+        address: S3Address,
         query: &str,
         headers: &HeaderMap,
     ) -> Result<S3Operation, Unclassified> {
@@ -368,8 +368,8 @@ impl S3Operation {
             name: route.name,
             action,
             further_actions,
-            bucket: address.bucket.clone(),
-            key: address.key.clone(),
+            bucket: address.bucket,
+            key: address.key,
             copy_source,
             prefix: listed("prefix"),
             delimiter: listed("delimiter"),
@@ -404,7 +404,7 @@ impl S3Operation {
     pub fn resource_arn(&self) -> String {
         match (&self.bucket, &self.key) {
             (Some(bucket), Some(key)) => object_arn(bucket, key),
-            (Some(bucket), None) => format!("arn:aws:s3:::{bucket}"),
+            (Some(bucket), None) => arn_of(&[bucket]),
             (None, _) => "*".to_string(),
         }
     }
@@ -428,14 +428,25 @@ impl S3Operation {
     }
 }
 
-/// The header that makes a PUT a copy.
-const COPY_SOURCE_HEADER: &str = "x-amz-copy-source";
+/// The header that makes a PUT a copy (a name, not text parsed on every lookup).
+const COPY_SOURCE_HEADER: http::HeaderName = http::HeaderName::from_static("x-amz-copy-source");
 
 /// The most bytes of a parameter or bucket an error names.
 const MAX_NAMED_BYTES: usize = 128;
 
 fn object_arn(bucket: &str, key: &str) -> String {
-    format!("arn:aws:s3:::{bucket}/{key}")
+    arn_of(&[bucket, "/", key])
+}
+
+/// `arn:aws:s3:::` followed by `parts`, made without the formatting machinery (once per
+/// request).
+fn arn_of(parts: &[&str]) -> String {
+    const PREFIX: &str = "arn:aws:s3:::";
+    let length = PREFIX.len() + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut arn = String::with_capacity(length);
+    arn.push_str(PREFIX);
+    parts.iter().for_each(|p| arn.push_str(p));
+    arn
 }
 
 /// Whether a bucket name has only the characters bucket names have (legacy names' capitals
@@ -574,12 +585,7 @@ impl<'q> Query<'q> {
                 parameters.push((name, value));
             }
         }
-        let mut names: Vec<&str> = parameters.iter().map(|(name, _)| name.as_ref()).collect();
-        names.sort_unstable();
-        let repeated = names.windows(2).find_map(|pair| match pair {
-            [a, b] if a == b => Some(*a),
-            _ => None,
-        });
+        let repeated = repeated_name(&parameters);
         if let Some(name) = repeated {
             return Err(Unclassified::RepeatedParameter {
                 parameter: shortened(name),
@@ -617,8 +623,33 @@ impl<'q> Query<'q> {
     }
 }
 
+/// A name given twice among `parameters`: by comparing each pair for the few parameters
+/// requests carry, by one sort of the names beyond, so that the work stays linear in the
+/// query's length times its logarithm.
+fn repeated_name<'p>(parameters: &'p [(Cow<'_, str>, Cow<'_, str>)]) -> Option<&'p str> {
+    const FEW: usize = 8;
+    if parameters.len() <= FEW {
+        return parameters.iter().enumerate().find_map(|(i, (name, _))| {
+            let later = parameters.get(i + 1..)?;
+            later
+                .iter()
+                .any(|(other, _)| other == name)
+                .then_some(name.as_ref())
+        });
+    }
+    let mut names: Vec<&str> = parameters.iter().map(|(name, _)| name.as_ref()).collect();
+    names.sort_unstable();
+    names.windows(2).find_map(|pair| match pair {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    })
+}
+
 /// Percent-decodes a query name or value, a `+` a space; `None` if it is not UTF-8.
 fn decode_query(s: &str) -> Option<Cow<'_, str>> {
+    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+        return Some(Cow::Borrowed(s));
+    }
     if s.contains('+') {
         let spaced = s.replace('+', " ");
         let decoded = percent_decode_str(&spaced).decode_utf8().ok()?;
@@ -955,7 +986,7 @@ mod tests {
     ) -> Result<S3Operation, Unclassified> {
         let address =
             S3Address::of(host, path, Some("localhost")).unwrap_or_else(|e| panic!("{e}"));
-        S3Operation::classify(&method, &address, query, headers)
+        S3Operation::classify(&method, address, query, headers)
     }
 
     /// A path-style request to `path`.

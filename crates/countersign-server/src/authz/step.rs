@@ -100,7 +100,7 @@ fn classify<P>(
             )
             .map_err(|_| Error::InvalidUri)?;
             let query = parts.uri.query().unwrap_or("");
-            S3Operation::classify(&parts.method, &address, query, &parts.headers)
+            S3Operation::classify(&parts.method, address, query, &parts.headers)
                 .map(Operation::from)
                 .map_err(Error::Unclassified)
         }

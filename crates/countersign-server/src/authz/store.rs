@@ -70,9 +70,13 @@ impl<T: PolicyStore> PolicyStore for Arc<T> {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct MemoryPolicyStore {
-    identities: Arc<DashMap<String, Arc<[Policy]>>>,
-    resources: Arc<DashMap<String, Arc<ResourcePolicies>>>,
+    identities: Arc<DashMap<String, Arc<[Policy]>, Hasher>>,
+    resources: Arc<DashMap<String, Arc<ResourcePolicies>, Hasher>>,
 }
+
+/// The hasher of the maps, asked on every request: a random-keyed foldhash, cheaper than
+/// SipHash; only the operator adds names, so no client can fill a map with colliding ones.
+type Hasher = foldhash::fast::RandomState;
 
 impl MemoryPolicyStore {
     /// An empty store: nothing is allowed.
