@@ -305,21 +305,17 @@ fn authenticated(options: &Options) -> Router {
 fn with_development_keys(options: &Options) -> Router {
     let store = MemoryKeyStore::new();
     let policies = MemoryPolicyStore::new();
-    let mut secrets = Vec::new();
-    for key in &DEVELOPMENT_KEYS {
+    let secrets = DEVELOPMENT_KEYS.each_ref().map(|key| {
         let secret = random_secret().unwrap_or_else(|e| fail(format!("no development key: {e}")));
         store.insert(key.id, secret.as_str(), Arc::new(json!({"arn": key.arn})));
         policies.set_identity_policies(key.arn, vec![key.policy().unwrap_or_else(|e| fail(e))]);
         println!(
-            "development key: {} / {} ({}: {})",
-            key.id,
-            secret.as_str(),
-            key.arn,
-            key.may
+            "development key: {} / {secret} ({}: {})",
+            key.id, key.arn, key.may
         );
-        secrets.push(secret);
-    }
-    let [admin, reader] = [&DEVELOPMENT_KEYS[0], &DEVELOPMENT_KEYS[1]];
+        secret
+    });
+    let ([admin, reader], [admin_secret, reader_secret]) = (&DEVELOPMENT_KEYS, &secrets);
     let sigv4 = format!(
         "--aws-sigv4 'aws:amz:{}:{}'",
         options.region, options.service
@@ -327,18 +323,15 @@ fn with_development_keys(options: &Options) -> Router {
     let url = format!("http://{}", options.listen);
     println!(
         "try:\n  curl {sigv4} --user '{}:{}' -H 'Content-Type: application/json' -d '{{\"name\":\"widget\"}}' {url}/items",
-        admin.id,
-        secrets[0].as_str()
+        admin.id, admin_secret
     );
     println!(
         "  curl {sigv4} --user '{}:{}' {url}/items/1",
-        reader.id,
-        secrets[1].as_str()
+        reader.id, reader_secret
     );
     println!(
         "  curl {sigv4} --user '{}:{}' -X DELETE {url}/items/1    # AccessDenied",
-        reader.id,
-        secrets[1].as_str()
+        reader.id, reader_secret
     );
     api().layer(options.layer(store, policies))
 }

@@ -69,17 +69,18 @@ async fn read(body: Body) -> Result<bytes::Bytes, S3Error> {
     axum::body::to_bytes(body, MAX_POLICY_BYTES)
         .await
         .map_err(|e| {
-            let too_long = std::iter::successors(
-                Some(&e as &(dyn std::error::Error + 'static)),
-                |e| e.source(),
-            )
-            .any(|e| e.is::<http_body_util::LengthLimitError>());
+            let too_long =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
             if too_long {
                 S3Error::new(
                     StatusCode::BAD_REQUEST,
                     "MalformedPolicy",
                     format!(
-                        "Policies must be at most 20 KB without white space; this one is over {MAX_POLICY_BYTES} bytes."
+                        "Policies must be at most 20 KB without white space; this one is over \
+                         {MAX_POLICY_BYTES} bytes."
                     ),
                 )
             } else {

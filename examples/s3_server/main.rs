@@ -29,7 +29,7 @@
 //! ```
 //!
 //! and `--policies` gives their identity policies by ARN (without it, the keys of `--keys`
-//! may do nothing):
+//! may do nothing but what a bucket policy allows them):
 //!
 //! ```json
 //! {"identities": {"arn:aws:iam::111122223333:user/alice": [
@@ -153,8 +153,8 @@ async fn main() {
                         println!("policies: {policies} (reloaded when the file changes)")
                     }
                     None => println!(
-                        "no --policies: the keys have no permissions (every request is refused \
-                         with AccessDenied) until a policy file gives them some"
+                        "no --policies: the keys have no identity policies, so every request is \
+                         refused with AccessDenied but what a bucket policy allows"
                     ),
                 }
                 router.layer(layer(&options, store, policies))

@@ -24,7 +24,8 @@ pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [-
   --tls              HTTPS with a self-signed certificate for localhost and 127.0.0.1
   --tls-cert FILE    HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key FILE     the PEM private key of --tls-cert
-  --debug-errors     signature errors echo the server's canonical request and string to sign
+  --debug-errors     signature errors echo the server's canonical request and string to sign;
+                     AccessDenied names the deciding policy statement
   --header-timeout S the seconds a connection has to send its first request head, TLS handshake
                      included, and on HTTP/1 each later one (default 10)
   --body-timeout S   the seconds a request body may stall between two reads (default 30)

@@ -120,9 +120,11 @@ fn policy_file() -> Value {
         {"Sid": "OwnBuckets", "Effect": "Allow", "Action": "s3:*",
          "Resource": ["arn:aws:s3:::${aws:username}-*", "arn:aws:s3:::${aws:username}-*/*"]},
         {"Sid": "SeeBuckets", "Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
-        {"Sid": "Home", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        {"Sid": "Home", "Effect": "Allow",
+         "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
          "Resource": "arn:aws:s3:::home/${aws:username}/*"},
-        {"Sid": "ListHome", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::home",
+        {"Sid": "ListHome", "Effect": "Allow", "Action": "s3:ListBucket",
+         "Resource": "arn:aws:s3:::home",
          "Condition": {"StringLike": {"s3:prefix": ["${aws:username}/*"]}}}
     ]));
     let reader = document(json!([{"Effect": "Allow",
@@ -383,7 +385,7 @@ def attempt(call):
 body = s3.get_object(Bucket="shared-data", Key="report.csv")["Body"].read().decode()
 print(json.dumps({
     "read": body,
-    "write": attempt(lambda: s3.put_object(Bucket="shared-data", Key="report.csv", Body=b"overwritten")),
+    "write": attempt(lambda: s3.put_object(Bucket="shared-data", Key="report.csv", Body=b"new")),
     "delete": attempt(lambda: s3.delete_object(Bucket="shared-data", Key="report.csv")),
 }))
 "#;
@@ -605,6 +607,28 @@ fn malformed_bucket_policy_is_refused_with_malformed_policy_naming_the_place() {
 }
 
 #[test]
+fn oversized_bucket_policy_is_refused_with_malformed_policy() {
+    let server = start(false, &[]);
+    aws_ok(&server, ADMIN, &["s3", "mb", "s3://site"]);
+    let padded = format!("{}{}", public_read("site"), " ".repeat(100 * 1024));
+    let file = local_file(&server, "big.json", &padded);
+    let policy = format!("file://{file}");
+    aws_refused(
+        &server,
+        ADMIN,
+        &[
+            "s3api",
+            "put-bucket-policy",
+            "--bucket",
+            "site",
+            "--policy",
+            &policy,
+        ],
+        "MalformedPolicy",
+    );
+}
+
+#[test]
 fn bucket_policy_takes_effect_on_the_next_request() {
     let server = start(false, &[]);
     aws_ok(&server, ADMIN, &["s3", "mb", "s3://shared"]);
@@ -693,7 +717,8 @@ fn bucket_policy_survives_a_restart() {
 
 /// boto3 as CloudFront: GetObject of `origin/index.html` with a signed `x-amz-source-arn`
 /// of the distribution (added before signing), of another distribution, and without one;
-/// prints the body or the status and error code of each. The distributions follow.
+/// prints the body or the status and error code of each (the call that prints, naming the
+/// distributions, follows).
 const AS_CLOUDFRONT: &str = r#"
 import botocore
 def naming(source_arn):
@@ -723,10 +748,10 @@ static ORIGIN: LazyLock<(Value, Result<String, String>)> = LazyLock::new(|| {
     }]));
     put_bucket_policy(&server, ADMIN, "origin", &policy);
     let script = format!(
-        "{AS_CLOUDFRONT}distribution, other = {}, {}\n{}",
+        "{AS_CLOUDFRONT}print(json.dumps({{\"distribution\": naming({}), \"other\": naming({}), \
+         \"none\": naming(None)}}))",
         json!(DISTRIBUTION),
         json!(OTHER_DISTRIBUTION),
-        r#"print(json.dumps({"distribution": naming(distribution), "other": naming(other), "none": naming(None)}))"#
     );
     let cloudfront = server.python_with_key(CDN.akid, CDN.secret, &script, "boto3 as CloudFront");
     (cloudfront, get(&server, ALICE, "origin", "index.html"))
