@@ -66,7 +66,8 @@ fn key_file(dir: &Path, key: Key<'_>) -> [PathBuf; 2] {
     let keys = serde_json::json!({"keys": [{
         "access_key_id": key.access_key_id,
         "secret_access_key": key.secret,
-        "principal": {"arn": arn},
+        // `user` as well, which handlers echo (`/whoami`) and tests look for.
+        "principal": {"arn": arn, "user": key.user},
     }]});
     let policies = serde_json::json!({"identities": {arn: {"Version": "2012-10-17",
         "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}});
