@@ -359,6 +359,60 @@ fn home_directory_objects_follow_aws_username() {
     );
 }
 
+/// `aws s3api delete-objects` of `keys` in `bucket` as `user`: its standard output and error.
+fn delete_objects(server: &Server, user: User, bucket: &str, keys: &[&str]) -> String {
+    let objects: Vec<Value> = keys.iter().map(|k| json!({"Key": k})).collect();
+    let delete = json!({"Objects": objects}).to_string();
+    let output = aws(
+        server,
+        user,
+        &[
+            "s3api",
+            "delete-objects",
+            "--bucket",
+            bucket,
+            "--delete",
+            &delete,
+        ],
+    );
+    format!("{}{}", text(&output.stdout), text(&output.stderr))
+}
+
+#[test]
+fn delete_objects_by_bob_deletes_none_of_alices_objects() {
+    let server = start(false, &[]);
+    aws_ok(&server, ALICE, &["s3", "mb", "s3://alice-photos"]);
+    let made = put(&server, ALICE, "alice-photos", "cat.jpg", "meow");
+    assert!(made.status.success(), "{made:?}");
+    let answer = delete_objects(&server, BOB, "alice-photos", &["cat.jpg"]);
+    assert!(answer.contains("AccessDenied"), "{answer}");
+    assert_eq!(
+        get(&server, ALICE, "alice-photos", "cat.jpg").as_deref(),
+        Ok("meow")
+    );
+}
+
+#[test]
+fn delete_objects_deletes_the_keys_allowed_and_refuses_the_others_one_by_one() {
+    let server = start(false, &[]);
+    aws_ok(&server, ADMIN, &["s3", "mb", "s3://home"]);
+    for key in ["alice/old.txt", "bob/notes.txt"] {
+        let made = put(&server, ADMIN, "home", key, "contents");
+        assert!(made.status.success(), "{made:?}");
+    }
+    let answer = delete_objects(&server, ALICE, "home", &["alice/old.txt", "bob/notes.txt"]);
+    let result: Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    assert_eq!(
+        result["Deleted"],
+        json!([{"Key": "alice/old.txt"}]),
+        "{answer}"
+    );
+    assert_eq!(result["Errors"][0]["Key"], "bob/notes.txt", "{answer}");
+    assert_eq!(result["Errors"][0]["Code"], "AccessDenied", "{answer}");
+    assert!(!server.data().join("home/alice/old.txt").exists());
+    assert!(server.data().join("home/bob/notes.txt").exists());
+}
+
 #[test]
 fn home_directory_listing_is_limited_to_the_users_prefix() {
     let server = start(false, &[]);
