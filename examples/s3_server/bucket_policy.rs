@@ -12,7 +12,7 @@ use crate::handlers::{check_content_md5, App, Ctx};
 use crate::xml::S3Error;
 
 /// The most bytes of a policy read: S3 counts 20 KB without white space, so a document
-/// within the limit may be longer than that; past this it is refused unread.
+/// within the limit may be longer than that; past this it is refused.
 const MAX_POLICY_BYTES: usize = 64 * 1024;
 
 /// PutBucketPolicy: 204 once the policy is kept; 400 `MalformedPolicy` naming the place

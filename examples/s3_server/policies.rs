@@ -175,7 +175,8 @@ impl Buckets {
         self.records.lock().await.get(bucket)?.policy.clone()
     }
 
-    /// Sets (`Some`, parsed) or removes the policy of `bucket`; `document` is the text kept.
+    /// Sets or (with `None`) removes the policy of `bucket`: `policy` is the parsed
+    /// document and its text, given back by GetBucketPolicy as it was put.
     pub(crate) async fn set_policy(
         &self,
         storage: &Storage,

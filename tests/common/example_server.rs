@@ -61,7 +61,7 @@ const ACCOUNT: &str = "111122223333";
 
 /// Writes a key file of `key` into `dir`, and a policy file that allows its user everything;
 /// gives their paths (`DIR/keys.json`, `DIR/policies.json`).
-fn key_file(dir: &Path, key: Key<'_>) -> [PathBuf; 2] {
+fn key_and_policy_files(dir: &Path, key: Key<'_>) -> [PathBuf; 2] {
     let arn = format!("arn:aws:iam::{ACCOUNT}:user/{}", key.user);
     let keys = serde_json::json!({"keys": [{
         "access_key_id": key.access_key_id,
@@ -113,7 +113,7 @@ impl ExampleServer {
     pub fn start(name: &str, key: Key<'_>, configure: impl FnOnce(&mut Command, &Path)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut command = Command::new(example_binary(name));
-        let [keys, policies] = key_file(dir.path(), key);
+        let [keys, policies] = key_and_policy_files(dir.path(), key);
         command
             .args(["--listen", "127.0.0.1:0", "--keys"])
             .arg(keys)
@@ -184,7 +184,7 @@ impl SharedServer {
     pub fn start(name: &str, key: Key<'_>, configure: impl FnOnce(&mut Command, &Path)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir").keep();
         let mut command = Command::new("sh");
-        let [keys, policies] = key_file(&dir, key);
+        let [keys, policies] = key_and_policy_files(&dir, key);
         command
             .arg("-c")
             .arg(WATCHDOG)
