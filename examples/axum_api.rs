@@ -1,11 +1,24 @@
-//! A small JSON API (list, create, get, delete items) behind the SigV4 layer.
+//! A small JSON API (list, create, get, delete items) behind the SigV4 layer, which
+//! authorizes each request as API Gateway does with IAM: `execute-api:Invoke` on
+//! `arn:aws:execute-api:REGION:000000000000:local/$default/METHOD/PATH`.
 //!
 //! ```text
-//! cargo run --example axum_api                       # 127.0.0.1:8080, a development key printed
-//! cargo run --example axum_api -- --keys keys.json --region eu-west-1 --service items --debug-errors
+//! cargo run --example axum_api                       # 127.0.0.1:8080, development keys printed
+//! cargo run --example axum_api -- --keys keys.json --policies policies.json --region eu-west-1 --service items
 //! ```
 //!
-//! The key file is `{"keys": [{"access_key_id": "…", "secret_access_key": "…", "principal": …}]}`.
+//! The key file is `{"keys": [{"access_key_id": "…", "secret_access_key": "…", "principal":
+//! {"arn": "arn:aws:iam::111122223333:user/alice"}}]}`; the policy file gives each principal
+//! its identity policies by ARN (without it, the keys of `--keys` may do nothing):
+//!
+//! ```json
+//! {"identities": {"arn:aws:iam::111122223333:user/alice": {"Version": "2012-10-17",
+//!   "Statement": {"Effect": "Allow", "Action": "execute-api:Invoke",
+//!                 "Resource": "arn:aws:execute-api:*:*:*/*/GET/*"}}}}
+//! ```
+//!
+//! Without `--keys`, two development keys are printed: an administrator's, and a reader's
+//! that may only `GET`. A refusal is 403 `AccessDenied` in JSON, as every other.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -17,8 +30,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use countersign::server::authz::{
+    FilePolicyStore, IamPrincipal, MemoryPolicyStore, PolicyAuthorizer, PolicyStore,
+};
 use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
+use countersign_policy::Policy;
 use serde_json::{json, Value};
 
 #[path = "common/floor_layer.rs"]
@@ -29,9 +46,15 @@ mod serve;
 use serve::Limits;
 
 const USAGE: &str =
-    "usage: axum_api [--listen ADDR] [--keys FILE] [--region R] [--service S] [--debug-errors] \
+    "usage: axum_api [--listen ADDR] [--keys FILE [--policies FILE]] [--region R] [--service S] [--debug-errors] \
 [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N] [--no-auth | --floor-only]
 
+  --keys FILE        a JSON key file {\"keys\": [{\"access_key_id\", \"secret_access_key\", \"principal\"}]}
+                     whose principals name IAM users ({\"arn\": \"arn:aws:iam::ACCOUNT:user/NAME\"});
+                     without it two development keys are made and printed
+  --policies FILE    the identity policies of the keys' principals, by ARN:
+                     {\"identities\": {\"arn:aws:iam::ACCOUNT:user/NAME\": [POLICY, ...]}}
+                     (reloaded when the file changes); without it the keys of --keys may do nothing
   --header-timeout S the seconds a connection has to send its first request head, and on HTTP/1
                      each later one (default 10)
   --body-timeout S   the seconds a request body may stall between two reads (default 30)
@@ -46,6 +69,7 @@ const USAGE: &str =
 struct Options {
     listen: SocketAddr,
     keys: Option<String>,
+    policies: Option<String>,
     region: String,
     service: String,
     debug_errors: bool,
@@ -61,6 +85,7 @@ impl Options {
         let mut options = Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys: None,
+            policies: None,
             region: "us-east-1".into(),
             service: "execute-api".into(),
             debug_errors: false,
@@ -79,6 +104,7 @@ impl Options {
                     options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?
                 }
                 "--keys" => options.keys = Some(value()?),
+                "--policies" => options.policies = Some(value()?),
                 "--region" => options.region = value()?,
                 "--service" => options.service = value()?,
                 "--debug-errors" => options.debug_errors = true,
@@ -91,15 +117,61 @@ impl Options {
                 },
             }
         }
+        if options.policies.is_some() && options.keys.is_none() {
+            return Err(format!(
+                "--policies names the permissions of the keys of --keys: give both\n{USAGE}"
+            ));
+        }
         Ok(options)
     }
 
-    fn layer<K: KeyStore>(&self, store: K) -> SigV4Layer<K> {
+    /// The layer: verification, then authorization by the identity policies of `policies`.
+    fn layer<K, S>(&self, store: K, policies: S) -> SigV4Layer<K>
+    where
+        K: KeyStore,
+        K::Principal: IamPrincipal + Send + Sync + 'static,
+        S: PolicyStore,
+    {
         SigV4Layer::new(store)
             .regions([self.region.as_str()])
             .services([self.service.as_str()])
             .error_format(ErrorFormat::Json)
             .debug_errors(self.debug_errors)
+            .authorize(PolicyAuthorizer::new(policies))
+    }
+}
+
+/// A development key: its id, its principal's ARN, what it may do (in words, and as the
+/// `Resource` of an `execute-api:Invoke` statement).
+struct DevelopmentKey {
+    id: &'static str,
+    arn: &'static str,
+    may: &'static str,
+    resource: &'static str,
+}
+
+/// The development keys: an administrator's, and a reader's that may only `GET`.
+const DEVELOPMENT_KEYS: [DevelopmentKey; 2] = [
+    DevelopmentKey {
+        id: "AKIDCOUNTERSIGNDEV",
+        arn: "arn:aws:iam::000000000000:user/developer",
+        may: "everything",
+        resource: "arn:aws:execute-api:*:*:*",
+    },
+    DevelopmentKey {
+        id: "AKIDCOUNTERSIGNREAD",
+        arn: "arn:aws:iam::000000000000:user/reader",
+        may: "GET only",
+        resource: "arn:aws:execute-api:*:*:*/*/GET/*",
+    },
+];
+
+impl DevelopmentKey {
+    /// Its identity policy.
+    fn policy(&self) -> Result<Policy, String> {
+        let document = json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Action": "execute-api:Invoke", "Resource": self.resource}});
+        Policy::identity(&document.to_string()).map_err(|e| e.to_string())
     }
 }
 
@@ -197,48 +269,71 @@ async fn whoami(identity: Verified<Arc<Value>>) -> Json<Value> {
     }))
 }
 
-/// The API behind the layer, with the key file or a development key.
+fn fail(message: impl std::fmt::Display) -> ! {
+    eprintln!("{message}");
+    std::process::exit(1);
+}
+
+/// The API behind the layer, with the key and policy files or the development keys.
 fn authenticated(options: &Options) -> Router {
-    match &options.keys {
-        Some(path) => match FileKeyStore::open(path) {
-            Ok(store) => {
-                println!(
-                    "keys: {} from {path} (reloaded when the file changes)",
-                    store.len()
-                );
-                api().layer(options.layer(store))
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                std::process::exit(1);
-            }
-        },
+    let Some(path) = &options.keys else {
+        return with_development_keys(options);
+    };
+    let store = FileKeyStore::open(path).unwrap_or_else(|e| fail(e));
+    println!(
+        "keys: {} from {path} (reloaded when the file changes)",
+        store.len()
+    );
+    match &options.policies {
+        Some(file) => {
+            let policies =
+                FilePolicyStore::open(file).unwrap_or_else(|e| fail(format!("{file}: {e}")));
+            println!("policies: {file} (reloaded when the file changes)");
+            api().layer(options.layer(store, policies))
+        }
         None => {
-            let store = MemoryKeyStore::new();
-            let secret = match random_secret() {
-                Ok(secret) => secret,
-                Err(e) => {
-                    eprintln!("no development key: {e}");
-                    std::process::exit(1);
-                }
-            };
-            store.insert(
-                "AKIDCOUNTERSIGNDEV",
-                secret.as_str(),
-                Arc::new(json!({"user": "developer"})),
-            );
-            println!("development key: AKIDCOUNTERSIGNDEV / {secret}");
             println!(
-                "try:\n  curl --aws-sigv4 'aws:amz:{}:{}' --user 'AKIDCOUNTERSIGNDEV:{secret}' http://{}/whoami",
-                options.region, options.service, options.listen
+                "no --policies: the keys have no permissions (every request is refused with \
+                 AccessDenied) until a policy file gives them some"
             );
-            println!(
-                "  curl --aws-sigv4 'aws:amz:{}:{}' --user 'AKIDCOUNTERSIGNDEV:{secret}' -H 'Content-Type: application/json' -d '{{\"name\":\"widget\"}}' http://{}/items",
-                options.region, options.service, options.listen
-            );
-            api().layer(options.layer(store))
+            api().layer(options.layer(store, MemoryPolicyStore::new()))
         }
     }
+}
+
+/// The API behind the layer with the development keys, printed with their secrets.
+fn with_development_keys(options: &Options) -> Router {
+    let store = MemoryKeyStore::new();
+    let policies = MemoryPolicyStore::new();
+    let secrets = DEVELOPMENT_KEYS.each_ref().map(|key| {
+        let secret = random_secret().unwrap_or_else(|e| fail(format!("no development key: {e}")));
+        store.insert(key.id, secret.as_str(), Arc::new(json!({"arn": key.arn})));
+        policies.set_identity_policies(key.arn, vec![key.policy().unwrap_or_else(|e| fail(e))]);
+        println!(
+            "development key: {} / {secret} ({}: {})",
+            key.id, key.arn, key.may
+        );
+        secret
+    });
+    let ([admin, reader], [admin_secret, reader_secret]) = (&DEVELOPMENT_KEYS, &secrets);
+    let sigv4 = format!(
+        "--aws-sigv4 'aws:amz:{}:{}'",
+        options.region, options.service
+    );
+    let url = format!("http://{}", options.listen);
+    println!(
+        "try:\n  curl {sigv4} --user '{}:{}' -H 'Content-Type: application/json' -d '{{\"name\":\"widget\"}}' {url}/items",
+        admin.id, admin_secret
+    );
+    println!(
+        "  curl {sigv4} --user '{}:{}' {url}/items/1",
+        reader.id, reader_secret
+    );
+    println!(
+        "  curl {sigv4} --user '{}:{}' -X DELETE {url}/items/1    # AccessDenied",
+        reader.id, reader_secret
+    );
+    api().layer(options.layer(store, policies))
 }
 
 #[tokio::main]

@@ -24,9 +24,10 @@ cargo build --release -p countersign-cli
 
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-echo '{"keys": [{"access_key_id": "AKIDBENCH", "secret_access_key": "bench-secret", "principal": {"user": "bench"}}]}' > "$work/keys.json"
+echo '{"keys": [{"access_key_id": "AKIDBENCH", "secret_access_key": "bench-secret", "principal": {"arn": "arn:aws:iam::111122223333:user/bench"}}]}' > "$work/keys.json"
+echo '{"identities": {"arn:aws:iam::111122223333:user/bench": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}}' > "$work/policies.json"
 
-target/release/examples/axum_api --listen 127.0.0.1:18181 --keys "$work/keys.json" > "$work/auth.log" &
+target/release/examples/axum_api --listen 127.0.0.1:18181 --keys "$work/keys.json" --policies "$work/policies.json" > "$work/auth.log" &
 auth_pid=$!
 target/release/examples/axum_api --listen 127.0.0.1:18182 --no-auth > "$work/plain.log" &
 plain_pid=$!

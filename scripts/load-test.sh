@@ -20,7 +20,8 @@ cli=target/release/countersign
 
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-echo '{"keys": [{"access_key_id": "AKIDLOAD", "secret_access_key": "load-secret"}]}' > "$work/keys.json"
+echo '{"keys": [{"access_key_id": "AKIDLOAD", "secret_access_key": "load-secret", "principal": {"arn": "arn:aws:iam::111122223333:user/load"}}]}' > "$work/keys.json"
+echo '{"identities": {"arn:aws:iam::111122223333:user/load": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}}' > "$work/policies.json"
 creds=(--access-key AKIDLOAD --secret-key load-secret --region us-east-1)
 
 wait_port() {
@@ -42,7 +43,7 @@ rss_summary() {
 }
 
 echo "== 1. $requests signed requests through the example API"
-target/release/examples/axum_api --listen 127.0.0.1:18281 --keys "$work/keys.json" > "$work/api.log" &
+target/release/examples/axum_api --listen 127.0.0.1:18281 --keys "$work/keys.json" --policies "$work/policies.json" > "$work/api.log" &
 api=$!
 wait_port 18281
 url="$("$cli" presign GET http://127.0.0.1:18281/items --expires 3600 "${creds[@]}" --service execute-api)"
@@ -65,7 +66,7 @@ rss_summary "$work/api.rss"
 kill "$api"
 
 echo "== 2. $upload_mib MiB of aws-chunked uploads in $streams parallel streams"
-target/release/examples/s3_server --listen 127.0.0.1:18282 --data "$work/data" --keys "$work/keys.json" > "$work/s3.log" &
+target/release/examples/s3_server --listen 127.0.0.1:18282 --data "$work/data" --keys "$work/keys.json" --policies "$work/policies.json" > "$work/s3.log" &
 s3=$!
 wait_port 18282
 "$cli" request -X PUT "${creds[@]}" --service s3 http://127.0.0.1:18282/load > /dev/null

@@ -24,6 +24,7 @@
 //! front where that matters.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::Router;
+use countersign::server::authz::Connection;
 use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -218,22 +220,23 @@ pub(crate) async fn serve(
         let Ok(slot) = slot else {
             break; // closed, which the semaphore never is
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
-            stream = accept(&listener) => stream,
+            accepted = accept(&listener) => accepted,
         };
         let first_head_by = Instant::now() + limits.head;
         let app = app.clone();
         let stopped = stopped.clone();
         let tls = tls.clone();
+        let client = Connection::new(peer).tls(tls.is_some());
         connections.spawn(async move {
             let _slot = slot;
             match tls {
-                None => connection(stream, app, limits, first_head_by, stopped).await,
+                None => connection(stream, client, app, limits, first_head_by, stopped).await,
                 Some(acceptor) => {
                     let handshake = tokio::time::timeout_at(first_head_by, acceptor.accept(stream));
                     if let Ok(Ok(stream)) = handshake.await {
-                        connection(stream, app, limits, first_head_by, stopped).await;
+                        connection(stream, client, app, limits, first_head_by, stopped).await;
                     }
                 }
             }
@@ -246,11 +249,17 @@ pub(crate) async fn serve(
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain).await;
 }
 
-/// The next connection. A failed accept is reported and tried again after `ACCEPT_PAUSE`.
-async fn accept(listener: &TcpListener) -> TcpStream {
+/// The next connection and its peer's address, with `TCP_NODELAY` set. A failed accept is
+/// reported and tried again after `ACCEPT_PAUSE`.
+async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => return stream,
+            Ok((stream, peer)) => {
+                if let Err(e) = stream.set_nodelay(true) {
+                    eprintln!("TCP_NODELAY: {e}");
+                }
+                return (stream, peer);
+            }
             Err(e) => {
                 eprintln!("accept: {e}");
                 tokio::time::sleep(ACCEPT_PAUSE).await;
@@ -259,9 +268,11 @@ async fn accept(listener: &TcpListener) -> TcpStream {
     }
 }
 
-/// One connection, until the client closes it, a deadline passes, or the server stops.
+/// One connection from `client`, until the client closes it, a deadline passes, or the
+/// server stops.
 async fn connection<IO>(
     io: IO,
+    client: Connection,
     app: Router,
     limits: Limits,
     first_head_by: Instant,
@@ -272,7 +283,8 @@ async fn connection<IO>(
     let activity = Arc::new(Activity::new());
     let body_idle = limits.body_idle;
     let app = tower::ServiceBuilder::new()
-        .map_request(move |request: http::Request<Incoming>| {
+        .map_request(move |mut request: http::Request<Incoming>| {
+            request.extensions_mut().insert(client);
             // A body empty by its framing has nothing to wait for: it goes unwrapped. The
             // timeout's wrapper costs every request server CPU (BENCHMARKING.md), and would
             // hide the body's exact size.

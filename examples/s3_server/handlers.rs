@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use base64::Engine;
 use countersign::server::address::S3Address;
+use countersign::server::authz::{Access, AccessCheck};
 use countersign::server::{PostObject, Verified};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -17,9 +18,10 @@ use time::OffsetDateTime;
 use tokio::io::AsyncSeekExt;
 
 use crate::body::{parse_range, FileBody};
+use crate::policies::Buckets;
 use crate::storage::{validate_bucket, validate_key, Storage};
 use crate::xml::{self, xml_response, S3Error, XmlWriter};
-use crate::{listing, multipart};
+use crate::{bucket_policy, listing, multipart};
 
 /// The largest object a single PUT may carry (S3's limit).
 const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -41,7 +43,6 @@ const UNSUPPORTED: &[&str] = &[
     "notification",
     "object-lock",
     "ownershipControls",
-    "policy",
     "policyStatus",
     "publicAccessBlock",
     "replication",
@@ -60,6 +61,8 @@ const UNSUPPORTED: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct App {
     pub(crate) storage: Storage,
+    /// The buckets' owners and policies.
+    pub(crate) buckets: Buckets,
     pub(crate) region: String,
     pub(crate) domain: String,
     /// `http` or `https`.
@@ -77,28 +80,67 @@ pub(crate) struct Ctx {
     pub(crate) method: Method,
     pub(crate) headers: HeaderMap,
     pub(crate) query: Query,
-    pub(crate) identity: Verified<Arc<Value>>,
+    /// Who signed; `None` for an anonymous request (`--anonymous`) a policy allowed.
+    pub(crate) identity: Option<Verified<Arc<Value>>>,
     /// The form of a browser POST upload, verified by the layer.
     pub(crate) post: Option<PostObject>,
     /// The host the client called (for `Location`).
     pub(crate) host: String,
     /// Whether the bucket came from the host name.
     pub(crate) virtual_host: bool,
+    /// The layer's check of further accesses as the signer, with the request's head (its
+    /// extensions and headers) it checks against.
+    pub(crate) access: Option<(AccessCheck, http::request::Parts)>,
 }
 
 impl Ctx {
+    /// Whether the signer may delete `bucket/key` (DeleteObjects authorizes each key, as
+    /// AWS does); without the layer's check nothing is.
+    async fn may_delete(&self, bucket: &str, key: &str) -> Result<(), S3Error> {
+        let denied = || S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
+        let Some((check, parts)) = &self.access else {
+            return Err(denied());
+        };
+        let access = Access::new("s3:DeleteObject", format!("arn:aws:s3:::{bucket}/{key}"))
+            .with_policy_key(bucket);
+        check.check(parts, access).await.map_err(|_| denied())
+    }
+
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The owner shown in listings: the access key, and the principal's `user` if it has one.
+    /// The principal's ARN (`arn:aws:iam::111122223333:user/alice`), or a service
+    /// principal's name; `None` when anonymous.
+    fn principal(&self) -> Option<&str> {
+        let principal = &self.identity.as_ref()?.principal;
+        principal
+            .get("arn")
+            .or_else(|| principal.get("service"))
+            .and_then(Value::as_str)
+    }
+
+    /// The signer's account: the fifth field of its ARN; `None` for a service or anonymous.
+    pub(crate) fn account(&self) -> Option<&str> {
+        self.principal()?
+            .split(':')
+            .nth(4)
+            .filter(|account| !account.is_empty())
+    }
+
+    /// The owner shown in listings: the signer's account (or its access key, when its ARN
+    /// names none) and its name (the ARN's last segment, or the service).
     pub(crate) fn owner(&self, out: &mut XmlWriter, element: &str) {
-        let name = self.identity.principal["user"]
-            .as_str()
-            .unwrap_or(self.identity.access_key_id())
-            .to_string();
+        let (id, name) = match &self.identity {
+            None => ("anonymous", "anonymous"),
+            Some(identity) => {
+                let principal = self.principal().unwrap_or(identity.access_key_id());
+                let name = principal.rsplit(['/', ':']).next().unwrap_or(principal);
+                (self.account().unwrap_or(identity.access_key_id()), name)
+            }
+        };
         out.open(element)
-            .leaf("ID", self.identity.access_key_id())
+            .leaf("ID", id)
             .leaf("DisplayName", name)
             .close(element);
     }
@@ -188,10 +230,10 @@ fn address(host: &str, path: &str, domain: &str) -> Result<S3Address, S3Error> {
     S3Address::of(host, path, Some(domain)).map_err(|_| invalid_uri())
 }
 
-/// The one handler: answers every request (after the layer verified it).
+/// The one handler: answers every request (after the layer verified and authorized it).
 async fn handle(
     State(app): State<Arc<App>>,
-    identity: Verified<Arc<Value>>,
+    identity: Option<Verified<Arc<Value>>>,
     request: Request,
 ) -> Response {
     let request_id = app.storage.unique()[..16].to_ascii_uppercase();
@@ -211,7 +253,7 @@ async fn handle(
 
 async fn dispatch(
     app: &App,
-    identity: Verified<Arc<Value>>,
+    identity: Option<Verified<Arc<Value>>>,
     request: Request,
 ) -> Result<Response, S3Error> {
     let (parts, body) = request.into_parts();
@@ -229,7 +271,26 @@ async fn dispatch(
         ..
     } = address(&host, parts.uri.path(), &app.domain)?;
     let post = parts.extensions.get::<PostObject>().cloned();
+    // Only DeleteObjects checks further accesses (each of its keys): the head it checks
+    // against is copied for it alone.
+    let deletes = parts.method == Method::POST
+        && parts
+            .uri
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p == "delete" || p == "delete="));
+    let access = deletes
+        .then(|| parts.extensions.get::<AccessCheck>().cloned())
+        .flatten()
+        .map(|check| {
+            let (mut head, ()) = http::Request::new(()).into_parts();
+            head.method = parts.method.clone();
+            head.uri = parts.uri.clone();
+            head.headers = parts.headers.clone();
+            head.extensions = parts.extensions.clone();
+            (check, head)
+        });
     let ctx = Ctx {
+        access,
         post,
         method: parts.method,
         headers: parts.headers,
@@ -295,9 +356,13 @@ async fn bucket_operation(
 ) -> Result<Response, S3Error> {
     let q = &ctx.query;
     match ctx.method {
-        Method::PUT => create_bucket(app, bucket, body).await,
+        Method::PUT if q.has("policy") => bucket_policy::put(app, ctx, bucket, body).await,
+        Method::GET if q.has("policy") => bucket_policy::get(app, bucket).await,
+        Method::DELETE if q.has("policy") => bucket_policy::delete(app, bucket).await,
+        Method::PUT => create_bucket(app, ctx, bucket, body).await,
         Method::DELETE => {
             app.storage.delete_bucket(bucket).await?;
+            app.buckets.deleted(&app.storage, bucket).await;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Method::HEAD => {
@@ -326,7 +391,7 @@ async fn bucket_operation(
             listing::list_objects(app, ctx, bucket, true).await
         }
         Method::GET => listing::list_objects(app, ctx, bucket, false).await,
-        Method::POST if q.has("delete") => delete_objects(app, bucket, body).await,
+        Method::POST if q.has("delete") => delete_objects(app, ctx, bucket, body).await,
         _ => Err(method_not_allowed()),
     }
 }
@@ -429,7 +494,12 @@ pub(crate) async fn read_small(body: Body, limit: usize) -> Result<bytes::Bytes,
         .map_err(|e| S3Error::from_body(&e))
 }
 
-async fn create_bucket(app: &App, bucket: &str, body: Body) -> Result<Response, S3Error> {
+async fn create_bucket(
+    app: &App,
+    ctx: &Ctx,
+    bucket: &str,
+    body: Body,
+) -> Result<Response, S3Error> {
     let document = read_small(body, 64 * 1024).await?;
     if !document.iter().all(u8::is_ascii_whitespace) {
         let config = xml::parse(&document, "CreateBucketConfiguration", "Location")?;
@@ -447,7 +517,23 @@ async fn create_bucket(app: &App, bucket: &str, body: Body) -> Result<Response, 
             }
         }
     }
+    // A bucket name is global: one another account owns is not the caller's to make again.
+    if app.storage.bucket_exists(bucket).await.is_ok() {
+        let owner = app.buckets.owner(bucket).await;
+        if owner.is_some() && owner.as_deref() != ctx.account() {
+            return Err(S3Error::new(
+                StatusCode::CONFLICT,
+                "BucketAlreadyExists",
+                "The requested bucket name is not available. The bucket namespace is shared by all \
+                 users of the system. Please select a different name and try again.",
+            )
+            .at(format!("/{bucket}")));
+        }
+    }
     app.storage.create_bucket(bucket).await?;
+    app.buckets
+        .created(&app.storage, bucket, ctx.account())
+        .await?;
     Ok(([(header::LOCATION, format!("/{bucket}"))], StatusCode::OK).into_response())
 }
 
@@ -703,7 +789,12 @@ fn etag_matches(tags: &str, etag: &str) -> bool {
         .any(|t| t == "*" || t.trim_matches('"') == etag.trim_matches('"'))
 }
 
-async fn delete_objects(app: &App, bucket: &str, body: Body) -> Result<Response, S3Error> {
+async fn delete_objects(
+    app: &App,
+    ctx: &Ctx,
+    bucket: &str,
+    body: Body,
+) -> Result<Response, S3Error> {
     let document = read_small(body, 2 * 1024 * 1024).await?;
     app.storage.bucket_exists(bucket).await?;
     let request = xml::parse(&document, "Delete", "Object")?;
@@ -719,7 +810,10 @@ async fn delete_objects(app: &App, bucket: &str, body: Body) -> Result<Response,
             return Err(S3Error::malformed_xml("an Object without a Key"));
         };
         let result = match validate_key(key) {
-            Ok(()) => app.storage.delete_object(bucket, key).await,
+            Ok(()) => match ctx.may_delete(bucket, key).await {
+                Ok(()) => app.storage.delete_object(bucket, key).await,
+                Err(denied) => Err(denied),
+            },
             Err(e) => Err(e),
         };
         match result {

@@ -15,12 +15,17 @@ const KEY_ENCODING: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
+/// ListBuckets: the buckets of the signer's account, and those with no recorded owner.
 pub(crate) async fn list_buckets(app: &App, ctx: &Ctx) -> Result<Response, S3Error> {
     let buckets = app.storage.list_buckets().await?;
     let mut out = XmlWriter::new("ListAllMyBucketsResult");
     ctx.owner(&mut out, "Owner");
     out.open("Buckets");
     for (name, created) in buckets {
+        let owner = app.buckets.owner(&name).await;
+        if owner.is_some() && owner.as_deref() != ctx.account() {
+            continue;
+        }
         out.open("Bucket")
             .leaf("Name", name)
             .leaf("CreationDate", iso8601(created))

@@ -5,19 +5,27 @@ use std::path::PathBuf;
 
 use crate::serve::Limits;
 
-pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--keys FILE] [--region R] \
-[--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N]
+pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--keys FILE] [--policies FILE] \
+[--anonymous] [--region R] [--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N]
 
   --listen ADDR      where to listen (default 127.0.0.1:9000; port 0 picks a free port)
   --data DIR         the directory holding the buckets (default ./s3-data, created if missing)
-  --keys FILE        a JSON key file {\"keys\": [{\"access_key_id\", \"secret_access_key\", \"principal\"}]};
-                     without it a development key is made and printed
+  --keys FILE        a JSON key file {\"keys\": [{\"access_key_id\", \"secret_access_key\", \"principal\"}]}
+                     whose principals name an IAM user: {\"arn\": \"arn:aws:iam::ACCOUNT:user/NAME\",
+                     \"tags\": {...}} (or a service: {\"service\": \"cloudfront.amazonaws.com\"});
+                     without it a development key is made and printed, with every permission
+  --policies FILE    the identity policies of the keys' principals, by ARN:
+                     {\"identities\": {\"arn:aws:iam::ACCOUNT:user/NAME\": [POLICY, ...]}}
+                     (reloaded when the file changes); without it the keys of --keys may do nothing
+  --anonymous        unsigned requests are anonymous: a bucket policy may allow them
+                     (\"Principal\": \"*\"), nothing else does
   --region R         the region clients sign for (default us-east-1)
   --domain D         Host `{bucket}.D[:port]` selects virtual-hosted-style addressing (default localhost)
   --tls              HTTPS with a self-signed certificate for localhost and 127.0.0.1
   --tls-cert FILE    HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key FILE     the PEM private key of --tls-cert
-  --debug-errors     signature errors echo the server's canonical request and string to sign
+  --debug-errors     signature errors echo the server's canonical request and string to sign;
+                     AccessDenied names the deciding policy statement
   --header-timeout S the seconds a connection has to send its first request head, TLS handshake
                      included, and on HTTP/1 each later one (default 10)
   --body-timeout S   the seconds a request body may stall between two reads (default 30)
@@ -42,6 +50,8 @@ pub(crate) struct Options {
     pub(crate) listen: SocketAddr,
     pub(crate) data: PathBuf,
     pub(crate) keys: Option<String>,
+    pub(crate) policies: Option<String>,
+    pub(crate) anonymous: bool,
     pub(crate) region: String,
     pub(crate) domain: String,
     pub(crate) tls: Tls,
@@ -60,6 +70,8 @@ impl Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 9000)),
             data: PathBuf::from("./s3-data"),
             keys: None,
+            policies: None,
+            anonymous: false,
             region: "us-east-1".into(),
             domain: "localhost".into(),
             tls: Tls::Off,
@@ -81,6 +93,8 @@ impl Options {
                 }
                 "--data" => options.data = PathBuf::from(value()?),
                 "--keys" => options.keys = Some(value()?),
+                "--policies" => options.policies = Some(value()?),
+                "--anonymous" => options.anonymous = true,
                 "--region" => options.region = value()?,
                 "--domain" => options.domain = value()?.trim_matches('.').to_ascii_lowercase(),
                 "--tls" => self_signed = true,
@@ -93,6 +107,11 @@ impl Options {
                     None => return Err(format!("unknown argument {other}\n{USAGE}")),
                 },
             }
+        }
+        if options.policies.is_some() && options.keys.is_none() {
+            return Err(format!(
+                "--policies names the permissions of the keys of --keys: give both\n{USAGE}"
+            ));
         }
         options.tls = match (self_signed, cert, key) {
             (false, None, None) => Tls::Off,

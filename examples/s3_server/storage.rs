@@ -4,6 +4,7 @@
 //! DATA/
 //!   BUCKET/a/b/c.txt                       the object `a/b/c.txt`, as its plain bytes
 //!   .countersign/meta/BUCKET/SHA256.json   its metadata (ETag, size, headers), named by the key's hash
+//!   .countersign/buckets/BUCKET.json       the bucket's owner and policy (see `policies`)
 //!   .countersign/tmp/…                     bodies being received (renamed into place when complete)
 //!   .countersign/uploads/ID/…              multipart uploads: upload.json, N.part, N.json
 //! ```
@@ -257,6 +258,7 @@ impl Storage {
         for dir in [
             storage.tmp_dir(),
             storage.system().join("meta"),
+            storage.buckets_dir(),
             storage.uploads_dir(),
         ] {
             std::fs::create_dir_all(dir)?;
@@ -270,6 +272,10 @@ impl Storage {
 
     fn tmp_dir(&self) -> PathBuf {
         self.system().join("tmp")
+    }
+
+    fn buckets_dir(&self) -> PathBuf {
+        self.system().join("buckets")
     }
 
     pub(crate) fn uploads_dir(&self) -> PathBuf {
@@ -390,6 +396,56 @@ impl Storage {
             let _ = tokio::fs::remove_dir_all(self.uploads_dir().join(&upload.id)).await;
         }
         Ok(())
+    }
+
+    /// The record file of each bucket that exists, by bucket: its text. A record left by a
+    /// bucket removed by hand is skipped (a bucket made again by that name starts afresh).
+    pub(crate) fn bucket_records(&self) -> std::io::Result<Vec<(String, String)>> {
+        let mut records = Vec::new();
+        for entry in std::fs::read_dir(self.buckets_dir())? {
+            let path = entry?.path();
+            let Some(bucket) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            if validate_bucket(bucket).is_err() || !self.bucket_dir(bucket).is_dir() {
+                continue;
+            }
+            records.push((bucket.to_string(), std::fs::read_to_string(&path)?));
+        }
+        Ok(records)
+    }
+
+    /// Writes a bucket's record file whole (a temporary file renamed into place).
+    pub(crate) async fn write_bucket_record(
+        &self,
+        bucket: &str,
+        record: &Value,
+    ) -> Result<(), S3Error> {
+        let mut temp = self.temp_file();
+        let mut file = tokio::fs::File::create(&temp.path)
+            .await
+            .map_err(internal)?;
+        file.write_all(record.to_string().as_bytes())
+            .await
+            .map_err(internal)?;
+        file.sync_data().await.map_err(internal)?;
+        drop(file);
+        let path = self.buckets_dir().join(format!("{bucket}.json"));
+        tokio::fs::rename(&temp.path, path)
+            .await
+            .map_err(internal)?;
+        temp.committed = true;
+        Ok(())
+    }
+
+    /// Removes a bucket's record file, if it has one.
+    pub(crate) async fn remove_bucket_record(&self, bucket: &str) {
+        let path = self.buckets_dir().join(format!("{bucket}.json"));
+        let _ = tokio::fs::remove_file(path).await;
     }
 
     // -----------------------------------------------------------------------------------

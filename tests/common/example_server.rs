@@ -1,6 +1,7 @@
 //! The example servers (`s3_server`, `axum_api`) as child processes of a test: started on
-//! a free port with a key file of one key, killed when dropped; or, shared by the tests of a
-//! binary, killed when the test process ends.
+//! a free port with a key file of one key, an IAM user allowed everything by the policy file
+//! beside it, killed when dropped; or, shared by the tests of a binary, killed when the test
+//! process ends.
 //!
 //! The `countersign` command's tests include this file too (by path).
 
@@ -33,7 +34,7 @@ pub fn example_binary(name: &str) -> PathBuf {
 pub struct Key<'a> {
     pub access_key_id: &'a str,
     pub secret: &'a str,
-    /// The `user` of the key's principal.
+    /// The name of the key's IAM user (`arn:aws:iam::111122223333:user/NAME`).
     pub user: &'a str,
 }
 
@@ -43,7 +44,8 @@ pub struct ExampleServer {
     pub addr: SocketAddr,
     /// `scheme://address`, without a trailing slash.
     pub url: String,
-    /// The temporary directory that holds `keys.json` (and whatever the caller put there).
+    /// The temporary directory that holds `keys.json` and `policies.json` (and whatever the
+    /// caller put there).
     pub dir: tempfile::TempDir,
 }
 
@@ -54,16 +56,25 @@ impl Drop for ExampleServer {
     }
 }
 
-/// Writes a key file of `key` into `dir`; gives its path.
-fn key_file(dir: &Path, key: Key<'_>) -> PathBuf {
+/// The account of the key's user.
+const ACCOUNT: &str = "111122223333";
+
+/// Writes a key file of `key` into `dir`, and a policy file that allows its user everything;
+/// gives their paths (`DIR/keys.json`, `DIR/policies.json`).
+fn key_and_policy_files(dir: &Path, key: Key<'_>) -> [PathBuf; 2] {
+    let arn = format!("arn:aws:iam::{ACCOUNT}:user/{}", key.user);
     let keys = serde_json::json!({"keys": [{
         "access_key_id": key.access_key_id,
         "secret_access_key": key.secret,
-        "principal": {"user": key.user},
+        // `user` as well, which handlers echo (`/whoami`) and tests look for.
+        "principal": {"arn": arn, "user": key.user},
     }]});
-    let path = dir.join("keys.json");
-    std::fs::write(&path, keys.to_string()).expect("key file");
-    path
+    let policies = serde_json::json!({"identities": {arn: {"Version": "2012-10-17",
+        "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}});
+    let paths = [dir.join("keys.json"), dir.join("policies.json")];
+    std::fs::write(&paths[0], keys.to_string()).expect("key file");
+    std::fs::write(&paths[1], policies.to_string()).expect("policy file");
+    paths
 }
 
 /// Reads the child's standard output up to `listening on URL` (giving the lines before it to
@@ -95,15 +106,19 @@ fn listening(child: &mut Child, mut before: impl FnMut(&str)) -> (String, Socket
 }
 
 impl ExampleServer {
-    /// Starts example `name` with `--listen 127.0.0.1:0 --keys DIR/keys.json`, after
-    /// `configure` has added its own arguments (it gets the temporary directory). The
+    /// Starts example `name` with `--listen 127.0.0.1:0 --keys DIR/keys.json --policies
+    /// DIR/policies.json`, after `configure` has added its own arguments (it gets the
+    /// temporary directory, and may write other keys and policies over those files). The
     /// server's standard error goes to the test's unless `configure` redirects it.
     pub fn start(name: &str, key: Key<'_>, configure: impl FnOnce(&mut Command, &Path)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut command = Command::new(example_binary(name));
+        let [keys, policies] = key_and_policy_files(dir.path(), key);
         command
             .args(["--listen", "127.0.0.1:0", "--keys"])
-            .arg(key_file(dir.path(), key))
+            .arg(keys)
+            .arg("--policies")
+            .arg(policies)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         configure(&mut command, dir.path());
@@ -158,7 +173,8 @@ pub struct SharedServer {
     pub addr: SocketAddr,
     /// `scheme://address`, without a trailing slash.
     pub url: String,
-    /// The directory that holds `keys.json` (and whatever the caller put there).
+    /// The directory that holds `keys.json` and `policies.json` (and whatever the caller put
+    /// there).
     pub dir: PathBuf,
 }
 
@@ -168,12 +184,15 @@ impl SharedServer {
     pub fn start(name: &str, key: Key<'_>, configure: impl FnOnce(&mut Command, &Path)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir").keep();
         let mut command = Command::new("sh");
+        let [keys, policies] = key_and_policy_files(&dir, key);
         command
             .arg("-c")
             .arg(WATCHDOG)
             .arg(example_binary(name))
             .args(["--listen", "127.0.0.1:0", "--keys"])
-            .arg(key_file(&dir, key))
+            .arg(keys)
+            .arg("--policies")
+            .arg(policies)
             .env("COUNTERSIGN_SERVER_DIR", &dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

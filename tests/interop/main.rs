@@ -22,6 +22,7 @@ mod python;
 mod s3_example;
 mod verify;
 
+mod authorization;
 mod aws_chunked;
 mod aws_cli;
 mod boto3;

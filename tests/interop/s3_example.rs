@@ -52,6 +52,12 @@ impl Server {
     }
 
     fn start_with(tls: bool) -> Server {
+        Self::start_set_up(tls, |_, _| {})
+    }
+
+    /// A server whose command and directory `setup` changes last: other keys or policies
+    /// written over `keys.json` and `policies.json`, more flags.
+    pub(crate) fn start_set_up(tls: bool, setup: impl FnOnce(&mut Command, &Path)) -> Server {
         let key = Key {
             access_key_id: AKID,
             secret: SECRET,
@@ -64,6 +70,7 @@ impl Server {
             if tls {
                 command.arg("--tls");
             }
+            setup(command, dir);
         });
         Server { process, tls }
     }
@@ -85,30 +92,16 @@ impl Server {
     }
 
     pub(crate) fn aws_as(&self, secret: &str, args: &[&str]) -> Output {
-        let mut command = Command::new("aws");
-        command
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.process.dir.path())
-            .env("LC_ALL", "C.UTF-8")
-            .env("PYTHONUTF8", "1")
-            .env("PYTHONWARNINGS", "ignore")
-            .env("AWS_ACCESS_KEY_ID", AKID)
-            .env("AWS_SECRET_ACCESS_KEY", secret)
-            .env("AWS_DEFAULT_REGION", REGION)
-            .env(
-                "AWS_CONFIG_FILE",
-                self.process.dir.path().join("aws-config"),
-            )
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.process.dir.path().join("aws-credentials"),
-            )
-            .args(["--endpoint-url", &self.process.url]);
-        if self.tls {
-            command.arg("--no-verify-ssl");
-        }
-        command.args(args).output().expect("the aws CLI runs")
+        self.aws_with_key(AKID, secret, args)
+    }
+
+    /// The aws CLI with the key `access_key_id` and `secret`.
+    pub(crate) fn aws_with_key(&self, access_key_id: &str, secret: &str, args: &[&str]) -> Output {
+        let (url, dir) = (&self.process.url, self.process.dir.path());
+        aws_command(url, dir, self.tls, (access_key_id, secret))
+            .args(args)
+            .output()
+            .expect("the aws CLI runs")
     }
 
     /// The aws CLI, which must succeed; its stdout.
@@ -143,6 +136,18 @@ impl Server {
 
     /// Runs a python3 script with boto3 after [`BOTO3`]; gives what it printed, as JSON.
     pub(crate) fn python(&self, script: &str, what: &str) -> Value {
+        self.python_with_key(AKID, SECRET, script, what)
+    }
+
+    /// [`python`](Self::python) with the key `access_key_id` and `secret` in `AKID` and
+    /// `SECRET`.
+    pub(crate) fn python_with_key(
+        &self,
+        access_key_id: &str,
+        secret: &str,
+        script: &str,
+        what: &str,
+    ) -> Value {
         let dir = self.process.dir.path();
         let (config, credentials) = (dir.join("aws-config"), dir.join("aws-credentials"));
         python::run_json(
@@ -151,13 +156,36 @@ impl Server {
             &[
                 ("AWS_CONFIG_FILE", config.as_os_str()),
                 ("AWS_SHARED_CREDENTIALS_FILE", credentials.as_os_str()),
-                ("AKID", OsStr::new(AKID)),
-                ("SECRET", OsStr::new(SECRET)),
+                ("AKID", OsStr::new(access_key_id)),
+                ("SECRET", OsStr::new(secret)),
             ],
             b"",
             what,
         )
     }
+}
+
+/// The aws CLI for the S3 server at `url` (`--no-verify-ssl` with `tls`), with `key` (access
+/// key id, secret), its home and config files (`aws-config`, `aws-credentials`) in `dir`.
+pub(crate) fn aws_command(url: &str, dir: &Path, tls: bool, key: (&str, &str)) -> Command {
+    let mut command = Command::new("aws");
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("LC_ALL", "C.UTF-8")
+        .env("PYTHONUTF8", "1")
+        .env("PYTHONWARNINGS", "ignore")
+        .env("AWS_ACCESS_KEY_ID", key.0)
+        .env("AWS_SECRET_ACCESS_KEY", key.1)
+        .env("AWS_DEFAULT_REGION", REGION)
+        .env("AWS_CONFIG_FILE", dir.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("aws-credentials"))
+        .args(["--endpoint-url", url]);
+    if tls {
+        command.arg("--no-verify-ssl");
+    }
+    command
 }
 
 /// Every file under `dir`, by relative path, with its bytes.

@@ -1,0 +1,90 @@
+//! `?policy`: PutBucketPolicy, GetBucketPolicy and DeleteBucketPolicy. A policy is parsed
+//! as S3 parses a bucket policy (at most 20 KB, not counting white space) before it is kept;
+//! it is given back as it was put.
+
+use axum::body::Body;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use countersign_policy::{Limits, Policy, PolicyError, PolicyKind};
+use md5::{Digest, Md5};
+
+use crate::handlers::{check_content_md5, App, Ctx};
+use crate::xml::S3Error;
+
+/// The most bytes of a policy read: S3 counts 20 KB without white space, so a document
+/// within the limit may be longer than that; past this it is refused.
+const MAX_POLICY_BYTES: usize = 64 * 1024;
+
+/// PutBucketPolicy: 204 once the policy is kept; 400 `MalformedPolicy` naming the place
+/// of the fault in one that is not valid.
+pub(crate) async fn put(
+    app: &App,
+    ctx: &Ctx,
+    bucket: &str,
+    body: Body,
+) -> Result<Response, S3Error> {
+    let document = read(body).await?;
+    app.storage.bucket_exists(bucket).await?;
+    check_content_md5(ctx, &Md5::digest(&document).into())?;
+    let policy = Policy::parse_bytes(&document, PolicyKind::Resource, Limits::BUCKET)
+        .map_err(|e| malformed(&e))?;
+    // `parse_bytes` refuses what is not UTF-8.
+    let text = String::from_utf8_lossy(&document).into_owned();
+    app.buckets
+        .set_policy(&app.storage, bucket, Some((policy, text)))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// GetBucketPolicy: the policy as it was put; 404 `NoSuchBucketPolicy` without one.
+pub(crate) async fn get(app: &App, bucket: &str) -> Result<Response, S3Error> {
+    app.storage.bucket_exists(bucket).await?;
+    match app.buckets.policy(bucket).await {
+        Some(document) => {
+            Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response())
+        }
+        None => Err(S3Error::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchBucketPolicy",
+            "The bucket policy does not exist",
+        )),
+    }
+}
+
+/// DeleteBucketPolicy: 204, whether the bucket had a policy or not.
+pub(crate) async fn delete(app: &App, bucket: &str) -> Result<Response, S3Error> {
+    app.storage.bucket_exists(bucket).await?;
+    app.buckets.set_policy(&app.storage, bucket, None).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The refusal of a policy that is not valid: S3's code and status, the place and the fault.
+fn malformed(error: &PolicyError) -> S3Error {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    S3Error::new(status, error.code(), error.to_string())
+}
+
+/// The policy document: the body, up to [`MAX_POLICY_BYTES`].
+async fn read(body: Body) -> Result<bytes::Bytes, S3Error> {
+    axum::body::to_bytes(body, MAX_POLICY_BYTES)
+        .await
+        .map_err(|e| {
+            let too_long =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
+            if too_long {
+                S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "MalformedPolicy",
+                    format!(
+                        "Policies must be at most 20 KB without white space; this one is over \
+                         {MAX_POLICY_BYTES} bytes."
+                    ),
+                )
+            } else {
+                S3Error::from_body(&e)
+            }
+        })
+}
