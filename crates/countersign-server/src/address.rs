@@ -18,7 +18,7 @@
 
 use std::fmt;
 
-use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 
 /// The bucket and key of an S3 request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,13 +89,9 @@ fn bucket_under<'h>(name: &'h str, domain: &str) -> Option<&'h str> {
 /// Percent-decodes a part of the path (a `+` is itself; a `%` not followed by two hex
 /// digits is itself, as `percent-encoding` reads it).
 fn decode(part: &str) -> Result<String, InvalidPath> {
-    if !part.bytes().any(|b| b == b'%') {
-        return Ok(part.to_string());
-    }
-    percent_decode_str(part)
-        .decode_utf8()
-        .map(|c| c.into_owned())
-        .map_err(|_| InvalidPath)
+    crate::percent::decode(part, false)
+        .map(Cow::into_owned)
+        .ok_or(InvalidPath)
 }
 
 /// The host without its port (`[::1]:9000` → `::1`).

@@ -102,6 +102,7 @@ mod future;
 mod identity;
 pub mod keys;
 mod layer;
+mod percent;
 mod post;
 mod refusal;
 mod rejection;

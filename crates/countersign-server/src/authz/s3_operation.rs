@@ -23,7 +23,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use http::{HeaderMap, Method, StatusCode};
-use percent_encoding::percent_decode_str;
 
 use crate::address::S3Address;
 
@@ -647,16 +646,7 @@ fn repeated_name<'p>(parameters: &'p [(Cow<'_, str>, Cow<'_, str>)]) -> Option<&
 
 /// Percent-decodes a query name or value, a `+` a space; `None` if it is not UTF-8.
 fn decode_query(s: &str) -> Option<Cow<'_, str>> {
-    if !s.bytes().any(|b| b == b'%' || b == b'+') {
-        return Some(Cow::Borrowed(s));
-    }
-    if s.contains('+') {
-        let spaced = s.replace('+', " ");
-        let decoded = percent_decode_str(&spaced).decode_utf8().ok()?;
-        Some(Cow::Owned(decoded.into_owned()))
-    } else {
-        percent_decode_str(s).decode_utf8().ok()
-    }
+    crate::percent::decode(s, true)
 }
 
 /// `x-amz-copy-source`: `bucket/key` or `/bucket/key`, percent-encoded (a `+` is itself),
@@ -677,18 +667,15 @@ fn copy_source(headers: &HeaderMap) -> Result<CopySource, Unclassified> {
             let version = parameter
                 .strip_prefix("versionId=")
                 .ok_or(invalid("may carry no other parameter than versionId"))?;
-            let version = percent_decode_str(version)
-                .decode_utf8()
-                .map_err(|_| invalid("has a versionId that does not decode to UTF-8"))?;
+            let version = crate::percent::decode(version, false)
+                .ok_or(invalid("has a versionId that does not decode to UTF-8"))?;
             if version.is_empty() {
                 return Err(invalid("has an empty versionId"));
             }
             (path, Some(version.into_owned()))
         }
     };
-    let decoded = percent_decode_str(path)
-        .decode_utf8()
-        .map_err(|_| invalid("does not decode to UTF-8"))?;
+    let decoded = crate::percent::decode(path, false).ok_or(invalid("does not decode to UTF-8"))?;
     let decoded = decoded.strip_prefix('/').unwrap_or(&decoded);
     if decoded.starts_with("arn:") {
         return Err(invalid(
