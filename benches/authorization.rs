@@ -9,6 +9,15 @@
 //! ```text
 //! cargo bench --bench authorization
 //! ```
+//!
+//! `--only CASE` (0 to 3, in the order above) sends 2,000 requests through that case's layer
+//! alone and prints nothing: for an instruction count free of the machine's noise,
+//!
+//! ```text
+//! cargo bench --bench authorization --no-run
+//! valgrind --tool=callgrind --callgrind-out-file=case0.out target/release/deps/authorization-* --only 0
+//! callgrind_annotate --inclusive=yes case0.out | grep 'Oneshot<S,Req> as core::future::future::Future>::poll'
+//! ```
 
 #![allow(
     clippy::unwrap_used,
@@ -111,6 +120,14 @@ fn main() {
             bench_layer(keys()).authorize(authorizer(&fifty_statements())),
         ),
     ];
+    let arguments: Vec<String> = std::env::args().collect();
+    if let Some(case) = arguments.iter().position(|a| a == "--only") {
+        let case: usize = arguments[case + 1].parse().expect("a case number");
+        through(layers[case].1.clone(), &signed, |f| {
+            (0..2000).for_each(|_| f())
+        });
+        return;
+    }
     // Each layer's measure keeps the closure that sends one request; the rounds take turns.
     let mut best = [u128::MAX; 4];
     for _ in 0..ROUNDS {
