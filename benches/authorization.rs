@@ -15,7 +15,7 @@
 //!
 //! ```text
 //! cargo bench --bench authorization --no-run
-//! valgrind --tool=callgrind --callgrind-out-file=case0.out target/release/deps/authorization-* --only 0
+//! valgrind --tool=callgrind --callgrind-out-file=case0.out "$(ls -t target/release/deps/authorization-* | grep -v "\.d$" | head -1)" --only 0
 //! callgrind_annotate --inclusive=yes case0.out | grep 'Oneshot<S,Req> as core::future::future::Future>::poll'
 //! ```
 
