@@ -25,6 +25,7 @@ pub(crate) async fn put(
 ) -> Result<Response, S3Error> {
     let document = read(body).await?;
     app.storage.bucket_exists(bucket).await?;
+    owners_only(app, ctx, bucket).await?;
     check_content_md5(ctx, &Md5::digest(&document).into())?;
     let policy = Policy::parse_bytes(&document, PolicyKind::Resource, Limits::BUCKET)
         .map_err(|e| malformed(&e))?;
@@ -37,8 +38,9 @@ pub(crate) async fn put(
 }
 
 /// GetBucketPolicy: the policy as it was put; 404 `NoSuchBucketPolicy` without one.
-pub(crate) async fn get(app: &App, bucket: &str) -> Result<Response, S3Error> {
+pub(crate) async fn get(app: &App, ctx: &Ctx, bucket: &str) -> Result<Response, S3Error> {
     app.storage.bucket_exists(bucket).await?;
+    owners_only(app, ctx, bucket).await?;
     match app.buckets.policy(bucket).await {
         Some(document) => {
             Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response())
@@ -52,10 +54,25 @@ pub(crate) async fn get(app: &App, bucket: &str) -> Result<Response, S3Error> {
 }
 
 /// DeleteBucketPolicy: 204, whether the bucket had a policy or not.
-pub(crate) async fn delete(app: &App, bucket: &str) -> Result<Response, S3Error> {
+pub(crate) async fn delete(app: &App, ctx: &Ctx, bucket: &str) -> Result<Response, S3Error> {
     app.storage.bucket_exists(bucket).await?;
+    owners_only(app, ctx, bucket).await?;
     app.buckets.set_policy(&app.storage, bucket, None).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A bucket's policy is its owner's account's to read and change: a signer of another account
+/// that a bucket policy allows is refused with 405 `MethodNotAllowed`, as S3 refuses it.
+async fn owners_only(app: &App, ctx: &Ctx, bucket: &str) -> Result<(), S3Error> {
+    match app.buckets.owner(bucket).await {
+        Some(owner) if Some(owner.as_str()) != ctx.account() => Err(S3Error::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource: only the bucket \
+             owner's account may use a bucket's policy.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The refusal of a policy that is not valid: S3's code and status, the place and the fault.

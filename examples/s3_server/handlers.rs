@@ -357,8 +357,8 @@ async fn bucket_operation(
     let q = &ctx.query;
     match ctx.method {
         Method::PUT if q.has("policy") => bucket_policy::put(app, ctx, bucket, body).await,
-        Method::GET if q.has("policy") => bucket_policy::get(app, bucket).await,
-        Method::DELETE if q.has("policy") => bucket_policy::delete(app, bucket).await,
+        Method::GET if q.has("policy") => bucket_policy::get(app, ctx, bucket).await,
+        Method::DELETE if q.has("policy") => bucket_policy::delete(app, ctx, bucket).await,
         Method::PUT => create_bucket(app, ctx, bucket, body).await,
         Method::DELETE => {
             app.storage.delete_bucket(bucket).await?;

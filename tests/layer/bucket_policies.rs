@@ -691,3 +691,20 @@ async fn a_handler_checks_each_key_of_a_delete_objects_body() {
         .await
         .assert_is(StatusCode::OK, "DeleteObjects tmp/1:ok keep/2:AccessDenied");
 }
+
+#[tokio::test]
+async fn creating_a_bucket_is_asked_of_the_callers_own_policies_whoever_owns_the_name() {
+    // The handler, not the authorizer, answers that another account's name is taken.
+    let store = MemoryPolicyStore::new();
+    own_bucket(&store, "alice-data", None);
+    store.set_identity_policies(
+        CAROL_ARN,
+        vec![identity_policy(
+            r#"{"Effect": "Allow", "Action": "s3:CreateBucket", "Resource": "*"}"#,
+        )],
+    );
+    let request = s3(CAROL, "PUT", "http://localhost/alice-data", &[], None);
+    answer(&s3_app(store), request)
+        .await
+        .assert_is(StatusCode::OK, &format!("{CAROL_ARN} read 0"));
+}

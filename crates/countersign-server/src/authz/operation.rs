@@ -76,7 +76,8 @@ impl Operation {
 
 impl From<S3Operation> for Operation {
     /// The accesses of an S3 operation: its action on its resource, any further action on
-    /// the same resource, and reading a copy's source. DeleteObjects needs none of its own:
+    /// the same resource, and reading a copy's source. CreateBucket is asked of the caller's
+    /// identity policies alone, in its own account. DeleteObjects needs none of its own:
     /// AWS authorizes `s3:DeleteObject` on each key its body names, so its handler checks
     /// each one with the request's [`AccessCheck`](super::AccessCheck).
     fn from(s3: S3Operation) -> Self {
@@ -86,7 +87,13 @@ impl From<S3Operation> for Operation {
                 s3: Some(s3),
             };
         }
-        let bucket = s3.bucket.clone();
+        // A bucket being created is the caller's own: neither a bucket of that name that
+        // another account owns nor its policy takes part (the handler answers
+        // BucketAlreadyExists).
+        let bucket = match s3.name {
+            "CreateBucket" => None,
+            _ => s3.bucket.clone(),
+        };
         let own = Access {
             action: Cow::Borrowed(s3.action),
             resource: s3.resource_arn(),
