@@ -30,67 +30,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use countersign::client::Payload;
-use countersign::policy::Policy;
-use countersign::server::authz::{
-    AccessRequest, IamIdentity, MemoryPolicyStore, PolicyAuthorizer, Verdict,
-};
-use countersign::server::keys::MemoryKeyStore;
+use countersign::server::authz::{AccessRequest, IamIdentity, Verdict};
 
 mod common;
 
-use common::{bench_layer, s3_get, s3_signer, through, AKID, NOW, SECRET};
+use common::authz::{authorizer, fifty_statements, iam_keys, TYPICAL};
+use common::{bench_layer, s3_get, s3_signer, through, NOW};
 
 const ROUNDS: usize = 7;
 const OPERATIONS: u32 = 20_000;
-const USER: &str = "arn:aws:iam::111122223333:user/bench";
-
-/// A typical identity policy: read the bucket, write one prefix, deny deletes.
-const TYPICAL: &str = r#"{"Version": "2012-10-17", "Statement": [
-    {"Sid": "List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::examplebucket",
-     "Condition": {"StringLike": {"s3:prefix": ["photos/*", "shared/*"]}}},
-    {"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-     "Resource": "arn:aws:s3:::examplebucket/*"},
-    {"Sid": "NoDeletes", "Effect": "Deny", "Action": "s3:DeleteObject*", "Resource": "*"}
-]}"#;
-
-/// Fifty statements, the one that allows the bench's GET last.
-fn fifty_statements() -> String {
-    let mut statements: Vec<String> = (0..49)
-        .map(|i| {
-            format!(
-                r#"{{"Sid": "Other{i}", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
-                    "Resource": "arn:aws:s3:::bucket-{i}/prefix-{i}/*",
-                    "Condition": {{"IpAddress": {{"aws:SourceIp": "10.{i}.0.0/16"}}}}}}"#
-            )
-        })
-        .collect();
-    statements.push(
-        r#"{"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-            "Resource": "arn:aws:s3:::examplebucket/photos/*"}"#
-            .to_string(),
-    );
-    format!(
-        r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
-        statements.join(",")
-    )
-}
-
-fn keys() -> MemoryKeyStore<Arc<IamIdentity>> {
-    let keys = MemoryKeyStore::new();
-    keys.insert(AKID, SECRET, Arc::new(IamIdentity::new(USER).unwrap()));
-    keys
-}
-
-/// The policy authorizer over one identity policy, parsed once (a managed policy's limit
-/// does not hold the fifty statements: they are parsed with the bucket policy's).
-fn authorizer(policy: &str) -> PolicyAuthorizer<MemoryPolicyStore> {
-    let limits = countersign::policy::Limits::BUCKET;
-    let policy = Policy::parse(policy, countersign::policy::PolicyKind::Identity, limits).unwrap();
-    let store = MemoryPolicyStore::new();
-    store.set_identity_policies(USER, vec![policy]);
-    PolicyAuthorizer::new(store)
-}
-
 fn ns_per_call(f: &mut dyn FnMut()) -> u128 {
     let started = Instant::now();
     for _ in 0..OPERATIONS {
@@ -106,18 +54,19 @@ fn main() {
         .expect("signs");
     let bench_layer = |keys| bench_layer(keys).virtual_host_domain("s3.amazonaws.com");
     let layers = [
-        ("verification alone", bench_layer(keys())),
+        ("verification alone", bench_layer(iam_keys())),
         (
             "with an authorizer that allows all (the step alone)",
-            bench_layer(keys()).authorize(|_: &AccessRequest<'_, Arc<IamIdentity>>| Verdict::Allow),
+            bench_layer(iam_keys())
+                .authorize(|_: &AccessRequest<'_, Arc<IamIdentity>>| Verdict::Allow),
         ),
         (
             "with a 3-statement policy",
-            bench_layer(keys()).authorize(authorizer(TYPICAL)),
+            bench_layer(iam_keys()).authorize(authorizer(TYPICAL)),
         ),
         (
             "with a 50-statement policy",
-            bench_layer(keys()).authorize(authorizer(&fifty_statements())),
+            bench_layer(iam_keys()).authorize(authorizer(&fifty_statements())),
         ),
     ];
     let arguments: Vec<String> = std::env::args().collect();

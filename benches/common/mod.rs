@@ -7,6 +7,7 @@ use countersign::core::{AuthParams, Request, SecretKey, SigningSettings, Verifie
 use time::macros::datetime;
 use time::OffsetDateTime;
 
+pub mod authz;
 pub mod minimal;
 
 pub const AKID: &str = "AKIAIOSFODNN7EXAMPLE";

@@ -10,8 +10,11 @@ use std::borrow::Cow;
 /// not UTF-8. Borrows `raw` when there is nothing to decode.
 pub(crate) fn decode(raw: &str, plus_is_space: bool) -> Option<Cow<'_, str>> {
     let bytes = raw.as_bytes();
-    let special = |b: &u8| *b == b'%' || (plus_is_space && *b == b'+');
-    let Some(first) = bytes.iter().position(special) else {
+    let special = |bytes: &[u8]| match plus_is_space {
+        true => memchr::memchr2(b'%', b'+', bytes),
+        false => memchr::memchr(b'%', bytes),
+    };
+    let Some(first) = special(bytes) else {
         return Some(Cow::Borrowed(raw));
     };
     let mut out = Vec::with_capacity(bytes.len());
@@ -37,7 +40,7 @@ pub(crate) fn decode(raw: &str, plus_is_space: bool) -> Option<Cow<'_, str>> {
             }
         }
         let rest = bytes.get(i..).unwrap_or_default();
-        let run = rest.iter().position(special).unwrap_or(rest.len());
+        let run = special(rest).unwrap_or(rest.len());
         out.extend_from_slice(&rest[..run]);
         i += run;
     }

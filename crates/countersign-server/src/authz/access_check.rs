@@ -69,10 +69,8 @@ impl AccessCheck {
     /// Whether the signer of the request `parts` (the one this check came with) may
     /// `access` too, by the layer's authorizer.
     pub async fn check(&self, parts: &Parts, access: Access) -> Result<(), Denial> {
-        let operation = Operation {
-            accesses: vec![access],
-            s3: self.operation().s3.clone(),
-        };
+        let mut operation = Operation::new(access);
+        operation.s3 = self.operation().s3.clone();
         let identity = self.authorizer.identity(&parts.extensions);
         let signed = self.facts().auth_type.is_some();
         if signed && identity.is_none() {

@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::request::Parts;
+use smallvec::SmallVec;
 
 use crate::authz::s3_operation::{S3Operation, Unclassified};
 
@@ -51,9 +52,9 @@ impl Access {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Operation {
-    /// The accesses, the request's own first; each must be allowed. None for an operation
-    /// authorized by its handler, part by part (DeleteObjects).
-    pub accesses: Vec<Access>,
+    /// The accesses, the request's own first (held inline for the one or two a request
+    /// needs).
+    accesses: SmallVec<[Access; 2]>,
     /// The S3 operation, in S3 mode.
     pub s3: Option<S3Operation>,
 }
@@ -61,10 +62,15 @@ pub struct Operation {
 impl Operation {
     /// An operation that needs one access.
     pub fn new(access: Access) -> Self {
-        Operation {
-            accesses: vec![access],
-            s3: None,
-        }
+        let mut accesses = SmallVec::new();
+        accesses.push(access);
+        Operation { accesses, s3: None }
+    }
+
+    /// The accesses, the request's own first; each must be allowed. None for an operation
+    /// authorized by its handler, part by part (DeleteObjects).
+    pub fn accesses(&self) -> &[Access] {
+        &self.accesses
     }
 
     /// The same operation, needing `access` too.
@@ -83,7 +89,7 @@ impl From<S3Operation> for Operation {
     fn from(s3: S3Operation) -> Self {
         if s3.name == "DeleteObjects" {
             return Operation {
-                accesses: Vec::new(),
+                accesses: SmallVec::new(),
                 s3: Some(s3),
             };
         }
@@ -100,7 +106,8 @@ impl From<S3Operation> for Operation {
             policy_key: bucket,
             owner: None,
         };
-        let mut accesses = vec![own];
+        let mut accesses: SmallVec<[Access; 2]> = SmallVec::new();
+        accesses.push(own);
         // Operations that need more than their own action (GetObjectAttributes also reads
         // the object) need each on the same resource.
         for action in s3.further_actions {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use countersign_policy::{evaluate, Decision, Policy, Principal, Request};
+use smallvec::SmallVec;
 
 use crate::authz::context::ContextValues;
 use crate::authz::principal::IamPrincipal;
@@ -68,9 +69,9 @@ where
             .principal_arn()
             .and_then(|arn| self.store.identity_policies(arn));
         let identity_policies: &[Policy] = identity_policies.as_deref().unwrap_or(&[]);
-        let resources: Vec<Option<Arc<ResourcePolicies>>> = request
+        let resources: SmallVec<[Option<Arc<ResourcePolicies>>; 2]> = request
             .operation
-            .accesses
+            .accesses()
             .iter()
             .map(|access| {
                 let key = access.policy_key.as_deref()?;
@@ -90,7 +91,7 @@ where
         };
         let tags = view.as_ref().map(|v| v.tags.as_slice()).unwrap_or(&[]);
         let context = values.context(tags, &wanted);
-        for (access, resource) in request.operation.accesses.iter().zip(&resources) {
+        for (access, resource) in request.operation.accesses().iter().zip(&resources) {
             let resource_policies: &[Policy] = resource
                 .as_ref()
                 .map(|r| r.policies.as_slice())

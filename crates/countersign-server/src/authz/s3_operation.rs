@@ -23,6 +23,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use http::{HeaderMap, Method, StatusCode};
+use smallvec::SmallVec;
 
 use crate::address::S3Address;
 
@@ -567,12 +568,13 @@ fn names_no_operation(name: &str) -> bool {
 /// A query, split and decoded, each name at most once.
 #[derive(Debug)]
 struct Query<'q> {
-    parameters: Vec<(Cow<'q, str>, Cow<'q, str>)>,
+    /// Inline for the few parameters requests carry.
+    parameters: SmallVec<[(Cow<'q, str>, Cow<'q, str>); 4]>,
 }
 
 impl<'q> Query<'q> {
     fn parse(raw: &'q str) -> Result<Query<'q>, Unclassified> {
-        let mut parameters = Vec::new();
+        let mut parameters = SmallVec::new();
         for part in raw.split('&').filter(|part| !part.is_empty()) {
             let (name, value) = part.split_once('=').unwrap_or((part, ""));
             let invalid = || Unclassified::InvalidQuery {
