@@ -3,7 +3,7 @@
 //! naming the operation, gathering the facts); with the built-in policy authorizer over a
 //! typical three-statement identity policy; and over a fifty-statement one whose allowing
 //! statement comes last. The
-//! cases take turns, seven rounds of 20,000 requests each, and each keeps its fastest round
+//! cases take turns, fifteen rounds of 20,000 requests each, and each keeps its fastest round
 //! (see `min_of_runs`); the ratios to the layer without an authorizer are what counts.
 //!
 //! ```text
@@ -37,7 +37,7 @@ mod common;
 use common::authz::{authorizer, fifty_statements, iam_keys, TYPICAL};
 use common::{bench_layer, s3_get, s3_signer, through, NOW};
 
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 15;
 const OPERATIONS: u32 = 20_000;
 fn ns_per_call(f: &mut dyn FnMut()) -> u128 {
     let started = Instant::now();
