@@ -31,6 +31,27 @@ pub enum Error {
     },
     /// The SigV4a key could not be derived from the secret (no real secret fails).
     KeyDerivation,
+    /// A file to sign and send could not be read.
+    File {
+        /// The file's path, as given.
+        path: String,
+        /// What kind of failure.
+        kind: std::io::ErrorKind,
+        /// The system's message.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The failure to read the file at `path`.
+    #[cfg_attr(not(feature = "fs"), allow(dead_code))]
+    pub(crate) fn file(path: &std::path::Path, error: &std::io::Error) -> Self {
+        Error::File {
+            path: path.display().to_string(),
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -60,6 +81,9 @@ impl fmt::Display for Error {
             Error::KeyDerivation => f.write_str(
                 "the SigV4a key could not be derived from this secret",
             ),
+            Error::File { path, message, .. } => {
+                write!(f, "the file {path} cannot be read: {message}")
+            }
             Error::TrailerNeedsChecksum => {
                 f.write_str("a trailer framing needs a checksum algorithm (other than Content-MD5) for its trailer")
             }

@@ -35,14 +35,23 @@
 mod chunked;
 mod credentials;
 mod error;
+#[cfg(feature = "fs")]
+mod file;
+mod owned_body;
 mod signable;
 mod signer;
+#[cfg(feature = "body")]
+mod streaming;
 
 pub use chunked::{encoded_length, ChunkedEncoder};
 pub use credentials::{Credentials, SessionTokenMode};
 pub use error::Error;
+#[cfg(feature = "fs")]
+pub use file::{FileBody, FileSigning};
 pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS};
 pub use signer::{Payload, Signed, Signer};
+#[cfg(feature = "body")]
+pub use streaming::{Chunking, SignedBody, StreamError, StreamSigning, DEFAULT_CHUNK_SIZE};
 
 // The core's types that the client's API takes or gives, re-exported for users who depend
 // on the client alone; each doc names the core's own path.

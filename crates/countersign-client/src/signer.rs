@@ -81,6 +81,9 @@ pub struct Signer {
     settings: SigningSettings,
     content_sha256_header: bool,
     session_token_mode: SessionTokenMode,
+    /// Whether [`Signer::s3`] made this an S3 signer (whose presigned URLs sign
+    /// `UNSIGNED-PAYLOAD`).
+    s3: bool,
     /// The region set when signing with SigV4a.
     #[cfg(feature = "sigv4a")]
     region_set: Option<String>,
@@ -136,6 +139,7 @@ impl Signer {
             settings: SigningSettings::standard(),
             content_sha256_header: false,
             session_token_mode: SessionTokenMode::Signed,
+            s3: false,
             #[cfg(feature = "sigv4a")]
             region_set: None,
             #[cfg(feature = "sigv4a")]
@@ -188,7 +192,13 @@ impl Signer {
     pub fn s3(mut self) -> Self {
         self.settings = SigningSettings::s3();
         self.content_sha256_header = true;
+        self.s3 = true;
         self
+    }
+
+    /// Whether this is an S3 signer ([`Signer::s3`]).
+    pub(crate) fn is_s3(&self) -> bool {
+        self.s3
     }
 
     /// Other canonicalization rules.
