@@ -6,6 +6,14 @@
 //! The core's types that the client takes or gives ([`SecretKey`], [`AnySignature`],
 //! [`Framing`], [`ChunkChain`], …) are re-exported here, so that the client alone will do.
 //!
+//! The signer can also own the body, so that nothing need be hashed or framed by hand:
+//! [`Signer::sign_body`] hashes a body of bytes; with the `body` feature,
+//! [`Signer::sign_stream`] signs any `http_body::Body` sent as `UNSIGNED-PAYLOAD` or as
+//! aws-chunked (signed chunks, checksum trailers) and returns the body to send; with the `fs`
+//! feature, [`Signer::sign_file`] does the same for a file read with tokio, or signs its
+//! SHA-256, computed by reading it through once. Both features are off by default, so that
+//! a build that signs only headers has no body or tokio crates.
+//!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};
 //! use time::macros::datetime;

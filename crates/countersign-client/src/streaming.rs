@@ -204,7 +204,8 @@ enum Framer {
     Plain,
     /// Gathered into chunks of the signed size and framed.
     Chunked {
-        encoder: ChunkedEncoder,
+        /// Boxed: the chain and the checksum's state are large beside a plain body.
+        encoder: Box<ChunkedEncoder>,
         /// Bytes not yet framed: less than a chunk, unless the body's last piece was larger.
         pending: BytesMut,
         /// Whether the final chunk (and the trailer) went out.
@@ -235,7 +236,7 @@ impl<B> SignedBody<B> {
             inner_done: false,
             failed: false,
             framer: Framer::Chunked {
-                encoder,
+                encoder: Box::new(encoder),
                 pending: BytesMut::new(),
                 finished: false,
             },

@@ -411,3 +411,52 @@ async fn a_stream_shorter_than_signed_for_fails() {
         "{error:?}"
     );
 }
+
+/// Asserts that `request`'s body sends exactly the `Content-Length` it declares.
+async fn assert_content_length_sent<B>(request: Request<B>)
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: std::fmt::Debug,
+{
+    let declared: usize = request.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sent = request.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(sent.len(), declared);
+}
+
+#[tokio::test]
+async fn a_stream_in_signed_chunks_sends_its_content_length() {
+    let data = pattern(50_000);
+    let chunking = Chunking::new(Framing::SignedTrailer)
+        .chunk_size(8192)
+        .checksum(ChecksumAlgorithm::Crc32c);
+    assert_content_length_sent(stream_put(&data, StreamSigning::Chunked(chunking))).await;
+}
+
+#[tokio::test]
+async fn a_file_in_signed_chunks_sends_its_content_length() {
+    let data = pattern(200_000);
+    let (_dir, path) = file_of(&data);
+    let request = Request::put(URI).body(()).unwrap();
+    let chunking = Chunking::new(Framing::Signed).chunk_size(10_000);
+    let request = s3_signer()
+        .sign_file(request, &path, FileSigning::Chunked(chunking), NOW)
+        .await
+        .unwrap();
+    assert_content_length_sent(request).await;
+}
+
+#[tokio::test]
+async fn a_file_signed_with_its_hash_sends_its_content_length() {
+    let data = pattern(200_000);
+    let (_dir, path) = file_of(&data);
+    let request = Request::put(URI).body(()).unwrap();
+    let request = s3_signer()
+        .sign_file(request, &path, FileSigning::Sha256, NOW)
+        .await
+        .unwrap();
+    assert_content_length_sent(request).await;
+}
