@@ -1,6 +1,7 @@
 //! The signature, once the key is known: checked against each live secret of the key (SigV4
 //! through the HMAC key cache, SigV4a through the ECDSA key cache), then the replay guard
-//! (whose answer may come later); and the decoy verification that makes an unknown key cost what a wrong signature costs.
+//! (whose answer may come later); and the decoy verification that makes an unknown key cost
+//! what a wrong signature costs.
 
 use countersign_core::aws_chunked::ChainSeed;
 use countersign_core::{AuthParams, Request};
