@@ -382,6 +382,21 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_guard_that_cannot_answer_is_never_a_refusal_of_the_client() {
+        let unavailable = Error::ReplayGuard(StoreError::unavailable("connection refused"));
+        assert_eq!(
+            (unavailable.status().as_u16(), unavailable.code()),
+            (503, "ServiceUnavailable")
+        );
+        let internal = Error::ReplayGuard(StoreError::internal("bad reply"));
+        assert_eq!(
+            (internal.status().as_u16(), internal.code()),
+            (500, "InternalError")
+        );
+        assert!(!internal.to_string().contains("bad reply"), "{internal}");
+    }
+
+    #[test]
     fn a_form_field_error_names_the_field() {
         let error = Error::PostField(PostFieldError::Missing("policy"));
         assert_eq!(
