@@ -58,9 +58,13 @@ impl fmt::Debug for Replay {
 /// it over a store they share (Redis, a database) and answer [`Replay::Later`] with a future
 /// that records the signature atomically, and tells whether it was there already: with
 /// Redis, one `SET key 1 NX PXAT ms` where the key is a prefix and the signature, and `ms`
-/// is `valid_until` in Unix milliseconds; a reply `OK` is a first use, a nil reply a replay.
-/// The future owns what it needs (copy the signature), and a store that cannot be reached
-/// gives [`StoreError::unavailable`]: the request is then refused with 503, never accepted.
+/// is `valid_until` in Unix milliseconds (Redis 6.2 and later; before, `PX` with the
+/// milliseconds from `now` to `valid_until`); a reply `OK` is a first use, a nil reply a
+/// replay. Bound the expiry to what the store accepts: a layer configured with an endless
+/// clock skew gives the greatest `valid_until` there is. The future owns what it needs
+/// (copy the signature), and a store that cannot be reached, or does not answer within your
+/// timeout (the layer waits as long as the future does), gives [`StoreError::unavailable`]:
+/// the request is then refused with 503, never accepted.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -80,7 +84,12 @@ impl fmt::Debug for Replay {
 /// struct SharedGuard(Arc<Shared>);
 ///
 /// impl ReplayGuard for SharedGuard {
-///     fn first_use(&self, signature: &[u8], valid_until: OffsetDateTime, _now: OffsetDateTime) -> Replay {
+///     fn first_use(
+///         &self,
+///         signature: &[u8],
+///         valid_until: OffsetDateTime,
+///         _now: OffsetDateTime,
+///     ) -> Replay {
 ///         let store = Arc::clone(&self.0);
 ///         let key = [b"replay:".as_slice(), signature].concat();
 ///         let until_ms = valid_until.unix_timestamp_nanos() / 1_000_000;
