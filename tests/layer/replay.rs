@@ -235,6 +235,7 @@ fn assert_guard_unavailable(answer: &Answer) {
     answer.assert_says("replay guard is unavailable");
 }
 
+/// A GET of /whoami signed by [`AKID`] in its header.
 fn whoami() -> Request<Body> {
     signed("http://h/whoami")
 }
