@@ -195,6 +195,15 @@ impl KeyStore for Counting {
 /// inner service within `call`, before its future was polled (`at_once`); then that it did
 /// once the future is done, with the principal, and how the store was asked.
 async fn assert_handed_on(store: Counting, at_once: bool) {
+    assert_handed_on_through(store.clone(), &store, at_once).await;
+}
+
+/// [`assert_handed_on`] with the layer over `layer_store`, which asks `store`.
+async fn assert_handed_on_through(
+    layer_store: impl KeyStore<Principal = String>,
+    store: &Counting,
+    at_once: bool,
+) {
     let reached = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&reached);
     let inner = tower::service_fn(move |request: Request<VerifiedBody<Body>>| {
@@ -207,7 +216,7 @@ async fn assert_handed_on(store: Counting, at_once: bool) {
             principal.unwrap_or_default(),
         )))
     });
-    let mut service = SigV4Layer::new(store.clone()).clock(|| NOW).layer(inner);
+    let mut service = SigV4Layer::new(layer_store).clock(|| NOW).layer(inner);
     let request = signed_get((AKID, SECRET), "http://example.com/whoami", &[]);
     let future = service.ready().await.unwrap().call(request);
     assert_eq!(reached.load(Ordering::SeqCst), usize::from(at_once));
@@ -230,6 +239,18 @@ async fn a_key_at_hand_lets_call_hand_the_request_on_at_once() {
 #[tokio::test]
 async fn a_key_waited_for_is_looked_up_once_call_returned() {
     assert_handed_on(Counting::new(false), false).await;
+}
+
+#[tokio::test]
+async fn a_store_shared_in_an_arc_still_answers_at_once() {
+    let store = Counting::new(true);
+    assert_handed_on_through(Arc::new(store.clone()), &store, true).await;
+}
+
+#[tokio::test]
+async fn a_store_shared_in_an_arc_is_waited_for() {
+    let store = Counting::new(false);
+    assert_handed_on_through(Arc::new(store.clone()), &store, false).await;
 }
 
 #[tokio::test]

@@ -1,18 +1,25 @@
 //! Replay protection: a signature seen before is refused, another signature is not, a
 //! presigned URL may be used again within its lifetime, and a SigV4a signature is keyed on
 //! its normalized form, so that its malleated twin `(r, n - s)`, which verifies as well, is a
-//! replay too.
+//! replay too. A guard that answers later (as a shared store does) is waited for on each of
+//! the layer's paths, a guard that fails refuses the request with 503, and layers sharing a
+//! guard refuse a request replayed from one to another.
+
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::Router;
 use countersign::client::Payload;
-use countersign::server::replay::MemoryReplayGuard;
+use countersign::server::keys::{key_store_fn, KeyStore, StoreError};
+use countersign::server::replay::{MemoryReplayGuard, Replay, ReplayGuard};
 use countersign::server::SigV4Layer;
 use http::{Request, StatusCode};
 use p256::ecdsa::Signature;
 use p256::elliptic_curve::ff::PrimeField;
+use time::OffsetDateTime;
 
-use crate::{answer, app, assert_refused, keys, signed, signer, NOW};
+use crate::bodies::buffered_post;
+use crate::{answer, app, assert_refused, keys, signed, signer, Answer, AKID, NOW};
 
 /// A layer over [`keys`] for us-east-1 that remembers up to 1000 signatures.
 fn guarded() -> Router {
@@ -137,4 +144,147 @@ async fn a_skew_too_long_to_count_still_remembers_a_signature() {
     );
     let again = answer(&app, signed("http://h/whoami")).await;
     assert_eq!(again.code(), "AccessDenied", "{}", again.text);
+}
+
+/// A guard that answers later, as one over a shared store does: its answer yields to the
+/// runtime once, then records the signature in memory.
+struct Yielding(Arc<MemoryReplayGuard>);
+
+impl Yielding {
+    fn new() -> Self {
+        Yielding(Arc::new(MemoryReplayGuard::new(1000)))
+    }
+}
+
+impl ReplayGuard for Yielding {
+    fn first_use(
+        &self,
+        signature: &[u8],
+        valid_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Replay {
+        let memory = Arc::clone(&self.0);
+        let signature = signature.to_vec();
+        Replay::Later(Box::pin(async move {
+            tokio::task::yield_now().await;
+            match memory.first_use(&signature, valid_until, now) {
+                Replay::First => Ok(true),
+                Replay::Seen => Ok(false),
+                Replay::Later(_) => unreachable!("the memory guard answers at once"),
+            }
+        }))
+    }
+}
+
+/// A guard whose store cannot be reached: it fails once it yielded to the runtime.
+struct Unreachable;
+
+impl ReplayGuard for Unreachable {
+    fn first_use(&self, _: &[u8], _: OffsetDateTime, _: OffsetDateTime) -> Replay {
+        Replay::Later(Box::pin(async {
+            tokio::task::yield_now().await;
+            Err(StoreError::unavailable("connection refused"))
+        }))
+    }
+}
+
+/// A store that has the keys of [`keys`] but must be waited for.
+fn waited_keys() -> impl KeyStore<Principal = String> {
+    let keys = keys();
+    key_store_fn(move |request| {
+        let found = keys.lookup_now(&request).unwrap();
+        async move {
+            tokio::task::yield_now().await;
+            found
+        }
+    })
+}
+
+/// A layer over `store` for us-east-1 with `guard`.
+fn guarded_by<K: KeyStore<Principal = String>>(store: K, guard: impl ReplayGuard) -> Router {
+    app(SigV4Layer::new(store)
+        .regions(["us-east-1"])
+        .replay_protection(guard))
+}
+
+/// A POST of a body that declares no hash, read and hashed before the check.
+fn body_read_first() -> Request<Body> {
+    let body = b"{\"n\": 1}";
+    buffered_post(AKID, body, Body::from(&body[..]), Some(body.len()))
+}
+
+/// Asserts that `app` accepts the first `request` (answered `accepted`) and refuses the
+/// same request again as a replay.
+async fn assert_first_use_then_replay(
+    app: &Router,
+    request: fn() -> Request<Body>,
+    accepted: &str,
+) {
+    answer(app, request())
+        .await
+        .assert_is(StatusCode::OK, accepted);
+    let again = answer(app, request()).await;
+    again.assert_refused(StatusCode::FORBIDDEN, "AccessDenied");
+    again.assert_says("already received");
+}
+
+/// Asserts that `answer` is the refusal of a guard that could not be reached.
+#[track_caller]
+fn assert_guard_unavailable(answer: &Answer) {
+    answer.assert_refused(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable");
+    answer.assert_says("replay guard is unavailable");
+}
+
+/// A GET of /whoami signed by [`AKID`] in its header.
+fn whoami() -> Request<Body> {
+    signed("http://h/whoami")
+}
+
+#[tokio::test]
+async fn a_guard_answering_later_refuses_a_replay_with_the_key_at_hand() {
+    let app = guarded_by(keys(), Yielding::new());
+    assert_first_use_then_replay(&app, whoami, "alice").await;
+}
+
+#[tokio::test]
+async fn a_guard_answering_later_refuses_a_replay_with_the_key_waited_for() {
+    let app = guarded_by(waited_keys(), Yielding::new());
+    assert_first_use_then_replay(&app, whoami, "alice").await;
+}
+
+#[tokio::test]
+async fn a_guard_answering_later_refuses_a_replay_of_a_body_read_first() {
+    let app = guarded_by(keys(), Yielding::new());
+    assert_first_use_then_replay(&app, body_read_first, "alice read 8").await;
+}
+
+#[tokio::test]
+async fn a_guard_that_fails_refuses_with_503_with_the_key_at_hand() {
+    let app = guarded_by(keys(), Unreachable);
+    assert_guard_unavailable(&answer(&app, whoami()).await);
+}
+
+#[tokio::test]
+async fn a_guard_that_fails_refuses_with_503_with_the_key_waited_for() {
+    let app = guarded_by(waited_keys(), Unreachable);
+    assert_guard_unavailable(&answer(&app, whoami()).await);
+}
+
+#[tokio::test]
+async fn a_guard_that_fails_refuses_with_503_a_body_read_first() {
+    let app = guarded_by(keys(), Unreachable);
+    assert_guard_unavailable(&answer(&app, body_read_first()).await);
+}
+
+#[tokio::test]
+async fn layers_sharing_a_guard_refuse_a_request_replayed_from_one_to_the_other() {
+    let guard = Arc::new(MemoryReplayGuard::new(1000));
+    let first = guarded_by(keys(), Arc::clone(&guard));
+    let second = guarded_by(keys(), Arc::clone(&guard));
+    answer(&first, whoami())
+        .await
+        .assert_is(StatusCode::OK, "alice");
+    let replayed = answer(&second, whoami()).await;
+    replayed.assert_refused(StatusCode::FORBIDDEN, "AccessDenied");
+    replayed.assert_says("already received");
 }

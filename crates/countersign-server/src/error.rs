@@ -79,6 +79,9 @@ pub enum Error {
     },
     /// A header-signed request whose signature was already used (replay protection).
     Replayed,
+    /// The replay guard could not tell whether the signature was seen before (a shared store
+    /// that failed): the request was not accepted (503 or 500, never 403).
+    ReplayGuard(StoreError),
     /// A POST upload's policy is malformed, expired or not met.
     Policy(countersign_core::post_policy::PolicyError),
     /// A POST form sent with a query (`?delete`, `?uploads`, …): S3 reads such a request as
@@ -114,7 +117,7 @@ impl Error {
         match self {
             Error::Auth(e) => e.code(),
             Error::InvalidAccessKeyId(_) => "InvalidAccessKeyId",
-            Error::KeyStore(e) => e.code(),
+            Error::KeyStore(e) | Error::ReplayGuard(e) => e.code(),
             Error::MissingContentSha256 => "InvalidRequest",
             Error::UnsignedPayloadRefused | Error::Replayed => "AccessDenied",
             Error::MissingDecodedContentLength => "MissingContentLength",
@@ -151,7 +154,7 @@ impl Error {
             Error::InvalidAccessKeyId(_) | Error::UnsignedPayloadRefused | Error::Replayed => {
                 StatusCode::FORBIDDEN
             }
-            Error::KeyStore(e) => e.status(),
+            Error::KeyStore(e) | Error::ReplayGuard(e) => e.status(),
             Error::MissingContentSha256
             | Error::HeadersTooLarge { .. }
             | Error::BodyRead(_)
@@ -233,6 +236,12 @@ impl fmt::Display for Error {
             Error::Replayed => f.write_str(
                 "this request was already received: a signature is accepted once (replay protection is on)",
             ),
+            Error::ReplayGuard(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => f.write_str(
+                "the replay guard is unavailable, so the request could not be checked; please try again",
+            ),
+            Error::ReplayGuard(_) => f.write_str(
+                "we encountered an internal error checking the request against replays; please try again",
+            ),
             Error::PostFieldsTooLarge { limit } => {
                 write!(f, "your POST request fields preceding the upload file were too large (at most {limit} bytes)")
             }
@@ -265,7 +274,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Auth(e) => Some(e),
-            Error::KeyStore(e) => Some(e),
+            Error::KeyStore(e) | Error::ReplayGuard(e) => Some(e),
             Error::BodyRead(e) => Some(e.as_ref()),
             Error::MalformedPost(e) => Some(e),
             Error::Policy(e) => Some(e),
@@ -370,6 +379,21 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn a_replay_guard_that_cannot_answer_is_never_a_refusal_of_the_client() {
+        let unavailable = Error::ReplayGuard(StoreError::unavailable("connection refused"));
+        assert_eq!(
+            (unavailable.status().as_u16(), unavailable.code()),
+            (503, "ServiceUnavailable")
+        );
+        let internal = Error::ReplayGuard(StoreError::internal("bad reply"));
+        assert_eq!(
+            (internal.status().as_u16(), internal.code()),
+            (500, "InternalError")
+        );
+        assert!(!internal.to_string().contains("bad reply"), "{internal}");
     }
 
     #[test]

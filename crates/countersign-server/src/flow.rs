@@ -1,6 +1,7 @@
 //! What follows the checks, for every path a request takes (its key at hand, its key waited
-//! for, a POST form): the body wrapped in the checks it still owes, and the request handed
-//! to the inner service with its identity.
+//! for, a POST form): the body wrapped in the checks it still owes, the replay guard's and
+//! the authorizer's answers waited for when they come later, and the request handed to the
+//! inner service with its identity.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +20,7 @@ use tower_service::Service;
 
 use crate::auth::form::{check_form, form_bucket, read_fields};
 use crate::auth::precheck::PayloadPlan;
+use crate::auth::signature::replay_answer;
 use crate::authz::step::{authorize, Handoff, LaterVerdict};
 use crate::authz::AccessCheck;
 use crate::body::{Checksums, Digests, VerifiedBody};
@@ -27,6 +29,7 @@ use crate::error::{BoxError, Error};
 use crate::identity::Verified;
 use crate::keys::KeyStore;
 use crate::refusal::{refusal, reject, Leftover};
+use crate::replay::LaterReplay;
 
 /// The body the inner service reads, checked as it streams against what the request
 /// declared: its `payload` plan and `checksums` headers, and for an aws-chunked body the
@@ -119,6 +122,46 @@ where
                 Ok(Outcome::Rejected(response, leftover))
             }
         }
+    })
+}
+
+/// Waits for the replay guard's `answer` about the request signed with `auth`, then
+/// authorizes the request and hands it on (waiting for the authorizer as well when its
+/// verdict comes later), or refuses it once what is left of its body was read: a replay is
+/// 403 `AccessDenied`, a guard that failed is the failure's 503 or 500.
+pub(crate) fn after_replay<S, B, P>(
+    mut service: S,
+    parts: Parts,
+    body: VerifiedBody<B>,
+    (identity, auth): (Verified<P>, AuthParams<'static>),
+    answer: LaterReplay,
+    config: Arc<Config>,
+) -> PostFuture<S::Response, S::Error>
+where
+    S: Service<Request<VerifiedBody<B>>> + Send + 'static,
+    S::Future: Send + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+    P: Clone + Send + Sync + 'static,
+{
+    Box::pin(async move {
+        let refused = |error, body| {
+            let (response, leftover) = refusal(&config, &parts, body, error, Some(&auth));
+            Ok(Outcome::Rejected(response, leftover))
+        };
+        if let Err(error) = replay_answer(answer).await {
+            return refused(error, body);
+        }
+        let later = match authorize(&config, &parts, Some(&identity), None) {
+            Handoff::Allowed(check) => {
+                return forward(&mut service, parts, body, Some(identity), check)
+                    .await
+                    .map(Outcome::Inner);
+            }
+            Handoff::Refused(error) => return refused(error, body),
+            Handoff::Later(verdict, check) => (verdict, check),
+        };
+        after_verdict(service, parts, body, Some(identity), later, config).await
     })
 }
 

@@ -24,7 +24,7 @@ use crate::body::{Digests, ResponseBody, VerifiedBody};
 use crate::budget::Reservation;
 use crate::config::Config;
 use crate::error::{BoxError, Error};
-use crate::flow::{after_verdict, forward, streaming_body, Outcome, PostFuture};
+use crate::flow::{after_replay, after_verdict, forward, streaming_body, Outcome, PostFuture};
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::refusal::{drain_budget, poll_discard, refusal, reject, Leftover};
 
@@ -385,6 +385,25 @@ where
         Ok(Admitted {
             identity,
             chain_seed,
+            replay: Some(answer),
+        }) => {
+            // The replay guard answers later: authorized and handed on once it did.
+            let Pending {
+                service,
+                parts,
+                body,
+                plan,
+                config,
+            } = *pending;
+            let (auth, payload, checksums) = plan.into_body_parts();
+            let body = streaming_body(body, &auth, payload, checksums, chain_seed, &config);
+            let signed = (identity, auth);
+            Step::Boxed(after_replay(service, parts, body, signed, answer, config))
+        }
+        Ok(Admitted {
+            identity,
+            chain_seed,
+            replay: None,
         }) => {
             let verdict = match authorize(&pending.config, &pending.parts, Some(&identity), None) {
                 Handoff::Allowed(check) => Ok(check),
@@ -432,7 +451,28 @@ where
 {
     match pending.admit(key, &sha256_hex(&data)) {
         Err(error) => Step::Reject(pending.reject(error), None),
-        Ok(Admitted { identity, .. }) => {
+        Ok(Admitted {
+            identity,
+            replay: Some(answer),
+            ..
+        }) => {
+            // The replay guard answers later: authorized and handed on once it did.
+            let Pending {
+                service,
+                parts,
+                plan,
+                config,
+                ..
+            } = pending;
+            let body = VerifiedBody::buffered(data, Digests::checksums(plan.checksums));
+            let signed = (identity, plan.auth);
+            Step::Boxed(after_replay(service, parts, body, signed, answer, config))
+        }
+        Ok(Admitted {
+            identity,
+            replay: None,
+            ..
+        }) => {
             let verdict = match authorize(&pending.config, &pending.parts, Some(&identity), None) {
                 Handoff::Allowed(check) => Ok(check),
                 Handoff::Refused(error) => return Step::Reject(pending.reject(error), None),

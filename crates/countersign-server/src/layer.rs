@@ -179,6 +179,9 @@ impl<K: KeyStore> SigV4Layer<K> {
 
     /// Refuse a header-signed request whose signature was already seen within its validity
     /// window (off by default). Presigned URLs may still be reused within their lifetime.
+    /// Give each layer an `Arc` of one guard for them to share it: a request replayed from
+    /// one to another is refused. A guard that cannot answer refuses the request (see
+    /// [`Replay::Later`](crate::replay::Replay::Later)).
     pub fn replay_protection(self, guard: impl ReplayGuard) -> Self {
         self.with(|c| c.replay = Some(Arc::new(guard)))
     }

@@ -145,6 +145,14 @@ pub(crate) fn render(
                 "key store failed"
             )
         }
+        Error::ReplayGuard(e) => {
+            tracing::error!(
+                request_id,
+                access_key_id,
+                error = e.message(),
+                "replay guard failed"
+            )
+        }
         e => {
             let code = e.code();
             let failures = config.failures.record(access_key_id, code);

@@ -22,7 +22,7 @@ use crate::body::Digests;
 use crate::body::{ResponseBody, VerifiedBody};
 use crate::config::Config;
 use crate::error::BoxError;
-use crate::flow::{after_verdict, forward, post_upload, streaming_body};
+use crate::flow::{after_replay, after_verdict, forward, post_upload, streaming_body};
 use crate::future::{Pending, ResponseFuture};
 use crate::identity::Verified;
 use crate::keys::KeyStore;
@@ -174,12 +174,24 @@ where
         let Admitted {
             identity,
             chain_seed,
+            replay,
         } = match admitted {
             Ok(admitted) => admitted,
             Err(error) => {
                 return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
             }
         };
+        if let Some(answer) = replay {
+            // The replay guard answers later: authorized and handed on once it did.
+            let (auth, payload, checksums) = checked.into_body_parts();
+            let body = streaming_body(body, &auth, payload, checksums, chain_seed, config);
+            let signed = (identity, auth.into_owned());
+            let config = Arc::clone(&self.config);
+            let service = self.take_ready();
+            return ResponseFuture::boxed(after_replay(
+                service, parts, body, signed, answer, config,
+            ));
+        }
         let verdict = match authorize(config, &parts, Some(&identity), None) {
             Handoff::Allowed(check) => Ok(check),
             Handoff::Refused(error) => {

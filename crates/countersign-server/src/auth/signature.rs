@@ -1,6 +1,7 @@
 //! The signature, once the key is known: checked against each live secret of the key (SigV4
-//! through the HMAC key cache, SigV4a through the ECDSA key cache), then the replay guard;
-//! and the decoy verification that makes an unknown key cost what a wrong signature costs.
+//! through the HMAC key cache, SigV4a through the ECDSA key cache), then the replay guard
+//! (whose answer may come later); and the decoy verification that makes an unknown key cost
+//! what a wrong signature costs.
 
 use countersign_core::aws_chunked::ChainSeed;
 use countersign_core::{AuthParams, Request};
@@ -11,10 +12,12 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::identity::{PayloadCheck, Verified};
 use crate::keys::Key;
+use crate::replay::{LaterReplay, Replay};
 
-/// Checks the signature against each live secret of the key; gives the identity (which
-/// takes the key's principal) and, when a signed aws-chunked body follows, the seed of the
-/// body's chain: the key that matched and the request's signature.
+/// Checks the signature against each live secret of the key, then asks the replay guard;
+/// gives the identity (which takes the key's principal), when a signed aws-chunked body
+/// follows the seed of the body's chain (the key that matched and the request's signature),
+/// and the replay guard's answer when it is to be waited for.
 pub(crate) fn verify_signature<P>(
     config: &Config,
     request: &Request<'_, ServerHeaders<'_>>,
@@ -22,7 +25,7 @@ pub(crate) fn verify_signature<P>(
     key: Key<P>,
     payload_hash: &str,
     payload: PayloadCheck,
-) -> Result<(Verified<P>, Option<Box<ChainSeed>>), Error> {
+) -> Result<Admitted<P>, Error> {
     let auth = &checked.auth;
     let mut first_error = None;
     let mut matched = None;
@@ -39,8 +42,8 @@ pub(crate) fn verify_signature<P>(
         }
     }
     match matched {
-        Some(seed) => {
-            check_replay(config, auth)?;
+        Some(chain_seed) => {
+            let replay = check_replay(config, auth)?;
             let mut identity = Verified::of(
                 auth.credential.clone().into_owned(),
                 key.into_principal(),
@@ -52,7 +55,11 @@ pub(crate) fn verify_signature<P>(
             identity.presigned = matches!(auth.kind, countersign_core::AuthKind::Query { .. });
             identity.payload = payload;
             identity.session_token = auth.security_token.as_ref().map(|t| t.to_string());
-            Ok((identity, seed))
+            Ok(Admitted {
+                identity,
+                chain_seed,
+                replay,
+            })
         }
         None => Err(first_error.map(Error::Auth).unwrap_or_else(|| {
             Error::InvalidAccessKeyId(auth.credential.access_key_id().to_string())
@@ -81,13 +88,14 @@ pub(crate) fn decoy_verification(
 }
 
 /// With replay protection on, a header-signed request's signature may be used once within its
-/// validity window (the request time plus or minus the clock skew).
-fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
+/// validity window (the request time plus or minus the clock skew). A guard that answers
+/// later gives its answer to wait for (see [`replay_answer`]).
+fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<Option<LaterReplay>, Error> {
     let Some(guard) = &config.replay else {
-        return Ok(());
+        return Ok(None);
     };
     if !matches!(auth.kind, countersign_core::AuthKind::Header) {
-        return Ok(());
+        return Ok(None);
     }
     // A skew too large to add (a configuration of `Duration::MAX`) keeps it for good.
     let valid_until = auth
@@ -95,10 +103,20 @@ fn check_replay(config: &Config, auth: &AuthParams<'_>) -> Result<(), Error> {
         .as_offset()
         .checked_add(config.verifier.skew())
         .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc());
-    if guard.first_use(replay_key(auth).as_bytes(), valid_until, config.clock.now()) {
-        Ok(())
-    } else {
-        Err(Error::Replayed)
+    match guard.first_use(replay_key(auth).as_bytes(), valid_until, config.clock.now()) {
+        Replay::First => Ok(None),
+        Replay::Seen => Err(Error::Replayed),
+        Replay::Later(answer) => Ok(Some(answer)),
+    }
+}
+
+/// The refusal a replay guard's later answer calls for, if any: a replay, or a guard that
+/// could not tell (the request fails closed).
+pub(crate) async fn replay_answer(answer: LaterReplay) -> Result<(), Error> {
+    match answer.await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::Replayed),
+        Err(failure) => Err(Error::ReplayGuard(failure)),
     }
 }
 
@@ -162,11 +180,14 @@ fn check_one_secret(
     (outcome, seed)
 }
 
-/// A request whose signature verified: who signed it, and the seed that continues its
-/// signature into the chunks of an aws-chunked body (none for other bodies).
+/// A request whose signature verified: who signed it, the seed that continues its
+/// signature into the chunks of an aws-chunked body (none for other bodies), and the replay
+/// guard's answer when it is to be waited for before the request goes on (none when the
+/// guard answered at once, or is not asked).
 pub(crate) struct Admitted<P> {
     pub(crate) identity: Verified<P>,
     pub(crate) chain_seed: Option<Box<ChainSeed>>,
+    pub(crate) replay: Option<LaterReplay>,
 }
 
 /// Checks the signature of `request` with `key`, over `payload_hash` (the declared hash, or
@@ -185,10 +206,5 @@ pub(crate) fn admit<P>(
         chained if chained.is_chained() => PayloadCheck::Streaming,
         PayloadPlan::Chunked { .. } | PayloadPlan::Unsigned => PayloadCheck::Unsigned,
     };
-    let (identity, chain_seed) =
-        verify_signature(config, request, checked, key, payload_hash, check)?;
-    Ok(Admitted {
-        identity,
-        chain_seed,
-    })
+    verify_signature(config, request, checked, key, payload_hash, check)
 }

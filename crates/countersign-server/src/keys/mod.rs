@@ -269,3 +269,17 @@ pub trait KeyStore: Send + Sync + 'static {
         None
     }
 }
+
+/// A shared store: several layers (or a layer and the code that manages the keys) over one.
+impl<K: KeyStore + ?Sized> KeyStore for std::sync::Arc<K> {
+    type Principal = K::Principal;
+    type Future = K::Future;
+
+    fn lookup(&self, request: KeyRequest) -> Self::Future {
+        K::lookup(self, request)
+    }
+
+    fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<Self::Principal>> {
+        K::lookup_now(self, request)
+    }
+}
