@@ -27,7 +27,6 @@
 )]
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use countersign::client::Payload;
 use countersign::server::authz::{AccessRequest, IamIdentity, Verdict};
@@ -35,17 +34,10 @@ use countersign::server::authz::{AccessRequest, IamIdentity, Verdict};
 mod common;
 
 use common::authz::{authorizer, fifty_statements, iam_keys, TYPICAL};
-use common::{bench_layer, s3_get, s3_signer, through, NOW};
+use common::{bench_layer, ns_per_call, s3_get, s3_signer, through, NOW};
 
 const ROUNDS: usize = 15;
 const OPERATIONS: u32 = 20_000;
-fn ns_per_call(f: &mut dyn FnMut()) -> u128 {
-    let started = Instant::now();
-    for _ in 0..OPERATIONS {
-        f();
-    }
-    started.elapsed().as_nanos() / u128::from(OPERATIONS)
-}
 
 fn main() {
     let mut signed = s3_get();
@@ -81,7 +73,7 @@ fn main() {
     let mut best = [u128::MAX; 4];
     for _ in 0..ROUNDS {
         for (i, (_, layer)) in layers.iter().enumerate() {
-            let (with, _) = through(layer.clone(), &signed, |f| ns_per_call(f));
+            let (with, _) = through(layer.clone(), &signed, |f| ns_per_call(f, OPERATIONS));
             best[i] = best[i].min(with);
         }
     }

@@ -32,8 +32,8 @@ mod common;
 
 use common::minimal::Minimal;
 use common::{
-    aws_sigv4_identity, aws_sigv4_params, aws_sigv4_sign, s3_get, s3_signer, s3_verifier,
-    scratchstack_verify, verify_once, Evictor, Floor, EVICT_BYTES, NOW, SECRET,
+    aws_sigv4_identity, aws_sigv4_params, aws_sigv4_sign, ns_per_call, s3_get, s3_signer,
+    s3_verifier, scratchstack_verify, verify_once, Evictor, Floor, EVICT_BYTES, NOW, SECRET,
 };
 
 /// A case: its name and one operation.
@@ -41,15 +41,6 @@ type Case<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 const ROUNDS: usize = 7;
 const OPERATIONS: u32 = 100_000;
-
-/// Nanoseconds per call of `f` over OPERATIONS calls.
-fn ns_per_call(f: &mut dyn FnMut()) -> u128 {
-    let started = Instant::now();
-    for _ in 0..OPERATIONS {
-        f();
-    }
-    started.elapsed().as_nanos() / u128::from(OPERATIONS)
-}
 
 /// Operations timed one by one in a cold run.
 const COLD_OPERATIONS: usize = 5_000;
@@ -76,7 +67,7 @@ fn cold_medians<const N: usize>(mut cases: [&mut dyn FnMut(); N]) -> [u128; N] {
 /// The fastest of ROUNDS rounds of `f`.
 fn min_ns(f: &mut dyn FnMut()) -> u128 {
     (0..ROUNDS)
-        .map(|_| ns_per_call(f))
+        .map(|_| ns_per_call(f, OPERATIONS))
         .min()
         .unwrap_or_default()
 }
@@ -182,7 +173,7 @@ fn main() {
     let mut best = vec![u128::MAX; cases.len()];
     for _ in 0..ROUNDS {
         for ((_, case), best) in cases.iter_mut().zip(best.iter_mut()) {
-            *best = (*best).min(ns_per_call(case.as_mut()));
+            *best = (*best).min(ns_per_call(case.as_mut(), OPERATIONS));
         }
     }
     let ns = |name: &str| {

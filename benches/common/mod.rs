@@ -353,3 +353,12 @@ impl Evictor {
         std::hint::black_box(&mut self.junk);
     }
 }
+
+/// Nanoseconds per call of `f`, over `calls` calls.
+pub fn ns_per_call(f: &mut dyn FnMut(), calls: u32) -> u128 {
+    let started = std::time::Instant::now();
+    for _ in 0..calls {
+        f();
+    }
+    started.elapsed().as_nanos() / u128::from(calls.max(1))
+}

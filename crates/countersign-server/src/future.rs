@@ -19,12 +19,14 @@ use crate::auth::key_step::{settle, unknown_key};
 use crate::auth::precheck::{declared_hash, PayloadPlan, Plan};
 use crate::auth::signature::{admit, Admitted};
 use crate::auth::view::View;
-use crate::authz::step::{authorize, Handoff};
+use crate::authz::step::{authorize, Handoff, LaterVerdict};
+use crate::authz::AccessCheck;
 use crate::body::{Digests, ResponseBody, VerifiedBody};
 use crate::budget::Reservation;
 use crate::config::Config;
 use crate::error::{BoxError, Error};
 use crate::flow::{after_replay, after_verdict, forward, streaming_body, Outcome, PostFuture};
+use crate::identity::Verified;
 use crate::keys::{Key, KeyStore, Lookup};
 use crate::refusal::{drain_budget, poll_discard, refusal, reject, Leftover};
 
@@ -414,7 +416,7 @@ where
                 Handoff::Later(verdict, check) => Err((verdict, check)),
             };
             let Pending {
-                mut service,
+                service,
                 parts,
                 body,
                 plan,
@@ -422,18 +424,32 @@ where
             } = *pending;
             let (auth, payload, checksums) = plan.into_body_parts();
             let body = streaming_body(body, &auth, payload, checksums, chain_seed, &config);
-            match verdict {
-                Ok(check) => Step::Call(forward(&mut service, parts, body, Some(identity), check)),
-                Err(later) => Step::Boxed(after_verdict(
-                    service,
-                    parts,
-                    body,
-                    Some(identity),
-                    later,
-                    config,
-                )),
-            }
+            hand_on(service, parts, body, identity, verdict, config)
         }
+    }
+}
+
+/// Hands a request its authorizer allowed to the inner service (`Ok`, with the check to
+/// leave in its extensions), or waits for the authorizer's verdict (`Err`).
+fn hand_on<S, B, P>(
+    mut service: S,
+    parts: Parts,
+    body: VerifiedBody<B>,
+    identity: Verified<P>,
+    verdict: Result<Option<AccessCheck>, (LaterVerdict, AccessCheck)>,
+    config: Arc<Config>,
+) -> Step<S::Future, B, P, S>
+where
+    S: Service<Request<VerifiedBody<B>>> + Send + 'static,
+    S::Future: Send + 'static,
+    P: Clone + Send + Sync + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let identity = Some(identity);
+    match verdict {
+        Ok(check) => Step::Call(forward(&mut service, parts, body, identity, check)),
+        Err(later) => Step::Boxed(after_verdict(service, parts, body, identity, later, config)),
     }
 }
 
@@ -479,24 +495,14 @@ where
                 Handoff::Later(verdict, check) => Err((verdict, check)),
             };
             let Pending {
-                mut service,
+                service,
                 parts,
                 plan,
                 config,
                 ..
             } = pending;
             let body = VerifiedBody::buffered(data, Digests::checksums(plan.checksums));
-            match verdict {
-                Ok(check) => Step::Call(forward(&mut service, parts, body, Some(identity), check)),
-                Err(later) => Step::Boxed(after_verdict(
-                    service,
-                    parts,
-                    body,
-                    Some(identity),
-                    later,
-                    config,
-                )),
-            }
+            hand_on(service, parts, body, identity, verdict, config)
         }
     }
 }
