@@ -28,7 +28,7 @@ pub struct ChunkedEncoder {
 impl Signer {
     /// Prepares and signs an aws-chunked upload of `decoded_length` bytes in chunks of
     /// `chunk_size` (the last may be shorter), in a framing of the signer's algorithm (the
-    /// `Ecdsa…` ones with [`Signer::sigv4a`], the others without): sets `Content-Encoding: aws-chunked`,
+    /// `Ecdsa…` ones with `Signer::sigv4a` (feature `sigv4a`), the others without): sets `Content-Encoding: aws-chunked`,
     /// `x-amz-decoded-content-length`, `x-amz-content-sha256` (the framing's marker),
     /// `x-amz-trailer` (the checksum trailer, which trailer framings require) and
     /// `Content-Length` (the encoded length), then signs the headers. Frame the body with

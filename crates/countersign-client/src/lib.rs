@@ -8,9 +8,9 @@
 //!
 //! The signer can also own the body, so that nothing need be hashed or framed by hand:
 //! [`Signer::sign_body`] hashes a body of bytes; with the `body` feature,
-//! [`Signer::sign_stream`] signs any `http_body::Body` sent as `UNSIGNED-PAYLOAD` or as
+//! `Signer::sign_stream` signs any `http_body::Body` sent as `UNSIGNED-PAYLOAD` or as
 //! aws-chunked (signed chunks, checksum trailers) and returns the body to send; with the `fs`
-//! feature, [`Signer::sign_file`] does the same for a file read with tokio, or signs its
+//! feature, `Signer::sign_file` does the same for a file read with tokio, or signs its
 //! SHA-256, computed by reading it through once. Both features are off by default, so that
 //! a build that signs only headers has no body or tokio crates.
 //!
