@@ -708,3 +708,44 @@ async fn creating_a_bucket_is_asked_of_the_callers_own_policies_whoever_owns_the
         .await
         .assert_is(StatusCode::OK, &format!("{CAROL_ARN} read 0"));
 }
+
+#[tokio::test]
+async fn an_anonymous_request_with_two_hosts_is_refused() {
+    // The policy would be asked about one bucket while the handler might read the other.
+    let mut request = unsigned("GET", "/cat.jpg");
+    request
+        .headers_mut()
+        .append("host", "public.localhost".parse().unwrap());
+    request
+        .headers_mut()
+        .append("host", "private.localhost".parse().unwrap());
+    answer(&public_read(), request)
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "InvalidRequest");
+}
+
+#[tokio::test]
+async fn an_anonymous_request_whose_host_is_not_its_targets_is_refused() {
+    let mut request = unsigned("GET", "http://private.localhost/cat.jpg");
+    request
+        .headers_mut()
+        .insert("host", "public.localhost".parse().unwrap());
+    answer(&public_read(), request)
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "InvalidRequest");
+}
+
+#[tokio::test]
+async fn an_anonymous_request_with_an_oversized_head_is_refused() {
+    let mut request = unsigned("GET", "http://localhost/public/cat.jpg");
+    request
+        .headers_mut()
+        .insert("x-filler", "a".repeat(70 * 1024).parse().unwrap());
+    let answer = answer(&public_read(), request).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "{}",
+        answer.text
+    );
+}

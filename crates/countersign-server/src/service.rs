@@ -13,7 +13,7 @@ use tower_service::Service;
 use crate::auth::form::post_boundary;
 use crate::auth::key_step::{find_key, key_request, unknown_key, KeyStep};
 use crate::auth::precheck::{
-    body_is_empty, checksum_headers, declared_hash, precheck, PayloadPlan, Plan,
+    body_is_empty, checksum_headers, declared_hash, precheck, scan_head, PayloadPlan, Plan,
 };
 use crate::auth::signature::{admit, Admitted};
 use crate::auth::view::View;
@@ -237,6 +237,11 @@ where
         B::Error: Into<BoxError>,
     {
         let config: &Config = &self.config;
+        // The head is held to what a signed request's is: its size, and one host (the
+        // bucket named by the host is the one authorized and the one the handler reads).
+        if let Err(error) = scan_head(config, &parts) {
+            return ResponseFuture::refused(config, &parts, body, error, None);
+        }
         let verdict = match authorize::<K::Principal>(config, &parts, None, None) {
             Handoff::Allowed(check) => Ok(check),
             Handoff::Refused(error) => {

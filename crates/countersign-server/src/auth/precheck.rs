@@ -127,8 +127,28 @@ pub(crate) fn precheck<'a>(
     request: &Request<'a, ServerHeaders<'_>>,
     body_is_empty: bool,
 ) -> Result<Checked<'a>, Refused<'a>> {
-    // One pass: the size of the headers, whether any checksum header is among them, and the
-    // declared payload hash.
+    let found = scan_head(config, parts).map_err(|error| Box::new((error, None)))?;
+    let mut auth = AuthParams::from_request(request).map_err(|e| Box::new((e.into(), None)))?;
+    match plan(config, parts, request, &auth, body_is_empty, found) {
+        Ok((payload, checksums, values)) => {
+            // Shared from here on: the key request and the identity each hold the one copy.
+            auth.credential = auth.credential.into_owned();
+            Ok(Checked {
+                auth,
+                payload,
+                checksums,
+                values: Some(values),
+            })
+        }
+        Err(error) => Err(Box::new((error, Some(auth)))),
+    }
+}
+
+/// The checks of a request's head that hold for every request, signed or anonymous: the
+/// header section's size, and one `Host` that names the request target's authority. In the
+/// same pass, what the plan needs: the declared payload hash, and whether any checksum
+/// header is present.
+pub(crate) fn scan_head<'h>(config: &Config, parts: &'h Parts) -> Result<Found<'h>, Error> {
     let (mut header_bytes, mut has_checksums) = (0, false);
     let mut declared = Declared::None;
     let mut host = Host::None;
@@ -150,31 +170,15 @@ pub(crate) fn precheck<'a>(
         has_checksums |= is_checksum_header(name);
     }
     if header_bytes > config.max_header_bytes {
-        let error = Error::HeadersTooLarge {
+        return Err(Error::HeadersTooLarge {
             limit: config.max_header_bytes,
-        };
-        return Err(Box::new((error, None)));
+        });
     }
-    host.check(parts.uri.authority())
-        .map_err(|error| Box::new((error, None)))?;
-    let mut auth = AuthParams::from_request(request).map_err(|e| Box::new((e.into(), None)))?;
-    let found = Found {
+    host.check(parts.uri.authority())?;
+    Ok(Found {
         declared,
         has_checksums,
-    };
-    match plan(config, parts, request, &auth, body_is_empty, found) {
-        Ok((payload, checksums, values)) => {
-            // Shared from here on: the key request and the identity each hold the one copy.
-            auth.credential = auth.credential.into_owned();
-            Ok(Checked {
-                auth,
-                payload,
-                checksums,
-                values: Some(values),
-            })
-        }
-        Err(error) => Err(Box::new((error, Some(auth)))),
-    }
+    })
 }
 
 /// The `Host` headers of a request.
@@ -204,8 +208,8 @@ impl Host<'_> {
     }
 }
 
-/// What [`precheck`]'s pass over the headers found for the plan.
-struct Found<'h> {
+/// What [`scan_head`]'s pass over the headers found for the plan.
+pub(crate) struct Found<'h> {
     declared: Declared<'h>,
     /// Whether any header may be a checksum header.
     has_checksums: bool,
