@@ -79,15 +79,23 @@ where
             })
             .collect();
         // Only the keys some policy reads are gathered: the others cannot change the outcome.
-        let policies = || {
-            let resource_policies = resources.iter().flatten().flat_map(|r| r.policies.iter());
-            identity_policies.iter().chain(resource_policies)
-        };
-        let wanted = |key: &str| policies().any(|p| p.reads_context_key(key));
-        let values = if policies().any(|p| p.context_keys().next().is_some()) {
-            ContextValues::gather(request, view.as_ref(), &wanted)
-        } else {
+        // The keys the policies read, once each (a policy names them when it is parsed).
+        let resource_policies = resources.iter().flatten().flat_map(|r| r.policies.iter());
+        let mut read: SmallVec<[&str; 8]> = SmallVec::new();
+        for key in identity_policies
+            .iter()
+            .chain(resource_policies)
+            .flat_map(Policy::context_keys)
+        {
+            if !read.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                read.push(key);
+            }
+        }
+        let wanted = |key: &str| read.iter().any(|k| k.eq_ignore_ascii_case(key));
+        let values = if read.is_empty() {
             ContextValues::default()
+        } else {
+            ContextValues::gather(request, view.as_ref(), &wanted)
         };
         let tags = view.as_ref().map(|v| v.tags.as_slice()).unwrap_or(&[]);
         let context = values.context(tags, &wanted);
