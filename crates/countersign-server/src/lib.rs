@@ -125,5 +125,6 @@ pub use identity::MissingLayer;
 pub use identity::{PayloadCheck, Verified};
 pub use layer::SigV4Layer;
 pub use post::{PostObject, MAX_FORM_FIELD_BYTES};
-pub use rejection::{DebugDetails, ErrorFormat, Rejection, Rejector};
+pub use refusal::Rejector;
+pub use rejection::{DebugDetails, ErrorFormat, Rejection};
 pub use service::SigV4;

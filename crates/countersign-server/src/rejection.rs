@@ -176,39 +176,6 @@ fn json(r: &Rejection) -> String {
     doc.to_string()
 }
 
-/// Refusals in a layer's error format, for handlers and steps of your own: the same body,
-/// status, request id, debug details, `tracing` event and failure count as the layer's own
-/// refusals ([`SigV4Layer::rejector`](crate::SigV4Layer::rejector)).
-///
-/// ```
-/// use countersign_server::authz::Denial;
-/// use countersign_server::{keys::MemoryKeyStore, Error, ErrorFormat, SigV4Layer};
-/// let layer = SigV4Layer::new(MemoryKeyStore::<String>::new()).error_format(ErrorFormat::Json);
-/// let rejector = layer.rejector();
-/// let response = rejector.reject(Error::AccessDenied(Denial::new("not the owner")), "/items/7");
-/// assert_eq!(response.status(), 403);
-/// assert_eq!(response.headers()["content-type"], "application/json");
-/// ```
-#[derive(Clone)]
-pub struct Rejector {
-    pub(crate) config: Arc<crate::config::Config>,
-}
-
-impl Rejector {
-    /// The refusal of a request for `resource` (its path) for `error`.
-    pub fn reject(&self, error: Error, resource: &str) -> Response<Full<Bytes>> {
-        crate::refusal::render(&self.config, resource, error, None)
-    }
-}
-
-impl fmt::Debug for Rejector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rejector")
-            .field("format", &self.config.errors)
-            .finish()
-    }
-}
-
 /// A request id unique within the process: a per-process start stamp and a counter.
 pub(crate) fn next_request_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
