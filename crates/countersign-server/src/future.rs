@@ -387,33 +387,19 @@ where
         Ok(Admitted {
             identity,
             chain_seed,
-            replay: Some(answer),
+            replay,
         }) => {
-            // The replay guard answers later: authorized and handed on once it did.
-            let Pending {
-                service,
-                parts,
-                body,
-                plan,
-                config,
-            } = *pending;
-            let (auth, payload, checksums) = plan.into_body_parts();
-            let body = streaming_body(body, &auth, payload, checksums, chain_seed, &config);
-            let signed = (identity, auth);
-            Step::Boxed(after_replay(service, parts, body, signed, answer, config))
-        }
-        Ok(Admitted {
-            identity,
-            chain_seed,
-            replay: None,
-        }) => {
-            let verdict = match authorize(&pending.config, &pending.parts, Some(&identity), None) {
-                Handoff::Allowed(check) => Ok(check),
-                Handoff::Refused(error) => {
-                    let (response, leftover) = (*pending).refuse(error);
-                    return Step::Reject(response, leftover);
-                }
-                Handoff::Later(verdict, check) => Err((verdict, check)),
+            // Authorized now, unless the replay guard answers later: then once it did.
+            let next = match replay {
+                Some(answer) => Err(answer),
+                None => match authorize(&pending.config, &pending.parts, Some(&identity), None) {
+                    Handoff::Allowed(check) => Ok(Ok(check)),
+                    Handoff::Refused(error) => {
+                        let (response, leftover) = (*pending).refuse(error);
+                        return Step::Reject(response, leftover);
+                    }
+                    Handoff::Later(verdict, check) => Ok(Err((verdict, check))),
+                },
             };
             let Pending {
                 service,
@@ -424,7 +410,13 @@ where
             } = *pending;
             let (auth, payload, checksums) = plan.into_body_parts();
             let body = streaming_body(body, &auth, payload, checksums, chain_seed, &config);
-            hand_on(service, parts, body, identity, verdict, config)
+            match next {
+                Ok(verdict) => hand_on(service, parts, body, identity, verdict, config),
+                Err(answer) => {
+                    let signed = (identity, auth);
+                    Step::Boxed(after_replay(service, parts, body, signed, answer, config))
+                }
+            }
         }
     }
 }
@@ -468,31 +460,16 @@ where
     match pending.admit(key, &sha256_hex(&data)) {
         Err(error) => Step::Reject(pending.reject(error), None),
         Ok(Admitted {
-            identity,
-            replay: Some(answer),
-            ..
+            identity, replay, ..
         }) => {
-            // The replay guard answers later: authorized and handed on once it did.
-            let Pending {
-                service,
-                parts,
-                plan,
-                config,
-                ..
-            } = pending;
-            let body = VerifiedBody::buffered(data, Digests::checksums(plan.checksums));
-            let signed = (identity, plan.auth);
-            Step::Boxed(after_replay(service, parts, body, signed, answer, config))
-        }
-        Ok(Admitted {
-            identity,
-            replay: None,
-            ..
-        }) => {
-            let verdict = match authorize(&pending.config, &pending.parts, Some(&identity), None) {
-                Handoff::Allowed(check) => Ok(check),
-                Handoff::Refused(error) => return Step::Reject(pending.reject(error), None),
-                Handoff::Later(verdict, check) => Err((verdict, check)),
+            // Authorized now, unless the replay guard answers later: then once it did.
+            let next = match replay {
+                Some(answer) => Err(answer),
+                None => match authorize(&pending.config, &pending.parts, Some(&identity), None) {
+                    Handoff::Allowed(check) => Ok(Ok(check)),
+                    Handoff::Refused(error) => return Step::Reject(pending.reject(error), None),
+                    Handoff::Later(verdict, check) => Ok(Err((verdict, check))),
+                },
             };
             let Pending {
                 service,
@@ -502,7 +479,13 @@ where
                 ..
             } = pending;
             let body = VerifiedBody::buffered(data, Digests::checksums(plan.checksums));
-            hand_on(service, parts, body, identity, verdict, config)
+            match next {
+                Ok(verdict) => hand_on(service, parts, body, identity, verdict, config),
+                Err(answer) => {
+                    let signed = (identity, plan.auth);
+                    Step::Boxed(after_replay(service, parts, body, signed, answer, config))
+                }
+            }
         }
     }
 }
