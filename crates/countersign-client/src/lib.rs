@@ -46,6 +46,7 @@ mod error;
 #[cfg(feature = "fs")]
 mod file;
 mod owned_body;
+mod provider;
 mod signable;
 mod signer;
 #[cfg(feature = "body")]
@@ -56,6 +57,7 @@ pub use credentials::{Credentials, SessionTokenMode};
 pub use error::Error;
 #[cfg(feature = "fs")]
 pub use file::{FileBody, FileSigning};
+pub use provider::{CredentialsError, CredentialsErrorKind, CredentialsFuture, ProvideCredentials};
 pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS};
 pub use signer::{Payload, Signed, Signer};
 #[cfg(feature = "body")]
