@@ -264,12 +264,8 @@ async fn dispatch(
         .map(str::to_string)
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_default();
-    let S3Address {
-        bucket,
-        key,
-        virtual_host,
-        ..
-    } = address(&host, parts.uri.path(), &app.domain)?;
+    let address: S3Address = address(&host, parts.uri.path(), &app.domain)?;
+    let (bucket, key) = (address.bucket(), address.key());
     let post = parts.extensions.get::<PostObject>().cloned();
     // Only DeleteObjects checks further accesses (each of its keys): the head it checks
     // against is copied for it alone.
@@ -297,7 +293,7 @@ async fn dispatch(
         query: Query::parse(parts.uri.query().unwrap_or(""))?,
         identity,
         host,
-        virtual_host,
+        virtual_host: address.virtual_host(),
     };
     // A browser POST upload, verified by the layer: its form signs an upload to the bucket
     // the layer decided, and nothing else.
@@ -318,31 +314,31 @@ async fn dispatch(
         }
         (Some(bucket), key) => (bucket, key),
     };
-    validate_bucket(&bucket)?;
+    validate_bucket(bucket)?;
     let Some(key) = key else {
-        return bucket_operation(app, &ctx, &bucket, body).await;
+        return bucket_operation(app, &ctx, bucket, body).await;
     };
-    validate_key(&key)?;
+    validate_key(key)?;
     let q = &ctx.query;
     match ctx.method {
         Method::PUT if q.has("uploadId") => {
-            multipart::upload_part(app, &ctx, &bucket, &key, body).await
+            multipart::upload_part(app, &ctx, bucket, key, body).await
         }
         Method::PUT if ctx.headers.contains_key("x-amz-copy-source") => {
-            copy_object(app, &ctx, &bucket, &key).await
+            copy_object(app, &ctx, bucket, key).await
         }
-        Method::PUT => put_object(app, &ctx, &bucket, &key, body).await,
-        Method::GET if q.has("uploadId") => multipart::list_parts(app, &ctx, &bucket, &key).await,
-        Method::GET => get_object(app, &ctx, &bucket, &key, false).await,
-        Method::HEAD => get_object(app, &ctx, &bucket, &key, true).await,
-        Method::DELETE if q.has("uploadId") => multipart::abort(app, &ctx, &bucket, &key).await,
+        Method::PUT => put_object(app, &ctx, bucket, key, body).await,
+        Method::GET if q.has("uploadId") => multipart::list_parts(app, &ctx, bucket, key).await,
+        Method::GET => get_object(app, &ctx, bucket, key, false).await,
+        Method::HEAD => get_object(app, &ctx, bucket, key, true).await,
+        Method::DELETE if q.has("uploadId") => multipart::abort(app, &ctx, bucket, key).await,
         Method::DELETE => {
-            app.storage.delete_object(&bucket, &key).await?;
+            app.storage.delete_object(bucket, key).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
-        Method::POST if q.has("uploads") => multipart::create(app, &ctx, &bucket, &key).await,
+        Method::POST if q.has("uploads") => multipart::create(app, &ctx, bucket, key).await,
         Method::POST if q.has("uploadId") => {
-            multipart::complete(app, &ctx, &bucket, &key, body).await
+            multipart::complete(app, &ctx, bucket, key, body).await
         }
         _ => Err(method_not_allowed()),
     }

@@ -57,4 +57,4 @@ pub use error::{PolicyError, Reason};
 pub use evaluate::{evaluate, Decision, Evaluation, Request, StatementRef};
 pub use limits::{Limits, PolicyKind};
 pub use policy::{Policy, Version};
-pub use principal::{Principal, PrincipalKind};
+pub use principal::{Principal, PrincipalKind, PrincipalShape};

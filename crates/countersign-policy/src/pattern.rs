@@ -148,8 +148,21 @@ impl Pattern {
         match &*self.tokens {
             [] => return value.is_empty(),
             [Token::Star] => return true,
-            [Token::Literal(text)] => return prefix_len(value, text, case) == Some(value.len()),
-            [Token::Literal(text), Token::Star] => return prefix_len(value, text, case).is_some(),
+            // Most patterns are a name, or a name's beginning: when the pattern is ASCII (or
+            // compared with its case), what it matches is as long as it is, which rejects
+            // most other names before a byte is compared.
+            [Token::Literal(text)] => {
+                if text.len() != value.len() && fixed_length(text, case) {
+                    return false;
+                }
+                return prefix_len(value, text, case) == Some(value.len());
+            }
+            [Token::Literal(text), Token::Star] => {
+                if text.len() > value.len() && fixed_length(text, case) {
+                    return false;
+                }
+                return prefix_len(value, text, case).is_some();
+            }
             _ => {}
         }
         // The classic wildcard match: walk forward, and on a mismatch go back to the last `*`
@@ -234,6 +247,12 @@ fn is_key_name(name: &str) -> bool {
         && name.chars().all(|c| {
             !c.is_whitespace() && !c.is_control() && !matches!(c, '{' | '}' | '$' | '\'' | '"')
         })
+}
+
+/// Whether what `text` matches has `text`'s length in bytes: compared with its case, or
+/// without it when it is ASCII (compared byte by byte, ignoring ASCII case alone).
+fn fixed_length(text: &str, case: Case) -> bool {
+    case == Case::Sensitive || text.is_ascii()
 }
 
 /// The length in bytes of the prefix of `value` that equals `text`, if it does.

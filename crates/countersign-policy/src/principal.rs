@@ -248,6 +248,70 @@ fn non_empty<'f, 'a>(s: &'f &'a str) -> Option<&'f &'a str> {
     (!s.is_empty()).then_some(s)
 }
 
+/// Where a principal's parts lie in its ARN: kept by an identity that is asked on every
+/// request, so that its ARN is parsed once ([`Principal::shape`],
+/// [`Principal::from_shape`]).
+///
+/// ```
+/// use countersign_policy::Principal;
+/// let arn = "arn:aws:iam::111122223333:user/alice";
+/// let shape = Principal::user(arn).unwrap().shape();
+/// let again = Principal::from_shape(shape, arn, "").unwrap();
+/// assert_eq!((again.account(), again.name()), (Some("111122223333"), Some("alice")));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrincipalShape {
+    kind: PrincipalKind,
+    /// Byte ranges in the ARN.
+    account: (usize, usize),
+    name: (usize, usize),
+}
+
+impl<'a> Principal<'a> {
+    /// Where this principal's parts lie in its ARN. Its unique ID, canonical user and
+    /// identity provider are not part of it: give them again.
+    pub fn shape(&self) -> PrincipalShape {
+        PrincipalShape {
+            kind: self.kind,
+            account: range_in(self.arn, self.account),
+            name: range_in(self.arn, self.name),
+        }
+    }
+
+    /// The principal of `shape` (made by [`shape`](Self::shape) from the same ARN), with its
+    /// ARN and, for a role session, its role's ARN; `None` when the shape does not fit the
+    /// ARN.
+    pub fn from_shape(
+        shape: PrincipalShape,
+        arn: &'a str,
+        role_arn: &'a str,
+    ) -> Option<Principal<'a>> {
+        let part = |(from, to): (usize, usize)| arn.get(from..to);
+        Some(Principal {
+            kind: shape.kind,
+            arn,
+            account: part(shape.account)?,
+            role_arn: match shape.kind {
+                PrincipalKind::AssumedRole => role_arn,
+                _ => "",
+            },
+            name: part(shape.name)?,
+            ..Principal::EMPTY
+        })
+    }
+}
+
+/// Where `part` lies in `whole`, as a byte range; empty when it is empty or elsewhere.
+fn range_in(whole: &str, part: &str) -> (usize, usize) {
+    let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    match whole.get(start..start.saturating_add(part.len())) {
+        Some(found) if !part.is_empty() && found.as_ptr() == part.as_ptr() => {
+            (start, start + part.len())
+        }
+        _ => (0, 0),
+    }
+}
+
 /// The parts of an ARN that principals need.
 struct Arn<'a> {
     service: &'a str,
@@ -433,5 +497,63 @@ impl PrincipalElement {
             return Some(Grant::Account);
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The principal made again from its shape is the principal parsed from its ARN.
+    fn round_trip(principal: Principal<'_>, role_arn: &str) {
+        let arn = principal.arn().unwrap_or("");
+        let again = Principal::from_shape(principal.shape(), arn, role_arn);
+        assert_eq!(again, Some(principal));
+    }
+
+    #[test]
+    fn a_users_shape_gives_the_user_again() {
+        round_trip(
+            Principal::user("arn:aws:iam::111122223333:user/division/alice").unwrap(),
+            "",
+        );
+    }
+
+    #[test]
+    fn a_root_users_shape_gives_the_root_user_again() {
+        round_trip(
+            Principal::root("arn:aws:iam::111122223333:root").unwrap(),
+            "",
+        );
+    }
+
+    #[test]
+    fn a_role_sessions_shape_gives_the_session_again_with_its_role() {
+        let role = "arn:aws:iam::111122223333:role/reader";
+        let session = "arn:aws:sts::111122223333:assumed-role/reader/s1";
+        round_trip(Principal::assumed_role(session, role).unwrap(), role);
+    }
+
+    #[test]
+    fn a_federated_users_shape_gives_the_federated_user_again() {
+        round_trip(
+            Principal::federated_user("arn:aws:sts::111122223333:federated-user/bob").unwrap(),
+            "",
+        );
+    }
+
+    #[test]
+    fn a_services_shape_gives_the_service_again() {
+        round_trip(Principal::service("cloudfront.amazonaws.com"), "");
+    }
+
+    #[test]
+    fn a_shape_that_does_not_fit_the_arn_gives_nothing() {
+        let long = "arn:aws:iam::111122223333:user/a-rather-long-name";
+        let shape = Principal::user(long).unwrap().shape();
+        assert_eq!(
+            Principal::from_shape(shape, "arn:aws:iam::1:user/a", ""),
+            None
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Which bucket and key an S3 request addresses, from its host and path: the one rule the
-//! layer decides a POST form's bucket by, for handlers to use too.
+//! layer decides a POST form's bucket and names S3 operations by, for handlers to use too.
 //!
 //! Virtual-hosted style when the host is `{bucket}.{domain}` for the configured domain (a
 //! bucket name may hold dots: `foo.bar.localhost` is bucket `foo.bar` under `localhost`);
@@ -8,28 +8,34 @@
 //! ```
 //! use countersign_server::address::S3Address;
 //! let virtual_hosted = S3Address::of("foo.bar.localhost:9000", "/a%20b", Some("localhost"))?;
-//! assert_eq!(virtual_hosted.bucket.as_deref(), Some("foo.bar"));
-//! assert_eq!(virtual_hosted.key.as_deref(), Some("a b"));
+//! assert_eq!(virtual_hosted.bucket(), Some("foo.bar"));
+//! assert_eq!(virtual_hosted.key(), Some("a b"));
 //! let path_style = S3Address::of("localhost:9000", "/photos/2024/a.jpg", Some("localhost"))?;
-//! assert_eq!(path_style.bucket.as_deref(), Some("photos"));
-//! assert_eq!(path_style.key.as_deref(), Some("2024/a.jpg"));
+//! assert_eq!(path_style.bucket(), Some("photos"));
+//! assert_eq!(path_style.key(), Some("2024/a.jpg"));
+//! assert_eq!(path_style.arn(), "arn:aws:s3:::photos/2024/a.jpg");
 //! # Ok::<(), countersign_server::address::InvalidPath>(())
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
-use std::borrow::Cow;
+use smallvec::SmallVec;
 
-/// The bucket and key of an S3 request.
+/// What every S3 ARN begins with.
+const ARN_PREFIX: &str = "arn:aws:s3:::";
+
+/// The bucket and key of an S3 request, kept as the ARN they name
+/// (`arn:aws:s3:::{bucket}/{key}`), made once and shared: the operation named from the
+/// address, and the accesses it needs, hold the same text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct S3Address {
-    /// The bucket; `None` for the service (ListBuckets).
-    pub bucket: Option<String>,
-    /// The object key; `None` for the bucket itself.
-    pub key: Option<String>,
+    /// `arn:aws:s3:::` and the bucket, then `/` and the key when there is one.
+    arn: Arc<str>,
+    /// Where the bucket ends in `arn` (where it begins, for no bucket).
+    bucket_end: usize,
     /// Whether the host named the bucket.
-    pub virtual_host: bool,
+    virtual_host: bool,
 }
 
 /// A path whose percent-encoding does not decode to UTF-8 (S3's `InvalidURI`).
@@ -44,6 +50,9 @@ impl fmt::Display for InvalidPath {
 
 impl std::error::Error for InvalidPath {}
 
+/// The text an address is made in: on the stack for the addresses requests carry.
+type Text = SmallVec<[u8; 256]>;
+
 impl S3Address {
     /// The address of a request to `host` (with or without a port) and `path` (as sent,
     /// percent-encoded), where buckets may be named in the host under `domain`.
@@ -54,22 +63,87 @@ impl S3Address {
             .filter(|d| !d.is_empty())
             .and_then(|domain| bucket_under(name, domain));
         let path = path.strip_prefix('/').unwrap_or(path);
-        let non_empty = |s: String| Some(s).filter(|s| !s.is_empty());
-        Ok(match virtual_bucket {
-            Some(bucket) => S3Address {
-                bucket: Some(bucket.to_ascii_lowercase()),
-                key: non_empty(decode(path)?),
-                virtual_host: true,
-            },
+        let mut text = Text::new();
+        text.extend_from_slice(ARN_PREFIX.as_bytes());
+        let key = match virtual_bucket {
+            Some(bucket) => {
+                let start = text.len();
+                text.extend_from_slice(bucket.as_bytes());
+                text[start..].make_ascii_lowercase();
+                path
+            }
             None => {
                 let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
-                S3Address {
-                    bucket: non_empty(decode(bucket)?),
-                    key: non_empty(decode(key)?),
-                    virtual_host: false,
-                }
+                crate::percent::decode_into(bucket, false, &mut text);
+                key
             }
+        };
+        let bucket_end = text.len();
+        if !key.is_empty() {
+            text.push(b'/');
+            crate::percent::decode_into(key, false, &mut text);
+        }
+        let arn = std::str::from_utf8(&text).map_err(|_| InvalidPath)?;
+        Ok(S3Address {
+            arn: Arc::from(arn),
+            bucket_end,
+            virtual_host: virtual_bucket.is_some(),
         })
+    }
+
+    /// The address of `key` (`None` for the bucket itself) in `bucket` (`None` for the
+    /// service), decoded already (a browser POST form names them so).
+    pub fn new(bucket: Option<&str>, key: Option<&str>) -> Self {
+        let bucket = bucket.unwrap_or("");
+        let key = key.unwrap_or("");
+        let mut arn = String::with_capacity(ARN_PREFIX.len() + bucket.len() + 1 + key.len());
+        arn.push_str(ARN_PREFIX);
+        arn.push_str(bucket);
+        let bucket_end = arn.len();
+        if !key.is_empty() {
+            arn.push('/');
+            arn.push_str(key);
+        }
+        S3Address {
+            arn: Arc::from(arn),
+            bucket_end,
+            virtual_host: false,
+        }
+    }
+
+    /// The bucket; `None` for the service (ListBuckets).
+    pub fn bucket(&self) -> Option<&str> {
+        self.arn
+            .get(ARN_PREFIX.len()..self.bucket_end)
+            .filter(|b| !b.is_empty())
+    }
+
+    /// The object key; `None` for the bucket itself.
+    pub fn key(&self) -> Option<&str> {
+        self.arn
+            .get(self.bucket_end + 1..)
+            .filter(|k| !k.is_empty())
+    }
+
+    /// Whether the host named the bucket.
+    pub fn virtual_host(&self) -> bool {
+        self.virtual_host
+    }
+
+    /// The ARN the address names: `arn:aws:s3:::{bucket}/{key}` for an object,
+    /// `arn:aws:s3:::{bucket}` for a bucket (`arn:aws:s3:::` for the service).
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    /// The ARN, shared.
+    pub(crate) fn shared_arn(&self) -> &Arc<str> {
+        &self.arn
+    }
+
+    /// Where the bucket is in [`arn`](Self::arn).
+    pub(crate) fn bucket_range(&self) -> std::ops::Range<usize> {
+        ARN_PREFIX.len()..self.bucket_end
     }
 }
 
@@ -86,22 +160,18 @@ fn bucket_under<'h>(name: &'h str, domain: &str) -> Option<&'h str> {
         .filter(|bucket| !bucket.is_empty())
 }
 
-/// Percent-decodes a part of the path (a `+` is itself; a `%` not followed by two hex
-/// digits is itself, as `percent-encoding` reads it).
-fn decode(part: &str) -> Result<String, InvalidPath> {
-    crate::percent::decode(part, false)
-        .map(Cow::into_owned)
-        .ok_or(InvalidPath)
-}
-
 /// The host without its port (`[::1]:9000` → `::1`).
 fn strip_port(host: &str) -> &str {
     if let Some(bracketed) = host.strip_prefix('[') {
         return bracketed.split_once(']').map_or(host, |(h, _)| h);
     }
-    match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
+    // The digits at the end, and the colon before them: scanned from the end, which for a
+    // host without a port stops at its last byte.
+    let digits = host.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let name = &host[..host.len() - digits];
+    match name.strip_suffix(':') {
+        Some(name) => name,
+        None => host,
     }
 }
 
@@ -115,7 +185,10 @@ mod tests {
         domain: Option<&str>,
     ) -> (Option<String>, Option<String>) {
         let address = S3Address::of(host, path, domain).unwrap_or_else(|e| panic!("{e}"));
-        (address.bucket, address.key)
+        (
+            address.bucket().map(str::to_string),
+            address.key().map(str::to_string),
+        )
     }
 
     #[test]

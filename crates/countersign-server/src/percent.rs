@@ -1,7 +1,8 @@
 //! Percent-decoding of the parts of a request the layer names operations by (an S3 path, a
 //! query's names and values), strict about UTF-8, in one pass that copies the runs between
 //! escapes whole (the `percent-encoding` crate's decoder grows its output a byte at a time,
-//! which costs more than the rest of naming an operation).
+//! which costs more than the rest of naming an operation), into a vector or onto the end of
+//! a text being made (an address's ARN).
 
 use std::borrow::Cow;
 
@@ -9,42 +10,70 @@ use std::borrow::Cow;
 /// with `plus_is_space` a `+` is a space (a query's form encoding). `None` if the bytes are
 /// not UTF-8. Borrows `raw` when there is nothing to decode.
 pub(crate) fn decode(raw: &str, plus_is_space: bool) -> Option<Cow<'_, str>> {
-    let bytes = raw.as_bytes();
-    let special = |bytes: &[u8]| match plus_is_space {
-        true => memchr::memchr2(b'%', b'+', bytes),
-        false => memchr::memchr(b'%', bytes),
-    };
-    let Some(first) = special(bytes) else {
+    if special(raw.as_bytes(), plus_is_space).is_none() {
         return Some(Cow::Borrowed(raw));
-    };
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..first]);
-    let mut i = first;
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    decode_into(raw, plus_is_space, &mut out);
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+/// Decodes `raw` as [`decode`] does, onto the end of `out`, without checking that the
+/// result is UTF-8: the caller checks what it made, once.
+pub(crate) fn decode_into(raw: &str, plus_is_space: bool, out: &mut impl Output) {
+    let bytes = raw.as_bytes();
+    // The start of the run of bytes kept as they are, copied whole when it ends.
+    let mut run = 0;
+    let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let escaped = match (b, bytes.get(i + 1..i + 3)) {
-            (b'%', Some(&[hi, lo])) => hex(hi).zip(hex(lo)).map(|(hi, lo)| hi << 4 | lo),
+        let decoded = match b {
+            b'%' => match bytes.get(i + 1..i + 3) {
+                Some(&[hi, lo]) => hex(hi).zip(hex(lo)).map(|(hi, lo)| (hi << 4 | lo, 3)),
+                _ => None,
+            },
+            b'+' if plus_is_space => Some((b' ', 1)),
             _ => None,
         };
-        match (escaped, b) {
-            (Some(decoded), _) => {
-                out.push(decoded);
-                i += 3;
+        match decoded {
+            Some((byte, used)) => {
+                out.put(&bytes[run..i]);
+                out.put(&[byte]);
+                i += used;
+                run = i;
             }
-            (None, b'+') if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            (None, b) => {
-                out.push(b);
-                i += 1;
-            }
+            None => i += 1,
         }
-        let rest = bytes.get(i..).unwrap_or_default();
-        let run = special(rest).unwrap_or(rest.len());
-        out.extend_from_slice(&rest[..run]);
-        i += run;
     }
-    String::from_utf8(out).ok().map(Cow::Owned)
+    out.put(&bytes[run..]);
+}
+
+/// Where decoded bytes go: a vector, or one that keeps short text on the stack.
+pub(crate) trait Output {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Output for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl<A: smallvec::Array<Item = u8>> Output for smallvec::SmallVec<A> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Where the first byte that decoding changes is: a `%`, or with `plus_is_space` a `+`.
+/// A plain scan: the parts decoded are short, shorter than a vectorized search takes to set
+/// up.
+fn special(bytes: &[u8], plus_is_space: bool) -> Option<usize> {
+    // Two loops, so that neither tests `plus_is_space` for each byte.
+    match plus_is_space {
+        true => bytes.iter().position(|&b| b == b'%' || b == b'+'),
+        false => bytes.iter().position(|&b| b == b'%'),
+    }
 }
 
 fn hex(digit: u8) -> Option<u8> {

@@ -62,12 +62,8 @@ pub(crate) fn form_bucket(config: &Config, parts: &Parts) -> Result<String, Erro
         view.path(),
         config.virtual_host_domain.as_deref(),
     );
-    match address {
-        Ok(S3Address {
-            bucket: Some(bucket),
-            key: None,
-            ..
-        }) => Ok(bucket),
+    match address.as_ref().map(|a| (a.bucket(), a.key())) {
+        Ok((Some(bucket), None)) => Ok(bucket.to_string()),
         _ => Err(Error::PostFormNotToBucket),
     }
 }

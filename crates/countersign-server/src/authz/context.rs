@@ -15,6 +15,7 @@ use std::ops::Range;
 
 use countersign_policy::Context;
 use http::request::Parts;
+use smallvec::SmallVec;
 use time::OffsetDateTime;
 
 use crate::authz::connection::Connection;
@@ -98,6 +99,37 @@ fn last_forwarded_for(parts: &Parts) -> Option<IpAddr> {
     last.parse().ok()
 }
 
+/// The condition keys some policy reads: the only ones gathered (the others cannot change
+/// an outcome).
+#[derive(Debug, Default)]
+pub(crate) struct Wanted<'a> {
+    /// Each once, compared without regard to ASCII case, as IAM compares key names.
+    keys: SmallVec<[&'a str; 8]>,
+}
+
+impl<'a> Wanted<'a> {
+    /// Adds `key`, unless it is there already.
+    pub(crate) fn add(&mut self, key: &'a str) {
+        if !self.has(key) {
+            self.keys.push(key);
+        }
+    }
+
+    /// Whether `key` is wanted. Asked for every key the layer could gather: the lengths are
+    /// compared first, which tells most keys apart.
+    #[inline]
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
+    }
+
+    /// Whether no key is.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
 /// The values of a request's condition keys, written once into one string; the policy
 /// context borrows them.
 #[derive(Debug, Default)]
@@ -118,11 +150,11 @@ impl ContextValues {
     /// then).
     fn push_if<D: std::fmt::Display>(
         &mut self,
-        wanted: &dyn Fn(&str) -> bool,
+        wanted: &Wanted<'_>,
         key: &'static str,
         value: impl FnOnce() -> D,
     ) {
-        if wanted(key) {
+        if wanted.has(key) {
             self.push(key, value());
         }
     }
@@ -132,7 +164,7 @@ impl ContextValues {
     pub(crate) fn gather<P>(
         request: &AccessRequest<'_, P>,
         view: Option<&IamView<'_>>,
-        wanted: &dyn Fn(&str) -> bool,
+        wanted: &Wanted<'_>,
     ) -> Self {
         // Nothing is allocated until a key is wanted.
         let mut values = ContextValues::default();
@@ -147,7 +179,8 @@ impl ContextValues {
         let headers = &request.parts.headers;
         // A header is looked up only for a key some policy reads.
         let header = |key: &str, name: &str| {
-            wanted(key)
+            wanted
+                .has(key)
                 .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
                 .flatten()
         };
@@ -194,14 +227,14 @@ impl ContextValues {
     pub(crate) fn context<'a>(
         &'a self,
         tags: &'a [(Cow<'a, str>, &'a str)],
-        wanted: &dyn Fn(&str) -> bool,
+        wanted: &Wanted<'_>,
     ) -> Context<'a> {
         let mut context = Context::new();
         for (key, range) in &self.entries {
             context.insert(key, self.text.get(range.clone()).unwrap_or(""));
         }
         for (key, value) in tags {
-            if wanted(key) {
+            if wanted.has(key) {
                 context.insert(key, value);
             }
         }

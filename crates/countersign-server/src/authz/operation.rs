@@ -9,40 +9,92 @@ use std::sync::Arc;
 use http::request::Parts;
 use smallvec::SmallVec;
 
+use crate::address::S3Address;
 use crate::authz::s3_operation::{S3Operation, Unclassified};
 
 /// One permission a request needs: an action on a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Access {
-    /// The IAM action, such as `s3:GetObject` or `execute-api:Invoke`.
-    pub action: Cow<'static, str>,
-    /// The resource's ARN, such as `arn:aws:s3:::photos/cat.jpg` (`*` for actions on no
-    /// resource, such as `s3:ListAllMyBuckets`).
-    pub resource: String,
-    /// The name the resource's policies are kept under in a
-    /// [`PolicyStore`](super::PolicyStore): the bucket, or the API's id; `None` for a
-    /// resource without a resource policy.
-    pub policy_key: Option<String>,
-    /// The account that owns the resource, when the classifier knows it; otherwise the
-    /// owner the policy store records for the policy key, or the signer's own account.
-    pub owner: Option<String>,
+    action: Cow<'static, str>,
+    /// Shared with the operation it was named from.
+    resource: Arc<str>,
+    policy_key: PolicyKey,
+    owner: Option<Box<str>>,
+}
+
+/// Where an access's policy key is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PolicyKey {
+    None,
+    /// These bytes of the resource's ARN (an S3 ARN's bucket).
+    InResource(std::ops::Range<usize>),
+    Own(Box<str>),
 }
 
 impl Access {
     /// `action` on `resource`, with no resource policy.
-    pub fn new(action: impl Into<Cow<'static, str>>, resource: impl Into<String>) -> Self {
+    pub fn new(action: impl Into<Cow<'static, str>>, resource: impl Into<Arc<str>>) -> Self {
         Access {
             action: action.into(),
             resource: resource.into(),
-            policy_key: None,
+            policy_key: PolicyKey::None,
+            owner: None,
+        }
+    }
+
+    /// `action` on the object or bucket `address` names, whose policies are the bucket's.
+    pub(crate) fn s3(action: &'static str, address: &S3Address) -> Self {
+        Access {
+            action: Cow::Borrowed(action),
+            resource: Arc::clone(address.shared_arn()),
+            policy_key: PolicyKey::InResource(address.bucket_range()),
             owner: None,
         }
     }
 
     /// The same access, to a resource whose policies are kept under `key`.
-    pub fn with_policy_key(mut self, key: impl Into<String>) -> Self {
-        self.policy_key = Some(key.into());
+    pub fn with_policy_key(mut self, key: impl Into<Box<str>>) -> Self {
+        self.policy_key = PolicyKey::Own(key.into());
+        self
+    }
+
+    /// The same access, to a resource `owner` owns.
+    pub fn with_owner(mut self, owner: impl Into<Box<str>>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// The IAM action, such as `s3:GetObject` or `execute-api:Invoke`.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// The resource's ARN, such as `arn:aws:s3:::photos/cat.jpg` (`*` for actions on no
+    /// resource, such as `s3:ListAllMyBuckets`).
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// The name the resource's policies are kept under in a
+    /// [`PolicyStore`](super::PolicyStore): the bucket, or the API's id; `None` for a
+    /// resource without a resource policy.
+    pub fn policy_key(&self) -> Option<&str> {
+        match &self.policy_key {
+            PolicyKey::None => None,
+            PolicyKey::InResource(range) => self.resource.get(range.clone()),
+            PolicyKey::Own(key) => Some(key),
+        }
+    }
+
+    /// The account that owns the resource, when the classifier knows it; otherwise the
+    /// owner the policy store records for the policy key, or the signer's own account.
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+
+    /// The same access with no resource policy (its owner's identity policies alone decide).
+    fn without_policy_key(mut self) -> Self {
+        self.policy_key = PolicyKey::None;
         self
     }
 }
@@ -52,9 +104,9 @@ impl Access {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Operation {
-    /// The accesses, the request's own first (held inline for the one or two a request
-    /// needs).
-    accesses: SmallVec<[Access; 2]>,
+    /// The accesses, the request's own first: inline for the one most requests need (a
+    /// copy's second is on the heap), so that the operation is small to move.
+    accesses: SmallVec<[Access; 1]>,
     /// The S3 operation, in S3 mode.
     pub s3: Option<S3Operation>,
 }
@@ -87,48 +139,35 @@ impl From<S3Operation> for Operation {
     /// AWS authorizes `s3:DeleteObject` on each key its body names, so its handler checks
     /// each one with the request's [`AccessCheck`](super::AccessCheck).
     fn from(s3: S3Operation) -> Self {
+        let mut accesses: SmallVec<[Access; 1]> = SmallVec::new();
         if s3.name == "DeleteObjects" {
             return Operation {
-                accesses: SmallVec::new(),
+                accesses,
                 s3: Some(s3),
             };
         }
-        // A bucket being created is the caller's own: neither a bucket of that name that
-        // another account owns nor its policy takes part (the handler answers
-        // BucketAlreadyExists).
-        let bucket = match s3.name {
-            "CreateBucket" => None,
-            _ => s3.bucket.clone(),
+        let own = match s3.bucket() {
+            // A bucket being created is the caller's own: neither a bucket of that name
+            // that another account owns nor its policy takes part (the handler answers
+            // BucketAlreadyExists).
+            Some(_) if s3.name == "CreateBucket" => {
+                Access::s3(s3.action, s3.address()).without_policy_key()
+            }
+            Some(_) => Access::s3(s3.action, s3.address()),
+            None => Access::new(s3.action, "*"),
         };
-        let own = Access {
-            action: Cow::Borrowed(s3.action),
-            resource: s3.resource_arn(),
-            policy_key: bucket,
-            owner: None,
-        };
-        let mut accesses: SmallVec<[Access; 2]> = SmallVec::new();
-        accesses.push(own);
         // Operations that need more than their own action (GetObjectAttributes also reads
         // the object) need each on the same resource.
         for action in s3.further_actions {
-            accesses.push(Access {
+            let further = Access {
                 action: Cow::Borrowed(action),
-                resource: accesses[0].resource.clone(),
-                policy_key: accesses[0].policy_key.clone(),
-                owner: None,
-            });
+                ..own.clone()
+            };
+            accesses.push(further);
         }
-        if let (Some(action), Some(resource), Some(source)) = (
-            s3.copy_source_action(),
-            s3.copy_source_arn(),
-            s3.copy_source.as_ref(),
-        ) {
-            accesses.push(Access {
-                action: Cow::Borrowed(action),
-                resource,
-                policy_key: Some(source.bucket.clone()),
-                owner: None,
-            });
+        accesses.insert(0, own);
+        if let (Some(action), Some(source)) = (s3.copy_source_action(), s3.copy_source.as_ref()) {
+            accesses.push(Access::s3(action, &source.address()));
         }
         Operation {
             accesses,
@@ -211,10 +250,12 @@ impl ApiGateway {
     /// The access a request needs: `execute-api:Invoke` on its method ARN, owned by the
     /// API's account, with the API's resource policy kept under its id.
     pub fn access(&self, region: &str, method: &str, path: &str) -> Access {
-        let mut access = Access::new("execute-api:Invoke", self.resource(region, method, path))
-            .with_policy_key(self.api_id.clone());
-        access.owner = self.account.clone();
-        access
+        let access = Access::new("execute-api:Invoke", self.resource(region, method, path))
+            .with_policy_key(self.api_id.as_str());
+        match &self.account {
+            Some(account) => access.with_owner(account.as_str()),
+            None => access,
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use countersign_policy::{evaluate, Decision, Policy, Principal, Request};
 use smallvec::SmallVec;
 
-use crate::authz::context::ContextValues;
+use crate::authz::context::{ContextValues, Wanted};
 use crate::authz::principal::IamPrincipal;
 use crate::authz::store::{PolicyStore, ResourcePolicies};
 use crate::authz::{AccessRequest, Authorizer, Denial, Verdict};
@@ -74,25 +74,22 @@ where
             .accesses()
             .iter()
             .map(|access| {
-                let key = access.policy_key.as_deref()?;
+                let key = access.policy_key()?;
                 self.store.resource_policies(key)
             })
             .collect();
         // Only the keys some policy reads are gathered: the others cannot change the outcome.
         // The keys the policies read, once each (a policy names them when it is parsed).
         let resource_policies = resources.iter().flatten().flat_map(|r| r.policies.iter());
-        let mut read: SmallVec<[&str; 8]> = SmallVec::new();
+        let mut wanted = Wanted::default();
         for key in identity_policies
             .iter()
             .chain(resource_policies)
             .flat_map(Policy::context_keys)
         {
-            if !read.iter().any(|k| k.eq_ignore_ascii_case(key)) {
-                read.push(key);
-            }
+            wanted.add(key);
         }
-        let wanted = |key: &str| read.iter().any(|k| k.eq_ignore_ascii_case(key));
-        let values = if read.is_empty() {
+        let values = if wanted.is_empty() {
             ContextValues::default()
         } else {
             ContextValues::gather(request, view.as_ref(), &wanted)
@@ -105,10 +102,9 @@ where
                 .map(|r| r.policies.as_slice())
                 .unwrap_or(&[]);
             let mut asked =
-                Request::new(principal, &access.action, &access.resource).with_context(&context);
+                Request::new(principal, access.action(), access.resource()).with_context(&context);
             let owner = access
-                .owner
-                .as_deref()
+                .owner()
                 .or(resource.as_ref().and_then(|r| r.owner.as_deref()));
             if let Some(owner) = owner {
                 asked = asked.owned_by(owner);
@@ -118,8 +114,8 @@ where
                 return Verdict::Deny(Denial::new(format!(
                     "{} {} on {}: {evaluation}",
                     principal.arn().unwrap_or("anonymous"),
-                    access.action,
-                    access.resource
+                    access.action(),
+                    access.resource()
                 )));
             }
         }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use countersign_policy::Principal;
+use countersign_policy::{Principal, PrincipalShape};
 use serde_json::Value;
 
 /// A principal as IAM sees it, borrowed from a key store's principal.
@@ -24,11 +24,20 @@ pub struct IamView<'a> {
     pub service: bool,
     /// The principal's tags as condition keys: (`aws:PrincipalTag/team`, `blue`).
     pub tags: Vec<(Cow<'a, str>, &'a str)>,
+    /// Where the principal's parts lie in `arn`, when its owner parsed it once already.
+    shape: Option<PrincipalShape>,
 }
 
 impl<'a> IamView<'a> {
     /// The principal for the policy engine; `None` when the ARN is no principal's.
     pub fn policy_principal(&self) -> Option<Principal<'a>> {
+        if let Some(shape) = self.shape {
+            let principal = Principal::from_shape(shape, self.arn, self.role_arn.unwrap_or(""));
+            return Some(match self.user_id {
+                Some(id) => principal?.with_user_id(id),
+                None => principal?,
+            });
+        }
         // The resource, after the ARN's fifth colon, says what kind of principal it is.
         let resource = resource_of(self.arn);
         let principal = if self.service {
@@ -91,6 +100,8 @@ pub struct IamIdentity {
     service: bool,
     /// (`aws:PrincipalTag/KEY`, value): the key made once, not per request.
     tags: Vec<(String, String)>,
+    /// The principal's parts in `arn`, found once.
+    shape: Option<PrincipalShape>,
 }
 
 impl IamIdentity {
@@ -99,14 +110,16 @@ impl IamIdentity {
     pub fn new(arn: impl Into<String>) -> Option<Self> {
         let arn = arn.into();
         let role_arn = role_of_session(&arn);
-        let identity = IamIdentity {
+        let mut identity = IamIdentity {
             arn,
             role_arn,
             user_id: None,
             service: false,
             tags: Vec::new(),
+            shape: None,
         };
-        identity.iam_view()?.policy_principal()?;
+        let shape = identity.iam_view()?.policy_principal()?.shape();
+        identity.shape = Some(shape);
         Some(identity)
     }
 
@@ -118,6 +131,7 @@ impl IamIdentity {
             user_id: None,
             service: true,
             tags: Vec::new(),
+            shape: None,
         }
     }
 
@@ -163,6 +177,7 @@ impl IamPrincipal for IamIdentity {
                 .iter()
                 .map(|(k, v)| (Cow::Borrowed(k.as_str()), v.as_str()))
                 .collect(),
+            shape: self.shape,
         })
     }
 }
@@ -200,6 +215,7 @@ impl IamPrincipal for Value {
             user_id: text("user_id"),
             service,
             tags,
+            shape: None,
         })
     }
 }
@@ -259,6 +275,38 @@ mod tests {
             kind(root.as_ref().and_then(IamPrincipal::iam_view)),
             Some(PrincipalKind::Account)
         );
+    }
+
+    /// The principal an identity hands out from the parts it found once is the one its
+    /// ARN parses to.
+    fn kept_as_parsed(identity: IamIdentity, parsed: Option<Principal<'_>>) {
+        let view = identity.iam_view();
+        let kept = view.as_ref().and_then(IamView::policy_principal);
+        assert!(kept.is_some());
+        assert_eq!(kept, parsed);
+    }
+
+    #[test]
+    fn a_users_principal_is_kept_as_parsed() {
+        let arn = "arn:aws:iam::111122223333:user/team/alice";
+        let alice = IamIdentity::new(arn).map(|a| a.with_user_id("AIDAEXAMPLE"));
+        let parsed = Principal::user(arn).map(|p| p.with_user_id("AIDAEXAMPLE"));
+        kept_as_parsed(alice.unwrap_or_else(|| panic!("a user")), parsed);
+    }
+
+    #[test]
+    fn a_role_sessions_principal_is_kept_as_parsed() {
+        let arn = "arn:aws:sts::111122223333:assumed-role/reader/s1";
+        let role = "arn:aws:iam::111122223333:role/reader";
+        let session = IamIdentity::new(arn).unwrap_or_else(|| panic!("a session"));
+        kept_as_parsed(session, Principal::assumed_role(arn, role));
+    }
+
+    #[test]
+    fn a_root_users_principal_is_kept_as_parsed() {
+        let arn = "arn:aws:iam::111122223333:root";
+        let root = IamIdentity::new(arn).unwrap_or_else(|| panic!("a root user"));
+        kept_as_parsed(root, Principal::root(arn));
     }
 
     #[test]

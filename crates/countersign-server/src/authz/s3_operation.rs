@@ -81,25 +81,22 @@ pub struct S3Operation {
     /// `s3:BypassGovernanceRetention` with `x-amz-bypass-governance-retention`) are not
     /// listed.
     pub further_actions: &'static [&'static str],
-    /// The bucket; `None` for ListBuckets.
-    pub bucket: Option<String>,
-    /// The object key; `None` for an operation on a bucket (DeleteObjects included: the keys
-    /// it deletes are in its body, and AWS authorizes `s3:DeleteObject` on each of them).
-    pub key: Option<String>,
+    /// The bucket and key (see [`bucket`](Self::bucket) and [`key`](Self::key)).
+    address: S3Address,
     /// The object CopyObject and UploadPartCopy read, from `x-amz-copy-source`.
-    pub copy_source: Option<CopySource>,
+    pub copy_source: Option<Box<CopySource>>,
     /// The `prefix` parameter of a listing (ListObjects, ListObjectsV2, ListObjectVersions),
     /// percent-decoded: the `s3:prefix` condition key.
-    pub prefix: Option<String>,
+    pub prefix: Option<Box<str>>,
     /// The `delimiter` parameter of a listing, percent-decoded: the `s3:delimiter` condition
     /// key.
-    pub delimiter: Option<String>,
+    pub delimiter: Option<Box<str>>,
     /// The `max-keys` parameter of a listing, as sent (percent-decoded, not parsed): the
     /// `s3:max-keys` condition key.
-    pub max_keys: Option<String>,
+    pub max_keys: Option<Box<str>>,
     /// The `versionId` parameter, for an operation on one version of an object: the
     /// `s3:versionid` condition key.
-    pub version_id: Option<String>,
+    pub version_id: Option<Box<str>>,
 }
 
 /// The object a copy reads: `x-amz-copy-source`, percent-decoded.
@@ -112,6 +109,13 @@ pub struct CopySource {
     pub key: String,
     /// The source version (`?versionId=` after the key), if one is named.
     pub version_id: Option<String>,
+}
+
+impl CopySource {
+    /// The source object's address.
+    pub fn address(&self) -> S3Address {
+        S3Address::new(Some(&self.bucket), Some(&self.key))
+    }
 }
 
 /// What an address names, in [`Unclassified::MethodNotAllowed`].
@@ -321,7 +325,7 @@ impl S3Operation {
     ) -> Result<S3Operation, Unclassified> {
         let query = Query::parse(query)?;
         let selected = query.subresource()?;
-        let target = match (&address.bucket, &address.key) {
+        let target = match (address.bucket(), address.key()) {
             (None, None) => Target::Service,
             (None, Some(_)) => return Err(Unclassified::KeyWithoutBucket),
             (Some(bucket), key) => {
@@ -340,7 +344,11 @@ impl S3Operation {
         let route = Verb::of(method).and_then(|verb| match target {
             Target::Service => service_route(verb, sub),
             Target::Bucket => bucket_route(verb, sub, &query),
-            Target::Object => object_route(verb, sub, headers.contains_key(COPY_SOURCE_HEADER)),
+            Target::Object => {
+                // Only a PUT may be a copy: the header is looked for then alone.
+                let copies = verb == Verb::Put && headers.contains_key(COPY_SOURCE_HEADER);
+                object_route(verb, sub, copies)
+            }
         });
         let Some(route) = route else {
             return Err(Unclassified::MethodNotAllowed {
@@ -351,25 +359,22 @@ impl S3Operation {
         };
         let (action, further_actions, version_id) = match (route.version, query.get("versionId")) {
             (Some(_), Some("")) => return Err(Unclassified::EmptyVersionId),
-            (Some((action, further)), Some(version)) => {
-                (action, further, Some(version.to_string()))
-            }
+            (Some((action, further)), Some(version)) => (action, further, Some(version.into())),
             _ => (route.action, route.further, None),
         };
         let copy_source = match route.copies {
-            true => Some(copy_source(headers)?),
+            true => Some(Box::new(copy_source(headers)?)),
             false => None,
         };
         let listed = |name: &str| match route.listing {
-            true => query.get(name).map(str::to_string),
+            true => query.get(name).map(Box::from),
             false => None,
         };
         Ok(S3Operation {
             name: route.name,
             action,
             further_actions,
-            bucket: address.bucket,
-            key: address.key,
+            address,
             copy_source,
             prefix: listed("prefix"),
             delimiter: listed("delimiter"),
@@ -381,13 +386,12 @@ impl S3Operation {
     /// A browser POST upload (`multipart/form-data` to the bucket's URL) of `key` to
     /// `bucket`, as the layer verified it ([`PostObject`](crate::PostObject)): `s3:PutObject`
     /// on the object.
-    pub fn post_object(bucket: impl Into<String>, key: impl Into<String>) -> S3Operation {
+    pub fn post_object(bucket: &str, key: &str) -> S3Operation {
         S3Operation {
             name: "PostObject",
             action: "s3:PutObject",
             further_actions: &[],
-            bucket: Some(bucket.into()),
-            key: Some(key.into()),
+            address: S3Address::new(Some(bucket), Some(key)),
             copy_source: None,
             prefix: None,
             delimiter: None,
@@ -401,19 +405,34 @@ impl S3Operation {
     /// ListBuckets. DeleteObjects addresses its bucket, so its resource is the bucket's; AWS
     /// authorizes `s3:DeleteObject` (`s3:DeleteObjectVersion` for an entry with a version) on
     /// each object its body names, which only a reader of the body can check.
-    pub fn resource_arn(&self) -> String {
-        match (&self.bucket, &self.key) {
-            (Some(bucket), Some(key)) => object_arn(bucket, key),
-            (Some(bucket), None) => arn_of(&[bucket]),
-            (None, _) => "*".to_string(),
+    pub fn resource_arn(&self) -> &str {
+        match self.address.bucket() {
+            Some(_) => self.address.arn(),
+            None => "*",
         }
+    }
+
+    /// The bucket; `None` for ListBuckets.
+    pub fn bucket(&self) -> Option<&str> {
+        self.address.bucket()
+    }
+
+    /// The object key; `None` for an operation on a bucket (DeleteObjects included: the keys
+    /// it deletes are in its body, and AWS authorizes `s3:DeleteObject` on each of them).
+    pub fn key(&self) -> Option<&str> {
+        self.address.key()
+    }
+
+    /// The address the operation was named from.
+    pub fn address(&self) -> &S3Address {
+        &self.address
     }
 
     /// The ARN of the object a copy reads (CopyObject, UploadPartCopy).
     pub fn copy_source_arn(&self) -> Option<String> {
         self.copy_source
             .as_ref()
-            .map(|source| object_arn(&source.bucket, &source.key))
+            .map(|source| source.address().arn().to_string())
     }
 
     /// The action AWS authorizes a copy's source as: `s3:GetObject`, or
@@ -433,21 +452,6 @@ const COPY_SOURCE_HEADER: http::HeaderName = http::HeaderName::from_static("x-am
 
 /// The most bytes of a parameter or bucket an error names.
 const MAX_NAMED_BYTES: usize = 128;
-
-fn object_arn(bucket: &str, key: &str) -> String {
-    arn_of(&[bucket, "/", key])
-}
-
-/// `arn:aws:s3:::` followed by `parts`, made without the formatting machinery (once per
-/// request).
-fn arn_of(parts: &[&str]) -> String {
-    const PREFIX: &str = "arn:aws:s3:::";
-    let length = PREFIX.len() + parts.iter().map(|p| p.len()).sum::<usize>();
-    let mut arn = String::with_capacity(length);
-    arn.push_str(PREFIX);
-    parts.iter().for_each(|p| arn.push_str(p));
-    arn
-}
 
 /// Whether a bucket name has only the characters bucket names have (legacy names' capitals
 /// and `_` included), none of which changes what an ARN names.
@@ -498,67 +502,75 @@ enum Sub {
     Delete,
 }
 
-/// The subresources, by their names in the query.
-const SUBRESOURCES: &[(&str, Sub)] = &[
-    ("acl", Sub::Acl),
-    ("tagging", Sub::Tagging),
-    ("versioning", Sub::Versioning),
-    ("versions", Sub::Versions),
-    ("cors", Sub::Cors),
-    ("lifecycle", Sub::Lifecycle),
-    ("policy", Sub::Policy),
-    ("policyStatus", Sub::PolicyStatus),
-    ("encryption", Sub::Encryption),
-    ("website", Sub::Website),
-    ("logging", Sub::Logging),
-    ("notification", Sub::Notification),
-    ("replication", Sub::Replication),
-    ("ownershipControls", Sub::OwnershipControls),
-    ("publicAccessBlock", Sub::PublicAccessBlock),
-    ("object-lock", Sub::ObjectLock),
-    ("retention", Sub::Retention),
-    ("legal-hold", Sub::LegalHold),
-    ("attributes", Sub::Attributes),
-    ("restore", Sub::Restore),
-    ("select", Sub::Select),
-    ("accelerate", Sub::Accelerate),
-    ("requestPayment", Sub::RequestPayment),
-    ("uploads", Sub::Uploads),
-    ("uploadId", Sub::UploadId),
-    ("location", Sub::Location),
-    ("delete", Sub::Delete),
-];
+/// The subresource a query parameter names, with its name as `'static` text (for the
+/// errors that name it). A `match`, which compiles to a test of the length and a few
+/// comparisons rather than one comparison per subresource.
+fn subresource_named(name: &str) -> Option<(&'static str, Sub)> {
+    Some(match name {
+        "acl" => ("acl", Sub::Acl),
+        "tagging" => ("tagging", Sub::Tagging),
+        "versioning" => ("versioning", Sub::Versioning),
+        "versions" => ("versions", Sub::Versions),
+        "cors" => ("cors", Sub::Cors),
+        "lifecycle" => ("lifecycle", Sub::Lifecycle),
+        "policy" => ("policy", Sub::Policy),
+        "policyStatus" => ("policyStatus", Sub::PolicyStatus),
+        "encryption" => ("encryption", Sub::Encryption),
+        "website" => ("website", Sub::Website),
+        "logging" => ("logging", Sub::Logging),
+        "notification" => ("notification", Sub::Notification),
+        "replication" => ("replication", Sub::Replication),
+        "ownershipControls" => ("ownershipControls", Sub::OwnershipControls),
+        "publicAccessBlock" => ("publicAccessBlock", Sub::PublicAccessBlock),
+        "object-lock" => ("object-lock", Sub::ObjectLock),
+        "retention" => ("retention", Sub::Retention),
+        "legal-hold" => ("legal-hold", Sub::LegalHold),
+        "attributes" => ("attributes", Sub::Attributes),
+        "restore" => ("restore", Sub::Restore),
+        "select" => ("select", Sub::Select),
+        "accelerate" => ("accelerate", Sub::Accelerate),
+        "requestPayment" => ("requestPayment", Sub::RequestPayment),
+        "uploads" => ("uploads", Sub::Uploads),
+        "uploadId" => ("uploadId", Sub::UploadId),
+        "location" => ("location", Sub::Location),
+        "delete" => ("delete", Sub::Delete),
+        _ => return None,
+    })
+}
 
 /// The parameters operations take that name no operation: the listings' and ListParts',
 /// ListBuckets', the version and part of an object, SelectObjectContent's `select-type`,
 /// and `x-id`, which SDKs add (`x-id=GetObject`) and S3 ignores.
-const PARAMETERS: &[&str] = &[
-    "prefix",
-    "delimiter",
-    "max-keys",
-    "marker",
-    "list-type",
-    "continuation-token",
-    "encoding-type",
-    "fetch-owner",
-    "start-after",
-    "key-marker",
-    "version-id-marker",
-    "upload-id-marker",
-    "max-uploads",
-    "part-number-marker",
-    "max-parts",
-    "max-buckets",
-    "bucket-region",
-    "partNumber",
-    "versionId",
-    "select-type",
-    "x-id",
-];
+fn is_parameter(name: &str) -> bool {
+    matches!(
+        name,
+        "prefix"
+            | "delimiter"
+            | "max-keys"
+            | "marker"
+            | "list-type"
+            | "continuation-token"
+            | "encoding-type"
+            | "fetch-owner"
+            | "start-after"
+            | "key-marker"
+            | "version-id-marker"
+            | "upload-id-marker"
+            | "max-uploads"
+            | "part-number-marker"
+            | "max-parts"
+            | "max-buckets"
+            | "bucket-region"
+            | "partNumber"
+            | "versionId"
+            | "select-type"
+            | "x-id"
+    )
+}
 
 /// Whether a parameter that is no subresource is one S3 knows to name no operation.
 fn names_no_operation(name: &str) -> bool {
-    PARAMETERS.contains(&name)
+    is_parameter(name)
         || name.starts_with("response-")
         || name
             .get(..6)
@@ -576,7 +588,12 @@ impl<'q> Query<'q> {
     fn parse(raw: &'q str) -> Result<Query<'q>, Unclassified> {
         let mut parameters = SmallVec::new();
         for part in raw.split('&').filter(|part| !part.is_empty()) {
-            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            // A byte search: the query's parts are short, and `split_once` costs more to
+            // set up than to run.
+            let (name, value) = match part.bytes().position(|b| b == b'=') {
+                Some(at) => (&part[..at], &part[at + 1..]),
+                None => (part, ""),
+            };
             let invalid = || Unclassified::InvalidQuery {
                 parameter: shortened(part),
             };
@@ -606,12 +623,12 @@ impl<'q> Query<'q> {
     fn subresource(&self) -> Result<Option<(&'static str, Sub)>, Unclassified> {
         let mut selected: Option<(&'static str, Sub)> = None;
         for (name, value) in &self.parameters {
-            let found = SUBRESOURCES.iter().find(|(known, _)| known == name);
+            let found = subresource_named(name);
             match (found, selected) {
-                (Some(&(second, _)), Some((first, _))) => {
+                (Some((second, _)), Some((first, _))) => {
                     return Err(Unclassified::ConflictingSubresources { first, second })
                 }
-                (Some(&found), None) => selected = Some(found),
+                (Some(found), None) => selected = Some(found),
                 (None, _) if value.is_empty() && !names_no_operation(name) => {
                     return Err(Unclassified::UnknownSubresource {
                         parameter: shortened(name),
@@ -1022,10 +1039,7 @@ mod tests {
     /// Asserts the operation's name, action and resource ARN.
     fn expect(result: Result<S3Operation, Unclassified>, name: &str, action: &str, arn: &str) {
         let op = classified(result);
-        assert_eq!(
-            (op.name, op.action, op.resource_arn().as_str()),
-            (name, action, arn)
-        );
+        assert_eq!((op.name, op.action, op.resource_arn()), (name, action, arn));
     }
 
     // The service.
@@ -1864,7 +1878,7 @@ mod tests {
             &[("x-amz-copy-source", "drafts/2024/cat.jpg")],
         ));
         assert_eq!(
-            (op.name, op.action, op.resource_arn().as_str()),
+            (op.name, op.action, op.resource_arn()),
             ("CopyObject", "s3:PutObject", OBJECT_ARN)
         );
         assert_eq!(op.copy_source_action(), Some("s3:GetObject"));
@@ -1883,11 +1897,11 @@ mod tests {
         ));
         assert_eq!(
             op.copy_source,
-            Some(CopySource {
+            Some(Box::new(CopySource {
                 bucket: "drafts".into(),
                 key: "2024/cat.jpg".into(),
                 version_id: None
-            })
+            }))
         );
     }
 
@@ -2137,7 +2151,7 @@ mod tests {
     fn post_object_is_put_object_on_the_key() {
         let op = S3Operation::post_object("photos", "2024/cat.jpg");
         assert_eq!(
-            (op.name, op.action, op.resource_arn().as_str()),
+            (op.name, op.action, op.resource_arn()),
             ("PostObject", "s3:PutObject", OBJECT_ARN)
         );
     }

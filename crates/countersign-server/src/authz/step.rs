@@ -89,9 +89,9 @@ fn classify<P>(
         Operations::ByMode => {
             if let Some(post) = post {
                 // Nothing can be authorized for an upload that names no object.
-                let key = post.key.clone().filter(|k| !k.is_empty());
+                let key = post.key.as_deref().filter(|k| !k.is_empty());
                 let key = key.ok_or(Error::PostField(PostFieldError::Missing("key")))?;
-                return Ok(S3Operation::post_object(post.bucket.clone(), key).into());
+                return Ok(S3Operation::post_object(&post.bucket, key).into());
             }
             let address = S3Address::of(
                 view.host().unwrap_or(""),
