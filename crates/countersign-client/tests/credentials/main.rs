@@ -1,0 +1,4 @@
+//! The credential chain: each source, the precedence between them, and the cache.
+//! One binary, one module per source.
+
+mod env;
