@@ -18,9 +18,21 @@
 
 mod env;
 mod environment;
+mod files;
+mod ini;
+mod process;
+mod profile;
+mod region;
+mod sts;
+mod web_identity;
 
 pub use env::EnvironmentProvider;
 pub use environment::Environment;
+pub use process::ProcessProvider;
+pub use profile::ProfileProvider;
+pub use region::default_region;
+pub use sts::{AssumeRole, AssumeRoleRequest, WebIdentityRequest};
+pub use web_identity::WebIdentityProvider;
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;

@@ -2,3 +2,7 @@
 //! One binary, one module per source.
 
 mod env;
+mod common;
+mod process;
+mod profile;
+mod region;
