@@ -16,9 +16,15 @@
 //! [`Invalid`]: crate::CredentialsErrorKind::Invalid
 //! [`Unavailable`]: crate::CredentialsErrorKind::Unavailable
 
+#[cfg(feature = "remote-credentials")]
+mod container;
 mod env;
 mod environment;
 mod files;
+#[cfg(feature = "remote-credentials")]
+mod http;
+#[cfg(feature = "remote-credentials")]
+mod imds;
 mod ini;
 mod process;
 mod profile;
@@ -26,8 +32,12 @@ mod region;
 mod sts;
 mod web_identity;
 
+#[cfg(feature = "remote-credentials")]
+pub use container::ContainerProvider;
 pub use env::EnvironmentProvider;
 pub use environment::Environment;
+#[cfg(feature = "remote-credentials")]
+pub use imds::ImdsProvider;
 pub use process::ProcessProvider;
 pub use profile::ProfileProvider;
 pub use region::default_region;

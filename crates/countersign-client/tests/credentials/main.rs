@@ -6,3 +6,6 @@ mod common;
 mod process;
 mod profile;
 mod region;
+mod container;
+mod imds;
+mod server;
