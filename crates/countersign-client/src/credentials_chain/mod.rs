@@ -16,6 +16,8 @@
 //! [`Invalid`]: crate::CredentialsErrorKind::Invalid
 //! [`Unavailable`]: crate::CredentialsErrorKind::Unavailable
 
+mod cache;
+mod chain;
 #[cfg(feature = "remote-credentials")]
 mod container;
 mod env;
@@ -32,6 +34,8 @@ mod region;
 mod sts;
 mod web_identity;
 
+pub use cache::CachedCredentials;
+pub use chain::DefaultCredentialsChain;
 #[cfg(feature = "remote-credentials")]
 pub use container::ContainerProvider;
 pub use env::EnvironmentProvider;

@@ -9,3 +9,5 @@ mod region;
 mod container;
 mod imds;
 mod server;
+mod cache;
+mod chain;
