@@ -111,8 +111,7 @@ impl<P: ProvideCredentials> CachedCredentials<P> {
         match &state.credentials {
             Some(c) if self.fresh(c, now) => Ok(c.clone()),
             Some(c)
-                if still_valid(c, now)
-                    && state.quiet_until.is_some_and(|t| Instant::now() < t) =>
+                if still_valid(c, now) && state.quiet_until.is_some_and(|t| Instant::now() < t) =>
             {
                 Ok(c.clone())
             }
@@ -139,7 +138,12 @@ impl<P: ProvideCredentials> CachedCredentials<P> {
                 }
             }
         }
-        let result = match tokio::time::timeout(self.load_timeout, self.provider.provide_credentials()).await {
+        let result = match tokio::time::timeout(
+            self.load_timeout,
+            self.provider.provide_credentials(),
+        )
+        .await
+        {
             Ok(result) => result,
             Err(_) => Err(CredentialsError::new(
                 "credentials cache",

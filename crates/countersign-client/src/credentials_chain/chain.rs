@@ -13,9 +13,7 @@ use super::container::ContainerProvider;
 #[cfg(feature = "remote-credentials")]
 use super::imds::ImdsProvider;
 use super::process::DEFAULT_PROCESS_TIMEOUT;
-use super::{
-    AssumeRole, Environment, EnvironmentProvider, ProfileProvider, WebIdentityProvider,
-};
+use super::{AssumeRole, Environment, EnvironmentProvider, ProfileProvider, WebIdentityProvider};
 
 /// The sources in the AWS CLI's order:
 /// 1. the environment ([`EnvironmentProvider`]), unless a profile was named in code
@@ -112,7 +110,8 @@ impl DefaultCredentialsChain {
                 return done;
             }
         }
-        let mut profile = ProfileProvider::new(self.env.clone()).process_timeout(self.process_timeout);
+        let mut profile =
+            ProfileProvider::new(self.env.clone()).process_timeout(self.process_timeout);
         if let Some(name) = &self.profile {
             profile = profile.profile(name.clone());
         }
@@ -140,7 +139,10 @@ impl DefaultCredentialsChain {
         Err(CredentialsError::new(
             "credential chain",
             CredentialsErrorKind::NotFound,
-            format!("no credentials found ({})", reasons.join("; ")),
+            format!(
+                "none of the sources has credentials ({})",
+                reasons.join("; ")
+            ),
         ))
     }
 }

@@ -16,7 +16,9 @@ use crate::provider::{
     CredentialsError, CredentialsErrorKind, CredentialsFuture, ProvideCredentials,
 };
 
-use super::http::{authority, exchange, parse_credentials, resolve, split_http_uri, HttpError, Limits};
+use super::http::{
+    authority, exchange, parse_credentials, resolve, split_http_uri, HttpError, Limits,
+};
 use super::Environment;
 
 const SOURCE: &str = "container credentials";
@@ -83,38 +85,43 @@ impl ContainerProvider {
     pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let error = |kind, message: String| CredentialsError::new(SOURCE, kind, message);
         let invalid = |message: String| error(CredentialsErrorKind::Invalid, message);
-        let (address, host, path) =
-            if let Some(relative) = self.env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
-                if !relative.starts_with('/') {
-                    return Err(invalid(format!(
-                        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI `{relative}` does not start with /"
-                    )));
-                }
-                let address = self.relative_endpoint;
-                (address, authority(&address.ip().to_string(), address.port()), relative)
-            } else if let Some(full) = self.env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
-                let (host, port, path) = split_http_uri(&full)
-                    .map_err(|why| invalid(format!("AWS_CONTAINER_CREDENTIALS_FULL_URI: {why}")))?;
-                let addresses = resolve(&host, port).await.map_err(|why| {
-                    error(
-                        CredentialsErrorKind::Unavailable,
-                        format!("AWS_CONTAINER_CREDENTIALS_FULL_URI: {why}"),
-                    )
-                })?;
-                if !addresses.iter().all(|a| allowed(a.ip())) {
-                    return Err(invalid(format!(
+        let (address, host, path) = if let Some(relative) =
+            self.env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        {
+            if !relative.starts_with('/') {
+                return Err(invalid(format!(
+                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI `{relative}` does not start with /"
+                )));
+            }
+            let address = self.relative_endpoint;
+            (
+                address,
+                authority(&address.ip().to_string(), address.port()),
+                relative,
+            )
+        } else if let Some(full) = self.env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+            let (host, port, path) = split_http_uri(&full)
+                .map_err(|why| invalid(format!("AWS_CONTAINER_CREDENTIALS_FULL_URI: {why}")))?;
+            let addresses = resolve(&host, port).await.map_err(|why| {
+                error(
+                    CredentialsErrorKind::Unavailable,
+                    format!("AWS_CONTAINER_CREDENTIALS_FULL_URI: {why}"),
+                )
+            })?;
+            if !addresses.iter().all(|a| allowed(a.ip())) {
+                return Err(invalid(format!(
                         "AWS_CONTAINER_CREDENTIALS_FULL_URI: host {host} is neither a loopback address \
                          nor the ECS or EKS agent's, which plain http requires"
                     )));
-                }
-                (addresses[0], authority(&host, port), path)
-            } else {
-                return Err(error(
+            }
+            (addresses[0], authority(&host, port), path)
+        } else {
+            return Err(error(
                     CredentialsErrorKind::NotFound,
                     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set"
                         .to_string(),
                 ));
-            };
+        };
         let mut request = Request::get(path.as_str())
             .header(ACCEPT, "application/json")
             .header(CONNECTION, "close");
@@ -124,20 +131,24 @@ impl ContainerProvider {
         );
         if let Some(token) = self.token()? {
             let value = HeaderValue::from_str(&token).map_err(|_| {
-                invalid("the authorization token is not a valid header value (a control character?)".to_string())
+                invalid(
+                    "the authorization token is not a valid header value (a control character?)"
+                        .to_string(),
+                )
             })?;
             request = request.header(AUTHORIZATION, value);
         }
         let request = request
             .body(Full::new(Bytes::new()))
             .map_err(|e| invalid(format!("cannot make a request for `{path}`: {e}")))?;
-        let (status, body) = exchange(address, request, self.limits)
-            .await
-            .map_err(|e| match e {
-                HttpError::Connect(why) | HttpError::Exchange(why) => {
-                    error(CredentialsErrorKind::Unavailable, why)
-                }
-            })?;
+        let (status, body) =
+            exchange(address, request, self.limits)
+                .await
+                .map_err(|e| match e {
+                    HttpError::Connect(why) | HttpError::Exchange(why) => {
+                        error(CredentialsErrorKind::Unavailable, why)
+                    }
+                })?;
         if status.is_client_error() {
             return Err(invalid(format!("the endpoint refused: {status}")));
         }
@@ -157,13 +168,17 @@ impl ContainerProvider {
             |message: String| CredentialsError::new(SOURCE, CredentialsErrorKind::Invalid, message);
         if let Some(path) = self.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
             let file = std::fs::File::open(&path).map_err(|e| {
-                invalid(format!("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}: {e}"))
+                invalid(format!(
+                    "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}: {e}"
+                ))
             })?;
             let mut bytes = Vec::new();
             file.take(MAX_TOKEN_SIZE + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| {
-                    invalid(format!("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}: {e}"))
+                    invalid(format!(
+                        "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}: {e}"
+                    ))
                 })?;
             if bytes.len() as u64 > MAX_TOKEN_SIZE {
                 return Err(invalid(format!(
@@ -172,7 +187,9 @@ impl ContainerProvider {
                 )));
             }
             let token = String::from_utf8(bytes).map_err(|_| {
-                invalid(format!("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path} is not text"))
+                invalid(format!(
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path} is not text"
+                ))
             })?;
             return Ok(Some(token.trim().to_string()));
         }

@@ -1,7 +1,9 @@
 //! Credentials from environment variables, read as the AWS CLI reads them.
 
 use crate::credentials::Credentials;
-use crate::provider::{CredentialsError, CredentialsErrorKind, CredentialsFuture, ProvideCredentials};
+use crate::provider::{
+    CredentialsError, CredentialsErrorKind, CredentialsFuture, ProvideCredentials,
+};
 
 use super::{parse_expiration, Environment};
 

@@ -83,7 +83,9 @@ impl fmt::Debug for Environment {
             Some(vars) => {
                 let mut names: Vec<&str> = vars.keys().map(String::as_str).collect();
                 names.sort_unstable();
-                f.debug_struct("Environment").field("names", &names).finish()
+                f.debug_struct("Environment")
+                    .field("names", &names)
+                    .finish()
             }
         }
     }

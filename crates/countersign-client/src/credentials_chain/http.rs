@@ -107,8 +107,9 @@ pub(crate) fn parse_credentials(body: &[u8]) -> Result<Credentials, String> {
             return Err(format!("the response's Code is {code}, not Success"));
         }
     }
-    let required =
-        |name: &str| -> Result<&str, String> { text(name)?.ok_or_else(|| format!("the response has no {name}")) };
+    let required = |name: &str| -> Result<&str, String> {
+        text(name)?.ok_or_else(|| format!("the response has no {name}"))
+    };
     let mut credentials = Credentials::new(required("AccessKeyId")?, required("SecretAccessKey")?);
     if let Some(token) = text("Token")? {
         credentials = credentials.with_session_token(token);
@@ -127,17 +128,18 @@ pub(crate) fn split_http_uri(uri: &str) -> Result<(String, u16, String), String>
     let parsed: http::Uri = uri.parse().map_err(|_| format!("`{uri}` is not a URI"))?;
     match parsed.scheme_str() {
         Some("http") => {}
-        Some(other) => {
-            return Err(format!(
-                "`{uri}` is {other}: countersign-client reaches these endpoints over plain http only"
-            ))
-        }
+        Some(other) => return Err(format!(
+            "`{uri}` is {other}: countersign-client reaches these endpoints over plain http only"
+        )),
         None => return Err(format!("`{uri}` is not an absolute http:// URI")),
     }
     let Some(host) = parsed.host() else {
         return Err(format!("`{uri}` has no host"));
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let port = parsed.port_u16().unwrap_or(80);
     let path = parsed
         .path_and_query()

@@ -98,11 +98,16 @@ impl ImdsProvider {
                 "turned off by AWS_EC2_METADATA_DISABLED".to_string(),
             ));
         }
-        let endpoint = match (&self.endpoint, self.env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")) {
+        let endpoint = match (
+            &self.endpoint,
+            self.env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+        ) {
             (Some(endpoint), _) => endpoint.clone(),
             (None, Some(endpoint)) => endpoint,
             (None, None) => match self.env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
-                Some(mode) if mode.eq_ignore_ascii_case("ipv6") => DEFAULT_ENDPOINT_IPV6.to_string(),
+                Some(mode) if mode.eq_ignore_ascii_case("ipv6") => {
+                    DEFAULT_ENDPOINT_IPV6.to_string()
+                }
                 _ => DEFAULT_ENDPOINT.to_string(),
             },
         };
@@ -156,7 +161,8 @@ impl ImdsProvider {
             })?;
         if !valid_role_name(role) {
             return Err(invalid(
-                "the role's name is not an IAM role name (1 to 64 of A-Z a-z 0-9 +=,.@_-)".to_string(),
+                "the role's name is not an IAM role name (1 to 64 of A-Z a-z 0-9 +=,.@_-)"
+                    .to_string(),
             ));
         }
 
@@ -200,9 +206,12 @@ impl Session {
             Some(token) => request.header(TOKEN_HEADER, token.clone()),
             None => request.header(TTL_HEADER, TOKEN_TTL_SECONDS),
         };
-        let request = request
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| (CredentialsErrorKind::Invalid, format!("bad request {path}: {e}")))?;
+        let request = request.body(Full::new(Bytes::new())).map_err(|e| {
+            (
+                CredentialsErrorKind::Invalid,
+                format!("bad request {path}: {e}"),
+            )
+        })?;
         exchange(self.address, request, self.limits)
             .await
             .map_err(|e| match e {

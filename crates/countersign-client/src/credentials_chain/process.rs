@@ -170,7 +170,11 @@ fn shell(command: &str) -> Command {
 
 /// The outputs of three futures run together (tokio's `join!` is behind its `macros`
 /// feature, which this crate does not otherwise need).
-async fn join3<A: Future, B: Future, C: Future>(a: A, b: B, c: C) -> (A::Output, B::Output, C::Output) {
+async fn join3<A: Future, B: Future, C: Future>(
+    a: A,
+    b: B,
+    c: C,
+) -> (A::Output, B::Output, C::Output) {
     let (mut a, mut b, mut c) = (pin!(a), pin!(b), pin!(c));
     let (mut ra, mut rb, mut rc) = (None, None, None);
     poll_fn(|cx| {
@@ -224,8 +228,8 @@ async fn read_bounded(
 
 /// The credentials in the command's JSON output.
 fn parse_output(output: &[u8]) -> Result<Credentials, String> {
-    let json: serde_json::Value = serde_json::from_slice(output)
-        .map_err(|e| format!("the output is not JSON ({e})"))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(output).map_err(|e| format!("the output is not JSON ({e})"))?;
     let Some(object) = json.as_object() else {
         return Err("the output is not a JSON object".to_string());
     };

@@ -147,9 +147,8 @@ impl ProfileProvider {
                 format!("no profile [{name}] in {}", files.paths()),
             ));
         }
-        let plan = plan(&files, &name).map_err(|(kind, message)| {
-            CredentialsError::new(source.clone(), kind, message)
-        })?;
+        let plan = plan(&files, &name)
+            .map_err(|(kind, message)| CredentialsError::new(source.clone(), kind, message))?;
         drop(files);
         let sts = match (&self.assume_role, plan.roles.first(), &plan.base) {
             (Some(sts), _, _) => Some(sts),
@@ -288,9 +287,7 @@ fn plan(files: &ProfileFiles, name: &str) -> Result<Plan, PlanError> {
                 let mut chain = visited.join(" -> ");
                 chain.push_str(" -> ");
                 chain.push_str(&source);
-                return Err(invalid(format!(
-                    "source_profile makes a cycle: {chain}"
-                )));
+                return Err(invalid(format!("source_profile makes a cycle: {chain}")));
             }
             if !files.exists(&source) {
                 return Err(invalid(format!(

@@ -25,7 +25,10 @@ pub fn default_region(
     profile: Option<&str>,
 ) -> Result<Option<String>, CredentialsError> {
     if profile.is_none() {
-        if let Some(region) = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")) {
+        if let Some(region) = env
+            .get("AWS_REGION")
+            .or_else(|| env.get("AWS_DEFAULT_REGION"))
+        {
             return Ok(Some(region));
         }
     }

@@ -98,12 +98,19 @@ impl ProvideCredentials for WebIdentityProvider {
 pub(crate) fn read_token(path: &str, source: &str) -> Result<String, CredentialsError> {
     let invalid =
         |message: String| CredentialsError::new(source, CredentialsErrorKind::Invalid, message);
-    let file = std::fs::File::open(path)
-        .map_err(|e| invalid(format!("cannot read the web identity token file {path}: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| {
+        invalid(format!(
+            "cannot read the web identity token file {path}: {e}"
+        ))
+    })?;
     let mut bytes = Vec::new();
     file.take(MAX_TOKEN_SIZE + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| invalid(format!("cannot read the web identity token file {path}: {e}")))?;
+        .map_err(|e| {
+            invalid(format!(
+                "cannot read the web identity token file {path}: {e}"
+            ))
+        })?;
     if bytes.len() as u64 > MAX_TOKEN_SIZE {
         return Err(invalid(format!(
             "the web identity token file {path} is larger than {} KiB",

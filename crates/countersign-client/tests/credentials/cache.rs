@@ -159,7 +159,11 @@ async fn cache_provider_that_hangs_is_bounded() {
     let started = Instant::now();
     let error = cache.credentials().await.unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Unavailable);
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

@@ -24,7 +24,10 @@ const NO_IMDS: (&str, &str) = ("AWS_EC2_METADATA_DISABLED", "true");
 async fn chain_environment_wins_over_the_profile() {
     let home = Home::new(Some(CREDENTIALS), None);
     let env = home.env(&[ENV_KEYS[0], ENV_KEYS[1], NO_IMDS]);
-    let credentials = DefaultCredentialsChain::new(env).credentials().await.unwrap();
+    let credentials = DefaultCredentialsChain::new(env)
+        .credentials()
+        .await
+        .unwrap();
     assert_eq!(credentials.access_key_id, "AKIDENV");
 }
 
@@ -32,7 +35,10 @@ async fn chain_environment_wins_over_the_profile() {
 async fn chain_aws_profile_does_not_win_over_the_environment() {
     let home = Home::new(Some(CREDENTIALS), None);
     let env = home.env(&[ENV_KEYS[0], ENV_KEYS[1], ("AWS_PROFILE", "dev"), NO_IMDS]);
-    let credentials = DefaultCredentialsChain::new(env).credentials().await.unwrap();
+    let credentials = DefaultCredentialsChain::new(env)
+        .credentials()
+        .await
+        .unwrap();
     assert_eq!(credentials.access_key_id, "AKIDENV");
 }
 
@@ -69,8 +75,14 @@ async fn chain_container_after_the_profile() {
     .await;
     let uri = format!("{}/creds", server.url());
     let home = Home::new(None, Some("[default]\nregion = eu-west-1\n"));
-    let env = home.env(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()), NO_IMDS]);
-    let credentials = DefaultCredentialsChain::new(env).credentials().await.unwrap();
+    let env = home.env(&[
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
+        NO_IMDS,
+    ]);
+    let credentials = DefaultCredentialsChain::new(env)
+        .credentials()
+        .await
+        .unwrap();
     assert_eq!(credentials.access_key_id, "ASIACONTAINER");
 }
 
@@ -99,8 +111,14 @@ async fn chain_stops_at_a_malformed_profile_file() {
     let server = serve(|_| Reply::Respond(500, String::new())).await;
     let uri = format!("{}/creds", server.url());
     let home = Home::new(Some("[default]\nnot a key\n"), None);
-    let env = home.env(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()), NO_IMDS]);
-    let error = DefaultCredentialsChain::new(env).credentials().await.unwrap_err();
+    let env = home.env(&[
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
+        NO_IMDS,
+    ]);
+    let error = DefaultCredentialsChain::new(env)
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
     assert!(error.to_string().contains("line 2"), "{error}");
     assert!(server.seen().is_empty());

@@ -88,10 +88,10 @@ impl AssumeRole for FakeSts {
         &'a self,
         request: &'a WebIdentityRequest,
     ) -> CredentialsFuture<'a> {
-        self.calls.lock().unwrap().push((
-            format!("web:{}", request.role_arn),
-            request.token.clone(),
-        ));
+        self.calls
+            .lock()
+            .unwrap()
+            .push((format!("web:{}", request.role_arn), request.token.clone()));
         Box::pin(std::future::ready(Ok(Credentials::new(
             "ASIA-WEB",
             "web-secret",

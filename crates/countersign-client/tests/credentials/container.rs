@@ -36,8 +36,14 @@ async fn container_full_uri_on_loopback_with_the_token() {
     let credentials = ContainerProvider::new(env).credentials().await.unwrap();
     assert_eq!(credentials.access_key_id, "ASIACONTAINER");
     assert_eq!(credentials.secret.expose(), "container-secret");
-    assert_eq!(credentials.session_token.as_deref(), Some("container-token"));
-    assert_eq!(credentials.expires_at, Some(datetime!(2032-01-01 00:00:00 UTC)));
+    assert_eq!(
+        credentials.session_token.as_deref(),
+        Some("container-token")
+    );
+    assert_eq!(
+        credentials.expires_at,
+        Some(datetime!(2032-01-01 00:00:00 UTC))
+    );
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].method, "GET");
@@ -53,7 +59,10 @@ async fn container_token_file_wins_over_the_token_variable() {
     let env = Environment::from_vars([
         ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "token-from-variable"),
-        ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", file.to_str().unwrap()),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            file.to_str().unwrap(),
+        ),
     ]);
     let credentials = ContainerProvider::new(env).credentials().await.unwrap();
     assert_eq!(credentials.access_key_id, "ASIACONTAINER");
@@ -79,7 +88,10 @@ async fn container_relative_uri_is_asked_of_the_agent() {
         ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds"),
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "t"),
         // ignored: the relative URI wins
-        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/other"),
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://127.0.0.1:1/other",
+        ),
     ]);
     let credentials = ContainerProvider::new(env)
         .relative_uri_endpoint(server.addr)

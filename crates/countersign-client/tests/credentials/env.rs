@@ -78,7 +78,10 @@ fn env_expiration_is_parsed() {
     ])
     .credentials()
     .unwrap();
-    assert_eq!(credentials.expires_at, Some(datetime!(2030-01-02 03:04:05 UTC)));
+    assert_eq!(
+        credentials.expires_at,
+        Some(datetime!(2030-01-02 03:04:05 UTC))
+    );
 }
 
 #[test]
@@ -91,5 +94,8 @@ fn env_expiration_that_is_not_a_timestamp_is_invalid() {
     .credentials()
     .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
-    assert!(error.message().contains("AWS_CREDENTIAL_EXPIRATION"), "{error}");
+    assert!(
+        error.message().contains("AWS_CREDENTIAL_EXPIRATION"),
+        "{error}"
+    );
 }

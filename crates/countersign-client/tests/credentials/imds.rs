@@ -26,14 +26,21 @@ async fn imds(role: Option<&'static str>) -> Server {
             }
             return Reply::Respond(200, TOKEN.to_string());
         }
-        if request.headers.get("x-aws-ec2-metadata-token").map(String::as_str) != Some(TOKEN) {
+        if request
+            .headers
+            .get("x-aws-ec2-metadata-token")
+            .map(String::as_str)
+            != Some(TOKEN)
+        {
             return Reply::Respond(401, String::new());
         }
         match (request.path.as_str(), role) {
             ("/latest/meta-data/iam/security-credentials/", Some(role)) => {
                 Reply::Respond(200, format!("{role}\n"))
             }
-            (path, Some(role)) if path == format!("/latest/meta-data/iam/security-credentials/{role}") => {
+            (path, Some(role))
+                if path == format!("/latest/meta-data/iam/security-credentials/{role}") =>
+            {
                 Reply::Respond(200, ROLE_CREDENTIALS.to_string())
             }
             _ => Reply::Respond(404, String::new()),
@@ -57,7 +64,10 @@ async fn imds_v2_hands_out_the_role_credentials_with_their_expiry() {
     assert_eq!(credentials.access_key_id, "ASIAIMDS");
     assert_eq!(credentials.secret.expose(), "imds-secret");
     assert_eq!(credentials.session_token.as_deref(), Some("imds-token"));
-    assert_eq!(credentials.expires_at, Some(datetime!(2030-01-01 06:00:00 UTC)));
+    assert_eq!(
+        credentials.expires_at,
+        Some(datetime!(2030-01-01 06:00:00 UTC))
+    );
     let seen = server.seen();
     let paths: Vec<(&str, &str)> = seen
         .iter()
@@ -68,10 +78,16 @@ async fn imds_v2_hands_out_the_role_credentials_with_their_expiry() {
         [
             ("PUT", "/latest/api/token"),
             ("GET", "/latest/meta-data/iam/security-credentials/"),
-            ("GET", "/latest/meta-data/iam/security-credentials/web-server"),
+            (
+                "GET",
+                "/latest/meta-data/iam/security-credentials/web-server"
+            ),
         ]
     );
-    assert_eq!(seen[0].headers["x-aws-ec2-metadata-token-ttl-seconds"], "21600");
+    assert_eq!(
+        seen[0].headers["x-aws-ec2-metadata-token-ttl-seconds"],
+        "21600"
+    );
 }
 
 #[tokio::test]
@@ -161,7 +177,11 @@ async fn imds_that_does_not_answer_is_bounded() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Unavailable);
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -185,7 +205,10 @@ async fn imds_answer_that_is_not_success_is_invalid() {
     let server = serve(|request| match request.path.as_str() {
         "/latest/api/token" => Reply::Respond(200, TOKEN.to_string()),
         "/latest/meta-data/iam/security-credentials/" => Reply::Respond(200, "r".to_string()),
-        _ => Reply::Respond(200, r#"{"Code": "AssumeRoleUnauthorizedAccess"}"#.to_string()),
+        _ => Reply::Respond(
+            200,
+            r#"{"Code": "AssumeRoleUnauthorizedAccess"}"#.to_string(),
+        ),
     })
     .await;
     let error = ImdsProvider::new(no_env())
@@ -194,5 +217,8 @@ async fn imds_answer_that_is_not_success_is_invalid() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
-    assert!(error.message().contains("AssumeRoleUnauthorizedAccess"), "{error}");
+    assert!(
+        error.message().contains("AssumeRoleUnauthorizedAccess"),
+        "{error}"
+    );
 }

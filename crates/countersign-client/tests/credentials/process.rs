@@ -32,7 +32,10 @@ async fn process_credentials_are_read_with_their_expiry() {
     assert_eq!(credentials.access_key_id, "AKIDPROC");
     assert_eq!(credentials.secret.expose(), "proc-secret");
     assert_eq!(credentials.session_token.as_deref(), Some("proc-token"));
-    assert_eq!(credentials.expires_at, Some(datetime!(2031-05-06 07:08:09 UTC)));
+    assert_eq!(
+        credentials.expires_at,
+        Some(datetime!(2031-05-06 07:08:09 UTC))
+    );
 }
 
 #[tokio::test]
@@ -54,14 +57,21 @@ async fn process_without_expiration_gives_long_term_credentials() {
 #[tokio::test]
 async fn process_non_zero_exit_is_invalid_with_its_stderr() {
     let dir = tempfile::tempdir().unwrap();
-    let command = script(dir.path(), "fails", "echo 'token expired, run sso login' >&2\nexit 3");
+    let command = script(
+        dir.path(),
+        "fails",
+        "echo 'token expired, run sso login' >&2\nexit 3",
+    );
     let error = ProcessProvider::new(command.to_str().unwrap())
         .credentials()
         .await
         .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
     assert!(error.message().contains("status 3"), "{error}");
-    assert!(error.message().contains("token expired, run sso login"), "{error}");
+    assert!(
+        error.message().contains("token expired, run sso login"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -78,7 +88,11 @@ async fn process_stderr_quoted_in_the_error_is_bounded() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
-    assert!(error.message().len() < 2048, "{} bytes", error.message().len());
+    assert!(
+        error.message().len() < 2048,
+        "{} bytes",
+        error.message().len()
+    );
 }
 
 #[tokio::test]
@@ -152,7 +166,11 @@ async fn process_that_hangs_is_killed_after_the_timeout() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Unavailable);
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -161,7 +179,10 @@ async fn profile_credential_process_is_run() {
     let command = script(home.path(), "good", GOOD);
     std::fs::write(
         home.config_file(),
-        format!("[profile proc]\ncredential_process = {}\n", command.display()),
+        format!(
+            "[profile proc]\ncredential_process = {}\n",
+            command.display()
+        ),
     )
     .unwrap();
     let credentials = ProfileProvider::new(home.env(&[]))
@@ -183,7 +204,10 @@ async fn profile_credentials_file_keys_win_over_credential_process() {
     .unwrap();
     std::fs::write(
         home.config_file(),
-        format!("[profile proc]\ncredential_process = {}\n", command.display()),
+        format!(
+            "[profile proc]\ncredential_process = {}\n",
+            command.display()
+        ),
     )
     .unwrap();
     let credentials = ProfileProvider::new(home.env(&[]))

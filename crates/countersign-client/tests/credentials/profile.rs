@@ -6,7 +6,8 @@ use countersign_client::CredentialsErrorKind;
 
 use crate::common::{FakeSts, Home};
 
-const CREDENTIALS: &str = "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = default-secret\n\n\
+const CREDENTIALS: &str =
+    "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = default-secret\n\n\
      # the dev profile\n[dev]\naws_access_key_id=AKIDDEV\naws_secret_access_key=dev-secret\n\
      aws_session_token = dev-token\n";
 
@@ -49,15 +50,31 @@ async fn profile_files_named_by_the_environment() {
     let home = Home::new(None, None);
     let credentials = home.path().join("creds.ini");
     let config = home.path().join("conf.ini");
-    std::fs::write(&credentials, "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = s\n").unwrap();
-    std::fs::write(&config, "[profile cfg]\naws_access_key_id = AKIDCFG\naws_secret_access_key = s\n").unwrap();
+    std::fs::write(
+        &credentials,
+        "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = s\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &config,
+        "[profile cfg]\naws_access_key_id = AKIDCFG\naws_secret_access_key = s\n",
+    )
+    .unwrap();
     let env = home.env(&[
         ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
         ("AWS_CONFIG_FILE", config.to_str().unwrap()),
     ]);
-    let got = ProfileProvider::new(env.clone()).profile("other").credentials().await.unwrap();
+    let got = ProfileProvider::new(env.clone())
+        .profile("other")
+        .credentials()
+        .await
+        .unwrap();
     assert_eq!(got.access_key_id, "AKIDOTHER");
-    let got = ProfileProvider::new(env).profile("cfg").credentials().await.unwrap();
+    let got = ProfileProvider::new(env)
+        .profile("cfg")
+        .credentials()
+        .await
+        .unwrap();
     assert_eq!(got.access_key_id, "AKIDCFG");
 }
 
@@ -65,13 +82,22 @@ async fn profile_files_named_by_the_environment() {
 async fn profile_config_file_sections_are_profile_name_and_default() {
     let home = Home::new(
         None,
-        Some("[default]\naws_access_key_id = AKIDCFGDEFAULT\naws_secret_access_key = s\n\
+        Some(
+            "[default]\naws_access_key_id = AKIDCFGDEFAULT\naws_secret_access_key = s\n\
               [dev]\naws_access_key_id = AKIDNOTAPROFILE\naws_secret_access_key = s\n\
-              [profile dev]\naws_access_key_id = AKIDCFGDEV\naws_secret_access_key = s\n"),
+              [profile dev]\naws_access_key_id = AKIDCFGDEV\naws_secret_access_key = s\n",
+        ),
     );
-    let got = ProfileProvider::new(home.env(&[])).credentials().await.unwrap();
+    let got = ProfileProvider::new(home.env(&[]))
+        .credentials()
+        .await
+        .unwrap();
     assert_eq!(got.access_key_id, "AKIDCFGDEFAULT");
-    let got = ProfileProvider::new(home.env(&[])).profile("dev").credentials().await.unwrap();
+    let got = ProfileProvider::new(home.env(&[]))
+        .profile("dev")
+        .credentials()
+        .await
+        .unwrap();
     assert_eq!(got.access_key_id, "AKIDCFGDEV");
 }
 
@@ -81,7 +107,11 @@ async fn profile_credentials_file_wins_over_config_file() {
         Some("[dev]\naws_access_key_id = AKIDFROMCREDENTIALS\naws_secret_access_key = s1\n"),
         Some("[profile dev]\naws_access_key_id = AKIDFROMCONFIG\naws_secret_access_key = s2\n"),
     );
-    let got = ProfileProvider::new(home.env(&[])).profile("dev").credentials().await.unwrap();
+    let got = ProfileProvider::new(home.env(&[]))
+        .profile("dev")
+        .credentials()
+        .await
+        .unwrap();
     assert_eq!(got.access_key_id, "AKIDFROMCREDENTIALS");
     assert_eq!(got.secret.expose(), "s1");
 }
@@ -89,7 +119,10 @@ async fn profile_credentials_file_wins_over_config_file() {
 #[tokio::test]
 async fn profile_missing_default_is_not_found() {
     let home = Home::new(None, None);
-    let error = ProfileProvider::new(home.env(&[])).credentials().await.unwrap_err();
+    let error = ProfileProvider::new(home.env(&[]))
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::NotFound);
 }
 
@@ -118,14 +151,20 @@ async fn profile_missing_profile_of_aws_profile_is_invalid() {
 #[tokio::test]
 async fn profile_without_credentials_is_not_found() {
     let home = Home::new(None, Some("[default]\nregion = eu-west-1\n"));
-    let error = ProfileProvider::new(home.env(&[])).credentials().await.unwrap_err();
+    let error = ProfileProvider::new(home.env(&[]))
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::NotFound);
 }
 
 #[tokio::test]
 async fn profile_access_key_without_secret_is_invalid() {
     let home = Home::new(Some("[default]\naws_access_key_id = AKID\n"), None);
-    let error = ProfileProvider::new(home.env(&[])).credentials().await.unwrap_err();
+    let error = ProfileProvider::new(home.env(&[]))
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
     assert!(error.message().contains("aws_secret_access_key"), "{error}");
 }
@@ -136,24 +175,40 @@ async fn profile_malformed_credentials_file_names_the_file_and_line() {
         Some("[default]\naws_access_key_id = AKID\naws_secret_access_key\n"),
         None,
     );
-    let error = ProfileProvider::new(home.env(&[])).credentials().await.unwrap_err();
+    let error = ProfileProvider::new(home.env(&[]))
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
     let text = error.to_string();
-    assert!(text.contains(home.credentials_file().to_str().unwrap()), "{text}");
+    assert!(
+        text.contains(home.credentials_file().to_str().unwrap()),
+        "{text}"
+    );
     assert!(text.contains("line 3"), "{text}");
 }
 
 #[tokio::test]
 async fn profile_malformed_config_file_names_the_file_and_line() {
-    let home = Home::new(Some(CREDENTIALS), Some("# config\n\n[profile dev\nregion = x\n"));
-    let error = ProfileProvider::new(home.env(&[])).credentials().await.unwrap_err();
+    let home = Home::new(
+        Some(CREDENTIALS),
+        Some("# config\n\n[profile dev\nregion = x\n"),
+    );
+    let error = ProfileProvider::new(home.env(&[]))
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
     let text = error.to_string();
-    assert!(text.contains(home.config_file().to_str().unwrap()), "{text}");
+    assert!(
+        text.contains(home.config_file().to_str().unwrap()),
+        "{text}"
+    );
     assert!(text.contains("line 3"), "{text}");
 }
 
-const ROLES: &str = "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n\
+const ROLES: &str =
+    "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n\
      [profile middle]\nrole_arn = arn:aws:iam::111111111111:role/middle\nsource_profile = base\n\
      [profile top]\nrole_arn = arn:aws:iam::222222222222:role/top\nsource_profile = middle\n\
      external_id = ext\nduration_seconds = 900\n";
@@ -167,7 +222,12 @@ async fn profile_role_without_sts_is_invalid_and_says_it_is_not_supported() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
-    assert!(error.message().contains("arn:aws:iam::222222222222:role/top"), "{error}");
+    assert!(
+        error
+            .message()
+            .contains("arn:aws:iam::222222222222:role/top"),
+        "{error}"
+    );
     assert!(error.message().contains("not supported"), "{error}");
 }
 
@@ -185,8 +245,14 @@ async fn profile_source_profile_chain_assumes_each_role_from_the_inside_out() {
     assert_eq!(
         sts.calls(),
         vec![
-            ("AKIDBASE".to_string(), "arn:aws:iam::111111111111:role/middle".to_string()),
-            ("ASIA-middle".to_string(), "arn:aws:iam::222222222222:role/top".to_string()),
+            (
+                "AKIDBASE".to_string(),
+                "arn:aws:iam::111111111111:role/middle".to_string()
+            ),
+            (
+                "ASIA-middle".to_string(),
+                "arn:aws:iam::222222222222:role/top".to_string()
+            ),
         ]
     );
 }
@@ -195,9 +261,11 @@ async fn profile_source_profile_chain_assumes_each_role_from_the_inside_out() {
 async fn profile_source_profile_cycle_is_invalid() {
     let home = Home::new(
         None,
-        Some("[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n\
+        Some(
+            "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n\
               [profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = c\n\
-              [profile c]\nrole_arn = arn:aws:iam::1:role/c\nsource_profile = a\n"),
+              [profile c]\nrole_arn = arn:aws:iam::1:role/c\nsource_profile = a\n",
+        ),
     );
     let sts = FakeSts::new();
     let error = ProfileProvider::new(home.env(&[]))
@@ -215,8 +283,10 @@ async fn profile_source_profile_cycle_is_invalid() {
 async fn profile_that_is_its_own_source_with_keys_is_not_a_cycle() {
     let home = Home::new(
         None,
-        Some("[profile self]\naws_access_key_id = AKIDSELF\naws_secret_access_key = s\n\
-              role_arn = arn:aws:iam::1:role/self\nsource_profile = self\n"),
+        Some(
+            "[profile self]\naws_access_key_id = AKIDSELF\naws_secret_access_key = s\n\
+              role_arn = arn:aws:iam::1:role/self\nsource_profile = self\n",
+        ),
     );
     let sts = FakeSts::new();
     let credentials = ProfileProvider::new(home.env(&[]))
@@ -228,7 +298,10 @@ async fn profile_that_is_its_own_source_with_keys_is_not_a_cycle() {
     assert_eq!(credentials.access_key_id, "ASIA-self");
     assert_eq!(
         sts.calls(),
-        vec![("AKIDSELF".to_string(), "arn:aws:iam::1:role/self".to_string())]
+        vec![(
+            "AKIDSELF".to_string(),
+            "arn:aws:iam::1:role/self".to_string()
+        )]
     );
 }
 
@@ -268,9 +341,14 @@ async fn profile_missing_source_profile_is_invalid() {
 async fn profile_web_identity_without_sts_is_invalid() {
     let home = Home::new(
         None,
-        Some("[default]\nrole_arn = arn:aws:iam::1:role/web\nweb_identity_token_file = /tmp/token\n"),
+        Some(
+            "[default]\nrole_arn = arn:aws:iam::1:role/web\nweb_identity_token_file = /tmp/token\n",
+        ),
     );
-    let error = ProfileProvider::new(home.env(&[])).credentials().await.unwrap_err();
+    let error = ProfileProvider::new(home.env(&[]))
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
     assert!(error.message().contains("web identity"), "{error}");
     assert!(error.message().contains("not supported"), "{error}");
@@ -298,14 +376,20 @@ async fn profile_web_identity_reads_the_token_file_for_sts() {
     assert_eq!(credentials.access_key_id, "ASIA-WEB");
     assert_eq!(
         sts.calls(),
-        vec![("web:arn:aws:iam::1:role/web".to_string(), "eyJ.token.sig".to_string())]
+        vec![(
+            "web:arn:aws:iam::1:role/web".to_string(),
+            "eyJ.token.sig".to_string()
+        )]
     );
 }
 
 #[tokio::test]
 async fn web_identity_of_the_environment_unset_is_not_found() {
     let home = Home::new(None, None);
-    let error = WebIdentityProvider::new(home.env(&[])).credentials().await.unwrap_err();
+    let error = WebIdentityProvider::new(home.env(&[]))
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::NotFound);
 }
 
@@ -316,7 +400,10 @@ async fn web_identity_of_the_environment_without_sts_is_invalid() {
         ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
         ("AWS_ROLE_ARN", "arn:aws:iam::1:role/eks"),
     ]);
-    let error = WebIdentityProvider::new(env).credentials().await.unwrap_err();
+    let error = WebIdentityProvider::new(env)
+        .credentials()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), CredentialsErrorKind::Invalid);
     assert!(error.message().contains("not supported"), "{error}");
 }

@@ -9,22 +9,34 @@ const CONFIG: &str = "[default]\nregion = eu-north-1\n[profile dev]\nregion = ap
 #[test]
 fn region_of_aws_region_first() {
     let home = Home::new(None, Some(CONFIG));
-    let env = home.env(&[("AWS_REGION", "sa-east-1"), ("AWS_DEFAULT_REGION", "us-west-2")]);
-    assert_eq!(default_region(&env, None).unwrap().as_deref(), Some("sa-east-1"));
+    let env = home.env(&[
+        ("AWS_REGION", "sa-east-1"),
+        ("AWS_DEFAULT_REGION", "us-west-2"),
+    ]);
+    assert_eq!(
+        default_region(&env, None).unwrap().as_deref(),
+        Some("sa-east-1")
+    );
 }
 
 #[test]
 fn region_of_aws_default_region_before_the_profile() {
     let home = Home::new(None, Some(CONFIG));
     let env = home.env(&[("AWS_DEFAULT_REGION", "us-west-2")]);
-    assert_eq!(default_region(&env, None).unwrap().as_deref(), Some("us-west-2"));
+    assert_eq!(
+        default_region(&env, None).unwrap().as_deref(),
+        Some("us-west-2")
+    );
 }
 
 #[test]
 fn region_of_the_profile_of_aws_profile() {
     let home = Home::new(None, Some(CONFIG));
     let env = home.env(&[("AWS_PROFILE", "dev")]);
-    assert_eq!(default_region(&env, None).unwrap().as_deref(), Some("ap-southeast-2"));
+    assert_eq!(
+        default_region(&env, None).unwrap().as_deref(),
+        Some("ap-southeast-2")
+    );
 }
 
 #[test]
