@@ -1,6 +1,12 @@
 //! The credential chain: each source, the precedence between them, and the cache.
 //! One binary, one module per source.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test panics on a broken fixture by design"
+)]
+
 mod cache;
 mod chain;
 mod common;
