@@ -128,9 +128,11 @@ pub(crate) fn split_http_uri(uri: &str) -> Result<(String, u16, String), String>
     let parsed: http::Uri = uri.parse().map_err(|_| format!("`{uri}` is not a URI"))?;
     match parsed.scheme_str() {
         Some("http") => {}
-        Some(other) => return Err(format!(
+        Some(other) => {
+            return Err(format!(
             "`{uri}` is {other}: countersign-client reaches these endpoints over plain http only"
-        )),
+        ))
+        }
         None => return Err(format!("`{uri}` is not an absolute http:// URI")),
     }
     let Some(host) = parsed.host() else {
