@@ -10,7 +10,6 @@ mod endpoint;
 mod error;
 mod explain;
 mod http;
-mod ini;
 mod key_file;
 mod raw_request;
 mod rejection;
@@ -45,7 +44,8 @@ Exit status:
     long_about = "Call, presign, sign, verify and explain AWS Signature Version 4 (SigV4) requests.\n\n\
         countersign signs with the same core that the countersign server verifies with. Credentials \
         come from flags, the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
-        AWS_REGION) or the profiles of ~/.aws/credentials and ~/.aws/config (--profile, AWS_PROFILE). \
+        AWS_REGION), the profiles of ~/.aws/credentials and ~/.aws/config (--profile, AWS_PROFILE), container \
+        credentials or EC2 instance metadata, as the AWS CLI finds them. \
         Region and service are inferred from *.amazonaws.com hosts. `countersign policy check` and \
         `countersign policy lint` evaluate and lint IAM policy documents.",
     after_help = EXIT_CODES,

@@ -42,6 +42,8 @@
 
 mod chunked;
 mod credentials;
+#[cfg(feature = "credentials")]
+pub mod credentials_chain;
 mod error;
 #[cfg(feature = "fs")]
 mod file;
