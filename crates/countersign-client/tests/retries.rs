@@ -355,6 +355,28 @@ async fn a_json_throttling_type_is_retried() {
 }
 
 #[tokio::test]
+async fn a_query_throttling_error_with_a_400_is_retried() {
+    let throttled = Answer {
+        status: 400,
+        headers: vec![("content-type", "text/xml".into())],
+        body: "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\
+               <Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>\
+               </Error><RequestId>r</RequestId></ErrorResponse>"
+            .into(),
+    };
+    let script = Script::new([throttled]);
+    let addr = serve(&script).await;
+    let response = client(signing())
+        .post(format!("http://{addr}/"))
+        .body("Action=GetCallerIdentity&Version=2011-06-15")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text(response).await, (StatusCode::OK, "done".to_string()));
+    assert_eq!(script.seen().len(), 2);
+}
+
+#[tokio::test]
 async fn a_500_without_a_code_is_retried() {
     let failed = Answer {
         status: 500,
