@@ -58,7 +58,8 @@ async fn the_middleware_creates_fetches_lists_and_deletes_items_on_axum_api() {
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_u64().unwrap();
 
-    let (status, fetched) = json_of(client.get(format!("{items}/{id}")).send().await.unwrap()).await;
+    let (status, fetched) =
+        json_of(client.get(format!("{items}/{id}")).send().await.unwrap()).await;
     assert_eq!(status, 200, "{fetched}");
     assert_eq!(fetched["value"]["name"], "widget", "{fetched}");
     assert_eq!(fetched["created_by"], KEY.access_key_id, "{fetched}");

@@ -14,6 +14,13 @@
 //! SHA-256, computed by reading it through once. Both features are off by default, so that
 //! a build that signs only headers has no body or tokio crates.
 //!
+//! The client can also send: with the `reqwest` feature, `SigningMiddleware` (for
+//! `reqwest-middleware`) and `SignExt` (on `reqwest::RequestBuilder`) sign each request with
+//! credentials from a [`ProvideCredentials`]; with the `tower` feature, `SigningLayer` does
+//! the same for any tower service that sends `http::Request`s (hyper-util's client, tonic).
+//! Both retry in AWS's standard mode (`RetryConfig`), signing each attempt again, and correct
+//! a skewed clock from the server's `Date`; both are configured by a `Signing`.
+//!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};
 //! use time::macros::datetime;

@@ -63,7 +63,10 @@ pub trait SignExt: sealed::Sealed {
     /// credentials and signs it as of `signing`'s clock: a [`SignedRequest`], whose
     /// [`send`](SignedRequest::send) sends it once with the builder's client. No retry;
     /// sign again to send again (the signature dates the request).
-    fn sign(self, signing: &Signing) -> impl Future<Output = Result<SignedRequest, SendError>> + Send;
+    fn sign(
+        self,
+        signing: &Signing,
+    ) -> impl Future<Output = Result<SignedRequest, SendError>> + Send;
 
     /// Builds, signs and sends the request as [`SigningMiddleware`](crate::SigningMiddleware)
     /// does: signed afresh for each attempt, retried in AWS's standard mode (a streamed body

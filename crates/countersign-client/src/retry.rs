@@ -341,7 +341,10 @@ mod tests {
 
     #[test]
     fn codes_are_matched_exactly() {
-        assert_eq!(retry_reason(StatusCode::BAD_REQUEST, Some("slowdown")), None);
+        assert_eq!(
+            retry_reason(StatusCode::BAD_REQUEST, Some("slowdown")),
+            None
+        );
     }
 
     #[test]

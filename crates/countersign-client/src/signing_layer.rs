@@ -239,7 +239,10 @@ impl<S> Attempt<'_, '_, S> {
         }
         let request = head.map(|()| send_body);
         let transport = |error: S::Error| SendError::Transport(error.into());
-        let sent = match std::future::poll_fn(|cx| inner.poll_ready(cx)).await.map_err(transport) {
+        let sent = match std::future::poll_fn(|cx| inner.poll_ready(cx))
+            .await
+            .map_err(transport)
+        {
             Ok(()) => inner.call(request).await.map_err(transport),
             Err(error) => Err(error),
         };

@@ -92,7 +92,10 @@ mod tests {
     #[test]
     fn request_expired_is_a_skew_error_only_with_a_403() {
         assert!(is_skew_error(StatusCode::FORBIDDEN, Some("RequestExpired")));
-        assert!(!is_skew_error(StatusCode::BAD_REQUEST, Some("RequestExpired")));
+        assert!(!is_skew_error(
+            StatusCode::BAD_REQUEST,
+            Some("RequestExpired")
+        ));
     }
 
     #[test]

@@ -23,8 +23,8 @@ use axum::routing::any;
 use axum::Router;
 use bytes::Bytes;
 use countersign_client::{
-    Credentials, CredentialsFuture, ProvideCredentials, RetryConfig, SendBody, SendError,
-    SignExt, Signing, SigningLayer, SigningMiddleware,
+    Credentials, CredentialsFuture, ProvideCredentials, RetryConfig, SendBody, SendError, SignExt,
+    Signing, SigningLayer, SigningMiddleware,
 };
 use countersign_server::keys::MemoryKeyStore;
 use countersign_server::{SigV4Layer, Verified};
@@ -114,9 +114,7 @@ async fn scripted(
             let mut response = answer.body.into_response();
             *response.status_mut() = StatusCode::from_u16(answer.status).unwrap();
             for (name, value) in answer.headers {
-                response
-                    .headers_mut()
-                    .insert(name, value.parse().unwrap());
+                response.headers_mut().insert(name, value.parse().unwrap());
             }
             response
         }
@@ -178,14 +176,17 @@ async fn text(response: reqwest::Response) -> (StatusCode, String) {
 }
 
 fn slow_down(n: usize) -> Answer {
-    xml_error(503, "SlowDown", &format!("Please reduce your request rate ({n})."))
+    xml_error(
+        503,
+        "SlowDown",
+        &format!("Please reduce your request rate ({n})."),
+    )
 }
 
 /// A stream of `data` with no length known in advance.
 fn stream_of(
     data: &'static [u8],
-) -> StreamBody<impl futures_util::Stream<Item = Result<Frame<Bytes>, Infallible>> + Send + Sync>
-{
+) -> StreamBody<impl futures_util::Stream<Item = Result<Frame<Bytes>, Infallible>> + Send + Sync> {
     StreamBody::new(futures_util::stream::iter([Ok(Frame::data(
         Bytes::from_static(data),
     ))]))
@@ -290,10 +291,7 @@ async fn an_error_body_longer_than_the_read_limit_is_handed_back_whole() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        text(response).await,
-        (StatusCode::BAD_REQUEST, answer.body)
-    );
+    assert_eq!(text(response).await, (StatusCode::BAD_REQUEST, answer.body));
 }
 
 #[tokio::test]

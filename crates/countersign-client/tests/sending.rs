@@ -136,8 +136,7 @@ fn pattern(len: usize) -> Vec<u8> {
 /// `data` as a stream of pieces, with no length known in advance.
 fn stream_of(
     data: &[u8],
-) -> StreamBody<impl futures_util::Stream<Item = Result<Frame<Bytes>, Infallible>> + Send + Sync>
-{
+) -> StreamBody<impl futures_util::Stream<Item = Result<Frame<Bytes>, Infallible>> + Send + Sync> {
     let pieces: Vec<_> = data
         .chunks(1000)
         .map(|piece| Ok(Frame::data(Bytes::copy_from_slice(piece))))
