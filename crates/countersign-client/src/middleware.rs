@@ -19,7 +19,10 @@ use crate::signing::Signing;
 ///   sent again;
 /// - a streamed body (`reqwest::Body::wrap`, `wrap_stream`: it has no bytes to hash) is
 ///   signed `UNSIGNED-PAYLOAD`, which `x-amz-content-sha256` says: the signature does not
-///   cover it. It is sent once, never retried, as it cannot be read again;
+///   cover it. It is sent once, never retried, as it cannot be read again. Without a
+///   `Content-Length` set by the caller it goes out with `Transfer-Encoding: chunked`, which
+///   S3 refuses for uploads: to upload a stream to S3, sign it with `Signer::sign_stream`
+///   (a known length, or aws-chunked) and send the body it returns;
 /// - no body is signed with the hash of the empty string.
 ///
 /// A request refused as signed at the wrong time (`RequestTimeTooSkewed`) corrects the

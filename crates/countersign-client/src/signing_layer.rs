@@ -32,6 +32,8 @@ pub const DEFAULT_HASH_LIMIT: usize = 1024 * 1024;
 /// streams, signed `UNSIGNED-PAYLOAD` (which `x-amz-content-sha256` says), and sent once,
 /// never retried. So at most the hash limit is held per request, and only for a body that
 /// said it was that small (one that gives more than it said is an error, [`SendError::Body`]).
+/// A streamed body without an exact length goes out chunked, which S3 refuses for uploads;
+/// `Signer::sign_stream` signs a stream of known length (or aws-chunked) for S3.
 ///
 /// The inner service takes `http::Request<SendBody<B>>` and gives `http::Response<R>`; the
 /// layer's service gives `http::Response<PeekedBody<R>>`, the response with its body as
