@@ -14,6 +14,13 @@
 //! SHA-256, computed by reading it through once. Both features are off by default, so that
 //! a build that signs only headers has no body or tokio crates.
 //!
+//! The client can also send: with the `reqwest` feature, `SigningMiddleware` (for
+//! `reqwest-middleware`) and `SignExt` (on `reqwest::RequestBuilder`) sign each request with
+//! credentials from a [`ProvideCredentials`]; with the `tower` feature, `SigningLayer` does
+//! the same for any tower service that sends `http::Request`s (hyper-util's client, tonic).
+//! Both retry in AWS's standard mode (`RetryConfig`), signing each attempt again, and correct
+//! a skewed clock from the server's `Date`; both are configured by a `Signing`.
+//!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};
 //! use time::macros::datetime;
@@ -45,12 +52,34 @@ mod credentials;
 #[cfg(feature = "credentials")]
 pub mod credentials_chain;
 mod error;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod error_code;
 #[cfg(feature = "fs")]
 mod file;
+#[cfg(feature = "reqwest")]
+mod middleware;
 mod owned_body;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod peeked;
 mod provider;
+#[cfg(feature = "reqwest")]
+mod request_ext;
+#[cfg(feature = "reqwest")]
+mod reqwest_request;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod retry;
+#[cfg(feature = "tower")]
+mod send_body;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod send_error;
 mod signable;
 mod signer;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod signing;
+#[cfg(feature = "tower")]
+mod signing_layer;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod skew;
 #[cfg(feature = "body")]
 mod streaming;
 
@@ -64,6 +93,23 @@ pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS
 pub use signer::{Payload, Signed, Signer};
 #[cfg(feature = "body")]
 pub use streaming::{Chunking, SignedBody, StreamError, StreamSigning, DEFAULT_CHUNK_SIZE};
+
+#[cfg(feature = "reqwest")]
+pub use middleware::SigningMiddleware;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+pub use peeked::PeekedBody;
+#[cfg(feature = "reqwest")]
+pub use request_ext::{SignExt, SignedRequest};
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+pub use retry::{RetryConfig, ERROR_BODY_LIMIT};
+#[cfg(feature = "tower")]
+pub use send_body::SendBody;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+pub use send_error::SendError;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+pub use signing::Signing;
+#[cfg(feature = "tower")]
+pub use signing_layer::{SigningFuture, SigningLayer, SigningService, DEFAULT_HASH_LIMIT};
 
 // The core's types that the client's API takes or gives, re-exported for users who depend
 // on the client alone; each doc names the core's own path.
