@@ -3,7 +3,7 @@
 //! listener is told that it may have missed messages.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,9 +28,6 @@ pub(crate) struct SubscriptionState {
     up: AtomicBool,
     /// Since when the subscription is not in place (meaningless while it is).
     down_since: Mutex<Instant>,
-    /// Counts the events after which what a store read before may be stale: each message,
-    /// each (re)subscription, each loss of the subscription.
-    epoch: AtomicU64,
 }
 
 impl SubscriptionState {
@@ -38,7 +35,6 @@ impl SubscriptionState {
         SubscriptionState {
             up: AtomicBool::new(false),
             down_since: Mutex::new(Instant::now()),
-            epoch: AtomicU64::new(0),
         }
     }
 
@@ -56,21 +52,10 @@ impl SubscriptionState {
         since.elapsed()
     }
 
-    /// The current epoch: what was read from Redis after it may be kept only while it has
-    /// not moved.
-    pub(crate) fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::SeqCst)
-    }
-
-    fn advance(&self) {
-        self.epoch.fetch_add(1, Ordering::SeqCst);
-    }
-
     fn set_down(&self) {
         if self.up.swap(false, Ordering::SeqCst) {
             *self.down_since.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
         }
-        self.advance();
     }
 }
 
@@ -98,7 +83,8 @@ impl Subscription {
         listener: Arc<L>,
     ) -> Self {
         let state = Arc::new(SubscriptionState::new());
-        let wait = client.config().connect_timeout;
+        let config = client.config();
+        let wait = config.connect_timeout + config.command_timeout;
         let task = tokio::spawn(run(client, channel, listener, Arc::clone(&state)));
         let subscription = Subscription {
             state,
@@ -155,7 +141,6 @@ async fn listen<L: Listener>(
     client.bounded(pubsub.subscribe(channel)).await?;
     let (mut sink, mut stream) = pubsub.split();
     // Anything read before may have missed a message published while not subscribed.
-    state.advance();
     listener.subscribed().await;
     state.up.store(true, Ordering::SeqCst);
     tracing::debug!(%channel, "subscribed");
@@ -164,14 +149,12 @@ async fn listen<L: Listener>(
     loop {
         tokio::select! {
             message = stream.next() => match message {
-                Some(message) => {
-                    state.advance();
-                    listener.message(message.get_payload_bytes()).await;
-                }
+                Some(message) => listener.message(message.get_payload_bytes()).await,
                 None => break,
             },
+            // Any reply will do: a subscribed RESP2 connection answers `pong` in a list.
             _ = ping.tick() => {
-                if let Err(why) = client.bounded(sink.ping::<String>()).await {
+                if let Err(why) = client.bounded(sink.ping::<redis::Value>()).await {
                     tracing::debug!(%channel, %why, "subscription lost");
                     break;
                 }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,6 +91,9 @@ enum Cached {
     },
     /// No key, or an inactive one.
     Unknown,
+    /// Being read from Redis by the lookup holding this token: not an answer yet. An
+    /// invalidation meanwhile removes it, and the lookup then does not keep what it read.
+    Reading(u64),
 }
 
 impl Cached {
@@ -111,11 +115,14 @@ impl Cached {
         }
     }
 
-    /// The answer at `now`.
-    fn answer(&self, now: OffsetDateTime) -> Option<Key<Principal>> {
+    /// The answer at `now`: `Some(None)` for unknown, `None` while it is being read.
+    fn answer(&self, now: OffsetDateTime) -> Option<Option<Key<Principal>>> {
         match self {
-            Cached::Known { key, expires } if expires.is_none_or(|e| now < e) => Some(key.clone()),
-            _ => None,
+            Cached::Known { key, expires } if expires.is_none_or(|e| now < e) => {
+                Some(Some(key.clone()))
+            }
+            Cached::Known { .. } | Cached::Unknown => Some(None),
+            Cached::Reading(_) => None,
         }
     }
 }
@@ -124,6 +131,8 @@ impl Cached {
 struct Cache {
     entries: DashMap<String, Cached, foldhash::fast::RandomState>,
     capacity: usize,
+    /// The last token handed to a lookup reading from Redis.
+    tokens: AtomicU64,
 }
 
 impl Listener for Cache {
@@ -167,6 +176,7 @@ impl RedisKeyStoreOptions {
         let cache = Arc::new(Cache {
             entries: DashMap::default(),
             capacity: self.capacity,
+            tokens: AtomicU64::new(0),
         });
         let channel = self.client.key(KEYS_CHANNEL);
         let subscription =
@@ -227,25 +237,36 @@ impl Shared {
             return None;
         }
         let entry = self.cache.entries.get(id)?;
-        Some(entry.answer(OffsetDateTime::now_utc()))
+        entry.answer(OffsetDateTime::now_utc())
     }
 
-    /// Keeps what was read of `id` in the epoch `epoch`, unless the cache is full, or
-    /// something happened since that may have made it stale.
-    fn fill(&self, id: &str, cached: Cached, epoch: u64) {
-        let state = self.state();
+    /// Marks `id` as being read, unless the cache is full or not to be kept now: the token
+    /// to give [`fill`](Self::fill).
+    fn start_reading(&self, id: &str) -> Option<u64> {
         let entries = &self.cache.entries;
-        if !state.is_up() || state.epoch() != epoch {
-            return;
+        if !self.state().is_up() || entries.len() >= self.cache.capacity {
+            return None;
         }
-        if entries.len() >= self.cache.capacity && !entries.contains_key(id) {
-            return;
-        }
-        entries.insert(id.to_string(), cached);
-        // An invalidation that came between the read and the insert removed nothing: the
-        // epoch moved, so the entry goes.
-        if state.epoch() != epoch {
-            entries.remove(id);
+        let token = self.cache.tokens.fetch_add(1, Ordering::Relaxed);
+        entries.insert(id.to_string(), Cached::Reading(token));
+        Some(token)
+    }
+
+    /// Keeps what was read of `id`, if it is still marked as read with `token`: an
+    /// invalidation (or a new subscription, which drops everything) since the read began
+    /// removed the mark, and what was read may be stale. Nothing is kept while the
+    /// subscription is down.
+    fn fill(&self, id: &str, token: u64, cached: Cached) {
+        let entries = &self.cache.entries;
+        if let Some(mut entry) = entries.get_mut(id) {
+            if matches!(*entry, Cached::Reading(t) if t == token) {
+                if self.state().is_up() {
+                    *entry = cached;
+                    return;
+                }
+                drop(entry);
+                entries.remove_if(id, |_, e| matches!(e, Cached::Reading(t) if *t == token));
+            }
         }
     }
 
@@ -254,10 +275,11 @@ impl Shared {
         if let Some(answer) = self.cached(&id) {
             return Ok(answer);
         }
-        let epoch = self.state().epoch();
+        let token = self.start_reading(&id);
         let get = redis::cmd("GET").arg(key_name(&self.client, &id)).clone();
         let text: Option<Vec<u8>> = self.client.query(&get).await.map_err(|e| {
             tracing::warn!(access_key_id = %id, error = %e, "key lookup failed");
+            self.abandon(&id, token);
             e.to_store_error()
         })?;
         let cached = match text {
@@ -266,13 +288,24 @@ impl Shared {
                 Ok(record) => Cached::from_record(record),
                 Err(e) => {
                     tracing::error!(access_key_id = %id, error = %e, "invalid key record");
+                    self.abandon(&id, token);
                     return Err(StoreError::internal(e.to_string()));
                 }
             },
         };
-        let answer = cached.answer(OffsetDateTime::now_utc());
-        self.fill(&id, cached, epoch);
+        let answer = cached.answer(OffsetDateTime::now_utc()).flatten();
+        if let Some(token) = token {
+            self.fill(&id, token, cached);
+        }
         Ok(answer)
+    }
+
+    /// Removes the mark of a read that gave no answer to keep.
+    fn abandon(&self, id: &str, token: Option<u64>) {
+        if let Some(token) = token {
+            let entries = &self.cache.entries;
+            entries.remove_if(id, |_, e| matches!(e, Cached::Reading(t) if *t == token));
+        }
     }
 }
 

@@ -58,7 +58,7 @@ impl RedisServer {
         RedisConfig::new(&self.url())
             .expect("a Redis URL")
             .command_timeout(Duration::from_millis(500))
-            .connect_timeout(Duration::from_millis(500))
+            .connect_timeout(Duration::from_secs(2))
     }
 
     /// A client connected to it.
