@@ -80,5 +80,5 @@ pub use keys::{
     new_access_key_id, KeyRecord, KeyStatus, RedisKeyStore, RedisKeyStoreOptions, RedisKeys,
     RedisLookup, DEFAULT_CACHE_CAPACITY,
 };
-pub use policies::RedisPolicyStore;
+pub use policies::{RedisPolicyStore, INVALID_ENTRY_SID};
 pub use replay::RedisReplayGuard;

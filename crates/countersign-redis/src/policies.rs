@@ -22,10 +22,13 @@ const POLICIES_CHANNEL: &str = "policies";
 /// How many entries one `SCAN` step and one `MGET` ask for.
 const BATCH: usize = 500;
 
-/// What an entry whose documents do not all parse is read as: everything denied.
-const DENY_ALL_IDENTITY: &str =
-    r#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}"#;
-const DENY_ALL_RESOURCE: &str = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}}"#;
+/// The `Sid` of the policy an entry whose documents do not all parse is read as.
+pub const INVALID_ENTRY_SID: &str = "CountersignInvalidEntry";
+
+/// What an identity entry whose documents do not all parse is read as: everything denied.
+const DENY_ALL_IDENTITY: &str = r#"{"Version": "2012-10-17", "Statement": {"Sid": "CountersignInvalidEntry", "Effect": "Deny", "Action": "*", "Resource": "*"}}"#;
+/// What a resource entry whose documents do not all parse is read as: everything denied.
+const DENY_ALL_RESOURCE: &str = r#"{"Version": "2012-10-17", "Statement": {"Sid": "CountersignInvalidEntry", "Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}}"#;
 
 /// The maps, by name, that every request reads.
 type Map<V> = DashMap<String, V, foldhash::fast::RandomState>;
@@ -42,8 +45,8 @@ type Map<V> = DashMap<String, V, foldhash::fast::RandomState>;
 /// `{"owner": "111122223333" or null, "policies": ["<document>", …]}`. The setters parse
 /// every document before anything is written ([`Policy::identity`], [`Policy::bucket`]),
 /// and refuse one that does not parse. An entry written otherwise whose documents do not all
-/// parse is logged, naming the entry, and read as denying everything: a document left out
-/// could have been the one that denied.
+/// parse is logged, naming the entry, and read as one policy denying everything (its `Sid`
+/// is [`INVALID_ENTRY_SID`]): a document left out could have been the one that denied.
 ///
 /// While Redis is unreachable the store keeps answering with what it last read (it cannot
 /// wait), and reads everything again once its subscription is back.
@@ -230,10 +233,10 @@ fn deny_all<E>(text: &str, parse: impl Fn(&str) -> Result<Policy, E>) -> Vec<Pol
 }
 
 impl Listener for Policies {
-    async fn subscribed(&self) {
-        if let Err(why) = self.reload_all().await {
-            tracing::warn!(%why, "cannot read the policies; keeping those in memory");
-        }
+    async fn subscribed(&self) -> Result<(), Error> {
+        self.reload_all().await.inspect_err(|why| {
+            tracing::warn!(%why, "cannot read the policies; keeping those in memory until they can be")
+        })
     }
 
     async fn message(&self, payload: &[u8]) {
@@ -427,8 +430,10 @@ mod tests {
 
     #[test]
     fn the_deny_all_policies_parse() {
-        assert_eq!(deny_all(DENY_ALL_IDENTITY, Policy::identity).len(), 1);
-        assert_eq!(deny_all(DENY_ALL_RESOURCE, Policy::bucket).len(), 1);
+        let identity = deny_all(DENY_ALL_IDENTITY, Policy::identity);
+        let resource = deny_all(DENY_ALL_RESOURCE, Policy::bucket);
+        assert_eq!(identity[0].sid(0), Some(INVALID_ENTRY_SID));
+        assert_eq!(resource[0].sid(0), Some(INVALID_ENTRY_SID));
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::client::RedisClient;
 /// What a subscription hands its messages to.
 pub(crate) trait Listener: Send + Sync + 'static {
     /// The subscription is in place, for the first time or again: every message published
-    /// while it was not was missed.
-    fn subscribed(&self) -> impl Future<Output = ()> + Send;
+    /// while it was not was missed. An error gives the subscription up, to be made again
+    /// (and this asked again) a moment later.
+    fn subscribed(&self) -> impl Future<Output = Result<(), crate::Error>> + Send;
 
     /// A message published on the channel.
     fn message(&self, payload: &[u8]) -> impl Future<Output = ()> + Send;
@@ -141,7 +142,7 @@ async fn listen<L: Listener>(
     client.bounded(pubsub.subscribe(channel)).await?;
     let (mut sink, mut stream) = pubsub.split();
     // Anything read before may have missed a message published while not subscribed.
-    listener.subscribed().await;
+    listener.subscribed().await?;
     state.up.store(true, Ordering::SeqCst);
     tracing::debug!(%channel, "subscribed");
     let mut ping = tokio::time::interval(PING_INTERVAL);

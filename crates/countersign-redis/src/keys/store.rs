@@ -136,8 +136,9 @@ struct Cache {
 }
 
 impl Listener for Cache {
-    async fn subscribed(&self) {
+    async fn subscribed(&self) -> Result<(), crate::Error> {
         self.entries.clear();
+        Ok(())
     }
 
     async fn message(&self, payload: &[u8]) {
