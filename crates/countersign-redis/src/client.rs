@@ -48,6 +48,12 @@ impl RedisClient {
     ///
     /// [`Error::Unavailable`] when Redis cannot be reached or refuses the credentials.
     pub async fn connect(config: RedisConfig) -> Result<Self, Error> {
+        if matches!(config.info.addr(), redis::ConnectionAddr::TcpTls { .. }) {
+            // redis builds its TLS configuration with the process's default crypto provider,
+            // which rustls picks by itself only when one provider is compiled in: make ring
+            // the default unless the application chose one already.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let client = redis::Client::open(config.info.clone())?;
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.connect_timeout))
