@@ -340,3 +340,27 @@ async fn revocations_reach_another_instance_within_a_second_at_the_99th_percenti
     );
     assert!(p99 < Duration::from_secs(1), "p99 {p99:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_full_of_unknown_ids_still_takes_a_key() {
+    let server = RedisServer::start();
+    let client = server.client().await;
+    let keys = RedisKeys::new(client.clone());
+    let store = RedisKeyStore::options(client)
+        .cache_capacity(8)
+        .start()
+        .await;
+    assert!(eventually(Duration::from_secs(5), || store.is_subscribed()).await);
+    let (id, _) = keys.create(Value::Null).await.unwrap();
+    for i in 0..8 {
+        assert!(looked_up(&store, &format!("AKIARANDOM{i:010}"))
+            .await
+            .unwrap()
+            .is_none());
+    }
+    assert!(
+        cache(&store, &id).await,
+        "a key was not cached after a flood of unknown ids"
+    );
+    assert!(store.cached() <= 8, "the cache holds {}", store.cached());
+}

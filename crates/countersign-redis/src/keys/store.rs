@@ -33,9 +33,11 @@ pub type RedisLookup = Pin<Box<dyn Future<Output = Lookup<Principal>> + Send>>;
 /// **The cache.** A key once read (and an access key id once found unknown) is answered from
 /// memory, within `Service::call` ([`KeyStore::lookup_now`]): the hot path does not wait on
 /// Redis. A key that is inactive, or past its expiry, is answered as unknown. The cache holds
-/// at most its capacity ([`DEFAULT_CACHE_CAPACITY`]) of ids; when it is full, further
-/// answers are not kept (each is read from Redis again), so that requests naming random ids
-/// cannot make it grow.
+/// at most its capacity ([`DEFAULT_CACHE_CAPACITY`]) of ids, so that requests naming random
+/// ids cannot make it grow: when it is full the unknown ids are dropped, and when it is full
+/// of keys further answers are not kept (each is read from Redis again). Each new unknown id
+/// a request names is read from Redis once (a `GET` of an absent key): the layer's own
+/// unknown-key cache is not in front of this store.
 ///
 /// **Invalidation.** Every change made through [`RedisKeys`](crate::RedisKeys) publishes the
 /// access key id on the channel `{prefix}keys`. Every store subscribes to it in a background
@@ -245,8 +247,16 @@ impl Shared {
     /// to give [`fill`](Self::fill).
     fn start_reading(&self, id: &str) -> Option<u64> {
         let entries = &self.cache.entries;
-        if !self.state().is_up() || entries.len() >= self.cache.capacity {
+        if !self.state().is_up() {
             return None;
+        }
+        if entries.len() >= self.cache.capacity {
+            // Full: the unknown ids go (requests naming random ids fill the cache with them,
+            // and would otherwise keep real keys out), the keys stay.
+            entries.retain(|_, cached| matches!(cached, Cached::Known { .. }));
+            if entries.len() >= self.cache.capacity {
+                return None;
+            }
         }
         let token = self.cache.tokens.fetch_add(1, Ordering::Relaxed);
         entries.insert(id.to_string(), Cached::Reading(token));
