@@ -116,7 +116,13 @@ pin_project! {
         S: Service<Request<VerifiedBody<B>>>,
         K: KeyStore,
     {
-        Lookup { #[pin] lookup: K::Future, pending: Option<Box<Pending<S, B>>> },
+        // `remember_unknown`: whether the layer's unknown-key cache stands in front of the
+        // store (see `key_step::layer_remembers_unknown`).
+        Lookup {
+            #[pin] lookup: K::Future,
+            pending: Option<Box<Pending<S, B>>>,
+            remember_unknown: bool,
+        },
         Buffering {
             #[pin] body: B,
             collected: BytesMut,
@@ -186,11 +192,18 @@ where
         }
     }
 
-    pub(crate) fn lookup(lookup: K::Future, pending: Pending<S, B>) -> Self {
+    /// Waits for the store's `lookup`, then goes on with `pending`; an unknown key is
+    /// remembered in the layer's cache when `remember_unknown`.
+    pub(crate) fn lookup(
+        lookup: K::Future,
+        pending: Pending<S, B>,
+        remember_unknown: bool,
+    ) -> Self {
         ResponseFuture {
             state: State::Lookup {
                 lookup,
                 pending: Some(Box::new(pending)),
+                remember_unknown,
             },
         }
     }
@@ -210,10 +223,14 @@ where
         let mut this = self.project();
         loop {
             let step = match this.state.as_mut().project() {
-                StateProj::Lookup { lookup, pending } => {
+                StateProj::Lookup {
+                    lookup,
+                    pending,
+                    remember_unknown,
+                } => {
                     let found = ready!(lookup.poll(cx));
                     match pending.take() {
-                        Some(pending) => after_lookup(pending, found),
+                        Some(pending) => after_lookup(pending, found, *remember_unknown),
                         None => Step::Reject(internal_error(), None),
                     }
                 }
@@ -355,7 +372,11 @@ fn internal_error() -> Response<Full<Bytes>> {
     response
 }
 
-fn after_lookup<S, B, P>(pending: Box<Pending<S, B>>, found: Lookup<P>) -> Step<S::Future, B, P, S>
+fn after_lookup<S, B, P>(
+    pending: Box<Pending<S, B>>,
+    found: Lookup<P>,
+    remember_unknown: bool,
+) -> Step<S::Future, B, P, S>
 where
     S: Service<Request<VerifiedBody<B>>> + Send + 'static,
     S::Future: Send + 'static,
@@ -364,7 +385,7 @@ where
     B::Error: Into<BoxError>,
 {
     let id = pending.plan.auth.credential.access_key_id();
-    let key = match settle(&pending.config, id, found) {
+    let key = match settle(&pending.config, id, found, remember_unknown) {
         Ok(Some(key)) => key,
         Ok(None) => {
             let error = pending.unknown_key();

@@ -192,7 +192,9 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// key added to the store is refused for up to `ttl` after a request named it while it
     /// was unknown). A capacity of 0 turns this off. A store that answers at once
     /// ([`KeyStore::lookup_now`]) is asked every time instead: a lookup in memory costs no
-    /// more than the cache would, and a key added to it is accepted at once.
+    /// more than the cache would, and a key added to it is accepted at once; so is a store
+    /// that remembers unknown ids itself ([`KeyStore::remembers_unknown_keys`], a shared
+    /// store that forgets one as soon as the key is created on any instance).
     pub fn unknown_key_cache(self, capacity: usize, ttl: std::time::Duration) -> Self {
         self.with(|c| {
             c.unknown_keys = (capacity > 0).then(|| Arc::new(UnknownKeys::new(capacity, ttl)))

@@ -11,7 +11,7 @@ use http_body::Body;
 use tower_service::Service;
 
 use crate::auth::form::post_boundary;
-use crate::auth::key_step::{find_key, key_request, unknown_key, KeyStep};
+use crate::auth::key_step::{find_key, key_request, layer_remembers_unknown, unknown_key, KeyStep};
 use crate::auth::precheck::{
     body_is_empty, checksum_headers, declared_hash, precheck, scan_head, PayloadPlan, Plan,
 };
@@ -155,7 +155,9 @@ where
             }
             KeyStep::Wait(lookup) => {
                 let plan = checked.into_owned();
-                return ResponseFuture::lookup(lookup, self.pending(parts, body, plan));
+                let remember_unknown = layer_remembers_unknown(&*self.store);
+                let pending = self.pending(parts, body, plan);
+                return ResponseFuture::lookup(lookup, pending, remember_unknown);
             }
         };
         if let PayloadPlan::Buffer = checked.payload {

@@ -13,7 +13,7 @@ use http::request::Parts;
 use http_body::Body;
 
 use crate::address::S3Address;
-use crate::auth::key_step::{find_key, settle, KeyStep};
+use crate::auth::key_step::{find_key, layer_remembers_unknown, settle, KeyStep};
 use crate::auth::view::View;
 use crate::config::Config;
 use crate::error::{BoxError, Error, PostFieldError};
@@ -191,7 +191,12 @@ pub(crate) async fn check_form<K: KeyStore>(
     }
     let key = match find_key(config, store, request) {
         KeyStep::Answered(found) => found?,
-        KeyStep::Wait(lookup) => settle(config, credential.access_key_id(), lookup.await)?,
+        KeyStep::Wait(lookup) => settle(
+            config,
+            credential.access_key_id(),
+            lookup.await,
+            layer_remembers_unknown(store),
+        )?,
     };
     let Some(key) = key else {
         // Checked against the decoy secret, so that it costs what a wrong signature costs.

@@ -25,7 +25,9 @@ pub(crate) enum KeyStep<F, P> {
 /// Starts the key step for `request`. A store that has its keys at hand
 /// ([`KeyStore::lookup_now`]) answers here and is asked every time; one that must be waited
 /// for is not asked about an access key id it did not know within the unknown-key cache's
-/// time-to-live.
+/// time-to-live, unless it remembers unknown ids itself
+/// ([`KeyStore::remembers_unknown_keys`]): a shared store forgets one as soon as the key is
+/// created anywhere, which the layer's cache would not.
 pub(crate) fn find_key<K: KeyStore>(
     config: &Config,
     store: &K,
@@ -34,25 +36,34 @@ pub(crate) fn find_key<K: KeyStore>(
     if let Some(found) = store.lookup_now(&request) {
         return KeyStep::Answered(found.map_err(Error::KeyStore));
     }
-    let known_unknown = config
-        .unknown_keys
-        .as_ref()
-        .is_some_and(|cache| cache.contains(request.access_key_id()));
+    let known_unknown = !store.remembers_unknown_keys()
+        && config
+            .unknown_keys
+            .as_ref()
+            .is_some_and(|cache| cache.contains(request.access_key_id()));
     if known_unknown {
         return KeyStep::Answered(Ok(None));
     }
     KeyStep::Wait(store.lookup(request))
 }
 
+/// Whether the layer's unknown-key cache stands in front of `store` (it does unless the store
+/// remembers unknown ids itself): what [`settle`] is told.
+pub(crate) fn layer_remembers_unknown<K: KeyStore + ?Sized>(store: &K) -> bool {
+    !store.remembers_unknown_keys()
+}
+
 /// The answer of a store that was waited for, for the key `access_key_id`: an unknown key is
-/// remembered, so that the next requests naming it do not reach the store.
+/// remembered when `remember_unknown` (see [`layer_remembers_unknown`]), so that the next
+/// requests naming it do not reach the store.
 pub(crate) fn settle<P>(
     config: &Config,
     access_key_id: &str,
     found: Lookup<P>,
+    remember_unknown: bool,
 ) -> Result<Option<Key<P>>, Error> {
     let key = found.map_err(Error::KeyStore)?;
-    if let (None, Some(cache)) = (&key, &config.unknown_keys) {
+    if let (None, Some(cache), true) = (&key, &config.unknown_keys, remember_unknown) {
         cache.insert(access_key_id);
     }
     Ok(key)
@@ -101,6 +112,38 @@ mod tests {
         }
     }
 
+    /// A store that must be waited for and remembers the ids it does not know by itself
+    /// (as a shared store told of every change does), knowing no key, counting how often it
+    /// is asked.
+    #[derive(Default)]
+    struct Remembering {
+        asked: AtomicUsize,
+    }
+
+    impl KeyStore for Remembering {
+        type Principal = ();
+        type Future = Ready<Lookup<()>>;
+
+        fn lookup(&self, _request: KeyRequest) -> Self::Future {
+            self.asked.fetch_add(1, Ordering::SeqCst);
+            ready(Ok(None))
+        }
+
+        fn remembers_unknown_keys(&self) -> bool {
+            true
+        }
+    }
+
+    /// [`settle`] for an answer of `store`.
+    fn settle_for<K: KeyStore>(
+        config: &Config,
+        store: &K,
+        id: &str,
+        found: Lookup<K::Principal>,
+    ) -> Result<Option<Key<K::Principal>>, Error> {
+        settle(config, id, found, layer_remembers_unknown(store))
+    }
+
     fn request() -> KeyRequest {
         KeyRequest::new("AKIDUNKNOWN", "20261207", "us-east-1", "s3")
     }
@@ -121,7 +164,8 @@ mod tests {
             settle(
                 &config,
                 "AKIDUNKNOWN",
-                Ok::<_, crate::keys::StoreError>(None::<Key<()>>)
+                Ok::<_, crate::keys::StoreError>(None::<Key<()>>),
+                true
             ),
             Ok(None)
         ));
@@ -137,7 +181,8 @@ mod tests {
         assert!(settle(
             &config,
             "AKIDUNKNOWN",
-            Ok::<_, crate::keys::StoreError>(None::<Key<()>>)
+            Ok::<_, crate::keys::StoreError>(None::<Key<()>>),
+            true
         )
         .is_ok());
         store.insert("AKIDUNKNOWN", "secret", ());
@@ -149,8 +194,38 @@ mod tests {
     fn a_failing_store_is_an_error_not_an_unknown_key() {
         let failed: Lookup<()> = Err(crate::keys::StoreError::unavailable("down"));
         assert!(matches!(
-            settle(&Config::new(), "AKID", failed),
+            settle(&Config::new(), "AKID", failed, true),
             Err(Error::KeyStore(_))
         ));
+    }
+
+    #[test]
+    fn a_store_that_remembers_unknown_keys_is_asked_again_after_an_unknown_key() {
+        let config = Config::new();
+        let store = Remembering::default();
+        let KeyStep::Wait(lookup) = find_key(&config, &store, request()) else {
+            panic!("a store that must be waited for is waited for");
+        };
+        let found = settle_for(&config, &store, "AKIDUNKNOWN", lookup.into_inner());
+        assert!(matches!(found, Ok(None)));
+        let step = find_key(&config, &store, request());
+        assert!(
+            matches!(step, KeyStep::Wait(_)),
+            "the layer's cache answered for the store"
+        );
+        assert_eq!(store.asked.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn an_unknown_key_of_a_store_that_remembers_them_is_not_cached_by_the_layer() {
+        let config = Config::new();
+        let store = Remembering::default();
+        let found = settle_for(&config, &store, "AKIDUNKNOWN", Ok(None));
+        assert!(matches!(found, Ok(None)));
+        let cache = config.unknown_keys.as_ref().expect("the default cache");
+        assert!(
+            !cache.contains("AKIDUNKNOWN"),
+            "the layer remembered an id the store remembers itself"
+        );
     }
 }

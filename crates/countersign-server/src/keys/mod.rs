@@ -268,6 +268,17 @@ pub trait KeyStore: Send + Sync + 'static {
         let _ = request;
         None
     }
+
+    /// Whether the store remembers for itself the access key ids it does not know, and
+    /// forgets them as soon as they become known (a shared store told of every change, such
+    /// as one over Redis). `false` (the default): the layer keeps its own unknown-key cache
+    /// in front of a store that must be waited for, so that an id it did not know a moment
+    /// ago is refused without asking the store again within the cache's time-to-live. A
+    /// store answering `true` is asked every time instead: the layer's cache would go on
+    /// refusing a key created elsewhere until its entry expired.
+    fn remembers_unknown_keys(&self) -> bool {
+        false
+    }
 }
 
 /// A shared store: several layers (or a layer and the code that manages the keys) over one.
@@ -281,5 +292,9 @@ impl<K: KeyStore + ?Sized> KeyStore for std::sync::Arc<K> {
 
     fn lookup_now(&self, request: &KeyRequest) -> Option<Lookup<Self::Principal>> {
         K::lookup_now(self, request)
+    }
+
+    fn remembers_unknown_keys(&self) -> bool {
+        K::remembers_unknown_keys(self)
     }
 }
