@@ -10,8 +10,9 @@
 //! cargo bench --bench authorization
 //! ```
 //!
-//! `--only CASE` (0 to 3, in the order above) sends 2,000 requests through that case's layer
-//! alone and prints nothing: for an instruction count free of the machine's noise,
+//! `--only CASE [REQUESTS]` (0 to 3, in the order above) sends 2,000 requests (or as many as
+//! given) through that case's layer alone and prints nothing: for an instruction count free
+//! of the machine's noise, or a profile of one case,
 //!
 //! ```text
 //! cargo bench --bench authorization --no-run
@@ -62,10 +63,13 @@ fn main() {
         ),
     ];
     let arguments: Vec<String> = std::env::args().collect();
-    if let Some(case) = arguments.iter().position(|a| a == "--only") {
-        let case: usize = arguments[case + 1].parse().expect("a case number");
+    if let Some(at) = arguments.iter().position(|a| a == "--only") {
+        let case: usize = arguments[at + 1].parse().expect("a case number");
+        let requests: usize = arguments
+            .get(at + 2)
+            .map_or(2000, |n| n.parse().expect("a count"));
         through(layers[case].1.clone(), &signed, |f| {
-            (0..2000).for_each(|_| f())
+            (0..requests).for_each(|_| f())
         });
         return;
     }

@@ -20,7 +20,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use smallvec::SmallVec;
+use crate::percent::Output;
 
 /// What every S3 ARN begins with.
 const ARN_PREFIX: &str = "arn:aws:s3:::";
@@ -50,8 +50,59 @@ impl fmt::Display for InvalidPath {
 
 impl std::error::Error for InvalidPath {}
 
-/// The text an address is made in: on the stack for the addresses requests carry.
-type Text = SmallVec<[u8; 256]>;
+/// The text an address is made in: on the stack for the addresses requests carry (each
+/// piece copied once), on the heap beyond.
+struct Text {
+    stack: [u8; 256],
+    len: usize,
+    heap: Vec<u8>,
+}
+
+impl Text {
+    fn new() -> Self {
+        Text {
+            stack: [0; 256],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.heap.len().max(self.len)
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self.heap.is_empty() {
+            true => &self.stack[..self.len],
+            false => &self.heap,
+        }
+    }
+
+    fn lowercase_from(&mut self, start: usize) {
+        match self.heap.is_empty() {
+            true => self.stack[start..self.len].make_ascii_lowercase(),
+            false => self.heap[start..].make_ascii_lowercase(),
+        }
+    }
+}
+
+impl crate::percent::Output for Text {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        match self.stack.get_mut(self.len..end) {
+            Some(room) if self.heap.is_empty() => {
+                room.copy_from_slice(bytes);
+                self.len = end;
+            }
+            _ => {
+                if self.heap.is_empty() {
+                    self.heap.extend_from_slice(&self.stack[..self.len]);
+                }
+                self.heap.extend_from_slice(bytes);
+            }
+        }
+    }
+}
 
 impl S3Address {
     /// The address of a request to `host` (with or without a port) and `path` (as sent,
@@ -64,12 +115,12 @@ impl S3Address {
             .and_then(|domain| bucket_under(name, domain));
         let path = path.strip_prefix('/').unwrap_or(path);
         let mut text = Text::new();
-        text.extend_from_slice(ARN_PREFIX.as_bytes());
+        text.put(ARN_PREFIX.as_bytes());
         let key = match virtual_bucket {
             Some(bucket) => {
                 let start = text.len();
-                text.extend_from_slice(bucket.as_bytes());
-                text[start..].make_ascii_lowercase();
+                text.put(bucket.as_bytes());
+                text.lowercase_from(start);
                 path
             }
             None => {
@@ -80,10 +131,10 @@ impl S3Address {
         };
         let bucket_end = text.len();
         if !key.is_empty() {
-            text.push(b'/');
+            text.put(b"/");
             crate::percent::decode_into(key, false, &mut text);
         }
-        let arn = std::str::from_utf8(&text).map_err(|_| InvalidPath)?;
+        let arn = std::str::from_utf8(text.bytes()).map_err(|_| InvalidPath)?;
         Ok(S3Address {
             arn: Arc::from(arn),
             bucket_end,
@@ -234,6 +285,26 @@ mod tests {
             bucket_and_key("localhost", "/b/a%2Bb+c%2520", Some("localhost")),
             (Some("b".into()), Some("a+b+c%20".into()))
         );
+    }
+
+    #[test]
+    fn an_address_longer_than_the_stack_holds_is_whole() {
+        let key = format!("{}%20end", "k/".repeat(200));
+        let address = S3Address::of("localhost", &format!("/b/{key}"), None);
+        let address = address.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(address.bucket(), Some("b"));
+        assert_eq!(
+            address.key(),
+            Some(format!("{} end", "k/".repeat(200)).as_str())
+        );
+        assert_eq!(address.arn().len(), "arn:aws:s3:::b/".len() + 404);
+    }
+
+    #[test]
+    fn a_virtual_hosted_bucket_is_lowercased_in_the_arn() {
+        let address = S3Address::of("Photos.localhost", "/Cat.jpg", Some("localhost"));
+        let address = address.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(address.arn(), "arn:aws:s3:::photos/Cat.jpg");
     }
 
     #[test]

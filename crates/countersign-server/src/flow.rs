@@ -152,7 +152,7 @@ where
         if let Err(error) = replay_answer(answer).await {
             return refused(error, body);
         }
-        let later = match authorize(&config, &parts, Some(&identity), None) {
+        let later = match authorize(&config, &parts, None, Some(&identity), None) {
             Handoff::Allowed(check) => {
                 return forward(&mut service, parts, body, Some(identity), check)
                     .await
@@ -207,7 +207,7 @@ where
             Err(e) => return Ok(refuse(&config, &parts, body, e)),
         };
         let (identity, post, range) = checked;
-        let (check, later) = match authorize(&config, &parts, Some(&identity), Some(&post)) {
+        let (check, later) = match authorize(&config, &parts, None, Some(&identity), Some(&post)) {
             Handoff::Allowed(check) => (check, None),
             Handoff::Refused(error) => return Ok(refuse(&config, &parts, body, error)),
             Handoff::Later(verdict, check) => (None, Some((verdict, check))),

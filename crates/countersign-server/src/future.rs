@@ -413,14 +413,16 @@ where
             // Authorized now, unless the replay guard answers later: then once it did.
             let next = match replay {
                 Some(answer) => Err(answer),
-                None => match authorize(&pending.config, &pending.parts, Some(&identity), None) {
-                    Handoff::Allowed(check) => Ok(Ok(check)),
-                    Handoff::Refused(error) => {
-                        let (response, leftover) = (*pending).refuse(error);
-                        return Step::Reject(response, leftover);
+                None => {
+                    match authorize(&pending.config, &pending.parts, None, Some(&identity), None) {
+                        Handoff::Allowed(check) => Ok(Ok(check)),
+                        Handoff::Refused(error) => {
+                            let (response, leftover) = (*pending).refuse(error);
+                            return Step::Reject(response, leftover);
+                        }
+                        Handoff::Later(verdict, check) => Ok(Err((verdict, check))),
                     }
-                    Handoff::Later(verdict, check) => Ok(Err((verdict, check))),
-                },
+                }
             };
             let Pending {
                 service,
@@ -486,11 +488,15 @@ where
             // Authorized now, unless the replay guard answers later: then once it did.
             let next = match replay {
                 Some(answer) => Err(answer),
-                None => match authorize(&pending.config, &pending.parts, Some(&identity), None) {
-                    Handoff::Allowed(check) => Ok(Ok(check)),
-                    Handoff::Refused(error) => return Step::Reject(pending.reject(error), None),
-                    Handoff::Later(verdict, check) => Ok(Err((verdict, check))),
-                },
+                None => {
+                    match authorize(&pending.config, &pending.parts, None, Some(&identity), None) {
+                        Handoff::Allowed(check) => Ok(Ok(check)),
+                        Handoff::Refused(error) => {
+                            return Step::Reject(pending.reject(error), None)
+                        }
+                        Handoff::Later(verdict, check) => Ok(Err((verdict, check))),
+                    }
+                }
             };
             let Pending {
                 service,

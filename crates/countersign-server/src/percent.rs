@@ -47,19 +47,13 @@ pub(crate) fn decode_into(raw: &str, plus_is_space: bool, out: &mut impl Output)
     out.put(&bytes[run..]);
 }
 
-/// Where decoded bytes go: a vector, or one that keeps short text on the stack.
+/// Where decoded bytes go: a vector, or a text being made (an address's ARN).
 pub(crate) trait Output {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
 }
 
 impl Output for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-impl<A: smallvec::Array<Item = u8>> Output for smallvec::SmallVec<A> {
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }

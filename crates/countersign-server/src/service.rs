@@ -194,7 +194,7 @@ where
                 service, parts, body, signed, answer, config,
             ));
         }
-        let verdict = match authorize(config, &parts, Some(&identity), None) {
+        let verdict = match authorize(config, &parts, Some(&view), Some(&identity), None) {
             Handoff::Allowed(check) => Ok(check),
             Handoff::Refused(error) => {
                 return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
@@ -244,7 +244,7 @@ where
         if let Err(error) = scan_head(config, &parts) {
             return ResponseFuture::refused(config, &parts, body, error, None);
         }
-        let verdict = match authorize::<K::Principal>(config, &parts, None, None) {
+        let verdict = match authorize::<K::Principal>(config, &parts, None, None, None) {
             Handoff::Allowed(check) => Ok(check),
             Handoff::Refused(error) => {
                 return ResponseFuture::refused(config, &parts, body, error, None);

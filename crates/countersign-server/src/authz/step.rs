@@ -32,13 +32,14 @@ pub(crate) enum Handoff {
     Later(LaterVerdict, AccessCheck),
 }
 
-/// Authorizes the request `parts`, signed by `identity` (`None`: anonymous), or a browser
-/// POST upload `post`. Without an authorizer every verified request is allowed, and every
+/// Authorizes the request `parts` (read through `view`, the verification's, when the caller
+/// has it), signed by `identity` (`None`: anonymous), or a browser POST upload `post`. Without an authorizer every verified request is allowed, and every
 /// anonymous one refused. A request allowed, or waiting for its verdict, comes with the
 /// [`AccessCheck`] to leave in its extensions.
 pub(crate) fn authorize<P: Send + Sync + 'static>(
     config: &Config,
     parts: &Parts,
+    view: Option<&View<'_>>,
     identity: Option<&Verified<P>>,
     post: Option<&PostObject>,
 ) -> Handoff {
@@ -50,7 +51,7 @@ pub(crate) fn authorize<P: Send + Sync + 'static>(
             ))),
         };
     };
-    let operation = match classify(config, parts, identity, post) {
+    let operation = match classify(config, parts, view, identity, post) {
         Ok(operation) => operation,
         Err(error) => return Handoff::Refused(error),
     };
@@ -70,14 +71,23 @@ pub(crate) fn authorize<P: Send + Sync + 'static>(
     }
 }
 
-/// The operation of a request, by the layer's classifier.
+/// The operation of a request, by the layer's classifier, reading the request through `view`
+/// (made here when the caller has none).
 fn classify<P>(
     config: &Config,
     parts: &Parts,
+    view: Option<&View<'_>>,
     identity: Option<&Verified<P>>,
     post: Option<&PostObject>,
 ) -> Result<Operation, Error> {
-    let view = View::new(parts, config.proxy.as_ref());
+    let made;
+    let view = match view {
+        Some(view) => view,
+        None => {
+            made = View::new(parts, config.proxy.as_ref());
+            &made
+        }
+    };
     let api_gateway = |api: &ApiGateway| {
         let region = identity.map(|i| i.region()).unwrap_or("");
         Operation::new(api.access(region, parts.method.as_str(), view.path()))
