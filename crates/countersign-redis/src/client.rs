@@ -12,6 +12,10 @@ use redis::{Cmd, FromRedisValue, Pipeline};
 
 use crate::config::RedisConfig;
 use crate::error::Error;
+use crate::pattern::escape_glob;
+
+/// How many keys one `SCAN` or `MGET` asks for.
+const BATCH: usize = 500;
 
 /// Connections to one Redis, cheap to clone (clones share them). Each connection manager
 /// reconnects by itself when Redis goes away and comes back; every command waits at most the
@@ -116,6 +120,45 @@ impl RedisClient {
     pub(crate) async fn pipeline<T: FromRedisValue>(&self, pipe: &Pipeline) -> Result<T, Error> {
         let mut manager = self.manager();
         self.bounded(pipe.query_async(&mut manager)).await
+    }
+
+    /// The names of every key that begins with `prefix` (a literal prefix: glob characters
+    /// in it are escaped), sorted, each once: `SCAN` in batches, never `KEYS`.
+    pub(crate) async fn names_under(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        let pattern = format!("{}*", escape_glob(prefix));
+        let mut names = Vec::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let scan = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(BATCH)
+                .clone();
+            let (next, batch): (u64, Vec<String>) = self.query(&scan).await?;
+            names.extend(batch);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        // A SCAN may return a key more than once.
+        names.sort_unstable();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// The values of `names`, in their order (`None` for a key that is gone), read with
+    /// `MGET` in batches.
+    pub(crate) async fn values_of(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        let mut values = Vec::with_capacity(names.len());
+        for chunk in names.chunks(BATCH) {
+            let mget = redis::cmd("MGET").arg(chunk).clone();
+            let batch: Vec<Option<Vec<u8>>> = self.query(&mget).await?;
+            values.extend(batch);
+        }
+        Ok(values)
     }
 
     /// A new subscriber connection (not of the pool: a subscribed connection takes no other

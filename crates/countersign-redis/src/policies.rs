@@ -12,15 +12,11 @@ use serde_json::{json, Value};
 
 use crate::client::RedisClient;
 use crate::error::Error;
-use crate::pattern::escape_glob;
 use crate::subscription::{Listener, Subscription};
 
 /// The channel, after the prefix, on which every change to a policy entry publishes the
 /// entry's name (`identity:ARN` or `resource:KEY`).
 const POLICIES_CHANNEL: &str = "policies";
-
-/// How many entries one `SCAN` step and one `MGET` ask for.
-const BATCH: usize = 500;
 
 /// The `Sid` of the policy an entry whose documents do not all parse is read as.
 pub const INVALID_ENTRY_SID: &str = "CountersignInvalidEntry";
@@ -148,40 +144,18 @@ impl Policies {
     /// Reads every entry again, and forgets those that are gone.
     async fn reload_all(&self) -> Result<(), Error> {
         let prefix = self.client.key("policy:");
-        let pattern = format!("{}*", escape_glob(&prefix));
-        let mut names = Vec::new();
-        let mut cursor: u64 = 0;
-        loop {
-            let scan = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(BATCH)
-                .clone();
-            let (next, batch): (u64, Vec<String>) = self.client.query(&scan).await?;
-            names.extend(batch);
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        names.sort_unstable();
-        names.dedup();
+        let names = self.client.names_under(&prefix).await?;
+        let texts = self.client.values_of(&names).await?;
         let (mut identities, mut resources) = (HashSet::new(), HashSet::new());
-        for chunk in names.chunks(BATCH) {
-            let mget = redis::cmd("MGET").arg(chunk).clone();
-            let texts: Vec<Option<Vec<u8>>> = self.client.query(&mget).await?;
-            for (name, text) in chunk.iter().zip(texts) {
-                let Some(entry) = name.get(prefix.len()..).and_then(Entry::parse) else {
-                    continue;
-                };
-                match &entry {
-                    Entry::Identity(arn) => identities.insert(arn.to_string()),
-                    Entry::Resource(key) => resources.insert(key.to_string()),
-                };
-                self.apply(&entry, text.as_deref());
-            }
+        for (name, text) in names.iter().zip(texts) {
+            let Some(entry) = name.get(prefix.len()..).and_then(Entry::parse) else {
+                continue;
+            };
+            match &entry {
+                Entry::Identity(arn) => identities.insert(arn.to_string()),
+                Entry::Resource(key) => resources.insert(key.to_string()),
+            };
+            self.apply(&entry, text.as_deref());
         }
         self.identities.retain(|arn, _| identities.contains(arn));
         self.resources.retain(|key, _| resources.contains(key));

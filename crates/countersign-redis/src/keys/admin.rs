@@ -11,10 +11,6 @@ use crate::client::RedisClient;
 use crate::error::Error;
 use crate::keys::record::{KeyRecord, KeyStatus};
 use crate::keys::{key_name, KEYS_CHANNEL};
-use crate::pattern::escape_glob;
-
-/// How many keys one `SCAN` step and one `MGET` ask for.
-const BATCH: usize = 500;
 
 /// The management API of the keys in Redis, for tools and admin endpoints. Each change writes
 /// the key's record and publishes its id in one `MULTI`/`EXEC`, so that every
@@ -100,37 +96,16 @@ impl RedisKeys {
     /// [`Error::Unavailable`] when Redis fails.
     pub async fn list(&self) -> Result<Vec<(String, KeyRecord)>, Error> {
         let prefix = key_name(&self.client, "");
-        let pattern = format!("{}*", escape_glob(&prefix));
-        let mut names = BTreeSet::new();
-        let mut cursor: u64 = 0;
-        loop {
-            let scan = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(BATCH)
-                .clone();
-            let (next, batch): (u64, Vec<String>) = self.client.query(&scan).await?;
-            names.extend(batch);
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        let names: Vec<String> = names.into_iter().collect();
+        let names = self.client.names_under(&prefix).await?;
+        let texts = self.client.values_of(&names).await?;
         let mut keys = Vec::with_capacity(names.len());
-        for chunk in names.chunks(BATCH) {
-            let mget = redis::cmd("MGET").arg(chunk).clone();
-            let texts: Vec<Option<Vec<u8>>> = self.client.query(&mget).await?;
-            for (name, text) in chunk.iter().zip(texts) {
-                let id = name.get(prefix.len()..).unwrap_or_default();
-                // Deleted since the scan.
-                let Some(text) = text else { continue };
-                match KeyRecord::from_json(id, &text) {
-                    Ok(record) => keys.push((id.to_string(), record)),
-                    Err(e) => tracing::warn!(access_key_id = %id, error = %e, "invalid key record"),
-                }
+        for (name, text) in names.iter().zip(texts) {
+            let id = name.get(prefix.len()..).unwrap_or_default();
+            // Deleted since the scan.
+            let Some(text) = text else { continue };
+            match KeyRecord::from_json(id, &text) {
+                Ok(record) => keys.push((id.to_string(), record)),
+                Err(e) => tracing::warn!(access_key_id = %id, error = %e, "invalid key record"),
             }
         }
         Ok(keys)
