@@ -21,6 +21,15 @@
 //! Both retry in AWS's standard mode (`RetryConfig`), signing each attempt again, and correct
 //! a skewed clock from the server's `Date`; both are configured by a `Signing`.
 //!
+//! On top of the reqwest sender, the client calls AWS APIs without an SDK: with the `query`
+//! feature, `QueryClient` (the Query protocol of STS, IAM, SNS, SQS and EC2: form-encoded
+//! actions, XML answers read into an `XmlElement` tree); with `json`, `AwsJsonClient`
+//! (`awsJson` 1.0 and 1.1) and `RestJsonClient` (REST-JSON), answering `serde_json` values.
+//! Both give a service's error as a `ServiceError` (status, code, message, request id) and
+//! call an `Endpoint`, a region's or a URL. With `sts`, `StsClient` calls STS
+//! (`GetCallerIdentity`, `AssumeRole`, `AssumeRoleWithWebIdentity`), and the credential
+//! chain assumes the roles of profiles and of web identity through it.
+//!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};
 //! use time::macros::datetime;
@@ -51,17 +60,23 @@ mod chunked;
 mod credentials;
 #[cfg(feature = "credentials")]
 pub mod credentials_chain;
+#[cfg(any(feature = "query", feature = "json"))]
+mod endpoint;
 mod error;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod error_code;
 #[cfg(feature = "fs")]
 mod file;
+#[cfg(feature = "json")]
+mod json_protocol;
 #[cfg(feature = "reqwest")]
 mod middleware;
 mod owned_body;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod peeked;
 mod provider;
+#[cfg(feature = "query")]
+mod query;
 #[cfg(feature = "reqwest")]
 mod request_ext;
 #[cfg(feature = "reqwest")]
@@ -72,6 +87,8 @@ mod retry;
 mod send_body;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod send_error;
+#[cfg(any(feature = "query", feature = "json"))]
+mod service_error;
 mod signable;
 mod signer;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
@@ -82,17 +99,33 @@ mod signing_layer;
 mod skew;
 #[cfg(feature = "body")]
 mod streaming;
+#[cfg(feature = "sts")]
+mod sts;
+#[cfg(feature = "query")]
+pub mod xml;
 
 pub use chunked::{encoded_length, ChunkedEncoder};
 pub use credentials::{Credentials, SessionTokenMode};
+#[cfg(any(feature = "query", feature = "json"))]
+pub use endpoint::Endpoint;
 pub use error::Error;
 #[cfg(feature = "fs")]
 pub use file::{FileBody, FileSigning};
+#[cfg(feature = "json")]
+pub use json_protocol::{AwsJsonClient, JsonVersion, RestJsonClient};
 pub use provider::{CredentialsError, CredentialsErrorKind, CredentialsFuture, ProvideCredentials};
+#[cfg(feature = "query")]
+pub use query::{QueryClient, QueryResponse};
+#[cfg(any(feature = "query", feature = "json"))]
+pub use service_error::{CallError, ServiceError, DEFAULT_RESPONSE_LIMIT};
 pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS};
 pub use signer::{Payload, Signed, Signer};
 #[cfg(feature = "body")]
 pub use streaming::{Chunking, SignedBody, StreamError, StreamSigning, DEFAULT_CHUNK_SIZE};
+#[cfg(feature = "sts")]
+pub use sts::{CallerIdentity, StsClient, STS_API_VERSION};
+#[cfg(feature = "query")]
+pub use xml::XmlElement;
 
 #[cfg(feature = "reqwest")]
 pub use middleware::SigningMiddleware;

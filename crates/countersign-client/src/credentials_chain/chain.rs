@@ -45,16 +45,21 @@ pub struct DefaultCredentialsChain {
 }
 
 impl DefaultCredentialsChain {
-    /// The chain over `env` (usually [`Environment::process`]).
+    /// The chain over `env` (usually [`Environment::process`]). With the `sts` feature, roles
+    /// are assumed through `StsClient::from_env(env)` unless [`assume_role`](Self::assume_role)
+    /// plugs in another client; without it, a role is an error until one is plugged in.
     pub fn new(env: Environment) -> Self {
         DefaultCredentialsChain {
             #[cfg(feature = "remote-credentials")]
             container: ContainerProvider::new(env.clone()),
             #[cfg(feature = "remote-credentials")]
             imds: ImdsProvider::new(env.clone()),
+            #[cfg(feature = "sts")]
+            assume_role: Some(crate::sts::for_chain(env.clone())),
+            #[cfg(not(feature = "sts"))]
+            assume_role: None,
             env,
             profile: None,
-            assume_role: None,
             process_timeout: DEFAULT_PROCESS_TIMEOUT,
         }
     }

@@ -34,7 +34,7 @@ use super::Environment;
 /// a missing `default` profile; a missing profile that was named (in code or by
 /// `AWS_PROFILE`), a malformed file (the message names the file and the line), or a
 /// profile that is set up wrong is [`Invalid`](CredentialsErrorKind::Invalid). So is a role
-/// when no [`AssumeRole`] is plugged in: this crate has no STS client yet.
+/// when no [`AssumeRole`] is plugged in (the `sts` feature's `StsClient` is one).
 ///
 /// ```
 /// use countersign_client::credentials_chain::{Environment, ProfileProvider};

@@ -1,7 +1,8 @@
 //! The seam where roles are assumed through STS: profiles with `role_arn` and
 //! `source_profile`, and web identity tokens, need a client of STS (`AssumeRole`,
-//! `AssumeRoleWithWebIdentity`), which this crate does not have yet. A program that has one
-//! plugs it in as an [`AssumeRole`]; without one, such a profile is an
+//! `AssumeRoleWithWebIdentity`), plugged in as an [`AssumeRole`]: the `sts` feature's
+//! `StsClient` (which `DefaultCredentialsChain` plugs in by itself with that feature), or a
+//! program's own. Without one, such a profile is an
 //! [`Invalid`](crate::CredentialsErrorKind::Invalid) error that says so.
 
 use std::fmt;
@@ -27,6 +28,21 @@ pub struct AssumeRoleRequest {
     pub duration_seconds: Option<u32>,
 }
 
+impl AssumeRoleRequest {
+    /// A request for `role_arn` alone, of no profile (`profile` empty), the other settings
+    /// unset (the fields are public, to be set after).
+    pub fn new(role_arn: impl Into<String>) -> Self {
+        AssumeRoleRequest {
+            profile: String::new(),
+            role_arn: role_arn.into(),
+            role_session_name: None,
+            external_id: None,
+            mfa_serial: None,
+            duration_seconds: None,
+        }
+    }
+}
+
 /// One role to assume with STS `AssumeRoleWithWebIdentity`: from a profile's
 /// `web_identity_token_file`, or from `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN`.
 #[derive(Clone, PartialEq, Eq)]
@@ -40,6 +56,18 @@ pub struct WebIdentityRequest {
     pub role_session_name: Option<String>,
     /// The token, read from its file just before the call (the file is rotated).
     pub token: String,
+}
+
+impl WebIdentityRequest {
+    /// A request for `role_arn` with `token`, of no profile and no session name.
+    pub fn new(role_arn: impl Into<String>, token: impl Into<String>) -> Self {
+        WebIdentityRequest {
+            profile: None,
+            role_arn: role_arn.into(),
+            role_session_name: None,
+            token: token.into(),
+        }
+    }
 }
 
 /// Does not show the token.
@@ -71,4 +99,4 @@ pub trait AssumeRole: Send + Sync + fmt::Debug {
 
 /// What the errors say when no [`AssumeRole`] is plugged in.
 pub(crate) const NOT_SUPPORTED: &str =
-    "which needs STS, not supported by countersign-client yet (plug in an AssumeRole)";
+    "which needs STS, not supported without an AssumeRole plugged in (the `sts` feature's StsClient is one)";
