@@ -1,6 +1,6 @@
 //! The failure tracker of one process: counts and locks in two bounded tables.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -37,6 +37,8 @@ struct State {
     order: VecDeque<String>,
     /// When each locked key's lock ends.
     locks: HashMap<String, OffsetDateTime>,
+    /// The same locks in the order they end, for eviction.
+    ends: BTreeSet<(OffsetDateTime, String)>,
 }
 
 /// The counted failures of a key since `started`.
@@ -134,23 +136,32 @@ impl State {
         window
     }
 
-    /// Locks `access_key_id` until `until`, lifting the locks that ended, and the one that
-    /// ends first when the table is still full.
-    fn lock(&mut self, access_key_id: &str, until: OffsetDateTime, capacity: usize, now: OffsetDateTime) {
-        if !self.locks.contains_key(access_key_id) && self.locks.len() >= capacity {
-            self.locks.retain(|_, end| *end > now);
-            if self.locks.len() >= capacity {
-                let first = self
-                    .locks
-                    .iter()
-                    .min_by_key(|(_, end)| **end)
-                    .map(|(id, _)| id.clone());
-                if let Some(first) = first {
+    /// Locks `access_key_id` until `until`; when the table is full, the lock that ends
+    /// first (one that ended already, if any) is lifted to make room.
+    fn lock(&mut self, access_key_id: &str, until: OffsetDateTime, capacity: usize) {
+        match self.locks.get(access_key_id) {
+            Some(end) => {
+                let end = *end;
+                self.ends.remove(&(end, access_key_id.to_string()));
+            }
+            None => {
+                while self.locks.len() >= capacity {
+                    let Some((_, first)) = self.ends.pop_first() else {
+                        break;
+                    };
                     self.locks.remove(&first);
                 }
             }
         }
         self.locks.insert(access_key_id.to_string(), until);
+        self.ends.insert((until, access_key_id.to_string()));
+    }
+
+    /// Lifts the lock of `access_key_id`.
+    fn unlock(&mut self, access_key_id: &str) {
+        if let Some(end) = self.locks.remove(access_key_id) {
+            self.ends.remove(&(end, access_key_id.to_string()));
+        }
     }
 }
 
@@ -176,7 +187,7 @@ impl FailureTracker for MemoryFailureTracker {
             started: now,
             count: 0,
         };
-        state.lock(access_key_id, after(now, policy.duration()), self.capacity, now);
+        state.lock(access_key_id, after(now, policy.duration()), self.capacity);
         self.locks.store(state.locks.len(), Ordering::Release);
         tracing::warn!(
             access_key_id,
@@ -193,7 +204,7 @@ impl FailureTracker for MemoryFailureTracker {
         let mut state = self.state();
         let until = *state.locks.get(access_key_id)?;
         if until <= now {
-            state.locks.remove(access_key_id);
+            state.unlock(access_key_id);
             self.locks.store(state.locks.len(), Ordering::Release);
             return None;
         }
