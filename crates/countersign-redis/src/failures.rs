@@ -247,7 +247,11 @@ impl FailureTracker for RedisFailureTracker {
         };
         if self.shared.queue.try_send(job).is_err() {
             self.shared.unrecorded.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(access_key_id, code, "too many refusals waiting to be counted in Redis: dropped one");
+            tracing::debug!(
+                access_key_id,
+                code,
+                "too many refusals waiting to be counted in Redis: dropped one"
+            );
         }
     }
 
@@ -294,7 +298,8 @@ async fn record_all(
                     tracing::info!("failures are counted in Redis again");
                 }
                 if locked == 1 {
-                    let duration = Duration::from_millis(u64::try_from(job.duration_ms).unwrap_or(u64::MAX));
+                    let duration =
+                        Duration::from_millis(u64::try_from(job.duration_ms).unwrap_or(u64::MAX));
                     locks.hold(&job.access_key_id, duration);
                     tracing::warn!(access_key_id = %job.access_key_id, threshold = job.threshold, "access key locked out after repeated failures");
                 }

@@ -45,7 +45,9 @@ async fn instance(server: &RedisServer, threshold: u32) -> Instance {
         .failure_tracker(tracker.clone())
         .lockout(policy);
     Instance {
-        app: Router::new().route("/", get(|| async { "ok" })).layer(layer),
+        app: Router::new()
+            .route("/", get(|| async { "ok" }))
+            .layer(layer),
         tracker,
     }
 }
@@ -124,7 +126,10 @@ async fn failures_through_two_instances_reach_the_threshold_together() {
         !one.tracker.locked_keys().is_empty() && !two.tracker.locked_keys().is_empty()
     })
     .await;
-    assert!(locked, "four failures over two instances did not lock the key");
+    assert!(
+        locked,
+        "four failures over two instances did not lock the key"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,7 +137,10 @@ async fn a_lock_set_through_one_instance_refuses_on_the_other_within_a_second() 
     let server = RedisServer::start();
     let one = instance(&server, 3).await;
     let two = instance(&server, 3).await;
-    assert_eq!(send(&two.app, signed(ALICE, SECRET)).await.0, StatusCode::OK);
+    assert_eq!(
+        send(&two.app, signed(ALICE, SECRET)).await.0,
+        StatusCode::OK
+    );
     fail(&one.app, ALICE, 3).await;
     let started = Instant::now();
     loop {
@@ -156,10 +164,19 @@ async fn a_lock_in_place_before_an_instance_starts_holds_there() {
     let server = RedisServer::start();
     let one = instance(&server, 3).await;
     fail(&one.app, ALICE, 3).await;
-    assert!(eventually(Duration::from_secs(1), || !one.tracker.locked_keys().is_empty()).await);
+    assert!(
+        eventually(Duration::from_secs(1), || !one
+            .tracker
+            .locked_keys()
+            .is_empty())
+        .await
+    );
     let late = instance(&server, 3).await;
     let (status, code) = send(&late.app, signed(ALICE, SECRET)).await;
-    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "AccessDenied"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "AccessDenied")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,15 +184,28 @@ async fn with_redis_stopped_valid_requests_are_served_and_known_locks_hold() {
     let mut server = RedisServer::start();
     let one = instance(&server, 3).await;
     fail(&one.app, ALICE, 3).await;
-    assert!(eventually(Duration::from_secs(1), || !one.tracker.locked_keys().is_empty()).await);
+    assert!(
+        eventually(Duration::from_secs(1), || !one
+            .tracker
+            .locked_keys()
+            .is_empty())
+        .await
+    );
     server.stop();
     let started = Instant::now();
     assert_eq!(send(&one.app, signed(BOB, SECRET)).await.0, StatusCode::OK);
     // Refusals are answered at once, though they cannot be counted.
     fail(&one.app, BOB, 5).await;
     assert_eq!(send(&one.app, signed(BOB, SECRET)).await.0, StatusCode::OK);
-    assert_eq!(send(&one.app, signed(ALICE, SECRET)).await.0, StatusCode::FORBIDDEN);
-    assert!(started.elapsed() < Duration::from_secs(1), "waited {:?}", started.elapsed());
+    assert_eq!(
+        send(&one.app, signed(ALICE, SECRET)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
     assert!(
         eventually(Duration::from_secs(5), || one.tracker.unrecorded() >= 5).await,
         "{} unrecorded",
@@ -198,10 +228,16 @@ async fn once_redis_is_back_counting_resumes() {
         if mismatches(&one.tracker, ALICE).await > 0 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "never counted again");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never counted again"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let before = mismatches(&one.tracker, ALICE).await;
     fail(&one.app, ALICE, 3).await;
-    assert_eq!(mismatches_reach(&one.tracker, ALICE, before + 3).await, before + 3);
+    assert_eq!(
+        mismatches_reach(&one.tracker, ALICE, before + 3).await,
+        before + 3
+    );
 }

@@ -199,9 +199,10 @@ pub(crate) fn render(
         Error::KeyLocked {
             retry_after_secs, ..
         } => {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs),
+            );
         }
         _ => {}
     }

@@ -149,7 +149,12 @@ async fn send(app: &Router, request: Request<Body>) -> Answer {
 async fn fail(app: &Router, clock: &TestClock, id: &str, n: usize) {
     for _ in 0..n {
         let answer = send(app, signed_at(id, "not the secret", clock.now())).await;
-        assert_eq!(answer.xml_code(), Some("SignatureDoesNotMatch"), "{}", answer.body);
+        assert_eq!(
+            answer.xml_code(),
+            Some("SignatureDoesNotMatch"),
+            "{}",
+            answer.body
+        );
     }
 }
 
@@ -174,7 +179,11 @@ async fn the_nth_failure_locks_the_key() {
     let answer = send(&app, signed_at(ALICE, "not the secret", clock.now())).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert_eq!(answer.xml_code(), Some("AccessDenied"), "{}", answer.body);
-    assert!(answer.body.contains("temporarily locked"), "{}", answer.body);
+    assert!(
+        answer.body.contains("temporarily locked"),
+        "{}",
+        answer.body
+    );
 }
 
 #[tokio::test]
@@ -195,7 +204,10 @@ async fn a_locked_key_is_refused_before_the_key_store_is_asked() {
     let app = app(SigV4Layer::new(keys).lockout(policy()), &clock);
     fail(&app, &clock, ALICE, 3).await;
     let before = asked.load(Ordering::SeqCst);
-    assert_eq!(good(&app, &clock, ALICE).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        good(&app, &clock, ALICE).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(asked.load(Ordering::SeqCst), before);
 }
 
@@ -215,7 +227,10 @@ async fn the_lock_ends_after_its_duration() {
     let app = app(SigV4Layer::new(store()).lockout(policy()), &clock);
     fail(&app, &clock, ALICE, 3).await;
     clock.advance(Duration::from_secs(299));
-    assert_eq!(good(&app, &clock, ALICE).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        good(&app, &clock, ALICE).await.status,
+        StatusCode::FORBIDDEN
+    );
     clock.advance(Duration::from_secs(1));
     assert_eq!(good(&app, &clock, ALICE).await.status, StatusCode::OK);
 }
@@ -251,7 +266,13 @@ async fn a_lockout_is_rendered_in_s3_xml() {
     let answer = good(&app, &clock, ALICE).await;
     assert_eq!(answer.content_type.as_deref(), Some("application/xml"));
     assert!(answer.body.starts_with("<?xml"), "{}", answer.body);
-    assert!(answer.body.contains("<Message>this access key is temporarily locked"), "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("<Message>this access key is temporarily locked"),
+        "{}",
+        answer.body
+    );
 }
 
 #[tokio::test]
@@ -268,7 +289,13 @@ async fn a_lockout_is_rendered_in_json() {
     assert_eq!(answer.content_type.as_deref(), Some("application/json"));
     let doc: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(doc["code"], "SlowDown");
-    assert!(doc["message"].as_str().unwrap().contains("temporarily locked"), "{doc}");
+    assert!(
+        doc["message"]
+            .as_str()
+            .unwrap()
+            .contains("temporarily locked"),
+        "{doc}"
+    );
     assert_eq!(answer.retry_after.as_deref(), Some("300"));
 }
 
@@ -277,7 +304,10 @@ async fn other_keys_are_not_locked() {
     let clock = TestClock::new();
     let app = app(SigV4Layer::new(store()).lockout(policy()), &clock);
     fail(&app, &clock, ALICE, 3).await;
-    assert_eq!(good(&app, &clock, ALICE).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        good(&app, &clock, ALICE).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(good(&app, &clock, BOB).await.status, StatusCode::OK);
 }
 
@@ -307,7 +337,12 @@ async fn refusals_of_a_code_that_does_not_count_do_not_lock() {
         // Signed an hour ago: refused for the time, before any key is used.
         let stale = clock.now() - Duration::from_secs(3600);
         let answer = send(&app, signed_at(ALICE, SECRET, stale)).await;
-        assert_eq!(answer.xml_code(), Some("RequestTimeTooSkewed"), "{}", answer.body);
+        assert_eq!(
+            answer.xml_code(),
+            Some("RequestTimeTooSkewed"),
+            "{}",
+            answer.body
+        );
     }
     assert_eq!(good(&app, &clock, ALICE).await.status, StatusCode::OK);
 }
@@ -321,7 +356,10 @@ async fn the_counted_codes_can_be_chosen() {
         let stale = clock.now() - Duration::from_secs(3600);
         send(&app, signed_at(ALICE, SECRET, stale)).await;
     }
-    assert_eq!(good(&app, &clock, ALICE).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        good(&app, &clock, ALICE).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -330,7 +368,12 @@ async fn an_unknown_access_key_id_is_locked_after_the_threshold() {
     let app = app(SigV4Layer::new(store()).lockout(policy()), &clock);
     for _ in 0..3 {
         let answer = send(&app, signed_at("AKIDNOBODY", SECRET, clock.now())).await;
-        assert_eq!(answer.xml_code(), Some("InvalidAccessKeyId"), "{}", answer.body);
+        assert_eq!(
+            answer.xml_code(),
+            Some("InvalidAccessKeyId"),
+            "{}",
+            answer.body
+        );
     }
     let answer = send(&app, signed_at("AKIDNOBODY", SECRET, clock.now())).await;
     assert_eq!(answer.xml_code(), Some("AccessDenied"), "{}", answer.body);
@@ -342,17 +385,27 @@ async fn layers_sharing_one_tracker_add_their_failures_up() {
     let clock = TestClock::new();
     let tracker = Arc::new(MemoryFailureTracker::default());
     let one = app(
-        SigV4Layer::new(store()).failure_tracker(Arc::clone(&tracker)).lockout(policy()),
+        SigV4Layer::new(store())
+            .failure_tracker(Arc::clone(&tracker))
+            .lockout(policy()),
         &clock,
     );
     let two = app(
-        SigV4Layer::new(store()).lockout(policy()).failure_tracker(Arc::clone(&tracker)),
+        SigV4Layer::new(store())
+            .lockout(policy())
+            .failure_tracker(Arc::clone(&tracker)),
         &clock,
     );
     fail(&one, &clock, ALICE, 2).await;
     fail(&two, &clock, ALICE, 1).await;
-    assert_eq!(good(&one, &clock, ALICE).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(good(&two, &clock, ALICE).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        good(&one, &clock, ALICE).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        good(&two, &clock, ALICE).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[test]
@@ -366,7 +419,12 @@ fn the_tracker_stays_bounded_under_a_flood_of_random_ids() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let id = format!("AKID{seed:016X}");
-        tracker.record(&id, "InvalidAccessKeyId", &policy, START + Duration::from_millis(i));
+        tracker.record(
+            &id,
+            "InvalidAccessKeyId",
+            &policy,
+            START + Duration::from_millis(i),
+        );
     }
     let (windows, locks) = tracker.len();
     assert!(windows <= 1000, "{windows} windows");

@@ -229,7 +229,10 @@ mod tests {
 
     #[test]
     fn retry_after_rounds_the_time_left_up_to_whole_seconds() {
-        assert_eq!(Lockout::new(Duration::from_millis(1500)).retry_after_secs(), 2);
+        assert_eq!(
+            Lockout::new(Duration::from_millis(1500)).retry_after_secs(),
+            2
+        );
         assert_eq!(Lockout::new(Duration::from_secs(30)).retry_after_secs(), 30);
         assert_eq!(Lockout::new(Duration::from_millis(1)).retry_after_secs(), 1);
         assert_eq!(Lockout::new(Duration::ZERO).retry_after_secs(), 1);
