@@ -8,6 +8,9 @@
 //!   request captured once cannot be replayed to another instance.
 //! - [`RedisPolicyStore`]: identity and resource policies for the built-in authorizer, held
 //!   in memory and reloaded entry by entry as they change.
+//! - [`RedisFailureTracker`]: failed attempts counted per access key and code across
+//!   instances, and the keys a [`lockout`](countersign_server::SigV4Layer::lockout) locked,
+//!   held in memory on every instance.
 //!
 //! All of them share one [`RedisClient`], configured by a [`RedisConfig`]: a URL
 //! (`redis://`, `rediss://` for TLS, user and password in the URL), a key prefix (default
@@ -42,7 +45,8 @@
 //! never an unchecked request. Cached keys are not served while the invalidation
 //! subscription is down (a revocation could have been missed), unless
 //! [`RedisKeyStoreOptions::serve_cached_for`] allows a bounded time. Policies, which the
-//! authorizer reads synchronously, keep their last known state. Every connection is made
+//! authorizer reads synchronously, keep their last known state. Failures are not counted
+//! (a lockout cannot be reached), and the locks known keep their force until they end. Every connection is made
 //! again by itself once Redis is back; nothing has to be rebuilt.
 //!
 //! # Why the `redis` crate
@@ -67,6 +71,7 @@
 mod client;
 mod config;
 mod error;
+mod failures;
 mod keys;
 mod pattern;
 mod policies;
@@ -76,6 +81,7 @@ mod subscription;
 pub use client::RedisClient;
 pub use config::{RedisConfig, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PREFIX};
 pub use error::Error;
+pub use failures::{RedisFailureTracker, SharedFailureCount, DEFAULT_LOCK_CAPACITY};
 pub use keys::{
     new_access_key_id, KeyRecord, KeyStatus, RedisKeyStore, RedisKeyStoreOptions, RedisKeys,
     RedisLookup, DEFAULT_CACHE_CAPACITY,

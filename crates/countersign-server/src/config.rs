@@ -11,6 +11,7 @@ use crate::authz::{ErasedAuthorizer, Operations};
 use crate::budget::BufferBudget;
 use crate::clock::{Clock, SystemClock};
 use crate::failures::{FailureCounts, DEFAULT_FAILURE_TABLE_CAPACITY};
+use crate::lockout::LockoutConfig;
 use crate::rejection::{ErrorFormat, Rejection};
 use crate::replay::ReplayGuard;
 use crate::unknown_keys::UnknownKeys;
@@ -108,6 +109,10 @@ pub(crate) struct Config {
     pub(crate) unknown_keys: Option<Arc<UnknownKeys>>,
     pub(crate) on_rejection: Option<Arc<RejectionObserver>>,
     pub(crate) failures: FailureCounts,
+    /// The lockout of keys after repeated failures (none: off).
+    pub(crate) lockout: Option<LockoutConfig>,
+    /// The tracker a lockout set later uses, when one was given first.
+    pub(crate) failure_tracker: Option<Arc<dyn crate::lockout::FailureTracker>>,
     /// The authorization step's authorizer (none: every verified request is allowed).
     pub(crate) authorizer: Option<Arc<dyn ErasedAuthorizer>>,
     /// How the authorization step names a request's operation.
@@ -152,6 +157,8 @@ impl Config {
             ))),
             on_rejection: None,
             failures: FailureCounts::new(DEFAULT_FAILURE_TABLE_CAPACITY),
+            lockout: None,
+            failure_tracker: None,
             authorizer: None,
             operations: Operations::ByMode,
             anonymous: false,
@@ -189,6 +196,7 @@ impl fmt::Debug for Config {
             .field("debug", &self.debug)
             .field("replay_protection", &self.replay.is_some())
             .field("unknown_key_cache", &self.unknown_keys)
+            .field("lockout", &self.lockout)
             .field("authorizer", &self.authorizer.is_some())
             .field("operations", &self.operations)
             .field("anonymous", &self.anonymous)

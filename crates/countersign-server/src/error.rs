@@ -9,6 +9,7 @@ use countersign_core::multipart::MultipartError;
 use http::StatusCode;
 
 use crate::keys::StoreError;
+use crate::lockout::LockoutAnswer;
 
 /// An error boxed for transport.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -109,6 +110,15 @@ pub enum Error {
     Unclassified(crate::authz::Unclassified),
     /// The request's path does not decode to UTF-8, so it names no bucket or key.
     InvalidUri,
+    /// The access key is locked out after repeated failures
+    /// ([`SigV4Layer::lockout`](crate::SigV4Layer::lockout)): refused, however signed,
+    /// until the lock ends.
+    KeyLocked {
+        /// The whole seconds until it ends, rounded up (`Retry-After`).
+        retry_after_secs: u64,
+        /// How the layer answers (403 `AccessDenied` or 503 `SlowDown`).
+        answer: crate::lockout::LockoutAnswer,
+    },
 }
 
 impl Error {
@@ -144,6 +154,14 @@ impl Error {
             Error::AccessDenied(_) => "AccessDenied",
             Error::Unclassified(e) => e.code(),
             Error::InvalidUri => "InvalidURI",
+            Error::KeyLocked {
+                answer: LockoutAnswer::AccessDenied,
+                ..
+            } => "AccessDenied",
+            Error::KeyLocked {
+                answer: LockoutAnswer::SlowDown,
+                ..
+            } => "SlowDown",
         }
     }
 
@@ -178,6 +196,14 @@ impl Error {
             Error::AccessDenied(_) => StatusCode::FORBIDDEN,
             Error::Unclassified(e) => e.status(),
             Error::InvalidUri => StatusCode::BAD_REQUEST,
+            Error::KeyLocked {
+                answer: LockoutAnswer::AccessDenied,
+                ..
+            } => StatusCode::FORBIDDEN,
+            Error::KeyLocked {
+                answer: LockoutAnswer::SlowDown,
+                ..
+            } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -266,6 +292,13 @@ impl fmt::Display for Error {
             Error::AccessDenied(_) => f.write_str("Access Denied"),
             Error::Unclassified(why) => why.fmt(f),
             Error::InvalidUri => f.write_str("couldn't parse the specified URI"),
+            Error::KeyLocked {
+                retry_after_secs, ..
+            } => write!(
+                f,
+                "this access key is temporarily locked after repeated failed attempts; \
+                 retry in {retry_after_secs} seconds"
+            ),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::{Config, TrustedProxy};
 use crate::failures::FailureCounts;
 use crate::keys::KeyStore;
+use crate::lockout::{FailureTracker, LockoutConfig, LockoutPolicy, MemoryFailureTracker};
 use crate::refusal::Rejector;
 use crate::rejection::{ErrorFormat, Rejection};
 use crate::replay::ReplayGuard;
@@ -219,6 +220,53 @@ impl<K: KeyStore> SigV4Layer<K> {
     /// a key's count for a reason reaches 10, 100, 1000, ….
     pub fn failure_counts(&self) -> FailureCounts {
         self.config.failures.clone()
+    }
+
+    /// Lock an access key out after repeated failures (off by default): once `policy`'s
+    /// threshold of counted refusals (by default `SignatureDoesNotMatch` and
+    /// `InvalidAccessKeyId`, the guesses of a secret or of an id) is reached within its
+    /// window, every request naming the key is refused for the policy's duration, before
+    /// any key lookup or signature check, with 403 `AccessDenied` (or 503 `SlowDown`) in the
+    /// error format and a `Retry-After` of the seconds left. A correctly signed request is
+    /// refused too: anyone who knows an access key id can lock its owner out by sending bad
+    /// signatures, which is why this is off by default (see SECURITY.md).
+    ///
+    /// The failures are counted, and the locks held, by this process's
+    /// [`MemoryFailureTracker`](crate::lockout::MemoryFailureTracker) unless
+    /// [`failure_tracker`](Self::failure_tracker) gives another (shared by several
+    /// instances).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use countersign_server::lockout::LockoutPolicy;
+    /// use countersign_server::{keys::MemoryKeyStore, SigV4Layer};
+    /// let policy = LockoutPolicy::new(10, Duration::from_secs(60), Duration::from_secs(300));
+    /// let layer = SigV4Layer::new(MemoryKeyStore::<()>::new()).lockout(policy);
+    /// # let _ = layer;
+    /// ```
+    pub fn lockout(self, policy: LockoutPolicy) -> Self {
+        self.with(|c| {
+            let tracker = c
+                .failure_tracker
+                .clone()
+                .unwrap_or_else(|| Arc::new(MemoryFailureTracker::default()));
+            c.lockout = Some(LockoutConfig { policy, tracker });
+        })
+    }
+
+    /// Count failures and hold locks in `tracker` for the [`lockout`](Self::lockout) (a
+    /// new [`MemoryFailureTracker`](crate::lockout::MemoryFailureTracker) otherwise): give
+    /// several layers an `Arc` of one tracker, or a shared one (`countersign-redis`'s
+    /// `RedisFailureTracker`), for failures spread over them to add up and a lock to hold on
+    /// all of them. Without a lockout it is not used.
+    pub fn failure_tracker(self, tracker: impl FailureTracker) -> Self {
+        let tracker: Arc<dyn FailureTracker> = Arc::new(tracker);
+        self.with(|c| {
+            if let Some(lockout) = &mut c.lockout {
+                lockout.tracker = Arc::clone(&tracker);
+            }
+            c.failure_tracker = Some(tracker);
+        })
     }
 
     /// Authorize every verified request with `authorizer` before the inner service sees it

@@ -84,6 +84,7 @@
 //!   of failed attempts ([`FailureCounts`]);
 //! - [`keys`]: the key stores, and the trait of your own;
 //! - [`replay`]: replay protection's guards;
+//! - [`lockout`]: the lockout of access keys after repeated failures, and its trackers;
 //! - [`address`]: the bucket and key an S3 request addresses;
 //! - [`authz`]: authorization: the authorizer, IAM policies and their stores, operations.
 
@@ -102,6 +103,7 @@ mod future;
 mod identity;
 pub mod keys;
 mod layer;
+pub mod lockout;
 mod percent;
 mod post;
 mod refusal;

@@ -157,6 +157,7 @@ pub(crate) fn render(
         e => {
             let code = e.code();
             let failures = config.failures.record(access_key_id, code);
+            crate::lockout::record(config, access_key_id, e);
             if crate::failures::is_milestone(failures) {
                 tracing::warn!(request_id, access_key_id, code, failures, error = %e, "SigV4 requests refused repeatedly")
             } else {
@@ -188,11 +189,22 @@ pub(crate) fn render(
         observe(&rejection);
     }
     let mut response = config.errors.render(&rejection);
-    if matches!(rejection.error, Error::SlowDown) {
-        response.headers_mut().insert(
-            http::header::RETRY_AFTER,
-            HeaderValue::from_static(SLOW_DOWN_RETRY_AFTER),
-        );
+    match rejection.error {
+        Error::SlowDown => {
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                HeaderValue::from_static(SLOW_DOWN_RETRY_AFTER),
+            );
+        }
+        Error::KeyLocked {
+            retry_after_secs, ..
+        } => {
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs),
+            );
+        }
+        _ => {}
     }
     response
 }

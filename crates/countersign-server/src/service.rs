@@ -142,6 +142,10 @@ where
                 return ResponseFuture::refused(config, &parts, body, error, auth.as_ref());
             }
         };
+        // A key locked out is refused before it is looked up or any signature work is done.
+        if let Err(error) = crate::lockout::check(config, checked.auth.credential.access_key_id()) {
+            return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
+        }
         // The key comes before any of the body is read: a key the store does not know is
         // refused at once, whatever the body.
         let key = match find_key(config, &*self.store, key_request(&checked.auth)) {
