@@ -16,7 +16,6 @@ use tokio::task::AbortHandle;
 
 use crate::client::RedisClient;
 use crate::error::Error;
-use crate::pattern::escape_glob;
 use crate::subscription::{Listener, Subscription};
 
 /// The channel on which locks are announced (under the prefix).
@@ -28,7 +27,7 @@ const QUEUE: usize = 1024;
 /// How many locked keys an instance holds in memory by default.
 pub const DEFAULT_LOCK_CAPACITY: usize = 10_000;
 
-/// How many entries one `SCAN` step and one `MGET` ask for.
+/// How many locks one pipeline of `PTTL`s asks about.
 const BATCH: usize = 500;
 
 /// Counts one refusal, and locks the key at the threshold. `KEYS`: the count of the key and
@@ -206,22 +205,23 @@ impl RedisFailureTracker {
     pub async fn counts(&self) -> Result<Vec<SharedFailureCount>, Error> {
         let client = &self.shared.client;
         let prefix = client.key("fail:");
-        let names = scan(client, &format!("{}*", escape_glob(&prefix))).await?;
+        let names = client.names_under(&prefix).await?;
+        let values = client.values_of(&names).await?;
         let mut counts = Vec::new();
-        for chunk in names.chunks(BATCH) {
-            let mget = redis::cmd("MGET").arg(chunk).clone();
-            let values: Vec<Option<u64>> = client.query(&mget).await?;
-            for (name, value) in chunk.iter().zip(values) {
-                let parsed = name
-                    .get(prefix.len()..)
-                    .and_then(|rest| rest.rsplit_once(':'));
-                if let (Some((id, code)), Some(count)) = (parsed, value) {
-                    counts.push(SharedFailureCount {
-                        access_key_id: id.to_string(),
-                        code: code.to_string(),
-                        count,
-                    });
-                }
+        for (name, value) in names.iter().zip(values) {
+            let parsed = name
+                .get(prefix.len()..)
+                .and_then(|rest| rest.rsplit_once(':'));
+            // A count is an integer in decimal; gone since the scan, it is left out.
+            let count = value
+                .and_then(|v| String::from_utf8(v).ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if let (Some((id, code)), Some(count)) = (parsed, count) {
+                counts.push(SharedFailureCount {
+                    access_key_id: id.to_string(),
+                    code: code.to_string(),
+                    count,
+                });
             }
         }
         counts.sort_by(|a, b| (&a.access_key_id, &a.code).cmp(&(&b.access_key_id, &b.code)));
@@ -316,30 +316,6 @@ async fn record_all(
     }
 }
 
-/// Every name matching `pattern`, without repeats.
-async fn scan(client: &RedisClient, pattern: &str) -> Result<Vec<String>, Error> {
-    let mut names = Vec::new();
-    let mut cursor: u64 = 0;
-    loop {
-        let scan = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(pattern)
-            .arg("COUNT")
-            .arg(BATCH)
-            .clone();
-        let (next, batch): (u64, Vec<String>) = client.query(&scan).await?;
-        names.extend(batch);
-        if next == 0 {
-            break;
-        }
-        cursor = next;
-    }
-    names.sort_unstable();
-    names.dedup();
-    Ok(names)
-}
-
 /// The locked keys an instance holds, at most `capacity`, and the listener that keeps them.
 struct Locks {
     client: RedisClient,
@@ -390,7 +366,7 @@ impl Locks {
     /// Every lock in Redis, with the time left of each.
     async fn load(&self) -> Result<Vec<(String, Duration)>, Error> {
         let prefix = self.client.key("lock:");
-        let names = scan(&self.client, &format!("{}*", escape_glob(&prefix))).await?;
+        let names = self.client.names_under(&prefix).await?;
         let mut found = Vec::new();
         for chunk in names.chunks(BATCH) {
             let mut pipe = redis::pipe();
