@@ -38,6 +38,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use countersign::server::authz::{
     FilePolicyStore, IamPrincipal, MemoryPolicyStore, PolicyAuthorizer, PolicyStore,
+    ResourcePolicies,
 };
 use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
@@ -66,7 +67,8 @@ const USAGE: &str =
                      (reloaded when the file changes); without it the keys of --keys may do nothing
   --redis URL        keep the keys and the replay memory in Redis (redis://[USER[:PASSWORD]@]HOST[:PORT][/DB],
                      rediss:// for TLS), shared by every instance started with it: manage the keys
-                     with `countersign keys --redis URL`; the development keys are imported when missing
+                     with `countersign keys --redis URL` (their permissions: --policies); the
+                     development keys are imported when missing
   --redis-prefix P   the prefix of this deployment's Redis keys (default countersign:)
   --header-timeout S the seconds a connection has to send its first request head, and on HTTP/1
                      each later one (default 10)
@@ -136,9 +138,9 @@ impl Options {
                 },
             }
         }
-        if options.policies.is_some() && options.keys.is_none() {
+        if options.policies.is_some() && options.keys.is_none() && options.redis.is_none() {
             return Err(format!(
-                "--policies names the permissions of the keys of --keys: give both\n{USAGE}"
+                "--policies names the permissions of the keys of --keys (or --redis): give both\n{USAGE}"
             ));
         }
         if options.keys.is_some() && options.redis.is_some() {
@@ -336,11 +338,38 @@ async fn authenticated(options: &Options) -> Router {
     }
 }
 
-/// The API behind the layer with the keys and replay memory of Redis, and the development
-/// keys' policies (imported into Redis when it does not have them).
+/// The identity policies of `--policies` (if given), then the development keys'.
+#[derive(Debug, Clone)]
+struct FileThenDevelopment {
+    file: Option<FilePolicyStore>,
+    development: MemoryPolicyStore,
+}
+
+impl PolicyStore for FileThenDevelopment {
+    fn identity_policies(&self, principal_arn: &str) -> Option<Arc<[Policy]>> {
+        let file = self.file.as_ref();
+        file.and_then(|f| f.identity_policies(principal_arn))
+            .or_else(|| self.development.identity_policies(principal_arn))
+    }
+
+    fn resource_policies(&self, key: &str) -> Option<Arc<ResourcePolicies>> {
+        self.file.as_ref().and_then(|f| f.resource_policies(key))
+    }
+}
+
+/// The API behind the layer with the keys and replay memory of Redis, the policies of
+/// `--policies` and the development keys' (imported into Redis when it does not have them).
 async fn with_redis(options: &Options, client: RedisClient) -> Router {
     let store = RedisKeyStore::start(client.clone()).await;
-    let policies = MemoryPolicyStore::new();
+    let file = options.policies.as_deref().map(|path| {
+        let file = FilePolicyStore::open(path).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+        println!("policies: {path} (reloaded when the file changes)");
+        file
+    });
+    let policies = FileThenDevelopment {
+        file,
+        development: MemoryPolicyStore::new(),
+    };
     println!(
         "keys: in Redis (prefix {}), shared with every instance using it; manage them with \
          `countersign keys --redis URL`",
@@ -351,7 +380,10 @@ async fn with_redis(options: &Options, client: RedisClient) -> Router {
         let found = redis::development_key(&client, key.id, principal)
             .await
             .unwrap_or_else(|e| fail(e));
-        policies.set_identity_policies(key.arn, vec![key.policy().unwrap_or_else(|e| fail(e))]);
+        let policy = key.policy().unwrap_or_else(|e| fail(e));
+        policies
+            .development
+            .set_identity_policies(key.arn, vec![policy]);
         println!(
             "development key: {} / {} ({}: {}; {})",
             key.id, found.secret, key.arn, key.may, found.note

@@ -180,7 +180,7 @@ fn print_list(mut keys: Vec<Listed>, json: bool) -> Result<()> {
         for k in &keys {
             let dash = || "-".to_string();
             out.push_str(&format!(
-                "{}  {:<8}  {:<20}  {:<20}  {}\n",
+                "{:<20}  {:<8}  {:<20}  {:<20}  {}\n",
                 k.id,
                 status(k.active),
                 time(k.created).unwrap_or_else(dash),
