@@ -30,7 +30,6 @@ use tower::{Layer, Service, ServiceExt};
 
 mod common;
 
-#[allow(dead_code, reason = "the tests' harness; the bench uses part of it")]
 #[path = "../crates/countersign-redis/tests/support/mod.rs"]
 mod redis_support;
 
