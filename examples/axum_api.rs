@@ -19,6 +19,12 @@
 //!
 //! Without `--keys`, two development keys are printed: an administrator's, and a reader's
 //! that may only `GET`. A refusal is 403 `AccessDenied` in JSON, as every other.
+//!
+//! With `--redis URL` (and `--redis-prefix`), the keys and the replay memory are those of
+//! Redis, shared by every instance started with it: manage the keys with `countersign keys
+//! --redis URL`; the development keys are imported into Redis when it does not have them.
+//! A header-signed request is accepted once across the instances; while Redis cannot be
+//! reached, requests that need it are refused with 503 `ServiceUnavailable`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,21 +38,25 @@ use axum::routing::get;
 use axum::{Json, Router};
 use countersign::server::authz::{
     FilePolicyStore, IamPrincipal, MemoryPolicyStore, PolicyAuthorizer, PolicyStore,
+    ResourcePolicies,
 };
 use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::{BodyError, ErrorFormat, SigV4Layer, Verified};
 use countersign_policy::Policy;
+use countersign_redis::{RedisClient, RedisKeyStore, RedisReplayGuard};
 use serde_json::{json, Value};
 
 #[path = "common/floor_layer.rs"]
 mod floor_layer;
+#[path = "common/redis.rs"]
+mod redis;
 #[path = "common/serve.rs"]
 mod serve;
 
 use serve::Limits;
 
 const USAGE: &str =
-    "usage: axum_api [--listen ADDR] [--keys FILE [--policies FILE]] [--region R] [--service S] [--debug-errors] \
+    "usage: axum_api [--listen ADDR] [--keys FILE [--policies FILE]] [--redis URL [--redis-prefix P]] [--region R] [--service S] [--debug-errors] \
 [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N] [--no-auth | --floor-only]
 
   --keys FILE        a JSON key file {\"keys\": [{\"access_key_id\", \"secret_access_key\", \"principal\"}]}
@@ -55,6 +65,11 @@ const USAGE: &str =
   --policies FILE    the identity policies of the keys' principals, by ARN:
                      {\"identities\": {\"arn:aws:iam::ACCOUNT:user/NAME\": [POLICY, ...]}}
                      (reloaded when the file changes); without it the keys of --keys may do nothing
+  --redis URL        keep the keys and the replay memory in Redis (redis://[USER[:PASSWORD]@]HOST[:PORT][/DB],
+                     rediss:// for TLS), shared by every instance started with it: manage the keys
+                     with `countersign keys --redis URL` (their permissions: --policies); the
+                     development keys are imported when missing
+  --redis-prefix P   the prefix of this deployment's Redis keys (default countersign:)
   --header-timeout S the seconds a connection has to send its first request head, and on HTTP/1
                      each later one (default 10)
   --body-timeout S   the seconds a request body may stall between two reads (default 30)
@@ -70,6 +85,8 @@ struct Options {
     listen: SocketAddr,
     keys: Option<String>,
     policies: Option<String>,
+    redis: Option<String>,
+    redis_prefix: Option<String>,
     region: String,
     service: String,
     debug_errors: bool,
@@ -86,6 +103,8 @@ impl Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys: None,
             policies: None,
+            redis: None,
+            redis_prefix: None,
             region: "us-east-1".into(),
             service: "execute-api".into(),
             debug_errors: false,
@@ -105,6 +124,8 @@ impl Options {
                 }
                 "--keys" => options.keys = Some(value()?),
                 "--policies" => options.policies = Some(value()?),
+                "--redis" => options.redis = Some(value()?),
+                "--redis-prefix" => options.redis_prefix = Some(value()?),
                 "--region" => options.region = value()?,
                 "--service" => options.service = value()?,
                 "--debug-errors" => options.debug_errors = true,
@@ -117,10 +138,19 @@ impl Options {
                 },
             }
         }
-        if options.policies.is_some() && options.keys.is_none() {
+        if options.policies.is_some() && options.keys.is_none() && options.redis.is_none() {
             return Err(format!(
-                "--policies names the permissions of the keys of --keys: give both\n{USAGE}"
+                "--policies names the permissions of the keys of --keys (or --redis): give both\n{USAGE}"
             ));
+        }
+        if options.keys.is_some() && options.redis.is_some() {
+            return Err(format!(
+                "--redis keeps the keys in Redis: import a key file there with `countersign keys \
+                 --redis URL import FILE` instead of --keys\n{USAGE}"
+            ));
+        }
+        if options.redis_prefix.is_some() && options.redis.is_none() {
+            return Err(format!("--redis-prefix goes with --redis\n{USAGE}"));
         }
         Ok(options)
     }
@@ -274,8 +304,15 @@ fn fail(message: impl std::fmt::Display) -> ! {
     std::process::exit(1);
 }
 
-/// The API behind the layer, with the key and policy files or the development keys.
-fn authenticated(options: &Options) -> Router {
+/// The API behind the layer, with the key and policy files or the development keys (in
+/// memory, or in Redis with `--redis`).
+async fn authenticated(options: &Options) -> Router {
+    if let Some(url) = &options.redis {
+        let client = redis::connect(url, options.redis_prefix.as_deref())
+            .await
+            .unwrap_or_else(|e| fail(e));
+        return with_redis(options, client).await;
+    }
     let Some(path) = &options.keys else {
         return with_development_keys(options);
     };
@@ -299,6 +336,61 @@ fn authenticated(options: &Options) -> Router {
             api().layer(options.layer(store, MemoryPolicyStore::new()))
         }
     }
+}
+
+/// The identity policies of `--policies` (if given), then the development keys'.
+#[derive(Debug, Clone)]
+struct FileThenDevelopment {
+    file: Option<FilePolicyStore>,
+    development: MemoryPolicyStore,
+}
+
+impl PolicyStore for FileThenDevelopment {
+    fn identity_policies(&self, principal_arn: &str) -> Option<Arc<[Policy]>> {
+        let file = self.file.as_ref();
+        file.and_then(|f| f.identity_policies(principal_arn))
+            .or_else(|| self.development.identity_policies(principal_arn))
+    }
+
+    fn resource_policies(&self, key: &str) -> Option<Arc<ResourcePolicies>> {
+        self.file.as_ref().and_then(|f| f.resource_policies(key))
+    }
+}
+
+/// The API behind the layer with the keys and replay memory of Redis, the policies of
+/// `--policies` and the development keys' (imported into Redis when it does not have them).
+async fn with_redis(options: &Options, client: RedisClient) -> Router {
+    let store = RedisKeyStore::start(client.clone()).await;
+    let file = options.policies.as_deref().map(|path| {
+        let file = FilePolicyStore::open(path).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+        println!("policies: {path} (reloaded when the file changes)");
+        file
+    });
+    let policies = FileThenDevelopment {
+        file,
+        development: MemoryPolicyStore::new(),
+    };
+    println!(
+        "keys: in Redis (prefix {}), shared with every instance using it; manage them with \
+         `countersign keys --redis URL`",
+        client.config().key_prefix()
+    );
+    for key in &DEVELOPMENT_KEYS {
+        let principal = json!({"arn": key.arn});
+        let found = redis::development_key(&client, key.id, principal)
+            .await
+            .unwrap_or_else(|e| fail(e));
+        let policy = key.policy().unwrap_or_else(|e| fail(e));
+        policies
+            .development
+            .set_identity_policies(key.arn, vec![policy]);
+        println!(
+            "development key: {} / {} ({}: {}; {})",
+            key.id, found.secret, key.arn, key.may, found.note
+        );
+    }
+    let guard = RedisReplayGuard::new(client);
+    api().layer(options.layer(store, policies).replay_protection(guard))
 }
 
 /// The API behind the layer with the development keys, printed with their secrets.
@@ -352,7 +444,7 @@ async fn main() {
         println!("--floor-only: serving WITHOUT authentication, behind the floor's cryptography (for measuring what bounds the layer)");
         api().layer(floor_layer::FloorLayer::new())
     } else {
-        authenticated(&options)
+        authenticated(&options).await
     };
     let listener = match tokio::net::TcpListener::bind(options.listen).await {
         Ok(l) => l,

@@ -41,7 +41,7 @@ pub(crate) async fn put(
 pub(crate) async fn get(app: &App, ctx: &Ctx, bucket: &str) -> Result<Response, S3Error> {
     app.storage.bucket_exists(bucket).await?;
     owners_only(app, ctx, bucket).await?;
-    match app.buckets.policy(bucket).await {
+    match app.buckets.policy(&app.storage, bucket).await {
         Some(document) => {
             Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response())
         }

@@ -44,6 +44,16 @@
 //! are anonymous, which a bucket policy may allow (`"Principal": "*"`: a public bucket).
 //! Without `--keys`, the development key printed at start is
 //! `arn:aws:iam::000000000000:user/developer`, allowed everything.
+//!
+//! With `--redis URL` (and `--redis-prefix`), several instances over one `--data` share
+//! their keys, their replay memory and the buckets' owners and policies in Redis: a key
+//! created with `countersign keys --redis URL create` works on all of them at once, a revoked
+//! one is refused by all within milliseconds, a header-signed request is accepted once across
+//! them, and a bucket policy put through one applies on all. The development key is imported
+//! into Redis when Redis does not have it (the instances then share it); revoke it there to
+//! turn it off. While Redis cannot be reached, requests that need it are refused with 503
+//! `ServiceUnavailable`, and service resumes by itself when Redis is back (SECURITY.md,
+//! "Shared state on Redis").
 
 mod body;
 mod bucket_policy;
@@ -52,6 +62,8 @@ mod listing;
 mod multipart;
 mod options;
 mod policies;
+#[path = "../common/redis.rs"]
+mod redis;
 #[path = "../common/serve.rs"]
 mod serve;
 mod storage;
@@ -64,6 +76,7 @@ use std::sync::Arc;
 use countersign::server::authz::{FilePolicyStore, IamPrincipal, PolicyAuthorizer};
 use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::{ErrorFormat, SigV4Layer};
+use countersign_redis::{RedisKeyStore, RedisPolicyStore, RedisReplayGuard};
 use serde_json::json;
 
 use crate::handlers::App;
@@ -95,6 +108,22 @@ where
         .authorize(PolicyAuthorizer::new(policies))
 }
 
+/// What the start-up log says of `--policies` with `--redis` and no `--keys`.
+fn policies_note(options: &Options) -> Option<String> {
+    let path = options.policies.as_deref()?;
+    Some(format!("policies: {path} (reloaded when the file changes)"))
+}
+
+/// Prints the development key and a command that uses it.
+fn print_development_key(secret: &str, url: &str, tls: bool, region: &str) {
+    println!("development key: {DEVELOPMENT_KEY} / {secret} ({DEVELOPER}, allowed everything)");
+    let insecure = if tls { " --no-verify-ssl" } else { "" };
+    println!(
+        "try:\n  AWS_ACCESS_KEY_ID={DEVELOPMENT_KEY} AWS_SECRET_ACCESS_KEY={secret} aws --endpoint-url {url} \
+         --region {region}{insecure} s3 ls"
+    );
+}
+
 fn fail(message: impl std::fmt::Display) -> ! {
     eprintln!("{message}");
     std::process::exit(1);
@@ -123,8 +152,22 @@ async fn main() {
         .policies
         .as_deref()
         .map(|path| FilePolicyStore::open(path).unwrap_or_else(|e| fail(format!("{path}: {e}"))));
-    let policies = Policies::new(file);
-    let buckets = Buckets::load(&storage, &policies).unwrap_or_else(|e| fail(e));
+    let redis = match &options.redis {
+        Some(url) => Some(
+            redis::connect(url, options.redis_prefix.as_deref())
+                .await
+                .unwrap_or_else(|e| fail(e)),
+        ),
+        None => None,
+    };
+    let shared = match &redis {
+        Some(client) => Some(RedisPolicyStore::start(client.clone()).await),
+        None => None,
+    };
+    let policies = Policies::new(file, shared);
+    let buckets = Buckets::load(&storage, &policies)
+        .await
+        .unwrap_or_else(|e| fail(e));
     let state = Arc::new(App {
         storage,
         buckets,
@@ -162,31 +205,38 @@ async fn main() {
             Err(e) => fail(e),
         },
         None => {
-            let store = MemoryKeyStore::new();
-            let secret =
-                random_secret().unwrap_or_else(|e| fail(format!("no development key: {e}")));
-            store.insert(
-                DEVELOPMENT_KEY,
-                secret.as_str(),
-                Arc::new(json!({"arn": DEVELOPER})),
-            );
+            if let Some(note) = policies_note(&options) {
+                println!("{note}");
+            }
             policies
                 .administrator(DEVELOPER)
                 .unwrap_or_else(|e| fail(e));
-            println!(
-                "development key: {DEVELOPMENT_KEY} / {secret} ({DEVELOPER}, allowed everything)"
-            );
-            let insecure = if tls.is_some() {
-                " --no-verify-ssl"
-            } else {
-                ""
-            };
-            println!(
-                "try:\n  AWS_ACCESS_KEY_ID={DEVELOPMENT_KEY} AWS_SECRET_ACCESS_KEY={secret} aws --endpoint-url {url} \
-                 --region {}{insecure} s3 ls",
-                options.region
-            );
-            router.layer(layer(&options, store, policies))
+            let principal = json!({"arn": DEVELOPER});
+            match &redis {
+                Some(client) => {
+                    let store = RedisKeyStore::start(client.clone()).await;
+                    let key = redis::development_key(client, DEVELOPMENT_KEY, principal)
+                        .await
+                        .unwrap_or_else(|e| fail(e));
+                    println!(
+                        "keys: in Redis (prefix {}), shared with every instance using it; \
+                         manage them with `countersign keys --redis URL`",
+                        client.config().key_prefix()
+                    );
+                    println!("development key {DEVELOPMENT_KEY}: {}", key.note);
+                    print_development_key(&key.secret, &url, tls.is_some(), &options.region);
+                    let guard = RedisReplayGuard::new(client.clone());
+                    router.layer(layer(&options, store, policies).replay_protection(guard))
+                }
+                None => {
+                    let store = MemoryKeyStore::new();
+                    let secret = random_secret()
+                        .unwrap_or_else(|e| fail(format!("no development key: {e}")));
+                    store.insert(DEVELOPMENT_KEY, secret.as_str(), Arc::new(principal));
+                    print_development_key(&secret, &url, tls.is_some(), &options.region);
+                    router.layer(layer(&options, store, policies))
+                }
+            }
         }
     };
     if options.anonymous {

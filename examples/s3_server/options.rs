@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::serve::Limits;
 
 pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--keys FILE] [--policies FILE] \
-[--anonymous] [--region R] [--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N]
+[--redis URL [--redis-prefix P]] [--anonymous] [--region R] [--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N]
 
   --listen ADDR      where to listen (default 127.0.0.1:9000; port 0 picks a free port)
   --data DIR         the directory holding the buckets (default ./s3-data, created if missing)
@@ -17,6 +17,11 @@ pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [-
   --policies FILE    the identity policies of the keys' principals, by ARN:
                      {\"identities\": {\"arn:aws:iam::ACCOUNT:user/NAME\": [POLICY, ...]}}
                      (reloaded when the file changes); without it the keys of --keys may do nothing
+  --redis URL        keep the keys, the replay memory and the buckets' owners and policies in Redis
+                     (redis://[USER[:PASSWORD]@]HOST[:PORT][/DB], rediss:// for TLS), shared by every
+                     instance started with it (over one --data): manage the keys with `countersign keys
+                     --redis URL`; the development key is imported into Redis when missing
+  --redis-prefix P   the prefix of this deployment's Redis keys (default countersign:)
   --anonymous        unsigned requests are anonymous: a bucket policy may allow them
                      (\"Principal\": \"*\"), nothing else does
   --region R         the region clients sign for (default us-east-1)
@@ -51,6 +56,8 @@ pub(crate) struct Options {
     pub(crate) data: PathBuf,
     pub(crate) keys: Option<String>,
     pub(crate) policies: Option<String>,
+    pub(crate) redis: Option<String>,
+    pub(crate) redis_prefix: Option<String>,
     pub(crate) anonymous: bool,
     pub(crate) region: String,
     pub(crate) domain: String,
@@ -71,6 +78,8 @@ impl Options {
             data: PathBuf::from("./s3-data"),
             keys: None,
             policies: None,
+            redis: None,
+            redis_prefix: None,
             anonymous: false,
             region: "us-east-1".into(),
             domain: "localhost".into(),
@@ -94,6 +103,8 @@ impl Options {
                 "--data" => options.data = PathBuf::from(value()?),
                 "--keys" => options.keys = Some(value()?),
                 "--policies" => options.policies = Some(value()?),
+                "--redis" => options.redis = Some(value()?),
+                "--redis-prefix" => options.redis_prefix = Some(value()?),
                 "--anonymous" => options.anonymous = true,
                 "--region" => options.region = value()?,
                 "--domain" => options.domain = value()?.trim_matches('.').to_ascii_lowercase(),
@@ -108,10 +119,19 @@ impl Options {
                 },
             }
         }
-        if options.policies.is_some() && options.keys.is_none() {
+        if options.policies.is_some() && options.keys.is_none() && options.redis.is_none() {
             return Err(format!(
-                "--policies names the permissions of the keys of --keys: give both\n{USAGE}"
+                "--policies names the permissions of the keys of --keys (or --redis): give both\n{USAGE}"
             ));
+        }
+        if options.keys.is_some() && options.redis.is_some() {
+            return Err(format!(
+                "--redis keeps the keys in Redis: import a key file there with `countersign keys \
+                 --redis URL import FILE` instead of --keys\n{USAGE}"
+            ));
+        }
+        if options.redis_prefix.is_some() && options.redis.is_none() {
+            return Err(format!("--redis-prefix goes with --redis\n{USAGE}"));
         }
         options.tls = match (self_signed, cert, key) {
             (false, None, None) => Tls::Off,

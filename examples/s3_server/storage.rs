@@ -419,6 +419,12 @@ impl Storage {
         Ok(records)
     }
 
+    /// The text of a bucket's record file, if it has one.
+    pub(crate) async fn read_bucket_record(&self, bucket: &str) -> Option<String> {
+        let path = self.buckets_dir().join(format!("{bucket}.json"));
+        tokio::fs::read_to_string(path).await.ok()
+    }
+
     /// Writes a bucket's record file whole (a temporary file renamed into place).
     pub(crate) async fn write_bucket_record(
         &self,

@@ -18,6 +18,8 @@ pub(crate) enum Kind {
     Url,
     /// The server could not be reached, or the connection failed.
     Network,
+    /// The access key named does not exist (`keys`).
+    NotFound,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Kind::Input => 4,
             Kind::Url => 5,
             Kind::Network => 6,
+            Kind::NotFound => 7,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `countersign`: call, presign, sign, verify and explain AWS Signature Version 4 requests
 //! by hand, with the same core the countersign server verifies with; check and lint IAM
-//! policies with the countersign policy engine.
+//! policies with the countersign policy engine; manage the access keys of a key file or of
+//! Redis.
 
 mod canonical_variants;
 mod client_bugs;
@@ -32,7 +33,8 @@ Exit status:
   3  no credentials, or incomplete ones
   4  a file that cannot be read or parsed
   5  a URL that cannot be used
-  6  the server cannot be reached, or the connection failed";
+  6  the server cannot be reached, or the connection failed (keys: Redis cannot be reached)
+  7  keys: no such key";
 
 /// Call, presign, sign, verify and explain AWS Signature Version 4 requests; check and lint
 /// IAM policies.
@@ -40,14 +42,15 @@ Exit status:
 #[command(
     name = "countersign",
     version,
-    about = "Call, presign, sign, verify and explain AWS Signature Version 4 requests; check and lint IAM policies",
+    about = "Call, presign, sign, verify and explain AWS Signature Version 4 requests; check and lint IAM policies; manage access keys",
     long_about = "Call, presign, sign, verify and explain AWS Signature Version 4 (SigV4) requests.\n\n\
         countersign signs with the same core that the countersign server verifies with. Credentials \
         come from flags, the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
         AWS_REGION), the profiles of ~/.aws/credentials and ~/.aws/config (--profile, AWS_PROFILE), container \
         credentials or EC2 instance metadata, as the AWS CLI finds them. \
         Region and service are inferred from *.amazonaws.com hosts. `countersign policy check` and \
-        `countersign policy lint` evaluate and lint IAM policy documents.",
+        `countersign policy lint` evaluate and lint IAM policy documents; `countersign keys` manages \
+        the access keys of a key file or of Redis.",
     after_help = EXIT_CODES,
     propagate_version = true
 )]
@@ -64,6 +67,7 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     Explain(commands::explain::ExplainArgs),
     Policy(commands::policy::PolicyArgs),
+    Keys(commands::keys::KeysArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         long_about = "Print a completion script for SHELL on standard output.\n\n\
@@ -86,6 +90,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => commands::verify::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Policy(args) => commands::policy::run(args),
+        Command::Keys(args) => commands::keys::run(args),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "countersign", &mut std::io::stdout());

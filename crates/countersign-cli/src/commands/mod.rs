@@ -1,6 +1,7 @@
 //! One module per subcommand, and what they share: reading a file or standard input.
 
 pub(crate) mod explain;
+pub(crate) mod keys;
 pub(crate) mod policy;
 pub(crate) mod presign;
 pub(crate) mod request;

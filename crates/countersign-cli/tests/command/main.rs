@@ -17,6 +17,7 @@ mod v4_cases;
 
 mod cli;
 mod explain;
+mod keys;
 mod policy;
 mod request;
 mod vectors;
