@@ -75,8 +75,9 @@ use std::sync::Arc;
 
 use countersign::server::authz::{FilePolicyStore, IamPrincipal, PolicyAuthorizer};
 use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
+use countersign::server::lockout::LockoutPolicy;
 use countersign::server::{ErrorFormat, SigV4Layer};
-use countersign_redis::{RedisKeyStore, RedisPolicyStore, RedisReplayGuard};
+use countersign_redis::{RedisFailureTracker, RedisKeyStore, RedisPolicyStore, RedisReplayGuard};
 use serde_json::json;
 
 use crate::handlers::App;
@@ -91,12 +92,30 @@ const DEVELOPMENT_KEY: &str = "AKIDCOUNTERSIGNDEV";
 const DEVELOPER: &str = "arn:aws:iam::000000000000:user/developer";
 
 /// The layer: S3's rules, then authorization by `policies`.
-fn layer<K>(options: &Options, store: K, policies: Policies) -> SigV4Layer<K>
+/// How long a window `--lockout` counts failures in, and how long a lock lasts.
+const LOCKOUT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+const LOCKOUT_DURATION: std::time::Duration = std::time::Duration::from_secs(300);
+
+fn layer<K>(
+    options: &Options,
+    store: K,
+    policies: Policies,
+    failures: Option<RedisFailureTracker>,
+) -> SigV4Layer<K>
 where
     K: KeyStore,
     K::Principal: IamPrincipal + Send + Sync + 'static,
 {
-    SigV4Layer::new(store)
+    let layer = SigV4Layer::new(store);
+    let layer = match options.lockout {
+        Some(n) => layer.lockout(LockoutPolicy::new(n, LOCKOUT_WINDOW, LOCKOUT_DURATION)),
+        None => layer,
+    };
+    let layer = match failures {
+        Some(tracker) => layer.failure_tracker(tracker),
+        None => layer,
+    };
+    layer
         .s3()
         .regions([options.region.as_str()])
         .services(["s3"])
@@ -164,6 +183,11 @@ async fn main() {
         Some(client) => Some(RedisPolicyStore::start(client.clone()).await),
         None => None,
     };
+    // With a lockout, the failures of every instance on the Redis add up.
+    let failures = match (&redis, options.lockout) {
+        (Some(client), Some(_)) => Some(RedisFailureTracker::start(client.clone()).await),
+        _ => None,
+    };
     let policies = Policies::new(file, shared);
     let buckets = Buckets::load(&storage, &policies)
         .await
@@ -200,7 +224,7 @@ async fn main() {
                          refused with AccessDenied but what a bucket policy allows"
                     ),
                 }
-                router.layer(layer(&options, store, policies))
+                router.layer(layer(&options, store, policies, failures))
             }
             Err(e) => fail(e),
         },
@@ -226,7 +250,8 @@ async fn main() {
                     println!("development key {DEVELOPMENT_KEY}: {}", key.note);
                     print_development_key(&key.secret, &url, tls.is_some(), &options.region);
                     let guard = RedisReplayGuard::new(client.clone());
-                    router.layer(layer(&options, store, policies).replay_protection(guard))
+                    let layer = layer(&options, store, policies, failures);
+                    router.layer(layer.replay_protection(guard))
                 }
                 None => {
                     let store = MemoryKeyStore::new();
@@ -234,7 +259,7 @@ async fn main() {
                         .unwrap_or_else(|e| fail(format!("no development key: {e}")));
                     store.insert(DEVELOPMENT_KEY, secret.as_str(), Arc::new(principal));
                     print_development_key(&secret, &url, tls.is_some(), &options.region);
-                    router.layer(layer(&options, store, policies))
+                    router.layer(layer(&options, store, policies, failures))
                 }
             }
         }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::serve::Limits;
 
 pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--keys FILE] [--policies FILE] \
-[--redis URL [--redis-prefix P]] [--anonymous] [--region R] [--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N]
+[--redis URL [--redis-prefix P]] [--lockout N] [--anonymous] [--region R] [--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N]
 
   --listen ADDR      where to listen (default 127.0.0.1:9000; port 0 picks a free port)
   --data DIR         the directory holding the buckets (default ./s3-data, created if missing)
@@ -22,6 +22,10 @@ pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [-
                      instance started with it (over one --data): manage the keys with `countersign keys
                      --redis URL`; the development key is imported into Redis when missing
   --redis-prefix P   the prefix of this deployment's Redis keys (default countersign:)
+  --lockout N        lock an access key for 5 minutes after N failed signatures (or unknown-key
+                     attempts) within a minute, answered 403 AccessDenied with Retry-After; with
+                     --redis the failures of every instance add up and a lock holds on all (off
+                     by default: anyone who knows a key id can lock its owner out, see SECURITY.md)
   --anonymous        unsigned requests are anonymous: a bucket policy may allow them
                      (\"Principal\": \"*\"), nothing else does
   --region R         the region clients sign for (default us-east-1)
@@ -58,6 +62,7 @@ pub(crate) struct Options {
     pub(crate) policies: Option<String>,
     pub(crate) redis: Option<String>,
     pub(crate) redis_prefix: Option<String>,
+    pub(crate) lockout: Option<u32>,
     pub(crate) anonymous: bool,
     pub(crate) region: String,
     pub(crate) domain: String,
@@ -80,6 +85,7 @@ impl Options {
             policies: None,
             redis: None,
             redis_prefix: None,
+            lockout: None,
             anonymous: false,
             region: "us-east-1".into(),
             domain: "localhost".into(),
@@ -105,6 +111,13 @@ impl Options {
                 "--policies" => options.policies = Some(value()?),
                 "--redis" => options.redis = Some(value()?),
                 "--redis-prefix" => options.redis_prefix = Some(value()?),
+                "--lockout" => {
+                    let n = value()?;
+                    let n = n.parse().ok().filter(|n| *n > 0);
+                    let n =
+                        n.ok_or_else(|| format!("--lockout takes a count of 1 or more\n{USAGE}"))?;
+                    options.lockout = Some(n);
+                }
                 "--anonymous" => options.anonymous = true,
                 "--region" => options.region = value()?,
                 "--domain" => options.domain = value()?.trim_matches('.').to_ascii_lowercase(),

@@ -31,13 +31,26 @@ impl Drop for Instance {
 /// `count` instances on `redis`, over one data directory in `dir`, started one after the
 /// other (the first imports the development key).
 pub(crate) fn start(redis: &RedisServer, dir: &std::path::Path, count: usize) -> Vec<Instance> {
-    (0..count).map(|_| start_one(redis, dir)).collect()
+    start_with(redis, dir, count, &[])
 }
 
-/// One instance on `redis` over `dir/data`.
-pub(crate) fn start_one(redis: &RedisServer, dir: &std::path::Path) -> Instance {
+/// As [`start`], each instance with the further flags `extra`.
+pub(crate) fn start_with(
+    redis: &RedisServer,
+    dir: &std::path::Path,
+    count: usize,
+    extra: &[&str],
+) -> Vec<Instance> {
+    (0..count)
+        .map(|_| start_one_with(redis, dir, extra))
+        .collect()
+}
+
+/// One instance on `redis` over `dir/data`, with the further flags `extra`.
+fn start_one_with(redis: &RedisServer, dir: &std::path::Path, extra: &[&str]) -> Instance {
     let mut child = Command::new(example_binary("s3_server"))
         .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])
+        .args(extra)
         .arg("--data")
         .arg(dir.join("data"))
         .stdout(Stdio::piped())

@@ -1,5 +1,5 @@
 //! What one instance learns holds on all: a new key, a revocation (measured over many), a
-//! signature used once, a bucket policy.
+//! signature used once, a bucket policy, failed attempts counted toward a lockout.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -207,4 +207,34 @@ fn a_bucket_policy_put_through_one_instance_applies_on_another() {
         &["delete-bucket-policy", "--bucket", "shared"],
     ));
     assert_ok(&s3api(a, dir.path(), &head));
+}
+
+#[test]
+fn failures_spread_over_instances_add_up_to_a_lock_on_every_instance() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let all = instances::start_with(&redis, dir.path(), 3, &["--lockout", "4"]);
+    let (a, b, c) = (&all[0], &all[1], &all[2]);
+    let wrong = |instance: &Instance| {
+        let answer = get(instance.addr, "/", DEVELOPMENT_KEY, "not-the-secret");
+        assert_eq!(answer.code(), Some("SignatureDoesNotMatch"), "{answer:?}");
+    };
+    // Three failures, on two instances: below the threshold, the key still works on the third.
+    wrong(a);
+    wrong(a);
+    wrong(b);
+    let allowed = get(c.addr, "/", DEVELOPMENT_KEY, &c.secret);
+    assert_eq!(allowed.status, 200, "{allowed:?}");
+    // The fourth, on B, reaches it: C, which saw none of them, refuses the right secret too.
+    wrong(b);
+    let took = until_status(c.addr, DEVELOPMENT_KEY, &c.secret, 403, BOUND);
+    assert!(
+        took.is_some(),
+        "no lock on the third instance within {BOUND:?}"
+    );
+    let locked = get(c.addr, "/", DEVELOPMENT_KEY, &c.secret);
+    assert_eq!(locked.code(), Some("AccessDenied"), "{locked:?}");
+    assert!(locked.body.contains("temporarily locked"), "{locked:?}");
+    let on_a = get(a.addr, "/", DEVELOPMENT_KEY, &a.secret);
+    assert_eq!(on_a.code(), Some("AccessDenied"), "{on_a:?}");
 }
