@@ -12,8 +12,9 @@ use smallvec::SmallVec;
 use crate::address::S3Address;
 use crate::authz::s3_operation::{S3Operation, Unclassified};
 
-/// One permission a request needs: an action on a resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One permission a request needs: an action on a resource. Two are equal when they read
+/// the same, however each keeps its policy key.
+#[derive(Debug, Clone)]
 pub struct Access {
     action: Cow<'static, str>,
     /// Shared with the operation it was named from.
@@ -22,8 +23,26 @@ pub struct Access {
     owner: Option<Box<str>>,
 }
 
+impl PartialEq for Access {
+    fn eq(&self, other: &Access) -> bool {
+        (
+            self.action(),
+            self.resource(),
+            self.policy_key(),
+            self.owner(),
+        ) == (
+            other.action(),
+            other.resource(),
+            other.policy_key(),
+            other.owner(),
+        )
+    }
+}
+
+impl Eq for Access {}
+
 /// Where an access's policy key is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum PolicyKey {
     None,
     /// These bytes of the resource's ARN (an S3 ARN's bucket).
@@ -301,5 +320,21 @@ impl fmt::Debug for Operations {
             Operations::ApiGateway(api) => f.debug_tuple("ApiGateway").field(api).finish(),
             Operations::Custom(_) => f.write_str("Custom"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accesses_that_read_the_same_are_equal_however_their_policy_key_is_kept() {
+        let address = S3Address::new(Some("photos"), Some("cat.jpg"));
+        let named = Access::s3("s3:GetObject", &address);
+        let built =
+            Access::new("s3:GetObject", "arn:aws:s3:::photos/cat.jpg").with_policy_key("photos");
+        assert_eq!(named.policy_key(), Some("photos"));
+        assert_eq!(named, built);
+        assert_ne!(named, built.with_policy_key("other"));
     }
 }
