@@ -83,6 +83,8 @@ mod request_ext;
 mod reqwest_request;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod retry;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+mod retry_config;
 #[cfg(feature = "tower")]
 mod send_body;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
@@ -134,7 +136,9 @@ pub use peeked::PeekedBody;
 #[cfg(feature = "reqwest")]
 pub use request_ext::{SignExt, SignedRequest};
 #[cfg(any(feature = "reqwest", feature = "tower"))]
-pub use retry::{RetryConfig, ERROR_BODY_LIMIT};
+pub use retry::ERROR_BODY_LIMIT;
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+pub use retry_config::RetryConfig;
 #[cfg(feature = "tower")]
 pub use send_body::SendBody;
 #[cfg(any(feature = "reqwest", feature = "tower"))]

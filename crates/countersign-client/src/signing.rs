@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::provider::{CredentialsError, ProvideCredentials};
-use crate::retry::RetryConfig;
+use crate::retry_config::RetryConfig;
 use crate::send_error::SendError;
 use crate::signer::{Payload, Signer};
 use crate::skew::ClockOffset;

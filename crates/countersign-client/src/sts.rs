@@ -16,7 +16,7 @@ use crate::provider::{
     CredentialsError, CredentialsErrorKind, CredentialsFuture, ProvideCredentials,
 };
 use crate::query::{QueryClient, QueryResponse};
-use crate::retry::RetryConfig;
+use crate::retry_config::RetryConfig;
 use crate::send_error::SendError;
 use crate::service_error::CallError;
 use crate::signing::Signing;

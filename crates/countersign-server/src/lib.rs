@@ -104,6 +104,7 @@ mod identity;
 pub mod keys;
 mod layer;
 pub mod lockout;
+mod lockout_step;
 mod percent;
 mod post;
 mod refusal;

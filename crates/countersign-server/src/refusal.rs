@@ -157,7 +157,7 @@ pub(crate) fn render(
         e => {
             let code = e.code();
             let failures = config.failures.record(access_key_id, code);
-            crate::lockout::record(config, access_key_id, e);
+            crate::lockout_step::record(config, access_key_id, e);
             if crate::failures::is_milestone(failures) {
                 tracing::warn!(request_id, access_key_id, code, failures, error = %e, "SigV4 requests refused repeatedly")
             } else {

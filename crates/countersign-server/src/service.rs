@@ -143,7 +143,9 @@ where
             }
         };
         // A key locked out is refused before it is looked up or any signature work is done.
-        if let Err(error) = crate::lockout::check(config, checked.auth.credential.access_key_id()) {
+        if let Err(error) =
+            crate::lockout_step::check(config, checked.auth.credential.access_key_id())
+        {
             return ResponseFuture::refused(config, &parts, body, error, Some(&checked.auth));
         }
         // The key comes before any of the body is read: a key the store does not know is

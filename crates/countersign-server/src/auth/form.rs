@@ -189,7 +189,7 @@ pub(crate) async fn check_form<K: KeyStore>(
     if let Some(token) = field("x-amz-security-token") {
         request = request.with_session_token(token);
     }
-    crate::lockout::check(config, credential.access_key_id())?;
+    crate::lockout_step::check(config, credential.access_key_id())?;
     let key = match find_key(config, store, request) {
         KeyStep::Answered(found) => found?,
         KeyStep::Wait(lookup) => settle(
