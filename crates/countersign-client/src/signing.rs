@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use countersign_core::{sha256_hex, UNSIGNED_PAYLOAD};
+use countersign_core::{sha256_hex, SigningSettings, UNSIGNED_PAYLOAD};
 use http::header::HeaderValue;
 use time::OffsetDateTime;
 
@@ -14,11 +14,14 @@ use crate::error::Error;
 use crate::provider::{CredentialsError, ProvideCredentials};
 use crate::retry_config::RetryConfig;
 use crate::send_error::SendError;
-use crate::signer::{Payload, Signer};
+use crate::signer::{Payload, Signed, Signer};
 use crate::skew::ClockOffset;
 
 /// The clock a [`Signing`] reads.
 type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// What is told of each signature a [`Signing`] makes.
+type Observer = Arc<dyn Fn(&Signed) + Send + Sync>;
 
 /// The signer of the credentials last handed out, with those credentials (shared by clones).
 type KeptSigner = Arc<Mutex<Option<(Credentials, Arc<Signer>)>>>;
@@ -50,11 +53,14 @@ pub struct Signing {
     region: String,
     service: String,
     s3: bool,
+    settings: Option<SigningSettings>,
     #[cfg(feature = "sigv4a")]
     region_set: Option<String>,
     retry: RetryConfig,
     clock: Clock,
     offset: ClockOffset,
+    correct_skew: bool,
+    observer: Option<Observer>,
     signer: KeptSigner,
 }
 
@@ -65,7 +71,9 @@ impl fmt::Debug for Signing {
             .field("region", &self.region)
             .field("service", &self.service)
             .field("s3", &self.s3)
+            .field("settings", &self.settings)
             .field("retry", &self.retry)
+            .field("correct_skew", &self.correct_skew)
             .field("clock_offset_seconds", &self.offset.seconds())
             .finish_non_exhaustive()
     }
@@ -96,11 +104,14 @@ impl Signing {
             region: region.into(),
             service: service.into(),
             s3: false,
+            settings: None,
             #[cfg(feature = "sigv4a")]
             region_set: None,
             retry: RetryConfig::standard(),
             clock: Arc::new(OffsetDateTime::now_utc),
             offset: ClockOffset::default(),
+            correct_skew: true,
+            observer: None,
             signer: Arc::default(),
         }
     }
@@ -109,6 +120,16 @@ impl Signing {
     /// `x-amz-content-sha256` on every request.
     pub fn s3(mut self) -> Self {
         self.s3 = true;
+        self.signer = Arc::default();
+        self
+    }
+
+    /// Other canonicalization rules than the service's ([`Signer::settings`]): path
+    /// normalization and encoding, for a service that departs from AWS's usual rules (or to
+    /// test a server with rules it should refuse). [`Signing::s3`]'s other rule, signing
+    /// `x-amz-content-sha256`, is kept.
+    pub fn settings(mut self, settings: SigningSettings) -> Self {
+        self.settings = Some(settings);
         self.signer = Arc::default();
         self
     }
@@ -131,6 +152,33 @@ impl Signing {
     /// learnt from the servers is added. Tests pass a clock of their own.
     pub fn clock(mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Whether a `RequestTimeTooSkewed` answer corrects the clock and the request is sent
+    /// again (default `true`). Off, every request is signed at the clock's time as it is:
+    /// what a test of a server's clock-skew window wants.
+    pub fn correct_clock_skew(mut self, on: bool) -> Self {
+        self.correct_skew = on;
+        self
+    }
+
+    /// Calls `observer` with every signature made, before its request is sent (each
+    /// attempt's): the canonical request, the string to sign and the signed headers, to log
+    /// them or to explain a refusal.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use countersign_client::{Credentials, Signing};
+    ///
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let kept = Arc::clone(&seen);
+    /// let signing = Signing::new(Credentials::new("AKIDEXAMPLE", "secret"), "us-east-1", "sts")
+    ///     .on_signed(move |signed| kept.lock().unwrap().push(signed.canonical_request.clone()));
+    /// # let _ = signing;
+    /// ```
+    pub fn on_signed(mut self, observer: impl Fn(&Signed) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
         self
     }
 
@@ -161,9 +209,10 @@ impl Signing {
         self.offset.correct((self.clock)())
     }
 
-    /// Learns the clock's offset from a response's `Date`; `false` if it has none.
+    /// Learns the clock's offset from a response's `Date`; `false` if it has none, or if
+    /// correcting is off ([`Signing::correct_clock_skew`]).
     pub(crate) fn correct_clock(&self, headers: &http::HeaderMap) -> bool {
-        self.offset.learn(headers, (self.clock)())
+        self.correct_skew && self.offset.learn(headers, (self.clock)())
     }
 
     /// The signer for the credentials the provider hands out now: the one kept, if they
@@ -185,6 +234,10 @@ impl Signing {
     fn signer_for(&self, credentials: Credentials) -> Signer {
         let signer = Signer::new(credentials, self.region.clone(), self.service.clone());
         let signer = if self.s3 { signer.s3() } else { signer };
+        let signer = match self.settings {
+            Some(settings) => signer.settings(settings),
+            None => signer,
+        };
         #[cfg(feature = "sigv4a")]
         if let Some(set) = &self.region_set {
             return signer.sigv4a(set.clone());
@@ -216,7 +269,11 @@ impl Signing {
                 signer.sign(head, Payload::Unsigned, time)
             }
         };
-        signed.map(|_| ()).map_err(SendError::Signing)
+        let signed = signed.map_err(SendError::Signing)?;
+        if let Some(observer) = &self.observer {
+            observer(&signed);
+        }
+        Ok(())
     }
 }
 

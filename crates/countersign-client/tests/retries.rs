@@ -667,3 +667,68 @@ async fn the_tower_layer_corrects_a_skewed_clock() {
     );
     assert_eq!((script.arrived(), script.seen().len()), (2, 1));
 }
+
+#[tokio::test]
+async fn a_skewed_clock_is_left_alone_when_correction_is_off() {
+    let script = Script::default();
+    let addr = serve(&script).await;
+    let signing = late_signing().correct_clock_skew(false);
+    let response = client(signing.clone())
+        .get(format!("http://{addr}/object"))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = text(response).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("RequestTimeTooSkewed"), "{body}");
+    assert_eq!((script.arrived(), signing.clock_offset()), (1, 0));
+}
+
+// What each signature is told to an observer.
+
+#[tokio::test]
+async fn the_observer_sees_the_signature_of_every_attempt() {
+    let script = Script::new([slow_down(1)]);
+    let addr = serve(&script).await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = Arc::clone(&seen);
+    let signing = signing().on_signed(move |signed| {
+        kept.lock().unwrap().push(signed.signature_hex());
+    });
+    client(signing)
+        .put(format!("http://{addr}/object"))
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    let observed = seen.lock().unwrap().clone();
+    let sent: Vec<String> = script
+        .seen()
+        .iter()
+        .map(|s| {
+            let (_, signature) = s.authorization.rsplit_once("Signature=").unwrap();
+            signature.to_string()
+        })
+        .collect();
+    assert_eq!(observed, sent);
+}
+
+#[tokio::test]
+async fn settings_replace_the_services_canonicalization() {
+    let script = Script::default();
+    let addr = serve(&script).await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = Arc::clone(&seen);
+    let mut settings = countersign_client::SigningSettings::standard();
+    settings.normalize_path = false;
+    let signing = signing()
+        .settings(settings)
+        .on_signed(move |signed| kept.lock().unwrap().push(signed.canonical_request.clone()));
+    let request = http::Request::get(format!("http://{addr}/a/./b"))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    send_tower(signing, request).await;
+    let canonical = seen.lock().unwrap().clone();
+    assert_eq!(canonical.len(), 1);
+    assert!(canonical[0].starts_with("GET\n/a/./b\n"), "{canonical:?}");
+}
