@@ -1,4 +1,4 @@
-//! Sending requests: hyper's client over HTTP or HTTPS (rustls with the `ring` provider and
+//! The connection: hyper's client over HTTP or HTTPS (rustls with the `ring` provider and
 //! the webpki roots, or your own CA, or no verification at all with `--insecure`).
 
 use std::io;
@@ -12,6 +12,7 @@ use bytes::Bytes;
 use clap::Args;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -49,31 +50,14 @@ pub(crate) struct HttpArgs {
     pub(crate) max_time: Option<f64>,
 }
 
-/// A request body: bytes in memory, or a stream fed by a task (an upload from disk).
+/// The body of an upload from disk: pieces from a channel fed by a task, of a length known
+/// in advance.
 #[derive(Debug)]
-pub(crate) enum OutBody {
-    /// All of it, sent once.
-    Full(Option<Bytes>),
-    /// Pieces from a channel; `remaining` is the length still to come.
-    Channel {
-        /// The pieces, or the error that ended reading.
-        receiver: mpsc::Receiver<io::Result<Bytes>>,
-        /// Bytes still expected.
-        remaining: u64,
-    },
-}
-
-impl OutBody {
-    /// An empty body.
-    pub(crate) fn empty() -> Self {
-        OutBody::Full(None)
-    }
-
-    /// These bytes.
-    pub(crate) fn bytes(bytes: impl Into<Bytes>) -> Self {
-        let bytes = bytes.into();
-        OutBody::Full((!bytes.is_empty()).then_some(bytes))
-    }
+pub(crate) struct OutBody {
+    /// The pieces, or the error that ended reading.
+    pub(crate) receiver: mpsc::Receiver<io::Result<Bytes>>,
+    /// Bytes still expected.
+    pub(crate) remaining: u64,
 }
 
 impl Body for OutBody {
@@ -84,34 +68,20 @@ impl Body for OutBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        match self.get_mut() {
-            OutBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            OutBody::Channel {
-                receiver,
-                remaining,
-            } => match receiver.poll_recv(cx) {
-                Poll::Ready(Some(Ok(piece))) => {
-                    *remaining = remaining.saturating_sub(piece.len() as u64);
-                    Poll::Ready(Some(Ok(Frame::data(piece))))
-                }
-                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
-                Poll::Ready(None) => Poll::Ready(None),
-                Poll::Pending => Poll::Pending,
-            },
+        let this = self.get_mut();
+        match this.receiver.poll_recv(cx) {
+            Poll::Ready(Some(Ok(piece))) => {
+                this.remaining = this.remaining.saturating_sub(piece.len() as u64);
+                Poll::Ready(Some(Ok(Frame::data(piece))))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
         }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        matches!(self, OutBody::Full(None))
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self {
-            OutBody::Full(bytes) => {
-                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len()) as u64)
-            }
-            OutBody::Channel { remaining, .. } => SizeHint::with_exact(*remaining),
-        }
+        SizeHint::with_exact(self.remaining)
     }
 }
 
@@ -201,16 +171,16 @@ fn tls_config(args: &HttpArgs) -> Result<rustls::ClientConfig> {
     Ok(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
-/// Sends `request` and returns the response with its body still to read.
-pub(crate) async fn send(
-    request: http::Request<OutBody>,
-    args: &HttpArgs,
-) -> Result<http::Response<Incoming>> {
-    let authority = request
-        .uri()
-        .authority()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+/// The client the flags describe: HTTP or HTTPS (by the URL's scheme), HTTP/1.1, sending
+/// bodies of type `B`.
+pub(crate) type HttpClient<B> = Client<HttpsConnector<HttpConnector>, B>;
+
+/// Builds the client of the connection flags.
+pub(crate) fn client<B>(args: &HttpArgs) -> Result<HttpClient<B>>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+{
     let mut connector = HttpConnector::new();
     connector.enforce_http(false);
     if args.connect_timeout > 0.0 && args.connect_timeout.is_finite() {
@@ -221,31 +191,53 @@ pub(crate) async fn send(
         .https_or_http()
         .enable_http1()
         .wrap_connector(connector);
-    let client: Client<_, OutBody> = Client::builder(TokioExecutor::new()).build(https);
-    let exchange = client.request(request);
-    let outcome = match limit(args) {
+    Ok(Client::builder(TokioExecutor::new()).build(https))
+}
+
+/// Waits for `exchange` (with `authority`) within `--max-time`, if there is one.
+pub(crate) async fn within_limit<T>(
+    args: &HttpArgs,
+    authority: &str,
+    exchange: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match limit(args) {
         Some(limit) => match tokio::time::timeout(limit, exchange).await {
             Ok(outcome) => outcome,
-            Err(_) => {
-                return Err(CliError::new(
-                    Kind::Network,
-                    format!(
-                        "no answer from {authority} within {} s",
-                        limit.as_secs_f64()
-                    ),
-                ))
-            }
+            Err(_) => Err(CliError::new(
+                Kind::Network,
+                format!(
+                    "no answer from {authority} within {} s",
+                    limit.as_secs_f64()
+                ),
+            )),
         },
         None => exchange.await,
+    }
+}
+
+/// Sends `request`, signed already, once, and returns the response with its body still to
+/// read.
+pub(crate) async fn send(
+    request: http::Request<OutBody>,
+    args: &HttpArgs,
+) -> Result<http::Response<Incoming>> {
+    let authority = request
+        .uri()
+        .authority()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let client: HttpClient<OutBody> = client(args)?;
+    let exchange = async {
+        client.request(request).await.map_err(|e| {
+            let what = if e.is_connect() {
+                format!("cannot connect to {authority}")
+            } else {
+                format!("the exchange with {authority} failed")
+            };
+            CliError::new(Kind::Network, format!("{what}: {}", chain(&e)))
+        })
     };
-    outcome.map_err(|e| {
-        let what = if e.is_connect() {
-            format!("cannot connect to {authority}")
-        } else {
-            format!("the exchange with {authority} failed")
-        };
-        CliError::new(Kind::Network, format!("{what}: {}", chain(&e)))
-    })
+    within_limit(args, &authority, exchange).await
 }
 
 /// The `--max-time` limit, if any.
@@ -271,7 +263,11 @@ pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Reads the whole response body.
-pub(crate) async fn read_body(body: Incoming) -> Result<Bytes> {
+pub(crate) async fn read_body<B>(body: B) -> Result<Bytes>
+where
+    B: Body<Data = Bytes>,
+    B::Error: std::error::Error + 'static,
+{
     use http_body_util::BodyExt;
     body.collect().await.map(|c| c.to_bytes()).map_err(|e| {
         CliError::new(

@@ -191,7 +191,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<()> {
             let prepared = request::prepare(&args.send, url)?;
             let credentials = credentials::resolve(&args.send.credentials)?;
             let signed = request::sign(&prepared, &args.send, credentials, time)?;
-            request::client_side(&signed)
+            request::client_side(&signed.signed, &signed.request)
         }
         (None, None) => return Err(CliError::usage("give the request: --request FILE or a URL")),
     };

@@ -2,16 +2,24 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
-use countersign_client::{ChunkedEncoder, Credentials, Framing, Payload, Signed, Signer};
+use countersign_client::{
+    ChunkedEncoder, Credentials, Framing, Payload, SendBody, SendError, Signed, Signer, Signing,
+    SigningLayer, DEFAULT_HASH_LIMIT,
+};
 use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use http::Uri;
+use http_body::Body;
+use http_body_util::{BodyExt, Full};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use time::OffsetDateTime;
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
+use tower_layer::Layer;
+use tower_service::Service;
 
 use crate::commands::{read_input, write_stdout};
 use crate::credentials::{self, CredentialArgs};
@@ -97,9 +105,14 @@ headers first). An HTTP error status exits 1 after printing the body, with the A
 and message on standard error; when the server echoes its canonical request (S3's \
 SignatureDoesNotMatch, countersign's --debug-errors), the cause is explained as \
 `countersign explain` would.\n\n\
+A request with no body or a body in memory (-d) is sent by countersign-client's signing \
+sender: retried in AWS's standard mode (throttling errors and 5xx, three attempts in all, \
+each signed again), and sent once more with the clock corrected when the server answers \
+RequestTimeTooSkewed (never with --time, which signs at that time as it is).\n\n\
 Uploads (-T FILE) stream from disk: for S3 as aws-chunked signed chunks (--payload chunked, \
 the default) or UNSIGNED-PAYLOAD (--payload unsigned); elsewhere the file's SHA-256 is signed. \
-A progress bar is drawn on a terminal, never when standard error is piped.\n\n\
+An upload is sent once, not retried. A progress bar is drawn on a terminal, never when \
+standard error is piped.\n\n\
 Examples:\n  countersign request https://sts.amazonaws.com/?Action=GetCallerIdentity\\&Version=2011-06-15\n  \
 countersign request --service s3 -T big.iso http://127.0.0.1:9000/bucket/big.iso\n  \
 countersign request -X POST -H 'Content-Type: application/json' -d '{\"name\":\"w\"}' --service execute-api http://127.0.0.1:8080/items"
@@ -365,24 +378,29 @@ fn hash_file(path: &Path) -> Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// What the client signed, for `explain`.
-pub(crate) fn client_side(signed: &SignedRequest) -> ClientSide {
+/// What the client signed, for `explain`: the stages of `signed`, and the headers of
+/// `request` (the user's, or the request as signed) with those the signature added.
+pub(crate) fn client_side(signed: &Signed, request: &http::Request<()>) -> ClientSide {
+    let signed_headers: Vec<String> = signed
+        .signed_headers
+        .split(';')
+        .map(str::to_string)
+        .collect();
+    let mut header_names: Vec<String> = request
+        .headers()
+        .keys()
+        .map(|k| k.as_str().to_string())
+        .chain(signed_headers.iter().cloned())
+        .chain(["authorization".to_string()])
+        .collect();
+    header_names.sort();
+    header_names.dedup();
     ClientSide {
-        canonical_request: signed.signed.canonical_request.clone(),
-        string_to_sign: Some(signed.signed.string_to_sign.clone()),
-        signed_headers: signed
-            .signed
-            .signed_headers
-            .split(';')
-            .map(str::to_string)
-            .collect(),
-        header_names: signed
-            .request
-            .headers()
-            .keys()
-            .map(|k| k.as_str().to_string())
-            .collect(),
-        time: Some(signed.signed.time),
+        canonical_request: signed.canonical_request.clone(),
+        string_to_sign: Some(signed.string_to_sign.clone()),
+        signed_headers,
+        header_names,
+        time: Some(signed.time),
         signature: SignatureCheck::SignedHere,
     }
 }
@@ -485,25 +503,16 @@ async fn pump(
     bar.finish_and_clear();
 }
 
-/// Prints the stages of the signature on standard error.
-fn print_stages(signed: &SignedRequest) {
-    let request = &signed.request;
-    let mut out = format!(
-        "* canonical request:\n{}\n* string to sign:\n{}\n* signed headers: {}\n> {} {}\n",
-        signed.signed.canonical_request,
-        signed.signed.string_to_sign,
-        signed.signed.signed_headers,
-        request.method(),
-        request.uri()
+/// Prints the stages of a signature and the request line on standard error.
+fn print_stages(signed: &Signed, method: &http::Method, uri: &Uri) {
+    eprint!(
+        "* canonical request:\n{}\n* string to sign:\n{}\n* signed headers: {}\n\
+         * signature: {}\n> {method} {uri}\n",
+        signed.canonical_request,
+        signed.string_to_sign,
+        signed.signed_headers,
+        signed.signature_hex()
     );
-    for (name, value) in request.headers() {
-        out.push_str(&format!(
-            "> {}: {}\n",
-            name,
-            String::from_utf8_lossy(value.as_bytes())
-        ));
-    }
-    eprint!("{out}");
 }
 
 /// The codes of refused signatures, which `explain` knows about.
@@ -526,50 +535,171 @@ fn is_auth_code(code: &str) -> bool {
 pub(crate) fn run(args: RequestArgs) -> Result<()> {
     let prepared = prepare(&args.send, &args.url)?;
     let credentials = credentials::resolve(&args.send.credentials)?;
-    let time = args.send.time.unwrap_or_else(OffsetDateTime::now_utc);
-    let mut signed = sign(&prepared, &args.send, credentials, time)?;
-    if args.verbose {
-        print_stages(&signed);
-    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::new(Kind::Network, format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(exchange(&args, &prepared, &mut signed))
-}
-
-async fn exchange(
-    args: &RequestArgs,
-    prepared: &Prepared,
-    signed: &mut SignedRequest,
-) -> Result<()> {
-    let body = match &prepared.body {
-        BodySource::Empty => OutBody::empty(),
-        BodySource::Bytes(bytes) => OutBody::bytes(bytes.clone()),
-        BodySource::File(path, length) => {
-            let (sender, receiver) = mpsc::channel(4);
-            let encoder = signed.encoder.take();
-            let encoded = match &encoder {
-                Some(_) => signed
-                    .request
-                    .headers()
-                    .get(CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(*length),
-                None => *length,
-            };
-            let bar = progress(*length, args.no_progress);
-            tokio::spawn(pump(path.clone(), *length, encoder, sender, bar));
-            OutBody::Channel {
-                receiver,
-                remaining: encoded,
+    runtime.block_on(async {
+        match &prepared.body {
+            BodySource::File(..) => upload(&args, &prepared, credentials).await,
+            BodySource::Empty | BodySource::Bytes(_) => {
+                through_signing_layer(&args, &prepared, credentials).await
             }
         }
+    })
+}
+
+/// How the client's senders sign for these flags: the scope, S3's rules or the others' (and
+/// the canonicalization flags), SigV4a, and `--time` (then the clock is not corrected, so
+/// that a server's skew window can be tested).
+fn signing(send: &SendArgs, prepared: &Prepared, credentials: Credentials) -> Signing {
+    let mut signing = Signing::new(credentials, &prepared.region, &prepared.service);
+    if prepared.s3 {
+        signing = signing.s3();
+    }
+    signing = signing.settings(send.rules.settings(&prepared.service));
+    if let Some(set) = &send.rules.sigv4a {
+        signing = signing.sigv4a(set.clone());
+    }
+    match send.time {
+        Some(time) => signing.clock(move || time).correct_clock_skew(false),
+        None => signing,
+    }
+}
+
+/// Sends a request with a body in memory (or none) through the client's `SigningLayer`:
+/// signed with the body's SHA-256, retried in AWS's standard mode, and sent again with the
+/// clock corrected if the server answers `RequestTimeTooSkewed`. Each attempt's signature
+/// is printed with `-v`; the last explains a refusal.
+async fn through_signing_layer(
+    args: &RequestArgs,
+    prepared: &Prepared,
+    credentials: Credentials,
+) -> Result<()> {
+    let last: Arc<Mutex<Option<Signed>>> = Arc::default();
+    let kept = Arc::clone(&last);
+    let verbose = args.verbose;
+    let (method, uri) = (
+        prepared.request.method().clone(),
+        prepared.request.uri().clone(),
+    );
+    let signing = signing(&args.send, prepared, credentials).on_signed(move |signed| {
+        if verbose {
+            print_stages(signed, &method, &uri);
+        }
+        *kept.lock().unwrap_or_else(|p| p.into_inner()) = Some(signed.clone());
+    });
+    let body = match &prepared.body {
+        BodySource::Bytes(bytes) => Bytes::from(bytes.clone()),
+        BodySource::Empty | BodySource::File(..) => Bytes::new(),
+    };
+    // A body in memory is hashed and signed whatever its size: it is all here already.
+    let layer = SigningLayer::new(signing).hash_limit(body.len().max(DEFAULT_HASH_LIMIT));
+    let mut service = layer.layer(client::client::<SendBody<Full<Bytes>>>(&args.http)?);
+    let mut request = http::Request::new(Full::new(body));
+    *request.method_mut() = prepared.request.method().clone();
+    *request.uri_mut() = prepared.request.uri().clone();
+    *request.headers_mut() = prepared.request.headers().clone();
+    let authority = authority(prepared);
+    let exchange = async {
+        std::future::poll_fn(|cx| service.poll_ready(cx))
+            .await
+            .map_err(|e| send_error(&authority, e))?;
+        service
+            .call(request)
+            .await
+            .map_err(|e| send_error(&authority, e))
+    };
+    let response = client::within_limit(&args.http, &authority, exchange).await?;
+    let signed = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let client_side = signed.map(|signed| client_side(&signed, &prepared.request));
+    respond(args, response, client_side.as_ref()).await
+}
+
+/// The host (and port) a request goes to, for messages.
+fn authority(prepared: &Prepared) -> String {
+    prepared
+        .request
+        .uri()
+        .authority()
+        .map(|a| a.to_string())
+        .unwrap_or_default()
+}
+
+/// A sender's error, in the command's terms.
+fn send_error(authority: &str, error: SendError) -> CliError {
+    match error {
+        SendError::Credentials(e) => CliError::new(Kind::Credentials, e.to_string()),
+        SendError::Signing(e) => CliError::usage(format!("cannot sign: {e}")),
+        SendError::Transport(e) => {
+            let connect = e
+                .downcast_ref::<hyper_util::client::legacy::Error>()
+                .is_some_and(hyper_util::client::legacy::Error::is_connect);
+            let what = match connect {
+                true => format!("cannot connect to {authority}"),
+                false => format!("the exchange with {authority} failed"),
+            };
+            CliError::new(
+                Kind::Network,
+                format!("{what}: {}", client::chain(e.as_ref())),
+            )
+        }
+        other => CliError::new(Kind::Network, other.to_string()),
+    }
+}
+
+/// Uploads a file from disk: signed here (aws-chunked, `UNSIGNED-PAYLOAD` or the file's
+/// SHA-256, by `--payload`) and streamed as it is read, once: a body read from disk as it
+/// goes cannot be sent again, so it is not retried (as the `SigningLayer` never retries a
+/// stream).
+async fn upload(args: &RequestArgs, prepared: &Prepared, credentials: Credentials) -> Result<()> {
+    let time = args.send.time.unwrap_or_else(OffsetDateTime::now_utc);
+    let mut signed = sign(prepared, &args.send, credentials, time)?;
+    if args.verbose {
+        print_stages(
+            &signed.signed,
+            signed.request.method(),
+            signed.request.uri(),
+        );
+    }
+    let BodySource::File(path, length) = &prepared.body else {
+        return Err(CliError::usage("an upload needs a file (-T)"));
+    };
+    let (sender, receiver) = mpsc::channel(4);
+    let encoder = signed.encoder.take();
+    let encoded = match &encoder {
+        Some(_) => signed
+            .request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(*length),
+        None => *length,
+    };
+    let bar = progress(*length, args.no_progress);
+    tokio::spawn(pump(path.clone(), *length, encoder, sender, bar));
+    let body = OutBody {
+        receiver,
+        remaining: encoded,
     };
     let (parts, ()) = signed.request.clone().into_parts();
-    let request = http::Request::from_parts(parts, body);
-    let response = client::send(request, &args.http).await?;
+    let response = client::send(http::Request::from_parts(parts, body), &args.http).await?;
+    let client_side = client_side(&signed.signed, &signed.request);
+    respond(args, response, Some(&client_side)).await
+}
+
+/// Prints the response (its head with `-i`); an error status is an error, explained when
+/// the server's answer tells of the signature.
+async fn respond<B>(
+    args: &RequestArgs,
+    response: http::Response<B>,
+    client_side: Option<&ClientSide>,
+) -> Result<()>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::error::Error + 'static,
+{
     let status = response.status();
     let (parts, mut incoming) = response.into_parts();
     if args.include {
@@ -599,7 +729,7 @@ async fn exchange(
             }
             if r.canonical_request.is_some() || r.code.as_deref().is_some_and(is_auth_code) {
                 // The causes follow the status line, each on its own line.
-                let explanation = explain::explain(r, Some(&client_side(signed)));
+                let explanation = explain::explain(r, client_side);
                 for cause in &explanation.causes {
                     message.push_str(&format!("\ncountersign: cause: {cause}"));
                 }
@@ -611,7 +741,6 @@ async fn exchange(
         }
         return Err(CliError::refused(message));
     }
-    use http_body_util::BodyExt;
     while let Some(frame) = incoming.frame().await {
         let frame = frame.map_err(|e| {
             CliError::new(

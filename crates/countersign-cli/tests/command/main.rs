@@ -20,4 +20,5 @@ mod explain;
 mod keys;
 mod policy;
 mod request;
+mod sending;
 mod vectors;
