@@ -56,11 +56,13 @@
 //! # Ok::<(), countersign_client::Error>(())
 //! ```
 
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
+mod api_client;
 mod chunked;
 mod credentials;
 #[cfg(feature = "credentials")]
 pub mod credentials_chain;
-#[cfg(any(feature = "query", feature = "json"))]
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
 mod endpoint;
 mod error;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
@@ -85,11 +87,13 @@ mod reqwest_request;
 mod retry;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod retry_config;
+#[cfg(feature = "s3")]
+pub mod s3;
 #[cfg(feature = "tower")]
 mod send_body;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod send_error;
-#[cfg(any(feature = "query", feature = "json"))]
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
 mod service_error;
 mod signable;
 mod signer;
@@ -103,12 +107,14 @@ mod skew;
 mod streaming;
 #[cfg(feature = "sts")]
 mod sts;
-#[cfg(feature = "query")]
+#[cfg(any(feature = "query", feature = "s3"))]
 pub mod xml;
+#[cfg(any(feature = "query", feature = "s3"))]
+mod xml_error;
 
 pub use chunked::{encoded_length, ChunkedEncoder};
 pub use credentials::{Credentials, SessionTokenMode};
-#[cfg(any(feature = "query", feature = "json"))]
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
 pub use endpoint::Endpoint;
 pub use error::Error;
 #[cfg(feature = "fs")]
@@ -118,7 +124,9 @@ pub use json_protocol::{AwsJsonClient, JsonVersion, RestJsonClient};
 pub use provider::{CredentialsError, CredentialsErrorKind, CredentialsFuture, ProvideCredentials};
 #[cfg(feature = "query")]
 pub use query::{QueryClient, QueryResponse};
-#[cfg(any(feature = "query", feature = "json"))]
+#[cfg(feature = "s3")]
+pub use s3::S3Client;
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
 pub use service_error::{CallError, ServiceError, DEFAULT_RESPONSE_LIMIT};
 pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS};
 pub use signer::{Payload, Signed, Signer};
@@ -126,7 +134,7 @@ pub use signer::{Payload, Signed, Signer};
 pub use streaming::{Chunking, SignedBody, StreamError, StreamSigning, DEFAULT_CHUNK_SIZE};
 #[cfg(feature = "sts")]
 pub use sts::{CallerIdentity, StsClient, STS_API_VERSION};
-#[cfg(feature = "query")]
+#[cfg(any(feature = "query", feature = "s3"))]
 pub use xml::XmlElement;
 
 #[cfg(feature = "reqwest")]
