@@ -30,6 +30,15 @@
 //! (`GetCallerIdentity`, `AssumeRole`, `AssumeRoleWithWebIdentity`), and the credential
 //! chain assumes the roles of profiles and of web identity through it.
 //!
+//! With the `s3` feature, `s3::S3Client` calls S3, or any S3-compatible server, on the same
+//! sender: buckets created, listed and deleted; objects put from bytes, a file or any stream
+//! (signed as aws-chunked or `UNSIGNED-PAYLOAD`), read whole, by range or as a stream, described
+//! (HEAD), deleted one at a time or a thousand a request, copied; ListObjectsV2 as a `futures`
+//! `Stream` of pages or of objects; multipart uploads of a file, a few parts in flight, the
+//! progress reported, the upload aborted on any failure; presigned GET and PUT URLs and signed
+//! browser POST forms; addressing path-style or virtual-hosted-style. S3's XML errors (and the
+//! bodiless answers of HEAD) come as a `ServiceError`.
+//!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};
 //! use time::macros::datetime;
@@ -54,6 +63,31 @@
 //! s3.presign(&mut get, Payload::Unsigned, 3600, datetime!(2015-08-30 12:36:00 UTC))?;
 //! assert!(get.uri().query().unwrap().contains("X-Amz-Expires=3600&X-Amz-Signature="));
 //! # Ok::<(), countersign_client::Error>(())
+//! ```
+//!
+//! Uploading a file to a local S3-compatible server in parts, then listing the bucket:
+//!
+//! ```no_run
+//! # #[cfg(feature = "s3")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use countersign_client::s3::{ListObjects, MultipartOptions, S3Client};
+//! use countersign_client::{Credentials, Endpoint, Signing};
+//! use futures_util::TryStreamExt;
+//!
+//! let signing = Signing::new(Credentials::new("AKIDEXAMPLE", "secret"), "us-east-1", "s3");
+//! let s3 = S3Client::new(signing, Endpoint::custom("http://127.0.0.1:9000"));
+//! s3.create_bucket("backups").await?;
+//! let options = MultipartOptions::new().progress(|done, total| eprintln!("{done}/{total}"));
+//! s3.upload_file("backups", "2024/db.tar", "/var/backups/db.tar", &options).await?;
+//! let objects: Vec<_> = s3
+//!     .list_objects("backups", ListObjects::new().prefix("2024/"))
+//!     .try_collect()
+//!     .await?;
+//! for object in objects {
+//!     println!("{} {}", object.key, object.size);
+//! }
+//! # Ok(())
+//! # }
 //! ```
 
 #[cfg(any(feature = "query", feature = "json", feature = "s3"))]
