@@ -328,20 +328,17 @@ impl S3Client {
             .map_err(|e| CallError::Send(SendError::Body(Box::new(Error::file(path, &e)))))?;
         let size = metadata.len();
         let part_size = options.part_size.max(size.div_ceil(MAX_PARTS));
-        let parts = size.div_ceil(part_size).max(1);
+        let layout = Layout {
+            size,
+            part_size,
+            parts: size.div_ceil(part_size).max(1),
+        };
 
         let upload_id = self
             .create_multipart_upload(bucket, key, &options.object)
             .await?;
         let uploaded = self
-            .upload_parts(
-                bucket,
-                key,
-                &upload_id,
-                path,
-                (size, part_size, parts),
-                options,
-            )
+            .upload_parts(bucket, key, &upload_id, path, layout, options)
             .await;
         let completed = match uploaded {
             Ok(completed) => {
@@ -357,18 +354,22 @@ impl S3Client {
         completed
     }
 
-    /// Uploads the `parts` parts of `part_size` bytes of the file of `size` bytes at `path`
-    /// as parts of `upload_id`, a few at a time: every part, or the first error once the
-    /// parts in flight have finished.
+    /// Uploads the file at `path`, cut as `layout` says, as the parts of `upload_id`, a few
+    /// at a time: every part, or the first error once the parts in flight have finished.
     async fn upload_parts(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
         path: &Path,
-        (size, part_size, parts): (u64, u64, u64),
+        layout: Layout,
         options: &MultipartOptions,
     ) -> Result<Vec<CompletedPart>, CallError> {
+        let Layout {
+            size,
+            part_size,
+            parts,
+        } = layout;
         let part = |number: u64| {
             let offset = (number - 1) * part_size;
             let length = part_size.min(size - offset);
@@ -414,6 +415,17 @@ impl S3Client {
             None => Ok(completed),
         }
     }
+}
+
+/// How a file is cut into parts.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    /// The file's size.
+    size: u64,
+    /// The size of each part but the last.
+    part_size: u64,
+    /// How many parts (one, for an empty file).
+    parts: u64,
 }
 
 /// The CompleteMultipartUpload document listing `parts`.

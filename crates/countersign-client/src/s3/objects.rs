@@ -120,8 +120,8 @@ impl ObjectHead {
             .unwrap_or(self.content_length)
     }
 
-    /// Reads the headers of an answer.
-    fn of(headers: &HeaderMap) -> Result<ObjectHead, CallError> {
+    /// Reads the headers of an answer of `status`.
+    fn of(status: StatusCode, headers: &HeaderMap) -> Result<ObjectHead, CallError> {
         let text = |name: &str| {
             headers
                 .get(name)
@@ -130,7 +130,7 @@ impl ObjectHead {
         };
         let content_length = match text("content-length") {
             Some(length) => length.trim().parse().map_err(|_| CallError::Response {
-                status: StatusCode::OK,
+                status,
                 message: format!("the Content-Length {length:?} is not a length"),
             })?,
             None => 0,
@@ -481,7 +481,7 @@ impl S3Client {
             .send(Method::GET, &Resource::object(bucket, key), headers, None)
             .await?;
         let status = response.status();
-        let head = ObjectHead::of(response.headers())?;
+        let head = ObjectHead::of(status, response.headers())?;
         let (_, body) = http::Response::<reqwest::Body>::from(response).into_parts();
         Ok(ObjectStream {
             head,
@@ -503,7 +503,7 @@ impl S3Client {
                 None,
             )
             .await?;
-        ObjectHead::of(response.headers())
+        ObjectHead::of(response.status(), response.headers())
     }
 
     /// Deletes the object at `bucket`/`key` (a missing one too: S3 answers alike).
@@ -631,7 +631,7 @@ mod tests {
         ] {
             headers.insert(name, value.parse().unwrap());
         }
-        let head = ObjectHead::of(&headers).unwrap();
+        let head = ObjectHead::of(StatusCode::OK, &headers).unwrap();
         assert_eq!(head.content_length, 1234);
         assert_eq!(head.size(), 1234);
         assert_eq!(
@@ -653,7 +653,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("content-length", "10".parse().unwrap());
         headers.insert("content-range", "bytes 5-14/100".parse().unwrap());
-        let head = ObjectHead::of(&headers).unwrap();
+        let head = ObjectHead::of(StatusCode::OK, &headers).unwrap();
         assert_eq!(head.content_length, 10);
         assert_eq!(head.size(), 100);
         let range = head.content_range.unwrap();
@@ -665,7 +665,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("content-length", "ten".parse().unwrap());
         assert!(matches!(
-            ObjectHead::of(&headers),
+            ObjectHead::of(StatusCode::OK, &headers),
             Err(CallError::Response { .. })
         ));
     }

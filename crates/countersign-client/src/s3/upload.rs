@@ -23,7 +23,7 @@ use crate::file::{FileBody, FileSigning};
 use crate::reqwest_request::execute;
 use crate::retry::{Attempts, Verdict};
 use crate::s3::address::Resource;
-use crate::s3::client::S3Client;
+use crate::s3::client::{build_error, S3Client};
 use crate::send_error::{BoxError, SendError};
 use crate::service_error::CallError;
 use crate::signer::Signer;
@@ -58,7 +58,14 @@ pub struct UploadBody {
 }
 
 enum Kind {
+    /// Sent by the reqwest sender, which hashes them.
     Bytes(Bytes),
+    /// Signed here, by the signer's file and stream signing.
+    Streamed(Streamed),
+}
+
+/// A body that streams as it is sent.
+enum Streamed {
     File {
         path: PathBuf,
         signing: FileSigning,
@@ -81,26 +88,26 @@ impl fmt::Debug for UploadBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::Bytes(bytes) => f.debug_tuple("Bytes").field(&bytes.len()).finish(),
-            Kind::File { path, signing } => f
+            Kind::Streamed(Streamed::File { path, signing }) => f
                 .debug_struct("File")
                 .field("path", path)
                 .field("signing", signing)
                 .finish(),
-            Kind::Part {
+            Kind::Streamed(Streamed::Part {
                 path,
                 offset,
                 length,
                 signing,
-            } => f
+            }) => f
                 .debug_struct("FilePart")
                 .field("path", path)
                 .field("offset", offset)
                 .field("length", length)
                 .field("signing", signing)
                 .finish(),
-            Kind::Stream {
+            Kind::Streamed(Streamed::Stream {
                 length, signing, ..
-            } => f
+            }) => f
                 .debug_struct("Stream")
                 .field("length", length)
                 .field("signing", signing)
@@ -113,10 +120,10 @@ impl UploadBody {
     /// The file at `path`, whole, signed as `signing` says.
     pub fn file(path: impl Into<PathBuf>, signing: FileSigning) -> Self {
         UploadBody {
-            kind: Kind::File {
+            kind: Kind::Streamed(Streamed::File {
                 path: path.into(),
                 signing,
-            },
+            }),
         }
     }
 
@@ -129,12 +136,12 @@ impl UploadBody {
         signing: StreamSigning,
     ) -> Self {
         UploadBody {
-            kind: Kind::Part {
+            kind: Kind::Streamed(Streamed::Part {
                 path: path.into(),
                 offset,
                 length,
                 signing: Some(signing),
-            },
+            }),
         }
     }
 
@@ -142,12 +149,12 @@ impl UploadBody {
     /// HTTP, `UNSIGNED-PAYLOAD` over HTTPS (which protects the bytes on the way).
     pub(crate) fn file_part_by_scheme(path: &Path, offset: u64, length: u64) -> Self {
         UploadBody {
-            kind: Kind::Part {
+            kind: Kind::Streamed(Streamed::Part {
                 path: path.to_path_buf(),
                 offset,
                 length,
                 signing: None,
-            },
+            }),
         }
     }
 
@@ -159,11 +166,11 @@ impl UploadBody {
         E: Into<BoxError> + 'static,
     {
         UploadBody {
-            kind: Kind::Stream {
+            kind: Kind::Streamed(Streamed::Stream {
                 stream: Box::pin(stream.map_err(Into::into)),
                 length,
                 signing,
-            },
+            }),
         }
     }
 }
@@ -263,18 +270,18 @@ impl S3Client {
         headers: HeaderMap,
         body: UploadBody,
     ) -> Result<reqwest::Response, CallError> {
-        let mut kind = match body.kind {
+        let mut body = match body.kind {
             Kind::Bytes(bytes) => return self.send(method, resource, headers, Some(bytes)).await,
-            kind => kind,
+            Kind::Streamed(body) => body,
         };
         let base = self.base()?;
         let https = base.is_https();
         let url = self.url(resource)?;
         let uri: http::Uri = url
             .parse()
-            .map_err(|e| crate::s3::client::build_error(format!("{url:?}: {e}")))?;
+            .map_err(|e| build_error(format!("{url:?}: {e}")))?;
         let signing = &self.api.signing;
-        let replayable = !matches!(kind, Kind::Stream { .. });
+        let replayable = !matches!(body, Streamed::Stream { .. });
         let mut attempts = Attempts::new(signing, replayable);
         loop {
             attempts.start();
@@ -283,7 +290,7 @@ impl S3Client {
             *head.method_mut() = method.clone();
             *head.uri_mut() = uri.clone();
             *head.headers_mut() = headers.clone();
-            let request = signed(&signer, head, &mut kind, https, signing.now()).await?;
+            let request = signed(&signer, head, &mut body, https, signing.now()).await?;
             let request = reqwest::Request::try_from(request)
                 .map_err(|e| CallError::Send(SendError::Build(Box::new(e))))?;
             let (result, verdict) = execute(&mut attempts, &self.api.client, request).await;
@@ -294,27 +301,24 @@ impl S3Client {
     }
 }
 
-/// `head` with the body of `kind`, signed by `signer` as of `time`. A stream is taken: it
-/// cannot be sent twice.
+/// `head` with `body`, signed by `signer` as of `time`. A stream is taken: it cannot be
+/// sent twice.
 async fn signed(
     signer: &Signer,
     head: http::Request<()>,
-    kind: &mut Kind,
+    body: &mut Streamed,
     https: bool,
     time: time::OffsetDateTime,
 ) -> Result<http::Request<reqwest::Body>, CallError> {
-    match kind {
-        Kind::Bytes(_) => Err(crate::s3::client::build_error(
-            "a body of bytes is sent by the reqwest sender",
-        )),
-        Kind::File { path, signing } => {
+    match body {
+        Streamed::File { path, signing } => {
             let request = signer
                 .sign_file(head, &*path, *signing, time)
                 .await
                 .map_err(sign_failed)?;
             Ok(request.map(reqwest::Body::wrap))
         }
-        Kind::Part {
+        Streamed::Part {
             path,
             offset,
             length,
@@ -332,7 +336,7 @@ async fn signed(
                 .map_err(sign_failed)?;
             Ok(request.map(reqwest::Body::wrap))
         }
-        Kind::Stream {
+        Streamed::Stream {
             stream,
             length,
             signing,
