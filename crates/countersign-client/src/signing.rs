@@ -113,12 +113,6 @@ impl Signing {
         self
     }
 
-    /// Whether S3's rules are on ([`Signing::s3`]).
-    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
-    pub(crate) fn is_s3(&self) -> bool {
-        self.s3
-    }
-
     /// Sign with SigV4a for the regions in `region_set` ([`Signer::sigv4a`]).
     #[cfg(feature = "sigv4a")]
     pub fn sigv4a(mut self, region_set: impl Into<String>) -> Self {
@@ -153,6 +147,12 @@ impl Signing {
     /// The retries.
     pub fn retry_config(&self) -> &RetryConfig {
         &self.retry
+    }
+
+    /// Whether S3's rules are on ([`Signing::s3`]).
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    pub(crate) fn is_s3(&self) -> bool {
+        self.s3
     }
 
     /// The correction added to the clock, in seconds: learnt from the `Date` of a response
