@@ -30,14 +30,15 @@
 //! (`GetCallerIdentity`, `AssumeRole`, `AssumeRoleWithWebIdentity`), and the credential
 //! chain assumes the roles of profiles and of web identity through it.
 //!
-//! With the `s3` feature, `s3::S3Client` calls S3, or any S3-compatible server, on the same
-//! sender: buckets created, listed and deleted; objects put from bytes, a file or any stream
-//! (signed as aws-chunked or `UNSIGNED-PAYLOAD`), read whole, by range or as a stream, described
-//! (HEAD), deleted one at a time or a thousand a request, copied; ListObjectsV2 as a `futures`
-//! `Stream` of pages or of objects; multipart uploads of a file, a few parts in flight, the
-//! progress reported, the upload aborted on any failure; presigned GET and PUT URLs and signed
-//! browser POST forms; addressing path-style or virtual-hosted-style. S3's XML errors (and the
-//! bodiless answers of HEAD) come as a `ServiceError`.
+//! With the `s3` feature, `s3::S3Client` calls S3, or any S3-compatible server, on the
+//! same sender: buckets created, listed and deleted; objects put from bytes, a file or any
+//! stream (signed as aws-chunked or `UNSIGNED-PAYLOAD`), read whole, by range or as a
+//! stream, described (HEAD), deleted one at a time or a thousand a request, copied;
+//! ListObjectsV2 as a `futures` `Stream` of pages or of objects; multipart uploads of a
+//! file, a few parts in flight, the progress reported, the upload aborted on any failure;
+//! presigned GET and PUT URLs and signed browser POST forms; addressing path-style or
+//! virtual-hosted-style. S3's XML errors (and the bodiless answers of HEAD) come as a
+//! `ServiceError`.
 //!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};

@@ -92,8 +92,8 @@ pub struct ListPage {
 
 impl S3Client {
     /// One page of the listing of `bucket` (ListObjectsV2): the first, or the one
-    /// `continuation_token` (a page's [`next_continuation_token`](ListPage::next_continuation_token))
-    /// names.
+    /// `continuation_token` names (a page's
+    /// [`next_continuation_token`](ListPage::next_continuation_token)).
     pub async fn list_objects_page(
         &self,
         bucket: &str,

@@ -300,11 +300,13 @@ impl S3Client {
     /// [`list_multipart_uploads`](S3Client::list_multipart_uploads) to find.
     ///
     /// ```no_run
-    /// # async fn run(s3: countersign_client::s3::S3Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// # use countersign_client::s3::S3Client;
+    /// # async fn run(s3: S3Client) -> Result<(), Box<dyn std::error::Error>> {
     /// use countersign_client::s3::MultipartOptions;
     ///
     /// let options = MultipartOptions::new().progress(|done, total| println!("{done}/{total}"));
-    /// let uploaded = s3.upload_file("backups", "db.tar", "/var/backups/db.tar", &options).await?;
+    /// let path = "/var/backups/db.tar";
+    /// let uploaded = s3.upload_file("backups", "db.tar", path, &options).await?;
     /// println!("{:?}", uploaded.etag);
     /// # Ok(())
     /// # }

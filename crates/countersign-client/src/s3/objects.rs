@@ -265,7 +265,8 @@ pub struct Object {
 /// nothing is held but the piece the connection last gave.
 ///
 /// ```no_run
-/// # async fn run(s3: countersign_client::s3::S3Client) -> Result<(), Box<dyn std::error::Error>> {
+/// # use countersign_client::s3::S3Client;
+/// # async fn run(s3: S3Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use tokio::io::AsyncWriteExt;
 ///
 /// let mut object = s3.get_object_stream("backups", "db.tar", None).await?;

@@ -54,7 +54,8 @@ fn dollar(field: &str) -> String {
 /// the rest. Any other key is the one key the form may upload to.
 ///
 /// ```no_run
-/// # async fn run(s3: countersign_client::s3::S3Client) -> Result<(), Box<dyn std::error::Error>> {
+/// # use countersign_client::s3::S3Client;
+/// # async fn run(s3: S3Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use countersign_client::s3::{Condition, PostPolicy};
 ///

@@ -44,13 +44,15 @@ type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
 ///   [`StreamSigning`] says; sent once, never retried.
 ///
 /// ```
+/// use bytes::Bytes;
 /// use countersign_client::s3::UploadBody;
 /// use countersign_client::{Chunking, FileSigning, Framing, StreamSigning};
 ///
 /// let bytes = UploadBody::from("hello");
-/// let file = UploadBody::file("backup.tar", FileSigning::Chunked(Chunking::new(Framing::Signed)));
+/// let chunked = FileSigning::Chunked(Chunking::new(Framing::Signed));
+/// let file = UploadBody::file("backup.tar", chunked);
 /// let part = UploadBody::file_part("backup.tar", 8 << 20, 8 << 20, StreamSigning::Unsigned);
-/// let pieces = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from("hi"))]);
+/// let pieces = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("hi"))]);
 /// let stream = UploadBody::stream(pieces, 2, StreamSigning::Unsigned);
 /// ```
 pub struct UploadBody {
