@@ -344,7 +344,7 @@ async fn signed(
             signing,
         } => {
             // Replaced by an empty stream: the attempts never ask for a stream twice.
-            let stream = std::mem::replace(stream, Box::pin(EmptyStream));
+            let stream = std::mem::replace(stream, Box::pin(futures_util::stream::empty()));
             let body = StreamBody {
                 stream: Mutex::new(stream),
                 remaining: *length,
@@ -354,16 +354,5 @@ async fn signed(
                 .map_err(sign_failed)?;
             Ok(request.map(reqwest::Body::wrap))
         }
-    }
-}
-
-/// A stream with nothing in it.
-struct EmptyStream;
-
-impl Stream for EmptyStream {
-    type Item = Result<Bytes, BoxError>;
-
-    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Poll::Ready(None)
     }
 }
