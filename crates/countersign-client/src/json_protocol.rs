@@ -5,11 +5,10 @@
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::Value;
 
+use crate::api_client::{api_client_builder, ApiClient};
 use crate::endpoint::Endpoint;
 use crate::request_ext::SignExt;
-use crate::service_error::{
-    header_request_id, read_body, CallError, ServiceError, DEFAULT_RESPONSE_LIMIT,
-};
+use crate::service_error::{header_request_id, read_body, CallError, ServiceError};
 use crate::signing::Signing;
 
 /// The version of the `awsJson` protocol a service speaks, which names the content type.
@@ -58,13 +57,12 @@ impl JsonVersion {
 /// ```
 #[derive(Debug, Clone)]
 pub struct AwsJsonClient {
-    client: reqwest::Client,
-    signing: Signing,
-    endpoint: Endpoint,
+    api: ApiClient,
     version: JsonVersion,
     target_prefix: String,
-    response_limit: usize,
 }
+
+api_client_builder!(AwsJsonClient);
 
 impl AwsJsonClient {
     /// A client calling `endpoint` in `version` of the protocol, its operations named
@@ -77,42 +75,28 @@ impl AwsJsonClient {
         target_prefix: impl Into<String>,
     ) -> Self {
         AwsJsonClient {
-            client: reqwest::Client::new(),
-            signing,
-            endpoint,
+            api: ApiClient::new(signing, endpoint),
             version,
             target_prefix: target_prefix.into(),
-            response_limit: DEFAULT_RESPONSE_LIMIT,
         }
-    }
-
-    /// The same client, sending with `client`.
-    pub fn with_client(mut self, client: reqwest::Client) -> Self {
-        self.client = client;
-        self
-    }
-
-    /// The same client, refusing responses larger than `bytes`.
-    pub fn response_limit(mut self, bytes: usize) -> Self {
-        self.response_limit = bytes;
-        self
     }
 
     /// Calls `operation` with `input`; the response's JSON (`Value::Null` for an empty
     /// body), or its error.
     pub async fn call(&self, operation: &str, input: &Value) -> Result<Value, CallError> {
         let response = self
+            .api
             .client
-            .post(format!("{}/", self.endpoint.url()))
+            .post(format!("{}/", self.api.endpoint.url()))
             .header(http::header::CONTENT_TYPE, self.version.content_type())
             .header(
                 "x-amz-target",
                 format!("{}.{operation}", self.target_prefix),
             )
             .body(input.to_string())
-            .send_signed(&self.signing)
+            .send_signed(&self.api.signing)
             .await?;
-        read_json(response, self.response_limit).await
+        read_json(response, self.api.response_limit).await
     }
 }
 
@@ -133,33 +117,17 @@ impl AwsJsonClient {
 /// ```
 #[derive(Debug, Clone)]
 pub struct RestJsonClient {
-    client: reqwest::Client,
-    signing: Signing,
-    endpoint: Endpoint,
-    response_limit: usize,
+    api: ApiClient,
 }
+
+api_client_builder!(RestJsonClient);
 
 impl RestJsonClient {
     /// A client calling `endpoint`, signing with `signing`.
     pub fn new(signing: Signing, endpoint: Endpoint) -> Self {
         RestJsonClient {
-            client: reqwest::Client::new(),
-            signing,
-            endpoint,
-            response_limit: DEFAULT_RESPONSE_LIMIT,
+            api: ApiClient::new(signing, endpoint),
         }
-    }
-
-    /// The same client, sending with `client`.
-    pub fn with_client(mut self, client: reqwest::Client) -> Self {
-        self.client = client;
-        self
-    }
-
-    /// The same client, refusing responses larger than `bytes`.
-    pub fn response_limit(mut self, bytes: usize) -> Self {
-        self.response_limit = bytes;
-        self
     }
 
     /// Sends `method` to `path_and_query` (starting with `/`, its segments and query
@@ -171,16 +139,17 @@ impl RestJsonClient {
         path_and_query: &str,
         body: Option<&Value>,
     ) -> Result<Value, CallError> {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path_and_query}", self.endpoint.url()));
+        let mut request = self.api.client.request(
+            method,
+            format!("{}{path_and_query}", self.api.endpoint.url()),
+        );
         if let Some(body) = body {
             request = request
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .body(body.to_string());
         }
-        let response = request.send_signed(&self.signing).await?;
-        read_json(response, self.response_limit).await
+        let response = request.send_signed(&self.api.signing).await?;
+        read_json(response, self.api.response_limit).await
     }
 }
 

@@ -30,6 +30,16 @@
 //! (`GetCallerIdentity`, `AssumeRole`, `AssumeRoleWithWebIdentity`), and the credential
 //! chain assumes the roles of profiles and of web identity through it.
 //!
+//! With the `s3` feature, `s3::S3Client` calls S3, or any S3-compatible server, on the
+//! same sender: buckets created, listed and deleted; objects put from bytes, a file or any
+//! stream (signed as aws-chunked or `UNSIGNED-PAYLOAD`), read whole, by range or as a
+//! stream, described (HEAD), deleted one at a time or a thousand a request, copied;
+//! ListObjectsV2 as a `futures` `Stream` of pages or of objects; multipart uploads of a
+//! file, a few parts in flight, the progress reported, the upload aborted on any failure;
+//! presigned GET and PUT URLs and signed browser POST forms; addressing path-style or
+//! virtual-hosted-style. S3's XML errors (and the bodiless answers of HEAD) come as a
+//! `ServiceError`.
+//!
 //! ```
 //! use countersign_client::{Credentials, Payload, Signer};
 //! use time::macros::datetime;
@@ -55,12 +65,39 @@
 //! assert!(get.uri().query().unwrap().contains("X-Amz-Expires=3600&X-Amz-Signature="));
 //! # Ok::<(), countersign_client::Error>(())
 //! ```
+//!
+//! Uploading a file to a local S3-compatible server in parts, then listing the bucket:
+//!
+//! ```no_run
+//! # #[cfg(feature = "s3")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use countersign_client::s3::{ListObjects, MultipartOptions, S3Client};
+//! use countersign_client::{Credentials, Endpoint, Signing};
+//! use futures_util::TryStreamExt;
+//!
+//! let signing = Signing::new(Credentials::new("AKIDEXAMPLE", "secret"), "us-east-1", "s3");
+//! let s3 = S3Client::new(signing, Endpoint::custom("http://127.0.0.1:9000"));
+//! s3.create_bucket("backups").await?;
+//! let options = MultipartOptions::new().progress(|done, total| eprintln!("{done}/{total}"));
+//! s3.upload_file("backups", "2024/db.tar", "/var/backups/db.tar", &options).await?;
+//! let objects: Vec<_> = s3
+//!     .list_objects("backups", ListObjects::new().prefix("2024/"))
+//!     .try_collect()
+//!     .await?;
+//! for object in objects {
+//!     println!("{} {}", object.key, object.size);
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
+mod api_client;
 mod chunked;
 mod credentials;
 #[cfg(feature = "credentials")]
 pub mod credentials_chain;
-#[cfg(any(feature = "query", feature = "json"))]
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
 mod endpoint;
 mod error;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
@@ -85,11 +122,13 @@ mod reqwest_request;
 mod retry;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod retry_config;
+#[cfg(feature = "s3")]
+pub mod s3;
 #[cfg(feature = "tower")]
 mod send_body;
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 mod send_error;
-#[cfg(any(feature = "query", feature = "json"))]
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
 mod service_error;
 mod signable;
 mod signer;
@@ -103,12 +142,14 @@ mod skew;
 mod streaming;
 #[cfg(feature = "sts")]
 mod sts;
-#[cfg(feature = "query")]
+#[cfg(any(feature = "query", feature = "s3"))]
 pub mod xml;
+#[cfg(any(feature = "query", feature = "s3"))]
+mod xml_error;
 
 pub use chunked::{encoded_length, ChunkedEncoder};
 pub use credentials::{Credentials, SessionTokenMode};
-#[cfg(any(feature = "query", feature = "json"))]
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
 pub use endpoint::Endpoint;
 pub use error::Error;
 #[cfg(feature = "fs")]
@@ -118,7 +159,9 @@ pub use json_protocol::{AwsJsonClient, JsonVersion, RestJsonClient};
 pub use provider::{CredentialsError, CredentialsErrorKind, CredentialsFuture, ProvideCredentials};
 #[cfg(feature = "query")]
 pub use query::{QueryClient, QueryResponse};
-#[cfg(any(feature = "query", feature = "json"))]
+#[cfg(feature = "s3")]
+pub use s3::S3Client;
+#[cfg(any(feature = "query", feature = "json", feature = "s3"))]
 pub use service_error::{CallError, ServiceError, DEFAULT_RESPONSE_LIMIT};
 pub use signable::{Canonical, SignableRequest, SigningHeader, UNSIGNABLE_HEADERS};
 pub use signer::{Payload, Signed, Signer};
@@ -126,7 +169,7 @@ pub use signer::{Payload, Signed, Signer};
 pub use streaming::{Chunking, SignedBody, StreamError, StreamSigning, DEFAULT_CHUNK_SIZE};
 #[cfg(feature = "sts")]
 pub use sts::{CallerIdentity, StsClient, STS_API_VERSION};
-#[cfg(feature = "query")]
+#[cfg(any(feature = "query", feature = "s3"))]
 pub use xml::XmlElement;
 
 #[cfg(feature = "reqwest")]

@@ -4,20 +4,20 @@
 
 use std::fmt;
 
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use crate::api_client::{api_client_builder, ApiClient};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::request_ext::SignExt;
-use crate::reqwest_request::{is_connection_error, response_code};
+use crate::reqwest_request::execute;
 use crate::retry::{Attempts, Verdict};
 use crate::send_error::SendError;
-use crate::service_error::{
-    header_request_id, read_body, CallError, ServiceError, DEFAULT_RESPONSE_LIMIT,
-};
+use crate::service_error::{header_request_id, read_body, CallError};
 use crate::signing::Signing;
 use crate::xml::XmlElement;
+use crate::xml_error::xml_error;
 
 /// What a form's names and values keep unencoded: the unreserved characters of RFC 3986,
 /// as the AWS SDKs encode Query requests.
@@ -49,11 +49,10 @@ const FORM: &AsciiSet = &NON_ALPHANUMERIC
 /// ```
 #[derive(Debug, Clone)]
 pub struct QueryClient {
-    client: reqwest::Client,
-    signing: Signing,
-    endpoint: Endpoint,
-    response_limit: usize,
+    api: ApiClient,
 }
+
+api_client_builder!(QueryClient);
 
 /// A successful Query response: its status, its request id, and its document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,33 +101,8 @@ impl QueryClient {
     /// A client calling `endpoint`, signing with `signing`, with a reqwest client of its own.
     pub fn new(signing: Signing, endpoint: Endpoint) -> Self {
         QueryClient {
-            client: reqwest::Client::new(),
-            signing,
-            endpoint,
-            response_limit: DEFAULT_RESPONSE_LIMIT,
+            api: ApiClient::new(signing, endpoint),
         }
-    }
-
-    /// The same client, sending with `client` (its timeouts, its proxy, its TLS roots).
-    pub fn with_client(mut self, client: reqwest::Client) -> Self {
-        self.client = client;
-        self
-    }
-
-    /// The same client, refusing responses larger than `bytes`.
-    pub fn response_limit(mut self, bytes: usize) -> Self {
-        self.response_limit = bytes;
-        self
-    }
-
-    /// The endpoint called.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-
-    /// What requests are signed with.
-    pub fn signing(&self) -> &Signing {
-        &self.signing
     }
 
     /// Calls `action` of the API of `version` with `params`, signed, with the standard
@@ -148,11 +122,12 @@ impl QueryClient {
     {
         let body = form(action, version, params);
         let response = self
+            .api
             .client
-            .post(self.endpoint.url())
+            .post(self.api.endpoint.url())
             .header(http::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
             .body(body)
-            .send_signed(&self.signing)
+            .send_signed(&self.api.signing)
             .await?;
         self.read(response).await
     }
@@ -173,31 +148,19 @@ impl QueryClient {
         let body = form(action, version, params);
         // The retries' state needs a `Signing`; this one's credentials sign nothing.
         let retries =
-            Signing::new(Credentials::new("", ""), "", "").retry(*self.signing.retry_config());
+            Signing::new(Credentials::new("", ""), "", "").retry(*self.api.signing.retry_config());
         let mut attempts = Attempts::new(&retries, true);
         loop {
             attempts.start();
-            let sent = self
+            let request = self
+                .api
                 .client
-                .post(self.endpoint.url())
+                .post(self.api.endpoint.url())
                 .header(http::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
                 .body(body.clone())
-                .send()
-                .await;
-            let (result, verdict) = match sent {
-                Ok(response) if attempts.wants_code(response.status()) => {
-                    let (response, code) = response_code(response).await;
-                    let verdict = attempts
-                        .after_response(response.status(), response.headers(), code.as_deref())
-                        .await;
-                    (Ok(response), verdict)
-                }
-                Ok(response) => (Ok(response), Verdict::Done),
-                Err(error) => {
-                    let verdict = attempts.after_error(is_connection_error(&error)).await;
-                    (Err(SendError::Transport(Box::new(error))), verdict)
-                }
-            };
+                .build()
+                .map_err(|e| SendError::Build(Box::new(e)))?;
+            let (result, verdict) = execute(&mut attempts, &self.api.client, request).await;
             if verdict == Verdict::Done {
                 return self.read(result?).await;
             }
@@ -206,9 +169,9 @@ impl QueryClient {
 
     /// The response's document, or its error.
     async fn read(&self, response: reqwest::Response) -> Result<QueryResponse, CallError> {
-        let (status, headers, body) = read_body(response, self.response_limit).await?;
+        let (status, headers, body) = read_body(response, self.api.response_limit).await?;
         if !status.is_success() {
-            return Err(query_error(status, &headers, &body));
+            return Err(xml_error(status, &headers, &body));
         }
         let root = if body.iter().all(u8::is_ascii_whitespace) {
             XmlElement::default()
@@ -262,63 +225,11 @@ where
     body
 }
 
-/// The error of a Query (or EC2) error response: `<ErrorResponse><Error><Type/><Code/>
-/// <Message/></Error><RequestId/></ErrorResponse>`, EC2's `<Response><Errors><Error><Code/>
-/// <Message/></Error></Errors><RequestID/></Response>`, or a bare `<Error>`.
-pub(crate) fn query_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> CallError {
-    let root = match XmlElement::parse(body) {
-        Ok(root) => root,
-        Err(e) => {
-            return CallError::Response {
-                status,
-                message: format!("the error response is not an XML document: {e}"),
-            }
-        }
-    };
-    let (error, request_id) = match root.name() {
-        "ErrorResponse" => (root.child("Error"), root.text_at("RequestId")),
-        "Response" => (root.find("Errors/Error"), root.text_at("RequestID")),
-        "Error" => (Some(&root), root.text_at("RequestId")),
-        _ => (None, None),
-    };
-    let Some(error) = error else {
-        return CallError::Response {
-            status,
-            message: format!(
-                "the error response is not an AWS error document (its root is <{}>)",
-                root.name()
-            ),
-        };
-    };
-    let code = error
-        .text_at("Code")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .unwrap_or("Unknown");
-    let mut service_error = ServiceError::new(
-        status,
-        code,
-        error.text_at("Message").unwrap_or_default().trim(),
-    );
-    service_error.fault = error.text_at("Type").map(|t| t.trim().to_string());
-    service_error.request_id = request_id
-        .map(|id| id.trim().to_string())
-        .or_else(|| header_request_id(headers));
-    CallError::Service(service_error)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a test panics on a broken fixture")]
 
     use super::*;
-
-    fn service(error: CallError) -> ServiceError {
-        match error {
-            CallError::Service(e) => e,
-            other => panic!("not a service error: {other}"),
-        }
-    }
 
     #[test]
     fn the_form_encodes_names_and_values() {
@@ -332,69 +243,5 @@ mod tests {
             "Action=SendMessage&Version=2012-11-05&MessageBody=a%20b%26c%3Dd%2F%C3%A9~\
              &QueueUrl=http%3A%2F%2Fh%2F1%2Fq"
         );
-    }
-
-    #[test]
-    fn an_error_response_gives_type_code_message_and_request_id() {
-        let body = b"<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
-            <Error><Type>Sender</Type><Code>NoSuchEntity</Code>\
-            <Message>The role with name x cannot be found.</Message></Error>\
-            <RequestId>4a1f-9</RequestId></ErrorResponse>";
-        let error = service(query_error(StatusCode::NOT_FOUND, &HeaderMap::new(), body));
-        assert_eq!(error.status, StatusCode::NOT_FOUND);
-        assert_eq!(error.code, "NoSuchEntity");
-        assert_eq!(error.message, "The role with name x cannot be found.");
-        assert_eq!(error.request_id.as_deref(), Some("4a1f-9"));
-        assert_eq!(error.fault.as_deref(), Some("Sender"));
-    }
-
-    #[test]
-    fn an_ec2_error_response_gives_code_message_and_request_id() {
-        let body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>\
-            <Code>InvalidInstanceID.NotFound</Code>\
-            <Message>The instance ID 'i-1' does not exist</Message></Error></Errors>\
-            <RequestID>ea966190-f9aa-478e-9ede-example</RequestID></Response>";
-        let error = service(query_error(
-            StatusCode::BAD_REQUEST,
-            &HeaderMap::new(),
-            body,
-        ));
-        assert_eq!(error.code, "InvalidInstanceID.NotFound");
-        assert_eq!(error.message, "The instance ID 'i-1' does not exist");
-        assert_eq!(
-            error.request_id.as_deref(),
-            Some("ea966190-f9aa-478e-9ede-example")
-        );
-        assert_eq!(error.fault, None);
-    }
-
-    #[test]
-    fn the_header_request_id_fills_in() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-amzn-requestid", "from-header".parse().unwrap());
-        let body = b"<ErrorResponse><Error><Code>X</Code></Error></ErrorResponse>";
-        let error = service(query_error(StatusCode::BAD_REQUEST, &headers, body));
-        assert_eq!(error.request_id.as_deref(), Some("from-header"));
-        assert_eq!(error.message, "");
-    }
-
-    #[test]
-    fn an_html_error_page_is_a_response_error() {
-        let body = b"<!doctype html>\n<html lang=en><title>500 Internal Server Error</title>";
-        match query_error(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), body) {
-            CallError::Response { status, .. } => {
-                assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            other => panic!("{other}"),
-        }
-    }
-
-    #[test]
-    fn another_document_is_a_response_error() {
-        let body = b"<Something><Code>X</Code></Something>";
-        assert!(matches!(
-            query_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body),
-            CallError::Response { .. }
-        ));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use crate::reqwest_request::{is_connection_error, response_code, sign_request};
+use crate::reqwest_request::{execute, sign_request};
 use crate::retry::{Attempts, Verdict};
 use crate::send_error::SendError;
 use crate::signing::Signing;
@@ -97,20 +97,7 @@ impl SignExt for reqwest::RequestBuilder {
             attempts.start();
             let signer = signing.signer().await?;
             sign_request(signing, &signer, &mut request, signing.now())?;
-            let (result, verdict) = match client.execute(request).await {
-                Ok(response) if attempts.wants_code(response.status()) => {
-                    let (response, code) = response_code(response).await;
-                    let verdict = attempts
-                        .after_response(response.status(), response.headers(), code.as_deref())
-                        .await;
-                    (Ok(response), verdict)
-                }
-                Ok(response) => (Ok(response), Verdict::Done),
-                Err(error) => {
-                    let verdict = attempts.after_error(is_connection_error(&error)).await;
-                    (Err(SendError::Transport(Box::new(error))), verdict)
-                }
-            };
+            let (result, verdict) = execute(&mut attempts, &client, request).await;
             match (verdict, spare) {
                 (Verdict::Retry, Some(spare)) => request = spare,
                 _ => return result,

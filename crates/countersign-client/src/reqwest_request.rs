@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::error::Error;
 use crate::error_code;
 use crate::peeked::PeekedBody;
-use crate::retry::{header_code, ERROR_BODY_LIMIT};
+use crate::retry::{header_code, Attempts, Verdict, ERROR_BODY_LIMIT};
 use crate::send_error::SendError;
 use crate::signer::Signer;
 use crate::signing::{Content, Signing};
@@ -67,4 +67,28 @@ pub(crate) async fn response_code(
 /// Whether a reqwest error is a connection error, retried: no connection, or a timeout.
 pub(crate) fn is_connection_error(error: &reqwest::Error) -> bool {
     error.is_connect() || error.is_timeout()
+}
+
+/// Sends `request`, one of `attempts`, with `client`: the response (an error one with its
+/// body whole, its code read when a retry could follow) or the failure, and whether to try
+/// again (any backoff already waited).
+pub(crate) async fn execute(
+    attempts: &mut Attempts<'_>,
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> (Result<reqwest::Response, SendError>, Verdict) {
+    match client.execute(request).await {
+        Ok(response) if attempts.wants_code(response.status()) => {
+            let (response, code) = response_code(response).await;
+            let verdict = attempts
+                .after_response(response.status(), response.headers(), code.as_deref())
+                .await;
+            (Ok(response), verdict)
+        }
+        Ok(response) => (Ok(response), Verdict::Done),
+        Err(error) => {
+            let verdict = attempts.after_error(is_connection_error(&error)).await;
+            (Err(SendError::Transport(Box::new(error))), verdict)
+        }
+    }
 }

@@ -372,6 +372,37 @@ impl Signer {
         self.presign(request, payload, expires, OffsetDateTime::now_utc())
     }
 
+    /// The aws-chunked framing with signed chunks (no trailer) of this signer's algorithm.
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    pub(crate) fn signed_framing(&self) -> Framing {
+        match self.region_set() {
+            Some(_) => Framing::EcdsaSigned,
+            None => Framing::Signed,
+        }
+    }
+
+    /// What an S3 POST form carries of its signer before it is signed, as of `time`: the
+    /// algorithm, the credential (`AKID/date/region/service/aws4_request`), the time in
+    /// `X-Amz-Date` form, and the session token, if any.
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    pub(crate) fn form_credential(
+        &self,
+        time: OffsetDateTime,
+    ) -> (&'static str, String, AmzDate, Option<&str>) {
+        let time = AmzDate::from(time);
+        let credential = format!("{}/{}", self.credentials.access_key_id, self.scope(&time));
+        let token = self.credentials.session_token.as_deref();
+        (self.algorithm(), credential, time, token)
+    }
+
+    /// Signs `text` as it stands as the string to sign (an S3 POST form's policy, in
+    /// base64), with the key of `time`'s day: the signature in hex.
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    pub(crate) fn sign_text(&self, text: &str, time: OffsetDateTime) -> Result<String, Error> {
+        let seed = self.sign_string(text.as_bytes(), AmzDate::from(time))?;
+        Ok(seed.signature().to_string())
+    }
+
     /// A signed aws-chunked marker must name the algorithm this signer signs with.
     pub(crate) fn check_streaming_marker(&self, payload_hash: &str) -> Result<(), Error> {
         match Framing::from_marker(payload_hash) {

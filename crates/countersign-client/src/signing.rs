@@ -197,6 +197,12 @@ impl Signing {
         &self.retry
     }
 
+    /// Whether S3's rules are on ([`Signing::s3`]).
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    pub(crate) fn is_s3(&self) -> bool {
+        self.s3
+    }
+
     /// The correction added to the clock, in seconds: learnt from the `Date` of a response
     /// that refused a request for its time (`RequestTimeTooSkewed`), positive when the
     /// servers' clock is ahead of ours; zero until then.
