@@ -55,21 +55,13 @@
 //! `ServiceUnavailable`, and service resumes by itself when Redis is back (SECURITY.md,
 //! "Shared state on Redis").
 
-mod body;
-mod bucket_policy;
-mod handlers;
-mod listing;
-mod multipart;
 mod options;
 mod policies;
 #[path = "../common/redis.rs"]
 mod redis;
 #[path = "../common/serve.rs"]
 mod serve;
-mod storage;
 mod tls;
-mod uploads;
-mod xml;
 
 use std::sync::Arc;
 
@@ -80,10 +72,11 @@ use countersign::server::{ErrorFormat, SigV4Layer};
 use countersign_redis::{RedisFailureTracker, RedisKeyStore, RedisPolicyStore, RedisReplayGuard};
 use serde_json::json;
 
-use crate::handlers::App;
+use countersign_s3::fs::Storage;
+use countersign_s3::{BucketPolicies, S3Frontend};
+
 use crate::options::{Options, Tls, USAGE};
-use crate::policies::{Buckets, Policies};
-use crate::storage::Storage;
+use crate::policies::{Policies, RedisBuckets};
 
 /// The development key's id (without `--keys`).
 const DEVELOPMENT_KEY: &str = "AKIDCOUNTERSIGNDEV";
@@ -188,17 +181,19 @@ async fn main() {
         (Some(client), Some(_)) => Some(RedisFailureTracker::start(client.clone()).await),
         _ => None,
     };
-    let policies = Policies::new(file, shared);
-    let buckets = Buckets::load(&storage, &policies)
+    let buckets = match &shared {
+        Some(shared) => BucketPolicies::shared(RedisBuckets(shared.clone())),
+        None => BucketPolicies::new(),
+    };
+    let policies = Policies::new(file, shared, buckets.clone());
+    let router = S3Frontend::new(storage)
+        .region(options.region.as_str())
+        .domain(options.domain.as_str())
+        .https(tls.is_some())
+        .buckets(buckets)
+        .into_router()
         .await
         .unwrap_or_else(|e| fail(e));
-    let state = Arc::new(App {
-        storage,
-        buckets,
-        region: options.region.clone(),
-        domain: options.domain.clone(),
-        scheme: options.scheme(),
-    });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", options.listen)));
@@ -207,7 +202,6 @@ async fn main() {
         .unwrap_or_else(|e| fail(format!("cannot read the bound address: {e}")));
     let url = format!("{}://{address}", options.scheme());
 
-    let router = handlers::router(state);
     let app = match &options.keys {
         Some(path) => match FileKeyStore::open(path) {
             Ok(store) => {

@@ -14,13 +14,15 @@
 //! (`a` and `a/b`): the second is refused with `InvalidArgument`. Bucket names follow S3's
 //! rules, so none starts with a dot.
 
+pub(crate) mod uploads;
+
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use countersign::core::checksum::{Checksum, ChecksumAlgorithm};
+use countersign_core::checksum::{Checksum, ChecksumAlgorithm};
 use http_body_util::BodyExt;
 use md5::{Digest, Md5};
 use serde_json::{json, Value};
@@ -170,7 +172,7 @@ pub(crate) struct Listing {
 
 /// The buckets, on disk.
 #[derive(Debug)]
-pub(crate) struct Storage {
+pub struct Storage {
     root: PathBuf,
     /// Held for writing while an object and its sidecar change together, for reading while
     /// they are read together.
@@ -247,7 +249,7 @@ fn conflict(key: &str) -> S3Error {
 
 impl Storage {
     /// Opens (creating if needed) the data directory, and removes temporary files left over.
-    pub(crate) fn open(root: &Path) -> std::io::Result<Storage> {
+    pub fn open(root: &Path) -> std::io::Result<Storage> {
         std::fs::create_dir_all(root)?;
         let storage = Storage {
             root: root.to_path_buf(),
@@ -293,7 +295,7 @@ impl Storage {
     fn meta_path(&self, bucket: &str, key: &str) -> PathBuf {
         self.meta_dir(bucket).join(format!(
             "{}.json",
-            countersign::core::sha256_hex(key.as_bytes())
+            countersign_core::sha256_hex(key.as_bytes())
         ))
     }
 
@@ -313,7 +315,7 @@ impl Storage {
             self.counter.fetch_add(1, Ordering::Relaxed),
             self
         );
-        countersign::core::sha256_hex(seed.as_bytes())[..32].to_string()
+        countersign_core::sha256_hex(seed.as_bytes())[..32].to_string()
     }
 
     pub(crate) fn temp_file(&self) -> TempFile {

@@ -9,17 +9,17 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use base64::Engine;
-use countersign::server::address::S3Address;
-use countersign::server::authz::{Access, AccessCheck};
-use countersign::server::{PostObject, Verified};
+use countersign_server::address::S3Address;
+use countersign_server::authz::{Access, AccessCheck};
+use countersign_server::{PostObject, Verified};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::io::AsyncSeekExt;
 
 use crate::body::{parse_range, FileBody};
-use crate::policies::Buckets;
-use crate::storage::{validate_bucket, validate_key, Storage};
+use crate::bucket_registry::BucketPolicies;
+use crate::fs::{validate_bucket, validate_key, Storage};
 use crate::xml::{self, xml_response, S3Error, XmlWriter};
 use crate::{bucket_policy, listing, multipart};
 
@@ -62,7 +62,7 @@ const UNSUPPORTED: &[&str] = &[
 pub(crate) struct App {
     pub(crate) storage: Storage,
     /// The buckets' owners and policies.
-    pub(crate) buckets: Buckets,
+    pub(crate) buckets: BucketPolicies,
     pub(crate) region: String,
     pub(crate) domain: String,
     /// `http` or `https`.

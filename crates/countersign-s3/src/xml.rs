@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use countersign::server::BodyError;
+use countersign_server::BodyError;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 

@@ -9,13 +9,15 @@
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use countersign::core::checksum::ChecksumAlgorithm;
+use countersign_core::checksum::ChecksumAlgorithm;
 
-use crate::handlers::{
+use crate::fs::uploads::{
+    checksum_algorithm_named, checksum_element, Part, Upload, PART_CHECKSUMS,
+};
+use crate::fs::{BodyChecksum, MIN_PART_SIZE};
+use crate::router::{
     check_content_md5, copy_source, iso8601, read_small, stored_headers, App, Ctx,
 };
-use crate::storage::{BodyChecksum, MIN_PART_SIZE};
-use crate::uploads::{checksum_algorithm_named, checksum_element, Part, Upload, PART_CHECKSUMS};
 use crate::xml::{self, xml_response, S3Error, XmlWriter};
 
 const MAX_PART_NUMBER: u32 = 10_000;

@@ -6,7 +6,7 @@ use std::task::{ready, Context, Poll};
 
 use axum::http::StatusCode;
 use bytes::Bytes;
-use hyper::body::{Frame, SizeHint};
+use http_body::{Frame, SizeHint};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::xml::S3Error;
@@ -32,7 +32,7 @@ impl FileBody {
     }
 }
 
-impl hyper::body::Body for FileBody {
+impl http_body::Body for FileBody {
     type Data = Bytes;
     type Error = std::io::Error;
 

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use countersign_policy::{Limits, Policy, PolicyError, PolicyKind};
 use md5::{Digest, Md5};
 
-use crate::handlers::{check_content_md5, App, Ctx};
+use crate::router::{check_content_md5, App, Ctx};
 use crate::xml::S3Error;
 
 /// The most bytes of a policy read: S3 counts 20 KB without white space, so a document

@@ -5,12 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use countersign::core::checksum::ChecksumAlgorithm;
+use countersign_core::checksum::ChecksumAlgorithm;
 use md5::{Digest, Md5};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use crate::storage::{
+use crate::fs::{
     from_millis, headers_from_json, internal, millis, now, BodyChecksum, ObjectMeta, Received,
     Storage,
 };

@@ -4,7 +4,7 @@ use axum::response::Response;
 use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::handlers::{iso8601, App, Ctx};
+use crate::router::{iso8601, App, Ctx};
 use crate::xml::{xml_response, S3Error, XmlWriter};
 
 /// `encoding-type=url`: everything but the unreserved characters and `/`.
