@@ -65,15 +65,14 @@ mod tls;
 
 use std::sync::Arc;
 
-use countersign::server::authz::{FilePolicyStore, IamPrincipal, PolicyAuthorizer};
+use countersign::server::authz::FilePolicyStore;
 use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::lockout::LockoutPolicy;
-use countersign::server::{ErrorFormat, SigV4Layer};
+use countersign::server::SigV4Layer;
 use countersign_redis::{RedisFailureTracker, RedisKeyStore, RedisPolicyStore, RedisReplayGuard};
 use serde_json::json;
 
-use countersign_s3::fs::Storage;
-use countersign_s3::{BucketPolicies, S3Frontend};
+use countersign_s3::{BucketPolicies, FsStorage, S3Frontend};
 
 use crate::options::{Options, Tls, USAGE};
 use crate::policies::{Policies, RedisBuckets};
@@ -84,22 +83,23 @@ const DEVELOPMENT_KEY: &str = "AKIDCOUNTERSIGNDEV";
 /// The development key's principal, allowed everything.
 const DEVELOPER: &str = "arn:aws:iam::000000000000:user/developer";
 
-/// The layer: S3's rules, then authorization by `policies`.
 /// How long a window `--lockout` counts failures in, and how long a lock lasts.
 const LOCKOUT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 const LOCKOUT_DURATION: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// The layer: the frontend's (S3's rules, authorization by `policies` and the buckets'
+/// policies), with the lockout and the debug errors of the command line.
 fn layer<K>(
+    frontend: &S3Frontend<FsStorage>,
     options: &Options,
     store: K,
     policies: Policies,
     failures: Option<RedisFailureTracker>,
 ) -> SigV4Layer<K>
 where
-    K: KeyStore,
-    K::Principal: IamPrincipal + Send + Sync + 'static,
+    K: KeyStore<Principal = Arc<serde_json::Value>>,
 {
-    let layer = SigV4Layer::new(store);
+    let layer = frontend.layer(store, policies);
     let layer = match options.lockout {
         Some(n) => layer.lockout(LockoutPolicy::new(n, LOCKOUT_WINDOW, LOCKOUT_DURATION)),
         None => layer,
@@ -109,15 +109,8 @@ where
         None => layer,
     };
     layer
-        .s3()
-        .regions([options.region.as_str()])
-        .services(["s3"])
-        .virtual_host_domain(options.domain.as_str())
-        .clock_skew(std::time::Duration::from_secs(15 * 60))
-        .error_format(ErrorFormat::S3Xml)
         .debug_errors(options.debug_errors)
         .anonymous(options.anonymous)
-        .authorize(PolicyAuthorizer::new(policies))
 }
 
 /// What the start-up log says of `--policies` with `--redis` and no `--keys`.
@@ -154,7 +147,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let storage = Storage::open(&options.data)
+    let storage = FsStorage::open(&options.data)
         .unwrap_or_else(|e| fail(format!("cannot use {}: {e}", options.data.display())));
     let tls = match options.tls {
         Tls::Off => None,
@@ -185,12 +178,14 @@ async fn main() {
         Some(shared) => BucketPolicies::shared(RedisBuckets(shared.clone())),
         None => BucketPolicies::new(),
     };
-    let policies = Policies::new(file, shared, buckets.clone());
-    let router = S3Frontend::new(storage)
+    let policies = Policies::new(file, shared);
+    let frontend = S3Frontend::new(storage)
         .region(options.region.as_str())
         .domain(options.domain.as_str())
         .https(tls.is_some())
-        .buckets(buckets)
+        .buckets(buckets);
+    let router = frontend
+        .clone()
         .into_router()
         .await
         .unwrap_or_else(|e| fail(e));
@@ -218,7 +213,7 @@ async fn main() {
                          refused with AccessDenied but what a bucket policy allows"
                     ),
                 }
-                router.layer(layer(&options, store, policies, failures))
+                router.layer(layer(&frontend, &options, store, policies, failures))
             }
             Err(e) => fail(e),
         },
@@ -244,7 +239,7 @@ async fn main() {
                     println!("development key {DEVELOPMENT_KEY}: {}", key.note);
                     print_development_key(&key.secret, &url, tls.is_some(), &options.region);
                     let guard = RedisReplayGuard::new(client.clone());
-                    let layer = layer(&options, store, policies, failures);
+                    let layer = layer(&frontend, &options, store, policies, failures);
                     router.layer(layer.replay_protection(guard))
                 }
                 None => {
@@ -253,7 +248,7 @@ async fn main() {
                         .unwrap_or_else(|e| fail(format!("no development key: {e}")));
                     store.insert(DEVELOPMENT_KEY, secret.as_str(), Arc::new(principal));
                     print_development_key(&secret, &url, tls.is_some(), &options.region);
-                    router.layer(layer(&options, store, policies, failures))
+                    router.layer(layer(&frontend, &options, store, policies, failures))
                 }
             }
         }

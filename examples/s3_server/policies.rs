@@ -1,6 +1,6 @@
 //! What the layer's authorizer asks: the identity policies of the keys' principals (from
-//! `--policies`, or the development key's), and each bucket's owner and policy, as the
-//! frontend keeps them (`countersign_s3::BucketPolicies`).
+//! `--policies`, or the development key's), and the resource policies of `--policies`; the
+//! frontend adds each bucket's owner and policy (`countersign_s3::BucketPolicies`).
 //!
 //! With `--redis`, the owners and policies the authorizer reads are those of Redis (a
 //! `RedisPolicyStore`, which every instance keeps in memory and reloads as they change), so
@@ -15,39 +15,30 @@ use countersign::server::authz::{
 };
 use countersign_policy::Policy;
 use countersign_redis::RedisPolicyStore;
-use countersign_s3::{BucketPolicies, SharedBuckets, SharedFuture};
+use countersign_s3::{SharedBuckets, SharedFuture};
 
 /// The identity policies of the development key: everything.
 const ADMINISTRATOR: &str = r#"{"Version": "2012-10-17", "Statement": [
     {"Sid": "Administrator", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
 
-/// The policy store of the layer's authorizer: the policy file's identity and resource
-/// policies, and the server's own (the development key's identity policy, the identity
-/// policies in Redis, the buckets' owners and policies). A bucket has the owner the server
-/// recorded (else the file's) and the policies of both. Clones share the policies.
+/// The policies the server gives the layer's authorizer besides the buckets': the policy
+/// file's identity and resource policies, the identity policies in Redis, and the
+/// development key's. Clones share the policies.
 #[derive(Debug, Clone)]
 pub(crate) struct Policies {
     file: Option<FilePolicyStore>,
     kept: MemoryPolicyStore,
     /// With `--redis`: identity policies written there.
     shared: Option<RedisPolicyStore>,
-    /// The buckets' owners and policies (in Redis with `--redis`).
-    buckets: BucketPolicies,
 }
 
 impl Policies {
-    /// The policies of `file` (`--policies`), if any, the identity policies of `shared`,
-    /// and the buckets' of `buckets`.
-    pub(crate) fn new(
-        file: Option<FilePolicyStore>,
-        shared: Option<RedisPolicyStore>,
-        buckets: BucketPolicies,
-    ) -> Self {
+    /// The policies of `file` (`--policies`), if any, and the identity policies of `shared`.
+    pub(crate) fn new(file: Option<FilePolicyStore>, shared: Option<RedisPolicyStore>) -> Self {
         Policies {
             file,
             kept: MemoryPolicyStore::new(),
             shared,
-            buckets,
         }
     }
 
@@ -72,19 +63,7 @@ impl PolicyStore for Policies {
     }
 
     fn resource_policies(&self, key: &str) -> Option<Arc<ResourcePolicies>> {
-        let kept = self.buckets.resource_policies(key);
-        let filed = self.file.as_ref().and_then(|f| f.resource_policies(key));
-        match (kept, filed) {
-            (Some(kept), Some(filed)) => {
-                let owner = kept.owner.clone().or_else(|| filed.owner.clone());
-                let policies = kept.policies.iter().chain(&filed.policies).cloned();
-                Some(Arc::new(
-                    ResourcePolicies::owned_by(owner).with_policies(policies.collect()),
-                ))
-            }
-            (kept, None) => kept,
-            (None, filed) => filed,
-        }
+        self.file.as_ref().and_then(|f| f.resource_policies(key))
     }
 }
 

@@ -3,29 +3,39 @@
 //!
 //! A bucket's owner (the account that created it) and its policy are kept in memory, where
 //! the authorizer reads them on every request (so a `PutBucketPolicy` takes effect on the
-//! next one), and in the storage, read back when the frontend starts. With a
+//! next one), and in the storage ([`Storage::bucket_owner`], the `policy` document of
+//! [`Storage::bucket_config`]), read back when the frontend starts. With a
 //! [`SharedBuckets`], the owners and policies the authorizer reads are the shared ones, so
 //! that a `PutBucketPolicy` through one frontend applies on all; the storage still keeps
 //! them, for GetBucketPolicy's text, and a bucket the shared store has no entry for is
 //! copied there at start.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use countersign_policy::Policy;
 use countersign_server::authz::{MemoryPolicyStore, PolicyStore, ResourcePolicies};
 use http::StatusCode;
-use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
-use crate::fs::Storage;
+use crate::error::S3Error;
 use crate::shared::{SharedBuckets, SharedError};
-use crate::xml::S3Error;
+use crate::storage::Storage;
+
+/// The name of the bucket policy among a bucket's configuration documents.
+const POLICY: &str = "policy";
 
 /// The buckets' owners and policies: a [`PolicyStore`] of resource policies (one per
 /// bucket, under the bucket's name) for the layer's
-/// [`PolicyAuthorizer`](countersign_server::authz::PolicyAuthorizer), which has no identity
+/// [`PolicyAuthorizer`](countersign_server::authz::PolicyAuthorizer), with no identity
 /// policies of its own. Clones share the buckets.
+///
+/// ```
+/// use countersign_s3::BucketPolicies;
+/// use countersign_server::authz::PolicyStore;
+///
+/// let buckets = BucketPolicies::new();
+/// assert!(buckets.resource_policies("photos").is_none());
+/// ```
 #[derive(Clone, Default)]
 pub struct BucketPolicies {
     inner: Arc<Inner>,
@@ -35,8 +45,9 @@ pub struct BucketPolicies {
 struct Inner {
     store: MemoryPolicyStore,
     shared: Option<Arc<dyn SharedBuckets>>,
-    /// The records, changed one at a time, so that the storage and the store agree.
-    records: Mutex<HashMap<String, Record>>,
+    /// Held while a bucket's owner or policy changes, so that the storage and the stores
+    /// agree.
+    changing: Mutex<()>,
 }
 
 impl std::fmt::Debug for BucketPolicies {
@@ -60,133 +71,138 @@ impl BucketPolicies {
             inner: Arc::new(Inner {
                 store: MemoryPolicyStore::new(),
                 shared: Some(Arc::new(shared)),
-                records: Mutex::new(HashMap::new()),
+                changing: Mutex::new(()),
             }),
         }
     }
 
-    /// Reads the records of the buckets in `storage`. A record whose policy no longer
-    /// parses is an error (dropping it could lift a `Deny`). With a shared store, a record
+    /// Reads the owners and policies of the buckets in `storage`. A policy that no longer
+    /// parses is an error (dropping it could lift a `Deny`). With a shared store, a bucket
     /// it has no entry for is copied there; its entries are left as they are.
-    pub(crate) async fn load(&self, storage: &Storage) -> Result<(), String> {
-        let mut records = self.inner.records.lock().await;
-        for (bucket, text) in storage.bucket_records().map_err(|e| e.to_string())? {
-            let place = format!(".countersign/buckets/{bucket}.json");
-            let record = Record::from_json(&text).map_err(|e| format!("{place}: {e}"))?;
-            let policy = match &record.policy {
+    pub(crate) async fn load<S: Storage>(&self, storage: &S) -> Result<(), String> {
+        let _changing = self.inner.changing.lock().await;
+        let buckets = storage
+            .list_buckets()
+            .await
+            .map_err(|e| format!("cannot list the buckets: {e}"))?;
+        for bucket in buckets {
+            let bucket = bucket.name.as_str();
+            let place = |e: &dyn std::fmt::Display| format!("the bucket {bucket}: {e}");
+            let owner = storage.bucket_owner(bucket).await.map_err(|e| place(&e))?;
+            let document = storage
+                .bucket_config(bucket, POLICY)
+                .await
+                .map_err(|e| place(&e))?;
+            let policy = match &document {
                 None => None,
-                Some(document) => Some(
-                    Policy::bucket(document).map_err(|e| format!("{place}: the policy: {e}"))?,
-                ),
+                Some(document) => {
+                    Some(Policy::bucket(document).map_err(|e| place(&format!("the policy: {e}")))?)
+                }
             };
             match &self.inner.shared {
-                Some(shared) if shared.entry(&bucket).is_none() => {
-                    let documents: Vec<&str> = record.policy.iter().map(String::as_str).collect();
+                Some(shared) if shared.entry(bucket).is_none() => {
+                    let documents: Vec<&str> = document.iter().map(String::as_str).collect();
                     shared
-                        .set_bucket(&bucket, record.owner.as_deref(), &documents)
+                        .set_bucket(bucket, owner.as_deref(), &documents)
                         .await
-                        .map_err(|e| format!("{place} into the shared store: {e}"))?;
+                        .map_err(|e| place(&format!("into the shared store: {e}")))?;
                 }
                 Some(_) => {}
                 None => {
-                    let resource = ResourcePolicies::owned_by(record.owner.clone())
+                    let resource = ResourcePolicies::owned_by(owner)
                         .with_policies(policy.into_iter().collect());
-                    self.inner.store.set_resource(bucket.as_str(), resource);
+                    self.inner.store.set_resource(bucket, resource);
                 }
             }
-            records.insert(bucket, record);
         }
         Ok(())
     }
 
     /// The account that owns `bucket`, if one was recorded.
-    pub(crate) async fn owner(&self, bucket: &str) -> Option<String> {
-        match &self.inner.shared {
-            Some(shared) => shared.entry(bucket)?.owner.clone(),
-            None => self.inner.records.lock().await.get(bucket)?.owner.clone(),
-        }
+    pub(crate) fn owner(&self, bucket: &str) -> Option<String> {
+        self.resource_policies(bucket)?.owner.clone()
     }
 
-    /// Records a new bucket owned by `owner` (a service's has none), without a policy.
-    pub(crate) async fn created(
+    /// Creates a bucket owned by `owner` (a service's has none), without a policy.
+    pub(crate) async fn create<S: Storage>(
         &self,
-        storage: &Storage,
+        storage: &S,
         bucket: &str,
         owner: Option<&str>,
     ) -> Result<(), S3Error> {
-        let record = Record {
-            owner: owner.map(str::to_string),
-            policy: None,
-        };
-        let mut records = self.inner.records.lock().await;
+        let _changing = self.inner.changing.lock().await;
+        storage.create_bucket(bucket, owner).await?;
         if let Some(shared) = &self.inner.shared {
             shared
                 .set_bucket(bucket, owner, &[])
                 .await
                 .map_err(|e| unavailable(&e))?;
         }
-        storage
-            .write_bucket_record(bucket, &record.to_json())
-            .await?;
-        self.inner
-            .store
-            .set_resource(bucket, ResourcePolicies::owned_by(record.owner.clone()));
-        records.insert(bucket.to_string(), record);
+        let resource = ResourcePolicies::owned_by(owner.map(str::to_string));
+        self.inner.store.set_resource(bucket, resource);
         Ok(())
     }
 
-    /// Forgets a deleted bucket.
-    pub(crate) async fn deleted(&self, storage: &Storage, bucket: &str) {
-        let mut records = self.inner.records.lock().await;
-        storage.remove_bucket_record(bucket).await;
+    /// Deletes an empty bucket, and forgets its owner and policy.
+    pub(crate) async fn delete<S: Storage>(
+        &self,
+        storage: &S,
+        bucket: &str,
+    ) -> Result<(), S3Error> {
+        let _changing = self.inner.changing.lock().await;
+        storage.delete_bucket(bucket).await?;
         if let Some(shared) = &self.inner.shared {
             if let Err(e) = shared.remove_bucket(bucket).await {
                 // The bucket is gone; its entry is what a bucket made again by that name
                 // would start with, until it is written anew.
-                eprintln!("cannot remove the entry of the deleted bucket {bucket} from the shared store: {e}");
+                eprintln!(
+                    "cannot remove the entry of the deleted bucket {bucket} from the shared \
+                     store: {e}"
+                );
             }
         }
         self.inner.store.remove_resource(bucket);
-        records.remove(bucket);
+        Ok(())
     }
 
-    /// The policy of `bucket`, as it was put. With a shared store, the one it has, whose
-    /// text is the storage's.
-    pub(crate) async fn policy(&self, storage: &Storage, bucket: &str) -> Option<String> {
-        let Some(shared) = &self.inner.shared else {
-            return self.inner.records.lock().await.get(bucket)?.policy.clone();
-        };
-        if shared.entry(bucket)?.policies.is_empty() {
-            return None;
+    /// The policy of `bucket`, as it was put (the storage's text). With a shared store,
+    /// none unless the shared entry has one.
+    pub(crate) async fn policy<S: Storage>(
+        &self,
+        storage: &S,
+        bucket: &str,
+    ) -> Result<Option<String>, S3Error> {
+        if let Some(shared) = &self.inner.shared {
+            if shared
+                .entry(bucket)
+                .is_none_or(|entry| entry.policies.is_empty())
+            {
+                return Ok(None);
+            }
         }
-        let text = storage.read_bucket_record(bucket).await?;
-        Record::from_json(&text).ok()?.policy
+        Ok(storage.bucket_config(bucket, POLICY).await?)
     }
 
     /// Sets or (with `None`) removes the policy of `bucket`: `policy` is the parsed
     /// document and its text, given back by GetBucketPolicy as it was put.
-    pub(crate) async fn set_policy(
+    pub(crate) async fn set_policy<S: Storage>(
         &self,
-        storage: &Storage,
+        storage: &S,
         bucket: &str,
         policy: Option<(Policy, String)>,
     ) -> Result<(), S3Error> {
-        let mut records = self.inner.records.lock().await;
-        let mut record = records.get(bucket).cloned().unwrap_or_default();
+        let _changing = self.inner.changing.lock().await;
         let (parsed, document) = policy.unzip();
-        record.policy = document;
         if let Some(shared) = &self.inner.shared {
-            record.owner = shared.entry(bucket).and_then(|entry| entry.owner.clone());
             shared
-                .set_policy(bucket, record.policy.as_deref())
+                .set_policy(bucket, document.as_deref())
                 .await
                 .map_err(|e| unavailable(&e))?;
         }
         storage
-            .write_bucket_record(bucket, &record.to_json())
+            .put_bucket_config(bucket, POLICY, document.as_deref())
             .await?;
         self.inner.store.set_resource_policy(bucket, parsed);
-        records.insert(bucket.to_string(), record);
         Ok(())
     }
 }
@@ -201,33 +217,6 @@ impl PolicyStore for BucketPolicies {
             Some(shared) => shared.entry(key),
             None => self.inner.store.resource_policies(key),
         }
-    }
-}
-
-/// One bucket's record: its owner, and its policy as it was put.
-#[derive(Debug, Clone, Default)]
-struct Record {
-    owner: Option<String>,
-    policy: Option<String>,
-}
-
-impl Record {
-    fn to_json(&self) -> Value {
-        json!({"owner": self.owner, "policy": self.policy})
-    }
-
-    /// A record file's contents; `Err` says what is wrong.
-    fn from_json(text: &str) -> Result<Record, String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let field = |name: &str| match value.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(format!("{name}: expected a string")),
-        };
-        Ok(Record {
-            owner: field("owner")?,
-            policy: field("policy")?,
-        })
     }
 }
 
