@@ -45,7 +45,7 @@ const EVERYTHING: &str = r#"{"Version": "2012-10-17", "Statement":
 /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let server = TestServer::start().await?;
 /// let credentials = Credentials::new(server.access_key_id(), server.secret_access_key());
-/// let signing = Signing::new(credentials, server.region(), "s3");
+/// let signing = Signing::new(credentials, server.region(), "s3").s3();
 /// let client = reqwest::Client::new();
 /// let bucket = format!("{}/photos", server.endpoint());
 ///
