@@ -54,6 +54,10 @@
 //! turn it off. While Redis cannot be reached, requests that need it are refused with 503
 //! `ServiceUnavailable`, and service resumes by itself when Redis is back (SECURITY.md,
 //! "Shared state on Redis").
+//!
+//! The S3 protocol is the `countersign-s3` crate's (`S3Frontend` over `FsStorage`): this
+//! `main` adds the command line, the keys, TLS, the serving and the Redis wiring. A frontend
+//! over storage of your own implements `countersign_s3::Storage` instead.
 
 mod options;
 mod policies;

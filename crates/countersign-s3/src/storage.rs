@@ -11,6 +11,9 @@
 //! and only then is the staged body committed ([`put_object`](Storage::put_object),
 //! [`put_part`](Storage::put_part)). A staged body dropped uncommitted must leave nothing
 //! behind.
+//!
+//! A copy (CopyObject, UploadPartCopy) needs nothing more: the frontend reads the source's
+//! range through [`get_object`](Storage::get_object) and stages it like an upload's body.
 
 use std::future::Future;
 

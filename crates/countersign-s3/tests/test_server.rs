@@ -162,3 +162,84 @@ async fn the_server_stops_when_dropped() {
     }
     assert!(refused, "{address} still accepts connections");
 }
+
+#[tokio::test]
+async fn an_operation_the_frontend_lacks_is_not_implemented_naming_it() {
+    let server = TestServer::start().await.unwrap();
+    let signing = signing(&server);
+    let client = reqwest::Client::new();
+    let bucket = format!("{}/lacking", server.endpoint());
+    client
+        .put(&bucket)
+        .sign(&signing)
+        .await
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let response = client
+        .get(format!("{bucket}?acl"))
+        .sign(&signing)
+        .await
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 501);
+    let document = response.text().await.unwrap();
+    assert_eq!(element(&document, "Code"), Some("NotImplemented"));
+    let message = element(&document, "Message").unwrap_or_default();
+    assert!(message.contains("GetBucketAcl"), "{message}");
+}
+
+#[tokio::test]
+async fn a_bucket_policy_is_kept_by_the_storage_and_given_back() {
+    let server = TestServer::start().await.unwrap();
+    let signing = signing(&server);
+    let client = reqwest::Client::new();
+    let bucket = format!("{}/public", server.endpoint());
+    client
+        .put(&bucket)
+        .sign(&signing)
+        .await
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let policy = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+        "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::public/*"}}"#;
+    let put = client
+        .put(format!("{bucket}?policy"))
+        .body(policy)
+        .sign(&signing)
+        .await
+        .unwrap();
+    assert_eq!(put.send().await.unwrap().status(), 204);
+    let got = client
+        .get(format!("{bucket}?policy"))
+        .sign(&signing)
+        .await
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.text().await.unwrap(), policy);
+    let deleted = client
+        .delete(format!("{bucket}?policy"))
+        .sign(&signing)
+        .await
+        .unwrap();
+    assert_eq!(deleted.send().await.unwrap().status(), 204);
+    let gone = client
+        .get(format!("{bucket}?policy"))
+        .sign(&signing)
+        .await
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let document = gone.text().await.unwrap();
+    assert_eq!(element(&document, "Code"), Some("NoSuchBucketPolicy"));
+}
