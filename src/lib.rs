@@ -6,7 +6,9 @@
 //!   key derivation, signatures, chunk signatures, parsing and the verification entry point;
 //! - [`client`] (`countersign-client`): signing and presigning of `http::Request` values;
 //! - [`server`] (`countersign-server`): the tower layer that verifies requests, key stores,
-//!   error responses and the axum extractor.
+//!   error responses and the axum extractor;
+//! - [`s3`] (`countersign-s3`, with the `s3` feature): an S3-compatible frontend over a
+//!   storage trait, to put behind the layer.
 //!
 //! The same core signs and verifies, so the two sides cannot drift apart:
 //!
@@ -30,6 +32,8 @@
 pub use countersign_client as client;
 pub use countersign_core as core;
 pub use countersign_policy as policy;
+#[cfg(feature = "s3")]
+pub use countersign_s3 as s3;
 pub use countersign_server as server;
 
 /// The README's examples, compiled and run as doctests.

@@ -54,36 +54,32 @@
 //! turn it off. While Redis cannot be reached, requests that need it are refused with 503
 //! `ServiceUnavailable`, and service resumes by itself when Redis is back (SECURITY.md,
 //! "Shared state on Redis").
+//!
+//! The S3 protocol is the `countersign-s3` crate's (`S3Frontend` over `FsStorage`): this
+//! `main` adds the command line, the keys, TLS, the serving and the Redis wiring. A frontend
+//! over storage of your own implements `countersign_s3::Storage` instead.
 
-mod body;
-mod bucket_policy;
-mod handlers;
-mod listing;
-mod multipart;
 mod options;
 mod policies;
 #[path = "../common/redis.rs"]
 mod redis;
 #[path = "../common/serve.rs"]
 mod serve;
-mod storage;
 mod tls;
-mod uploads;
-mod xml;
 
 use std::sync::Arc;
 
-use countersign::server::authz::{FilePolicyStore, IamPrincipal, PolicyAuthorizer};
+use countersign::server::authz::FilePolicyStore;
 use countersign::server::keys::{random_secret, FileKeyStore, KeyStore, MemoryKeyStore};
 use countersign::server::lockout::LockoutPolicy;
-use countersign::server::{ErrorFormat, SigV4Layer};
+use countersign::server::SigV4Layer;
 use countersign_redis::{RedisFailureTracker, RedisKeyStore, RedisPolicyStore, RedisReplayGuard};
 use serde_json::json;
 
-use crate::handlers::App;
+use countersign_s3::{BucketPolicies, FsStorage, S3Frontend};
+
 use crate::options::{Options, Tls, USAGE};
-use crate::policies::{Buckets, Policies};
-use crate::storage::Storage;
+use crate::policies::{Policies, RedisBuckets};
 
 /// The development key's id (without `--keys`).
 const DEVELOPMENT_KEY: &str = "AKIDCOUNTERSIGNDEV";
@@ -91,22 +87,23 @@ const DEVELOPMENT_KEY: &str = "AKIDCOUNTERSIGNDEV";
 /// The development key's principal, allowed everything.
 const DEVELOPER: &str = "arn:aws:iam::000000000000:user/developer";
 
-/// The layer: S3's rules, then authorization by `policies`.
 /// How long a window `--lockout` counts failures in, and how long a lock lasts.
 const LOCKOUT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 const LOCKOUT_DURATION: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// The layer: the frontend's (S3's rules, authorization by `policies` and the buckets'
+/// policies), with the lockout and the debug errors of the command line.
 fn layer<K>(
+    frontend: &S3Frontend<FsStorage>,
     options: &Options,
     store: K,
     policies: Policies,
     failures: Option<RedisFailureTracker>,
 ) -> SigV4Layer<K>
 where
-    K: KeyStore,
-    K::Principal: IamPrincipal + Send + Sync + 'static,
+    K: KeyStore<Principal = Arc<serde_json::Value>>,
 {
-    let layer = SigV4Layer::new(store);
+    let layer = frontend.layer(store, policies);
     let layer = match options.lockout {
         Some(n) => layer.lockout(LockoutPolicy::new(n, LOCKOUT_WINDOW, LOCKOUT_DURATION)),
         None => layer,
@@ -116,15 +113,8 @@ where
         None => layer,
     };
     layer
-        .s3()
-        .regions([options.region.as_str()])
-        .services(["s3"])
-        .virtual_host_domain(options.domain.as_str())
-        .clock_skew(std::time::Duration::from_secs(15 * 60))
-        .error_format(ErrorFormat::S3Xml)
         .debug_errors(options.debug_errors)
         .anonymous(options.anonymous)
-        .authorize(PolicyAuthorizer::new(policies))
 }
 
 /// What the start-up log says of `--policies` with `--redis` and no `--keys`.
@@ -161,7 +151,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let storage = Storage::open(&options.data)
+    let storage = FsStorage::open(&options.data)
         .unwrap_or_else(|e| fail(format!("cannot use {}: {e}", options.data.display())));
     let tls = match options.tls {
         Tls::Off => None,
@@ -188,17 +178,21 @@ async fn main() {
         (Some(client), Some(_)) => Some(RedisFailureTracker::start(client.clone()).await),
         _ => None,
     };
+    let buckets = match &shared {
+        Some(shared) => BucketPolicies::shared(RedisBuckets(shared.clone())),
+        None => BucketPolicies::new(),
+    };
     let policies = Policies::new(file, shared);
-    let buckets = Buckets::load(&storage, &policies)
+    let frontend = S3Frontend::new(storage)
+        .region(options.region.as_str())
+        .domain(options.domain.as_str())
+        .https(tls.is_some())
+        .buckets(buckets);
+    let router = frontend
+        .clone()
+        .into_router()
         .await
         .unwrap_or_else(|e| fail(e));
-    let state = Arc::new(App {
-        storage,
-        buckets,
-        region: options.region.clone(),
-        domain: options.domain.clone(),
-        scheme: options.scheme(),
-    });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", options.listen)));
@@ -207,7 +201,6 @@ async fn main() {
         .unwrap_or_else(|e| fail(format!("cannot read the bound address: {e}")));
     let url = format!("{}://{address}", options.scheme());
 
-    let router = handlers::router(state);
     let app = match &options.keys {
         Some(path) => match FileKeyStore::open(path) {
             Ok(store) => {
@@ -224,7 +217,7 @@ async fn main() {
                          refused with AccessDenied but what a bucket policy allows"
                     ),
                 }
-                router.layer(layer(&options, store, policies, failures))
+                router.layer(layer(&frontend, &options, store, policies, failures))
             }
             Err(e) => fail(e),
         },
@@ -250,7 +243,7 @@ async fn main() {
                     println!("development key {DEVELOPMENT_KEY}: {}", key.note);
                     print_development_key(&key.secret, &url, tls.is_some(), &options.region);
                     let guard = RedisReplayGuard::new(client.clone());
-                    let layer = layer(&options, store, policies, failures);
+                    let layer = layer(&frontend, &options, store, policies, failures);
                     router.layer(layer.replay_protection(guard))
                 }
                 None => {
@@ -259,7 +252,7 @@ async fn main() {
                         .unwrap_or_else(|e| fail(format!("no development key: {e}")));
                     store.insert(DEVELOPMENT_KEY, secret.as_str(), Arc::new(principal));
                     print_development_key(&secret, &url, tls.is_some(), &options.region);
-                    router.layer(layer(&options, store, policies, failures))
+                    router.layer(layer(&frontend, &options, store, policies, failures))
                 }
             }
         }

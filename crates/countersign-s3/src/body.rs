@@ -1,38 +1,35 @@
-//! Object bytes going out: a file (or a range of it) streamed as a response body, and the
-//! `Range` header.
+//! Object bytes going out: a storage's stream (or a range of it) as a response body of a
+//! known length, and the `Range` header.
 
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use axum::http::StatusCode;
 use bytes::Bytes;
-use hyper::body::{Frame, SizeHint};
-use tokio::io::{AsyncRead, ReadBuf};
+use futures_core::Stream;
+use http_body::{Frame, SizeHint};
 
-use crate::xml::S3Error;
+use crate::byte_stream::ByteStream;
+use crate::error::S3Error;
 
-const CHUNK: usize = 256 * 1024;
-
-/// `length` bytes of an open file (positioned where they start), as a response body.
+/// `length` bytes of a storage's stream, as a response body: its size is known, and a
+/// stream that ends short of it fails the body.
 #[derive(Debug)]
-pub(crate) struct FileBody {
-    file: tokio::fs::File,
+pub(crate) struct ObjectBody {
+    stream: ByteStream,
     remaining: u64,
-    buffer: Vec<u8>,
 }
 
-impl FileBody {
-    pub(crate) fn new(file: tokio::fs::File, length: u64) -> Self {
-        let size = usize::try_from(length).unwrap_or(CHUNK).clamp(1, CHUNK);
-        FileBody {
-            file,
+impl ObjectBody {
+    pub(crate) fn new(stream: ByteStream, length: u64) -> Self {
+        ObjectBody {
+            stream,
             remaining: length,
-            buffer: vec![0; size],
         }
     }
 }
 
-impl hyper::body::Body for FileBody {
+impl http_body::Body for ObjectBody {
     type Data = Bytes;
     type Error = std::io::Error;
 
@@ -44,21 +41,26 @@ impl hyper::body::Body for FileBody {
         if this.remaining == 0 {
             return Poll::Ready(None);
         }
-        let want = usize::try_from(this.remaining)
-            .unwrap_or(usize::MAX)
-            .min(this.buffer.len());
-        let mut buf = ReadBuf::new(&mut this.buffer[..want]);
-        ready!(Pin::new(&mut this.file).poll_read(cx, &mut buf))?;
-        let filled = buf.filled();
-        if filled.is_empty() {
-            this.remaining = 0;
-            return Poll::Ready(Some(Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the object became shorter while it was read",
-            ))));
+        match ready!(Pin::new(&mut this.stream).poll_next(cx)) {
+            Some(Ok(mut data)) => {
+                if data.len() as u64 > this.remaining {
+                    data.truncate(usize::try_from(this.remaining).unwrap_or(usize::MAX));
+                }
+                this.remaining -= data.len() as u64;
+                Poll::Ready(Some(Ok(Frame::data(data))))
+            }
+            Some(Err(e)) => {
+                this.remaining = 0;
+                Poll::Ready(Some(Err(e)))
+            }
+            None => {
+                this.remaining = 0;
+                Poll::Ready(Some(Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the object became shorter while it was read",
+                ))))
+            }
         }
-        this.remaining -= filled.len() as u64;
-        Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(filled)))))
     }
 
     fn is_end_stream(&self) -> bool {

@@ -9,49 +9,61 @@
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use countersign::core::checksum::ChecksumAlgorithm;
+use countersign_core::checksum::ChecksumAlgorithm;
+use countersign_server::authz::IamPrincipal;
 
-use crate::handlers::{
-    check_content_md5, copy_source, iso8601, read_small, stored_headers, App, Ctx,
-};
-use crate::storage::{BodyChecksum, MIN_PART_SIZE};
-use crate::uploads::{checksum_algorithm_named, checksum_element, Part, Upload, PART_CHECKSUMS};
-use crate::xml::{self, xml_response, S3Error, XmlWriter};
+use crate::app::App;
+use crate::body_reader::BodyReader;
+use crate::checksums::{algorithm_named, element, PART_CHECKSUMS};
+use crate::completion::Completion;
+use crate::dates::iso8601;
+use crate::error::S3Error;
+use crate::headers::{check_content_md5, stored_headers};
+use crate::meta::{BodyChecksum, ObjectMeta, Part, Upload, UploadDetails};
+use crate::request::{read_small, Ctx};
+use crate::staging::{copy_range, copy_source, stage};
+use crate::storage::Storage;
+use crate::xml::{self, xml_response, XmlWriter};
 
 const MAX_PART_NUMBER: u32 = 10_000;
 
-fn upload_id(ctx: &Ctx) -> &str {
+fn upload_id<P>(ctx: &Ctx<P>) -> &str {
     ctx.query.get("uploadId").unwrap_or_default()
 }
 
-async fn this_upload(app: &App, ctx: &Ctx, bucket: &str, key: &str) -> Result<Upload, S3Error> {
-    app.storage.bucket_exists(bucket).await?;
-    app.storage.upload(upload_id(ctx), bucket, key).await
+async fn this_upload<S: Storage, P>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
+    bucket: &str,
+    key: &str,
+) -> Result<Upload, S3Error> {
+    app.storage.head_bucket(bucket).await?;
+    Ok(app.storage.get_upload(bucket, key, upload_id(ctx)).await?)
 }
 
-pub(crate) async fn create(
-    app: &App,
-    ctx: &Ctx,
+/// CreateMultipartUpload: the object's headers, and the parts' checksum algorithm.
+pub(crate) async fn create<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
     bucket: &str,
     key: &str,
 ) -> Result<Response, S3Error> {
     let algorithm = match ctx.header("x-amz-checksum-algorithm") {
         None => None,
-        Some(name) => Some(checksum_algorithm_named(name).ok_or_else(|| {
+        Some(name) => Some(algorithm_named(name).ok_or_else(|| {
             S3Error::invalid_request(format!(
                 "The x-amz-checksum-algorithm {name:?} is not one of CRC32, CRC32C, CRC64NVME, SHA1 \
                  and SHA256."
             ))
         })?),
     };
-    let id = app
-        .storage
-        .create_upload(bucket, key, stored_headers(&ctx.headers), algorithm)
-        .await?;
+    let details =
+        UploadDetails::new(stored_headers(&ctx.headers)).with_checksum_algorithm(algorithm);
+    let upload = app.storage.create_upload(bucket, key, details).await?;
     let mut out = XmlWriter::new("InitiateMultipartUploadResult");
     out.leaf("Bucket", bucket)
         .leaf("Key", key)
-        .leaf("UploadId", id);
+        .leaf("UploadId", &upload.id);
     let mut response = xml_response(out.finish("InitiateMultipartUploadResult"));
     if let Some(value) = algorithm.and_then(|a| HeaderValue::from_str(&a.to_string()).ok()) {
         response
@@ -64,7 +76,7 @@ pub(crate) async fn create(
 /// The checksum algorithm of an UploadPart's body: the one its `x-amz-checksum-*` header or
 /// `x-amz-trailer` names, else the upload's, else none. A part may name one algorithm, and
 /// only the upload's when the upload has one (400 `InvalidRequest` otherwise).
-fn part_algorithm(ctx: &Ctx, upload: &Upload) -> Result<Option<ChecksumAlgorithm>, S3Error> {
+fn part_algorithm<P>(ctx: &Ctx<P>, upload: &Upload) -> Result<Option<ChecksumAlgorithm>, S3Error> {
     let in_headers = ctx
         .headers
         .keys()
@@ -103,10 +115,7 @@ fn part_algorithm(ctx: &Ctx, upload: &Upload) -> Result<Option<ChecksumAlgorithm
 /// The element and value that give a part's checksum in a response document.
 fn checksum_leaf(part: &Part) -> Option<(&'static str, &str)> {
     let checksum = part.checksum.as_ref()?;
-    Some((
-        checksum_element(checksum.algorithm)?,
-        checksum.value.as_str(),
-    ))
+    Some((element(checksum.algorithm)?, checksum.value.as_str()))
 }
 
 /// 400 `InvalidPart`, about a part listed in CompleteMultipartUpload.
@@ -157,9 +166,10 @@ fn check_listed_checksums(record: &[(String, String)], part: &Part) -> Result<()
     Ok(())
 }
 
-pub(crate) async fn upload_part(
-    app: &App,
-    ctx: &Ctx,
+/// UploadPart, or UploadPartCopy (with `x-amz-copy-source`): the part staged, then kept.
+pub(crate) async fn upload_part<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
     bucket: &str,
     key: &str,
     body: Body,
@@ -176,21 +186,22 @@ pub(crate) async fn upload_part(
         })?;
     let upload = this_upload(app, ctx, bucket, key).await?;
     if ctx.headers.contains_key("x-amz-copy-source") {
-        let (source_bucket, source_key) = copy_source(ctx)?;
+        let (source_bucket, source_key) = copy_source(&*app.storage, ctx)?;
         let range = match ctx.header("x-amz-copy-source-range") {
             None => None,
             Some(r) => Some(parse_copy_range(r)?),
         };
-        let (received, _) = app
-            .storage
-            .copy_range_with_checksum(
-                &source_bucket,
-                &source_key,
-                range,
-                upload.checksum_algorithm,
-            )
-            .await?;
-        let part = app.storage.commit_part(&upload, number, received).await?;
+        let (staged, received, _) = copy_range(
+            &*app.storage,
+            &source_bucket,
+            &source_key,
+            range,
+            upload.checksum_algorithm,
+        )
+        .await?;
+        let part =
+            Part::new(number, received.size, received.etag()).with_checksum(received.checksum);
+        app.storage.put_part(&upload, &part, staged).await?;
         let mut out = XmlWriter::new("CopyPartResult");
         out.leaf("LastModified", iso8601(part.last_modified))
             .leaf("ETag", &part.etag);
@@ -200,9 +211,11 @@ pub(crate) async fn upload_part(
         return Ok(xml_response(out.finish("CopyPartResult")));
     }
     let algorithm = part_algorithm(ctx, &upload)?;
-    let received = app.storage.receive_with_checksum(body, algorithm).await?;
-    check_content_md5(ctx, &received.md5)?;
-    let part = app.storage.commit_part(&upload, number, received).await?;
+    let body = BodyReader::new(body).with_checksum(algorithm);
+    let (staged, received) = stage(&*app.storage, body).await?;
+    check_content_md5(&ctx.headers, &received.md5)?;
+    let part = Part::new(number, received.size, received.etag()).with_checksum(received.checksum);
+    app.storage.put_part(&upload, &part, staged).await?;
     let mut response = ([(header::ETAG, part.etag)], StatusCode::OK).into_response();
     if let Some(checksum) = &part.checksum {
         if let Ok(value) = HeaderValue::from_str(&checksum.value) {
@@ -229,9 +242,10 @@ fn parse_copy_range(range: &str) -> Result<(u64, u64), S3Error> {
         })
 }
 
-pub(crate) async fn list_parts(
-    app: &App,
-    ctx: &Ctx,
+/// ListParts: a page of the parts, by number, after `part-number-marker`.
+pub(crate) async fn list_parts<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
     bucket: &str,
     key: &str,
 ) -> Result<Response, S3Error> {
@@ -291,9 +305,11 @@ pub(crate) async fn list_parts(
     Ok(xml_response(out.finish("ListPartsResult")))
 }
 
-pub(crate) async fn complete(
-    app: &App,
-    ctx: &Ctx,
+/// CompleteMultipartUpload: the listed parts checked (order, ETags, checksums, sizes), then
+/// joined into the object.
+pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
     bucket: &str,
     key: &str,
     body: Body,
@@ -304,51 +320,20 @@ pub(crate) async fn complete(
     if request.records.is_empty() {
         return Err(S3Error::malformed_xml("no Part"));
     }
-    let uploaded = app.storage.list_parts(&upload).await?;
-    let not_found = || {
-        invalid_part(
-            "One or more of the specified parts could not be found. The part may not have been uploaded, \
-             or the specified entity tag may not match the part's entity tag.",
-        )
-    };
-    let mut chosen: Vec<Part> = Vec::new();
+    let mut completion = Completion::new(app.storage.list_parts(&upload).await?);
     for record in &request.records {
         let number = xml::field(record, "PartNumber")
             .and_then(|n| n.trim().parse::<u32>().ok())
             .ok_or_else(|| S3Error::malformed_xml("a Part without a valid PartNumber"))?;
-        let etag = xml::field(record, "ETag")
-            .unwrap_or_default()
-            .trim()
-            .trim_matches('"');
-        if chosen.last().is_some_and(|last| last.number >= number) {
-            return Err(S3Error::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidPartOrder",
-                "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
-            ));
-        }
-        let part = uploaded
-            .iter()
-            .find(|p| p.number == number && p.etag.trim_matches('"') == etag)
-            .ok_or_else(not_found)?;
+        let etag = xml::field(record, "ETag").unwrap_or_default();
+        let part = completion.choose(number, etag)?;
         check_listed_checksums(record, part)?;
-        chosen.push(part.clone());
     }
-    if let Some(small) = chosen[..chosen.len() - 1]
-        .iter()
-        .find(|p| p.size < MIN_PART_SIZE)
-    {
-        return Err(S3Error::new(
-            StatusCode::BAD_REQUEST,
-            "EntityTooSmall",
-            format!(
-                "Your proposed upload is smaller than the minimum allowed object size (part {} has {} bytes; \
-                 every part but the last needs 5 MiB).",
-                small.number, small.size
-            ),
-        ));
-    }
-    let meta = app.storage.complete(&upload, &chosen).await?;
+    let completed = completion.finish()?;
+    let meta = ObjectMeta::new(completed.size, completed.etag).with_headers(upload.headers.clone());
+    app.storage
+        .complete_upload(&upload, &completed.parts, &meta)
+        .await?;
     let mut out = XmlWriter::new("CompleteMultipartUploadResult");
     let location = if ctx.virtual_host {
         format!("{}://{}/{key}", app.scheme, ctx.host)
@@ -362,19 +347,25 @@ pub(crate) async fn complete(
     Ok(xml_response(out.finish("CompleteMultipartUploadResult")))
 }
 
-pub(crate) async fn abort(
-    app: &App,
-    ctx: &Ctx,
+/// AbortMultipartUpload: the upload and its parts dropped.
+pub(crate) async fn abort<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
     bucket: &str,
     key: &str,
 ) -> Result<Response, S3Error> {
     let upload = this_upload(app, ctx, bucket, key).await?;
-    app.storage.abort(&upload).await?;
+    app.storage.abort_upload(&upload).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub(crate) async fn list_uploads(app: &App, ctx: &Ctx, bucket: &str) -> Result<Response, S3Error> {
-    app.storage.bucket_exists(bucket).await?;
+/// ListMultipartUploads: the uploads in progress under `prefix`.
+pub(crate) async fn list_uploads<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
+    bucket: &str,
+) -> Result<Response, S3Error> {
+    app.storage.head_bucket(bucket).await?;
     let prefix = ctx.query.get("prefix").unwrap_or("");
     let uploads = app.storage.list_uploads(bucket).await?;
     let mut out = XmlWriter::new("ListMultipartUploadsResult");

@@ -4,8 +4,15 @@ use axum::response::Response;
 use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::handlers::{iso8601, App, Ctx};
-use crate::xml::{xml_response, S3Error, XmlWriter};
+use countersign_server::authz::IamPrincipal;
+
+use crate::app::App;
+use crate::dates::iso8601;
+use crate::error::S3Error;
+use crate::listing_page::ListQuery;
+use crate::request::Ctx;
+use crate::storage::Storage;
+use crate::xml::{xml_response, XmlWriter};
 
 /// `encoding-type=url`: everything but the unreserved characters and `/`.
 const KEY_ENCODING: &AsciiSet = &NON_ALPHANUMERIC
@@ -16,19 +23,22 @@ const KEY_ENCODING: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// ListBuckets: the buckets of the signer's account, and those with no recorded owner.
-pub(crate) async fn list_buckets(app: &App, ctx: &Ctx) -> Result<Response, S3Error> {
+pub(crate) async fn list_buckets<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
+) -> Result<Response, S3Error> {
     let buckets = app.storage.list_buckets().await?;
     let mut out = XmlWriter::new("ListAllMyBucketsResult");
     ctx.owner(&mut out, "Owner");
     out.open("Buckets");
-    for (name, created) in buckets {
-        let owner = app.buckets.owner(&name).await;
+    for bucket in buckets {
+        let owner = app.buckets.owner(&bucket.name);
         if owner.is_some() && owner.as_deref() != ctx.account() {
             continue;
         }
         out.open("Bucket")
-            .leaf("Name", name)
-            .leaf("CreationDate", iso8601(created))
+            .leaf("Name", &bucket.name)
+            .leaf("CreationDate", iso8601(bucket.created))
             .close("Bucket");
     }
     out.close("Buckets");
@@ -37,9 +47,9 @@ pub(crate) async fn list_buckets(app: &App, ctx: &Ctx) -> Result<Response, S3Err
 
 /// ListObjectsV2 (`v2`) or ListObjects: prefix, delimiter, max-keys, the continuation token
 /// / start-after (v2) or marker (v1), and `encoding-type=url`.
-pub(crate) async fn list_objects(
-    app: &App,
-    ctx: &Ctx,
+pub(crate) async fn list_objects<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
     bucket: &str,
     v2: bool,
 ) -> Result<Response, S3Error> {
@@ -80,10 +90,11 @@ pub(crate) async fn list_objects(
     let start_after = q.get("start-after").filter(|_| v2);
     let marker = q.get("marker").filter(|_| !v2);
     let after = token.as_deref().or(start_after).or(marker);
-    let listing = app
-        .storage
-        .list(bucket, prefix, delimiter, after, max_keys)
-        .await?;
+    let query = ListQuery::new(prefix)
+        .delimiter(delimiter)
+        .after(after)
+        .max_keys(max_keys);
+    let listing = app.storage.list_objects(bucket, &query).await?;
 
     let mut out = XmlWriter::new("ListBucketResult");
     out.leaf("Name", bucket).leaf("Prefix", encode(prefix));

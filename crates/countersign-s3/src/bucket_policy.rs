@@ -8,8 +8,13 @@ use axum::response::{IntoResponse, Response};
 use countersign_policy::{Limits, Policy, PolicyError, PolicyKind};
 use md5::{Digest, Md5};
 
-use crate::handlers::{check_content_md5, App, Ctx};
-use crate::xml::S3Error;
+use countersign_server::authz::IamPrincipal;
+
+use crate::app::App;
+use crate::error::S3Error;
+use crate::headers::check_content_md5;
+use crate::request::Ctx;
+use crate::storage::Storage;
 
 /// The most bytes of a policy read: S3 counts 20 KB without white space, so a document
 /// within the limit may be longer than that; past this it is refused.
@@ -17,31 +22,35 @@ const MAX_POLICY_BYTES: usize = 64 * 1024;
 
 /// PutBucketPolicy: 204 once the policy is kept; 400 `MalformedPolicy` naming the place
 /// of the fault in one that is not valid.
-pub(crate) async fn put(
-    app: &App,
-    ctx: &Ctx,
+pub(crate) async fn put<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
     bucket: &str,
     body: Body,
 ) -> Result<Response, S3Error> {
     let document = read(body).await?;
-    app.storage.bucket_exists(bucket).await?;
+    app.storage.head_bucket(bucket).await?;
     owners_only(app, ctx, bucket).await?;
-    check_content_md5(ctx, &Md5::digest(&document).into())?;
+    check_content_md5(&ctx.headers, &Md5::digest(&document).into())?;
     let policy = Policy::parse_bytes(&document, PolicyKind::Resource, Limits::BUCKET)
         .map_err(|e| malformed(&e))?;
     // `parse_bytes` refuses what is not UTF-8.
     let text = String::from_utf8_lossy(&document).into_owned();
     app.buckets
-        .set_policy(&app.storage, bucket, Some((policy, text)))
+        .set_policy(&*app.storage, bucket, Some((policy, text)))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// GetBucketPolicy: the policy as it was put; 404 `NoSuchBucketPolicy` without one.
-pub(crate) async fn get(app: &App, ctx: &Ctx, bucket: &str) -> Result<Response, S3Error> {
-    app.storage.bucket_exists(bucket).await?;
+pub(crate) async fn get<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
+    bucket: &str,
+) -> Result<Response, S3Error> {
+    app.storage.head_bucket(bucket).await?;
     owners_only(app, ctx, bucket).await?;
-    match app.buckets.policy(&app.storage, bucket).await {
+    match app.buckets.policy(&*app.storage, bucket).await? {
         Some(document) => {
             Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response())
         }
@@ -54,17 +63,25 @@ pub(crate) async fn get(app: &App, ctx: &Ctx, bucket: &str) -> Result<Response, 
 }
 
 /// DeleteBucketPolicy: 204, whether the bucket had a policy or not.
-pub(crate) async fn delete(app: &App, ctx: &Ctx, bucket: &str) -> Result<Response, S3Error> {
-    app.storage.bucket_exists(bucket).await?;
+pub(crate) async fn delete<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
+    bucket: &str,
+) -> Result<Response, S3Error> {
+    app.storage.head_bucket(bucket).await?;
     owners_only(app, ctx, bucket).await?;
-    app.buckets.set_policy(&app.storage, bucket, None).await?;
+    app.buckets.set_policy(&*app.storage, bucket, None).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// A bucket's policy is its owner's account's to read and change: a signer of another account
 /// that a bucket policy allows is refused with 405 `MethodNotAllowed`, as S3 refuses it.
-async fn owners_only(app: &App, ctx: &Ctx, bucket: &str) -> Result<(), S3Error> {
-    match app.buckets.owner(bucket).await {
+async fn owners_only<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
+    bucket: &str,
+) -> Result<(), S3Error> {
+    match app.buckets.owner(bucket) {
         Some(owner) if Some(owner.as_str()) != ctx.account() => Err(S3Error::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "MethodNotAllowed",

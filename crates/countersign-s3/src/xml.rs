@@ -1,155 +1,28 @@
-//! S3's XML: the error type and its `<Error>` document, a small writer for responses, and a
-//! reader for the request documents (`<Delete>`, `<CompleteMultipartUpload>`,
-//! `<CreateBucketConfiguration>`).
+//! S3's XML: a small writer for responses, and a reader for the request documents
+//! (`<Delete>`, `<CompleteMultipartUpload>`, `<CreateBucketConfiguration>`) that expands no
+//! entity but the five predefined ones and character references.
 
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use countersign::server::BodyError;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
 /// S3's namespace.
 pub(crate) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-/// An S3 error: its status, code and message, and the resource it is about.
-#[derive(Debug, Clone)]
-pub(crate) struct S3Error {
-    pub(crate) status: StatusCode,
-    pub(crate) code: &'static str,
-    pub(crate) message: String,
-    pub(crate) resource: String,
-    /// `Content-Range: bytes */SIZE` on 416.
-    pub(crate) content_range: Option<String>,
-}
+/// Why a request document is not one S3 takes (400 `MalformedXML`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MalformedXml(pub(crate) String);
 
-impl S3Error {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        S3Error {
-            status,
-            code,
-            message: message.into(),
-            resource: String::new(),
-            content_range: None,
-        }
-    }
-
-    /// The same error about `resource` (kept if one is set already).
-    pub(crate) fn at(mut self, resource: impl Into<String>) -> Self {
-        if self.resource.is_empty() {
-            self.resource = resource.into();
-        }
-        self
-    }
-
-    pub(crate) fn no_such_bucket(bucket: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NoSuchBucket",
-            "The specified bucket does not exist",
-        )
-        .at(format!("/{bucket}"))
-    }
-
-    pub(crate) fn no_such_key(bucket: &str, key: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NoSuchKey",
-            "The specified key does not exist.",
-        )
-        .at(format!("/{bucket}/{key}"))
-    }
-
-    pub(crate) fn no_such_upload(upload_id: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NoSuchUpload",
-            "The specified multipart upload does not exist. The upload ID may be invalid, or the upload \
-             may have been aborted or completed.",
-        )
-        .at(upload_id.to_string())
-    }
-
-    pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "InvalidArgument", message)
-    }
-
-    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "InvalidRequest", message)
-    }
-
-    pub(crate) fn malformed_xml(detail: impl std::fmt::Display) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "MalformedXML",
-            format!(
-                "The XML you provided was not well-formed or did not validate against our published schema ({detail})"
-            ),
-        )
-    }
-
-    pub(crate) fn not_implemented(what: impl std::fmt::Display) -> Self {
-        Self::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "NotImplemented",
-            format!("{what} is not implemented by this server"),
-        )
-    }
-
-    pub(crate) fn internal(error: impl std::fmt::Display) -> Self {
-        eprintln!("internal error: {error}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            "We encountered an internal error. Please try again.",
-        )
-    }
-
-    /// The error that ended a request body: the layer's verdict (`XAmzContentSHA256Mismatch`,
-    /// a checksum or chunk signature) if it is in the source chain, else `IncompleteBody`.
-    pub(crate) fn from_body(error: &(dyn std::error::Error + 'static)) -> Self {
-        let mut source = Some(error);
-        while let Some(e) = source {
-            if let Some(body_error) = e.downcast_ref::<BodyError>() {
-                return Self::new(
-                    body_error.status(),
-                    body_error.code(),
-                    body_error.to_string(),
-                );
-            }
-            source = e.source();
-        }
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "IncompleteBody",
-            format!("The request body could not be read: {error}"),
-        )
-    }
-
-    /// The response, with S3's `<Error>` document.
-    pub(crate) fn into_response_with(self, request_id: &str) -> Response {
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
-        for (name, text) in [
-            ("Code", self.code),
-            ("Message", self.message.as_str()),
-            ("Resource", self.resource.as_str()),
-            ("RequestId", request_id),
-        ] {
-            xml.push_str(&format!("<{name}>{}</{name}>", escape(text)));
-        }
-        xml.push_str("</Error>");
-        let mut response = (self.status, xml_headers(), xml).into_response();
-        if let Some(range) = self
-            .content_range
-            .and_then(|r| HeaderValue::from_str(&r).ok())
-        {
-            response.headers_mut().insert("content-range", range);
-        }
-        response
+impl MalformedXml {
+    fn new(detail: impl std::fmt::Display) -> Self {
+        MalformedXml(detail.to_string())
     }
 }
 
-fn xml_headers() -> [(&'static str, &'static str); 1] {
+/// The headers of an XML response.
+pub(crate) fn xml_headers() -> [(&'static str, &'static str); 1] {
     [("content-type", "application/xml")]
 }
 
@@ -252,8 +125,8 @@ pub(crate) fn field<'a>(record: &'a [(String, String)], name: &str) -> Option<&'
 
 /// Parses a document whose root is `root` and whose repeated children are `record`s made of
 /// leaf elements. Namespaces are ignored; text is unescaped, never trimmed.
-pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, S3Error> {
-    let source = std::str::from_utf8(bytes).map_err(S3Error::malformed_xml)?;
+pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, MalformedXml> {
+    let source = std::str::from_utf8(bytes).map_err(MalformedXml::new)?;
     let mut reader = Reader::from_str(source);
     reader.config_mut().trim_text(false);
     let mut parser = Parser {
@@ -266,7 +139,7 @@ pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, 
         document: Document::default(),
     };
     loop {
-        match reader.read_event().map_err(S3Error::malformed_xml)? {
+        match reader.read_event().map_err(MalformedXml::new)? {
             Event::Start(start) => parser.start(start.local_name().as_ref())?,
             Event::Empty(start) => {
                 parser.start(start.local_name().as_ref())?;
@@ -274,7 +147,7 @@ pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, 
             }
             Event::Text(t) => parser
                 .text
-                .push_str(&t.unescape().map_err(S3Error::malformed_xml)?),
+                .push_str(&t.unescape().map_err(MalformedXml::new)?),
             Event::CData(c) => parser
                 .text
                 .push_str(&String::from_utf8_lossy(&c.into_inner())),
@@ -284,7 +157,7 @@ pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, 
         }
     }
     if !parser.saw_root || !parser.stack.is_empty() {
-        return Err(S3Error::malformed_xml("the document is incomplete"));
+        return Err(MalformedXml::new("the document is incomplete"));
     }
     Ok(parser.document)
 }
@@ -301,17 +174,17 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn start(&mut self, name: &[u8]) -> Result<(), S3Error> {
+    fn start(&mut self, name: &[u8]) -> Result<(), MalformedXml> {
         let name = String::from_utf8_lossy(name).into_owned();
         if let Some(parent) = self.stack.last_mut() {
             parent.1 = true;
         } else if name != self.root {
-            return Err(S3Error::malformed_xml(format!(
+            return Err(MalformedXml::new(format!(
                 "the root element must be {}, not {name}",
                 self.root
             )));
         } else if self.saw_root {
-            return Err(S3Error::malformed_xml("more than one root element"));
+            return Err(MalformedXml::new("more than one root element"));
         } else {
             self.saw_root = true;
         }

@@ -1,0 +1,82 @@
+//! Listing an [`FsStorage`]'s bucket: a walk of the directories that can hold keys under
+//! the prefix, sorted, then paged.
+
+use std::path::Path;
+
+use super::{internal, key_rules, FsStorage};
+use crate::listing_page::{ListQuery, Listing, ListingPage, Offer};
+use crate::storage_error::StorageError;
+
+impl FsStorage {
+    /// One page of the keys under the query's prefix.
+    pub(super) async fn list(
+        &self,
+        bucket: &str,
+        query: &ListQuery,
+    ) -> Result<Listing, StorageError> {
+        let _guard = self.lock.read().await;
+        self.bucket_exists(bucket).await?;
+        let bucket_dir = self.bucket_dir(bucket);
+        let prefix = query.prefix.as_str();
+        // Walk only the directory the prefix names (when it names one safely).
+        let start = match prefix.rfind('/') {
+            Some(i) if !prefix[..i].is_empty() && key_rules(&prefix[..i]).is_ok() => {
+                prefix[..i].to_string()
+            }
+            _ => String::new(),
+        };
+        let walk_prefix = prefix.to_string();
+        let keys = tokio::task::spawn_blocking(move || {
+            let mut keys = Vec::new();
+            let mut dir = bucket_dir.clone();
+            dir.extend(start.split('/').filter(|s| !s.is_empty()));
+            walk(&dir, &start, &walk_prefix, &mut keys);
+            keys.sort();
+            keys
+        })
+        .await
+        .map_err(internal)?;
+
+        let mut page = ListingPage::new(query);
+        for key in keys {
+            match page.offer(&key) {
+                Offer::Object => {
+                    let meta = self.read_meta(bucket, &key).await?;
+                    page.add_object(key, meta);
+                }
+                Offer::Skip => {}
+                Offer::Full => break,
+            }
+        }
+        Ok(page.finish())
+    }
+}
+
+/// Collects the keys (relative paths) of the regular files under `dir` that start with `prefix`.
+fn walk(dir: &Path, relative: &str, prefix: &str, keys: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let key = if relative.is_empty() {
+            name
+        } else {
+            format!("{relative}/{name}")
+        };
+        if kind.is_dir() {
+            // Only directories that can hold keys under the prefix.
+            let as_dir = format!("{key}/");
+            if as_dir.starts_with(prefix) || prefix.starts_with(&as_dir) {
+                walk(&entry.path(), &key, prefix, keys);
+            }
+        } else if kind.is_file() && key.starts_with(prefix) {
+            keys.push(key);
+        }
+    }
+}

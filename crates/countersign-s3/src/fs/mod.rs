@@ -1,0 +1,198 @@
+//! [`FsStorage`]: the buckets in a directory of the local file system.
+//!
+//! ```text
+//! DATA/
+//!   BUCKET/a/b/c.txt                       the object `a/b/c.txt`, as its plain bytes
+//!   .countersign/meta/BUCKET/SHA256.json   its metadata (ETag, size, headers), named by the key's hash
+//!   .countersign/buckets/BUCKET.json       the bucket's owner and configuration (its policy)
+//!   .countersign/tmp/…                     bodies being received (renamed into place when complete)
+//!   .countersign/uploads/ID/…              multipart uploads: upload.json, N.part, N.json
+//! ```
+//!
+//! A body is written to a temporary file, and renamed into place only once it was read to
+//! its end without error (the layer's verdict on it comes at the end). A key is a
+//! `/`-separated path of non-empty segments other than `.` and `..`, so that it can never
+//! leave its bucket; one key cannot be both an object and the directory of another (`a` and
+//! `a/b`): the second is refused with `InvalidArgument`. Bucket names follow S3's rules, so
+//! none starts with a dot.
+
+mod buckets;
+mod file_stream;
+mod listing;
+mod objects;
+mod records;
+mod storage_impl;
+mod uploads;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::RwLock;
+
+pub use file_stream::FileReader;
+
+use crate::storage_error::StorageError;
+
+/// The hidden directory of the server's own files, in the data directory.
+const SYSTEM_DIR: &str = ".countersign";
+
+/// The buckets, as directories of a data directory on the local file system (see the
+/// [module](self) for the layout). It keeps every rule of the S3 example's storage: bodies
+/// written to a temporary file and renamed into place only once verified, keys that never
+/// leave the data directory, metadata in `.countersign`.
+///
+/// ```
+/// use countersign_s3::{FsStorage, Storage};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let storage = FsStorage::open(dir.path())?;
+/// storage.create_bucket("photos", Some("111122223333")).await?;
+/// assert!(dir.path().join("photos").is_dir());
+/// assert!(storage.check_key("a/../../etc/passwd").is_err());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct FsStorage {
+    root: PathBuf,
+    /// Held for writing while an object and its sidecar change together, for reading while
+    /// they are read together.
+    lock: RwLock<()>,
+    counter: AtomicU64,
+}
+
+impl FsStorage {
+    /// Opens (creating if needed) the data directory, and removes temporary files left over.
+    pub fn open(root: &Path) -> std::io::Result<FsStorage> {
+        std::fs::create_dir_all(root)?;
+        let storage = FsStorage {
+            root: root.to_path_buf(),
+            lock: RwLock::new(()),
+            counter: AtomicU64::new(0),
+        };
+        let _ = std::fs::remove_dir_all(storage.tmp_dir());
+        for dir in [
+            storage.tmp_dir(),
+            storage.system().join("meta"),
+            storage.buckets_dir(),
+            storage.uploads_dir(),
+        ] {
+            std::fs::create_dir_all(dir)?;
+        }
+        Ok(storage)
+    }
+
+    /// The data directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn system(&self) -> PathBuf {
+        self.root.join(SYSTEM_DIR)
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.system().join("tmp")
+    }
+
+    fn buckets_dir(&self) -> PathBuf {
+        self.system().join("buckets")
+    }
+
+    fn uploads_dir(&self) -> PathBuf {
+        self.system().join("uploads")
+    }
+
+    fn bucket_dir(&self, bucket: &str) -> PathBuf {
+        self.root.join(bucket)
+    }
+
+    fn meta_dir(&self, bucket: &str) -> PathBuf {
+        self.system().join("meta").join(bucket)
+    }
+
+    fn meta_path(&self, bucket: &str, key: &str) -> PathBuf {
+        self.meta_dir(bucket).join(format!(
+            "{}.json",
+            countersign_core::sha256_hex(key.as_bytes())
+        ))
+    }
+
+    /// The object's file; the key must have been checked ([`key_rules`]).
+    fn object_path(&self, bucket: &str, key: &str) -> PathBuf {
+        let mut path = self.bucket_dir(bucket);
+        path.extend(key.split('/'));
+        path
+    }
+
+    /// A fresh unique name (upload ids, temporary files): 32 hex digits.
+    fn unique(&self) -> String {
+        let seed = format!(
+            "{:?}/{}/{}/{:p}",
+            std::time::SystemTime::now(),
+            std::process::id(),
+            self.counter.fetch_add(1, Ordering::Relaxed),
+            self
+        );
+        countersign_core::sha256_hex(seed.as_bytes())[..32].to_string()
+    }
+
+    fn temp_file(&self) -> TempFile {
+        TempFile {
+            path: self.tmp_dir().join(self.unique()),
+            committed: false,
+        }
+    }
+}
+
+/// A file in the temporary directory, removed when dropped unless it was renamed into place:
+/// the [`Storage::Staged`](crate::Storage::Staged) of [`FsStorage`].
+#[derive(Debug)]
+pub struct TempFile {
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Checks that a key maps to a path inside its bucket: non-empty segments other than `.`
+/// and `..`, each at most 255 bytes, without NUL.
+fn key_rules(key: &str) -> Result<(), StorageError> {
+    for segment in key.split('/') {
+        let why = match segment {
+            "" => Some("an empty path segment (a leading, trailing or doubled '/')"),
+            "." | ".." => Some("a '.' or '..' path segment"),
+            s if s.contains('\0') => Some("a NUL character"),
+            s if s.len() > 255 => Some("a path segment longer than 255 bytes"),
+            _ => None,
+        };
+        if let Some(why) = why {
+            return Err(StorageError::invalid_key(format!(
+                "This server stores objects as files and cannot store a key with {why}."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name` may be a bucket's directory: what S3 allows in a bucket name (so never a
+/// dot first, never `.countersign`).
+fn is_bucket_name(name: &str) -> bool {
+    crate::names::validate_bucket(name).is_ok()
+}
+
+fn internal(e: impl std::fmt::Display) -> StorageError {
+    StorageError::internal(e.to_string())
+}
+
+fn conflict(key: &str) -> StorageError {
+    StorageError::invalid_key(format!(
+        "This server stores objects as files: the key {key:?} and another key that it or its \
+         directory is a prefix of cannot both exist (`a` and `a/b`)."
+    ))
+}

@@ -1,0 +1,217 @@
+//! The objects of an [`FsStorage`]: a file each, and its sidecar of metadata.
+
+use std::io::{ErrorKind, Read};
+use std::path::Path;
+
+use md5::{Digest, Md5};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use tokio::io::AsyncWriteExt;
+
+use super::{conflict, internal, FsStorage, TempFile};
+use crate::body_reader::BodyReader;
+use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta};
+use crate::storage_error::StorageError;
+
+impl FsStorage {
+    /// Reads a body to its end into a temporary file. A body that ends with an error (the
+    /// layer's hash or checksum verdict, or a broken connection) leaves nothing behind.
+    pub(super) async fn receive(&self, body: &mut BodyReader) -> Result<TempFile, StorageError> {
+        let temp = self.temp_file();
+        let mut file = tokio::fs::File::create(&temp.path)
+            .await
+            .map_err(internal)?;
+        while let Some(data) = body.chunk().await? {
+            file.write_all(&data).await.map_err(internal)?;
+        }
+        file.flush().await.map_err(internal)?;
+        file.sync_data().await.map_err(internal)?;
+        Ok(temp)
+    }
+
+    /// Renames a received body into place and writes its sidecar.
+    pub(super) async fn commit_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        temp: &mut TempFile,
+        meta: &ObjectMeta,
+    ) -> Result<(), StorageError> {
+        let _guard = self.lock.write().await;
+        self.bucket_exists(bucket).await?;
+        let target = self.object_path(bucket, key);
+        if let Some(parent) = target.parent() {
+            if tokio::fs::create_dir_all(parent).await.is_err() {
+                return Err(conflict(key));
+            }
+        }
+        if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
+            return Err(conflict(key));
+        }
+        // The sidecar first, beside the body, then both renamed into place.
+        let meta_temp = self.temp_file();
+        let document = serde_json::to_vec(&meta_to_json(meta, key)).map_err(internal)?;
+        tokio::fs::write(&meta_temp.path, document)
+            .await
+            .map_err(internal)?;
+        tokio::fs::create_dir_all(self.meta_dir(bucket))
+            .await
+            .map_err(internal)?;
+        tokio::fs::rename(&temp.path, &target)
+            .await
+            .map_err(internal)?;
+        temp.committed = true;
+        tokio::fs::rename(&meta_temp.path, self.meta_path(bucket, key))
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    /// The sidecar (made from the file itself for a file put there by hand).
+    pub(super) async fn read_meta(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<ObjectMeta, StorageError> {
+        let path = self.object_path(bucket, key);
+        match tokio::fs::metadata(&path).await {
+            Ok(m) if m.is_file() => {}
+            _ => {
+                self.bucket_exists(bucket).await?;
+                return Err(StorageError::no_such_key(bucket, key));
+            }
+        }
+        if let Ok(bytes) = tokio::fs::read(self.meta_path(bucket, key)).await {
+            if let Some(meta) = serde_json::from_slice(&bytes)
+                .ok()
+                .and_then(|v: Value| meta_from_json(&v))
+            {
+                return Ok(meta);
+            }
+        }
+        tokio::task::spawn_blocking(move || meta_of_file(&path))
+            .await
+            .map_err(internal)?
+            .map_err(internal)
+    }
+
+    /// Opens an object for reading, with its metadata.
+    pub(super) async fn open_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<(tokio::fs::File, ObjectMeta), StorageError> {
+        let _guard = self.lock.read().await;
+        let meta = self.read_meta(bucket, key).await?;
+        let file = tokio::fs::File::open(self.object_path(bucket, key))
+            .await
+            .map_err(|e| match e.kind() {
+                ErrorKind::NotFound => StorageError::no_such_key(bucket, key),
+                _ => internal(e),
+            })?;
+        Ok((file, meta))
+    }
+
+    pub(super) async fn object_meta(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<ObjectMeta, StorageError> {
+        let _guard = self.lock.read().await;
+        self.read_meta(bucket, key).await
+    }
+
+    /// Deletes an object (a missing one is not an error, as in S3), and the directories it
+    /// leaves empty.
+    pub(super) async fn remove_object(&self, bucket: &str, key: &str) -> Result<(), StorageError> {
+        let _guard = self.lock.write().await;
+        self.bucket_exists(bucket).await?;
+        let path = self.object_path(bucket, key);
+        match tokio::fs::symlink_metadata(&path).await {
+            Ok(m) if m.is_dir() => return Ok(()),
+            Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(internal(e)),
+        }
+        let _ = tokio::fs::remove_file(self.meta_path(bucket, key)).await;
+        let bucket_dir = self.bucket_dir(bucket);
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != bucket_dir && d.starts_with(&bucket_dir)) {
+            if tokio::fs::remove_dir(d).await.is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(())
+    }
+}
+
+/// The sidecar's document.
+fn meta_to_json(meta: &ObjectMeta, key: &str) -> Value {
+    let mut document = json!({
+        "key": key,
+        "size": meta.size,
+        "etag": meta.etag,
+        "last_modified_ms": millis(meta.last_modified),
+        "headers": meta.headers,
+    });
+    if let Some(checksum) = &meta.checksum {
+        document["checksum_algorithm"] = json!(checksum.algorithm.to_string());
+        document["checksum"] = json!(checksum.value);
+    }
+    document
+}
+
+fn meta_from_json(v: &Value) -> Option<ObjectMeta> {
+    let mut meta = ObjectMeta::new(v["size"].as_u64()?, v["etag"].as_str()?)
+        .with_headers(headers_from_json(&v["headers"]))
+        .with_checksum(checksum_from_json(v));
+    meta.last_modified = from_millis(v["last_modified_ms"].as_i64()?);
+    Some(meta)
+}
+
+/// A list of `[name, value]` pairs.
+pub(super) fn headers_from_json(v: &Value) -> Vec<(String, String)> {
+    v.as_array()
+        .map(|pairs| {
+            pairs
+                .iter()
+                .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A stored checksum: its algorithm's name and its value, both present.
+pub(super) fn checksum_from_json(v: &Value) -> Option<BodyChecksum> {
+    let algorithm = crate::checksums::algorithm_named(v["checksum_algorithm"].as_str()?)?;
+    Some(BodyChecksum::new(algorithm, v["checksum"].as_str()?))
+}
+
+/// Metadata for a file without a sidecar: its size, time and MD5.
+fn meta_of_file(path: &Path) -> std::io::Result<ObjectMeta> {
+    let mut file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    let mut md5 = Md5::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        md5.update(&buffer[..n]);
+    }
+    let mut meta = ObjectMeta::new(
+        metadata.len(),
+        format!("\"{}\"", hex::encode(md5.finalize())),
+    );
+    meta.last_modified = metadata
+        .modified()
+        .map(OffsetDateTime::from)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    Ok(meta)
+}

@@ -1,0 +1,383 @@
+//! [`MemoryStorage`]: the buckets in memory, gone when it is dropped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use bytes::{Bytes, BytesMut};
+use time::OffsetDateTime;
+
+use crate::body_reader::BodyReader;
+use crate::byte_stream::ByteStream;
+use crate::listing_page::{ListQuery, Listing, ListingPage, Offer};
+use crate::meta::{now, BucketInfo, ObjectMeta, Part, Upload, UploadDetails};
+use crate::storage::{ObjectReader, Storage};
+use crate::storage_error::StorageError;
+
+/// Buckets, objects and uploads in memory, for tests and short-lived servers: it holds what
+/// is put (and the parts of uploads in progress), no more, and keeps nothing once dropped.
+///
+/// ```
+/// use countersign_s3::{MemoryStorage, Storage};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), countersign_s3::StorageError> {
+/// let storage = MemoryStorage::new();
+/// storage.create_bucket("photos", None).await?;
+/// assert_eq!(storage.list_buckets().await?[0].name, "photos");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    state: Mutex<State>,
+    counter: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    buckets: BTreeMap<String, Bucket>,
+    /// The uploads in progress, by id.
+    uploads: HashMap<String, MemoryUpload>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    created: OffsetDateTime,
+    owner: Option<String>,
+    config: BTreeMap<String, String>,
+    objects: BTreeMap<String, Object>,
+}
+
+#[derive(Debug, Clone)]
+struct Object {
+    meta: ObjectMeta,
+    bytes: Bytes,
+}
+
+#[derive(Debug)]
+struct MemoryUpload {
+    upload: Upload,
+    parts: BTreeMap<u32, (Part, Bytes)>,
+}
+
+impl State {
+    fn bucket(&self, bucket: &str) -> Result<&Bucket, StorageError> {
+        self.buckets
+            .get(bucket)
+            .ok_or_else(|| StorageError::no_such_bucket(bucket))
+    }
+
+    fn bucket_mut(&mut self, bucket: &str) -> Result<&mut Bucket, StorageError> {
+        self.buckets
+            .get_mut(bucket)
+            .ok_or_else(|| StorageError::no_such_bucket(bucket))
+    }
+
+    fn upload_mut(&mut self, upload: &Upload) -> Result<&mut MemoryUpload, StorageError> {
+        self.uploads
+            .get_mut(&upload.id)
+            .ok_or_else(|| StorageError::no_such_upload(&upload.id))
+    }
+}
+
+impl MemoryStorage {
+    /// An empty storage.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The state, even if a thread panicked while holding it (every change is made whole
+    /// before the lock is let go).
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A fresh upload id: 32 hex digits.
+    fn unique(&self) -> String {
+        let seed = format!(
+            "{:?}/{}/{:p}",
+            std::time::SystemTime::now(),
+            self.counter.fetch_add(1, Ordering::Relaxed),
+            self
+        );
+        countersign_core::sha256_hex(seed.as_bytes())[..32].to_string()
+    }
+}
+
+/// An object's bytes as they were when it was opened: the
+/// [`Storage::Reader`](crate::Storage::Reader) of [`MemoryStorage`].
+#[derive(Debug, Clone)]
+pub struct MemoryReader {
+    bytes: Bytes,
+}
+
+impl ObjectReader for MemoryReader {
+    fn read(self, start: u64, length: u64) -> ByteStream {
+        let start = usize::try_from(start)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        let end = usize::try_from(length)
+            .ok()
+            .and_then(|length| start.checked_add(length))
+            .map_or(self.bytes.len(), |end| end.min(self.bytes.len()));
+        ByteStream::from_bytes(self.bytes.slice(start..end))
+    }
+}
+
+impl Storage for MemoryStorage {
+    type Staged = Bytes;
+    type Reader = MemoryReader;
+
+    async fn list_buckets(&self) -> Result<Vec<BucketInfo>, StorageError> {
+        let state = self.state();
+        Ok(state
+            .buckets
+            .iter()
+            .map(|(name, bucket)| BucketInfo::new(name.as_str(), bucket.created))
+            .collect())
+    }
+
+    async fn create_bucket(&self, bucket: &str, owner: Option<&str>) -> Result<(), StorageError> {
+        let mut state = self.state();
+        if state.buckets.contains_key(bucket) {
+            return Err(StorageError::BucketExists {
+                bucket: bucket.to_string(),
+            });
+        }
+        state.buckets.insert(
+            bucket.to_string(),
+            Bucket {
+                created: now(),
+                owner: owner.map(str::to_string),
+                config: BTreeMap::new(),
+                objects: BTreeMap::new(),
+            },
+        );
+        Ok(())
+    }
+
+    async fn head_bucket(&self, bucket: &str) -> Result<(), StorageError> {
+        self.state().bucket(bucket).map(|_| ())
+    }
+
+    async fn delete_bucket(&self, bucket: &str) -> Result<(), StorageError> {
+        let mut state = self.state();
+        if !state.bucket(bucket)?.objects.is_empty() {
+            return Err(StorageError::BucketNotEmpty {
+                bucket: bucket.to_string(),
+            });
+        }
+        state.buckets.remove(bucket);
+        state.uploads.retain(|_, u| u.upload.bucket != bucket);
+        Ok(())
+    }
+
+    async fn bucket_owner(&self, bucket: &str) -> Result<Option<String>, StorageError> {
+        Ok(self.state().bucket(bucket)?.owner.clone())
+    }
+
+    async fn bucket_config(
+        &self,
+        bucket: &str,
+        name: &str,
+    ) -> Result<Option<String>, StorageError> {
+        Ok(self.state().bucket(bucket)?.config.get(name).cloned())
+    }
+
+    async fn put_bucket_config(
+        &self,
+        bucket: &str,
+        name: &str,
+        document: Option<&str>,
+    ) -> Result<(), StorageError> {
+        let mut state = self.state();
+        let config = &mut state.bucket_mut(bucket)?.config;
+        match document {
+            Some(document) => config.insert(name.to_string(), document.to_string()),
+            None => config.remove(name),
+        };
+        Ok(())
+    }
+
+    async fn stage(&self, body: &mut BodyReader) -> Result<Bytes, StorageError> {
+        let mut staged = BytesMut::new();
+        while let Some(chunk) = body.chunk().await? {
+            staged.extend_from_slice(&chunk);
+        }
+        Ok(staged.freeze())
+    }
+
+    async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        staged: Bytes,
+        meta: &ObjectMeta,
+    ) -> Result<(), StorageError> {
+        let mut state = self.state();
+        let object = Object {
+            meta: meta.clone(),
+            bytes: staged,
+        };
+        state
+            .bucket_mut(bucket)?
+            .objects
+            .insert(key.to_string(), object);
+        Ok(())
+    }
+
+    async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<(ObjectMeta, MemoryReader), StorageError> {
+        let state = self.state();
+        let object = state
+            .bucket(bucket)?
+            .objects
+            .get(key)
+            .ok_or_else(|| StorageError::no_such_key(bucket, key))?;
+        let reader = MemoryReader {
+            bytes: object.bytes.clone(),
+        };
+        Ok((object.meta.clone(), reader))
+    }
+
+    async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta, StorageError> {
+        let state = self.state();
+        let object = state.bucket(bucket)?.objects.get(key);
+        let object = object.ok_or_else(|| StorageError::no_such_key(bucket, key))?;
+        Ok(object.meta.clone())
+    }
+
+    async fn delete_object(&self, bucket: &str, key: &str) -> Result<(), StorageError> {
+        self.state().bucket_mut(bucket)?.objects.remove(key);
+        Ok(())
+    }
+
+    async fn list_objects(&self, bucket: &str, query: &ListQuery) -> Result<Listing, StorageError> {
+        let state = self.state();
+        let objects = &state.bucket(bucket)?.objects;
+        let mut page = ListingPage::new(query);
+        for (key, object) in objects.range::<str, _>((
+            std::ops::Bound::Included(query.prefix.as_str()),
+            std::ops::Bound::Unbounded,
+        )) {
+            if !key.starts_with(query.prefix.as_str()) {
+                break;
+            }
+            match page.offer(key) {
+                Offer::Object => page.add_object(key.as_str(), object.meta.clone()),
+                Offer::Skip => {}
+                Offer::Full => break,
+            }
+        }
+        Ok(page.finish())
+    }
+
+    async fn create_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        details: UploadDetails,
+    ) -> Result<Upload, StorageError> {
+        let upload = Upload::new(self.unique(), bucket, key, details);
+        let mut state = self.state();
+        state.bucket(bucket)?;
+        let entry = MemoryUpload {
+            upload: upload.clone(),
+            parts: BTreeMap::new(),
+        };
+        state.uploads.insert(upload.id.clone(), entry);
+        Ok(upload)
+    }
+
+    async fn get_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Upload, StorageError> {
+        let state = self.state();
+        match state.uploads.get(upload_id) {
+            Some(entry) if entry.upload.bucket == bucket && entry.upload.key == key => {
+                Ok(entry.upload.clone())
+            }
+            _ => Err(StorageError::no_such_upload(upload_id)),
+        }
+    }
+
+    async fn put_part(
+        &self,
+        upload: &Upload,
+        part: &Part,
+        staged: Bytes,
+    ) -> Result<(), StorageError> {
+        let mut state = self.state();
+        let entry = state.upload_mut(upload)?;
+        entry.parts.insert(part.number, (part.clone(), staged));
+        Ok(())
+    }
+
+    async fn list_parts(&self, upload: &Upload) -> Result<Vec<Part>, StorageError> {
+        let mut state = self.state();
+        let entry = state.upload_mut(upload)?;
+        Ok(entry.parts.values().map(|(part, _)| part.clone()).collect())
+    }
+
+    async fn complete_upload(
+        &self,
+        upload: &Upload,
+        parts: &[Part],
+        meta: &ObjectMeta,
+    ) -> Result<(), StorageError> {
+        let mut state = self.state();
+        state.bucket(&upload.bucket)?;
+        let entry = state.upload_mut(upload)?;
+        let mut joined = BytesMut::new();
+        for part in parts {
+            let (_, bytes) = entry.parts.get(&part.number).ok_or_else(|| {
+                StorageError::internal(format!("part {} was not uploaded", part.number))
+            })?;
+            joined.extend_from_slice(bytes);
+        }
+        if joined.len() as u64 != meta.size {
+            return Err(StorageError::internal(format!(
+                "the parts of upload {} hold {} bytes, not {}",
+                upload.id,
+                joined.len(),
+                meta.size
+            )));
+        }
+        state.uploads.remove(&upload.id);
+        let object = Object {
+            meta: meta.clone(),
+            bytes: joined.freeze(),
+        };
+        state
+            .bucket_mut(&upload.bucket)?
+            .objects
+            .insert(upload.key.clone(), object);
+        Ok(())
+    }
+
+    async fn abort_upload(&self, upload: &Upload) -> Result<(), StorageError> {
+        match self.state().uploads.remove(&upload.id) {
+            Some(_) => Ok(()),
+            None => Err(StorageError::no_such_upload(&upload.id)),
+        }
+    }
+
+    async fn list_uploads(&self, bucket: &str) -> Result<Vec<Upload>, StorageError> {
+        let state = self.state();
+        state.bucket(bucket)?;
+        let mut uploads: Vec<Upload> = state
+            .uploads
+            .values()
+            .filter(|entry| entry.upload.bucket == bucket)
+            .map(|entry| entry.upload.clone())
+            .collect();
+        uploads.sort_by(|a, b| (&a.key, a.initiated).cmp(&(&b.key, b.initiated)));
+        Ok(uploads)
+    }
+}

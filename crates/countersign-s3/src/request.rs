@@ -1,0 +1,152 @@
+//! [`Ctx`]: a request taken apart (method, headers, decoded query, who signed), and the
+//! reading of its small XML bodies.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, StatusCode};
+use countersign_server::authz::{Access, AccessCheck, IamPrincipal};
+use countersign_server::{PostObject, Verified};
+use percent_encoding::percent_decode_str;
+
+use crate::error::S3Error;
+use crate::xml::XmlWriter;
+
+/// A request, taken apart.
+#[derive(Debug)]
+pub(crate) struct Ctx<P> {
+    pub(crate) method: Method,
+    pub(crate) headers: HeaderMap,
+    pub(crate) query: Query,
+    /// Who signed; `None` for an anonymous request (`--anonymous`) a policy allowed.
+    pub(crate) identity: Option<Verified<P>>,
+    /// The form of a browser POST upload, verified by the layer.
+    pub(crate) post: Option<PostObject>,
+    /// The host the client called (for `Location`).
+    pub(crate) host: String,
+    /// Whether the bucket came from the host name.
+    pub(crate) virtual_host: bool,
+    /// The layer's check of further accesses as the signer, with the request's head (its
+    /// extensions and headers) it checks against.
+    pub(crate) access: Option<(AccessCheck, http::request::Parts)>,
+}
+
+impl<P: IamPrincipal> Ctx<P> {
+    /// Whether the signer may delete `bucket/key` (DeleteObjects authorizes each key, as
+    /// AWS does); without the layer's check nothing is.
+    pub(crate) async fn may_delete(&self, bucket: &str, key: &str) -> Result<(), S3Error> {
+        let denied = || S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
+        let Some((check, parts)) = &self.access else {
+            return Err(denied());
+        };
+        let access = Access::new("s3:DeleteObject", format!("arn:aws:s3:::{bucket}/{key}"))
+            .with_policy_key(bucket);
+        check.check(parts, access).await.map_err(|_| denied())
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The principal's ARN (`arn:aws:iam::111122223333:user/alice`), or a service
+    /// principal's name; `None` when anonymous.
+    fn principal(&self) -> Option<&str> {
+        Some(self.identity.as_ref()?.principal.iam_view()?.arn)
+    }
+
+    /// The signer's account: the fifth field of its ARN; `None` for a service or anonymous.
+    pub(crate) fn account(&self) -> Option<&str> {
+        self.principal()?
+            .split(':')
+            .nth(4)
+            .filter(|account| !account.is_empty())
+    }
+
+    /// The owner shown in listings: the signer's account (or its access key, when its ARN
+    /// names none) and its name (the ARN's last segment, or the service).
+    pub(crate) fn owner(&self, out: &mut XmlWriter, element: &str) {
+        let (id, name) = match &self.identity {
+            None => ("anonymous", "anonymous"),
+            Some(identity) => {
+                let principal = self.principal().unwrap_or(identity.access_key_id());
+                let name = principal.rsplit(['/', ':']).next().unwrap_or(principal);
+                (self.account().unwrap_or(identity.access_key_id()), name)
+            }
+        };
+        out.open(element)
+            .leaf("ID", id)
+            .leaf("DisplayName", name)
+            .close(element);
+    }
+}
+
+/// The decoded query parameters, in order, each name at most once.
+///
+/// A parameter may not be repeated, because the signature does not fix the order of its
+/// values: canonicalization sorts the parameters by name and then by value, so
+/// `?prefix=a&prefix=b` and `?prefix=b&prefix=a` carry the same signature. A handler that
+/// read the first (or the last) value of a repeated parameter would act on a value that
+/// whoever holds the request can swap for another after it was signed. No S3 operation
+/// takes a repeated parameter, so [`parse`](Self::parse) refuses any.
+#[derive(Debug, Default)]
+pub(crate) struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// Splits and decodes a query string; a name that comes twice (however either is
+    /// percent-encoded) is 400 `InvalidArgument`.
+    pub(crate) fn parse(raw: &str) -> Result<Query, S3Error> {
+        let mut pairs = Vec::new();
+        for part in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            pairs.push((decode_query(name)?, decode_query(value)?));
+        }
+        let mut names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        let repeated = names.windows(2).find_map(|pair| match pair {
+            [a, b] if a == b => Some(*a),
+            _ => None,
+        });
+        if let Some(name) = repeated {
+            return Err(S3Error::invalid_argument(format!(
+                "The query parameter {name:?} appears more than once; each parameter may be given once."
+            )));
+        }
+        Ok(Query(pairs))
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub(crate) fn invalid_uri() -> S3Error {
+    S3Error::new(
+        StatusCode::BAD_REQUEST,
+        "InvalidURI",
+        "Couldn't parse the specified URI.",
+    )
+}
+
+fn decode_query(s: &str) -> Result<String, S3Error> {
+    let s = s.replace('+', " ");
+    percent_decode_str(&s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| invalid_uri())
+}
+
+/// Percent-decodes a path part (a `+` is itself).
+pub(crate) fn decode_path(s: &str) -> Result<String, S3Error> {
+    percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| invalid_uri())
+}
+
+/// Reads a small request body (an XML document) whole; the layer's verdict comes with it.
+pub(crate) async fn read_small(body: Body, limit: usize) -> Result<bytes::Bytes, S3Error> {
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|e| S3Error::from_body(&e))
+}
