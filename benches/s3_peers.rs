@@ -1,14 +1,18 @@
-//! The example S3 server against its Rust peer, `s3s-fs`, in one run: the same signed
+//! The example S3 server (writes flushed to the disk, its default, and with `--no-sync`,
+//! which `s3s-fs` does not do either) against its Rust peer, `s3s-fs`, in one run: the same signed
 //! workloads from the same client at the same concurrency, each server over its own empty
 //! directory, the two measured in turn so that noise hits both alike; each keeps its best
-//! round. Prints requests per second (or seconds per transfer) and their ratio.
+//! round. Prints requests per second (or seconds per transfer) and the ratios of speed to
+//! `s3s-fs` (above 1: faster than `s3s-fs`).
 //!
 //! ```text
 //! cargo install s3s-fs --version 0.14.1 --features binary --locked   # the peer, on PATH (or S3S_FS=path)
 //! cargo build --release --example s3_server
 //! cargo bench --bench s3_peers                     # 3 rounds of 3 s, 32 requests in flight
-//! cargo bench --bench s3_peers -- ROUNDS SECONDS CONCURRENCY
+//! cargo bench --bench s3_peers -- ROUNDS SECONDS CONCURRENCY [WORKLOAD]
 //! ```
+//!
+//! `WORKLOAD` (`get`, `put`, `list` or `large`) measures that one alone, to profile it.
 //!
 //! Workloads: a presigned GET of a 4 KiB object, a header-signed PUT of 4 KiB (its SHA-256
 //! signed), a ListObjectsV2 of 1,000 keys (one page), and one 64 MiB PUT (`UNSIGNED-PAYLOAD`)
@@ -94,8 +98,9 @@ fn wait_for(addr: SocketAddr, child: &mut Child) {
     }
 }
 
-/// countersign's `s3_server`, in release, with one key allowed everything.
-fn ours() -> Server {
+/// countersign's `s3_server`, in release, with one key allowed everything; writes flushed
+/// to the disk before they are answered (the default), or not (`--no-sync`, as `s3s-fs`).
+fn ours(sync: bool) -> Server {
     let binary = example_binary();
     assert!(
         binary.exists(),
@@ -129,6 +134,7 @@ fn ours() -> Server {
         .arg(&keys)
         .arg("--policies")
         .arg(&policies)
+        .args(if sync { &[][..] } else { &["--no-sync"][..] })
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -144,7 +150,11 @@ fn ours() -> Server {
     }
     let url = url.expect("s3_server printed no address");
     Server {
-        name: "countersign s3_server",
+        name: if sync {
+            "s3_server"
+        } else {
+            "s3_server --no-sync"
+        },
         child,
         url,
         _dir: dir,
@@ -290,6 +300,14 @@ enum Small {
 }
 
 impl Small {
+    fn short(self) -> &'static str {
+        match self {
+            Small::PresignedGet => "get",
+            Small::SignedPut => "put",
+            Small::List => "list",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Small::PresignedGet => "presigned GET of 4 KiB",
@@ -380,6 +398,8 @@ fn main() {
     let rounds = number(0, 3.0) as usize;
     let seconds = number(1, 3.0);
     let concurrency = number(2, 32.0) as usize;
+    let only = args.get(3).cloned();
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let Some(peer_binary) = peer_binary() else {
         eprintln!(
             "s3s-fs not found (PATH or S3S_FS): `cargo install s3s-fs --version 0.14.1 \
@@ -393,7 +413,7 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let servers = [ours(), peer(&peer_binary)];
+        let servers = [ours(true), ours(false), peer(&peer_binary)];
         let client = Client::new();
         for server in &servers {
             prepare(&client, server).await;
@@ -402,12 +422,15 @@ fn main() {
             "{rounds} rounds, {seconds} s each, {concurrency} requests in flight; best round kept"
         );
         println!(
-            "| workload | {} | {} | ratio |",
-            servers[0].name, servers[1].name
+            "| workload | {} | {} | {} | ratios to s3s-fs |",
+            servers[0].name, servers[1].name, servers[2].name
         );
-        println!("| --- | --- | --- | --- |");
+        println!("| --- | --- | --- | --- | --- |");
         for workload in [Small::PresignedGet, Small::SignedPut, Small::List] {
-            let mut best = [0f64; 2];
+            if !wanted(workload.short()) {
+                continue;
+            }
+            let mut best = [0f64; 3];
             for _ in 0..rounds {
                 for (i, server) in servers.iter().enumerate() {
                     let rate = throughput(&client, server, workload, concurrency, seconds).await;
@@ -415,33 +438,42 @@ fn main() {
                 }
             }
             println!(
-                "| {} | {:.0} req/s | {:.0} req/s | {:.2} |",
+                "| {} | {:.0} req/s | {:.0} req/s | {:.0} req/s | {:.2}, {:.2} |",
                 workload.name(),
                 best[0],
                 best[1],
-                best[0] / best[1]
+                best[2],
+                best[0] / best[2],
+                best[1] / best[2]
             );
         }
+        if !wanted("large") {
+            return;
+        }
         let body = pattern(LARGE);
-        let mut best = [(f64::MAX, f64::MAX); 2];
+        let mut best = [(f64::MAX, f64::MAX); 3];
         for _ in 0..rounds {
             for (i, server) in servers.iter().enumerate() {
                 let (put, get) = large(&client, server, &body).await;
                 best[i] = (best[i].0.min(put), best[i].1.min(get));
             }
         }
-        // Ratios of speed: the peer's time over ours (above 1: ours faster).
+        // Ratios of speed: the peer's time over ours.
         println!(
-            "| 64 MiB PUT | {:.3} s | {:.3} s | {:.2} |",
+            "| 64 MiB PUT | {:.3} s | {:.3} s | {:.3} s | {:.2}, {:.2} |",
             best[0].0,
             best[1].0,
-            best[1].0 / best[0].0
+            best[2].0,
+            best[2].0 / best[0].0,
+            best[2].0 / best[1].0
         );
         println!(
-            "| 64 MiB GET | {:.3} s | {:.3} s | {:.2} |",
+            "| 64 MiB GET | {:.3} s | {:.3} s | {:.3} s | {:.2}, {:.2} |",
             best[0].1,
             best[1].1,
-            best[1].1 / best[0].1
+            best[2].1,
+            best[2].1 / best[0].1,
+            best[2].1 / best[1].1
         );
     });
 }

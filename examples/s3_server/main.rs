@@ -152,7 +152,8 @@ async fn main() {
         }
     };
     let storage = FsStorage::open(&options.data)
-        .unwrap_or_else(|e| fail(format!("cannot use {}: {e}", options.data.display())));
+        .unwrap_or_else(|e| fail(format!("cannot use {}: {e}", options.data.display())))
+        .sync_writes(options.sync);
     let tls = match options.tls {
         Tls::Off => None,
         _ => Some(tls::config(&options.tls).unwrap_or_else(|e| fail(e))),

@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use crate::serve::Limits;
 
-pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--keys FILE] [--policies FILE] \
+pub(crate) const USAGE: &str = "usage: s3_server [--listen ADDR] [--data DIR] [--no-sync] [--keys FILE] [--policies FILE] \
 [--redis URL [--redis-prefix P]] [--lockout N] [--anonymous] [--region R] [--domain D] [--tls | --tls-cert FILE --tls-key FILE] [--debug-errors] [--header-timeout S] [--body-timeout S] [--idle-timeout S] [--max-connections N]
 
   --listen ADDR      where to listen (default 127.0.0.1:9000; port 0 picks a free port)
   --data DIR         the directory holding the buckets (default ./s3-data, created if missing)
+  --no-sync          answer a write once the operating system has it, without flushing it to the
+                     disk first (faster for small objects; a crash of the machine can lose it)
   --keys FILE        a JSON key file {\"keys\": [{\"access_key_id\", \"secret_access_key\", \"principal\"}]}
                      whose principals name an IAM user: {\"arn\": \"arn:aws:iam::ACCOUNT:user/NAME\",
                      \"tags\": {...}} (or a service: {\"service\": \"cloudfront.amazonaws.com\"});
@@ -64,6 +66,8 @@ pub(crate) struct Options {
     pub(crate) redis_prefix: Option<String>,
     pub(crate) lockout: Option<u32>,
     pub(crate) anonymous: bool,
+    /// Whether writes are flushed to the disk before they are answered.
+    pub(crate) sync: bool,
     pub(crate) region: String,
     pub(crate) domain: String,
     pub(crate) tls: Tls,
@@ -87,6 +91,7 @@ impl Options {
             redis_prefix: None,
             lockout: None,
             anonymous: false,
+            sync: true,
             region: "us-east-1".into(),
             domain: "localhost".into(),
             tls: Tls::Off,
@@ -119,6 +124,7 @@ impl Options {
                     options.lockout = Some(n);
                 }
                 "--anonymous" => options.anonymous = true,
+                "--no-sync" => options.sync = false,
                 "--region" => options.region = value()?,
                 "--domain" => options.domain = value()?.trim_matches('.').to_ascii_lowercase(),
                 "--tls" => self_signed = true,

@@ -1,6 +1,6 @@
-//! One suite for every `Storage`: each case is a generic function, run once over
-//! `FsStorage` (in a temporary directory) and once over `MemoryStorage`, as
-//! `fs::CASE` and `memory::CASE`.
+//! One suite for every `Storage`: each case is a generic function, run over `FsStorage` (in
+//! a temporary directory, with its writes flushed to the disk and without), and over
+//! `MemoryStorage`, as `fs::CASE`, `fs_unsynced::CASE` and `memory::CASE`.
 
 #![allow(
     clippy::unwrap_used,
@@ -18,7 +18,7 @@ use countersign_s3::{
 };
 use futures_core::Stream;
 
-/// Runs each case over both storages.
+/// Runs each case over each storage.
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod fs {
@@ -27,6 +27,18 @@ macro_rules! suite {
                 async fn $case() {
                     let dir = tempfile::tempdir().unwrap();
                     let storage = countersign_s3::FsStorage::open(dir.path()).unwrap();
+                    super::$case(&storage).await;
+                }
+            )*
+        }
+        mod fs_unsynced {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let storage = countersign_s3::FsStorage::open(dir.path())
+                        .unwrap()
+                        .sync_writes(false);
                     super::$case(&storage).await;
                 }
             )*

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::objects::stored_meta;
 use super::{internal, key_rules, FsStorage};
 use crate::listing_page::{ListQuery, Listing, ListingPage, Offer};
 use crate::storage_error::StorageError;
@@ -38,14 +39,33 @@ impl FsStorage {
         .map_err(internal)?;
 
         let mut page = ListingPage::new(query);
+        let mut objects = Vec::new();
         for key in keys {
             match page.offer(&key) {
-                Offer::Object => {
-                    let meta = self.read_meta(bucket, &key).await?;
-                    page.add_object(key, meta);
-                }
+                Offer::Object => objects.push(key),
                 Offer::Skip => {}
                 Offer::Full => break,
+            }
+        }
+        // The page's metadata in one trip to a blocking thread, not two per key.
+        let files: Vec<_> = objects
+            .iter()
+            .map(|key| (self.object_path(bucket, key), self.meta_path(bucket, key)))
+            .collect();
+        let metas = tokio::task::spawn_blocking(move || {
+            files
+                .iter()
+                .map(|(object, sidecar)| stored_meta(object, sidecar))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(internal)?;
+        for (key, meta) in objects.into_iter().zip(metas) {
+            match meta {
+                Ok(meta) => page.add_object(key, meta),
+                // Deleted since the walk: no longer there to list.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(internal(e)),
             }
         }
         Ok(page.finish())

@@ -1,31 +1,58 @@
 //! The objects of an [`FsStorage`]: a file each, and its sidecar of metadata.
 
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
 
+use bytes::Bytes;
 use md5::{Digest, Md5};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
-use tokio::io::AsyncWriteExt;
 
 use super::{conflict, internal, FsStorage, TempFile};
 use crate::body_reader::BodyReader;
 use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta};
 use crate::storage_error::StorageError;
 
+/// The most pieces of a body read ahead of the file's writer.
+const WRITE_QUEUE: usize = 16;
+
 impl FsStorage {
     /// Reads a body to its end into a temporary file. A body that ends with an error (the
     /// layer's hash or checksum verdict, or a broken connection) leaves nothing behind.
+    ///
+    /// The file is written by one blocking task that the body's pieces are handed to as
+    /// they come (not copied, and not one trip to a blocking thread per piece), and flushed
+    /// to the disk at the end when [`FsStorage::sync_writes`] is on.
     pub(super) async fn receive(&self, body: &mut BodyReader) -> Result<TempFile, StorageError> {
         let temp = self.temp_file();
-        let mut file = tokio::fs::File::create(&temp.path)
-            .await
-            .map_err(internal)?;
-        while let Some(data) = body.chunk().await? {
-            file.write_all(&data).await.map_err(internal)?;
+        let (pieces, mut received) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let (path, sync) = (temp.path.clone(), self.sync);
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&path)?;
+            while let Some(piece) = received.blocking_recv() {
+                file.write_all(&piece)?;
+            }
+            if sync {
+                file.sync_data()?;
+            }
+            Ok(())
+        });
+        let read = async {
+            while let Some(data) = body.chunk().await? {
+                if pieces.send(data).await.is_err() {
+                    // The writer stopped: its error says why.
+                    break;
+                }
+            }
+            Ok::<(), StorageError>(())
         }
-        file.flush().await.map_err(internal)?;
-        file.sync_data().await.map_err(internal)?;
+        .await;
+        drop(pieces);
+        // Waited for even when the body failed, so that the file is not written after the
+        // temporary file's guard removed it.
+        let written = writer.await.map_err(internal)?;
+        read?;
+        written.map_err(internal)?;
         Ok(temp)
     }
 
@@ -73,26 +100,18 @@ impl FsStorage {
         bucket: &str,
         key: &str,
     ) -> Result<ObjectMeta, StorageError> {
-        let path = self.object_path(bucket, key);
-        match tokio::fs::metadata(&path).await {
-            Ok(m) if m.is_file() => {}
-            _ => {
-                self.bucket_exists(bucket).await?;
-                return Err(StorageError::no_such_key(bucket, key));
-            }
-        }
-        if let Ok(bytes) = tokio::fs::read(self.meta_path(bucket, key)).await {
-            if let Some(meta) = serde_json::from_slice(&bytes)
-                .ok()
-                .and_then(|v: Value| meta_from_json(&v))
-            {
-                return Ok(meta);
-            }
-        }
-        tokio::task::spawn_blocking(move || meta_of_file(&path))
+        let (object, sidecar) = (self.object_path(bucket, key), self.meta_path(bucket, key));
+        let meta = tokio::task::spawn_blocking(move || stored_meta(&object, &sidecar))
             .await
-            .map_err(internal)?
-            .map_err(internal)
+            .map_err(internal)?;
+        match meta {
+            Ok(meta) => Ok(meta),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.bucket_exists(bucket).await?;
+                Err(StorageError::no_such_key(bucket, key))
+            }
+            Err(e) => Err(internal(e)),
+        }
     }
 
     /// Opens an object for reading, with its metadata.
@@ -193,6 +212,25 @@ pub(super) fn checksum_from_json(v: &Value) -> Option<BodyChecksum> {
 }
 
 /// Metadata for a file without a sidecar: its size, time and MD5.
+/// The metadata of the object whose file is `object`: its `sidecar`, or made from the file
+/// itself when the sidecar is missing or unreadable (a file put there by hand); `NotFound`
+/// when there is no such file (or a directory stands there).
+pub(super) fn stored_meta(object: &Path, sidecar: &Path) -> std::io::Result<ObjectMeta> {
+    // No file there, or a path through a file (`a/b` when `a` is an object): no object.
+    if !std::fs::metadata(object).is_ok_and(|m| m.is_file()) {
+        return Err(ErrorKind::NotFound.into());
+    }
+    if let Ok(bytes) = std::fs::read(sidecar) {
+        if let Some(meta) = serde_json::from_slice(&bytes)
+            .ok()
+            .and_then(|v: Value| meta_from_json(&v))
+        {
+            return Ok(meta);
+        }
+    }
+    meta_of_file(object)
+}
+
 fn meta_of_file(path: &Path) -> std::io::Result<ObjectMeta> {
     let mut file = std::fs::File::open(path)?;
     let metadata = file.metadata()?;

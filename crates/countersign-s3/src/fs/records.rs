@@ -97,7 +97,9 @@ impl FsStorage {
             .map_err(internal)?;
         let text = Value::Object(record.fields.clone()).to_string();
         file.write_all(text.as_bytes()).await.map_err(internal)?;
-        file.sync_data().await.map_err(internal)?;
+        if self.sync {
+            file.sync_data().await.map_err(internal)?;
+        }
         drop(file);
         tokio::fs::rename(&temp.path, self.record_path(bucket))
             .await

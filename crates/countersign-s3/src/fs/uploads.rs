@@ -156,7 +156,8 @@ impl FsStorage {
             .map(|p| dir.join(format!("{}.part", p.number)))
             .collect();
         let destination = temp.path.clone();
-        let size = tokio::task::spawn_blocking(move || concatenate(&sources, &destination))
+        let sync = self.sync;
+        let size = tokio::task::spawn_blocking(move || concatenate(&sources, &destination, sync))
             .await
             .map_err(internal)?
             .map_err(|e| match e.kind() {
@@ -202,13 +203,16 @@ impl FsStorage {
     }
 }
 
-/// Writes the files one after the other into a new file, returning the total size.
-fn concatenate(sources: &[PathBuf], destination: &Path) -> std::io::Result<u64> {
+/// Writes the files one after the other into a new file (flushed to the disk if `sync`),
+/// returning the total size.
+fn concatenate(sources: &[PathBuf], destination: &Path, sync: bool) -> std::io::Result<u64> {
     let mut output = std::fs::File::create(destination)?;
     let mut size = 0;
     for source in sources {
         size += std::io::copy(&mut std::fs::File::open(source)?, &mut output)?;
     }
-    output.sync_data()?;
+    if sync {
+        output.sync_data()?;
+    }
     Ok(size)
 }
