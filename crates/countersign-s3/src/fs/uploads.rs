@@ -86,7 +86,8 @@ impl FsStorage {
         mut temp: TempFile,
     ) -> Result<(), StorageError> {
         let dir = self.upload_dir(&upload.id)?;
-        let _guard = self.lock.write().await;
+        let _directory = self.lock.read().await;
+        let _upload = self.uploads.of(&[&upload.id]).write().await;
         if tokio::fs::metadata(dir.join("upload.json")).await.is_err() {
             return Err(StorageError::no_such_upload(&upload.id));
         }
@@ -111,6 +112,8 @@ impl FsStorage {
     /// The parts uploaded so far, by number.
     pub(super) async fn parts(&self, upload: &Upload) -> Result<Vec<Part>, StorageError> {
         let dir = self.upload_dir(&upload.id)?;
+        let _directory = self.lock.read().await;
+        let _upload = self.uploads.of(&[&upload.id]).read().await;
         let mut parts = Vec::new();
         let mut entries = tokio::fs::read_dir(&dir)
             .await
@@ -150,6 +153,8 @@ impl FsStorage {
         meta: &ObjectMeta,
     ) -> Result<(), StorageError> {
         let dir = self.upload_dir(&upload.id)?;
+        let _directory = self.lock.read().await;
+        let _upload = self.uploads.of(&[&upload.id]).write().await;
         let mut temp = self.temp_file();
         let sources: Vec<PathBuf> = chosen
             .iter()
@@ -169,7 +174,12 @@ impl FsStorage {
                 upload.id, meta.size
             )));
         }
-        self.commit_file(&upload.bucket, &upload.key, &mut temp, meta)
+        let _object = self
+            .objects
+            .of(&[&upload.bucket, &upload.key])
+            .write()
+            .await;
+        self.commit_locked(&upload.bucket, &upload.key, &mut temp, meta)
             .await?;
         let _ = tokio::fs::remove_dir_all(&dir).await;
         Ok(())
@@ -177,7 +187,8 @@ impl FsStorage {
 
     pub(super) async fn remove_upload(&self, upload: &Upload) -> Result<(), StorageError> {
         let dir = self.upload_dir(&upload.id)?;
-        let _guard = self.lock.write().await;
+        let _directory = self.lock.read().await;
+        let _upload = self.uploads.of(&[&upload.id]).write().await;
         tokio::fs::remove_dir_all(&dir)
             .await
             .map_err(|_| StorageError::no_such_upload(&upload.id))
