@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use countersign_s3::{
     BodyReader, ByteStream, FsStorage, ObjectMeta, ObjectReader, Storage, StorageError,
+    WriteCondition,
 };
 use futures_core::Stream;
 
@@ -37,7 +38,13 @@ async fn a_key_that_climbs_out_of_its_bucket_is_refused() {
         let mut body = BodyReader::from_bytes(&b"evil"[..]);
         let staged = storage.stage(&mut body).await.unwrap();
         let put = storage
-            .put_object("jail", key, staged, &ObjectMeta::new(4, "\"e\""))
+            .put_object(
+                "jail",
+                key,
+                staged,
+                &ObjectMeta::new(4, "\"e\""),
+                &WriteCondition::None,
+            )
             .await;
         assert!(
             matches!(put, Err(StorageError::InvalidKey { .. })),
@@ -114,7 +121,7 @@ async fn an_object_is_a_file_and_its_metadata_lives_in_the_system_directory() {
     let staged = storage.stage(&mut body).await.unwrap();
     let meta = ObjectMeta::new(11, "\"etag\"");
     storage
-        .put_object("files", "a/b.txt", staged, &meta)
+        .put_object("files", "a/b.txt", staged, &meta, &WriteCondition::None)
         .await
         .unwrap();
     assert_eq!(
@@ -167,7 +174,7 @@ async fn concurrent_writes_of_one_key_keep_the_object_and_its_sidecar_together()
                 let mut body = BodyReader::from_bytes(bytes);
                 let staged = storage.stage(&mut body).await.unwrap();
                 storage
-                    .put_object("race", "dir/key", staged, &meta)
+                    .put_object("race", "dir/key", staged, &meta, &WriteCondition::None)
                     .await
                     .unwrap();
             }
@@ -225,7 +232,13 @@ async fn a_write_beside_a_delete_that_empties_the_directory_succeeds() {
                 let mut body = BodyReader::from_bytes(&b"x"[..]);
                 let staged = storage.stage(&mut body).await.unwrap();
                 storage
-                    .put_object("tidy", &key, staged, &ObjectMeta::new(1, "\"x\""))
+                    .put_object(
+                        "tidy",
+                        &key,
+                        staged,
+                        &ObjectMeta::new(1, "\"x\""),
+                        &WriteCondition::None,
+                    )
                     .await
                     .unwrap();
                 storage.delete_object("tidy", &key).await.unwrap();

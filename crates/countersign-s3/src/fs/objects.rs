@@ -12,6 +12,7 @@ use super::{conflict, internal, FsStorage, TempFile};
 use crate::body_reader::BodyReader;
 use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta};
 use crate::storage_error::StorageError;
+use crate::write_condition::WriteCondition;
 
 impl FsStorage {
     /// Reads a body to its end into a temporary file. A body that ends with an error (the
@@ -29,21 +30,43 @@ impl FsStorage {
         Ok(temp)
     }
 
-    /// Renames a received body into place and writes its sidecar, under the object's lock.
+    /// Renames a received body into place and writes its sidecar, if `condition` holds of
+    /// the object in place: checked and written under the object's lock.
     pub(super) async fn commit_file(
         &self,
         bucket: &str,
         key: &str,
         temp: &mut TempFile,
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> Result<(), StorageError> {
         let _directory = self.lock.read().await;
         let _object = self.objects.of(&[bucket, key]).write().await;
+        self.check_locked(bucket, key, condition).await?;
         self.commit_locked(bucket, key, temp, meta).await
     }
 
-    /// [`commit_file`](Self::commit_file), for a caller that holds the data directory's lock
-    /// for reading and the object's for writing.
+    /// Whether `condition` holds of the object in place, for a caller that holds the data
+    /// directory's lock for reading and the object's for writing.
+    pub(super) async fn check_locked(
+        &self,
+        bucket: &str,
+        key: &str,
+        condition: &WriteCondition,
+    ) -> Result<(), StorageError> {
+        if condition.is_none() {
+            return Ok(());
+        }
+        let existing = match self.read_meta(bucket, key).await {
+            Ok(meta) => Some(meta),
+            Err(StorageError::NoSuchKey { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        condition.check(bucket, key, existing.as_ref())
+    }
+
+    /// Renames a received body into place and writes its sidecar, for a caller that holds
+    /// the data directory's lock for reading and the object's for writing.
     pub(super) async fn commit_locked(
         &self,
         bucket: &str,

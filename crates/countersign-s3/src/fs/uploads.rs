@@ -11,6 +11,7 @@ use super::objects::{checksum_from_json, headers_from_json};
 use super::{internal, FsStorage, TempFile};
 use crate::meta::{from_millis, millis, ObjectMeta, Part, Upload, UploadDetails};
 use crate::storage_error::StorageError;
+use crate::write_condition::WriteCondition;
 
 impl FsStorage {
     pub(super) async fn new_upload(
@@ -151,10 +152,19 @@ impl FsStorage {
         upload: &Upload,
         chosen: &[Part],
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> Result<(), StorageError> {
         let dir = self.upload_dir(&upload.id)?;
         let _directory = self.lock.read().await;
         let _upload = self.uploads.of(&[&upload.id]).write().await;
+        if tokio::fs::metadata(dir.join("upload.json")).await.is_err() {
+            return Err(StorageError::no_such_upload(&upload.id));
+        }
+        // The condition is checked before the parts are joined, and holds until the object
+        // is in place: the object's lock is kept from one to the other.
+        let (bucket, key) = (upload.bucket.as_str(), upload.key.as_str());
+        let _object = self.objects.of(&[bucket, key]).write().await;
+        self.check_locked(bucket, key, condition).await?;
         let mut temp = self.temp_file();
         let sources: Vec<PathBuf> = chosen
             .iter()
@@ -174,13 +184,7 @@ impl FsStorage {
                 upload.id, meta.size
             )));
         }
-        let _object = self
-            .objects
-            .of(&[&upload.bucket, &upload.key])
-            .write()
-            .await;
-        self.commit_locked(&upload.bucket, &upload.key, &mut temp, meta)
-            .await?;
+        self.commit_locked(bucket, key, &mut temp, meta).await?;
         let _ = tokio::fs::remove_dir_all(&dir).await;
         Ok(())
     }
