@@ -195,6 +195,7 @@ impl From<StorageError> for S3Error {
                 "EntityTooLarge",
                 "Your proposed upload exceeds the maximum allowed object size.",
             ),
+            StorageError::PreconditionFailed => crate::conditions::precondition_failed(),
             StorageError::Body(error) => S3Error::from_body(error.as_ref()),
             StorageError::Internal(error) => S3Error::internal(error),
         }

@@ -46,6 +46,7 @@ mod buckets;
 mod byte_stream;
 mod checksums;
 mod completion;
+mod conditions;
 mod dates;
 mod error;
 mod frontend;
@@ -68,6 +69,7 @@ mod storage;
 mod storage_error;
 #[cfg(feature = "test-server")]
 mod test_server;
+mod write_condition;
 mod xml;
 
 pub use authorization::WithBuckets;
@@ -85,3 +87,4 @@ pub use storage::{ObjectReader, Storage};
 pub use storage_error::{BoxError, StorageError};
 #[cfg(feature = "test-server")]
 pub use test_server::TestServer;
+pub use write_condition::WriteCondition;

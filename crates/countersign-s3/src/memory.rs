@@ -13,6 +13,7 @@ use crate::listing_page::{ListQuery, Listing, ListingPage, Offer};
 use crate::meta::{now, BucketInfo, ObjectMeta, Part, Upload, UploadDetails};
 use crate::storage::{ObjectReader, Storage};
 use crate::storage_error::StorageError;
+use crate::write_condition::WriteCondition;
 
 /// Buckets, objects and uploads in memory, for tests and short-lived servers: it holds what
 /// is put (and the parts of uploads in progress), no more, and keeps nothing once dropped.
@@ -213,16 +214,16 @@ impl Storage for MemoryStorage {
         key: &str,
         staged: Bytes,
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> Result<(), StorageError> {
         let mut state = self.state();
+        let objects = &mut state.bucket_mut(bucket)?.objects;
+        condition.check(bucket, key, objects.get(key).map(|o| &o.meta))?;
         let object = Object {
             meta: meta.clone(),
             bytes: staged,
         };
-        state
-            .bucket_mut(bucket)?
-            .objects
-            .insert(key.to_string(), object);
+        objects.insert(key.to_string(), object);
         Ok(())
     }
 
@@ -330,9 +331,11 @@ impl Storage for MemoryStorage {
         upload: &Upload,
         parts: &[Part],
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> Result<(), StorageError> {
         let mut state = self.state();
-        state.bucket(&upload.bucket)?;
+        let existing = state.bucket(&upload.bucket)?.objects.get(&upload.key);
+        condition.check(&upload.bucket, &upload.key, existing.map(|o| &o.meta))?;
         let entry = state.upload_mut(upload)?;
         let mut joined = BytesMut::new();
         for part in parts {

@@ -16,6 +16,7 @@ use crate::app::App;
 use crate::body_reader::BodyReader;
 use crate::checksums::{algorithm_named, element, PART_CHECKSUMS};
 use crate::completion::Completion;
+use crate::conditions::write_condition;
 use crate::dates::iso8601;
 use crate::error::S3Error;
 use crate::headers::{check_content_md5, stored_headers};
@@ -314,6 +315,7 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
     key: &str,
     body: Body,
 ) -> Result<Response, S3Error> {
+    let condition = write_condition(&ctx.headers)?;
     let document = read_small(body, 4 * 1024 * 1024).await?;
     let upload = this_upload(app, ctx, bucket, key).await?;
     let request = xml::parse(&document, "CompleteMultipartUpload", "Part")?;
@@ -332,7 +334,7 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
     let completed = completion.finish()?;
     let meta = ObjectMeta::new(completed.size, completed.etag).with_headers(upload.headers.clone());
     app.storage
-        .complete_upload(&upload, &completed.parts, &meta)
+        .complete_upload(&upload, &completed.parts, &meta, &condition)
         .await?;
     let mut out = XmlWriter::new("CompleteMultipartUploadResult");
     let location = if ctx.virtual_host {

@@ -10,6 +10,7 @@ use countersign_server::authz::IamPrincipal;
 use crate::app::App;
 use crate::body::{parse_range, ObjectBody};
 use crate::body_reader::{BodyReader, MAX_BODY_SIZE};
+use crate::conditions::{check_read, write_condition, ReadCondition};
 use crate::dates::{http_date, iso8601};
 use crate::error::S3Error;
 use crate::headers::{check_content_md5, stored_headers};
@@ -18,6 +19,7 @@ use crate::names::validate_key;
 use crate::request::{read_small, Ctx};
 use crate::staging::{copy_range, copy_source, stage};
 use crate::storage::{ObjectReader, Storage};
+use crate::write_condition::WriteCondition;
 use crate::xml::{self, xml_response, XmlWriter};
 
 /// The checksum algorithm a PutObject names for its body: its one `x-amz-checksum-*`
@@ -59,13 +61,16 @@ pub(crate) async fn put_object<S: Storage, P: IamPrincipal>(
             crate::storage_error::StorageError::EntityTooLarge,
         ));
     }
+    let condition = write_condition(&ctx.headers)?;
     let body = BodyReader::new(body).with_checksum(named_checksum(ctx));
     let (staged, received) = stage(&*app.storage, body).await?;
     check_content_md5(&ctx.headers, &received.md5)?;
     let meta = ObjectMeta::new(received.size, received.etag())
         .with_headers(stored_headers(&ctx.headers))
         .with_checksum(received.checksum);
-    app.storage.put_object(bucket, key, staged, &meta).await?;
+    app.storage
+        .put_object(bucket, key, staged, &meta, &condition)
+        .await?;
     Ok(([(header::ETAG, meta.etag)], StatusCode::OK).into_response())
 }
 
@@ -104,15 +109,17 @@ pub(crate) async fn copy_object<S: Storage, P: IamPrincipal>(
         source.headers
     };
     let meta = ObjectMeta::new(received.size, received.etag()).with_headers(headers);
-    app.storage.put_object(bucket, key, staged, &meta).await?;
+    app.storage
+        .put_object(bucket, key, staged, &meta, &WriteCondition::None)
+        .await?;
     let mut out = XmlWriter::new("CopyObjectResult");
     out.leaf("LastModified", iso8601(meta.last_modified))
         .leaf("ETag", &meta.etag);
     Ok(xml_response(out.finish("CopyObjectResult")))
 }
 
-/// GetObject (or HeadObject, `head`): the metadata as headers, `If-Match` and
-/// `If-None-Match`, a range, and the bytes.
+/// GetObject (or HeadObject, `head`): the metadata as headers, the conditions (see
+/// [`check_read`]), a range, and the bytes.
 pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
     app: &App<S>,
     ctx: &Ctx<P>,
@@ -126,18 +133,7 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
         let (meta, reader) = app.storage.get_object(bucket, key).await?;
         (Some(reader), meta)
     };
-    if let Some(tags) = ctx.header("if-match") {
-        if !etag_matches(tags, &meta.etag) {
-            return Err(S3Error::new(
-                StatusCode::PRECONDITION_FAILED,
-                "PreconditionFailed",
-                "At least one of the pre-conditions you specified did not hold",
-            ));
-        }
-    }
-    let not_modified = ctx
-        .header("if-none-match")
-        .is_some_and(|tags| etag_matches(tags, &meta.etag));
+    let not_modified = check_read(&ctx.headers, &meta)? == ReadCondition::NotModified;
     let range = parse_range(ctx.header("range"), meta.size)?;
     let mut headers = HeaderMap::new();
     let mut put = |name: &str, value: &str| {
@@ -200,12 +196,6 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
     let mut response = (status, Body::new(body)).into_response();
     response.headers_mut().extend(headers);
     Ok(response)
-}
-
-fn etag_matches(tags: &str, etag: &str) -> bool {
-    tags.split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t.trim_matches('"') == etag.trim_matches('"'))
 }
 
 /// DeleteObject: 204, whether the object was there or not.

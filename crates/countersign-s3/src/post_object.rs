@@ -16,6 +16,7 @@ use crate::names::{validate_bucket, validate_key};
 use crate::request::Ctx;
 use crate::staging::stage;
 use crate::storage::Storage;
+use crate::write_condition::WriteCondition;
 use crate::xml::{self, xml_response};
 
 /// PostObject: the layer checked the policy for an upload to `post.bucket`; the body is the
@@ -60,7 +61,9 @@ pub(crate) async fn post_object<S: Storage, P: IamPrincipal>(
     let (staged, received) = stage(&*app.storage, BodyReader::new(body)).await?;
     let meta =
         ObjectMeta::new(received.size, received.etag()).with_headers(stored_headers(&headers));
-    app.storage.put_object(bucket, &key, staged, &meta).await?;
+    app.storage
+        .put_object(bucket, &key, staged, &meta, &WriteCondition::None)
+        .await?;
     let etag = meta.etag;
     if let Some(redirect) = post
         .field("success_action_redirect")

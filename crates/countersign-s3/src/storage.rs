@@ -22,6 +22,7 @@ use crate::byte_stream::ByteStream;
 use crate::listing_page::{ListQuery, Listing};
 use crate::meta::{BucketInfo, ObjectMeta, Part, Upload, UploadDetails};
 use crate::storage_error::StorageError;
+use crate::write_condition::WriteCondition;
 
 /// A backend for the S3 frontend. Bucket names given to it are valid S3 bucket names, and
 /// keys are 1 to 1,024 bytes that passed [`check_key`](Self::check_key).
@@ -93,13 +94,16 @@ pub trait Storage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Self::Staged, StorageError>> + Send;
 
     /// Makes a staged body the object `bucket/key` with `meta` (its size and ETag are
-    /// those of the staged bytes), replacing any object there.
+    /// those of the staged bytes), replacing any object there if `condition` holds of it
+    /// ([`WriteCondition::check`], in one step with the write: of two writes under
+    /// [`WriteCondition::IfAbsent`], one wins).
     fn put_object(
         &self,
         bucket: &str,
         key: &str,
         staged: Self::Staged,
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// Opens an object: its metadata, and a reader of its bytes as they are now (a later
@@ -168,12 +172,14 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Joins `parts` (chosen in order among [`list_parts`](Self::list_parts)', see
     /// [`Completion`](crate::Completion)) into the upload's object with `meta`, replacing
-    /// any object there, and ends the upload.
+    /// any object there if `condition` holds of it (as [`put_object`](Self::put_object)),
+    /// and ends the upload. When the condition does not hold, the upload stays.
     fn complete_upload(
         &self,
         upload: &Upload,
         parts: &[Part],
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// Ends an upload and drops its parts.

@@ -62,6 +62,9 @@ pub enum StorageError {
     },
     /// A body longer than an object or part may be (400 `EntityTooLarge`).
     EntityTooLarge,
+    /// A conditional write's condition did not hold (412 `PreconditionFailed`; see
+    /// [`WriteCondition`](crate::WriteCondition)).
+    PreconditionFailed,
     /// The request body ended with an error: the layer's verdict on it (a hash, checksum or
     /// chunk signature that does not match), or a broken connection. Nothing is kept.
     Body(BoxError),
@@ -126,6 +129,9 @@ impl fmt::Display for StorageError {
                 f.write_str("the parts are not in ascending order of their numbers")
             }
             StorageError::EntityTooLarge => f.write_str("the body is too large"),
+            StorageError::PreconditionFailed => {
+                f.write_str("the condition of the write did not hold")
+            }
             StorageError::Body(e) => write!(f, "the body could not be read: {e}"),
             StorageError::Internal(e) => write!(f, "internal error: {e}"),
         }

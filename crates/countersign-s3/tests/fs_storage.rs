@@ -12,7 +12,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use countersign_s3::{BodyReader, ByteStream, FsStorage, ObjectMeta, Storage, StorageError};
+use countersign_s3::{
+    BodyReader, ByteStream, FsStorage, ObjectMeta, ObjectReader, Storage, StorageError,
+    WriteCondition,
+};
 use futures_core::Stream;
 
 /// The files in the temporary directory of the storage.
@@ -35,7 +38,13 @@ async fn a_key_that_climbs_out_of_its_bucket_is_refused() {
         let mut body = BodyReader::from_bytes(&b"evil"[..]);
         let staged = storage.stage(&mut body).await.unwrap();
         let put = storage
-            .put_object("jail", key, staged, &ObjectMeta::new(4, "\"e\""))
+            .put_object(
+                "jail",
+                key,
+                staged,
+                &ObjectMeta::new(4, "\"e\""),
+                &WriteCondition::None,
+            )
             .await;
         assert!(
             matches!(put, Err(StorageError::InvalidKey { .. })),
@@ -112,7 +121,7 @@ async fn an_object_is_a_file_and_its_metadata_lives_in_the_system_directory() {
     let staged = storage.stage(&mut body).await.unwrap();
     let meta = ObjectMeta::new(11, "\"etag\"");
     storage
-        .put_object("files", "a/b.txt", staged, &meta)
+        .put_object("files", "a/b.txt", staged, &meta, &WriteCondition::None)
         .await
         .unwrap();
     assert_eq!(
@@ -146,4 +155,98 @@ async fn a_file_put_by_hand_is_an_object() {
     // The MD5 of "hello".
     assert_eq!(meta.etag, "\"5d41402abc4b2a76b9719d911017c592\"");
     assert_eq!(storage.bucket_owner("byhand").await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_of_one_key_keep_the_object_and_its_sidecar_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = std::sync::Arc::new(FsStorage::open(dir.path()).unwrap());
+    storage.create_bucket("race", None).await.unwrap();
+    // Each writer puts a body of its own length, with an ETag naming it: a sidecar that
+    // belongs to another write than the file is seen as a size or ETag that does not fit.
+    let mut writers = Vec::new();
+    for n in 1..=24u8 {
+        let storage = std::sync::Arc::clone(&storage);
+        writers.push(tokio::spawn(async move {
+            for round in 0..4u8 {
+                let bytes = vec![n; usize::from(n) * 100 + usize::from(round)];
+                let meta = ObjectMeta::new(bytes.len() as u64, format!("\"{n}-{round}\""));
+                let mut body = BodyReader::from_bytes(bytes);
+                let staged = storage.stage(&mut body).await.unwrap();
+                storage
+                    .put_object("race", "dir/key", staged, &meta, &WriteCondition::None)
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    let reader = {
+        let storage = std::sync::Arc::clone(&storage);
+        tokio::spawn(async move {
+            for _ in 0..200 {
+                let Ok((meta, reader)) = storage.get_object("race", "dir/key").await else {
+                    tokio::task::yield_now().await;
+                    continue;
+                };
+                let bytes = collect(reader.read(0, meta.size)).await;
+                assert_eq!(bytes.len() as u64, meta.size);
+                let writer = meta.etag.trim_matches('"').split('-').next().unwrap();
+                assert_eq!(writer, bytes[0].to_string(), "{}", meta.etag);
+            }
+        })
+    };
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    reader.await.unwrap();
+    let meta = storage.head_object("race", "dir/key").await.unwrap();
+    let bytes = std::fs::read(dir.path().join("race/dir/key")).unwrap();
+    assert_eq!(bytes.len() as u64, meta.size);
+    let writer = meta.etag.trim_matches('"').split('-').next().unwrap();
+    assert_eq!(writer, bytes[0].to_string());
+    assert_eq!(temporary_files(dir.path()), 0);
+}
+
+/// Every byte of a stream.
+async fn collect(mut stream: ByteStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
+        out.extend_from_slice(&chunk.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_beside_a_delete_that_empties_the_directory_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = std::sync::Arc::new(FsStorage::open(dir.path()).unwrap());
+    storage.create_bucket("tidy", None).await.unwrap();
+    // A delete removes the directories it leaves empty; a write of another key into the
+    // same directory at the same moment must still land.
+    let mut tasks = Vec::new();
+    for n in 0..8u32 {
+        let storage = std::sync::Arc::clone(&storage);
+        tasks.push(tokio::spawn(async move {
+            for round in 0..20u32 {
+                let key = format!("shared/deep/{n}-{round}");
+                let mut body = BodyReader::from_bytes(&b"x"[..]);
+                let staged = storage.stage(&mut body).await.unwrap();
+                storage
+                    .put_object(
+                        "tidy",
+                        &key,
+                        staged,
+                        &ObjectMeta::new(1, "\"x\""),
+                        &WriteCondition::None,
+                    )
+                    .await
+                    .unwrap();
+                storage.delete_object("tidy", &key).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert!(!dir.path().join("tidy/shared").exists());
 }

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_s3::{
     BodyChecksum, BodyReader, ByteStream, Completion, ListQuery, ObjectMeta, ObjectReader, Part,
-    Storage, StorageError, UploadDetails, MIN_PART_SIZE,
+    Storage, StorageError, UploadDetails, WriteCondition, MIN_PART_SIZE,
 };
 use futures_core::Stream;
 
@@ -82,6 +82,11 @@ suite! {
     multipart_part_with_another_etag_is_invalid_part,
     multipart_small_part_but_the_last_is_entity_too_small,
     deleting_a_bucket_drops_its_uploads,
+    a_write_if_absent_is_refused_over_an_object,
+    a_write_if_match_needs_the_etag_in_place,
+    a_write_if_match_of_a_missing_key_is_no_such_key,
+    two_concurrent_writes_if_absent_one_wins,
+    a_completion_if_absent_is_refused_over_an_object,
 }
 
 // ---- Helpers ---------------------------------------------------------------------------
@@ -102,7 +107,24 @@ async fn put_with<S: Storage>(
 ) -> Result<(), StorageError> {
     let mut body = BodyReader::from_bytes(Bytes::copy_from_slice(bytes));
     let staged = storage.stage(&mut body).await?;
-    storage.put_object(bucket, key, staged, &meta).await
+    storage
+        .put_object(bucket, key, staged, &meta, &WriteCondition::None)
+        .await
+}
+
+/// [`put_with`] under a condition.
+async fn put_if<S: Storage>(
+    storage: &S,
+    key: &str,
+    bytes: &[u8],
+    condition: WriteCondition,
+) -> Result<(), StorageError> {
+    let mut body = BodyReader::from_bytes(Bytes::copy_from_slice(bytes));
+    let staged = storage.stage(&mut body).await?;
+    let meta = ObjectMeta::new(bytes.len() as u64, format!("\"{}\"", bytes.len()));
+    storage
+        .put_object("conditions", key, staged, &meta, &condition)
+        .await
 }
 
 /// Every byte of a stream.
@@ -365,7 +387,7 @@ async fn a_copy_stages_the_source_as_a_new_object<S: Storage>(storage: &S) {
     let staged = storage.stage(&mut body).await.unwrap();
     let meta = ObjectMeta::new(2, "\"copy\"");
     storage
-        .put_object("target", "copy", staged, &meta)
+        .put_object("target", "copy", staged, &meta, &WriteCondition::None)
         .await
         .unwrap();
     assert_eq!(read_all(storage, "target", "copy").await, b"me");
@@ -497,7 +519,7 @@ async fn multipart_parts_complete_into_the_object<S: Storage>(storage: &S) {
     assert_eq!(completed.size, big as u64 + 3);
     let meta = ObjectMeta::new(completed.size, completed.etag.clone()).with_headers(headers);
     storage
-        .complete_upload(&upload, &completed.parts, &meta)
+        .complete_upload(&upload, &completed.parts, &meta, &WriteCondition::None)
         .await
         .unwrap();
 
@@ -667,4 +689,99 @@ async fn deleting_a_bucket_drops_its_uploads<S: Storage>(storage: &S) {
         storage.get_upload("transient", "k", &upload.id).await,
         Err(StorageError::NoSuchUpload { .. })
     ));
+}
+
+// ---- Conditional writes ----------------------------------------------------------------
+
+async fn a_write_if_absent_is_refused_over_an_object<S: Storage>(storage: &S) {
+    storage.create_bucket("conditions", None).await.unwrap();
+    put_if(storage, "k", b"first", WriteCondition::IfAbsent)
+        .await
+        .unwrap();
+    assert!(matches!(
+        put_if(storage, "k", b"second", WriteCondition::IfAbsent).await,
+        Err(StorageError::PreconditionFailed)
+    ));
+    assert_eq!(read_all(storage, "conditions", "k").await, b"first");
+}
+
+async fn a_write_if_match_needs_the_etag_in_place<S: Storage>(storage: &S) {
+    storage.create_bucket("conditions", None).await.unwrap();
+    put_if(storage, "k", b"first", WriteCondition::None)
+        .await
+        .unwrap();
+    let other = WriteCondition::IfMatch("\"9\"".into());
+    assert!(matches!(
+        put_if(storage, "k", b"second", other).await,
+        Err(StorageError::PreconditionFailed)
+    ));
+    // The ETag put_if gives is the length, quoted; If-Match takes it quoted or not.
+    put_if(storage, "k", b"third", WriteCondition::IfMatch("5".into()))
+        .await
+        .unwrap();
+    assert_eq!(read_all(storage, "conditions", "k").await, b"third");
+}
+
+async fn a_write_if_match_of_a_missing_key_is_no_such_key<S: Storage>(storage: &S) {
+    storage.create_bucket("conditions", None).await.unwrap();
+    match put_if(
+        storage,
+        "absent",
+        b"x",
+        WriteCondition::IfMatch("\"1\"".into()),
+    )
+    .await
+    {
+        Err(StorageError::NoSuchKey { key, .. }) => assert_eq!(key, "absent"),
+        other => panic!("expected NoSuchKey, got {other:?}"),
+    }
+    assert!(storage.head_object("conditions", "absent").await.is_err());
+}
+
+async fn two_concurrent_writes_if_absent_one_wins<S: Storage>(storage: &S) {
+    storage.create_bucket("conditions", None).await.unwrap();
+    for round in 0..20 {
+        let key = format!("k{round}");
+        let (a, b) = tokio::join!(
+            put_if(storage, &key, b"writer a", WriteCondition::IfAbsent),
+            put_if(storage, &key, b"writer bb", WriteCondition::IfAbsent),
+        );
+        let winner: &[u8] = match (a, b) {
+            (Ok(()), Err(StorageError::PreconditionFailed)) => b"writer a",
+            (Err(StorageError::PreconditionFailed), Ok(())) => b"writer bb",
+            other => panic!("expected one write to win, got {other:?}"),
+        };
+        assert_eq!(read_all(storage, "conditions", &key).await, winner);
+    }
+}
+
+async fn a_completion_if_absent_is_refused_over_an_object<S: Storage>(storage: &S) {
+    storage.create_bucket("conditions", None).await.unwrap();
+    put_if(storage, "k", b"in place", WriteCondition::None)
+        .await
+        .unwrap();
+    let upload = storage
+        .create_upload("conditions", "k", UploadDetails::new(Vec::new()))
+        .await
+        .unwrap();
+    let part = put_part(storage, &upload, 1, b'p', 3).await;
+    let meta = ObjectMeta::new(3, "\"p-1\"");
+    assert!(matches!(
+        storage
+            .complete_upload(
+                &upload,
+                std::slice::from_ref(&part),
+                &meta,
+                &WriteCondition::IfAbsent
+            )
+            .await,
+        Err(StorageError::PreconditionFailed)
+    ));
+    assert_eq!(read_all(storage, "conditions", "k").await, b"in place");
+    // The upload stays, to be completed another way.
+    storage
+        .complete_upload(&upload, &[part], &meta, &WriteCondition::None)
+        .await
+        .unwrap();
+    assert_eq!(read_all(storage, "conditions", "k").await, b"ppp");
 }

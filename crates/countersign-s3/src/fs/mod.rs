@@ -19,6 +19,7 @@
 mod buckets;
 mod file_stream;
 mod listing;
+mod locks;
 mod objects;
 mod records;
 mod storage_impl;
@@ -30,6 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::RwLock;
 
 pub use file_stream::FileReader;
+
+use self::locks::Stripes;
 
 use crate::storage_error::StorageError;
 
@@ -54,9 +57,15 @@ const SYSTEM_DIR: &str = ".countersign";
 #[derive(Debug)]
 pub struct FsStorage {
     root: PathBuf,
-    /// Held for writing while an object and its sidecar change together, for reading while
-    /// they are read together.
+    /// The data directory's lock: held for writing while a bucket is created or deleted, or
+    /// its record changes; for reading by everything else (see the `locks` module).
     lock: RwLock<()>,
+    /// The objects' locks, by bucket and key: held for writing while an object and its
+    /// sidecar change together, for reading while they are read together.
+    objects: Stripes,
+    /// The uploads' locks, by upload id: held for writing while a part is kept, the parts
+    /// are joined or the upload is aborted.
+    uploads: Stripes,
     counter: AtomicU64,
     /// Whether written data is flushed to the disk before it is renamed into place.
     sync: bool,
@@ -69,6 +78,8 @@ impl FsStorage {
         let storage = FsStorage {
             root: root.to_path_buf(),
             lock: RwLock::new(()),
+            objects: Stripes::new(),
+            uploads: Stripes::new(),
             counter: AtomicU64::new(0),
             sync: true,
         };

@@ -12,6 +12,7 @@ use super::{conflict, internal, FsStorage, TempFile};
 use crate::body_reader::BodyReader;
 use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta};
 use crate::storage_error::StorageError;
+use crate::write_condition::WriteCondition;
 
 /// The most pieces of a body read ahead of the file's writer.
 const WRITE_QUEUE: usize = 16;
@@ -56,22 +57,52 @@ impl FsStorage {
         Ok(temp)
     }
 
-    /// Renames a received body into place and writes its sidecar.
+    /// Renames a received body into place and writes its sidecar, if `condition` holds of
+    /// the object in place: checked and written under the object's lock.
     pub(super) async fn commit_file(
         &self,
         bucket: &str,
         key: &str,
         temp: &mut TempFile,
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> Result<(), StorageError> {
-        let _guard = self.lock.write().await;
+        let _directory = self.lock.read().await;
+        let _object = self.objects.of(&[bucket, key]).write().await;
+        self.check_locked(bucket, key, condition).await?;
+        self.commit_locked(bucket, key, temp, meta).await
+    }
+
+    /// Whether `condition` holds of the object in place, for a caller that holds the data
+    /// directory's lock for reading and the object's for writing.
+    pub(super) async fn check_locked(
+        &self,
+        bucket: &str,
+        key: &str,
+        condition: &WriteCondition,
+    ) -> Result<(), StorageError> {
+        if condition.is_none() {
+            return Ok(());
+        }
+        let existing = match self.read_meta(bucket, key).await {
+            Ok(meta) => Some(meta),
+            Err(StorageError::NoSuchKey { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        condition.check(bucket, key, existing.as_ref())
+    }
+
+    /// Renames a received body into place and writes its sidecar, for a caller that holds
+    /// the data directory's lock for reading and the object's for writing.
+    pub(super) async fn commit_locked(
+        &self,
+        bucket: &str,
+        key: &str,
+        temp: &mut TempFile,
+        meta: &ObjectMeta,
+    ) -> Result<(), StorageError> {
         self.bucket_exists(bucket).await?;
         let target = self.object_path(bucket, key);
-        if let Some(parent) = target.parent() {
-            if tokio::fs::create_dir_all(parent).await.is_err() {
-                return Err(conflict(key));
-            }
-        }
         if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
             return Err(conflict(key));
         }
@@ -84,14 +115,45 @@ impl FsStorage {
         tokio::fs::create_dir_all(self.meta_dir(bucket))
             .await
             .map_err(internal)?;
-        tokio::fs::rename(&temp.path, &target)
-            .await
-            .map_err(internal)?;
+        self.rename_into_place(key, &temp.path, &target).await?;
         temp.committed = true;
         tokio::fs::rename(&meta_temp.path, self.meta_path(bucket, key))
             .await
             .map_err(internal)?;
         Ok(())
+    }
+
+    /// Renames `from` to `target`, making the directories it needs. A delete of another key
+    /// in the same directory removes the directories it leaves empty, perhaps while they are
+    /// made or before the rename: both are then tried again, a few times.
+    async fn rename_into_place(
+        &self,
+        key: &str,
+        from: &Path,
+        target: &Path,
+    ) -> Result<(), StorageError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let retry = |e: &std::io::Error| e.kind() == ErrorKind::NotFound && attempts < 8;
+            if let Some(parent) = target.parent() {
+                match tokio::fs::create_dir_all(parent).await {
+                    Ok(()) => {}
+                    Err(e) if retry(&e) => continue,
+                    // A file stands where a directory of the key's path should be.
+                    Err(_) => return Err(conflict(key)),
+                }
+            }
+            match tokio::fs::rename(from, target).await {
+                Ok(()) => return Ok(()),
+                Err(e) if retry(&e) => continue,
+                // Another key made a directory of this name meanwhile (`a/b` beside `a`).
+                Err(_) if tokio::fs::metadata(target).await.is_ok_and(|m| m.is_dir()) => {
+                    return Err(conflict(key))
+                }
+                Err(e) => return Err(internal(e)),
+            }
+        }
     }
 
     /// The sidecar (made from the file itself for a file put there by hand).
@@ -120,7 +182,8 @@ impl FsStorage {
         bucket: &str,
         key: &str,
     ) -> Result<(tokio::fs::File, ObjectMeta), StorageError> {
-        let _guard = self.lock.read().await;
+        let _directory = self.lock.read().await;
+        let _object = self.objects.of(&[bucket, key]).read().await;
         let meta = self.read_meta(bucket, key).await?;
         let file = tokio::fs::File::open(self.object_path(bucket, key))
             .await
@@ -136,14 +199,16 @@ impl FsStorage {
         bucket: &str,
         key: &str,
     ) -> Result<ObjectMeta, StorageError> {
-        let _guard = self.lock.read().await;
+        let _directory = self.lock.read().await;
+        let _object = self.objects.of(&[bucket, key]).read().await;
         self.read_meta(bucket, key).await
     }
 
     /// Deletes an object (a missing one is not an error, as in S3), and the directories it
     /// leaves empty.
     pub(super) async fn remove_object(&self, bucket: &str, key: &str) -> Result<(), StorageError> {
-        let _guard = self.lock.write().await;
+        let _directory = self.lock.read().await;
+        let _object = self.objects.of(&[bucket, key]).write().await;
         self.bucket_exists(bucket).await?;
         let path = self.object_path(bucket, key);
         match tokio::fs::symlink_metadata(&path).await {

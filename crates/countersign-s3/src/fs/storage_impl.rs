@@ -8,6 +8,7 @@ use crate::listing_page::{ListQuery, Listing};
 use crate::meta::{BucketInfo, ObjectMeta, Part, Upload, UploadDetails};
 use crate::storage::Storage;
 use crate::storage_error::StorageError;
+use crate::write_condition::WriteCondition;
 
 /// A bucket name that is a directory of the data directory's: S3's rules keep it one, and a
 /// name that breaks them names no bucket here. The frontend checks names first; a caller of
@@ -86,9 +87,11 @@ impl Storage for FsStorage {
         key: &str,
         mut staged: TempFile,
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> Result<(), StorageError> {
         let (bucket, key) = checked_object(bucket, key)?;
-        self.commit_file(bucket, key, &mut staged, meta).await
+        self.commit_file(bucket, key, &mut staged, meta, condition)
+            .await
     }
 
     async fn get_object(
@@ -152,9 +155,10 @@ impl Storage for FsStorage {
         upload: &Upload,
         parts: &[Part],
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> Result<(), StorageError> {
         checked_object(&upload.bucket, &upload.key)?;
-        self.join_parts(upload, parts, meta).await
+        self.join_parts(upload, parts, meta, condition).await
     }
 
     async fn abort_upload(&self, upload: &Upload) -> Result<(), StorageError> {

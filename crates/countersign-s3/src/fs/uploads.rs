@@ -11,6 +11,7 @@ use super::objects::{checksum_from_json, headers_from_json};
 use super::{internal, FsStorage, TempFile};
 use crate::meta::{from_millis, millis, ObjectMeta, Part, Upload, UploadDetails};
 use crate::storage_error::StorageError;
+use crate::write_condition::WriteCondition;
 
 impl FsStorage {
     pub(super) async fn new_upload(
@@ -86,7 +87,8 @@ impl FsStorage {
         mut temp: TempFile,
     ) -> Result<(), StorageError> {
         let dir = self.upload_dir(&upload.id)?;
-        let _guard = self.lock.write().await;
+        let _directory = self.lock.read().await;
+        let _upload = self.uploads.of(&[&upload.id]).write().await;
         if tokio::fs::metadata(dir.join("upload.json")).await.is_err() {
             return Err(StorageError::no_such_upload(&upload.id));
         }
@@ -111,6 +113,8 @@ impl FsStorage {
     /// The parts uploaded so far, by number.
     pub(super) async fn parts(&self, upload: &Upload) -> Result<Vec<Part>, StorageError> {
         let dir = self.upload_dir(&upload.id)?;
+        let _directory = self.lock.read().await;
+        let _upload = self.uploads.of(&[&upload.id]).read().await;
         let mut parts = Vec::new();
         let mut entries = tokio::fs::read_dir(&dir)
             .await
@@ -148,8 +152,19 @@ impl FsStorage {
         upload: &Upload,
         chosen: &[Part],
         meta: &ObjectMeta,
+        condition: &WriteCondition,
     ) -> Result<(), StorageError> {
         let dir = self.upload_dir(&upload.id)?;
+        let _directory = self.lock.read().await;
+        let _upload = self.uploads.of(&[&upload.id]).write().await;
+        if tokio::fs::metadata(dir.join("upload.json")).await.is_err() {
+            return Err(StorageError::no_such_upload(&upload.id));
+        }
+        // The condition is checked before the parts are joined, and holds until the object
+        // is in place: the object's lock is kept from one to the other.
+        let (bucket, key) = (upload.bucket.as_str(), upload.key.as_str());
+        let _object = self.objects.of(&[bucket, key]).write().await;
+        self.check_locked(bucket, key, condition).await?;
         let mut temp = self.temp_file();
         let sources: Vec<PathBuf> = chosen
             .iter()
@@ -170,15 +185,15 @@ impl FsStorage {
                 upload.id, meta.size
             )));
         }
-        self.commit_file(&upload.bucket, &upload.key, &mut temp, meta)
-            .await?;
+        self.commit_locked(bucket, key, &mut temp, meta).await?;
         let _ = tokio::fs::remove_dir_all(&dir).await;
         Ok(())
     }
 
     pub(super) async fn remove_upload(&self, upload: &Upload) -> Result<(), StorageError> {
         let dir = self.upload_dir(&upload.id)?;
-        let _guard = self.lock.write().await;
+        let _directory = self.lock.read().await;
+        let _upload = self.uploads.of(&[&upload.id]).write().await;
         tokio::fs::remove_dir_all(&dir)
             .await
             .map_err(|_| StorageError::no_such_upload(&upload.id))
