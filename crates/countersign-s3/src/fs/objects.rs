@@ -1,7 +1,7 @@
 //! The objects of an [`FsStorage`]: a file each, and its sidecar of metadata.
 
 use std::io::{ErrorKind, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
@@ -93,7 +93,8 @@ impl FsStorage {
     }
 
     /// Renames a received body into place and writes its sidecar, for a caller that holds
-    /// the data directory's lock for reading and the object's for writing.
+    /// the data directory's lock for reading and the object's for writing. The steps run in
+    /// one trip to a blocking thread.
     pub(super) async fn commit_locked(
         &self,
         bucket: &str,
@@ -101,59 +102,23 @@ impl FsStorage {
         temp: &mut TempFile,
         meta: &ObjectMeta,
     ) -> Result<(), StorageError> {
-        self.bucket_exists(bucket).await?;
-        let target = self.object_path(bucket, key);
-        if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
-            return Err(conflict(key));
-        }
-        // The sidecar first, beside the body, then both renamed into place.
-        let meta_temp = self.temp_file();
         let document = serde_json::to_vec(&meta_to_json(meta, key)).map_err(internal)?;
-        tokio::fs::write(&meta_temp.path, document)
+        let sidecar_temp = self.temp_file();
+        let commit = Commit {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            bucket_dir: self.bucket_dir(bucket),
+            body: temp.path.clone(),
+            target: self.object_path(bucket, key),
+            sidecar_temp: sidecar_temp.path.clone(),
+            meta_dir: self.meta_dir(bucket),
+            sidecar: self.meta_path(bucket, key),
+        };
+        let (renamed, result) = tokio::task::spawn_blocking(move || commit.run(&document))
             .await
             .map_err(internal)?;
-        tokio::fs::create_dir_all(self.meta_dir(bucket))
-            .await
-            .map_err(internal)?;
-        self.rename_into_place(key, &temp.path, &target).await?;
-        temp.committed = true;
-        tokio::fs::rename(&meta_temp.path, self.meta_path(bucket, key))
-            .await
-            .map_err(internal)?;
-        Ok(())
-    }
-
-    /// Renames `from` to `target`, making the directories it needs. A delete of another key
-    /// in the same directory removes the directories it leaves empty, perhaps while they are
-    /// made or before the rename: both are then tried again, a few times.
-    async fn rename_into_place(
-        &self,
-        key: &str,
-        from: &Path,
-        target: &Path,
-    ) -> Result<(), StorageError> {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let retry = |e: &std::io::Error| e.kind() == ErrorKind::NotFound && attempts < 8;
-            if let Some(parent) = target.parent() {
-                match tokio::fs::create_dir_all(parent).await {
-                    Ok(()) => {}
-                    Err(e) if retry(&e) => continue,
-                    // A file stands where a directory of the key's path should be.
-                    Err(_) => return Err(conflict(key)),
-                }
-            }
-            match tokio::fs::rename(from, target).await {
-                Ok(()) => return Ok(()),
-                Err(e) if retry(&e) => continue,
-                // Another key made a directory of this name meanwhile (`a/b` beside `a`).
-                Err(_) if tokio::fs::metadata(target).await.is_ok_and(|m| m.is_dir()) => {
-                    return Err(conflict(key))
-                }
-                Err(e) => return Err(internal(e)),
-            }
-        }
+        temp.committed = renamed;
+        result
     }
 
     /// The sidecar (made from the file itself for a file put there by hand).
@@ -277,6 +242,70 @@ pub(super) fn checksum_from_json(v: &Value) -> Option<BodyChecksum> {
 }
 
 /// Metadata for a file without a sidecar: its size, time and MD5.
+/// The files of an object's commit.
+struct Commit {
+    bucket: String,
+    key: String,
+    bucket_dir: PathBuf,
+    /// The received body, in the temporary directory.
+    body: PathBuf,
+    /// The object's file.
+    target: PathBuf,
+    /// Where the sidecar is written first, in the temporary directory.
+    sidecar_temp: PathBuf,
+    meta_dir: PathBuf,
+    sidecar: PathBuf,
+}
+
+impl Commit {
+    /// Writes the sidecar beside the body, then renames both into place: whether the body
+    /// was renamed, and how it went.
+    fn run(&self, document: &[u8]) -> (bool, Result<(), StorageError>) {
+        if !self.bucket_dir.is_dir() {
+            return (false, Err(StorageError::no_such_bucket(&self.bucket)));
+        }
+        if self.target.is_dir() {
+            return (false, Err(conflict(&self.key)));
+        }
+        let prepared = std::fs::write(&self.sidecar_temp, document)
+            .and_then(|()| std::fs::create_dir_all(&self.meta_dir));
+        if let Err(e) = prepared {
+            return (false, Err(internal(e)));
+        }
+        if let Err(e) = self.rename_into_place() {
+            return (false, Err(e));
+        }
+        let sidecar = std::fs::rename(&self.sidecar_temp, &self.sidecar).map_err(internal);
+        (true, sidecar)
+    }
+
+    /// Renames the body to the object's file, making the directories it needs. A delete of
+    /// another key in the same directory removes the directories it leaves empty, perhaps
+    /// while they are made or before the rename: both are then tried again, a few times.
+    fn rename_into_place(&self) -> Result<(), StorageError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let retry = |e: &std::io::Error| e.kind() == ErrorKind::NotFound && attempts < 8;
+            if let Some(parent) = self.target.parent() {
+                match std::fs::create_dir_all(parent) {
+                    Ok(()) => {}
+                    Err(e) if retry(&e) => continue,
+                    // A file stands where a directory of the key's path should be.
+                    Err(_) => return Err(conflict(&self.key)),
+                }
+            }
+            match std::fs::rename(&self.body, &self.target) {
+                Ok(()) => return Ok(()),
+                Err(e) if retry(&e) => continue,
+                // Another key made a directory of this name meanwhile (`a/b` beside `a`).
+                Err(_) if self.target.is_dir() => return Err(conflict(&self.key)),
+                Err(e) => return Err(internal(e)),
+            }
+        }
+    }
+}
+
 /// The metadata of the object whose file is `object`: its `sidecar`, or made from the file
 /// itself when the sidecar is missing or unreadable (a file put there by hand); `NotFound`
 /// when there is no such file (or a directory stands there).
