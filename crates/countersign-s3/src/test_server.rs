@@ -57,6 +57,26 @@ const EVERYTHING: &str = r#"{"Version": "2012-10-17", "Statement":
 /// assert_eq!(got.text().await?, "meow");
 /// # Ok(()) }
 /// ```
+///
+/// Or with its S3 calls (feature `s3`), which build, sign and read each S3 request:
+///
+/// ```
+/// use countersign_client::{Credentials, Endpoint, S3Client, Signing};
+/// use countersign_s3::TestServer;
+///
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = TestServer::start().await?;
+/// let credentials = Credentials::new(server.access_key_id(), server.secret_access_key());
+/// let signing = Signing::new(credentials, server.region(), "s3");
+/// let s3 = S3Client::new(signing, Endpoint::custom(server.endpoint()));
+///
+/// s3.create_bucket("photos").await?;
+/// s3.put_object("photos", "cat.txt", "meow").await?;
+/// assert_eq!(s3.get_object("photos", "cat.txt").await?.body, "meow");
+/// let missing = s3.get_object("photos", "dog.txt").await.unwrap_err();
+/// assert_eq!(missing.service_error().map(|e| e.code.as_str()), Some("NoSuchKey"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct TestServer {
     address: SocketAddr,
