@@ -245,3 +245,129 @@ print(json.dumps(outcomes))
         assert_eq!(outcome["winner"][0], outcome["body"], "{out}");
     }
 }
+
+// ---- Checksums in responses --------------------------------------------------------------
+
+/// `expected(algorithm, data)`: the base64 checksum boto3's own code computes, and a client
+/// that asks for checksums in responses (`when_required`: only when told to, so that a test
+/// sees what the server sends of itself).
+const CHECKSUMS: &str = r#"
+import base64
+from botocore.httpchecksum import CrtCrc32Checksum, CrtCrc32cChecksum, CrtCrc64NvmeChecksum, Sha1Checksum, Sha256Checksum
+from botocore.config import Config
+KINDS = {"CRC32": CrtCrc32Checksum, "CRC32C": CrtCrc32cChecksum, "CRC64NVME": CrtCrc64NvmeChecksum,
+         "SHA1": Sha1Checksum, "SHA256": Sha256Checksum}
+def expected(algorithm, data):
+    checksum = KINDS[algorithm]()
+    checksum.update(data)
+    return base64.b64encode(checksum.digest()).decode()
+def raw(algorithm, value):
+    return base64.b64decode(value)
+plain = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                     aws_access_key_id=os.environ["AKID"], aws_secret_access_key=os.environ["SECRET"],
+                     config=Config(signature_version="s3v4", response_checksum_validation="when_required"))
+"#;
+
+#[test]
+fn get_and_head_with_checksum_mode_give_the_object_checksum() {
+    let out = boto3(
+        &format!(
+            "{CHECKSUMS}
+s3.create_bucket(Bucket='sums')
+data = b'checksummed bytes' * 100
+out = {{}}
+for algorithm in KINDS:
+    key = 'k-' + algorithm
+    s3.put_object(Bucket='sums', Key=key, Body=data, ChecksumAlgorithm=algorithm)
+    get = answer(plain.get_object, Bucket='sums', Key=key, ChecksumMode='ENABLED')
+    head = answer(plain.head_object, Bucket='sums', Key=key, ChecksumMode='ENABLED')
+    without = answer(plain.head_object, Bucket='sums', Key=key)
+    header = 'x-amz-checksum-' + algorithm.lower()
+    out[algorithm] = {{'expected': expected(algorithm, data), 'get': get['headers'].get(header),
+                      'head': head['headers'].get(header), 'type': head['headers'].get('x-amz-checksum-type'),
+                      'without': without['headers'].get(header), 'same': get['body'] == data.decode()}}
+print(json.dumps(out))"
+        ),
+        "checksum mode",
+    );
+    for (algorithm, sums) in out.as_object().unwrap() {
+        assert_eq!(sums["get"], sums["expected"], "{algorithm}: {out}");
+        assert_eq!(sums["head"], sums["expected"], "{algorithm}: {out}");
+        assert_eq!(sums["type"], "FULL_OBJECT", "{algorithm}: {out}");
+        assert_eq!(sums["without"], Value::Null, "{algorithm}: {out}");
+        assert_eq!(sums["same"], true, "{algorithm}: {out}");
+    }
+}
+
+#[test]
+fn a_ranged_get_carries_no_whole_object_checksum() {
+    // A checksum of the whole object does not check a range: S3 sends none, and boto3,
+    // which checks what it is sent, reads the range.
+    let out = boto3(
+        &format!(
+            "{CHECKSUMS}
+s3.create_bucket(Bucket='sums')
+s3.put_object(Bucket='sums', Key='k', Body=b'0123456789', ChecksumAlgorithm='SHA256')
+got = answer(s3.get_object, Bucket='sums', Key='k', Range='bytes=2-5', ChecksumMode='ENABLED')
+print(json.dumps({{'status': got['status'], 'body': got.get('body'),
+                  'sha256': got['headers'].get('x-amz-checksum-sha256')}}))"
+        ),
+        "ranged GET with checksum mode",
+    );
+    assert_eq!(out["status"], 206, "{out}");
+    assert_eq!(out["body"], "2345");
+    assert_eq!(out["sha256"], Value::Null);
+}
+
+#[test]
+fn a_multipart_object_has_the_checksum_of_its_parts_checksums() {
+    let out = boto3(
+        &format!(
+            "{CHECKSUMS}
+import hashlib
+s3.create_bucket(Bucket='sums')
+parts = [b'a' * (5 << 20), b'b' * 1000]
+upload = s3.create_multipart_upload(Bucket='sums', Key='mp', ChecksumAlgorithm='SHA256')['UploadId']
+listed = []
+for number, data in enumerate(parts, 1):
+    part = s3.upload_part(Bucket='sums', Key='mp', UploadId=upload, PartNumber=number, Body=data,
+                          ChecksumAlgorithm='SHA256')
+    listed.append({{'PartNumber': number, 'ETag': part['ETag'], 'ChecksumSHA256': part['ChecksumSHA256']}})
+list_parts = s3.list_parts(Bucket='sums', Key='mp', UploadId=upload)
+done = answer(s3.complete_multipart_upload, Bucket='sums', Key='mp', UploadId=upload,
+              MultipartUpload={{'Parts': listed}})
+head = answer(plain.head_object, Bucket='sums', Key='mp', ChecksumMode='ENABLED')
+composite = base64.b64encode(hashlib.sha256(b''.join(raw('SHA256', expected('SHA256', p)) for p in parts)).digest()).decode()
+print(json.dumps({{'composite': composite + '-2',
+                  'parts': [expected('SHA256', p) for p in parts],
+                  'listed': [p.get('ChecksumSHA256') for p in list_parts['Parts']],
+                  'complete': done['response'].get('ChecksumSHA256'),
+                  'complete_type': done['response'].get('ChecksumType'),
+                  'head': head['headers'].get('x-amz-checksum-sha256'),
+                  'head_type': head['headers'].get('x-amz-checksum-type')}}))"
+        ),
+        "multipart checksums",
+    );
+    assert_eq!(out["listed"], out["parts"], "{out}");
+    assert_eq!(out["complete"], out["composite"], "{out}");
+    assert_eq!(out["complete_type"], "COMPOSITE", "{out}");
+    assert_eq!(out["head"], out["composite"], "{out}");
+    assert_eq!(out["head_type"], "COMPOSITE", "{out}");
+}
+
+#[test]
+fn a_copy_keeps_the_checksum_algorithm_of_its_source() {
+    let out = boto3(
+        &format!(
+            "{CHECKSUMS}
+s3.create_bucket(Bucket='sums')
+data = b'copied with its checksum'
+s3.put_object(Bucket='sums', Key='source', Body=data, ChecksumAlgorithm='CRC32C')
+s3.copy_object(Bucket='sums', Key='copy', CopySource={{'Bucket': 'sums', 'Key': 'source'}})
+head = answer(plain.head_object, Bucket='sums', Key='copy', ChecksumMode='ENABLED')
+print(json.dumps({{'expected': expected('CRC32C', data), 'copy': head['headers'].get('x-amz-checksum-crc32c')}}))"
+        ),
+        "copy's checksum",
+    );
+    assert_eq!(out["copy"], out["expected"], "{out}");
+}

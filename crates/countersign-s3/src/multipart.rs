@@ -14,7 +14,9 @@ use countersign_server::authz::IamPrincipal;
 
 use crate::app::App;
 use crate::body_reader::BodyReader;
-use crate::checksums::{algorithm_named, element, PART_CHECKSUMS};
+use crate::checksums::{
+    algorithm_named, checksum_type, composite, element, unknown_algorithm, PART_CHECKSUMS,
+};
 use crate::completion::Completion;
 use crate::conditions::write_condition;
 use crate::dates::iso8601;
@@ -51,12 +53,7 @@ pub(crate) async fn create<S: Storage, P: IamPrincipal>(
 ) -> Result<Response, S3Error> {
     let algorithm = match ctx.header("x-amz-checksum-algorithm") {
         None => None,
-        Some(name) => Some(algorithm_named(name).ok_or_else(|| {
-            S3Error::invalid_request(format!(
-                "The x-amz-checksum-algorithm {name:?} is not one of CRC32, CRC32C, CRC64NVME, SHA1 \
-                 and SHA256."
-            ))
-        })?),
+        Some(name) => Some(algorithm_named(name).ok_or_else(|| unknown_algorithm(name))?),
     };
     let details =
         UploadDetails::new(stored_headers(&ctx.headers)).with_checksum_algorithm(algorithm);
@@ -192,14 +189,11 @@ pub(crate) async fn upload_part<S: Storage, P: IamPrincipal>(
             None => None,
             Some(r) => Some(parse_copy_range(r)?),
         };
-        let (staged, received, _) = copy_range(
-            &*app.storage,
-            &source_bucket,
-            &source_key,
-            range,
-            upload.checksum_algorithm,
-        )
-        .await?;
+        let (staged, received, _) =
+            copy_range(&*app.storage, &source_bucket, &source_key, range, |_| {
+                upload.checksum_algorithm
+            })
+            .await?;
         let part =
             Part::new(number, received.size, received.etag()).with_checksum(received.checksum);
         app.storage.put_part(&upload, &part, staged).await?;
@@ -288,10 +282,15 @@ pub(crate) async fn list_parts<S: Storage, P: IamPrincipal>(
         .leaf("IsTruncated", truncated.to_string());
     ctx.owner(&mut out, "Initiator");
     ctx.owner(&mut out, "Owner");
-    out.leaf("StorageClass", "STANDARD").leaf_opt(
-        "ChecksumAlgorithm",
-        upload.checksum_algorithm.map(|a| a.to_string()),
-    );
+    out.leaf("StorageClass", "STANDARD")
+        .leaf_opt(
+            "ChecksumAlgorithm",
+            upload.checksum_algorithm.map(|a| a.to_string()),
+        )
+        .leaf_opt(
+            "ChecksumType",
+            upload.checksum_algorithm.map(|_| "COMPOSITE"),
+        );
     for part in page {
         out.open("Part")
             .leaf("PartNumber", part.number.to_string())
@@ -332,7 +331,12 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
         check_listed_checksums(record, part)?;
     }
     let completed = completion.finish()?;
-    let meta = ObjectMeta::new(completed.size, completed.etag).with_headers(upload.headers.clone());
+    let checksum = upload
+        .checksum_algorithm
+        .and_then(|algorithm| composite(algorithm, &completed.parts));
+    let meta = ObjectMeta::new(completed.size, completed.etag)
+        .with_headers(upload.headers.clone())
+        .with_checksum(checksum);
     app.storage
         .complete_upload(&upload, &completed.parts, &meta, &condition)
         .await?;
@@ -346,6 +350,12 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
         .leaf("Bucket", bucket)
         .leaf("Key", key)
         .leaf("ETag", &meta.etag);
+    if let Some(checksum) = &meta.checksum {
+        if let Some(element) = element(checksum.algorithm) {
+            out.leaf(element, &checksum.value)
+                .leaf("ChecksumType", checksum_type(checksum));
+        }
+    }
     Ok(xml_response(out.finish("CompleteMultipartUploadResult")))
 }
 

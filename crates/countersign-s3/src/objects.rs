@@ -10,6 +10,7 @@ use countersign_server::authz::IamPrincipal;
 use crate::app::App;
 use crate::body::{parse_range, ObjectBody};
 use crate::body_reader::{BodyReader, MAX_BODY_SIZE};
+use crate::checksums::{algorithm_named, checksum_mode, checksum_type, element, unknown_algorithm};
 use crate::conditions::{check_read, write_condition, ReadCondition};
 use crate::dates::{http_date, iso8601};
 use crate::error::S3Error;
@@ -100,21 +101,36 @@ pub(crate) async fn copy_object<S: Storage, P: IamPrincipal>(
              object's metadata, storage class, website redirect location or encryption attributes.",
         ));
     }
+    // The copy's checksum: of the algorithm the request names, else of the source's.
+    let named = match ctx.header("x-amz-checksum-algorithm") {
+        None => None,
+        Some(name) => Some(algorithm_named(name).ok_or_else(|| unknown_algorithm(name))?),
+    };
     app.storage.head_bucket(bucket).await?;
     let (staged, received, source) =
-        copy_range(&*app.storage, &source_bucket, &source_key, None, None).await?;
+        copy_range(&*app.storage, &source_bucket, &source_key, None, |source| {
+            named.or(source.checksum.as_ref().map(|c| c.algorithm))
+        })
+        .await?;
     let headers = if replace {
         stored_headers(&ctx.headers)
     } else {
         source.headers
     };
-    let meta = ObjectMeta::new(received.size, received.etag()).with_headers(headers);
+    let meta = ObjectMeta::new(received.size, received.etag())
+        .with_headers(headers)
+        .with_checksum(received.checksum);
     app.storage
         .put_object(bucket, key, staged, &meta, &WriteCondition::None)
         .await?;
     let mut out = XmlWriter::new("CopyObjectResult");
     out.leaf("LastModified", iso8601(meta.last_modified))
         .leaf("ETag", &meta.etag);
+    if let Some(checksum) = &meta.checksum {
+        if let Some(element) = element(checksum.algorithm) {
+            out.leaf(element, &checksum.value);
+        }
+    }
     Ok(xml_response(out.finish("CopyObjectResult")))
 }
 
@@ -186,7 +202,14 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
             );
             (StatusCode::PARTIAL_CONTENT, first, last - first + 1)
         }
-        None => (StatusCode::OK, 0, meta.size),
+        None => {
+            // The object's checksum, when asked for; a range has none of its own.
+            if let Some(checksum) = meta.checksum.as_ref().filter(|_| checksum_mode(ctx)) {
+                put(checksum.algorithm.header_name(), &checksum.value);
+                put("x-amz-checksum-type", checksum_type(checksum));
+            }
+            (StatusCode::OK, 0, meta.size)
+        }
     };
     put("content-length", &length.to_string());
     let Some(reader) = reader else {
