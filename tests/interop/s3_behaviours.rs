@@ -371,3 +371,113 @@ print(json.dumps({{'expected': expected('CRC32C', data), 'copy': head['headers']
     );
     assert_eq!(out["copy"], out["expected"], "{out}");
 }
+
+// ---- partNumber ----------------------------------------------------------------------------
+
+/// A multipart object `parts/mp` of three parts (5 MiB of `a`, 5 MiB of `b`, 1,000 bytes of
+/// `c`), and a single-part object `parts/single`.
+const PARTS: &str = r#"
+s3.create_bucket(Bucket="parts")
+sizes = [5 << 20, 5 << 20, 1000]
+upload = s3.create_multipart_upload(Bucket="parts", Key="mp")["UploadId"]
+listed = []
+for number, (size, fill) in enumerate(zip(sizes, b"abc"), 1):
+    etag = s3.upload_part(Bucket="parts", Key="mp", UploadId=upload, PartNumber=number,
+                          Body=bytes([fill]) * size)["ETag"]
+    listed.append({"PartNumber": number, "ETag": etag})
+s3.complete_multipart_upload(Bucket="parts", Key="mp", UploadId=upload, MultipartUpload={"Parts": listed})
+s3.put_object(Bucket="parts", Key="single", Body=b"just one part")
+def summary(a):
+    body = a.get("body")
+    return {"status": a["status"], "code": a.get("code"), "range": a["headers"].get("content-range"),
+            "count": a["headers"].get("x-amz-mp-parts-count"), "length": a["headers"].get("content-length"),
+            "fills": sorted(set(body)) if body is not None else None}
+"#;
+
+#[test]
+fn get_and_head_of_a_part_of_a_multipart_object() {
+    let out = boto3(
+        &format!(
+            "{PARTS}print(json.dumps([summary(answer(s3.get_object, Bucket='parts', Key='mp', PartNumber=2)),
+                  summary(answer(s3.get_object, Bucket='parts', Key='mp', PartNumber=3)),
+                  summary(answer(s3.head_object, Bucket='parts', Key='mp', PartNumber=1))]))"
+        ),
+        "partNumber",
+    );
+    let mib5 = 5 * 1024 * 1024;
+    assert_eq!(out[0]["status"], 206, "{out}");
+    assert_eq!(
+        out[0]["range"],
+        format!("bytes {mib5}-{}/{}", 2 * mib5 - 1, 2 * mib5 + 1000)
+    );
+    assert_eq!(out[0]["count"], "3");
+    assert_eq!(out[0]["fills"], serde_json::json!(["b"]));
+    assert_eq!(
+        out[1]["range"],
+        format!("bytes {}-{}/{}", 2 * mib5, 2 * mib5 + 999, 2 * mib5 + 1000)
+    );
+    assert_eq!(out[1]["fills"], serde_json::json!(["c"]));
+    assert_eq!(out[2]["status"], 206, "{out}");
+    assert_eq!(
+        out[2]["range"],
+        format!("bytes 0-{}/{}", mib5 - 1, 2 * mib5 + 1000)
+    );
+    assert_eq!(out[2]["length"], mib5.to_string());
+    assert_eq!(out[2]["count"], "3");
+}
+
+#[test]
+fn a_part_number_beyond_the_count_is_invalid_part_number() {
+    let out = boto3(
+        &format!(
+            "{PARTS}print(json.dumps([summary(answer(s3.get_object, Bucket='parts', Key='mp', PartNumber=4)),
+                  summary(answer(s3.get_object, Bucket='parts', Key='single', PartNumber=2))]))"
+        ),
+        "partNumber beyond the count",
+    );
+    for answer in out.as_array().unwrap() {
+        assert_eq!(answer["status"], 416, "{out}");
+        assert_eq!(answer["code"], "InvalidPartNumber", "{out}");
+    }
+}
+
+#[test]
+fn part_number_1_of_a_single_part_object_is_the_whole_object() {
+    let out = boto3(
+        &format!(
+            "{PARTS}got = answer(s3.get_object, Bucket='parts', Key='single', PartNumber=1)
+print(json.dumps(dict(summary(got), body=got['body'])))"
+        ),
+        "partNumber of a single-part object",
+    );
+    assert_eq!(out["status"], 206, "{out}");
+    assert_eq!(out["body"], "just one part");
+    assert_eq!(out["range"], "bytes 0-12/13");
+    assert_eq!(out["count"], Value::Null);
+}
+
+#[test]
+fn a_part_read_with_checksum_mode_carries_the_parts_checksum() {
+    // boto3 checks the bytes it reads against the checksum it is sent: a part's own.
+    let out = boto3(
+        &format!(
+            "{CHECKSUMS}
+s3.create_bucket(Bucket='sums')
+parts = [b'x' * (5 << 20), b'y' * 10]
+upload = s3.create_multipart_upload(Bucket='sums', Key='mp', ChecksumAlgorithm='CRC32')['UploadId']
+listed = []
+for number, data in enumerate(parts, 1):
+    part = s3.upload_part(Bucket='sums', Key='mp', UploadId=upload, PartNumber=number, Body=data,
+                          ChecksumAlgorithm='CRC32')
+    listed.append({{'PartNumber': number, 'ETag': part['ETag'], 'ChecksumCRC32': part['ChecksumCRC32']}})
+s3.complete_multipart_upload(Bucket='sums', Key='mp', UploadId=upload, MultipartUpload={{'Parts': listed}})
+got = answer(s3.get_object, Bucket='sums', Key='mp', PartNumber=2, ChecksumMode='ENABLED')
+print(json.dumps({{'status': got['status'], 'body': got.get('body'), 'crc32': got['headers'].get('x-amz-checksum-crc32'),
+                  'expected': expected('CRC32', parts[1])}}))"
+        ),
+        "a part's checksum",
+    );
+    assert_eq!(out["status"], 206, "{out}");
+    assert_eq!(out["body"], "yyyyyyyyyy");
+    assert_eq!(out["crc32"], out["expected"], "{out}");
+}

@@ -21,6 +21,9 @@ pub struct ObjectMeta {
     pub headers: Vec<(String, String)>,
     /// The checksum of its bytes, when the upload named an algorithm.
     pub checksum: Option<BodyChecksum>,
+    /// The parts it was completed from, in order, when it was a multipart upload (none for
+    /// an object put whole): what GetObject's `partNumber` reads.
+    pub parts: Vec<ObjectPart>,
 }
 
 impl ObjectMeta {
@@ -33,7 +36,14 @@ impl ObjectMeta {
             last_modified: now(),
             headers: Vec::new(),
             checksum: None,
+            parts: Vec::new(),
         }
+    }
+
+    /// The same metadata with these parts.
+    pub fn with_parts(mut self, parts: Vec<ObjectPart>) -> Self {
+        self.parts = parts;
+        self
     }
 
     /// The same metadata with these headers.
@@ -66,6 +76,36 @@ impl ObjectMeta {
         self.headers
             .iter()
             .filter_map(|(name, value)| Some((name.strip_prefix("x-amz-meta-")?, value.as_str())))
+    }
+}
+
+/// One part of an object completed from a multipart upload: its number (as it was
+/// uploaded), its size, and its checksum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectPart {
+    /// Its number, as it was uploaded.
+    pub number: u32,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its checksum, if it has one.
+    pub checksum: Option<BodyChecksum>,
+}
+
+impl ObjectPart {
+    /// Part `number` of `size` bytes, with `checksum`.
+    pub fn new(number: u32, size: u64, checksum: Option<BodyChecksum>) -> Self {
+        ObjectPart {
+            number,
+            size,
+            checksum,
+        }
+    }
+}
+
+impl From<&Part> for ObjectPart {
+    fn from(part: &Part) -> Self {
+        ObjectPart::new(part.number, part.size, part.checksum.clone())
     }
 }
 

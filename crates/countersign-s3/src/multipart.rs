@@ -22,7 +22,7 @@ use crate::conditions::write_condition;
 use crate::dates::iso8601;
 use crate::error::S3Error;
 use crate::headers::{check_content_md5, stored_headers};
-use crate::meta::{BodyChecksum, ObjectMeta, Part, Upload, UploadDetails};
+use crate::meta::{BodyChecksum, ObjectMeta, ObjectPart, Part, Upload, UploadDetails};
 use crate::request::{read_small, Ctx};
 use crate::staging::{copy_range, copy_source, stage};
 use crate::storage::Storage;
@@ -336,7 +336,8 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
         .and_then(|algorithm| composite(algorithm, &completed.parts));
     let meta = ObjectMeta::new(completed.size, completed.etag)
         .with_headers(upload.headers.clone())
-        .with_checksum(checksum);
+        .with_checksum(checksum)
+        .with_parts(completed.parts.iter().map(ObjectPart::from).collect());
     app.storage
         .complete_upload(&upload, &completed.parts, &meta, &condition)
         .await?;

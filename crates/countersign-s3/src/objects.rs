@@ -8,7 +8,7 @@ use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_server::authz::IamPrincipal;
 
 use crate::app::App;
-use crate::body::{parse_range, ObjectBody};
+use crate::body::ObjectBody;
 use crate::body_reader::{BodyReader, MAX_BODY_SIZE};
 use crate::checksums::{algorithm_named, checksum_mode, checksum_type, element, unknown_algorithm};
 use crate::conditions::{check_read, write_condition, ReadCondition};
@@ -18,6 +18,7 @@ use crate::headers::{check_content_md5, stored_headers};
 use crate::meta::ObjectMeta;
 use crate::names::validate_key;
 use crate::request::{read_small, Ctx};
+use crate::selection::select;
 use crate::staging::{copy_range, copy_source, stage};
 use crate::storage::{ObjectReader, Storage};
 use crate::write_condition::WriteCondition;
@@ -150,7 +151,7 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
         (Some(reader), meta)
     };
     let not_modified = check_read(&ctx.headers, &meta)? == ReadCondition::NotModified;
-    let range = parse_range(ctx.header("range"), meta.size)?;
+    let selection = select(ctx.header("range"), ctx.query.get("partNumber"), &meta)?;
     let mut headers = HeaderMap::new();
     let mut put = |name: &str, value: &str| {
         if let (Ok(name), Ok(value)) = (
@@ -170,13 +171,8 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
     for (name, value) in &meta.headers {
         put(name, value);
     }
-    if let Some(parts) = meta
-        .etag
-        .trim_matches('"')
-        .split_once('-')
-        .map(|(_, n)| n.to_string())
-    {
-        put("x-amz-mp-parts-count", &parts);
+    if let Some(count) = selection.parts_count {
+        put("x-amz-mp-parts-count", &count.to_string());
     }
     for (parameter, name) in [
         ("response-content-type", "content-type"),
@@ -194,7 +190,14 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
         headers.remove("content-type");
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
-    let (status, start, length) = match range {
+    // The checksum of what is read, when asked for (a range has none of its own).
+    if let Some(checksum) = selection.checksum.filter(|_| checksum_mode(ctx)) {
+        put(checksum.algorithm.header_name(), &checksum.value);
+        if selection.parts_count.is_none() {
+            put("x-amz-checksum-type", checksum_type(checksum));
+        }
+    }
+    let (status, start, length) = match selection.range {
         Some((first, last)) => {
             put(
                 "content-range",
@@ -202,14 +205,7 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
             );
             (StatusCode::PARTIAL_CONTENT, first, last - first + 1)
         }
-        None => {
-            // The object's checksum, when asked for; a range has none of its own.
-            if let Some(checksum) = meta.checksum.as_ref().filter(|_| checksum_mode(ctx)) {
-                put(checksum.algorithm.header_name(), &checksum.value);
-                put("x-amz-checksum-type", checksum_type(checksum));
-            }
-            (StatusCode::OK, 0, meta.size)
-        }
+        None => (StatusCode::OK, 0, meta.size),
     };
     put("content-length", &length.to_string());
     let Some(reader) = reader else {

@@ -13,8 +13,8 @@ use std::pin::Pin;
 use bytes::Bytes;
 use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_s3::{
-    BodyChecksum, BodyReader, ByteStream, Completion, ListQuery, ObjectMeta, ObjectReader, Part,
-    Storage, StorageError, UploadDetails, WriteCondition, MIN_PART_SIZE,
+    BodyChecksum, BodyReader, ByteStream, Completion, ListQuery, ObjectMeta, ObjectPart,
+    ObjectReader, Part, Storage, StorageError, UploadDetails, WriteCondition, MIN_PART_SIZE,
 };
 use futures_core::Stream;
 
@@ -75,6 +75,7 @@ suite! {
     a_write_if_match_of_a_missing_key_is_no_such_key,
     two_concurrent_writes_if_absent_one_wins,
     a_completion_if_absent_is_refused_over_an_object,
+    a_completed_object_keeps_its_parts_and_checksum,
 }
 
 // ---- Helpers ---------------------------------------------------------------------------
@@ -772,4 +773,35 @@ async fn a_completion_if_absent_is_refused_over_an_object<S: Storage>(storage: &
         .await
         .unwrap();
     assert_eq!(read_all(storage, "conditions", "k").await, b"ppp");
+}
+
+async fn a_completed_object_keeps_its_parts_and_checksum<S: Storage>(storage: &S) {
+    storage.create_bucket("layout", None).await.unwrap();
+    let upload = storage
+        .create_upload("layout", "k", UploadDetails::new(Vec::new()))
+        .await
+        .unwrap();
+    let one = put_part(storage, &upload, 1, b'a', MIN_PART_SIZE as usize).await;
+    let three = put_part(storage, &upload, 3, b'c', 2).await;
+    let parts = vec![
+        ObjectPart::new(
+            1,
+            one.size,
+            Some(BodyChecksum::new(ChecksumAlgorithm::Crc32, "AAAAAA==")),
+        ),
+        ObjectPart::new(3, three.size, None),
+    ];
+    let checksum = BodyChecksum::new(ChecksumAlgorithm::Crc32, "3q2+7w==-2");
+    let meta = ObjectMeta::new(one.size + 2, "\"ac-2\"")
+        .with_checksum(Some(checksum.clone()))
+        .with_parts(parts.clone());
+    storage
+        .complete_upload(&upload, &[one, three], &meta, &WriteCondition::None)
+        .await
+        .unwrap();
+    let stored = storage.head_object("layout", "k").await.unwrap();
+    assert_eq!(stored.parts, parts);
+    assert_eq!(stored.checksum, Some(checksum));
+    // An object put whole has no parts.
+    assert!(put(storage, "layout", "whole", b"x").await.parts.is_empty());
 }

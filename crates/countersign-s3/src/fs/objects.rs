@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::{conflict, internal, FsStorage, TempFile};
 use crate::body_reader::BodyReader;
-use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta};
+use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta, ObjectPart};
 use crate::storage_error::StorageError;
 use crate::write_condition::WriteCondition;
 
@@ -228,13 +228,47 @@ fn meta_to_json(meta: &ObjectMeta, key: &str) -> Value {
         document["checksum_algorithm"] = json!(checksum.algorithm.to_string());
         document["checksum"] = json!(checksum.value);
     }
+    if !meta.parts.is_empty() {
+        let parts: Vec<Value> = meta
+            .parts
+            .iter()
+            .map(|part| {
+                let mut entry = json!({"number": part.number, "size": part.size});
+                if let Some(checksum) = &part.checksum {
+                    entry["checksum_algorithm"] = json!(checksum.algorithm.to_string());
+                    entry["checksum"] = json!(checksum.value);
+                }
+                entry
+            })
+            .collect();
+        document["parts"] = Value::Array(parts);
+    }
     document
+}
+
+/// The parts of a sidecar: `None` when one is not whole (the sidecar is then not trusted).
+fn parts_from_json(v: &Value) -> Option<Vec<ObjectPart>> {
+    let Some(parts) = v.as_array() else {
+        return v.is_null().then(Vec::new);
+    };
+    parts
+        .iter()
+        .map(|part| {
+            let number = u32::try_from(part["number"].as_u64()?).ok()?;
+            Some(ObjectPart::new(
+                number,
+                part["size"].as_u64()?,
+                checksum_from_json(part),
+            ))
+        })
+        .collect()
 }
 
 fn meta_from_json(v: &Value) -> Option<ObjectMeta> {
     let mut meta = ObjectMeta::new(v["size"].as_u64()?, v["etag"].as_str()?)
         .with_headers(headers_from_json(&v["headers"]))
-        .with_checksum(checksum_from_json(v));
+        .with_checksum(checksum_from_json(v))
+        .with_parts(parts_from_json(&v["parts"])?);
     meta.last_modified = from_millis(v["last_modified_ms"].as_i64()?);
     Some(meta)
 }
