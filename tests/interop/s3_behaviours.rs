@@ -481,3 +481,143 @@ print(json.dumps({{'status': got['status'], 'body': got.get('body'), 'crc32': go
     assert_eq!(out["body"], "yyyyyyyyyy");
     assert_eq!(out["crc32"], out["expected"], "{out}");
 }
+
+// ---- Object tagging ------------------------------------------------------------------------
+
+#[test]
+fn object_tags_are_put_got_and_deleted() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="tags")
+put = s3.put_object(Bucket="tags", Key="k", Body=b"tagged")
+before = s3.get_object_tagging(Bucket="tags", Key="k")["TagSet"]
+tagged = answer(s3.put_object_tagging, Bucket="tags", Key="k",
+                Tagging={"TagSet": [{"Key": "colour", "Value": "blue"}, {"Key": "size é", "Value": ""}]})
+after = s3.get_object_tagging(Bucket="tags", Key="k")["TagSet"]
+head = answer(s3.head_object, Bucket="tags", Key="k")
+deleted = answer(s3.delete_object_tagging, Bucket="tags", Key="k")
+gone = s3.get_object_tagging(Bucket="tags", Key="k")["TagSet"]
+untagged = answer(s3.head_object, Bucket="tags", Key="k")
+print(json.dumps({"before": before, "put": tagged["status"], "after": after,
+                  "count": head["headers"].get("x-amz-tagging-count"), "etag": [put["ETag"], head["headers"]["etag"]],
+                  "deleted": deleted["status"], "gone": gone,
+                  "count_after": untagged["headers"].get("x-amz-tagging-count")}))
+"#,
+        "object tagging",
+    );
+    assert_eq!(out["before"], serde_json::json!([]), "{out}");
+    assert_eq!(out["put"], 200, "{out}");
+    assert_eq!(
+        out["after"],
+        serde_json::json!([{"Key": "colour", "Value": "blue"}, {"Key": "size é", "Value": ""}])
+    );
+    assert_eq!(out["count"], "2");
+    // Tags change no byte of the object: its ETag stays.
+    assert_eq!(out["etag"][0], out["etag"][1]);
+    assert_eq!(out["deleted"], 204);
+    assert_eq!(out["gone"], serde_json::json!([]));
+    assert_eq!(out["count_after"], Value::Null);
+}
+
+#[test]
+fn a_put_with_x_amz_tagging_tags_the_object() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="tags")
+s3.put_object(Bucket="tags", Key="k", Body=b"tagged", Tagging="project=blue%20sky&empty=&a%26b=c%3Dd")
+got = answer(s3.get_object, Bucket="tags", Key="k")
+print(json.dumps({"count": got["headers"].get("x-amz-tagging-count"),
+                  "tags": s3.get_object_tagging(Bucket="tags", Key="k")["TagSet"]}))
+"#,
+        "x-amz-tagging",
+    );
+    assert_eq!(out["count"], "3", "{out}");
+    assert_eq!(
+        out["tags"],
+        serde_json::json!([
+            {"Key": "project", "Value": "blue sky"},
+            {"Key": "empty", "Value": ""},
+            {"Key": "a&b", "Value": "c=d"}
+        ])
+    );
+}
+
+#[test]
+fn tags_beyond_s3s_limits_are_invalid_tag() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="tags")
+s3.put_object(Bucket="tags", Key="k", Body=b"x")
+def tagging(tags):
+    return answer(s3.put_object_tagging, Bucket="tags", Key="k",
+                  Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags]})
+refused = [
+    tagging([(f"k{i}", "v") for i in range(11)]),
+    tagging([("k" * 129, "v")]),
+    tagging([("k", "v" * 257)]),
+    tagging([("same", "1"), ("same", "2")]),
+    tagging([("aws:reserved", "v")]),
+    answer(s3.put_object, Bucket="tags", Key="h", Body=b"x", Tagging="&".join(f"k{i}=v" for i in range(11))),
+]
+# The limits count characters, not bytes.
+accepted = [tagging([("é" * 128, "ü" * 256)]), tagging([(f"k{i}", "v") for i in range(10)])]
+print(json.dumps({"refused": [[r["status"], r.get("code")] for r in refused],
+                  "accepted": [r["status"] for r in accepted],
+                  "kept": len(s3.get_object_tagging(Bucket="tags", Key="k")["TagSet"]),
+                  "h": answer(s3.head_object, Bucket="tags", Key="h")["status"]}))
+"#,
+        "tag limits",
+    );
+    for refused in out["refused"].as_array().unwrap() {
+        assert_eq!(refused, &serde_json::json!([400, "InvalidTag"]), "{out}");
+    }
+    assert_eq!(out["accepted"], serde_json::json!([200, 200]), "{out}");
+    assert_eq!(out["kept"], 10);
+    assert_eq!(out["h"], 404, "a PUT with bad tags stores nothing: {out}");
+}
+
+#[test]
+fn tagging_a_missing_key_is_no_such_key() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="tags")
+print(json.dumps([answer(s3.get_object_tagging, Bucket="tags", Key="absent"),
+                  answer(s3.put_object_tagging, Bucket="tags", Key="absent", Tagging={"TagSet": []})]))
+"#,
+        "tags of a missing key",
+    );
+    for answer in out.as_array().unwrap() {
+        assert_eq!(answer["status"], 404, "{out}");
+        assert_eq!(answer["code"], "NoSuchKey", "{out}");
+    }
+}
+
+#[test]
+fn multipart_uploads_and_copies_carry_tags() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="tags")
+upload = s3.create_multipart_upload(Bucket="tags", Key="mp", Tagging="from=upload")["UploadId"]
+etag = s3.upload_part(Bucket="tags", Key="mp", UploadId=upload, PartNumber=1, Body=b"part")["ETag"]
+s3.complete_multipart_upload(Bucket="tags", Key="mp", UploadId=upload,
+                             MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+s3.copy_object(Bucket="tags", Key="copied", CopySource={"Bucket": "tags", "Key": "mp"})
+s3.copy_object(Bucket="tags", Key="replaced", CopySource={"Bucket": "tags", "Key": "mp"},
+               TaggingDirective="REPLACE", Tagging="from=copy")
+tags = lambda key: s3.get_object_tagging(Bucket="tags", Key=key)["TagSet"]
+print(json.dumps({"mp": tags("mp"), "copied": tags("copied"), "replaced": tags("replaced")}))
+"#,
+        "tags of uploads and copies",
+    );
+    assert_eq!(
+        out["mp"],
+        serde_json::json!([{"Key": "from", "Value": "upload"}]),
+        "{out}"
+    );
+    assert_eq!(out["copied"], out["mp"], "{out}");
+    assert_eq!(
+        out["replaced"],
+        serde_json::json!([{"Key": "from", "Value": "copy"}]),
+        "{out}"
+    );
+}

@@ -68,6 +68,7 @@ mod shared;
 mod staging;
 mod storage;
 mod storage_error;
+mod tagging;
 #[cfg(feature = "test-server")]
 mod test_server;
 mod write_condition;

@@ -24,6 +24,8 @@ pub struct ObjectMeta {
     /// The parts it was completed from, in order, when it was a multipart upload (none for
     /// an object put whole): what GetObject's `partNumber` reads.
     pub parts: Vec<ObjectPart>,
+    /// Its tags (key, value), in the order they were given: at most 10, each key unique.
+    pub tags: Vec<(String, String)>,
 }
 
 impl ObjectMeta {
@@ -37,7 +39,14 @@ impl ObjectMeta {
             headers: Vec::new(),
             checksum: None,
             parts: Vec::new(),
+            tags: Vec::new(),
         }
+    }
+
+    /// The same metadata with these tags.
+    pub fn with_tags(mut self, tags: Vec<(String, String)>) -> Self {
+        self.tags = tags;
+        self
     }
 
     /// The same metadata with these parts.
@@ -169,6 +178,8 @@ pub struct UploadDetails {
     pub headers: Vec<(String, String)>,
     /// `x-amz-checksum-algorithm`: every part gets a checksum of this algorithm.
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// `x-amz-tagging`: the tags the completed object gets.
+    pub tags: Vec<(String, String)>,
 }
 
 impl UploadDetails {
@@ -178,7 +189,14 @@ impl UploadDetails {
             initiated: now(),
             headers,
             checksum_algorithm: None,
+            tags: Vec::new(),
         }
+    }
+
+    /// The same details, with the tags of the completed object.
+    pub fn with_tags(mut self, tags: Vec<(String, String)>) -> Self {
+        self.tags = tags;
+        self
     }
 
     /// The same details, with a checksum algorithm for the parts.
@@ -204,6 +222,8 @@ pub struct Upload {
     pub headers: Vec<(String, String)>,
     /// CreateMultipartUpload's `x-amz-checksum-algorithm`: every part gets this checksum.
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// CreateMultipartUpload's `x-amz-tagging`: the tags the completed object gets.
+    pub tags: Vec<(String, String)>,
 }
 
 impl Upload {
@@ -216,6 +236,7 @@ impl Upload {
             initiated: details.initiated,
             headers: details.headers,
             checksum_algorithm: details.checksum_algorithm,
+            tags: details.tags,
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::meta::{BodyChecksum, ObjectMeta, ObjectPart, Part, Upload, UploadDeta
 use crate::request::{read_small, Ctx};
 use crate::staging::{copy_range, copy_source, stage};
 use crate::storage::Storage;
+use crate::tagging;
 use crate::xml::{self, xml_response, XmlWriter};
 
 const MAX_PART_NUMBER: u32 = 10_000;
@@ -55,8 +56,9 @@ pub(crate) async fn create<S: Storage, P: IamPrincipal>(
         None => None,
         Some(name) => Some(algorithm_named(name).ok_or_else(|| unknown_algorithm(name))?),
     };
-    let details =
-        UploadDetails::new(stored_headers(&ctx.headers)).with_checksum_algorithm(algorithm);
+    let details = UploadDetails::new(stored_headers(&ctx.headers))
+        .with_checksum_algorithm(algorithm)
+        .with_tags(tagging::from_header(ctx)?);
     let upload = app.storage.create_upload(bucket, key, details).await?;
     let mut out = XmlWriter::new("InitiateMultipartUploadResult");
     out.leaf("Bucket", bucket)
@@ -337,7 +339,8 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
     let meta = ObjectMeta::new(completed.size, completed.etag)
         .with_headers(upload.headers.clone())
         .with_checksum(checksum)
-        .with_parts(completed.parts.iter().map(ObjectPart::from).collect());
+        .with_parts(completed.parts.iter().map(ObjectPart::from).collect())
+        .with_tags(upload.tags.clone());
     app.storage
         .complete_upload(&upload, &completed.parts, &meta, &condition)
         .await?;

@@ -21,6 +21,7 @@ use crate::request::{read_small, Ctx};
 use crate::selection::select;
 use crate::staging::{copy_range, copy_source, stage};
 use crate::storage::{ObjectReader, Storage};
+use crate::tagging;
 use crate::write_condition::WriteCondition;
 use crate::xml::{self, xml_response, XmlWriter};
 
@@ -64,12 +65,14 @@ pub(crate) async fn put_object<S: Storage, P: IamPrincipal>(
         ));
     }
     let condition = write_condition(&ctx.headers)?;
+    let tags = tagging::from_header(ctx)?;
     let body = BodyReader::new(body).with_checksum(named_checksum(ctx));
     let (staged, received) = stage(&*app.storage, body).await?;
     check_content_md5(&ctx.headers, &received.md5)?;
     let meta = ObjectMeta::new(received.size, received.etag())
         .with_headers(stored_headers(&ctx.headers))
-        .with_checksum(received.checksum);
+        .with_checksum(received.checksum)
+        .with_tags(tags);
     app.storage
         .put_object(bucket, key, staged, &meta, &condition)
         .await?;
@@ -113,6 +116,7 @@ pub(crate) async fn copy_object<S: Storage, P: IamPrincipal>(
             named.or(source.checksum.as_ref().map(|c| c.algorithm))
         })
         .await?;
+    let tags = tagging::of_copy(ctx, &source.tags)?;
     let headers = if replace {
         stored_headers(&ctx.headers)
     } else {
@@ -120,7 +124,8 @@ pub(crate) async fn copy_object<S: Storage, P: IamPrincipal>(
     };
     let meta = ObjectMeta::new(received.size, received.etag())
         .with_headers(headers)
-        .with_checksum(received.checksum);
+        .with_checksum(received.checksum)
+        .with_tags(tags);
     app.storage
         .put_object(bucket, key, staged, &meta, &WriteCondition::None)
         .await?;
@@ -170,6 +175,9 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
     );
     for (name, value) in &meta.headers {
         put(name, value);
+    }
+    if !meta.tags.is_empty() {
+        put("x-amz-tagging-count", &meta.tags.len().to_string());
     }
     if let Some(count) = selection.parts_count {
         put("x-amz-mp-parts-count", &count.to_string());

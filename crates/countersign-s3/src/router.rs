@@ -18,7 +18,7 @@ use crate::error::S3Error;
 use crate::names::{validate_bucket, validate_key};
 use crate::request::{invalid_uri, Ctx, Query};
 use crate::storage::Storage;
-use crate::{bucket_policy, buckets, listing, multipart, objects, post_object};
+use crate::{bucket_policy, buckets, listing, multipart, objects, post_object, tagging};
 
 /// The router: every request goes to [`handle`].
 pub(crate) fn router<S, P>(app: Arc<App<S>>) -> Router
@@ -185,6 +185,9 @@ where
         "ListParts" => multipart::list_parts(app, ctx, bucket, key).await,
         "CompleteMultipartUpload" => multipart::complete(app, ctx, bucket, key, body).await,
         "AbortMultipartUpload" => multipart::abort(app, ctx, bucket, key).await,
+        "GetObjectTagging" => tagging::get(app, bucket, key).await,
+        "PutObjectTagging" => tagging::put(app, ctx, bucket, key, body).await,
+        "DeleteObjectTagging" => tagging::delete(app, bucket, key).await,
         name => Err(S3Error::not_implemented(name)),
     }
 }

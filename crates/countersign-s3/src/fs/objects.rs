@@ -80,20 +80,56 @@ impl FsStorage {
             return Err(conflict(key));
         }
         // The sidecar first, beside the body, then both renamed into place.
-        let meta_temp = self.temp_file();
+        let mut sidecar = self.sidecar_file(bucket, key, meta).await?;
+        self.rename_into_place(key, &temp.path, &target).await?;
+        temp.committed = true;
+        self.sidecar_into_place(bucket, key, &mut sidecar).await
+    }
+
+    /// A temporary file holding the sidecar of `meta`.
+    async fn sidecar_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        meta: &ObjectMeta,
+    ) -> Result<TempFile, StorageError> {
+        let sidecar = self.temp_file();
         let document = serde_json::to_vec(&meta_to_json(meta, key)).map_err(internal)?;
-        tokio::fs::write(&meta_temp.path, document)
+        tokio::fs::write(&sidecar.path, document)
             .await
             .map_err(internal)?;
         tokio::fs::create_dir_all(self.meta_dir(bucket))
             .await
             .map_err(internal)?;
-        self.rename_into_place(key, &temp.path, &target).await?;
-        temp.committed = true;
-        tokio::fs::rename(&meta_temp.path, self.meta_path(bucket, key))
+        Ok(sidecar)
+    }
+
+    /// Renames a sidecar written by [`sidecar_file`](Self::sidecar_file) into place.
+    async fn sidecar_into_place(
+        &self,
+        bucket: &str,
+        key: &str,
+        sidecar: &mut TempFile,
+    ) -> Result<(), StorageError> {
+        tokio::fs::rename(&sidecar.path, self.meta_path(bucket, key))
             .await
             .map_err(internal)?;
+        sidecar.committed = true;
         Ok(())
+    }
+
+    /// Replaces an object's tags in its sidecar, under the object's lock.
+    pub(super) async fn retag(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<(), StorageError> {
+        let _directory = self.lock.read().await;
+        let _object = self.objects.of(&[bucket, key]).write().await;
+        let meta = self.read_meta(bucket, key).await?.with_tags(tags);
+        let mut sidecar = self.sidecar_file(bucket, key, &meta).await?;
+        self.sidecar_into_place(bucket, key, &mut sidecar).await
     }
 
     /// Renames `from` to `target`, making the directories it needs. A delete of another key
@@ -228,6 +264,9 @@ fn meta_to_json(meta: &ObjectMeta, key: &str) -> Value {
         document["checksum_algorithm"] = json!(checksum.algorithm.to_string());
         document["checksum"] = json!(checksum.value);
     }
+    if !meta.tags.is_empty() {
+        document["tags"] = json!(meta.tags);
+    }
     if !meta.parts.is_empty() {
         let parts: Vec<Value> = meta
             .parts
@@ -268,12 +307,13 @@ fn meta_from_json(v: &Value) -> Option<ObjectMeta> {
     let mut meta = ObjectMeta::new(v["size"].as_u64()?, v["etag"].as_str()?)
         .with_headers(headers_from_json(&v["headers"]))
         .with_checksum(checksum_from_json(v))
-        .with_parts(parts_from_json(&v["parts"])?);
+        .with_parts(parts_from_json(&v["parts"])?)
+        .with_tags(headers_from_json(&v["tags"]));
     meta.last_modified = from_millis(v["last_modified_ms"].as_i64()?);
     Some(meta)
 }
 
-/// A list of `[name, value]` pairs.
+/// A list of `[name, value]` pairs (headers, tags).
 pub(super) fn headers_from_json(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .map(|pairs| {
