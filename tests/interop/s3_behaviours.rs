@@ -621,3 +621,226 @@ print(json.dumps({"mp": tags("mp"), "copied": tags("copied"), "replaced": tags("
         "{out}"
     );
 }
+
+// ---- CORS ----------------------------------------------------------------------------------
+
+/// A bucket `web` with two CORS rules, and `preflight(path, origin, method, headers)`: an
+/// unsigned OPTIONS, as a browser sends it, with its status, code and `Access-Control-*`
+/// headers.
+const CORS: &str = r#"
+import http.client, urllib.parse
+s3.create_bucket(Bucket="web")
+s3.put_object(Bucket="web", Key="page.html", Body=b"<html/>")
+rules = [
+    {"ID": "app", "AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET", "PUT"],
+     "AllowedHeaders": ["content-type", "x-amz-meta-*"], "ExposeHeaders": ["ETag", "x-amz-request-id"],
+     "MaxAgeSeconds": 600},
+    {"AllowedOrigins": ["https://*.cdn.example"], "AllowedMethods": ["GET", "HEAD"]},
+]
+def preflight(path, origin=None, method=None, headers=None):
+    address = urllib.parse.urlsplit(endpoint)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    sent = {}
+    if origin: sent["Origin"] = origin
+    if method: sent["Access-Control-Request-Method"] = method
+    if headers: sent["Access-Control-Request-Headers"] = headers
+    connection.request("OPTIONS", path, headers=sent)
+    response = connection.getresponse()
+    text = response.read().decode()
+    code = text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in text else None
+    return {"status": response.status, "code": code, "text": text,
+            "headers": {k.lower(): v for k, v in response.getheaders() if k.lower().startswith("access-control")}}
+"#;
+
+#[test]
+fn bucket_cors_is_put_got_and_deleted() {
+    let out = boto3(
+        &format!(
+            "{CORS}
+before = answer(s3.get_bucket_cors, Bucket='web')
+put = answer(s3.put_bucket_cors, Bucket='web', CORSConfiguration={{'CORSRules': rules}})
+got = answer(s3.get_bucket_cors, Bucket='web')
+deleted = answer(s3.delete_bucket_cors, Bucket='web')
+after = answer(s3.get_bucket_cors, Bucket='web')
+print(json.dumps({{'before': [before['status'], before.get('code')], 'put': put['status'],
+                  'rules': got['response'].get('CORSRules'), 'deleted': deleted['status'],
+                  'after': [after['status'], after.get('code')], 'sent': rules}}))"
+        ),
+        "bucket CORS",
+    );
+    assert_eq!(
+        out["before"],
+        serde_json::json!([404, "NoSuchCORSConfiguration"]),
+        "{out}"
+    );
+    assert_eq!(out["put"], 200, "{out}");
+    assert_eq!(out["rules"], out["sent"], "{out}");
+    assert_eq!(out["deleted"], 204, "{out}");
+    assert_eq!(
+        out["after"],
+        serde_json::json!([404, "NoSuchCORSConfiguration"]),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_cors_configuration_s3_refuses_is_refused() {
+    let out = boto3(
+        &format!(
+            "{CORS}
+def put(rules):
+    a = answer(s3.put_bucket_cors, Bucket='web', CORSConfiguration={{'CORSRules': rules}})
+    return [a['status'], a.get('code')]
+print(json.dumps([
+    put([{{'AllowedOrigins': ['*'], 'AllowedMethods': ['PATCH']}}]),
+    put([{{'AllowedOrigins': ['https://*.*.example'], 'AllowedMethods': ['GET']}}]),
+    put([{{'AllowedOrigins': ['*'], 'AllowedMethods': ['GET']}}] * 101),
+    answer(s3.get_bucket_cors, Bucket='web')['status'],
+]))"
+        ),
+        "CORS configurations refused",
+    );
+    assert_eq!(out[0], serde_json::json!([400, "InvalidRequest"]), "{out}");
+    assert_eq!(out[1], serde_json::json!([400, "InvalidRequest"]), "{out}");
+    assert_eq!(out[2], serde_json::json!([400, "MalformedXML"]), "{out}");
+    assert_eq!(out[3], 404, "nothing was kept: {out}");
+}
+
+#[test]
+fn an_unsigned_preflight_is_answered_from_the_buckets_rules() {
+    let out = boto3(
+        &format!(
+            "{CORS}
+s3.put_bucket_cors(Bucket='web', CORSConfiguration={{'CORSRules': rules}})
+print(json.dumps({{
+    'app': preflight('/web/page.html', 'https://app.example', 'PUT', 'Content-Type, X-Amz-Meta-Colour'),
+    'cdn': preflight('/web/page.html', 'https://eu.cdn.example', 'HEAD'),
+    'bucket': preflight('/web', 'https://app.example', 'GET'),
+}}))"
+        ),
+        "preflights allowed",
+    );
+    let app = &out["app"];
+    assert_eq!(app["status"], 200, "{out}");
+    assert_eq!(
+        app["headers"]["access-control-allow-origin"],
+        "https://app.example"
+    );
+    assert_eq!(app["headers"]["access-control-allow-methods"], "GET, PUT");
+    assert_eq!(
+        app["headers"]["access-control-allow-headers"],
+        "content-type, x-amz-meta-colour"
+    );
+    assert_eq!(
+        app["headers"]["access-control-expose-headers"],
+        "ETag, x-amz-request-id"
+    );
+    assert_eq!(app["headers"]["access-control-max-age"], "600");
+    let cdn = &out["cdn"];
+    assert_eq!(cdn["status"], 200, "{out}");
+    assert_eq!(
+        cdn["headers"]["access-control-allow-origin"],
+        "https://eu.cdn.example"
+    );
+    assert_eq!(cdn["headers"]["access-control-allow-methods"], "GET, HEAD");
+    assert_eq!(out["bucket"]["status"], 200, "{out}");
+}
+
+#[test]
+fn a_preflight_no_rule_allows_is_403() {
+    let out = boto3(
+        &format!(
+            "{CORS}
+s3.create_bucket(Bucket='closed')
+s3.put_bucket_cors(Bucket='web', CORSConfiguration={{'CORSRules': rules}})
+print(json.dumps([
+    preflight('/web/page.html', 'https://evil.example', 'GET'),
+    preflight('/web/page.html', 'https://app.example', 'DELETE'),
+    preflight('/web/page.html', 'https://app.example', 'PUT', 'x-amz-acl'),
+    preflight('/web/page.html', 'https://eu.cdn.example', 'PUT'),
+    preflight('/closed/page.html', 'https://app.example', 'GET'),
+]))"
+        ),
+        "preflights refused",
+    );
+    for refused in out.as_array().unwrap() {
+        assert_eq!(refused["status"], 403, "{out}");
+        assert_eq!(refused["code"], "AccessForbidden", "{out}");
+        assert!(
+            refused["text"]
+                .as_str()
+                .unwrap()
+                .contains("CORSResponse: This CORS request is not allowed"),
+            "{out}"
+        );
+        assert_eq!(refused["headers"], serde_json::json!({}), "{out}");
+    }
+}
+
+#[test]
+fn unsigned_requests_that_are_not_preflights_are_still_refused() {
+    let out = boto3(
+        &format!(
+            "{CORS}
+s3.put_bucket_cors(Bucket='web', CORSConfiguration={{'CORSRules': rules}})
+address = urllib.parse.urlsplit(endpoint)
+def unsigned(method, headers):
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    connection.request(method, '/web/page.html', headers=headers)
+    response = connection.getresponse()
+    text = response.read().decode()
+    return [response.status, text.split('<Code>')[1].split('</Code>')[0] if '<Code>' in text else text]
+print(json.dumps([
+    unsigned('GET', {{'Origin': 'https://app.example'}}),
+    unsigned('OPTIONS', {{'Origin': 'https://app.example'}}),
+    unsigned('OPTIONS', {{'Access-Control-Request-Method': 'GET'}}),
+    unsigned('DELETE', {{'Origin': 'https://app.example', 'Access-Control-Request-Method': 'DELETE'}}),
+]))"
+        ),
+        "unsigned requests",
+    );
+    for refused in out.as_array().unwrap() {
+        assert_eq!(refused, &serde_json::json!([403, "AccessDenied"]), "{out}");
+    }
+}
+
+#[test]
+fn a_signed_request_from_an_allowed_origin_carries_cors_headers() {
+    let out = boto3(
+        &format!(
+            "{CORS}
+s3.put_bucket_cors(Bucket='web', CORSConfiguration={{'CORSRules': rules}})
+origin = {{'value': None}}
+def add_origin(request, **kwargs):
+    if origin['value']:
+        request.headers['Origin'] = origin['value']
+s3.meta.events.register('before-sign.s3.GetObject', add_origin)
+def get(value):
+    origin['value'] = value
+    return answer(s3.get_object, Bucket='web', Key='page.html')['headers']
+print(json.dumps({{'app': get('https://app.example'), 'evil': get('https://evil.example'), 'none': get(None)}}))"
+        ),
+        "CORS on actual requests",
+    );
+    let app = &out["app"];
+    assert_eq!(
+        app["access-control-allow-origin"], "https://app.example",
+        "{out}"
+    );
+    assert_eq!(app["access-control-allow-methods"], "GET, PUT");
+    assert_eq!(
+        app["access-control-expose-headers"],
+        "ETag, x-amz-request-id"
+    );
+    assert_eq!(
+        app["vary"],
+        "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
+    );
+    for other in ["evil", "none"] {
+        assert_eq!(
+            out[other]["access-control-allow-origin"],
+            Value::Null,
+            "{out}"
+        );
+    }
+}

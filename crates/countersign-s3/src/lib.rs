@@ -47,6 +47,7 @@ mod byte_stream;
 mod checksums;
 mod completion;
 mod conditions;
+mod cors;
 mod dates;
 mod error;
 mod frontend;
