@@ -844,3 +844,185 @@ print(json.dumps({{'app': get('https://app.example'), 'evil': get('https://evil.
         );
     }
 }
+
+// ---- Listings for cleanup, versioning, location ---------------------------------------------
+
+/// A bucket `old` holding five objects, two of them under `dir/`.
+const FIVE: &str = r#"
+s3.create_bucket(Bucket="old")
+for key in ["a", "b", "dir/c", "dir/d", "e"]:
+    s3.put_object(Bucket="old", Key=key, Body=key.encode())
+"#;
+
+#[test]
+fn list_objects_v1_pages_with_its_marker() {
+    let out = boto3(
+        &format!(
+            "{FIVE}
+pages, marker = [], ''
+while True:
+    page = s3.list_objects(Bucket='old', MaxKeys=2, Marker=marker)
+    keys = [o['Key'] for o in page.get('Contents', [])]
+    pages.append(keys)
+    if not page['IsTruncated']:
+        break
+    marker = page.get('NextMarker') or keys[-1]
+grouped = s3.list_objects(Bucket='old', Delimiter='/')
+paginated = [o['Key'] for p in s3.get_paginator('list_objects').paginate(Bucket='old', PaginationConfig={{'PageSize': 2}})
+             for o in p.get('Contents', [])]
+print(json.dumps({{'pages': pages, 'keys': [o['Key'] for o in grouped['Contents']],
+                  'prefixes': [p['Prefix'] for p in grouped['CommonPrefixes']], 'paginated': paginated}}))"
+        ),
+        "ListObjects",
+    );
+    assert_eq!(
+        out["pages"],
+        serde_json::json!([["a", "b"], ["dir/c", "dir/d"], ["e"]]),
+        "{out}"
+    );
+    assert_eq!(out["keys"], serde_json::json!(["a", "b", "e"]));
+    assert_eq!(out["prefixes"], serde_json::json!(["dir/"]));
+    assert_eq!(
+        out["paginated"],
+        serde_json::json!(["a", "b", "dir/c", "dir/d", "e"])
+    );
+}
+
+#[test]
+fn list_object_versions_of_an_unversioned_bucket_gives_null_versions() {
+    let out = boto3(
+        &format!(
+            "{FIVE}
+first = s3.list_object_versions(Bucket='old', MaxKeys=3)
+rest = s3.list_object_versions(Bucket='old', KeyMarker=first['NextKeyMarker'],
+                               VersionIdMarker=first['NextVersionIdMarker'])
+grouped = s3.list_object_versions(Bucket='old', Delimiter='/', Prefix='')
+def versions(page):
+    return [[v['Key'], v['VersionId'], v['IsLatest'], v['Size']] for v in page.get('Versions', [])]
+print(json.dumps({{'first': versions(first), 'truncated': first['IsTruncated'],
+                  'markers': [first.get('NextKeyMarker'), first.get('NextVersionIdMarker')],
+                  'rest': versions(rest), 'rest_truncated': rest['IsTruncated'],
+                  'markers_sent': [rest.get('KeyMarker'), rest.get('VersionIdMarker')],
+                  'grouped': versions(grouped), 'prefixes': [p['Prefix'] for p in grouped.get('CommonPrefixes', [])],
+                  'delete_markers': first.get('DeleteMarkers', [])}}))"
+        ),
+        "ListObjectVersions",
+    );
+    assert_eq!(
+        out["first"],
+        serde_json::json!([
+            ["a", "null", true, 1],
+            ["b", "null", true, 1],
+            ["dir/c", "null", true, 5]
+        ]),
+        "{out}"
+    );
+    assert_eq!(out["truncated"], true);
+    assert_eq!(out["markers"], serde_json::json!(["dir/c", "null"]));
+    assert_eq!(
+        out["rest"],
+        serde_json::json!([["dir/d", "null", true, 5], ["e", "null", true, 1]])
+    );
+    assert_eq!(out["rest_truncated"], false);
+    assert_eq!(out["markers_sent"], serde_json::json!(["dir/c", "null"]));
+    assert_eq!(out["prefixes"], serde_json::json!(["dir/"]));
+    assert_eq!(out["grouped"].as_array().unwrap().len(), 3);
+    assert_eq!(out["delete_markers"], serde_json::json!([]));
+}
+
+#[test]
+fn boto3_deletes_every_object_version_and_then_the_bucket() {
+    // What cleanup code does with a bucket it does not know to be versioned or not.
+    let out = boto3(
+        &format!(
+            "{FIVE}
+bucket = boto3.resource('s3', endpoint_url=endpoint, region_name='us-east-1',
+                        aws_access_key_id=os.environ['AKID'], aws_secret_access_key=os.environ['SECRET'],
+                        config=Config(signature_version='s3v4')).Bucket('old')
+bucket.object_versions.delete()
+left = s3.list_objects_v2(Bucket='old')['KeyCount']
+bucket.delete()
+print(json.dumps({{'left': left, 'buckets': [b['Name'] for b in s3.list_buckets()['Buckets']]}}))"
+        ),
+        "object_versions.delete()",
+    );
+    assert_eq!(out["left"], 0, "{out}");
+    assert_eq!(out["buckets"], serde_json::json!([]), "{out}");
+}
+
+#[test]
+fn aws_s3_rb_force_empties_and_removes_the_bucket() {
+    let server = Server::start();
+    server.mb("full");
+    let work = tempfile::tempdir().unwrap();
+    for name in ["a.txt", "b.txt"] {
+        std::fs::write(work.path().join(name), name).unwrap();
+    }
+    server.aws_ok(&[
+        "s3",
+        "cp",
+        "--recursive",
+        "--no-progress",
+        &work.path().to_string_lossy(),
+        "s3://full/nested/dir",
+    ]);
+    server.aws_ok(&["s3", "rb", "--force", "s3://full"]);
+    let buckets = server.s3api(&["list-buckets"]);
+    assert_eq!(buckets["Buckets"], serde_json::json!([]), "{buckets}");
+    assert!(!server.data().join("full").exists());
+}
+
+#[test]
+fn get_bucket_versioning_of_an_unversioned_bucket_is_empty() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="plain")
+print(json.dumps(answer(s3.get_bucket_versioning, Bucket="plain")))
+"#,
+        "GetBucketVersioning",
+    );
+    assert_eq!(out["status"], 200, "{out}");
+    assert_eq!(out["response"], serde_json::json!({}), "{out}");
+}
+
+#[test]
+fn get_bucket_location_of_us_east_1_is_empty() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="here")
+print(json.dumps([answer(s3.get_bucket_location, Bucket="here"),
+                  answer(s3.get_bucket_location, Bucket="nowhere")]))
+"#,
+        "GetBucketLocation",
+    );
+    assert_eq!(out[0]["status"], 200, "{out}");
+    assert_eq!(
+        out[0]["response"]["LocationConstraint"],
+        Value::Null,
+        "{out}"
+    );
+    assert_eq!(out[1]["status"], 404, "{out}");
+    assert_eq!(out[1]["code"], "NoSuchBucket");
+}
+
+#[test]
+fn the_null_version_of_an_object_is_the_object() {
+    let out = boto3(
+        &format!(
+            "{FIVE}
+print(json.dumps([answer(s3.get_object, Bucket='old', Key='a', VersionId='null'),
+                  answer(s3.head_object, Bucket='old', Key='a', VersionId='null'),
+                  answer(s3.get_object, Bucket='old', Key='a', VersionId='3HL4kqtJlcpXroDTDmJ'),
+                  answer(s3.delete_object, Bucket='old', Key='a', VersionId='null'),
+                  answer(s3.head_object, Bucket='old', Key='a')]))"
+        ),
+        "versionId=null",
+    );
+    assert_eq!(out[0]["status"], 200, "{out}");
+    assert_eq!(out[0]["body"], "a");
+    assert_eq!(out[1]["status"], 200, "{out}");
+    assert_eq!(out[2]["status"], 400, "{out}");
+    assert_eq!(out[2]["code"], "InvalidArgument");
+    assert_eq!(out[3]["status"], 204, "{out}");
+    assert_eq!(out[4]["status"], 404, "{out}");
+}

@@ -15,6 +15,7 @@ use crate::conditions::{check_read, write_condition, ReadCondition};
 use crate::dates::{http_date, iso8601};
 use crate::error::S3Error;
 use crate::headers::{check_content_md5, stored_headers};
+use crate::listing::NULL_VERSION;
 use crate::meta::ObjectMeta;
 use crate::names::validate_key;
 use crate::request::{read_small, Ctx};
@@ -256,7 +257,15 @@ pub(crate) async fn delete_objects<S: Storage, P: IamPrincipal>(
         let Some(key) = xml::field(object, "Key") else {
             return Err(S3Error::malformed_xml("an Object without a Key"));
         };
-        let result = match validate_key(key).and_then(|()| Ok(app.storage.check_key(key)?)) {
+        // Without versioning, an object's one version is `null`: no other can be named.
+        let version = xml::field(object, "VersionId");
+        let named = match version {
+            Some(v) if v != NULL_VERSION => {
+                Err(S3Error::invalid_argument("Invalid version id specified"))
+            }
+            _ => validate_key(key).and_then(|()| Ok(app.storage.check_key(key)?)),
+        };
+        let result = match named {
             Ok(()) => match ctx.may_delete(bucket, key).await {
                 Ok(()) => app
                     .storage
@@ -270,11 +279,15 @@ pub(crate) async fn delete_objects<S: Storage, P: IamPrincipal>(
         match result {
             Ok(()) if quiet => {}
             Ok(()) => {
-                out.open("Deleted").leaf("Key", key).close("Deleted");
+                out.open("Deleted")
+                    .leaf("Key", key)
+                    .leaf_opt("VersionId", version)
+                    .close("Deleted");
             }
             Err(e) => {
                 out.open("Error")
                     .leaf("Key", key)
+                    .leaf_opt("VersionId", version)
                     .leaf("Code", e.code)
                     .leaf("Message", &e.message)
                     .close("Error");

@@ -15,6 +15,7 @@ use countersign_server::{PostObject, Verified};
 
 use crate::app::App;
 use crate::error::S3Error;
+use crate::listing::NULL_VERSION;
 use crate::names::{validate_bucket, validate_key};
 use crate::request::{invalid_uri, Ctx, Query};
 use crate::storage::Storage;
@@ -155,6 +156,14 @@ where
     };
     validate_key(key)?;
     app.storage.check_key(key)?;
+    // Without versioning, an object's one version is `null`: no other can be named.
+    if ctx
+        .query
+        .get("versionId")
+        .is_some_and(|v| v != NULL_VERSION)
+    {
+        return Err(S3Error::invalid_argument("Invalid version id specified"));
+    }
     object_operation(app, &ctx, operation.name, bucket, key, body).await
 }
 
@@ -184,6 +193,8 @@ where
         "ListMultipartUploads" => multipart::list_uploads(app, ctx, bucket).await,
         "ListObjectsV2" => listing::list_objects(app, ctx, bucket, true).await,
         "ListObjects" => listing::list_objects(app, ctx, bucket, false).await,
+        "ListObjectVersions" => listing::list_versions(app, ctx, bucket).await,
+        "GetBucketVersioning" => buckets::versioning(app, bucket).await,
         "DeleteObjects" => objects::delete_objects(app, ctx, bucket, body).await,
         name => Err(S3Error::not_implemented(name)),
     }
