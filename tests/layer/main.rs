@@ -19,6 +19,7 @@ mod authorization;
 mod aws_chunked;
 mod bucket_policies;
 mod condition_keys;
+mod cors_preflight;
 mod header_auth;
 mod host;
 mod key_store;

@@ -1,5 +1,5 @@
-//! The operations on a bucket itself: CreateBucket, DeleteBucket, HeadBucket and
-//! GetBucketLocation.
+//! The operations on a bucket itself: CreateBucket, DeleteBucket, HeadBucket,
+//! GetBucketLocation and GetBucketVersioning.
 
 use axum::body::Body;
 use axum::http::{header, StatusCode};
@@ -84,5 +84,18 @@ pub(crate) async fn location<S: Storage>(app: &App<S>, bucket: &str) -> Result<R
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"{}\">{}</LocationConstraint>",
         xml::NAMESPACE,
         xml::escape(region)
+    )))
+}
+
+/// GetBucketVersioning: an empty configuration, as S3 answers for a bucket whose versioning
+/// was never turned on (this frontend keeps no versions).
+pub(crate) async fn versioning<S: Storage>(
+    app: &App<S>,
+    bucket: &str,
+) -> Result<Response, S3Error> {
+    app.storage.head_bucket(bucket).await?;
+    Ok(xml_response(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VersioningConfiguration xmlns=\"{}\"/>",
+        xml::NAMESPACE
     )))
 }

@@ -1,6 +1,11 @@
 //! The checksum algorithms of S3's objects and parts, by the names S3 gives them.
 
 use countersign_core::checksum::ChecksumAlgorithm;
+use countersign_server::authz::IamPrincipal;
+
+use crate::error::S3Error;
+use crate::meta::{BodyChecksum, Part};
+use crate::request::Ctx;
 
 /// The checksum algorithms a part may carry, each with the element that gives its value in
 /// S3's documents (CompleteMultipartUpload, ListParts, CopyPartResult).
@@ -21,10 +26,54 @@ pub(crate) fn algorithm_named(name: &str) -> Option<ChecksumAlgorithm> {
         .find(|algorithm| algorithm.to_string().eq_ignore_ascii_case(name.trim()))
 }
 
+/// 400 `InvalidRequest`: an `x-amz-checksum-algorithm` that names none of S3's algorithms.
+pub(crate) fn unknown_algorithm(name: &str) -> S3Error {
+    S3Error::invalid_request(format!(
+        "The x-amz-checksum-algorithm {name:?} is not one of CRC32, CRC32C, CRC64NVME, SHA1 and \
+         SHA256."
+    ))
+}
+
 /// The element that gives an algorithm's value in S3's documents (`ChecksumCRC32`, ...).
 pub(crate) fn element(algorithm: ChecksumAlgorithm) -> Option<&'static str> {
     PART_CHECKSUMS
         .iter()
         .find(|(a, _)| *a == algorithm)
         .map(|(_, element)| *element)
+}
+
+/// Whether a GetObject or HeadObject asks for the object's checksum
+/// (`x-amz-checksum-mode: ENABLED`).
+pub(crate) fn checksum_mode<P: IamPrincipal>(ctx: &Ctx<P>) -> bool {
+    ctx.header("x-amz-checksum-mode")
+        .is_some_and(|mode| mode.trim().eq_ignore_ascii_case("ENABLED"))
+}
+
+/// `x-amz-checksum-type` (and `ChecksumType`) of a checksum: `COMPOSITE` for a multipart
+/// object's checksum of its parts' checksums (`…-N`), `FULL_OBJECT` for one of the bytes.
+pub(crate) fn checksum_type(checksum: &BodyChecksum) -> &'static str {
+    match checksum.value.contains('-') {
+        true => "COMPOSITE",
+        false => "FULL_OBJECT",
+    }
+}
+
+/// The checksum of a multipart object as S3 computes a composite checksum: the `algorithm`
+/// checksum of the parts' checksums (their raw digests, in order), in base64, then a dash
+/// and the count of parts. `None` unless every part has a checksum of that algorithm.
+///
+/// S3 gives a multipart upload of CRC64NVME a checksum of the whole object instead
+/// (`FULL_OBJECT`), which would need the CRCs combined; this frontend gives it the
+/// composite one, so that every algorithm is answered alike.
+pub(crate) fn composite(algorithm: ChecksumAlgorithm, parts: &[Part]) -> Option<BodyChecksum> {
+    let mut checksum = algorithm.hasher();
+    for part in parts {
+        let stored = part
+            .checksum
+            .as_ref()
+            .filter(|c| c.algorithm == algorithm)?;
+        checksum.update(&algorithm.decode(&stored.value)?);
+    }
+    let value = format!("{}-{}", checksum.finalize_base64(), parts.len());
+    Some(BodyChecksum::new(algorithm, value))
 }

@@ -159,8 +159,10 @@ where
     /// this region and the service `s3`, virtual-hosted addresses under this domain, S3's
     /// fifteen minutes of clock skew and XML errors, and every request authorized by IAM's
     /// logic ([`PolicyAuthorizer`]) with the identity policies of `policies` and the
-    /// buckets' owners and policies (see [`WithBuckets`]). Chain the layer's other settings
-    /// (`anonymous`, `lockout`, `debug_errors`, ...) on what it returns.
+    /// buckets' owners and policies (see [`WithBuckets`]), and browsers' CORS preflights let
+    /// through unsigned for the frontend to answer from the bucket's CORS configuration
+    /// (`cors_preflight`). Chain the layer's other settings (`anonymous`, `lockout`,
+    /// `debug_errors`, ...) on what it returns.
     pub fn layer<K>(&self, keys: K, policies: impl PolicyStore) -> SigV4Layer<K>
     where
         K: KeyStore<Principal = P>,
@@ -172,6 +174,7 @@ where
             .virtual_host_domain(self.domain.as_str())
             .clock_skew(CLOCK_SKEW)
             .error_format(ErrorFormat::S3Xml)
+            .cors_preflight(true)
             .authorize(PolicyAuthorizer::new(WithBuckets::new(
                 policies,
                 self.buckets.clone(),

@@ -1,4 +1,5 @@
-//! Listings: the buckets, and a bucket's objects (ListObjectsV2 and the original ListObjects).
+//! Listings: the buckets, and a bucket's objects (ListObjectsV2, the original ListObjects,
+//! and ListObjectVersions, each object its one version).
 
 use axum::response::Response;
 use base64::Engine;
@@ -21,6 +22,9 @@ const KEY_ENCODING: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~')
     .remove(b'/');
+
+/// The one version of an object in a bucket without versioning.
+pub(crate) const NULL_VERSION: &str = "null";
 
 /// ListBuckets: the buckets of the signer's account, and those with no recorded owner.
 pub(crate) async fn list_buckets<S: Storage, P: IamPrincipal>(
@@ -56,33 +60,9 @@ pub(crate) async fn list_objects<S: Storage, P: IamPrincipal>(
     let q = &ctx.query;
     let prefix = q.get("prefix").unwrap_or("");
     let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
-    let max_keys = match q.get("max-keys") {
-        None => 1000,
-        Some(m) => m
-            .parse::<usize>()
-            .map_err(|_| {
-                S3Error::invalid_argument(
-                    "Provided max-keys not an integer or within integer range",
-                )
-            })?
-            .min(1000),
-    };
-    let url = match q.get("encoding-type") {
-        None => false,
-        Some(e) if e.eq_ignore_ascii_case("url") => true,
-        Some(_) => {
-            return Err(S3Error::invalid_argument(
-                "Invalid Encoding Method specified in Request",
-            ))
-        }
-    };
-    let encode = |s: &str| -> String {
-        if url {
-            utf8_percent_encode(s, KEY_ENCODING).to_string()
-        } else {
-            s.to_string()
-        }
-    };
+    let max_keys = max_keys(q.get("max-keys"))?;
+    let url = url_encoding(q.get("encoding-type"))?;
+    let encode = |s: &str| encode_key(s, url);
     let token = match q.get("continuation-token").filter(|_| v2) {
         Some(t) => Some(decode_token(t)?),
         None => None,
@@ -138,6 +118,107 @@ pub(crate) async fn list_objects<S: Storage, P: IamPrincipal>(
             .close("CommonPrefixes");
     }
     Ok(xml_response(out.finish("ListBucketResult")))
+}
+
+/// ListObjectVersions of a bucket without versioning (this frontend keeps no versions):
+/// each object is its one version, `null`, the latest; there are no delete markers. The
+/// page goes on after `key-marker` (a `version-id-marker` can only be `null`, after it).
+pub(crate) async fn list_versions<S: Storage, P: IamPrincipal>(
+    app: &App<S>,
+    ctx: &Ctx<P>,
+    bucket: &str,
+) -> Result<Response, S3Error> {
+    let q = &ctx.query;
+    let prefix = q.get("prefix").unwrap_or("");
+    let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
+    let max_keys = max_keys(q.get("max-keys"))?;
+    let url = url_encoding(q.get("encoding-type"))?;
+    let encode = |s: &str| encode_key(s, url);
+    let key_marker = q.get("key-marker").filter(|m| !m.is_empty());
+    let version_marker = q.get("version-id-marker").filter(|m| !m.is_empty());
+    match (key_marker, version_marker) {
+        (None, Some(_)) => {
+            return Err(S3Error::invalid_argument(
+                "A version-id marker cannot be specified without a key marker.",
+            ))
+        }
+        (_, Some(version)) if version != NULL_VERSION => {
+            return Err(S3Error::invalid_argument("Invalid version id specified"))
+        }
+        _ => {}
+    }
+    let query = ListQuery::new(prefix)
+        .delimiter(delimiter)
+        .after(key_marker)
+        .max_keys(max_keys);
+    let listing = app.storage.list_objects(bucket, &query).await?;
+
+    let mut out = XmlWriter::new("ListVersionsResult");
+    out.leaf("Name", bucket)
+        .leaf("Prefix", encode(prefix))
+        .leaf("KeyMarker", encode(key_marker.unwrap_or("")))
+        .leaf("VersionIdMarker", version_marker.unwrap_or(""))
+        .leaf("MaxKeys", max_keys.to_string())
+        .leaf_opt("Delimiter", delimiter.map(encode))
+        .leaf_opt("EncodingType", url.then_some("url"))
+        .leaf("IsTruncated", listing.truncated.to_string());
+    if let Some(next) = &listing.next_marker {
+        out.leaf("NextKeyMarker", encode(next))
+            .leaf("NextVersionIdMarker", NULL_VERSION);
+    }
+    for entry in &listing.contents {
+        out.open("Version")
+            .leaf("Key", encode(&entry.key))
+            .leaf("VersionId", NULL_VERSION)
+            .leaf("IsLatest", "true")
+            .leaf("LastModified", iso8601(entry.meta.last_modified))
+            .leaf("ETag", &entry.meta.etag)
+            .leaf("Size", entry.meta.size.to_string())
+            .leaf("StorageClass", "STANDARD");
+        ctx.owner(&mut out, "Owner");
+        out.close("Version");
+    }
+    for common in &listing.common_prefixes {
+        out.open("CommonPrefixes")
+            .leaf("Prefix", encode(common))
+            .close("CommonPrefixes");
+    }
+    Ok(xml_response(out.finish("ListVersionsResult")))
+}
+
+/// `max-keys`: up to 1,000 (the default).
+fn max_keys(value: Option<&str>) -> Result<usize, S3Error> {
+    match value {
+        None => Ok(1000),
+        Some(m) => Ok(m
+            .parse::<usize>()
+            .map_err(|_| {
+                S3Error::invalid_argument(
+                    "Provided max-keys not an integer or within integer range",
+                )
+            })?
+            .min(1000)),
+    }
+}
+
+/// `encoding-type`: whether keys are URL-encoded (`url`, the only value S3 takes).
+fn url_encoding(value: Option<&str>) -> Result<bool, S3Error> {
+    match value {
+        None => Ok(false),
+        Some(e) if e.eq_ignore_ascii_case("url") => Ok(true),
+        Some(_) => Err(S3Error::invalid_argument(
+            "Invalid Encoding Method specified in Request",
+        )),
+    }
+}
+
+/// A key (or prefix, delimiter) as a listing shows it: URL-encoded when `url`.
+fn encode_key(s: &str, url: bool) -> String {
+    if url {
+        utf8_percent_encode(s, KEY_ENCODING).to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// The continuation token is the last key (or common prefix) of the page, base64url.

@@ -251,6 +251,19 @@ impl Storage for MemoryStorage {
         Ok(object.meta.clone())
     }
 
+    async fn put_object_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<(), StorageError> {
+        let mut state = self.state();
+        let object = state.bucket_mut(bucket)?.objects.get_mut(key);
+        let object = object.ok_or_else(|| StorageError::no_such_key(bucket, key))?;
+        object.meta.tags = tags;
+        Ok(())
+    }
+
     async fn delete_object(&self, bucket: &str, key: &str) -> Result<(), StorageError> {
         self.state().bucket_mut(bucket)?.objects.remove(key);
         Ok(())

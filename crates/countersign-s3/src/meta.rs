@@ -21,6 +21,11 @@ pub struct ObjectMeta {
     pub headers: Vec<(String, String)>,
     /// The checksum of its bytes, when the upload named an algorithm.
     pub checksum: Option<BodyChecksum>,
+    /// The parts it was completed from, in order, when it was a multipart upload (none for
+    /// an object put whole): what GetObject's `partNumber` reads.
+    pub parts: Vec<ObjectPart>,
+    /// Its tags (key, value), in the order they were given: at most 10, each key unique.
+    pub tags: Vec<(String, String)>,
 }
 
 impl ObjectMeta {
@@ -33,7 +38,21 @@ impl ObjectMeta {
             last_modified: now(),
             headers: Vec::new(),
             checksum: None,
+            parts: Vec::new(),
+            tags: Vec::new(),
         }
+    }
+
+    /// The same metadata with these tags.
+    pub fn with_tags(mut self, tags: Vec<(String, String)>) -> Self {
+        self.tags = tags;
+        self
+    }
+
+    /// The same metadata with these parts.
+    pub fn with_parts(mut self, parts: Vec<ObjectPart>) -> Self {
+        self.parts = parts;
+        self
     }
 
     /// The same metadata with these headers.
@@ -66,6 +85,36 @@ impl ObjectMeta {
         self.headers
             .iter()
             .filter_map(|(name, value)| Some((name.strip_prefix("x-amz-meta-")?, value.as_str())))
+    }
+}
+
+/// One part of an object completed from a multipart upload: its number (as it was
+/// uploaded), its size, and its checksum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectPart {
+    /// Its number, as it was uploaded.
+    pub number: u32,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its checksum, if it has one.
+    pub checksum: Option<BodyChecksum>,
+}
+
+impl ObjectPart {
+    /// Part `number` of `size` bytes, with `checksum`.
+    pub fn new(number: u32, size: u64, checksum: Option<BodyChecksum>) -> Self {
+        ObjectPart {
+            number,
+            size,
+            checksum,
+        }
+    }
+}
+
+impl From<&Part> for ObjectPart {
+    fn from(part: &Part) -> Self {
+        ObjectPart::new(part.number, part.size, part.checksum.clone())
     }
 }
 
@@ -129,6 +178,8 @@ pub struct UploadDetails {
     pub headers: Vec<(String, String)>,
     /// `x-amz-checksum-algorithm`: every part gets a checksum of this algorithm.
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// `x-amz-tagging`: the tags the completed object gets.
+    pub tags: Vec<(String, String)>,
 }
 
 impl UploadDetails {
@@ -138,7 +189,14 @@ impl UploadDetails {
             initiated: now(),
             headers,
             checksum_algorithm: None,
+            tags: Vec::new(),
         }
+    }
+
+    /// The same details, with the tags of the completed object.
+    pub fn with_tags(mut self, tags: Vec<(String, String)>) -> Self {
+        self.tags = tags;
+        self
     }
 
     /// The same details, with a checksum algorithm for the parts.
@@ -164,6 +222,8 @@ pub struct Upload {
     pub headers: Vec<(String, String)>,
     /// CreateMultipartUpload's `x-amz-checksum-algorithm`: every part gets this checksum.
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// CreateMultipartUpload's `x-amz-tagging`: the tags the completed object gets.
+    pub tags: Vec<(String, String)>,
 }
 
 impl Upload {
@@ -176,6 +236,7 @@ impl Upload {
             initiated: details.initiated,
             headers: details.headers,
             checksum_algorithm: details.checksum_algorithm,
+            tags: details.tags,
         }
     }
 }

@@ -14,16 +14,19 @@ use countersign_server::authz::IamPrincipal;
 
 use crate::app::App;
 use crate::body_reader::BodyReader;
-use crate::checksums::{algorithm_named, element, PART_CHECKSUMS};
+use crate::checksums::{
+    algorithm_named, checksum_type, composite, element, unknown_algorithm, PART_CHECKSUMS,
+};
 use crate::completion::Completion;
 use crate::conditions::write_condition;
 use crate::dates::iso8601;
 use crate::error::S3Error;
 use crate::headers::{check_content_md5, stored_headers};
-use crate::meta::{BodyChecksum, ObjectMeta, Part, Upload, UploadDetails};
+use crate::meta::{BodyChecksum, ObjectMeta, ObjectPart, Part, Upload, UploadDetails};
 use crate::request::{read_small, Ctx};
 use crate::staging::{copy_range, copy_source, stage};
 use crate::storage::Storage;
+use crate::tagging;
 use crate::xml::{self, xml_response, XmlWriter};
 
 const MAX_PART_NUMBER: u32 = 10_000;
@@ -51,15 +54,11 @@ pub(crate) async fn create<S: Storage, P: IamPrincipal>(
 ) -> Result<Response, S3Error> {
     let algorithm = match ctx.header("x-amz-checksum-algorithm") {
         None => None,
-        Some(name) => Some(algorithm_named(name).ok_or_else(|| {
-            S3Error::invalid_request(format!(
-                "The x-amz-checksum-algorithm {name:?} is not one of CRC32, CRC32C, CRC64NVME, SHA1 \
-                 and SHA256."
-            ))
-        })?),
+        Some(name) => Some(algorithm_named(name).ok_or_else(|| unknown_algorithm(name))?),
     };
-    let details =
-        UploadDetails::new(stored_headers(&ctx.headers)).with_checksum_algorithm(algorithm);
+    let details = UploadDetails::new(stored_headers(&ctx.headers))
+        .with_checksum_algorithm(algorithm)
+        .with_tags(tagging::from_header(ctx)?);
     let upload = app.storage.create_upload(bucket, key, details).await?;
     let mut out = XmlWriter::new("InitiateMultipartUploadResult");
     out.leaf("Bucket", bucket)
@@ -192,14 +191,11 @@ pub(crate) async fn upload_part<S: Storage, P: IamPrincipal>(
             None => None,
             Some(r) => Some(parse_copy_range(r)?),
         };
-        let (staged, received, _) = copy_range(
-            &*app.storage,
-            &source_bucket,
-            &source_key,
-            range,
-            upload.checksum_algorithm,
-        )
-        .await?;
+        let (staged, received, _) =
+            copy_range(&*app.storage, &source_bucket, &source_key, range, |_| {
+                upload.checksum_algorithm
+            })
+            .await?;
         let part =
             Part::new(number, received.size, received.etag()).with_checksum(received.checksum);
         app.storage.put_part(&upload, &part, staged).await?;
@@ -288,10 +284,15 @@ pub(crate) async fn list_parts<S: Storage, P: IamPrincipal>(
         .leaf("IsTruncated", truncated.to_string());
     ctx.owner(&mut out, "Initiator");
     ctx.owner(&mut out, "Owner");
-    out.leaf("StorageClass", "STANDARD").leaf_opt(
-        "ChecksumAlgorithm",
-        upload.checksum_algorithm.map(|a| a.to_string()),
-    );
+    out.leaf("StorageClass", "STANDARD")
+        .leaf_opt(
+            "ChecksumAlgorithm",
+            upload.checksum_algorithm.map(|a| a.to_string()),
+        )
+        .leaf_opt(
+            "ChecksumType",
+            upload.checksum_algorithm.map(|_| "COMPOSITE"),
+        );
     for part in page {
         out.open("Part")
             .leaf("PartNumber", part.number.to_string())
@@ -332,7 +333,14 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
         check_listed_checksums(record, part)?;
     }
     let completed = completion.finish()?;
-    let meta = ObjectMeta::new(completed.size, completed.etag).with_headers(upload.headers.clone());
+    let checksum = upload
+        .checksum_algorithm
+        .and_then(|algorithm| composite(algorithm, &completed.parts));
+    let meta = ObjectMeta::new(completed.size, completed.etag)
+        .with_headers(upload.headers.clone())
+        .with_checksum(checksum)
+        .with_parts(completed.parts.iter().map(ObjectPart::from).collect())
+        .with_tags(upload.tags.clone());
     app.storage
         .complete_upload(&upload, &completed.parts, &meta, &condition)
         .await?;
@@ -346,6 +354,12 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
         .leaf("Bucket", bucket)
         .leaf("Key", key)
         .leaf("ETag", &meta.etag);
+    if let Some(checksum) = &meta.checksum {
+        if let Some(element) = element(checksum.algorithm) {
+            out.leaf(element, &checksum.value)
+                .leaf("ChecksumType", checksum_type(checksum));
+        }
+    }
     Ok(xml_response(out.finish("CompleteMultipartUploadResult")))
 }
 

@@ -8,17 +8,21 @@ use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_server::authz::IamPrincipal;
 
 use crate::app::App;
-use crate::body::{parse_range, ObjectBody};
+use crate::body::ObjectBody;
 use crate::body_reader::{BodyReader, MAX_BODY_SIZE};
+use crate::checksums::{algorithm_named, checksum_mode, checksum_type, element, unknown_algorithm};
 use crate::conditions::{check_read, write_condition, ReadCondition};
 use crate::dates::{http_date, iso8601};
 use crate::error::S3Error;
 use crate::headers::{check_content_md5, stored_headers};
+use crate::listing::NULL_VERSION;
 use crate::meta::ObjectMeta;
 use crate::names::validate_key;
 use crate::request::{read_small, Ctx};
+use crate::selection::select;
 use crate::staging::{copy_range, copy_source, stage};
 use crate::storage::{ObjectReader, Storage};
+use crate::tagging;
 use crate::write_condition::WriteCondition;
 use crate::xml::{self, xml_response, XmlWriter};
 
@@ -62,12 +66,14 @@ pub(crate) async fn put_object<S: Storage, P: IamPrincipal>(
         ));
     }
     let condition = write_condition(&ctx.headers)?;
+    let tags = tagging::from_header(ctx)?;
     let body = BodyReader::new(body).with_checksum(named_checksum(ctx));
     let (staged, received) = stage(&*app.storage, body).await?;
     check_content_md5(&ctx.headers, &received.md5)?;
     let meta = ObjectMeta::new(received.size, received.etag())
         .with_headers(stored_headers(&ctx.headers))
-        .with_checksum(received.checksum);
+        .with_checksum(received.checksum)
+        .with_tags(tags);
     app.storage
         .put_object(bucket, key, staged, &meta, &condition)
         .await?;
@@ -100,21 +106,38 @@ pub(crate) async fn copy_object<S: Storage, P: IamPrincipal>(
              object's metadata, storage class, website redirect location or encryption attributes.",
         ));
     }
+    // The copy's checksum: of the algorithm the request names, else of the source's.
+    let named = match ctx.header("x-amz-checksum-algorithm") {
+        None => None,
+        Some(name) => Some(algorithm_named(name).ok_or_else(|| unknown_algorithm(name))?),
+    };
     app.storage.head_bucket(bucket).await?;
     let (staged, received, source) =
-        copy_range(&*app.storage, &source_bucket, &source_key, None, None).await?;
+        copy_range(&*app.storage, &source_bucket, &source_key, None, |source| {
+            named.or(source.checksum.as_ref().map(|c| c.algorithm))
+        })
+        .await?;
+    let tags = tagging::of_copy(ctx, &source.tags)?;
     let headers = if replace {
         stored_headers(&ctx.headers)
     } else {
         source.headers
     };
-    let meta = ObjectMeta::new(received.size, received.etag()).with_headers(headers);
+    let meta = ObjectMeta::new(received.size, received.etag())
+        .with_headers(headers)
+        .with_checksum(received.checksum)
+        .with_tags(tags);
     app.storage
         .put_object(bucket, key, staged, &meta, &WriteCondition::None)
         .await?;
     let mut out = XmlWriter::new("CopyObjectResult");
     out.leaf("LastModified", iso8601(meta.last_modified))
         .leaf("ETag", &meta.etag);
+    if let Some(checksum) = &meta.checksum {
+        if let Some(element) = element(checksum.algorithm) {
+            out.leaf(element, &checksum.value);
+        }
+    }
     Ok(xml_response(out.finish("CopyObjectResult")))
 }
 
@@ -134,7 +157,7 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
         (Some(reader), meta)
     };
     let not_modified = check_read(&ctx.headers, &meta)? == ReadCondition::NotModified;
-    let range = parse_range(ctx.header("range"), meta.size)?;
+    let selection = select(ctx.header("range"), ctx.query.get("partNumber"), &meta)?;
     let mut headers = HeaderMap::new();
     let mut put = |name: &str, value: &str| {
         if let (Ok(name), Ok(value)) = (
@@ -154,13 +177,11 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
     for (name, value) in &meta.headers {
         put(name, value);
     }
-    if let Some(parts) = meta
-        .etag
-        .trim_matches('"')
-        .split_once('-')
-        .map(|(_, n)| n.to_string())
-    {
-        put("x-amz-mp-parts-count", &parts);
+    if !meta.tags.is_empty() {
+        put("x-amz-tagging-count", &meta.tags.len().to_string());
+    }
+    if let Some(count) = selection.parts_count {
+        put("x-amz-mp-parts-count", &count.to_string());
     }
     for (parameter, name) in [
         ("response-content-type", "content-type"),
@@ -178,7 +199,14 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
         headers.remove("content-type");
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
-    let (status, start, length) = match range {
+    // The checksum of what is read, when asked for (a range has none of its own).
+    if let Some(checksum) = selection.checksum.filter(|_| checksum_mode(ctx)) {
+        put(checksum.algorithm.header_name(), &checksum.value);
+        if selection.parts_count.is_none() {
+            put("x-amz-checksum-type", checksum_type(checksum));
+        }
+    }
+    let (status, start, length) = match selection.range {
         Some((first, last)) => {
             put(
                 "content-range",
@@ -229,7 +257,15 @@ pub(crate) async fn delete_objects<S: Storage, P: IamPrincipal>(
         let Some(key) = xml::field(object, "Key") else {
             return Err(S3Error::malformed_xml("an Object without a Key"));
         };
-        let result = match validate_key(key).and_then(|()| Ok(app.storage.check_key(key)?)) {
+        // Without versioning, an object's one version is `null`: no other can be named.
+        let version = xml::field(object, "VersionId");
+        let named = match version {
+            Some(v) if v != NULL_VERSION => {
+                Err(S3Error::invalid_argument("Invalid version id specified"))
+            }
+            _ => validate_key(key).and_then(|()| Ok(app.storage.check_key(key)?)),
+        };
+        let result = match named {
             Ok(()) => match ctx.may_delete(bucket, key).await {
                 Ok(()) => app
                     .storage
@@ -243,11 +279,15 @@ pub(crate) async fn delete_objects<S: Storage, P: IamPrincipal>(
         match result {
             Ok(()) if quiet => {}
             Ok(()) => {
-                out.open("Deleted").leaf("Key", key).close("Deleted");
+                out.open("Deleted")
+                    .leaf("Key", key)
+                    .leaf_opt("VersionId", version)
+                    .close("Deleted");
             }
             Err(e) => {
                 out.open("Error")
                     .leaf("Key", key)
+                    .leaf_opt("VersionId", version)
                     .leaf("Code", e.code)
                     .leaf("Message", &e.message)
                     .close("Error");

@@ -15,10 +15,11 @@ use countersign_server::{PostObject, Verified};
 
 use crate::app::App;
 use crate::error::S3Error;
+use crate::listing::NULL_VERSION;
 use crate::names::{validate_bucket, validate_key};
 use crate::request::{invalid_uri, Ctx, Query};
 use crate::storage::Storage;
-use crate::{bucket_policy, buckets, listing, multipart, objects, post_object};
+use crate::{bucket_policy, buckets, cors, listing, multipart, objects, post_object, tagging};
 
 /// The router: every request goes to [`handle`].
 pub(crate) fn router<S, P>(app: Arc<App<S>>) -> Router
@@ -48,10 +49,16 @@ where
 {
     let request_id = app.request_ids.next();
     let resource = request.uri().path().to_string();
+    // A request from a web page: its bucket's CORS rules may allow the page to read the
+    // answer (a preflight is answered with them already).
+    let cross_origin = cross_origin(&request, &app.domain);
     let mut response = match dispatch(&app, identity, request).await {
         Ok(response) => response,
         Err(error) => error.at(resource).into_response_with(&request_id),
     };
+    if let Some((bucket, origin, method)) = cross_origin {
+        cors::decorate(&app, &bucket, &origin, &method, &mut response).await;
+    }
     if let Ok(id) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amz-request-id", id);
     }
@@ -59,6 +66,22 @@ where
         .headers_mut()
         .insert(header::SERVER, HeaderValue::from_static("countersign-s3"));
     response
+}
+
+/// The bucket, `Origin` and method of a cross-origin request that is not a preflight.
+fn cross_origin(request: &Request, domain: &str) -> Option<(String, String, Method)> {
+    let origin = request.headers().get(header::ORIGIN)?.to_str().ok()?;
+    if request.method() == Method::OPTIONS {
+        return None;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let address = address(host, request.uri().path(), domain).ok()?;
+    let bucket = address.bucket()?.to_string();
+    Some((bucket, origin.to_string(), request.method().clone()))
 }
 
 async fn dispatch<S, P>(
@@ -115,6 +138,11 @@ where
     if let Some(post) = &ctx.post {
         return post_object::post_object(app, &ctx, post, body).await;
     }
+    // A CORS preflight, which the layer lets through unsigned: answered from the bucket's
+    // rules, and nothing else done.
+    if ctx.method == Method::OPTIONS {
+        return cors::preflight(app, &ctx.headers, address.bucket()).await;
+    }
     let operation = S3Operation::classify(&ctx.method, address, raw_query, &ctx.headers)?;
     let Some(bucket) = operation.bucket() else {
         return match operation.name {
@@ -128,6 +156,14 @@ where
     };
     validate_key(key)?;
     app.storage.check_key(key)?;
+    // Without versioning, an object's one version is `null`: no other can be named.
+    if ctx
+        .query
+        .get("versionId")
+        .is_some_and(|v| v != NULL_VERSION)
+    {
+        return Err(S3Error::invalid_argument("Invalid version id specified"));
+    }
     object_operation(app, &ctx, operation.name, bucket, key, body).await
 }
 
@@ -151,9 +187,14 @@ where
         "PutBucketPolicy" => bucket_policy::put(app, ctx, bucket, body).await,
         "GetBucketPolicy" => bucket_policy::get(app, ctx, bucket).await,
         "DeleteBucketPolicy" => bucket_policy::delete(app, ctx, bucket).await,
+        "PutBucketCors" => cors::put(app, ctx, bucket, body).await,
+        "GetBucketCors" => cors::get(app, bucket).await,
+        "DeleteBucketCors" => cors::delete(app, bucket).await,
         "ListMultipartUploads" => multipart::list_uploads(app, ctx, bucket).await,
         "ListObjectsV2" => listing::list_objects(app, ctx, bucket, true).await,
         "ListObjects" => listing::list_objects(app, ctx, bucket, false).await,
+        "ListObjectVersions" => listing::list_versions(app, ctx, bucket).await,
+        "GetBucketVersioning" => buckets::versioning(app, bucket).await,
         "DeleteObjects" => objects::delete_objects(app, ctx, bucket, body).await,
         name => Err(S3Error::not_implemented(name)),
     }
@@ -185,6 +226,9 @@ where
         "ListParts" => multipart::list_parts(app, ctx, bucket, key).await,
         "CompleteMultipartUpload" => multipart::complete(app, ctx, bucket, key, body).await,
         "AbortMultipartUpload" => multipart::abort(app, ctx, bucket, key).await,
+        "GetObjectTagging" => tagging::get(app, bucket, key).await,
+        "PutObjectTagging" => tagging::put(app, ctx, bucket, key, body).await,
+        "DeleteObjectTagging" => tagging::delete(app, bucket, key).await,
         name => Err(S3Error::not_implemented(name)),
     }
 }

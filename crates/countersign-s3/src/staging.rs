@@ -48,16 +48,17 @@ where
 }
 
 /// Stages the bytes `range` (first and last, inclusive; the whole object when `None`) of
-/// `bucket/key`, computing `algorithm`'s checksum of them: the staged bytes, what was
-/// counted, and the source's metadata.
+/// `bucket/key`, computing the checksum of them of the algorithm `algorithm` chooses for
+/// the source: the staged bytes, what was counted, and the source's metadata.
 pub(crate) async fn copy_range<S: Storage>(
     storage: &S,
     bucket: &str,
     key: &str,
     range: Option<(u64, u64)>,
-    algorithm: Option<ChecksumAlgorithm>,
+    algorithm: impl FnOnce(&ObjectMeta) -> Option<ChecksumAlgorithm>,
 ) -> Result<(S::Staged, Received, ObjectMeta), S3Error> {
     let (meta, reader) = storage.get_object(bucket, key).await?;
+    let algorithm = algorithm(&meta);
     let (start, length) = match range {
         Some((first, last)) if last >= first && last < meta.size => (first, last - first + 1),
         Some(_) => {

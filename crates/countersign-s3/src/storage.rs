@@ -121,6 +121,16 @@ pub trait Storage: Send + Sync + 'static {
         key: &str,
     ) -> impl Future<Output = Result<ObjectMeta, StorageError>> + Send;
 
+    /// Replaces an object's tags ([`ObjectMeta::tags`]), leaving its bytes and the rest of
+    /// its metadata (its ETag, its time) as they are: [`StorageError::NoSuchKey`] when there
+    /// is no object.
+    fn put_object_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
     /// Deletes an object; a missing one is not an error (as in S3), a missing bucket is.
     fn delete_object(
         &self,

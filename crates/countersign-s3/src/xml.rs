@@ -101,7 +101,8 @@ impl XmlWriter {
 }
 
 /// The leaf elements of a request document: `(name, text)` pairs directly under the root,
-/// and one list of pairs per record element (`<Object>`, `<Part>`) under the root.
+/// and one list of pairs (its leaves) per record element: `<Object>` and `<Part>` under the
+/// root, `<Tag>` under `<Tagging><TagSet>`.
 #[derive(Debug, Default)]
 pub(crate) struct Document {
     pub(crate) top: Vec<(String, String)>,
@@ -123,8 +124,9 @@ pub(crate) fn field<'a>(record: &'a [(String, String)], name: &str) -> Option<&'
         .map(|(_, v)| v.as_str())
 }
 
-/// Parses a document whose root is `root` and whose repeated children are `record`s made of
-/// leaf elements. Namespaces are ignored; text is unescaped, never trimmed.
+/// Parses a document whose root is `root` and whose repeated elements (at any depth, not
+/// inside another) are `record`s made of leaf elements. Namespaces are ignored; text is
+/// unescaped, never trimmed.
 pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, MalformedXml> {
     let source = std::str::from_utf8(bytes).map_err(MalformedXml::new)?;
     let mut reader = Reader::from_str(source);
@@ -135,6 +137,7 @@ pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, 
         stack: Vec::new(),
         text: String::new(),
         current: Vec::new(),
+        record_depth: None,
         saw_root: false,
         document: Document::default(),
     };
@@ -169,6 +172,8 @@ struct Parser<'a> {
     stack: Vec<(String, bool)>,
     text: String,
     current: Vec<(String, String)>,
+    /// The depth of the record element open (the root's is 1), if one is.
+    record_depth: Option<usize>,
     saw_root: bool,
     document: Document,
 }
@@ -188,8 +193,9 @@ impl Parser<'_> {
         } else {
             self.saw_root = true;
         }
-        if self.stack.len() == 1 && name == self.record {
+        if self.record_depth.is_none() && !self.stack.is_empty() && name == self.record {
             self.current.clear();
+            self.record_depth = Some(self.stack.len() + 1);
         }
         self.stack.push((name, false));
         self.text.clear();
@@ -201,17 +207,71 @@ impl Parser<'_> {
             return;
         };
         let text = std::mem::take(&mut self.text);
-        match self.stack.len() {
-            // A leaf directly under the root.
-            1 if !had_children && name != self.record => self.document.top.push((name, text)),
+        // The depth of the element that closes.
+        let depth = self.stack.len() + 1;
+        match self.record_depth {
             // A record closes.
-            1 => self
-                .document
-                .records
-                .push(std::mem::take(&mut self.current)),
+            Some(record) if record == depth => {
+                self.record_depth = None;
+                let record = std::mem::take(&mut self.current);
+                self.document.records.push(record);
+            }
             // A leaf of a record.
-            2 if !had_children => self.current.push((name, text)),
-            _ => {}
+            Some(record) if record + 1 == depth && !had_children => {
+                self.current.push((name, text));
+            }
+            Some(_) => {}
+            // A leaf directly under the root.
+            None if depth == 2 && !had_children => self.document.top.push((name, text)),
+            None => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_read_under_the_root_and_deeper() {
+        let parts = parse(
+            b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>a</ETag></Part>\
+              <Part><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>",
+            "CompleteMultipartUpload",
+            "Part",
+        )
+        .map_err(|e| e.0);
+        let parts = parts.as_ref().map(|d| d.records.len());
+        assert_eq!(parts, Ok(2));
+        let tagging = parse(
+            b"<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet>\
+              <Tag><Key>a &amp; b</Key><Value></Value></Tag><Tag><Key>c</Key><Value>d</Value></Tag>\
+              </TagSet></Tagging>",
+            "Tagging",
+            "Tag",
+        );
+        let records = tagging.map(|d| d.records);
+        let expected = vec![
+            vec![
+                ("Key".to_string(), "a & b".to_string()),
+                ("Value".into(), String::new()),
+            ],
+            vec![
+                ("Key".to_string(), "c".to_string()),
+                ("Value".into(), "d".into()),
+            ],
+        ];
+        assert_eq!(records, Ok(expected));
+    }
+
+    #[test]
+    fn leaves_under_the_root_are_its_top() {
+        let document = parse(
+            b"<Delete><Quiet>true</Quiet><Object><Key>k</Key></Object></Delete>",
+            "Delete",
+            "Object",
+        );
+        let top = document.map(|d| (d.top("Quiet").map(str::to_string), d.records.len()));
+        assert_eq!(top, Ok((Some("true".to_string()), 1)));
     }
 }

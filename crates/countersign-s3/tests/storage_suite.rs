@@ -13,8 +13,8 @@ use std::pin::Pin;
 use bytes::Bytes;
 use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_s3::{
-    BodyChecksum, BodyReader, ByteStream, Completion, ListQuery, ObjectMeta, ObjectReader, Part,
-    Storage, StorageError, UploadDetails, WriteCondition, MIN_PART_SIZE,
+    BodyChecksum, BodyReader, ByteStream, Completion, ListQuery, ObjectMeta, ObjectPart,
+    ObjectReader, Part, Storage, StorageError, UploadDetails, WriteCondition, MIN_PART_SIZE,
 };
 use futures_core::Stream;
 
@@ -87,6 +87,10 @@ suite! {
     a_write_if_match_of_a_missing_key_is_no_such_key,
     two_concurrent_writes_if_absent_one_wins,
     a_completion_if_absent_is_refused_over_an_object,
+    a_completed_object_keeps_its_parts_and_checksum,
+    an_objects_tags_change_alone,
+    tagging_a_missing_object_is_no_such_key,
+    an_upload_keeps_the_tags_of_its_object,
 }
 
 // ---- Helpers ---------------------------------------------------------------------------
@@ -784,4 +788,97 @@ async fn a_completion_if_absent_is_refused_over_an_object<S: Storage>(storage: &
         .await
         .unwrap();
     assert_eq!(read_all(storage, "conditions", "k").await, b"ppp");
+}
+
+async fn a_completed_object_keeps_its_parts_and_checksum<S: Storage>(storage: &S) {
+    storage.create_bucket("layout", None).await.unwrap();
+    let upload = storage
+        .create_upload("layout", "k", UploadDetails::new(Vec::new()))
+        .await
+        .unwrap();
+    let one = put_part(storage, &upload, 1, b'a', MIN_PART_SIZE as usize).await;
+    let three = put_part(storage, &upload, 3, b'c', 2).await;
+    let parts = vec![
+        ObjectPart::new(
+            1,
+            one.size,
+            Some(BodyChecksum::new(ChecksumAlgorithm::Crc32, "AAAAAA==")),
+        ),
+        ObjectPart::new(3, three.size, None),
+    ];
+    let checksum = BodyChecksum::new(ChecksumAlgorithm::Crc32, "3q2+7w==-2");
+    let meta = ObjectMeta::new(one.size + 2, "\"ac-2\"")
+        .with_checksum(Some(checksum.clone()))
+        .with_parts(parts.clone());
+    storage
+        .complete_upload(&upload, &[one, three], &meta, &WriteCondition::None)
+        .await
+        .unwrap();
+    let stored = storage.head_object("layout", "k").await.unwrap();
+    assert_eq!(stored.parts, parts);
+    assert_eq!(stored.checksum, Some(checksum));
+    // An object put whole has no parts.
+    assert!(put(storage, "layout", "whole", b"x").await.parts.is_empty());
+}
+
+// ---- Tags ------------------------------------------------------------------------------
+
+fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+async fn an_objects_tags_change_alone<S: Storage>(storage: &S) {
+    storage.create_bucket("tags", None).await.unwrap();
+    let meta = ObjectMeta::new(6, "\"tagged\"").with_tags(tags(&[("colour", "blue")]));
+    put_with(storage, "tags", "k", b"tagged", meta)
+        .await
+        .unwrap();
+    let before = storage.head_object("tags", "k").await.unwrap();
+    assert_eq!(before.tags, tags(&[("colour", "blue")]));
+    let changed = tags(&[("size", "large"), ("empty", "")]);
+    storage
+        .put_object_tags("tags", "k", changed.clone())
+        .await
+        .unwrap();
+    let after = storage.head_object("tags", "k").await.unwrap();
+    assert_eq!(after.tags, changed);
+    // Nothing else changes: not the ETag, not the time, not the bytes.
+    assert_eq!(
+        (after.etag, after.last_modified),
+        (before.etag, before.last_modified)
+    );
+    assert_eq!(read_all(storage, "tags", "k").await, b"tagged");
+    storage
+        .put_object_tags("tags", "k", Vec::new())
+        .await
+        .unwrap();
+    assert!(storage
+        .head_object("tags", "k")
+        .await
+        .unwrap()
+        .tags
+        .is_empty());
+}
+
+async fn tagging_a_missing_object_is_no_such_key<S: Storage>(storage: &S) {
+    storage.create_bucket("tags", None).await.unwrap();
+    match storage.put_object_tags("tags", "absent", Vec::new()).await {
+        Err(StorageError::NoSuchKey { key, .. }) => assert_eq!(key, "absent"),
+        other => panic!("expected NoSuchKey, got {other:?}"),
+    }
+    is_no_such_bucket(
+        storage.put_object_tags("nowhere", "k", Vec::new()).await,
+        "nowhere",
+    );
+}
+
+async fn an_upload_keeps_the_tags_of_its_object<S: Storage>(storage: &S) {
+    storage.create_bucket("tags", None).await.unwrap();
+    let details = UploadDetails::new(Vec::new()).with_tags(tags(&[("from", "upload")]));
+    let upload = storage.create_upload("tags", "k", details).await.unwrap();
+    let read = storage.get_upload("tags", "k", &upload.id).await.unwrap();
+    assert_eq!(read.tags, tags(&[("from", "upload")]));
 }

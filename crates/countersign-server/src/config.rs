@@ -119,6 +119,8 @@ pub(crate) struct Config {
     pub(crate) operations: Operations,
     /// Whether unsigned requests go to the authorizer as anonymous ones.
     pub(crate) anonymous: bool,
+    /// Whether unsigned CORS preflights reach the inner service.
+    pub(crate) cors_preflight: bool,
 }
 
 /// A function told of every refused request.
@@ -162,6 +164,7 @@ impl Config {
             authorizer: None,
             operations: Operations::ByMode,
             anonymous: false,
+            cors_preflight: false,
             // The decoy's outcome is thrown away: it only has to cost what a real key
             // costs, so any secret will do if the random source fails.
             decoy: crate::keys::Key::new(crate::keys::random_secret().unwrap_or_default(), ()),
@@ -200,6 +203,7 @@ impl fmt::Debug for Config {
             .field("authorizer", &self.authorizer.is_some())
             .field("operations", &self.operations)
             .field("anonymous", &self.anonymous)
+            .field("cors_preflight", &self.cors_preflight)
             .finish_non_exhaustive()
     }
 }

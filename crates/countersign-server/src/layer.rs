@@ -307,6 +307,22 @@ impl<K: KeyStore> SigV4Layer<K> {
         self.with(|c| c.anonymous = on)
     }
 
+    /// Let a browser's CORS preflight through to the inner service unsigned (off by
+    /// default): an `OPTIONS` request with `Origin` and `Access-Control-Request-Method`, no
+    /// body, and no credentials at all (no `Authorization` header, no `X-Amz-*` signature
+    /// parameters). Browsers send preflights without credentials, and a service that
+    /// answers cross-origin requests must answer them; the S3 frontend (`countersign-s3`)
+    /// answers them from the bucket's CORS configuration.
+    ///
+    /// Such a request is not authorized (there is no one to authorize) and reaches the
+    /// service with no [`Verified`](crate::Verified) in its extensions: the service must do
+    /// nothing for it but answer with CORS headers. Any other unsigned request (an `OPTIONS`
+    /// without those headers or with a body, a `GET` with an `Origin`) is refused as before,
+    /// and a preflight that carries credentials is verified as any request is.
+    pub fn cors_preflight(self, on: bool) -> Self {
+        self.with(|c| c.cors_preflight = on)
+    }
+
     /// Refusals in this layer's error format, for handlers and steps of your own (see
     /// [`Rejector`]): take it once the layer is configured, as it keeps the settings of the
     /// moment.

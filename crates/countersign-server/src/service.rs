@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use countersign_core::EMPTY_SHA256_DIGEST;
 use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
@@ -129,10 +130,13 @@ where
             ));
         }
         let config: &Config = &self.config;
+        let body_is_empty = body_is_empty(&parts, &body);
+        if config.cors_preflight && body_is_empty && is_cors_preflight(&parts) {
+            return self.preflight(parts, body);
+        }
         if config.anonymous && carries_no_signature(&parts) {
             return self.anonymous(parts, body);
         }
-        let body_is_empty = body_is_empty(&parts, &body);
         let view = View::new(&parts, config.proxy.as_ref());
         let request = view.request();
         let checked = match precheck(config, &parts, &request, body_is_empty) {
@@ -235,6 +239,27 @@ impl<S, K> SigV4<S, K>
 where
     K: KeyStore,
 {
+    /// An unsigned CORS preflight (see [`SigV4Layer::cors_preflight`]): handed on with no
+    /// identity and no authorization, its head held to a signed request's limits, its body
+    /// (which it has none of) to be empty.
+    ///
+    /// [`SigV4Layer::cors_preflight`]: crate::SigV4Layer::cors_preflight
+    fn preflight<B, ResBody>(&mut self, parts: Parts, body: B) -> ResponseFuture<S, K, B>
+    where
+        S: Service<Request<VerifiedBody<B>>, Response = Response<ResBody>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let config: &Config = &self.config;
+        if let Err(error) = scan_head(config, &parts) {
+            return ResponseFuture::refused(config, &parts, body, error, None);
+        }
+        let body = VerifiedBody::plain(body, Digests::none().sha256(EMPTY_SHA256_DIGEST));
+        let identity: Option<Verified<K::Principal>> = None;
+        ResponseFuture::inner(forward(&mut self.inner, parts, body, identity, None))
+    }
+
     /// An anonymous request: authorized as the anonymous principal, and handed on with no
     /// identity. Its body is checked against its checksum headers only.
     fn anonymous<B, ResBody>(&mut self, parts: Parts, body: B) -> ResponseFuture<S, K, B>
@@ -274,6 +299,17 @@ where
             }
         }
     }
+}
+
+/// Whether a request is a CORS preflight that carries no credentials: an `OPTIONS` with
+/// `Origin` and `Access-Control-Request-Method`, and no signature at all.
+fn is_cors_preflight(parts: &Parts) -> bool {
+    parts.method == http::Method::OPTIONS
+        && parts.headers.contains_key(http::header::ORIGIN)
+        && parts
+            .headers
+            .contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
+        && carries_no_signature(parts)
 }
 
 /// Whether a request carries no signature at all: no `Authorization` header and no

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::{conflict, internal, FsStorage, TempFile};
 use crate::body_reader::BodyReader;
-use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta};
+use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta, ObjectPart};
 use crate::storage_error::StorageError;
 use crate::write_condition::WriteCondition;
 
@@ -103,7 +103,7 @@ impl FsStorage {
         meta: &ObjectMeta,
     ) -> Result<(), StorageError> {
         let document = serde_json::to_vec(&meta_to_json(meta, key)).map_err(internal)?;
-        let sidecar_temp = self.temp_file();
+        let mut sidecar_temp = self.temp_file();
         let commit = Commit {
             bucket: bucket.to_string(),
             key: key.to_string(),
@@ -118,7 +118,54 @@ impl FsStorage {
             .await
             .map_err(internal)?;
         temp.committed = renamed;
+        sidecar_temp.committed = result.is_ok();
         result
+    }
+
+    /// A temporary file holding the sidecar of `meta`.
+    async fn sidecar_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        meta: &ObjectMeta,
+    ) -> Result<TempFile, StorageError> {
+        let sidecar = self.temp_file();
+        let document = serde_json::to_vec(&meta_to_json(meta, key)).map_err(internal)?;
+        tokio::fs::write(&sidecar.path, document)
+            .await
+            .map_err(internal)?;
+        tokio::fs::create_dir_all(self.meta_dir(bucket))
+            .await
+            .map_err(internal)?;
+        Ok(sidecar)
+    }
+
+    /// Renames a sidecar written by [`sidecar_file`](Self::sidecar_file) into place.
+    async fn sidecar_into_place(
+        &self,
+        bucket: &str,
+        key: &str,
+        sidecar: &mut TempFile,
+    ) -> Result<(), StorageError> {
+        tokio::fs::rename(&sidecar.path, self.meta_path(bucket, key))
+            .await
+            .map_err(internal)?;
+        sidecar.committed = true;
+        Ok(())
+    }
+
+    /// Replaces an object's tags in its sidecar, under the object's lock.
+    pub(super) async fn retag(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<(), StorageError> {
+        let _directory = self.lock.read().await;
+        let _object = self.objects.of(&[bucket, key]).write().await;
+        let meta = self.read_meta(bucket, key).await?.with_tags(tags);
+        let mut sidecar = self.sidecar_file(bucket, key, &meta).await?;
+        self.sidecar_into_place(bucket, key, &mut sidecar).await
     }
 
     /// The sidecar (made from the file itself for a file put there by hand).
@@ -212,18 +259,56 @@ fn meta_to_json(meta: &ObjectMeta, key: &str) -> Value {
         document["checksum_algorithm"] = json!(checksum.algorithm.to_string());
         document["checksum"] = json!(checksum.value);
     }
+    if !meta.tags.is_empty() {
+        document["tags"] = json!(meta.tags);
+    }
+    if !meta.parts.is_empty() {
+        let parts: Vec<Value> = meta
+            .parts
+            .iter()
+            .map(|part| {
+                let mut entry = json!({"number": part.number, "size": part.size});
+                if let Some(checksum) = &part.checksum {
+                    entry["checksum_algorithm"] = json!(checksum.algorithm.to_string());
+                    entry["checksum"] = json!(checksum.value);
+                }
+                entry
+            })
+            .collect();
+        document["parts"] = Value::Array(parts);
+    }
     document
+}
+
+/// The parts of a sidecar: `None` when one is not whole (the sidecar is then not trusted).
+fn parts_from_json(v: &Value) -> Option<Vec<ObjectPart>> {
+    let Some(parts) = v.as_array() else {
+        return v.is_null().then(Vec::new);
+    };
+    parts
+        .iter()
+        .map(|part| {
+            let number = u32::try_from(part["number"].as_u64()?).ok()?;
+            Some(ObjectPart::new(
+                number,
+                part["size"].as_u64()?,
+                checksum_from_json(part),
+            ))
+        })
+        .collect()
 }
 
 fn meta_from_json(v: &Value) -> Option<ObjectMeta> {
     let mut meta = ObjectMeta::new(v["size"].as_u64()?, v["etag"].as_str()?)
         .with_headers(headers_from_json(&v["headers"]))
-        .with_checksum(checksum_from_json(v));
+        .with_checksum(checksum_from_json(v))
+        .with_parts(parts_from_json(&v["parts"])?)
+        .with_tags(headers_from_json(&v["tags"]));
     meta.last_modified = from_millis(v["last_modified_ms"].as_i64()?);
     Some(meta)
 }
 
-/// A list of `[name, value]` pairs.
+/// A list of `[name, value]` pairs (headers, tags).
 pub(super) fn headers_from_json(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .map(|pairs| {

@@ -109,6 +109,16 @@ impl Storage for FsStorage {
         self.object_meta(bucket, key).await
     }
 
+    async fn put_object_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<(), StorageError> {
+        let (bucket, key) = checked_object(bucket, key)?;
+        self.retag(bucket, key, tags).await
+    }
+
     async fn delete_object(&self, bucket: &str, key: &str) -> Result<(), StorageError> {
         let (bucket, key) = checked_object(bucket, key)?;
         self.remove_object(bucket, key).await

@@ -30,6 +30,7 @@ impl FsStorage {
             "initiated_ms": millis(upload.initiated),
             "headers": upload.headers,
             "checksum_algorithm": upload.checksum_algorithm.map(|a| a.to_string()),
+            "tags": upload.tags,
         });
         tokio::fs::write(dir.join("upload.json"), document.to_string())
             .await
@@ -69,7 +70,8 @@ impl FsStorage {
                 v["checksum_algorithm"]
                     .as_str()
                     .and_then(crate::checksums::algorithm_named),
-            );
+            )
+            .with_tags(headers_from_json(&v["tags"]));
         details.initiated = from_millis(v["initiated_ms"].as_i64().unwrap_or(0));
         Ok(Upload::new(
             id,
