@@ -309,6 +309,14 @@ pub(crate) async fn list_parts<S: Storage, P: IamPrincipal>(
 
 /// CompleteMultipartUpload: the listed parts checked (order, ETags, checksums, sizes), then
 /// joined into the object.
+///
+/// An upload completed already is gone: completing it again is 404 `NoSuchUpload`, the
+/// behaviour S3 documents ("The specified multipart upload does not exist. The upload ID
+/// might be invalid, or the multipart upload might have been aborted or completed", in the
+/// special errors of CompleteMultipartUpload, API Reference,
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>). S3
+/// has been seen to answer a retry that comes soon after with 200 and the same result; that
+/// is not documented, and not done here.
 pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
     app: &App<S>,
     ctx: &Ctx<P>,
