@@ -1142,3 +1142,37 @@ print(json.dumps([complete('k', upload, [(1, one), (2, two)]), complete('k', upl
     // The last part alone may be small.
     assert_eq!(out[1]["status"], 200, "{out}");
 }
+
+// ---- Operations the frontend lacks ---------------------------------------------------------
+
+#[test]
+fn an_unsupported_operation_is_not_implemented_naming_it() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="lacking")
+s3.put_object(Bucket="lacking", Key="k", Body=b"x")
+calls = {
+    "PutBucketLifecycleConfiguration": lambda: s3.put_bucket_lifecycle_configuration(
+        Bucket="lacking", LifecycleConfiguration={"Rules": [{"ID": "r", "Status": "Enabled",
+        "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]}),
+    "PutBucketVersioning": lambda: s3.put_bucket_versioning(
+        Bucket="lacking", VersioningConfiguration={"Status": "Enabled"}),
+    "GetObjectAcl": lambda: s3.get_object_acl(Bucket="lacking", Key="k"),
+    "GetBucketWebsite": lambda: s3.get_bucket_website(Bucket="lacking"),
+    "PutObjectLegalHold": lambda: s3.put_object_legal_hold(Bucket="lacking", Key="k",
+        LegalHold={"Status": "ON"}),
+}
+print(json.dumps({name: answer(call) for name, call in calls.items()}))
+"#,
+        "unsupported operations",
+    );
+    for (name, answer) in out.as_object().unwrap() {
+        assert_eq!(answer["status"], 501, "{name}: {out}");
+        assert_eq!(answer["code"], "NotImplemented", "{name}: {out}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("{name} is not implemented")),
+            "{name}: {message}"
+        );
+    }
+}
