@@ -29,7 +29,20 @@ use crate::storage::Storage;
 use crate::tagging;
 use crate::xml::{self, xml_response, XmlWriter};
 
+/// The most parts an upload has.
 const MAX_PART_NUMBER: u32 = 10_000;
+
+/// A `partNumber` parameter: 1 to 10,000 (400 `InvalidArgument` otherwise, or without one).
+pub(crate) fn part_number(value: Option<&str>) -> Result<u32, S3Error> {
+    value
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
+        .ok_or_else(|| {
+            S3Error::invalid_argument(
+                "Part number must be an integer between 1 and 10000, inclusive",
+            )
+        })
+}
 
 fn upload_id<P>(ctx: &Ctx<P>) -> &str {
     ctx.query.get("uploadId").unwrap_or_default()
@@ -174,16 +187,7 @@ pub(crate) async fn upload_part<S: Storage, P: IamPrincipal>(
     key: &str,
     body: Body,
 ) -> Result<Response, S3Error> {
-    let number = ctx
-        .query
-        .get("partNumber")
-        .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
-        .ok_or_else(|| {
-            S3Error::invalid_argument(
-                "Part number must be an integer between 1 and 10000, inclusive",
-            )
-        })?;
+    let number = part_number(ctx.query.get("partNumber"))?;
     let upload = this_upload(app, ctx, bucket, key).await?;
     if ctx.headers.contains_key("x-amz-copy-source") {
         let (source_bucket, source_key) = copy_source(&*app.storage, ctx)?;
