@@ -10,10 +10,12 @@
 //! metadata and uploads in progress live in the hidden `.countersign` directory. Both
 //! path-style (`/bucket/key`) and virtual-hosted-style (`Host: bucket.localhost:9000`)
 //! addressing work. Operations: ListBuckets, CreateBucket, DeleteBucket, HeadBucket,
-//! GetBucketLocation, PutObject, GetObject (ranges), HeadObject, DeleteObject, DeleteObjects,
-//! ListObjectsV2, ListObjects, CopyObject, multipart uploads (create, upload part, upload
-//! part copy, list parts, complete, abort, list uploads), and bucket policies
-//! (PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy).
+//! GetBucketLocation, GetBucketVersioning, PutObject, GetObject and HeadObject (ranges,
+//! `partNumber`, conditions, checksums), DeleteObject, DeleteObjects, ListObjectsV2,
+//! ListObjects, ListObjectVersions, CopyObject, multipart uploads (create, upload part,
+//! upload part copy, list parts, complete, abort, list uploads), conditional writes, object
+//! tags, bucket policies and CORS configurations (browsers' preflights answered unsigned):
+//! the list is the `countersign-s3` crate's.
 //!
 //! Every request is authorized after its signature verified, with IAM's policy logic: the
 //! signer's identity policies and the bucket's policy. The key file's principals name IAM

@@ -36,6 +36,7 @@ mod key_store;
 mod limits;
 mod payload;
 mod presign;
+mod s3_bad_input;
 mod s3_behaviours;
 mod scope_and_time;
 mod signed_headers;

@@ -1026,3 +1026,153 @@ print(json.dumps([answer(s3.get_object, Bucket='old', Key='a', VersionId='null')
     assert_eq!(out[3]["status"], 204, "{out}");
     assert_eq!(out[4]["status"], 404, "{out}");
 }
+
+// ---- Multipart edge cases ------------------------------------------------------------------
+
+/// `start(key)`: a new upload's id; `part(key, upload, number, data)`: the part's ETag.
+const MULTIPART: &str = r#"
+s3.create_bucket(Bucket="multi")
+def start(key):
+    return s3.create_multipart_upload(Bucket="multi", Key=key)["UploadId"]
+def part(key, upload, number, data):
+    return s3.upload_part(Bucket="multi", Key=key, UploadId=upload, PartNumber=number, Body=data)["ETag"]
+def complete(key, upload, parts):
+    return answer(s3.complete_multipart_upload, Bucket="multi", Key=key, UploadId=upload,
+                  MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in parts]})
+"#;
+
+#[test]
+fn completing_a_completed_upload_is_no_such_upload() {
+    let out = boto3(
+        &format!(
+            "{MULTIPART}
+upload = start('k')
+etag = part('k', upload, 1, b'once')
+print(json.dumps([complete('k', upload, [(1, etag)]), complete('k', upload, [(1, etag)]),
+                  s3.get_object(Bucket='multi', Key='k')['Body'].read().decode()]))"
+        ),
+        "complete twice",
+    );
+    assert_eq!(out[0]["status"], 200, "{out}");
+    assert_eq!(out[1]["status"], 404, "{out}");
+    assert_eq!(out[1]["code"], "NoSuchUpload");
+    assert_eq!(out[2], "once");
+}
+
+#[test]
+fn a_part_uploaded_again_before_completing_is_the_last_one() {
+    let out = boto3(
+        &format!(
+            "{MULTIPART}
+upload = start('k')
+first = part('k', upload, 1, b'first bytes')
+second = part('k', upload, 1, b'second bytes')
+listed = s3.list_parts(Bucket='multi', Key='k', UploadId=upload)['Parts']
+print(json.dumps({{'listed': [[p['PartNumber'], p['ETag'], p['Size']] for p in listed], 'second': second,
+                  'with_first': complete('k', upload, [(1, first)]),
+                  'with_second': complete('k', upload, [(1, second)]),
+                  'body': s3.get_object(Bucket='multi', Key='k')['Body'].read().decode()}}))"
+        ),
+        "a part sent again",
+    );
+    assert_eq!(
+        out["listed"],
+        serde_json::json!([[1, out["second"], 12]]),
+        "{out}"
+    );
+    assert_eq!(out["with_first"]["status"], 400, "{out}");
+    assert_eq!(out["with_first"]["code"], "InvalidPart");
+    assert_eq!(out["with_second"]["status"], 200, "{out}");
+    assert_eq!(out["body"], "second bytes");
+}
+
+#[test]
+fn a_copy_part_range_outside_the_source_is_invalid_range() {
+    let out = boto3(
+        &format!(
+            "{MULTIPART}
+s3.put_object(Bucket='multi', Key='source', Body=b'0123456789')
+upload = start('k')
+def copy(range):
+    return answer(s3.upload_part_copy, Bucket='multi', Key='k', UploadId=upload, PartNumber=1,
+                  CopySource={{'Bucket': 'multi', 'Key': 'source'}}, CopySourceRange=range)
+print(json.dumps([copy('bytes=5-10'), copy('bytes=10-12'), copy('bytes=2-4'), copy('bytes=4-2')]))"
+        ),
+        "copy-part ranges",
+    );
+    for outside in [&out[0], &out[1]] {
+        assert_eq!(outside["status"], 416, "{out}");
+        assert_eq!(outside["code"], "InvalidRange", "{out}");
+    }
+    assert_eq!(out[2]["status"], 200, "{out}");
+    assert_eq!(out[3]["status"], 400, "{out}");
+    assert_eq!(out[3]["code"], "InvalidArgument", "{out}");
+}
+
+#[test]
+fn parts_out_of_order_are_invalid_part_order() {
+    let out = boto3(
+        &format!(
+            "{MULTIPART}
+upload = start('k')
+one = part('k', upload, 1, b'a' * (5 << 20))
+two = part('k', upload, 2, b'b')
+print(json.dumps(complete('k', upload, [(2, two), (1, one)])))"
+        ),
+        "parts out of order",
+    );
+    assert_eq!(out["status"], 400, "{out}");
+    assert_eq!(out["code"], "InvalidPartOrder");
+}
+
+#[test]
+fn a_small_part_but_the_last_is_entity_too_small() {
+    let out = boto3(
+        &format!(
+            "{MULTIPART}
+upload = start('k')
+one = part('k', upload, 1, b'a' * 1000)
+two = part('k', upload, 2, b'b')
+print(json.dumps([complete('k', upload, [(1, one), (2, two)]), complete('k', upload, [(2, two)])]))"
+        ),
+        "a small part",
+    );
+    assert_eq!(out[0]["status"], 400, "{out}");
+    assert_eq!(out[0]["code"], "EntityTooSmall");
+    // The last part alone may be small.
+    assert_eq!(out[1]["status"], 200, "{out}");
+}
+
+// ---- Operations the frontend lacks ---------------------------------------------------------
+
+#[test]
+fn an_unsupported_operation_is_not_implemented_naming_it() {
+    let out = boto3(
+        r#"
+s3.create_bucket(Bucket="lacking")
+s3.put_object(Bucket="lacking", Key="k", Body=b"x")
+calls = {
+    "PutBucketLifecycleConfiguration": lambda: s3.put_bucket_lifecycle_configuration(
+        Bucket="lacking", LifecycleConfiguration={"Rules": [{"ID": "r", "Status": "Enabled",
+        "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]}),
+    "PutBucketVersioning": lambda: s3.put_bucket_versioning(
+        Bucket="lacking", VersioningConfiguration={"Status": "Enabled"}),
+    "GetObjectAcl": lambda: s3.get_object_acl(Bucket="lacking", Key="k"),
+    "GetBucketWebsite": lambda: s3.get_bucket_website(Bucket="lacking"),
+    "PutObjectLegalHold": lambda: s3.put_object_legal_hold(Bucket="lacking", Key="k",
+        LegalHold={"Status": "ON"}),
+}
+print(json.dumps({name: answer(call) for name, call in calls.items()}))
+"#,
+        "unsupported operations",
+    );
+    for (name, answer) in out.as_object().unwrap() {
+        assert_eq!(answer["status"], 501, "{name}: {out}");
+        assert_eq!(answer["code"], "NotImplemented", "{name}: {out}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("{name} is not implemented")),
+            "{name}: {message}"
+        );
+    }
+}

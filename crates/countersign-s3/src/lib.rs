@@ -13,13 +13,20 @@
 //!   integration tests, with a key and signature verification on.
 //!
 //! The operations: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
-//! PutObject, GetObject (ranges, `If-Match`, `If-None-Match`), HeadObject, DeleteObject,
-//! DeleteObjects (each key authorized), ListObjectsV2, ListObjects, CopyObject, the
-//! multipart uploads (create, upload part, upload part copy, list parts, complete, abort,
-//! list uploads), browser POST uploads, and PutBucketPolicy, GetBucketPolicy and
-//! DeleteBucketPolicy. Requests are told apart by [`S3Operation`], the classifier the layer
-//! authorizes them with; the other operations are answered 501 `NotImplemented`, naming the
-//! operation.
+//! GetBucketVersioning (empty: no versions are kept), PutObject, GetObject and HeadObject
+//! (ranges, `partNumber`, `If-Match`, `If-None-Match`, `If-Modified-Since`,
+//! `If-Unmodified-Since`, the checksum with `x-amz-checksum-mode: ENABLED`), DeleteObject,
+//! DeleteObjects (each key authorized), ListObjectsV2, ListObjects, ListObjectVersions (each
+//! object its one version, `null`), CopyObject, the multipart uploads (create, upload part,
+//! upload part copy, list parts, complete with the composite checksum of the parts', abort,
+//! list uploads), conditional writes (`If-None-Match: *` and `If-Match` on PutObject and
+//! CompleteMultipartUpload, checked in one step with the write), object tags
+//! (PutObjectTagging, GetObjectTagging, DeleteObjectTagging, `x-amz-tagging`), browser POST
+//! uploads, PutBucketPolicy, GetBucketPolicy and DeleteBucketPolicy, and PutBucketCors,
+//! GetBucketCors and DeleteBucketCors, with browsers' preflights (`OPTIONS`, which the layer
+//! lets through unsigned) answered from a bucket's CORS rules. Requests are told apart by
+//! [`S3Operation`], the classifier the layer authorizes them with; the other operations are
+//! answered 501 `NotImplemented`, naming the operation.
 //!
 //! ```
 //! use countersign_s3::{MemoryStorage, S3Frontend};

@@ -29,7 +29,20 @@ use crate::storage::Storage;
 use crate::tagging;
 use crate::xml::{self, xml_response, XmlWriter};
 
+/// The most parts an upload has.
 const MAX_PART_NUMBER: u32 = 10_000;
+
+/// A `partNumber` parameter: 1 to 10,000 (400 `InvalidArgument` otherwise, or without one).
+pub(crate) fn part_number(value: Option<&str>) -> Result<u32, S3Error> {
+    value
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
+        .ok_or_else(|| {
+            S3Error::invalid_argument(
+                "Part number must be an integer between 1 and 10000, inclusive",
+            )
+        })
+}
 
 fn upload_id<P>(ctx: &Ctx<P>) -> &str {
     ctx.query.get("uploadId").unwrap_or_default()
@@ -174,16 +187,7 @@ pub(crate) async fn upload_part<S: Storage, P: IamPrincipal>(
     key: &str,
     body: Body,
 ) -> Result<Response, S3Error> {
-    let number = ctx
-        .query
-        .get("partNumber")
-        .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
-        .ok_or_else(|| {
-            S3Error::invalid_argument(
-                "Part number must be an integer between 1 and 10000, inclusive",
-            )
-        })?;
+    let number = part_number(ctx.query.get("partNumber"))?;
     let upload = this_upload(app, ctx, bucket, key).await?;
     if ctx.headers.contains_key("x-amz-copy-source") {
         let (source_bucket, source_key) = copy_source(&*app.storage, ctx)?;
@@ -309,6 +313,14 @@ pub(crate) async fn list_parts<S: Storage, P: IamPrincipal>(
 
 /// CompleteMultipartUpload: the listed parts checked (order, ETags, checksums, sizes), then
 /// joined into the object.
+///
+/// An upload completed already is gone: completing it again is 404 `NoSuchUpload`, the
+/// behaviour S3 documents ("The specified multipart upload does not exist. The upload ID
+/// might be invalid, or the multipart upload might have been aborted or completed", in the
+/// special errors of CompleteMultipartUpload, API Reference,
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>). S3
+/// has been seen to answer a retry that comes soon after with 200 and the same result; that
+/// is not documented, and not done here.
 pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
     app: &App<S>,
     ctx: &Ctx<P>,

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode};
 use countersign_server::authz::{Access, AccessCheck, IamPrincipal};
 use countersign_server::{PostObject, Verified};
+use http_body_util::BodyExt;
 use percent_encoding::percent_decode_str;
 
 use crate::error::S3Error;
@@ -144,9 +145,43 @@ pub(crate) fn decode_path(s: &str) -> Result<String, S3Error> {
         .map_err(|_| invalid_uri())
 }
 
-/// Reads a small request body (an XML document) whole; the layer's verdict comes with it.
-pub(crate) async fn read_small(body: Body, limit: usize) -> Result<bytes::Bytes, S3Error> {
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|e| S3Error::from_body(&e))
+/// The most bytes of a body past its limit read and dropped before it is refused, so that a
+/// client that sends its whole body before it reads the answer gets it (a connection closed
+/// on unread bytes is reset under it); a body longer still is left unread.
+const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Reads a small request body (an XML document) whole, up to `limit` bytes; the layer's
+/// verdict comes with it. A longer body is 400 `MaxMessageLengthExceeded`: no more of it is
+/// kept, and what follows is read and dropped up to [`DRAIN_LIMIT`].
+pub(crate) async fn read_small(mut body: Body, limit: usize) -> Result<bytes::Bytes, S3Error> {
+    let mut document = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| S3Error::from_body(&e))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if document.len() + data.len() > limit {
+            drain(body).await;
+            return Err(S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "MaxMessageLengthExceeded",
+                format!("Your request was too big: this document may have at most {limit} bytes."),
+            ));
+        }
+        document.extend_from_slice(&data);
+    }
+    Ok(document.freeze())
+}
+
+/// Reads and drops what is left of `body`, up to [`DRAIN_LIMIT`] bytes.
+async fn drain(mut body: Body) {
+    let mut dropped = 0u64;
+    while dropped < DRAIN_LIMIT {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                dropped += frame.data_ref().map_or(0, |d| d.len() as u64);
+            }
+            _ => return,
+        }
+    }
 }

@@ -6,9 +6,7 @@ use axum::http::StatusCode;
 use crate::body::parse_range;
 use crate::error::S3Error;
 use crate::meta::{BodyChecksum, ObjectMeta};
-
-/// The most parts an object has.
-const MAX_PART_NUMBER: u32 = 10_000;
+use crate::multipart;
 
 /// The bytes a read answers with.
 #[derive(Debug)]
@@ -45,15 +43,7 @@ pub(crate) fn select<'m>(
             "Cannot specify both Range header and partNumber query parameter",
         ));
     }
-    let number = number
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
-        .ok_or_else(|| {
-            S3Error::invalid_argument(
-                "Part number must be an integer between 1 and 10000, inclusive",
-            )
-        })?;
+    let number = multipart::part_number(Some(number))?;
     let beyond = || {
         S3Error::new(
             StatusCode::RANGE_NOT_SATISFIABLE,

@@ -60,14 +60,27 @@ pub(crate) async fn copy_range<S: Storage>(
     let (meta, reader) = storage.get_object(bucket, key).await?;
     let algorithm = algorithm(&meta);
     let (start, length) = match range {
-        Some((first, last)) if last >= first && last < meta.size => (first, last - first + 1),
-        Some(_) => {
+        Some((first, last)) if last < first => {
             return Err(S3Error::new(
                 StatusCode::BAD_REQUEST,
                 "InvalidArgument",
                 "The x-amz-copy-source-range value must be of the form bytes=first-last where \
                  first and last are the zero-based offsets of the first and last bytes to copy",
             ))
+        }
+        Some((first, last)) if last < meta.size => (first, last - first + 1),
+        // A range that reaches past the source's last byte: 416, as S3 answers it.
+        Some(_) => {
+            let mut outside = S3Error::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "InvalidRange",
+                format!(
+                    "The x-amz-copy-source-range is not satisfiable: the source has {} bytes.",
+                    meta.size
+                ),
+            );
+            outside.content_range = Some(format!("bytes */{}", meta.size));
+            return Err(outside);
         }
         None => (0, meta.size),
     };

@@ -1,10 +1,13 @@
 //! [`Storage`]: what a backend implements to be served as S3 — buckets, objects with their
 //! metadata, multipart parts, listings — with no HTTP or XML in sight.
 //!
-//! The frontend does the protocol: it parses requests, checks names, conditions, ranges,
-//! `Content-MD5` and part lists, computes ETags and checksums, and writes S3's documents and
-//! errors. A storage keeps bytes and metadata, and answers a [`StorageError`] for what is
-//! missing or refused.
+//! The frontend does the protocol: it parses requests, checks names, a read's conditions,
+//! ranges, tags, `Content-MD5` and part lists, computes ETags and checksums, and writes S3's
+//! documents and errors. A storage keeps bytes and metadata (tags, checksums, a multipart
+//! object's parts, a bucket's configuration documents), and answers a [`StorageError`] for
+//! what is missing or refused. A conditional write's condition is the one thing a storage
+//! checks itself, in one step with the write ([`WriteCondition`]), since only it can keep
+//! another write of the key from coming in between.
 //!
 //! An upload is written in two steps, so that nothing is visible until its body verified:
 //! [`stage`](Storage::stage) reads the whole body into a temporary place (a file, a buffer),

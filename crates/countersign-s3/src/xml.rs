@@ -1,6 +1,7 @@
 //! S3's XML: a small writer for responses, and a reader for the request documents
-//! (`<Delete>`, `<CompleteMultipartUpload>`, `<CreateBucketConfiguration>`) that expands no
-//! entity but the five predefined ones and character references.
+//! (`<Delete>`, `<CompleteMultipartUpload>`, `<CreateBucketConfiguration>`, `<Tagging>`,
+//! `<CORSConfiguration>`) that refuses a DOCTYPE and expands no entity but the five
+//! predefined ones and character references.
 
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -155,6 +156,13 @@ pub(crate) fn parse(bytes: &[u8], root: &str, record: &str) -> Result<Document, 
                 .text
                 .push_str(&String::from_utf8_lossy(&c.into_inner())),
             Event::End(_) => parser.end(),
+            // No S3 document has one; refused whole, its entities are never expanded (nor
+            // an external one fetched), however they nest.
+            Event::DocType(_) => {
+                return Err(MalformedXml::new(
+                    "a DOCTYPE is not allowed: no entity is declared in an S3 document",
+                ))
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -262,6 +270,32 @@ mod tests {
             ],
         ];
         assert_eq!(records, Ok(expected));
+    }
+
+    #[test]
+    fn a_doctype_is_refused_whatever_it_declares() {
+        for document in [
+            &b"<!DOCTYPE Delete [<!ENTITY k \"v\">]><Delete><Object><Key>k</Key></Object></Delete>"
+                [..],
+            b"<!DOCTYPE Delete SYSTEM \"http://127.0.0.1:1/x.dtd\"><Delete/>",
+            b"<?xml version=\"1.0\"?><!DOCTYPE Delete><Delete/>",
+        ] {
+            let parsed = parse(document, "Delete", "Object").map(|d| d.records.len());
+            assert!(
+                matches!(&parsed, Err(MalformedXml(m)) if m.contains("DOCTYPE")),
+                "{parsed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_undeclared_entity_is_malformed() {
+        let parsed = parse(
+            b"<Delete><Object><Key>&x;</Key></Object></Delete>",
+            "Delete",
+            "Object",
+        );
+        assert!(parsed.is_err());
     }
 
     #[test]

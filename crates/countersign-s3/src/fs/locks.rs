@@ -8,7 +8,7 @@
 //! object's (by its bucket and key). Taking them always in this order is what keeps two
 //! operations from waiting on each other.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, RandomState};
 
 use tokio::sync::RwLock;
 
@@ -16,25 +16,27 @@ use tokio::sync::RwLock;
 /// never a wrong result.
 const STRIPES: usize = 256;
 
-/// A fixed set of locks, one chosen for a name by its hash.
+/// A fixed set of locks, one chosen for a name by its hash (keyed afresh for each set, so
+/// that no one can choose names that all fall on one lock).
 #[derive(Debug)]
 pub(super) struct Stripes {
     locks: Box<[RwLock<()>]>,
+    hasher: RandomState,
 }
 
 impl Stripes {
     pub(super) fn new() -> Self {
         Stripes {
             locks: (0..STRIPES).map(|_| RwLock::new(())).collect(),
+            hasher: RandomState::new(),
         }
     }
 
     /// The lock of the name made of `parts` (a bucket and a key; an upload id).
     pub(super) fn of(&self, parts: &[&str]) -> &RwLock<()> {
-        let mut hasher = DefaultHasher::new();
         // Each part hashes with a terminator, so that ("ab", "c") and ("a", "bc") differ.
-        parts.hash(&mut hasher);
-        let index = usize::try_from(hasher.finish() % STRIPES as u64).unwrap_or(0);
+        let hash = self.hasher.hash_one(parts);
+        let index = usize::try_from(hash % STRIPES as u64).unwrap_or(0);
         &self.locks[index]
     }
 }

@@ -3,8 +3,8 @@
 //! ```text
 //! DATA/
 //!   BUCKET/a/b/c.txt                       the object `a/b/c.txt`, as its plain bytes
-//!   .countersign/meta/BUCKET/SHA256.json   its metadata (ETag, size, headers), named by the key's hash
-//!   .countersign/buckets/BUCKET.json       the bucket's owner and configuration (its policy)
+//!   .countersign/meta/BUCKET/SHA256.json   its metadata (ETag, size, headers, checksum, parts, tags), named by the key's hash
+//!   .countersign/buckets/BUCKET.json       the bucket's owner and configuration (its policy, its CORS rules)
 //!   .countersign/tmp/…                     bodies being received (renamed into place when complete)
 //!   .countersign/uploads/ID/…              multipart uploads: upload.json, N.part, N.json
 //! ```
@@ -15,6 +15,11 @@
 //! leave its bucket; one key cannot be both an object and the directory of another (`a` and
 //! `a/b`): the second is refused with `InvalidArgument`. Bucket names follow S3's rules, so
 //! none starts with a dot.
+//!
+//! An object and its sidecar change together under the object's lock (one of a fixed set,
+//! chosen by a hash of the bucket and key): writes of different keys go on side by side,
+//! two writes of one key take turns, and a conditional write checks what is in place and
+//! renames under that lock. Only a bucket's creation or deletion waits for all of them.
 
 mod buckets;
 mod file_stream;
