@@ -44,10 +44,11 @@ use crate::storage_error::StorageError;
 /// The hidden directory of the server's own files, in the data directory.
 const SYSTEM_DIR: &str = ".countersign";
 
-/// The buckets, as directories of a data directory on the local file system (see the
-/// [module](self) for the layout). It keeps every rule of the S3 example's storage: bodies
-/// written to a temporary file and renamed into place only once verified, keys that never
-/// leave the data directory, metadata in `.countersign`.
+/// The buckets, as directories of a data directory on the local file system: an object is a
+/// file at its key's path in its bucket's directory, its metadata a JSON sidecar in
+/// `.countersign/meta`. Bodies are written to a temporary file and renamed into place only
+/// once verified (and flushed to the disk first, unless [`FsStorage::sync_writes`] is off),
+/// keys never leave the data directory, and writes of different keys go on side by side.
 ///
 /// ```
 /// use countersign_s3::{FsStorage, Storage};
