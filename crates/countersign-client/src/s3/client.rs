@@ -103,8 +103,21 @@ impl S3Client {
         Base::parse(self.api.endpoint.url()).map_err(build_error)
     }
 
-    /// The URL of `resource`.
+    /// The URL of `resource`. A key with a `.` or `..` segment is refused: URL parsers
+    /// (reqwest's among them) remove such segments, encoded or not, so that the request
+    /// would name another key.
     pub(crate) fn url(&self, resource: &Resource<'_>) -> Result<String, CallError> {
+        if let Some(key) = resource.key {
+            if key
+                .split('/')
+                .any(|segment| segment == "." || segment == "..")
+            {
+                return Err(build_error(format!(
+                    "the key {key:?} has a `.` or `..` segment, which an HTTP URL cannot carry \
+                     (it would name another key)"
+                )));
+            }
+        }
         Ok(self.base()?.url(resource, !self.path_style))
     }
 
@@ -164,4 +177,40 @@ impl S3Client {
 pub(crate) fn build_error(message: impl Into<String>) -> CallError {
     let message: String = message.into();
     CallError::Send(SendError::Build(message.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test panics on a broken fixture")]
+
+    use super::*;
+    use crate::credentials::Credentials;
+
+    fn client() -> S3Client {
+        let signing = Signing::new(Credentials::new("AKIDEXAMPLE", "secret"), "us-east-1", "s3");
+        S3Client::new(signing, Endpoint::custom("http://127.0.0.1:9000"))
+    }
+
+    #[test]
+    fn a_key_with_a_dot_dot_segment_is_refused_before_sending() {
+        let error = client()
+            .url(&Resource::object("photos", "a/../b.jpg"))
+            .unwrap_err();
+        assert!(error.to_string().contains("`..` segment"), "{error}");
+    }
+
+    #[test]
+    fn a_key_with_a_dot_segment_is_refused_before_sending() {
+        assert!(client()
+            .url(&Resource::object("photos", "./b.jpg"))
+            .is_err());
+    }
+
+    #[test]
+    fn dots_inside_a_segment_are_a_key_like_any() {
+        let url = client()
+            .url(&Resource::object("photos", "a/..b/c.d./..."))
+            .unwrap();
+        assert_eq!(url, "http://127.0.0.1:9000/photos/a/..b/c.d./...");
+    }
 }
