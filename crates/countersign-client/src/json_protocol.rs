@@ -224,13 +224,6 @@ mod tests {
 
     use super::*;
 
-    fn service(error: CallError) -> ServiceError {
-        match error {
-            CallError::Service(e) => e,
-            other => panic!("not a service error: {other}"),
-        }
-    }
-
     #[test]
     fn a_type_loses_its_namespace_and_its_url() {
         assert_eq!(
@@ -257,7 +250,7 @@ mod tests {
         );
         headers.insert("x-amzn-requestid", "req-1".parse().unwrap());
         let body = br#"{"__type":"ns#Other","Message":"bad input"}"#;
-        let error = service(json_error(StatusCode::BAD_REQUEST, &headers, body));
+        let error = json_error(StatusCode::BAD_REQUEST, &headers, body).into_service();
         assert_eq!(error.code, "ValidationException");
         assert_eq!(error.message, "bad input");
         assert_eq!(error.request_id.as_deref(), Some("req-1"));
@@ -266,7 +259,7 @@ mod tests {
     #[test]
     fn the_body_code_wins_over_its_type() {
         let body = br#"{"code":"First","__type":"ns#Second","message":"m"}"#;
-        let error = service(json_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body));
+        let error = json_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body).into_service();
         assert_eq!(error.code, "First");
         assert_eq!(error.message, "m");
     }
@@ -274,14 +267,14 @@ mod tests {
     #[test]
     fn a_type_alone_gives_the_code() {
         let body = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#;
-        let error = service(json_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body));
+        let error = json_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body).into_service();
         assert_eq!(error.code, "ResourceNotFoundException");
         assert_eq!(error.message, "Requested resource not found");
     }
 
     #[test]
     fn an_empty_error_body_is_unknown_of_its_status() {
-        let error = service(json_error(StatusCode::FORBIDDEN, &HeaderMap::new(), b""));
+        let error = json_error(StatusCode::FORBIDDEN, &HeaderMap::new(), b"").into_service();
         assert_eq!(error.code, "Unknown");
         assert_eq!(error.status, StatusCode::FORBIDDEN);
     }

@@ -74,6 +74,15 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// The service's error, for a test that expects one.
+    #[cfg(all(test, any(feature = "query", feature = "json", feature = "s3")))]
+    pub(crate) fn into_service(self) -> ServiceError {
+        match self {
+            CallError::Service(e) => e,
+            other => panic!("not a service error: {other}"),
+        }
+    }
+
     /// The service's error, if that is what this is.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {

@@ -63,20 +63,13 @@ mod tests {
 
     use super::*;
 
-    fn service(error: CallError) -> ServiceError {
-        match error {
-            CallError::Service(e) => e,
-            other => panic!("not a service error: {other}"),
-        }
-    }
-
     #[test]
     fn an_error_response_gives_type_code_message_and_request_id() {
         let body = b"<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
             <Error><Type>Sender</Type><Code>NoSuchEntity</Code>\
             <Message>The role with name x cannot be found.</Message></Error>\
             <RequestId>4a1f-9</RequestId></ErrorResponse>";
-        let error = service(xml_error(StatusCode::NOT_FOUND, &HeaderMap::new(), body));
+        let error = xml_error(StatusCode::NOT_FOUND, &HeaderMap::new(), body).into_service();
         assert_eq!(error.status, StatusCode::NOT_FOUND);
         assert_eq!(error.code, "NoSuchEntity");
         assert_eq!(error.message, "The role with name x cannot be found.");
@@ -90,7 +83,7 @@ mod tests {
             <Code>InvalidInstanceID.NotFound</Code>\
             <Message>The instance ID 'i-1' does not exist</Message></Error></Errors>\
             <RequestID>ea966190-f9aa-478e-9ede-example</RequestID></Response>";
-        let error = service(xml_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body));
+        let error = xml_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body).into_service();
         assert_eq!(error.code, "InvalidInstanceID.NotFound");
         assert_eq!(error.message, "The instance ID 'i-1' does not exist");
         assert_eq!(
@@ -105,7 +98,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-amzn-requestid", "from-header".parse().unwrap());
         let body = b"<ErrorResponse><Error><Code>X</Code></Error></ErrorResponse>";
-        let error = service(xml_error(StatusCode::BAD_REQUEST, &headers, body));
+        let error = xml_error(StatusCode::BAD_REQUEST, &headers, body).into_service();
         assert_eq!(error.request_id.as_deref(), Some("from-header"));
         assert_eq!(error.message, "");
     }

@@ -34,19 +34,12 @@ mod tests {
 
     use super::*;
 
-    fn service(error: CallError) -> ServiceError {
-        match error {
-            CallError::Service(e) => e,
-            other => panic!("not a service error: {other}"),
-        }
-    }
-
     #[test]
     fn an_s3_error_document_gives_code_message_and_request_id() {
         let body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code>\
             <Message>The specified key does not exist.</Message><Key>a/b</Key>\
             <RequestId>4442587FB7D0A2F9</RequestId><HostId>x</HostId></Error>";
-        let error = service(s3_error(StatusCode::NOT_FOUND, &HeaderMap::new(), body));
+        let error = s3_error(StatusCode::NOT_FOUND, &HeaderMap::new(), body).into_service();
         assert_eq!(error.status, StatusCode::NOT_FOUND);
         assert_eq!(error.code, "NoSuchKey");
         assert_eq!(error.message, "The specified key does not exist.");
@@ -57,17 +50,14 @@ mod tests {
     fn a_head_answer_without_a_body_is_named_after_its_status() {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-request-id", "0A49CE4060975EAC".parse().unwrap());
-        let error = service(s3_error(StatusCode::NOT_FOUND, &headers, b""));
+        let error = s3_error(StatusCode::NOT_FOUND, &headers, b"").into_service();
         assert_eq!(error.code, "NotFound");
         assert_eq!(error.message, "");
         assert_eq!(error.request_id.as_deref(), Some("0A49CE4060975EAC"));
-        let error = service(s3_error(StatusCode::FORBIDDEN, &HeaderMap::new(), b"\n"));
+        let error = s3_error(StatusCode::FORBIDDEN, &HeaderMap::new(), b"\n").into_service();
         assert_eq!(error.code, "Forbidden");
-        let error = service(s3_error(
-            StatusCode::PRECONDITION_FAILED,
-            &HeaderMap::new(),
-            b"",
-        ));
+        let error =
+            s3_error(StatusCode::PRECONDITION_FAILED, &HeaderMap::new(), b"").into_service();
         assert_eq!(error.code, "PreconditionFailed");
     }
 
