@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use crate::dates::parse_http_date;
 use crate::error::S3Error;
 use crate::meta::ObjectMeta;
-use crate::write_condition::WriteCondition;
+use crate::write_condition::{etag_listed, WriteCondition};
 
 /// What a read's conditions say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,25 +24,6 @@ pub(crate) enum ReadCondition {
     Proceed,
     /// Answer 304 Not Modified.
     NotModified,
-}
-
-/// Whether `list` (an `If-Match` or `If-None-Match` value: ETags, quoted or not, separated
-/// by commas, or `*`) names `etag`.
-pub(crate) fn etag_listed(list: &str, etag: &str) -> bool {
-    let etag = etag.trim_matches('"');
-    list.split(',').map(str::trim).any(|listed| {
-        let listed = listed.strip_prefix("W/").unwrap_or(listed);
-        listed == "*" || listed.trim_matches('"') == etag
-    })
-}
-
-/// 412 `PreconditionFailed`.
-pub(crate) fn precondition_failed() -> S3Error {
-    S3Error::new(
-        StatusCode::PRECONDITION_FAILED,
-        "PreconditionFailed",
-        "At least one of the pre-conditions you specified did not hold",
-    )
 }
 
 /// A header's value; one that is not text is an empty value (which lists no ETag), never
@@ -58,11 +39,11 @@ pub(crate) fn check_read(headers: &HeaderMap, meta: &ObjectMeta) -> Result<ReadC
     let modified = meta.last_modified.unix_timestamp();
     let date = |name| header(headers, name).and_then(parse_http_date);
     match header(headers, "if-match") {
-        Some(list) if !etag_listed(list, &meta.etag) => return Err(precondition_failed()),
+        Some(list) if !etag_listed(list, &meta.etag) => return Err(S3Error::precondition_failed()),
         Some(_) => {}
         None => {
             if date("if-unmodified-since").is_some_and(|since| modified > since.unix_timestamp()) {
-                return Err(precondition_failed());
+                return Err(S3Error::precondition_failed());
             }
         }
     }

@@ -21,6 +21,15 @@ pub(crate) struct S3Error {
 }
 
 impl S3Error {
+    /// 412 `PreconditionFailed`.
+    pub(crate) fn precondition_failed() -> Self {
+        S3Error::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+        )
+    }
+
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         S3Error {
             status,
@@ -195,7 +204,7 @@ impl From<StorageError> for S3Error {
                 "EntityTooLarge",
                 "Your proposed upload exceeds the maximum allowed object size.",
             ),
-            StorageError::PreconditionFailed => crate::conditions::precondition_failed(),
+            StorageError::PreconditionFailed => S3Error::precondition_failed(),
             StorageError::Body(error) => S3Error::from_body(error.as_ref()),
             StorageError::Internal(error) => S3Error::internal(error),
         }

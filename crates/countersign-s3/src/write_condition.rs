@@ -54,12 +54,10 @@ impl WriteCondition {
             (WriteCondition::None, _) | (WriteCondition::IfAbsent, None) => Ok(()),
             (WriteCondition::IfAbsent, Some(_)) => Err(StorageError::PreconditionFailed),
             (WriteCondition::IfMatch(_), None) => Err(StorageError::no_such_key(bucket, key)),
-            (WriteCondition::IfMatch(etags), Some(meta)) => {
-                match crate::conditions::etag_listed(etags, &meta.etag) {
-                    true => Ok(()),
-                    false => Err(StorageError::PreconditionFailed),
-                }
-            }
+            (WriteCondition::IfMatch(etags), Some(meta)) => match etag_listed(etags, &meta.etag) {
+                true => Ok(()),
+                false => Err(StorageError::PreconditionFailed),
+            },
         }
     }
 
@@ -67,4 +65,14 @@ impl WriteCondition {
     pub fn is_none(&self) -> bool {
         *self == WriteCondition::None
     }
+}
+
+/// Whether `list` (an `If-Match` or `If-None-Match` value: ETags, quoted or not, separated
+/// by commas, or `*`) names `etag`.
+pub(crate) fn etag_listed(list: &str, etag: &str) -> bool {
+    let etag = etag.trim_matches('"');
+    list.split(',').map(str::trim).any(|listed| {
+        let listed = listed.strip_prefix("W/").unwrap_or(listed);
+        listed == "*" || listed.trim_matches('"') == etag
+    })
 }
