@@ -40,6 +40,8 @@ enum Token {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pattern {
     tokens: Box<[Token]>,
+    /// Whether every literal piece is ASCII (known once, not asked at each match).
+    ascii: bool,
 }
 
 /// Where a pattern finds the values of its variables.
@@ -101,8 +103,13 @@ impl Pattern {
             }
         }
         flush(&mut literal, &mut tokens);
+        let ascii = tokens.iter().all(|t| match t {
+            Token::Literal(text) => text.is_ascii(),
+            _ => true,
+        });
         Ok(Pattern {
             tokens: tokens.into_boxed_slice(),
+            ascii,
         })
     }
 
@@ -140,6 +147,13 @@ impl Pattern {
             .any(|t| matches!(t, Token::Star | Token::One))
     }
 
+    /// Whether what the pattern's literal text matches has its length in bytes: compared
+    /// with its case, or without it when it is ASCII (compared byte by byte, ignoring ASCII
+    /// case alone).
+    fn fixed_length(&self, case: Case) -> bool {
+        case == Case::Sensitive || self.ascii
+    }
+
     /// Whether `value` matches the whole pattern. A variable whose key `vars` cannot resolve
     /// matches nothing (callers check resolution first, so that a statement with an
     /// unresolved variable does not apply at all).
@@ -152,16 +166,16 @@ impl Pattern {
             // compared with its case), what it matches is as long as it is, which rejects
             // most other names before a byte is compared.
             [Token::Literal(text)] => {
-                if text.len() != value.len() && fixed_length(text, case) {
+                if text.len() != value.len() && self.fixed_length(case) {
                     return false;
                 }
-                return prefix_len(value, text, case) == Some(value.len());
+                return prefix_len(value, text, case, self.ascii) == Some(value.len());
             }
             [Token::Literal(text), Token::Star] => {
-                if text.len() > value.len() && fixed_length(text, case) {
+                if text.len() > value.len() && self.fixed_length(case) {
                     return false;
                 }
-                return prefix_len(value, text, case).is_some();
+                return prefix_len(value, text, case, self.ascii).is_some();
             }
             _ => {}
         }
@@ -186,7 +200,8 @@ impl Pattern {
                     }
                     None => false,
                 },
-                Some(Token::Literal(text)) => match prefix_len(&value[v..], text, case) {
+                Some(Token::Literal(text)) => match prefix_len(&value[v..], text, case, self.ascii)
+                {
                     Some(n) => {
                         v += n;
                         true
@@ -196,7 +211,7 @@ impl Pattern {
                 Some(Token::Variable(key)) => {
                     match vars
                         .single(key)
-                        .and_then(|text| prefix_len(&value[v..], text, case))
+                        .and_then(|text| prefix_len(&value[v..], text, case, text.is_ascii()))
                     {
                         Some(n) => {
                             v += n;
@@ -249,18 +264,14 @@ fn is_key_name(name: &str) -> bool {
         })
 }
 
-/// Whether what `text` matches has `text`'s length in bytes: compared with its case, or
-/// without it when it is ASCII (compared byte by byte, ignoring ASCII case alone).
-fn fixed_length(text: &str, case: Case) -> bool {
-    case == Case::Sensitive || text.is_ascii()
-}
-
-/// The length in bytes of the prefix of `value` that equals `text`, if it does.
-fn prefix_len(value: &str, text: &str, case: Case) -> Option<usize> {
+/// The length in bytes of the prefix of `value` that equals `text`, if it does; `ascii`
+/// says that `text` is ASCII (when it is not known to be, the general comparison is right
+/// for ASCII too).
+fn prefix_len(value: &str, text: &str, case: Case, ascii: bool) -> Option<usize> {
     match case {
         Case::Sensitive => value.starts_with(text).then_some(text.len()),
         Case::Insensitive => {
-            if text.is_ascii() {
+            if ascii {
                 let head = value.as_bytes().get(..text.len())?;
                 return head
                     .eq_ignore_ascii_case(text.as_bytes())

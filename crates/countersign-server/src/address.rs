@@ -50,77 +50,69 @@ impl fmt::Display for InvalidPath {
 
 impl std::error::Error for InvalidPath {}
 
-/// The text an address is made in: on the stack for the addresses requests carry (each
-/// piece copied once), on the heap beyond.
-struct Text {
-    stack: [u8; 256],
+/// The text an address is made in: a buffer sized for the longest address its host and
+/// path can make (decoding only shortens), on the stack for the addresses requests carry.
+struct Text<'b> {
+    buf: &'b mut [u8],
     len: usize,
-    heap: Vec<u8>,
 }
 
-impl Text {
-    fn new() -> Self {
-        Text {
-            stack: [0; 256],
-            len: 0,
-            heap: Vec::new(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.heap.len().max(self.len)
-    }
-
+impl Text<'_> {
     fn bytes(&self) -> &[u8] {
-        match self.heap.is_empty() {
-            true => &self.stack[..self.len],
-            false => &self.heap,
-        }
+        self.buf.get(..self.len).unwrap_or_default()
     }
 
-    fn lowercase_from(&mut self, start: usize) {
-        match self.heap.is_empty() {
-            true => self.stack[start..self.len].make_ascii_lowercase(),
-            false => self.heap[start..].make_ascii_lowercase(),
+    /// Appends `bytes`, lowercased.
+    fn put_lowercase(&mut self, bytes: &[u8]) {
+        let start = self.len;
+        self.put(bytes);
+        if let Some(put) = self.buf.get_mut(start..self.len) {
+            put.make_ascii_lowercase();
         }
     }
 }
 
-impl crate::percent::Output for Text {
+impl crate::percent::Output for Text<'_> {
     fn put(&mut self, bytes: &[u8]) {
         let end = self.len + bytes.len();
-        match self.stack.get_mut(self.len..end) {
-            Some(room) if self.heap.is_empty() => {
-                room.copy_from_slice(bytes);
-                self.len = end;
-            }
-            _ => {
-                if self.heap.is_empty() {
-                    self.heap.extend_from_slice(&self.stack[..self.len]);
-                }
-                self.heap.extend_from_slice(bytes);
-            }
+        // The buffer was sized for the whole address: there is always room.
+        if let Some(room) = self.buf.get_mut(self.len..end) {
+            room.copy_from_slice(bytes);
+            self.len = end;
         }
     }
 }
 
 impl S3Address {
-    /// The address of a request to `host` (with or without a port) and `path` (as sent,
-    /// percent-encoded), where buckets may be named in the host under `domain`.
-    pub fn of(host: &str, path: &str, domain: Option<&str>) -> Result<Self, InvalidPath> {
-        let name = strip_port(host);
+    /// The address of a request to `host` (with or without a port; text, or a header's
+    /// bytes as sent) and `path` (as sent, percent-encoded), where buckets may be named in
+    /// the host under `domain`.
+    pub fn of(
+        host: impl AsRef<[u8]>,
+        path: &str,
+        domain: Option<&str>,
+    ) -> Result<Self, InvalidPath> {
+        let name = strip_port(host.as_ref());
         let virtual_bucket = domain
-            .map(|d| d.trim_matches('.'))
+            .map(trim_dots)
             .filter(|d| !d.is_empty())
             .and_then(|domain| bucket_under(name, domain));
         let path = path.strip_prefix('/').unwrap_or(path);
-        let mut text = Text::new();
+        let longest = ARN_PREFIX.len() + name.len() + 1 + path.len();
+        let mut stack = [0; 256];
+        let mut heap = Vec::new();
+        let buf = match stack.get_mut(..longest) {
+            Some(buf) => buf,
+            None => {
+                heap.resize(longest, 0);
+                &mut heap[..]
+            }
+        };
+        let mut text = Text { buf, len: 0 };
         text.put(ARN_PREFIX.as_bytes());
         let key = match virtual_bucket {
             Some(bucket) => {
-                let start = text.len();
-                text.put(bucket.as_bytes());
-                text.lowercase_from(start);
+                text.put_lowercase(bucket);
                 path
             }
             None => {
@@ -129,7 +121,7 @@ impl S3Address {
                 key
             }
         };
-        let bucket_end = text.len();
+        let bucket_end = text.len;
         if !key.is_empty() {
             text.put(b"/");
             crate::percent::decode_into(key, false, &mut text);
@@ -198,29 +190,38 @@ impl S3Address {
     }
 }
 
+/// `domain` without the dots it may begin or end with (which most do not: looked at first).
+fn trim_dots(domain: &str) -> &str {
+    match (domain.as_bytes().first(), domain.as_bytes().last()) {
+        (Some(b'.'), _) | (_, Some(b'.')) => domain.trim_matches('.'),
+        _ => domain,
+    }
+}
+
 /// The bucket a host name (without its port) names under `domain`: the labels before
 /// `.domain`, compared without regard to ASCII case.
-fn bucket_under<'h>(name: &'h str, domain: &str) -> Option<&'h str> {
+fn bucket_under<'h>(name: &'h [u8], domain: &str) -> Option<&'h [u8]> {
     let split = name.len().checked_sub(domain.len())?;
-    let tail = name.get(split..)?;
-    if !tail.eq_ignore_ascii_case(domain) {
+    let (head, tail) = name.split_at_checked(split)?;
+    if !tail.eq_ignore_ascii_case(domain.as_bytes()) {
         return None;
     }
-    name.get(..split)?
-        .strip_suffix('.')
-        .filter(|bucket| !bucket.is_empty())
+    head.strip_suffix(b".").filter(|bucket| !bucket.is_empty())
 }
 
 /// The host without its port (`[::1]:9000` → `::1`).
-fn strip_port(host: &str) -> &str {
-    if let Some(bracketed) = host.strip_prefix('[') {
-        return bracketed.split_once(']').map_or(host, |(h, _)| h);
+fn strip_port(host: &[u8]) -> &[u8] {
+    if let Some(bracketed) = host.strip_prefix(b"[") {
+        return match bracketed.iter().position(|&b| b == b']') {
+            Some(end) => &bracketed[..end],
+            None => host,
+        };
     }
     // The digits at the end, and the colon before them: scanned from the end, which for a
     // host without a port stops at its last byte.
-    let digits = host.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let digits = host.iter().rev().take_while(|b| b.is_ascii_digit()).count();
     let name = &host[..host.len() - digits];
-    match name.strip_suffix(':') {
+    match name.strip_suffix(b":") {
         Some(name) => name,
         None => host,
     }
@@ -310,5 +311,22 @@ mod tests {
     #[test]
     fn a_path_that_does_not_decode_to_utf8_is_invalid() {
         assert_eq!(S3Address::of("localhost", "/b/%FF", None), Err(InvalidPath));
+    }
+
+    #[test]
+    fn a_host_header_that_is_not_utf8_names_no_bucket() {
+        let host = &b"ph\xC3otos.localhost"[..];
+        assert_eq!(
+            S3Address::of(host, "/k", Some("localhost")),
+            Err(InvalidPath)
+        );
+    }
+
+    #[test]
+    fn an_address_longer_than_the_stack_buffer_is_made_whole() {
+        let key = "k".repeat(1000);
+        let address = S3Address::of("b.localhost:9000", &format!("/{key}"), Some(".localhost."));
+        let address = address.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((address.bucket(), address.key()), (Some("b"), Some(&*key)));
     }
 }

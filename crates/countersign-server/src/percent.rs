@@ -22,26 +22,31 @@ pub(crate) fn decode(raw: &str, plus_is_space: bool) -> Option<Cow<'_, str>> {
 /// result is UTF-8: the caller checks what it made, once.
 pub(crate) fn decode_into(raw: &str, plus_is_space: bool, out: &mut impl Output) {
     let bytes = raw.as_bytes();
-    // The start of the run of bytes kept as they are, copied whole when it ends.
+    // The start of the run of bytes kept as they are, copied whole when it ends, and where
+    // the next byte that may change is looked for.
     let mut run = 0;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let decoded = match b {
-            b'%' => match bytes.get(i + 1..i + 3) {
+    let mut from = 0;
+    while let Some(at) = bytes
+        .get(from..)
+        .and_then(|rest| special(rest, plus_is_space))
+        .map(|found| from + found)
+    {
+        let decoded = match bytes.get(at) {
+            Some(b'%') => match bytes.get(at + 1..at + 3) {
                 Some(&[hi, lo]) => hex(hi).zip(hex(lo)).map(|(hi, lo)| (hi << 4 | lo, 3)),
                 _ => None,
             },
-            b'+' if plus_is_space => Some((b' ', 1)),
-            _ => None,
+            // A `+`, found only when it is a space.
+            _ => Some((b' ', 1)),
         };
         match decoded {
             Some((byte, used)) => {
-                out.put(&bytes[run..i]);
+                out.put(&bytes[run..at]);
                 out.put(&[byte]);
-                i += used;
-                run = i;
+                from = at + used;
+                run = from;
             }
-            None => i += 1,
+            None => from = at + 1,
         }
     }
     out.put(&bytes[run..]);

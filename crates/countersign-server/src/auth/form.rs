@@ -58,7 +58,7 @@ pub(crate) fn form_bucket(config: &Config, parts: &Parts) -> Result<String, Erro
     }
     let view = View::new(parts, config.proxy.as_ref());
     let address = S3Address::of(
-        view.host().unwrap_or(""),
+        view.host().unwrap_or_default(),
         view.path(),
         config.virtual_host_domain.as_deref(),
     );

@@ -146,81 +146,96 @@ impl ContextValues {
         self.entries.push((key, start..self.text.len()));
     }
 
-    /// Pushes `key` with the value `value` makes, if it is wanted (the value is made only
-    /// then).
-    fn push_if<D: std::fmt::Display>(
-        &mut self,
-        wanted: &Wanted<'_>,
-        key: &'static str,
-        value: impl FnOnce() -> D,
-    ) {
-        if wanted.has(key) {
-            self.push(key, value());
+    /// Pushes `key` with `value`, text already (not run through the formatter).
+    fn push_text(&mut self, key: &'static str, value: Option<&str>) {
+        if let Some(value) = value {
+            let start = self.text.len();
+            self.text.push_str(value);
+            self.entries.push((key, start..self.text.len()));
         }
     }
 
     /// The values of the keys of `request` that `wanted` asks for, signed by `view` (none
-    /// when anonymous).
+    /// when anonymous). Only the wanted keys are looked at: most policies read none or one.
     pub(crate) fn gather<P>(
         request: &AccessRequest<'_, P>,
         view: Option<&IamView<'_>>,
         wanted: &Wanted<'_>,
     ) -> Self {
-        // Nothing is allocated until a key is wanted.
+        // Nothing is allocated until a key is found.
         let mut values = ContextValues::default();
-        let facts = request.facts;
-        if let Some(ip) = facts.source_ip {
-            values.push_if(wanted, "aws:SourceIp", || ip);
-        }
-        values.push_if(wanted, "aws:SecureTransport", || facts.secure_transport);
-        let now = facts.now;
-        values.push_if(wanted, "aws:EpochTime", || now.unix_timestamp());
-        values.push_if(wanted, "aws:CurrentTime", || Iso8601(now));
-        let headers = &request.parts.headers;
-        // A header is looked up only for a key some policy reads.
-        let header = |key: &str, name: &str| {
-            wanted
-                .has(key)
-                .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
-                .flatten()
-        };
-        if let Some(identity) = request.identity {
-            values.push_if(wanted, "aws:RequestedRegion", || identity.region());
-            // A service principal names the resource it acts for in signed headers (every
-            // x-amz-* header present is signed, or the request was refused).
-            if view.is_some_and(|v| v.service) {
-                if let Some(arn) = header("aws:SourceArn", "x-amz-source-arn") {
-                    values.push("aws:SourceArn", arn);
-                }
-                if let Some(account) = header("aws:SourceAccount", "x-amz-source-account") {
-                    values.push("aws:SourceAccount", account);
-                }
-            }
-        }
-        if let Some(s3) = &request.operation.s3 {
-            for (key, value) in [
-                ("s3:prefix", &s3.prefix),
-                ("s3:delimiter", &s3.delimiter),
-                ("s3:max-keys", &s3.max_keys),
-                ("s3:VersionId", &s3.version_id),
-            ] {
-                if let Some(value) = value {
-                    values.push_if(wanted, key, || value);
-                }
-            }
-            let sha256_key = "s3:x-amz-content-sha256";
-            if let Some(sha256) = header(sha256_key, "x-amz-content-sha256") {
-                values.push(sha256_key, sha256);
-            }
-            if let (Some(identity), Some(auth_type)) = (request.identity, facts.auth_type) {
-                values.push_if(wanted, "s3:authType", || auth_type.as_str());
-                values.push_if(wanted, "s3:signatureversion", || identity.algorithm());
-                values.push_if(wanted, "s3:signatureAge", || {
-                    (now - identity.signed_at).whole_milliseconds().max(0)
-                });
+        for key in &wanted.keys {
+            if let Some((name, key)) = Gathered::named(key) {
+                values.gather_one(name, key, request, view);
             }
         }
         values
+    }
+
+    /// Pushes the value of `key` (named `name`), if the request has one.
+    fn gather_one<P>(
+        &mut self,
+        name: &'static str,
+        key: Gathered,
+        request: &AccessRequest<'_, P>,
+        view: Option<&IamView<'_>>,
+    ) {
+        let facts = request.facts;
+        let header = |name: &str| {
+            let value = request.parts.headers.get(name)?;
+            value.to_str().ok()
+        };
+        let s3 = request.operation.s3.as_ref();
+        // A service principal names the resource it acts for in signed headers (every
+        // x-amz-* header present is signed, or the request was refused).
+        let service = request.identity.is_some() && view.is_some_and(|v| v.service);
+        // The keys of how an S3 request was signed.
+        let signed = request
+            .identity
+            .zip(facts.auth_type)
+            .filter(|_| s3.is_some());
+        match key {
+            Gathered::SourceIp => {
+                if let Some(ip) = facts.source_ip {
+                    self.push(name, ip);
+                }
+            }
+            Gathered::SecureTransport => self.push(name, facts.secure_transport),
+            Gathered::EpochTime => self.push(name, facts.now.unix_timestamp()),
+            Gathered::CurrentTime => self.push(name, Iso8601(facts.now)),
+            Gathered::RequestedRegion => {
+                self.push_text(name, request.identity.map(|identity| identity.region()));
+            }
+            Gathered::SourceArn if service => self.push_text(name, header("x-amz-source-arn")),
+            Gathered::SourceAccount if service => {
+                self.push_text(name, header("x-amz-source-account"));
+            }
+            Gathered::SourceArn | Gathered::SourceAccount => {}
+            Gathered::Prefix => self.push_text(name, s3.and_then(|s| s.prefix.as_deref())),
+            Gathered::Delimiter => {
+                self.push_text(name, s3.and_then(|s| s.delimiter.as_deref()));
+            }
+            Gathered::MaxKeys => self.push_text(name, s3.and_then(|s| s.max_keys.as_deref())),
+            Gathered::VersionId => {
+                self.push_text(name, s3.and_then(|s| s.version_id.as_deref()));
+            }
+            Gathered::ContentSha256 if s3.is_some() => {
+                self.push_text(name, header("x-amz-content-sha256"));
+            }
+            Gathered::ContentSha256 => {}
+            Gathered::AuthType => {
+                self.push_text(name, signed.map(|(_, auth_type)| auth_type.as_str()));
+            }
+            Gathered::SignatureVersion => {
+                self.push_text(name, signed.map(|(identity, _)| identity.algorithm()));
+            }
+            Gathered::SignatureAge => {
+                if let Some((identity, _)) = signed {
+                    let age = (facts.now - identity.signed_at).whole_milliseconds();
+                    self.push(name, age.max(0));
+                }
+            }
+        }
     }
 
     /// The policy context: these values, and the principal's tags that `wanted` asks for.
@@ -239,6 +254,57 @@ impl ContextValues {
             }
         }
         context
+    }
+}
+
+/// The condition keys the layer gathers from a request (the principal's own keys are the
+/// policy crate's: see [`countersign_policy::Principal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gathered {
+    SourceIp,
+    SecureTransport,
+    EpochTime,
+    CurrentTime,
+    RequestedRegion,
+    SourceArn,
+    SourceAccount,
+    Prefix,
+    Delimiter,
+    MaxKeys,
+    VersionId,
+    ContentSha256,
+    AuthType,
+    SignatureVersion,
+    SignatureAge,
+}
+
+/// Each gathered key by its name.
+static GATHERED: [(&str, Gathered); 15] = [
+    ("aws:SourceIp", Gathered::SourceIp),
+    ("aws:SecureTransport", Gathered::SecureTransport),
+    ("aws:EpochTime", Gathered::EpochTime),
+    ("aws:CurrentTime", Gathered::CurrentTime),
+    ("aws:RequestedRegion", Gathered::RequestedRegion),
+    ("aws:SourceArn", Gathered::SourceArn),
+    ("aws:SourceAccount", Gathered::SourceAccount),
+    ("s3:prefix", Gathered::Prefix),
+    ("s3:delimiter", Gathered::Delimiter),
+    ("s3:max-keys", Gathered::MaxKeys),
+    ("s3:VersionId", Gathered::VersionId),
+    ("s3:x-amz-content-sha256", Gathered::ContentSha256),
+    ("s3:authType", Gathered::AuthType),
+    ("s3:signatureversion", Gathered::SignatureVersion),
+    ("s3:signatureAge", Gathered::SignatureAge),
+];
+
+impl Gathered {
+    /// The gathered key `name` names (without regard to ASCII case), with its name as the
+    /// layer writes it.
+    fn named(name: &str) -> Option<(&'static str, Gathered)> {
+        GATHERED
+            .iter()
+            .find(|(known, _)| known.len() == name.len() && known.eq_ignore_ascii_case(name))
+            .copied()
     }
 }
 

@@ -104,7 +104,7 @@ fn classify<P>(
                 return Ok(S3Operation::post_object(&post.bucket, key).into());
             }
             let address = S3Address::of(
-                view.host().unwrap_or(""),
+                view.host().unwrap_or_default(),
                 view.path(),
                 config.virtual_host_domain.as_deref(),
             )
