@@ -414,6 +414,75 @@ fn delete_objects_deletes_the_keys_allowed_and_refuses_the_others_one_by_one() {
 }
 
 #[test]
+fn delete_objects_naming_a_version_needs_delete_object_version() {
+    let server = start(false, &[]);
+    aws_ok(&server, ADMIN, &["s3", "mb", "s3://home"]);
+    let made = put(&server, ADMIN, "home", "alice/old.txt", "contents");
+    assert!(made.status.success(), "{made:?}");
+    // Alice may delete her objects, not their versions: an entry that names the version
+    // (`null`, an unversioned object's) is refused, as AWS refuses it.
+    let delete = json!({"Objects": [{"Key": "alice/old.txt", "VersionId": "null"}]});
+    let as_alice = aws(
+        &server,
+        ALICE,
+        &[
+            "s3api",
+            "delete-objects",
+            "--bucket",
+            "home",
+            "--delete",
+            &delete.to_string(),
+        ],
+    );
+    let answer = format!("{}{}", text(&as_alice.stdout), text(&as_alice.stderr));
+    let result: Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    assert_eq!(result["Errors"][0]["Code"], "AccessDenied", "{answer}");
+    assert!(server.data().join("home/alice/old.txt").exists());
+    let as_admin = aws(
+        &server,
+        ADMIN,
+        &[
+            "s3api",
+            "delete-objects",
+            "--bucket",
+            "home",
+            "--delete",
+            &delete.to_string(),
+        ],
+    );
+    assert!(as_admin.status.success(), "{as_admin:?}");
+    assert!(!server.data().join("home/alice/old.txt").exists());
+}
+
+#[test]
+fn an_upload_that_sets_tags_needs_put_object_tagging() {
+    let server = start(false, &[]);
+    aws_ok(&server, ADMIN, &["s3", "mb", "s3://home"]);
+    let file = local_file(&server, "tagged.txt", "contents");
+    let upload = |user| {
+        let put = [
+            "s3api",
+            "put-object",
+            "--bucket",
+            "home",
+            "--key",
+            "alice/tagged.txt",
+        ];
+        let tagged = ["--body", &file, "--tagging", "team=blue"];
+        aws(&server, user, &[&put[..], &tagged[..]].concat())
+    };
+    // Alice may upload to her home, not tag: AWS asks for both when the upload sets tags.
+    let as_alice = upload(ALICE);
+    assert!(
+        text(&as_alice.stderr).contains("(AccessDenied)"),
+        "{as_alice:?}"
+    );
+    assert!(!server.data().join("home/alice/tagged.txt").exists());
+    let as_admin = upload(ADMIN);
+    assert!(as_admin.status.success(), "{as_admin:?}");
+}
+
+#[test]
 fn home_directory_listing_is_limited_to_the_users_prefix() {
     let server = start(false, &[]);
     aws_ok(&server, ADMIN, &["s3", "mb", "s3://home"]);

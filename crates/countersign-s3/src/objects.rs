@@ -236,7 +236,8 @@ pub(crate) async fn delete_object<S: Storage>(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// DeleteObjects: up to 1,000 keys, each authorized as a DeleteObject of its own.
+/// DeleteObjects: up to 1,000 keys, each authorized as a DeleteObject of its own (a
+/// DeleteObjectVersion, for an entry that names the version).
 pub(crate) async fn delete_objects<S: Storage, P: IamPrincipal>(
     app: &App<S>,
     ctx: &Ctx<P>,
@@ -266,7 +267,7 @@ pub(crate) async fn delete_objects<S: Storage, P: IamPrincipal>(
             _ => validate_key(key).and_then(|()| Ok(app.storage.check_key(key)?)),
         };
         let result = match named {
-            Ok(()) => match ctx.may_delete(bucket, key).await {
+            Ok(()) => match ctx.may_delete(bucket, key, version).await {
                 Ok(()) => app
                     .storage
                     .delete_object(bucket, key)

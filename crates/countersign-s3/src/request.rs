@@ -31,15 +31,25 @@ pub(crate) struct Ctx<P> {
 }
 
 impl<P: IamPrincipal> Ctx<P> {
-    /// Whether the signer may delete `bucket/key` (DeleteObjects authorizes each key, as
-    /// AWS does); without the layer's check nothing is.
-    pub(crate) async fn may_delete(&self, bucket: &str, key: &str) -> Result<(), S3Error> {
+    /// Whether the signer may delete `bucket/key`, or one `version` of it (DeleteObjects
+    /// authorizes each entry, as AWS does: `s3:DeleteObject`, or `s3:DeleteObjectVersion`
+    /// for an entry that names a version); without the layer's check nothing is.
+    pub(crate) async fn may_delete(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<(), S3Error> {
         let denied = || S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
         let Some((check, parts)) = &self.access else {
             return Err(denied());
         };
-        let access = Access::new("s3:DeleteObject", format!("arn:aws:s3:::{bucket}/{key}"))
-            .with_policy_key(bucket);
+        let action = match version {
+            Some(_) => "s3:DeleteObjectVersion",
+            None => "s3:DeleteObject",
+        };
+        let access =
+            Access::new(action, format!("arn:aws:s3:::{bucket}/{key}")).with_policy_key(bucket);
         check.check(parts, access).await.map_err(|_| denied())
     }
 

@@ -74,12 +74,12 @@ pub struct S3Operation {
     pub action: &'static str,
     /// Further actions AWS requires on the same resource, all of which must be allowed as
     /// well as [`action`](Self::action): GetObjectAttributes needs `s3:GetObject` (or
-    /// `s3:GetObjectVersion`) too. Empty for the other operations. The actions AWS adds for
-    /// some headers (`s3:PutObjectAcl` for an upload with `x-amz-acl` or `x-amz-grant-*`,
-    /// `s3:PutObjectTagging` with `x-amz-tagging`, `s3:PutObjectRetention` and
-    /// `s3:PutObjectLegalHold` with the `x-amz-object-lock-*` headers,
-    /// `s3:BypassGovernanceRetention` with `x-amz-bypass-governance-retention`) are not
-    /// listed.
+    /// `s3:GetObjectVersion`) too, and a PutObject that sets the object's tags
+    /// (`x-amz-tagging`) needs `s3:PutObjectTagging`. Empty for the other operations. The
+    /// other actions AWS adds for some headers (`s3:PutObjectAcl` for an upload with
+    /// `x-amz-acl` or `x-amz-grant-*`, `s3:PutObjectRetention` and `s3:PutObjectLegalHold`
+    /// with the `x-amz-object-lock-*` headers, `s3:BypassGovernanceRetention` with
+    /// `x-amz-bypass-governance-retention`) are not listed.
     pub further_actions: &'static [&'static str],
     /// The bucket and key (see [`bucket`](Self::bucket) and [`key`](Self::key)).
     address: S3Address,
@@ -362,6 +362,11 @@ impl S3Operation {
             (Some((action, further)), Some(version)) => (action, further, Some(version.into())),
             _ => (route.action, route.further, None),
         };
+        // Setting tags while uploading is tagging the object, which needs its own permission.
+        let further_actions = match route.name {
+            "PutObject" if headers.contains_key(TAGGING_HEADER) => &["s3:PutObjectTagging"],
+            _ => further_actions,
+        };
         let copy_source = match route.copies {
             true => Some(Box::new(copy_source(headers)?)),
             false => None,
@@ -449,6 +454,9 @@ impl S3Operation {
 
 /// The header that makes a PUT a copy (a name, not text parsed on every lookup).
 const COPY_SOURCE_HEADER: http::HeaderName = http::HeaderName::from_static("x-amz-copy-source");
+
+/// The header that sets an uploaded object's tags.
+const TAGGING_HEADER: http::HeaderName = http::HeaderName::from_static("x-amz-tagging");
 
 /// The most bytes of a parameter or bucket an error names.
 const MAX_NAMED_BYTES: usize = 128;
@@ -2305,6 +2313,21 @@ mod tests {
             "s3:PutObjectLegalHold",
             OBJECT_ARN,
         );
+    }
+
+    #[test]
+    fn a_put_object_that_sets_tags_needs_put_object_tagging_too() {
+        let op = classified(object_with(Method::PUT, "", &[("x-amz-tagging", "a=b")]));
+        assert_eq!(
+            (op.name, op.action, op.further_actions),
+            ("PutObject", "s3:PutObject", &["s3:PutObjectTagging"][..])
+        );
+    }
+
+    #[test]
+    fn a_put_object_without_tags_needs_put_object_alone() {
+        let op = classified(object(Method::PUT, ""));
+        assert_eq!(op.further_actions, &[] as &[&str]);
     }
 
     #[test]
