@@ -250,3 +250,76 @@ async fn a_write_beside_a_delete_that_empties_the_directory_succeeds() {
     }
     assert!(!dir.path().join("tidy/shared").exists());
 }
+
+/// Puts `bytes` at `bucket/key`: how it went.
+async fn put_bytes(
+    storage: &FsStorage,
+    bucket: &str,
+    key: &str,
+    bytes: &[u8],
+) -> Result<(), StorageError> {
+    let mut body = BodyReader::from_bytes(bytes.to_vec());
+    let staged = storage.stage(&mut body).await?;
+    let meta = ObjectMeta::new(bytes.len() as u64, "\"etag\"");
+    storage
+        .put_object(bucket, key, staged, &meta, &WriteCondition::None)
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test]
+async fn a_key_under_an_object_is_refused_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    storage.create_bucket("files", None).await.unwrap();
+    put_bytes(&storage, "files", "a", b"file").await.unwrap();
+    for key in ["a/b", "a/b/c"] {
+        let refused = put_bytes(&storage, "files", key, b"under a file").await;
+        assert!(
+            matches!(refused, Err(StorageError::InvalidKey { .. })),
+            "{key}: {refused:?}"
+        );
+    }
+    assert_eq!(std::fs::read(dir.path().join("files/a")).unwrap(), b"file");
+    assert_eq!(temporary_files(dir.path()), 0);
+}
+
+#[tokio::test]
+async fn a_key_that_names_a_directory_of_other_keys_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    storage.create_bucket("files", None).await.unwrap();
+    put_bytes(&storage, "files", "d/e", b"inside")
+        .await
+        .unwrap();
+    let refused = put_bytes(&storage, "files", "d", b"over a directory").await;
+    assert!(
+        matches!(refused, Err(StorageError::InvalidKey { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("files/d/e")).unwrap(),
+        b"inside"
+    );
+    assert_eq!(temporary_files(dir.path()), 0);
+}
+
+#[tokio::test]
+async fn a_bucket_deleted_before_the_commit_is_not_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    storage.create_bucket("gone", None).await.unwrap();
+    let mut body = BodyReader::from_bytes(&b"late"[..]);
+    let staged = storage.stage(&mut body).await.unwrap();
+    storage.delete_bucket("gone").await.unwrap();
+    let meta = ObjectMeta::new(4, "\"etag\"");
+    let refused = storage
+        .put_object("gone", "deep/key", staged, &meta, &WriteCondition::None)
+        .await;
+    assert!(
+        matches!(refused, Err(StorageError::NoSuchBucket { .. })),
+        "{refused:?}"
+    );
+    assert!(!dir.path().join("gone").exists());
+    assert_eq!(temporary_files(dir.path()), 0);
+}

@@ -344,48 +344,56 @@ struct Commit {
 
 impl Commit {
     /// Writes the sidecar beside the body, then renames both into place: whether the body
-    /// was renamed, and how it went.
+    /// was renamed, and how it went. The renames are tried first, and the directories they
+    /// need looked at only when one fails: most puts go to directories that exist.
     fn run(&self, document: &[u8]) -> (bool, Result<(), StorageError>) {
-        if !self.bucket_dir.is_dir() {
-            return (false, Err(StorageError::no_such_bucket(&self.bucket)));
-        }
-        if self.target.is_dir() {
-            return (false, Err(conflict(&self.key)));
-        }
-        let prepared = std::fs::write(&self.sidecar_temp, document)
-            .and_then(|()| std::fs::create_dir_all(&self.meta_dir));
-        if let Err(e) = prepared {
+        if let Err(e) = std::fs::write(&self.sidecar_temp, document) {
             return (false, Err(internal(e)));
         }
         if let Err(e) = self.rename_into_place() {
             return (false, Err(e));
         }
-        let sidecar = std::fs::rename(&self.sidecar_temp, &self.sidecar).map_err(internal);
-        (true, sidecar)
+        let sidecar = match std::fs::rename(&self.sidecar_temp, &self.sidecar) {
+            Err(e) if e.kind() == ErrorKind::NotFound => std::fs::create_dir_all(&self.meta_dir)
+                .and_then(|()| std::fs::rename(&self.sidecar_temp, &self.sidecar)),
+            renamed => renamed,
+        };
+        (true, sidecar.map_err(internal))
     }
 
-    /// Renames the body to the object's file, making the directories it needs. A delete of
-    /// another key in the same directory removes the directories it leaves empty, perhaps
-    /// while they are made or before the rename: both are then tried again, a few times.
+    /// Renames the body to the object's file, making the directories it needs when the
+    /// rename finds them missing (never the bucket's: a bucket deleted meanwhile stays
+    /// deleted). A delete of another key in the same directory removes the directories it
+    /// leaves empty, perhaps while they are made or before the rename: both are then tried
+    /// again, a few times.
     fn rename_into_place(&self) -> Result<(), StorageError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let retry = |e: &std::io::Error| e.kind() == ErrorKind::NotFound && attempts < 8;
+            let error = match std::fs::rename(&self.body, &self.target) {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            match error.kind() {
+                ErrorKind::NotFound if !self.bucket_dir.is_dir() => {
+                    return Err(StorageError::no_such_bucket(&self.bucket))
+                }
+                ErrorKind::NotFound if attempts < 8 => {}
+                // A directory stands at the key (`a` beside `a/b`), or a file on its path
+                // (`a/b` beside `a`).
+                ErrorKind::IsADirectory | ErrorKind::NotADirectory => {
+                    return Err(conflict(&self.key))
+                }
+                _ if self.target.is_dir() => return Err(conflict(&self.key)),
+                _ => return Err(internal(error)),
+            }
             if let Some(parent) = self.target.parent() {
                 match std::fs::create_dir_all(parent) {
                     Ok(()) => {}
-                    Err(e) if retry(&e) => continue,
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
                     // A file stands where a directory of the key's path should be.
                     Err(_) => return Err(conflict(&self.key)),
                 }
-            }
-            match std::fs::rename(&self.body, &self.target) {
-                Ok(()) => return Ok(()),
-                Err(e) if retry(&e) => continue,
-                // Another key made a directory of this name meanwhile (`a/b` beside `a`).
-                Err(_) if self.target.is_dir() => return Err(conflict(&self.key)),
-                Err(e) => return Err(internal(e)),
             }
         }
     }
