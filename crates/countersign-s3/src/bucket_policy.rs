@@ -13,7 +13,7 @@ use countersign_server::authz::IamPrincipal;
 use crate::app::App;
 use crate::error::S3Error;
 use crate::headers::check_content_md5;
-use crate::request::Ctx;
+use crate::request::{read_limited, Ctx};
 use crate::storage::Storage;
 
 /// The most bytes of a policy read: S3 counts 20 KB without white space, so a document
@@ -100,25 +100,12 @@ fn malformed(error: &PolicyError) -> S3Error {
 
 /// The policy document: the body, up to [`MAX_POLICY_BYTES`].
 async fn read(body: Body) -> Result<bytes::Bytes, S3Error> {
-    axum::body::to_bytes(body, MAX_POLICY_BYTES)
-        .await
-        .map_err(|e| {
-            let too_long =
-                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
-                    e.source()
-                })
-                .any(|e| e.is::<http_body_util::LengthLimitError>());
-            if too_long {
-                S3Error::new(
-                    StatusCode::BAD_REQUEST,
-                    "MalformedPolicy",
-                    format!(
-                        "Policies must be at most 20 KB without white space; this one is over \
-                         {MAX_POLICY_BYTES} bytes."
-                    ),
-                )
-            } else {
-                S3Error::from_body(&e)
-            }
-        })
+    read_limited(body, MAX_POLICY_BYTES, |limit| {
+        S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "MalformedPolicy",
+            format!("Policies must be at most 20 KB without white space; this one is over {limit} bytes."),
+        )
+    })
+    .await
 }

@@ -32,6 +32,10 @@ use crate::xml::{self, xml_response, XmlWriter};
 /// The most parts an upload has.
 const MAX_PART_NUMBER: u32 = 10_000;
 
+/// The most bytes of a CompleteMultipartUpload document read: 10,000 parts, each with its
+/// ETag and a checksum, with room to spare.
+const MAX_COMPLETION_BYTES: usize = 4 * 1024 * 1024;
+
 /// A `partNumber` parameter: 1 to 10,000 (400 `InvalidArgument` otherwise, or without one).
 pub(crate) fn part_number(value: Option<&str>) -> Result<u32, S3Error> {
     value
@@ -329,7 +333,7 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
     body: Body,
 ) -> Result<Response, S3Error> {
     let condition = write_condition(&ctx.headers)?;
-    let document = read_small(body, 4 * 1024 * 1024).await?;
+    let document = read_small(body, MAX_COMPLETION_BYTES).await?;
     let upload = this_upload(app, ctx, bucket, key).await?;
     let request = xml::parse(&document, "CompleteMultipartUpload", "Part")?;
     if request.records.is_empty() {

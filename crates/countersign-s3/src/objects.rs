@@ -236,6 +236,10 @@ pub(crate) async fn delete_object<S: Storage>(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The most bytes of a DeleteObjects document read: 1,000 keys of up to 1,024 bytes each,
+/// escaped, with their versions.
+const MAX_DELETE_BYTES: usize = 2 * 1024 * 1024;
+
 /// DeleteObjects: up to 1,000 keys, each authorized as a DeleteObject of its own (a
 /// DeleteObjectVersion, for an entry that names the version).
 pub(crate) async fn delete_objects<S: Storage, P: IamPrincipal>(
@@ -244,7 +248,7 @@ pub(crate) async fn delete_objects<S: Storage, P: IamPrincipal>(
     bucket: &str,
     body: Body,
 ) -> Result<Response, S3Error> {
-    let document = read_small(body, 2 * 1024 * 1024).await?;
+    let document = read_small(body, MAX_DELETE_BYTES).await?;
     app.storage.head_bucket(bucket).await?;
     let request = xml::parse(&document, "Delete", "Object")?;
     if request.records.len() > 1000 {

@@ -163,7 +163,23 @@ const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
 /// Reads a small request body (an XML document) whole, up to `limit` bytes; the layer's
 /// verdict comes with it. A longer body is 400 `MaxMessageLengthExceeded`: no more of it is
 /// kept, and what follows is read and dropped up to [`DRAIN_LIMIT`].
-pub(crate) async fn read_small(mut body: Body, limit: usize) -> Result<bytes::Bytes, S3Error> {
+pub(crate) async fn read_small(body: Body, limit: usize) -> Result<bytes::Bytes, S3Error> {
+    read_limited(body, limit, |limit| {
+        S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "MaxMessageLengthExceeded",
+            format!("Your request was too big: this document may have at most {limit} bytes."),
+        )
+    })
+    .await
+}
+
+/// [`read_small`], answering a body over `limit` with the error `too_long` makes of the limit.
+pub(crate) async fn read_limited(
+    mut body: Body,
+    limit: usize,
+    too_long: impl FnOnce(usize) -> S3Error,
+) -> Result<bytes::Bytes, S3Error> {
     let mut document = bytes::BytesMut::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| S3Error::from_body(&e))?;
@@ -172,11 +188,7 @@ pub(crate) async fn read_small(mut body: Body, limit: usize) -> Result<bytes::By
         };
         if document.len() + data.len() > limit {
             drain(body).await;
-            return Err(S3Error::new(
-                StatusCode::BAD_REQUEST,
-                "MaxMessageLengthExceeded",
-                format!("Your request was too big: this document may have at most {limit} bytes."),
-            ));
+            return Err(too_long(limit));
         }
         document.extend_from_slice(&data);
     }
