@@ -204,6 +204,9 @@ impl From<StorageError> for S3Error {
                 "EntityTooLarge",
                 "Your proposed upload exceeds the maximum allowed object size.",
             ),
+            StorageError::InsufficientStorage { message } => {
+                S3Error::new(StatusCode::INSUFFICIENT_STORAGE, "InsufficientStorage", message)
+            }
             StorageError::PreconditionFailed => S3Error::precondition_failed(),
             StorageError::Body(error) => S3Error::from_body(error.as_ref()),
             StorageError::Internal(error) => S3Error::internal(error),

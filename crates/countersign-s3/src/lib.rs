@@ -90,7 +90,7 @@ pub use completion::{Completed, Completion, MIN_PART_SIZE};
 pub use frontend::S3Frontend;
 pub use fs::{FileReader, FsStorage, TempFile};
 pub use listing_page::{Entry, ListQuery, Listing, ListingPage, Offer};
-pub use memory::{MemoryReader, MemoryStorage};
+pub use memory::{MemoryReader, MemoryStaged, MemoryStorage, DEFAULT_MEMORY_CAPACITY};
 pub use meta::{BodyChecksum, BucketInfo, ObjectMeta, ObjectPart, Part, Upload, UploadDetails};
 pub use shared::{SharedBuckets, SharedError, SharedFuture};
 pub use storage::{ObjectReader, Storage};

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
 use time::OffsetDateTime;
@@ -18,18 +18,95 @@ use crate::write_condition::WriteCondition;
 /// Buckets, objects and uploads in memory, for tests and short-lived servers: it holds what
 /// is put (and the parts of uploads in progress), no more, and keeps nothing once dropped.
 ///
+/// It holds at most its capacity ([`DEFAULT_MEMORY_CAPACITY`] unless
+/// [`with_capacity`](Self::with_capacity) says otherwise), counting the objects, the parts
+/// and the bodies being received: a body that would take more is refused, 507
+/// `InsufficientStorage`, and what it had taken given back.
+///
 /// ```
 /// use countersign_s3::{MemoryStorage, Storage};
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), countersign_s3::StorageError> {
-/// let storage = MemoryStorage::new();
+/// let storage = MemoryStorage::with_capacity(64 * 1024 * 1024);
 /// storage.create_bucket("photos", None).await?;
 /// assert_eq!(storage.list_buckets().await?[0].name, "photos");
+/// assert_eq!(storage.held(), 0);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStorage {
     state: Mutex<State>,
     counter: AtomicU64,
+    room: Arc<Room>,
+}
+
+/// The bytes a [`MemoryStorage`] holds at most unless told otherwise: 1 GiB.
+pub const DEFAULT_MEMORY_CAPACITY: u64 = 1024 * 1024 * 1024;
+
+impl Default for MemoryStorage {
+    fn default() -> Self {
+        MemoryStorage::with_capacity(DEFAULT_MEMORY_CAPACITY)
+    }
+}
+
+/// A storage's capacity, and the bytes held against it.
+#[derive(Debug)]
+struct Room {
+    capacity: u64,
+    held: AtomicU64,
+}
+
+/// Bytes held against a storage's capacity (an object's, a part's, a body's being received),
+/// given back when dropped.
+#[derive(Debug)]
+struct Held {
+    room: Arc<Room>,
+    bytes: u64,
+}
+
+impl Held {
+    fn none(room: &Arc<Room>) -> Held {
+        Held {
+            room: Arc::clone(room),
+            bytes: 0,
+        }
+    }
+
+    /// Takes `more` bytes, if the storage has room for them.
+    fn grow(&mut self, more: u64) -> Result<(), StorageError> {
+        let room = &self.room;
+        let before = room.held.fetch_add(more, Ordering::Relaxed);
+        if before.saturating_add(more) > room.capacity {
+            room.held.fetch_sub(more, Ordering::Relaxed);
+            return Err(StorageError::InsufficientStorage {
+                message: format!(
+                    "This in-memory storage holds at most {} bytes, and has {} left.",
+                    room.capacity,
+                    room.capacity.saturating_sub(before)
+                ),
+            });
+        }
+        self.bytes += more;
+        Ok(())
+    }
+
+    /// Takes over what `other` holds.
+    fn absorb(&mut self, mut other: Held) {
+        self.bytes += std::mem::take(&mut other.bytes);
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.room.held.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
+/// A body received into memory, held against the storage's capacity: the
+/// [`Storage::Staged`](crate::Storage::Staged) of [`MemoryStorage`].
+#[derive(Debug)]
+pub struct MemoryStaged {
+    bytes: Bytes,
+    held: Held,
 }
 
 #[derive(Debug, Default)]
@@ -47,16 +124,18 @@ struct Bucket {
     objects: BTreeMap<String, Object>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Object {
     meta: ObjectMeta,
     bytes: Bytes,
+    /// Given back when the object is deleted or replaced.
+    _held: Held,
 }
 
 #[derive(Debug)]
 struct MemoryUpload {
     upload: Upload,
-    parts: BTreeMap<u32, (Part, Bytes)>,
+    parts: BTreeMap<u32, (Part, MemoryStaged)>,
 }
 
 impl State {
@@ -80,9 +159,26 @@ impl State {
 }
 
 impl MemoryStorage {
-    /// An empty storage.
+    /// An empty storage of [`DEFAULT_MEMORY_CAPACITY`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty storage that holds at most `capacity` bytes.
+    pub fn with_capacity(capacity: u64) -> Self {
+        MemoryStorage {
+            state: Mutex::default(),
+            counter: AtomicU64::new(0),
+            room: Arc::new(Room {
+                capacity,
+                held: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The bytes held now: the objects', the parts' and the bodies' being received.
+    pub fn held(&self) -> u64 {
+        self.room.held.load(Ordering::Relaxed)
     }
 
     /// The state, even if a thread panicked while holding it (every change is made whole
@@ -126,7 +222,7 @@ impl ObjectReader for MemoryReader {
 }
 
 impl Storage for MemoryStorage {
-    type Staged = Bytes;
+    type Staged = MemoryStaged;
     type Reader = MemoryReader;
 
     async fn list_buckets(&self) -> Result<Vec<BucketInfo>, StorageError> {
@@ -200,19 +296,24 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
-    async fn stage(&self, body: &mut BodyReader) -> Result<Bytes, StorageError> {
+    async fn stage(&self, body: &mut BodyReader) -> Result<MemoryStaged, StorageError> {
         let mut staged = BytesMut::new();
+        let mut held = Held::none(&self.room);
         while let Some(chunk) = body.chunk().await? {
+            held.grow(chunk.len() as u64)?;
             staged.extend_from_slice(&chunk);
         }
-        Ok(staged.freeze())
+        Ok(MemoryStaged {
+            bytes: staged.freeze(),
+            held,
+        })
     }
 
     async fn put_object(
         &self,
         bucket: &str,
         key: &str,
-        staged: Bytes,
+        staged: MemoryStaged,
         meta: &ObjectMeta,
         condition: &WriteCondition,
     ) -> Result<(), StorageError> {
@@ -221,7 +322,8 @@ impl Storage for MemoryStorage {
         condition.check(bucket, key, objects.get(key).map(|o| &o.meta))?;
         let object = Object {
             meta: meta.clone(),
-            bytes: staged,
+            bytes: staged.bytes,
+            _held: staged.held,
         };
         objects.insert(key.to_string(), object);
         Ok(())
@@ -325,7 +427,7 @@ impl Storage for MemoryStorage {
         &self,
         upload: &Upload,
         part: &Part,
-        staged: Bytes,
+        staged: MemoryStaged,
     ) -> Result<(), StorageError> {
         let mut state = self.state();
         let entry = state.upload_mut(upload)?;
@@ -352,10 +454,10 @@ impl Storage for MemoryStorage {
         let entry = state.upload_mut(upload)?;
         let mut joined = BytesMut::new();
         for part in parts {
-            let (_, bytes) = entry.parts.get(&part.number).ok_or_else(|| {
+            let (_, staged) = entry.parts.get(&part.number).ok_or_else(|| {
                 StorageError::internal(format!("part {} was not uploaded", part.number))
             })?;
-            joined.extend_from_slice(bytes);
+            joined.extend_from_slice(&staged.bytes);
         }
         if joined.len() as u64 != meta.size {
             return Err(StorageError::internal(format!(
@@ -365,10 +467,19 @@ impl Storage for MemoryStorage {
                 meta.size
             )));
         }
-        state.uploads.remove(&upload.id);
+        // The object holds what its parts held; the parts it leaves out are given back.
+        let mut held = Held::none(&self.room);
+        if let Some(mut entry) = state.uploads.remove(&upload.id) {
+            for part in parts {
+                if let Some((_, staged)) = entry.parts.remove(&part.number) {
+                    held.absorb(staged.held);
+                }
+            }
+        }
         let object = Object {
             meta: meta.clone(),
             bytes: joined.freeze(),
+            _held: held,
         };
         state
             .bucket_mut(&upload.bucket)?

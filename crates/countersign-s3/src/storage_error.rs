@@ -62,6 +62,12 @@ pub enum StorageError {
     },
     /// A body longer than an object or part may be (400 `EntityTooLarge`).
     EntityTooLarge,
+    /// The storage has no room left for the body (507 `InsufficientStorage`, HTTP's status
+    /// for it: S3 has no such error, as it never fills up).
+    InsufficientStorage {
+        /// How much room the storage has, in a sentence.
+        message: String,
+    },
     /// A conditional write's condition did not hold (412 `PreconditionFailed`; see
     /// [`WriteCondition`](crate::WriteCondition)).
     PreconditionFailed,
@@ -129,6 +135,7 @@ impl fmt::Display for StorageError {
                 f.write_str("the parts are not in ascending order of their numbers")
             }
             StorageError::EntityTooLarge => f.write_str("the body is too large"),
+            StorageError::InsufficientStorage { message } => f.write_str(message),
             StorageError::PreconditionFailed => {
                 f.write_str("the condition of the write did not hold")
             }

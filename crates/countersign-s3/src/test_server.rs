@@ -88,7 +88,8 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server over a [`MemoryStorage`].
+    /// Starts a server over a [`MemoryStorage`] of the default capacity (1 GiB; give
+    /// [`with_storage`](Self::with_storage) a [`MemoryStorage::with_capacity`] for another).
     ///
     /// # Errors
     ///

@@ -243,3 +243,28 @@ async fn a_bucket_policy_is_kept_by_the_storage_and_given_back() {
     let document = gone.text().await.unwrap();
     assert_eq!(element(&document, "Code"), Some("NoSuchBucketPolicy"));
 }
+
+#[tokio::test]
+async fn a_put_past_the_memory_storages_capacity_is_insufficient_storage() {
+    let storage = countersign_s3::MemoryStorage::with_capacity(1024);
+    let server = TestServer::with_storage(storage).await.unwrap();
+    let signing = signing(&server);
+    let client = reqwest::Client::new();
+    let bucket = format!("{}/small", server.endpoint());
+    let created = client.put(&bucket).sign(&signing).await.unwrap();
+    assert_eq!(created.send().await.unwrap().status(), 200);
+    let put = |size: usize| {
+        let request = client.put(format!("{bucket}/k")).body(vec![b'x'; size]);
+        let signing = signing.clone();
+        async move { request.sign(&signing).await.unwrap().send().await.unwrap() }
+    };
+    let refused = put(2048).await;
+    assert_eq!(refused.status(), 507);
+    let document = refused.text().await.unwrap();
+    assert_eq!(
+        element(&document, "Code"),
+        Some("InsufficientStorage"),
+        "{document}"
+    );
+    assert_eq!(put(1000).await.status(), 200);
+}
