@@ -766,6 +766,63 @@ fn oversized_bucket_policy_is_refused_with_malformed_policy() {
 }
 
 #[test]
+fn a_bucket_policy_on_object_tags_lets_bob_read_only_the_tagged_objects() {
+    let server = start(false, &[]);
+    aws_ok(&server, ADMIN, &["s3", "mb", "s3://tagged"]);
+    let file = local_file(&server, "page.txt", "for everyone");
+    for (key, tagging) in [("open.txt", "public=yes"), ("closed.txt", "public=no")] {
+        aws_ok(
+            &server,
+            ADMIN,
+            &[
+                "s3api",
+                "put-object",
+                "--bucket",
+                "tagged",
+                "--key",
+                key,
+                "--body",
+                &file,
+                "--tagging",
+                tagging,
+            ],
+        );
+    }
+    let by_tag = document(json!([{"Effect": "Allow", "Principal": {"AWS": BOB.arn},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::tagged/*",
+        "Condition": {"StringEquals": {"s3:ExistingObjectTag/public": "yes"}}}]));
+    put_bucket_policy(&server, ADMIN, "tagged", &by_tag);
+    assert_eq!(
+        get(&server, BOB, "tagged", "open.txt").as_deref(),
+        Ok("for everyone")
+    );
+    let closed = get(&server, BOB, "tagged", "closed.txt");
+    assert!(
+        closed.as_ref().is_err_and(|e| e.contains("(AccessDenied)")),
+        "{closed:?}"
+    );
+    // Retagged, the object follows its new tags on the next request.
+    aws_ok(
+        &server,
+        ADMIN,
+        &[
+            "s3api",
+            "put-object-tagging",
+            "--bucket",
+            "tagged",
+            "--key",
+            "closed.txt",
+            "--tagging",
+            "TagSet=[{Key=public,Value=yes}]",
+        ],
+    );
+    assert_eq!(
+        get(&server, BOB, "tagged", "closed.txt").as_deref(),
+        Ok("for everyone")
+    );
+}
+
+#[test]
 fn bucket_policy_takes_effect_on_the_next_request() {
     let server = start(false, &[]);
     aws_ok(&server, ADMIN, &["s3", "mb", "s3://shared"]);

@@ -24,6 +24,7 @@ mod header_auth;
 mod host;
 mod key_store;
 mod limits;
+mod object_tags;
 mod payload;
 mod post_form;
 mod presign;

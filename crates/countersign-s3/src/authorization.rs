@@ -1,13 +1,15 @@
 //! [`WithBuckets`]: the policies the layer's authorizer reads in front of a frontend — the
 //! caller's (identity policies, perhaps resource policies of its own) with the frontend's
-//! buckets' owners and policies.
+//! buckets' owners and policies; and the tags of the storage's objects, which policies may
+//! test.
 
 use std::sync::Arc;
 
 use countersign_policy::Policy;
-use countersign_server::authz::{PolicyStore, ResourcePolicies};
+use countersign_server::authz::{ObjectTags, PolicyStore, ResourcePolicies, TagsFuture};
 
 use crate::bucket_registry::BucketPolicies;
+use crate::storage::Storage;
 
 /// A policy store of `policies` (the identity policies of the keys' principals, and any
 /// resource policies of the caller's) and the buckets' owners and policies: a bucket has the
@@ -44,5 +46,20 @@ impl<T: PolicyStore> PolicyStore for WithBuckets<T> {
             (kept, None) => kept,
             (None, given) => given,
         }
+    }
+}
+
+/// The tags of a storage's objects, for the policies that test `s3:ExistingObjectTag/<key>`
+/// (the layer's authorizer asks only then, for a request about an existing object).
+pub(crate) struct StorageTags<S>(pub(crate) Arc<S>);
+
+impl<S: Storage> ObjectTags for StorageTags<S> {
+    fn object_tags(&self, bucket: &str, key: &str) -> TagsFuture {
+        let storage = Arc::clone(&self.0);
+        let (bucket, key) = (bucket.to_string(), key.to_string());
+        Box::pin(async move {
+            let meta = storage.head_object(&bucket, &key).await.ok()?;
+            Some(meta.tags)
+        })
     }
 }

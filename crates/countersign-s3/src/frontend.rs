@@ -11,7 +11,7 @@ use countersign_server::{ErrorFormat, SigV4Layer};
 use serde_json::Value;
 
 use crate::app::App;
-use crate::authorization::WithBuckets;
+use crate::authorization::{StorageTags, WithBuckets};
 use crate::bucket_registry::BucketPolicies;
 use crate::ids::RequestIds;
 use crate::router;
@@ -159,7 +159,8 @@ where
     /// this region and the service `s3`, virtual-hosted addresses under this domain, S3's
     /// fifteen minutes of clock skew and XML errors, and every request authorized by IAM's
     /// logic ([`PolicyAuthorizer`]) with the identity policies of `policies` and the
-    /// buckets' owners and policies (see [`WithBuckets`]), and browsers' CORS preflights let
+    /// buckets' owners and policies (see [`WithBuckets`]) and the objects' tags for
+    /// `s3:ExistingObjectTag/<key>`, and browsers' CORS preflights let
     /// through unsigned for the frontend to answer from the bucket's CORS configuration
     /// (`cors_preflight`). Chain the layer's other settings (`anonymous`, `lockout`,
     /// `debug_errors`, ...) on what it returns.
@@ -175,10 +176,10 @@ where
             .clock_skew(CLOCK_SKEW)
             .error_format(ErrorFormat::S3Xml)
             .cors_preflight(true)
-            .authorize(PolicyAuthorizer::new(WithBuckets::new(
-                policies,
-                self.buckets.clone(),
-            )))
+            .authorize(
+                PolicyAuthorizer::new(WithBuckets::new(policies, self.buckets.clone()))
+                    .object_tags(StorageTags(Arc::clone(&self.storage))),
+            )
     }
 
     /// Reads the buckets' owners and policies from the storage and makes the router that

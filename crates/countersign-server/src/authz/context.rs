@@ -5,8 +5,9 @@
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>)
 //! and S3's (<https://docs.aws.amazon.com/AmazonS3/latest/API/bucket-policy-s3-sigv4-conditions.html>,
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>).
-//! A key whose value the layer cannot know (`s3:ExistingObjectTag/*`: the store holds the
-//! tags) is absent, as AWS evaluates a key the request does not carry.
+//! An object's tags (`s3:ExistingObjectTag/*`) are the store's to tell: the policy
+//! authorizer asks an [`ObjectTags`](super::ObjectTags) source for them when a policy tests
+//! one; without a source they are absent, as AWS evaluates a key the request does not carry.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -127,6 +128,15 @@ impl<'a> Wanted<'a> {
     /// Whether no key is.
     pub(crate) fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// Whether some key is an object's tag (`s3:ExistingObjectTag/<key>`).
+    pub(crate) fn reads_object_tags(&self) -> bool {
+        let prefix = crate::authz::object_tags::EXISTING_OBJECT_TAG;
+        self.keys.iter().any(|key| {
+            key.get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        })
     }
 }
 

@@ -2,13 +2,16 @@
 
 use std::sync::Arc;
 
-use countersign_policy::{evaluate, Decision, Policy, Principal, Request};
+use countersign_policy::{evaluate, Context, Decision, Policy, Principal, Request};
 use smallvec::SmallVec;
 
 use crate::authz::context::{ContextValues, Wanted};
+use crate::authz::object_tags::{ObjectTags, TagSource, EXISTING_OBJECT_TAG};
+use crate::authz::operation::Operation;
 use crate::authz::principal::IamPrincipal;
 use crate::authz::store::{PolicyStore, ResourcePolicies};
 use crate::authz::{AccessRequest, Authorizer, Denial, Verdict};
+use crate::identity::Verified;
 
 /// Evaluates each access a request needs against the signer's identity policies and the
 /// resource's policies from `store`: an explicit deny wins, then an allow; across accounts
@@ -17,16 +20,31 @@ use crate::authz::{AccessRequest, Authorizer, Denial, Verdict};
 ///
 /// The principal comes from the key store's principal ([`IamPrincipal`]); a key whose
 /// principal has no IAM identity is refused. The denial's reason names the deciding
-/// statement, or says that none allowed.
+/// statement, or says that none allowed. With an [`ObjectTags`] source
+/// ([`object_tags`](Self::object_tags)), a policy may test an existing object's tags.
 #[derive(Debug, Clone)]
 pub struct PolicyAuthorizer<S> {
     store: S,
+    object_tags: Option<TagSource>,
 }
+
+/// The resource policies of each access of an operation.
+type Resources = SmallVec<[Option<Arc<ResourcePolicies>>; 2]>;
 
 impl<S: PolicyStore> PolicyAuthorizer<S> {
     /// An authorizer over `store`.
     pub fn new(store: S) -> Self {
-        PolicyAuthorizer { store }
+        PolicyAuthorizer {
+            store,
+            object_tags: None,
+        }
+    }
+
+    /// The same authorizer, reading objects' tags from `source` for the policies that test
+    /// `s3:ExistingObjectTag/<key>` (without one, such a key is absent).
+    pub fn object_tags(mut self, source: impl ObjectTags) -> Self {
+        self.object_tags = Some(TagSource(Arc::new(source)));
+        self
     }
 
     /// The store.
@@ -38,7 +56,7 @@ impl<S: PolicyStore> PolicyAuthorizer<S> {
 impl<S, P> Authorizer<P> for PolicyAuthorizer<S>
 where
     S: PolicyStore,
-    P: IamPrincipal + Send + Sync + 'static,
+    P: IamPrincipal + Clone + Send + Sync + 'static,
 {
     fn authorize(&self, request: &AccessRequest<'_, P>) -> Verdict {
         let view = match request.identity {
@@ -53,23 +71,14 @@ where
                 }
             },
         };
-        let principal = match &view {
-            None => Principal::anonymous(),
-            Some(view) => match view.policy_principal() {
-                Some(principal) => principal,
-                None => {
-                    return Verdict::Deny(Denial::new(format!(
-                        "{:?} is not the ARN of a user, root user, role session or federated user",
-                        view.arn
-                    )))
-                }
-            },
+        let principal = match principal_of(view.as_ref()) {
+            Ok(principal) => principal,
+            Err(denial) => return Verdict::Deny(denial),
         };
         let identity_policies = principal
             .principal_arn()
             .and_then(|arn| self.store.identity_policies(arn));
-        let identity_policies: &[Policy] = identity_policies.as_deref().unwrap_or(&[]);
-        let resources: SmallVec<[Option<Arc<ResourcePolicies>>; 2]> = request
+        let resources: Resources = request
             .operation
             .accesses()
             .iter()
@@ -78,47 +87,157 @@ where
                 self.store.resource_policies(key)
             })
             .collect();
-        // Only the keys some policy reads are gathered: the others cannot change the outcome.
-        // The keys the policies read, once each (a policy names them when it is parsed).
-        let resource_policies = resources.iter().flatten().flat_map(|r| r.policies.iter());
-        let mut wanted = Wanted::default();
-        for key in identity_policies
-            .iter()
-            .chain(resource_policies)
-            .flat_map(Policy::context_keys)
-        {
-            wanted.add(key);
-        }
+        let identity_policies_ref: &[Policy] = identity_policies.as_deref().unwrap_or(&[]);
+        let wanted = wanted(identity_policies_ref, &resources);
         let values = if wanted.is_empty() {
             ContextValues::default()
         } else {
             ContextValues::gather(request, view.as_ref(), &wanted)
         };
-        let tags = view.as_ref().map(|v| v.tags.as_slice()).unwrap_or(&[]);
-        let context = values.context(tags, &wanted);
-        for (access, resource) in request.operation.accesses().iter().zip(&resources) {
-            let resource_policies: &[Policy] = resource
-                .as_ref()
-                .map(|r| r.policies.as_slice())
-                .unwrap_or(&[]);
-            let mut asked =
-                Request::new(principal, access.action(), access.resource()).with_context(&context);
-            let owner = access
-                .owner()
-                .or(resource.as_ref().and_then(|r| r.owner.as_deref()));
-            if let Some(owner) = owner {
-                asked = asked.owned_by(owner);
-            }
-            let evaluation = evaluate(identity_policies, resource_policies, &asked);
-            if evaluation.decision != Decision::Allow {
-                return Verdict::Deny(Denial::new(format!(
-                    "{} {} on {}: {evaluation}",
-                    principal.arn().unwrap_or("anonymous"),
-                    access.action(),
-                    access.resource()
-                )));
+        if let (Some(source), Some((bucket, key))) = (&self.object_tags, tagged(request.operation))
+        {
+            if wanted.reads_object_tags() {
+                // The object's tags are the store's: read, then decided on.
+                let later = LaterTags {
+                    source: source.clone(),
+                    bucket: bucket.to_string(),
+                    key: key.to_string(),
+                    identity: request.identity.cloned(),
+                    identity_policies: identity_policies.clone(),
+                    resources: resources.clone(),
+                    values,
+                    operation: request.operation.clone(),
+                };
+                return Verdict::Later(Box::pin(later.decide()));
             }
         }
-        Verdict::Allow
+        let tags = view.as_ref().map(|v| v.tags.as_slice()).unwrap_or(&[]);
+        let context = values.context(tags, &wanted);
+        match decide(
+            principal,
+            identity_policies_ref,
+            &resources,
+            &context,
+            request.operation,
+        ) {
+            Ok(()) => Verdict::Allow,
+            Err(denial) => Verdict::Deny(denial),
+        }
+    }
+}
+
+/// The principal the policies are evaluated for: the anonymous one without a view.
+fn principal_of<'a>(view: Option<&crate::authz::IamView<'a>>) -> Result<Principal<'a>, Denial> {
+    match view {
+        None => Ok(Principal::anonymous()),
+        Some(view) => view.policy_principal().ok_or_else(|| {
+            Denial::new(format!(
+                "{:?} is not the ARN of a user, root user, role session or federated user",
+                view.arn
+            ))
+        }),
+    }
+}
+
+/// The condition keys the policies read, once each (a policy names them when it is
+/// parsed): the only ones gathered, as the others cannot change the outcome.
+fn wanted<'p>(identity_policies: &'p [Policy], resources: &'p Resources) -> Wanted<'p> {
+    let resource_policies = resources.iter().flatten().flat_map(|r| r.policies.iter());
+    let mut wanted = Wanted::default();
+    for key in identity_policies
+        .iter()
+        .chain(resource_policies)
+        .flat_map(Policy::context_keys)
+    {
+        wanted.add(key);
+    }
+    wanted
+}
+
+/// The existing object an operation is about, whose tags its policies may test: not an
+/// upload (`s3:PutObject`: a put, a copy's destination, a multipart upload), which makes it.
+fn tagged(operation: &Operation) -> Option<(&str, &str)> {
+    let s3 = operation.s3.as_ref()?;
+    if s3.action == "s3:PutObject" {
+        return None;
+    }
+    Some((s3.bucket()?, s3.key()?))
+}
+
+/// Each access `operation` needs, evaluated for `principal`: the first refused denies.
+fn decide(
+    principal: Principal<'_>,
+    identity_policies: &[Policy],
+    resources: &Resources,
+    context: &Context<'_>,
+    operation: &Operation,
+) -> Result<(), Denial> {
+    for (access, resource) in operation.accesses().iter().zip(resources) {
+        let resource_policies: &[Policy] = resource
+            .as_ref()
+            .map(|r| r.policies.as_slice())
+            .unwrap_or(&[]);
+        let mut asked =
+            Request::new(principal, access.action(), access.resource()).with_context(context);
+        let owner = access
+            .owner()
+            .or(resource.as_ref().and_then(|r| r.owner.as_deref()));
+        if let Some(owner) = owner {
+            asked = asked.owned_by(owner);
+        }
+        let evaluation = evaluate(identity_policies, resource_policies, &asked);
+        if evaluation.decision != Decision::Allow {
+            return Err(Denial::new(format!(
+                "{} {} on {}: {evaluation}",
+                principal.arn().unwrap_or("anonymous"),
+                access.action(),
+                access.resource()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A decision that waits for an object's tags: what the request brought, owned.
+struct LaterTags<P> {
+    source: TagSource,
+    bucket: String,
+    key: String,
+    identity: Option<Verified<P>>,
+    identity_policies: Option<Arc<[Policy]>>,
+    resources: Resources,
+    /// The request's other condition keys, gathered before waiting.
+    values: ContextValues,
+    operation: Operation,
+}
+
+impl<P: IamPrincipal> LaterTags<P> {
+    async fn decide(self) -> Result<(), Denial> {
+        let tags = self
+            .source
+            .0
+            .object_tags(&self.bucket, &self.key)
+            .await
+            .unwrap_or_default();
+        let view = self.identity.as_ref().and_then(|i| i.principal.iam_view());
+        let principal = principal_of(view.as_ref())?;
+        let identity_policies: &[Policy] = self.identity_policies.as_deref().unwrap_or(&[]);
+        let wanted = wanted(identity_policies, &self.resources);
+        let principal_tags = view.as_ref().map(|v| v.tags.as_slice()).unwrap_or(&[]);
+        let mut context = self.values.context(principal_tags, &wanted);
+        let names: Vec<String> = tags
+            .iter()
+            .map(|(key, _)| format!("{EXISTING_OBJECT_TAG}{key}"))
+            .collect();
+        for (name, (_, value)) in names.iter().zip(&tags) {
+            context.insert(name, value);
+        }
+        decide(
+            principal,
+            identity_policies,
+            &self.resources,
+            &context,
+            &self.operation,
+        )
     }
 }
