@@ -390,8 +390,11 @@ impl Commit {
             if let Some(parent) = self.target.parent() {
                 match std::fs::create_dir_all(parent) {
                     Ok(()) => {}
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    // A file stands where a directory of the key's path should be.
+                    // A delete beside it removed a directory while it was being made (a
+                    // file in the way fails the rename first, as not a directory).
+                    Err(e)
+                        if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::AlreadyExists)
+                            && attempts < 8 => {}
                     Err(_) => return Err(conflict(&self.key)),
                 }
             }
