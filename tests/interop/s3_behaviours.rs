@@ -356,6 +356,53 @@ print(json.dumps({{'composite': composite + '-2',
 }
 
 #[test]
+fn a_crc64nvme_multipart_object_has_the_crc_of_its_whole_bytes() {
+    // S3 checksums a multipart upload of CRC64NVME as the whole object's CRC (FULL_OBJECT),
+    // and compares a whole-object checksum given to CompleteMultipartUpload with it.
+    let out = boto3(
+        &format!(
+            "{CHECKSUMS}
+s3.create_bucket(Bucket='sums')
+parts = [b'a' * (5 << 20), b'b' * 1000]
+whole = b''.join(parts)
+def upload(key, **complete):
+    created = s3.create_multipart_upload(Bucket='sums', Key=key, ChecksumAlgorithm='CRC64NVME')
+    listed = []
+    for number, data in enumerate(parts, 1):
+        part = s3.upload_part(Bucket='sums', Key=key, UploadId=created['UploadId'], PartNumber=number,
+                              Body=data, ChecksumAlgorithm='CRC64NVME')
+        listed.append({{'PartNumber': number, 'ETag': part['ETag'], 'ChecksumCRC64NVME': part['ChecksumCRC64NVME']}})
+    done = answer(s3.complete_multipart_upload, Bucket='sums', Key=key, UploadId=created['UploadId'],
+                  MultipartUpload={{'Parts': listed}}, **complete)
+    return created, done
+created, done = upload('mp')
+head = answer(plain.head_object, Bucket='sums', Key='mp', ChecksumMode='ENABLED')
+got = s3.get_object(Bucket='sums', Key='mp', ChecksumMode='ENABLED')
+_, given = upload('given', ChecksumCRC64NVME=expected('CRC64NVME', whole), ChecksumType='FULL_OBJECT')
+_, wrong = upload('wrong', ChecksumCRC64NVME=expected('CRC64NVME', b'other bytes'), ChecksumType='FULL_OBJECT')
+print(json.dumps({{'expected': expected('CRC64NVME', whole),
+                  'created_type': created.get('ChecksumType'),
+                  'complete': done['response'].get('ChecksumCRC64NVME'),
+                  'complete_type': done['response'].get('ChecksumType'),
+                  'head': head['headers'].get('x-amz-checksum-crc64nvme'),
+                  'head_type': head['headers'].get('x-amz-checksum-type'),
+                  'validated_get': got['Body'].read() == whole,
+                  'given': given['status'], 'wrong': wrong['status'], 'wrong_code': wrong.get('code')}}))"
+        ),
+        "CRC64NVME multipart",
+    );
+    assert_eq!(out["created_type"], "FULL_OBJECT", "{out}");
+    assert_eq!(out["complete"], out["expected"], "{out}");
+    assert_eq!(out["complete_type"], "FULL_OBJECT", "{out}");
+    assert_eq!(out["head"], out["expected"], "{out}");
+    assert_eq!(out["head_type"], "FULL_OBJECT", "{out}");
+    assert_eq!(out["validated_get"], true, "{out}");
+    assert_eq!(out["given"], 200, "{out}");
+    assert_eq!(out["wrong"], 400, "{out}");
+    assert_eq!(out["wrong_code"], "BadDigest", "{out}");
+}
+
+#[test]
 fn a_copy_keeps_the_checksum_algorithm_of_its_source() {
     let out = boto3(
         &format!(

@@ -102,6 +102,45 @@ impl ChecksumAlgorithm {
         let bytes = STANDARD.decode(value.trim()).ok()?;
         (bytes.len() == self.digest_len()).then_some(bytes)
     }
+
+    /// The checksum of two runs of bytes one after the other, from the `first` run's
+    /// checksum, the `second`'s and its length (big-endian digests, as [`Checksum::finalize`]
+    /// gives them): what S3 computes a multipart object's whole-object (`FULL_OBJECT`) CRC
+    /// from its parts' without reading them again. `None` for an algorithm that is no CRC,
+    /// or a digest of the wrong length.
+    ///
+    /// ```
+    /// use countersign_core::checksum::ChecksumAlgorithm;
+    /// let crc = ChecksumAlgorithm::Crc64Nvme;
+    /// let of = |data: &[u8]| { let mut c = crc.hasher(); c.update(data); c.finalize() };
+    /// let joined = crc.combine(&of(b"hello "), &of(b"world"), 5);
+    /// assert_eq!(joined, Some(of(b"hello world")));
+    /// ```
+    pub fn combine(self, first: &[u8], second: &[u8], second_len: u64) -> Option<Vec<u8>> {
+        let algorithm = match self {
+            ChecksumAlgorithm::Crc32 => CrcAlgorithm::Crc32IsoHdlc,
+            ChecksumAlgorithm::Crc32c => CrcAlgorithm::Crc32Iscsi,
+            ChecksumAlgorithm::Crc64Nvme => CrcAlgorithm::Crc64Nvme,
+            _ => return None,
+        };
+        let value = |digest: &[u8]| -> Option<u64> {
+            match (self, digest.len()) {
+                (ChecksumAlgorithm::Crc64Nvme, 8) => {
+                    Some(u64::from_be_bytes(digest.try_into().ok()?))
+                }
+                (ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c, 4) => {
+                    Some(u64::from(u32::from_be_bytes(digest.try_into().ok()?)))
+                }
+                _ => None,
+            }
+        };
+        let joined =
+            crc_fast::checksum_combine(algorithm, value(first)?, value(second)?, second_len);
+        Some(match self {
+            ChecksumAlgorithm::Crc64Nvme => joined.to_be_bytes().to_vec(),
+            _ => (joined as u32).to_be_bytes().to_vec(),
+        })
+    }
 }
 
 impl fmt::Display for ChecksumAlgorithm {
@@ -186,6 +225,37 @@ pub fn checksum_base64(algorithm: ChecksumAlgorithm, data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn digest(algorithm: ChecksumAlgorithm, data: &[u8]) -> Vec<u8> {
+        let mut c = algorithm.hasher();
+        c.update(data);
+        c.finalize()
+    }
+
+    #[test]
+    fn crcs_of_runs_combine_into_the_crc_of_both() {
+        // "123456789" split unevenly: the combined CRC is each catalogue check value.
+        for algorithm in [
+            ChecksumAlgorithm::Crc32,
+            ChecksumAlgorithm::Crc32c,
+            ChecksumAlgorithm::Crc64Nvme,
+        ] {
+            let (first, second) = (digest(algorithm, b"1234"), digest(algorithm, b"56789"));
+            let joined = algorithm.combine(&first, &second, 5);
+            assert_eq!(joined, Some(digest(algorithm, b"123456789")), "{algorithm}");
+        }
+    }
+
+    #[test]
+    fn only_crcs_of_the_right_length_combine() {
+        let sha = digest(ChecksumAlgorithm::Sha256, b"a");
+        assert_eq!(ChecksumAlgorithm::Sha256.combine(&sha, &sha, 1), None);
+        let crc32 = digest(ChecksumAlgorithm::Crc32, b"a");
+        assert_eq!(
+            ChecksumAlgorithm::Crc64Nvme.combine(&crc32, &crc32, 1),
+            None
+        );
+    }
 
     #[test]
     fn known_values() {

@@ -1,5 +1,6 @@
 //! The checksum algorithms of S3's objects and parts, by the names S3 gives them.
 
+use base64::Engine;
 use countersign_core::checksum::ChecksumAlgorithm;
 use countersign_server::authz::IamPrincipal;
 
@@ -58,22 +59,71 @@ pub(crate) fn checksum_type(checksum: &BodyChecksum) -> &'static str {
     }
 }
 
-/// The checksum of a multipart object as S3 computes a composite checksum: the `algorithm`
-/// checksum of the parts' checksums (their raw digests, in order), in base64, then a dash
-/// and the count of parts. `None` unless every part has a checksum of that algorithm.
+/// What a multipart object's checksum is of (`x-amz-checksum-type`, `ChecksumType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChecksumType {
+    /// The object's bytes.
+    FullObject,
+    /// Its parts' checksums.
+    Composite,
+}
+
+impl ChecksumType {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ChecksumType::FullObject => "FULL_OBJECT",
+            ChecksumType::Composite => "COMPOSITE",
+        }
+    }
+}
+
+/// How S3 checksums a multipart upload of `algorithm`: CRC-64/NVME by the whole object's
+/// CRC (the only type S3 offers it in), the other algorithms by their parts' checksums (S3's
+/// default for them).
+pub(crate) fn multipart_checksum_type(algorithm: ChecksumAlgorithm) -> ChecksumType {
+    match algorithm {
+        ChecksumAlgorithm::Crc64Nvme => ChecksumType::FullObject,
+        _ => ChecksumType::Composite,
+    }
+}
+
+/// The checksum of a multipart object, of the type [`multipart_checksum_type`] says: `None`
+/// unless every part has a checksum of `algorithm`.
 ///
-/// S3 gives a multipart upload of CRC64NVME a checksum of the whole object instead
-/// (`FULL_OBJECT`), which would need the CRCs combined; this frontend gives it the
-/// composite one, so that every algorithm is answered alike.
-pub(crate) fn composite(algorithm: ChecksumAlgorithm, parts: &[Part]) -> Option<BodyChecksum> {
-    let mut checksum = algorithm.hasher();
-    for part in parts {
+/// - `FULL_OBJECT`: the CRC of the whole object, combined from the parts' CRCs and sizes
+///   without reading them again.
+/// - `COMPOSITE`: the `algorithm` checksum of the parts' checksums (their raw digests, in
+///   order), in base64, then a dash and the count of parts.
+pub(crate) fn multipart_checksum(
+    algorithm: ChecksumAlgorithm,
+    parts: &[Part],
+) -> Option<BodyChecksum> {
+    let digests = parts.iter().map(|part| {
         let stored = part
             .checksum
             .as_ref()
             .filter(|c| c.algorithm == algorithm)?;
-        checksum.update(&algorithm.decode(&stored.value)?);
-    }
-    let value = format!("{}-{}", checksum.finalize_base64(), parts.len());
+        Some((algorithm.decode(&stored.value)?, part.size))
+    });
+    let value = match multipart_checksum_type(algorithm) {
+        ChecksumType::FullObject => {
+            let mut whole: Option<Vec<u8>> = None;
+            for digest in digests {
+                let (digest, size) = digest?;
+                whole = Some(match whole {
+                    None => digest,
+                    Some(before) => algorithm.combine(&before, &digest, size)?,
+                });
+            }
+            base64::engine::general_purpose::STANDARD.encode(whole?)
+        }
+        ChecksumType::Composite => {
+            let mut checksum = algorithm.hasher();
+            for digest in digests {
+                checksum.update(&digest?.0);
+            }
+            format!("{}-{}", checksum.finalize_base64(), parts.len())
+        }
+    };
     Some(BodyChecksum::new(algorithm, value))
 }

@@ -15,7 +15,8 @@ use countersign_server::authz::IamPrincipal;
 use crate::app::App;
 use crate::body_reader::BodyReader;
 use crate::checksums::{
-    algorithm_named, checksum_type, composite, element, unknown_algorithm, PART_CHECKSUMS,
+    algorithm_named, checksum_type, element, multipart_checksum, multipart_checksum_type,
+    unknown_algorithm, PART_CHECKSUMS,
 };
 use crate::completion::Completion;
 use crate::conditions::write_condition;
@@ -73,6 +74,20 @@ pub(crate) async fn create<S: Storage, P: IamPrincipal>(
         None => None,
         Some(name) => Some(algorithm_named(name).ok_or_else(|| unknown_algorithm(name))?),
     };
+    if let (Some(algorithm), Some(asked)) = (algorithm, ctx.header("x-amz-checksum-type")) {
+        let given = multipart_checksum_type(algorithm).as_str();
+        if !asked.trim().eq_ignore_ascii_case(given) {
+            return Err(S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequest",
+                format!(
+                    "The {} checksum type cannot be used with the {algorithm} checksum \
+                     algorithm here: a multipart upload of {algorithm} is checksummed {given}.",
+                    asked.trim()
+                ),
+            ));
+        }
+    }
     let details = UploadDetails::new(stored_headers(&ctx.headers))
         .with_checksum_algorithm(algorithm)
         .with_tags(tagging::from_header(ctx)?);
@@ -82,10 +97,13 @@ pub(crate) async fn create<S: Storage, P: IamPrincipal>(
         .leaf("Key", key)
         .leaf("UploadId", &upload.id);
     let mut response = xml_response(out.finish("InitiateMultipartUploadResult"));
-    if let Some(value) = algorithm.and_then(|a| HeaderValue::from_str(&a.to_string()).ok()) {
-        response
-            .headers_mut()
-            .insert("x-amz-checksum-algorithm", value);
+    if let Some(algorithm) = algorithm {
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&algorithm.to_string()) {
+            headers.insert("x-amz-checksum-algorithm", value);
+        }
+        let kind = multipart_checksum_type(algorithm).as_str();
+        headers.insert("x-amz-checksum-type", HeaderValue::from_static(kind));
     }
     Ok(response)
 }
@@ -142,6 +160,46 @@ fn invalid_part(message: impl Into<String>) -> S3Error {
 
 /// Checks the `Checksum*` elements a CompleteMultipartUpload `<Part>` gives against the
 /// checksum the part was stored with: each must be of the part's algorithm and equal to it.
+/// A CompleteMultipartUpload's `x-amz-checksum-<algorithm>` header, the whole object's
+/// checksum as the client computed it: it must be the object's `FULL_OBJECT` checksum (400
+/// `BadDigest` otherwise), and is refused for an upload that has none (400
+/// `InvalidRequest`).
+fn check_whole_object_checksum<P>(
+    ctx: &Ctx<P>,
+    checksum: Option<&BodyChecksum>,
+) -> Result<(), S3Error> {
+    for algorithm in ChecksumAlgorithm::ALL {
+        let name = format!(
+            "x-amz-checksum-{}",
+            algorithm.to_string().to_ascii_lowercase()
+        );
+        let Some(given) = ctx.headers.get(&name).and_then(|v| v.to_str().ok()) else {
+            continue;
+        };
+        let whole =
+            checksum.filter(|c| c.algorithm == algorithm && checksum_type(c) == "FULL_OBJECT");
+        let Some(whole) = whole else {
+            return Err(S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequest",
+                format!(
+                    "The upload has no whole-object {algorithm} checksum to compare {name} with."
+                ),
+            ));
+        };
+        if algorithm.decode(given).is_none()
+            || algorithm.decode(given) != algorithm.decode(&whole.value)
+        {
+            return Err(S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "BadDigest",
+                format!("The {algorithm} you specified did not match the calculated checksum."),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_listed_checksums(record: &[(String, String)], part: &Part) -> Result<(), S3Error> {
     for (name, listed) in record {
         let Some((algorithm, _)) = PART_CHECKSUMS.iter().find(|(_, element)| element == name)
@@ -299,7 +357,9 @@ pub(crate) async fn list_parts<S: Storage, P: IamPrincipal>(
         )
         .leaf_opt(
             "ChecksumType",
-            upload.checksum_algorithm.map(|_| "COMPOSITE"),
+            upload
+                .checksum_algorithm
+                .map(|a| multipart_checksum_type(a).as_str()),
         );
     for part in page {
         out.open("Part")
@@ -351,7 +411,8 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
     let completed = completion.finish()?;
     let checksum = upload
         .checksum_algorithm
-        .and_then(|algorithm| composite(algorithm, &completed.parts));
+        .and_then(|algorithm| multipart_checksum(algorithm, &completed.parts));
+    check_whole_object_checksum(ctx, checksum.as_ref())?;
     let meta = ObjectMeta::new(completed.size, completed.etag)
         .with_headers(upload.headers.clone())
         .with_checksum(checksum)

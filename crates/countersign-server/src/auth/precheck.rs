@@ -277,12 +277,27 @@ fn plan<'a>(
     if payload.is_unsigned() && !config.allow_unsigned_payload && !body_is_empty {
         return Err(Error::UnsignedPayloadRefused);
     }
-    let checksums = if found.has_checksums {
+    let mut checksums = if found.has_checksums {
         checksum_headers(parts)?
     } else {
         Checksums::new()
     };
+    if config.s3 && completes_an_upload(parts) {
+        // The object's checksum, for the upload to compare: not one of this body.
+        checksums.retain(|(algorithm, _)| *algorithm == ChecksumAlgorithm::ContentMd5);
+    }
     Ok((payload, checksums, values))
+}
+
+/// Whether the request completes a multipart upload (S3's `POST /{key}?uploadId=`), whose
+/// `x-amz-checksum-*` header is the whole object's checksum (`FULL_OBJECT`), not one of the
+/// request body.
+fn completes_an_upload(parts: &Parts) -> bool {
+    parts.method == http::Method::POST
+        && parts.uri.query().is_some_and(|q| {
+            q.split('&')
+                .any(|p| p.split('=').next() == Some("uploadId"))
+        })
 }
 
 /// The plan for an aws-chunked body: its framing, decoded length and declared trailers.
