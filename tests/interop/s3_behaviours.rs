@@ -403,6 +403,44 @@ print(json.dumps({{'expected': expected('CRC64NVME', whole),
 }
 
 #[test]
+fn a_crc32_multipart_upload_asked_for_a_full_object_checksum_gets_one() {
+    // CRC32 and CRC32C are offered in both types (COMPOSITE unless asked); SHA256 only as
+    // COMPOSITE, CRC64NVME only as FULL_OBJECT: S3 refuses the others.
+    let out = boto3(
+        &format!(
+            "{CHECKSUMS}
+s3.create_bucket(Bucket='sums')
+parts = [b'c' * (5 << 20), b'd' * 1000]
+created = s3.create_multipart_upload(Bucket='sums', Key='full', ChecksumAlgorithm='CRC32',
+                                     ChecksumType='FULL_OBJECT')
+listed = []
+for number, data in enumerate(parts, 1):
+    part = s3.upload_part(Bucket='sums', Key='full', UploadId=created['UploadId'], PartNumber=number,
+                          Body=data, ChecksumAlgorithm='CRC32')
+    listed.append({{'PartNumber': number, 'ETag': part['ETag'], 'ChecksumCRC32': part['ChecksumCRC32']}})
+list_parts = s3.list_parts(Bucket='sums', Key='full', UploadId=created['UploadId'])
+done = answer(s3.complete_multipart_upload, Bucket='sums', Key='full', UploadId=created['UploadId'],
+              MultipartUpload={{'Parts': listed}})
+refused = [answer(s3.create_multipart_upload, Bucket='sums', Key='no', ChecksumAlgorithm=algorithm,
+                  ChecksumType=kind) for algorithm, kind in [('SHA256', 'FULL_OBJECT'), ('CRC64NVME', 'COMPOSITE')]]
+print(json.dumps({{'expected': expected('CRC32', b''.join(parts)),
+                  'created_type': created.get('ChecksumType'),
+                  'listed_type': list_parts.get('ChecksumType'),
+                  'complete': done['response'].get('ChecksumCRC32'),
+                  'complete_type': done['response'].get('ChecksumType'),
+                  'refused': [(r['status'], r.get('code')) for r in refused]}}))"
+        ),
+        "FULL_OBJECT CRC32 multipart",
+    );
+    assert_eq!(out["created_type"], "FULL_OBJECT", "{out}");
+    assert_eq!(out["listed_type"], "FULL_OBJECT", "{out}");
+    assert_eq!(out["complete"], out["expected"], "{out}");
+    assert_eq!(out["complete_type"], "FULL_OBJECT", "{out}");
+    let refused = serde_json::json!([[400, "InvalidRequest"], [400, "InvalidRequest"]]);
+    assert_eq!(out["refused"], refused, "{out}");
+}
+
+#[test]
 fn a_copy_keeps_the_checksum_algorithm_of_its_source() {
     let out = boto3(
         &format!(

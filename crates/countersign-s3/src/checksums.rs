@@ -77,18 +77,54 @@ impl ChecksumType {
     }
 }
 
-/// How S3 checksums a multipart upload of `algorithm`: CRC-64/NVME by the whole object's
-/// CRC (the only type S3 offers it in), the other algorithms by their parts' checksums (S3's
-/// default for them).
-pub(crate) fn multipart_checksum_type(algorithm: ChecksumAlgorithm) -> ChecksumType {
+/// How S3 checksums a multipart upload of `algorithm`, whose creation asked for a checksum
+/// of the whole object or not (`full_object`): CRC-64/NVME by the whole object's CRC always
+/// (the only type S3 offers it in), CRC-32 and CRC-32C by it when asked, else by the parts'
+/// checksums (S3's default for them, and the only type for SHA-1 and SHA-256).
+pub(crate) fn multipart_checksum_type(
+    algorithm: ChecksumAlgorithm,
+    full_object: bool,
+) -> ChecksumType {
     match algorithm {
         ChecksumAlgorithm::Crc64Nvme => ChecksumType::FullObject,
+        ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c if full_object => {
+            ChecksumType::FullObject
+        }
         _ => ChecksumType::Composite,
     }
 }
 
-/// The checksum of a multipart object, of the type [`multipart_checksum_type`] says: `None`
-/// unless every part has a checksum of `algorithm`.
+/// The checksum type a CreateMultipartUpload asks for (`x-amz-checksum-type`) with
+/// `algorithm`: whether it is the whole object's, or 400 `InvalidRequest` for a type the
+/// algorithm is not offered in (as S3 refuses `COMPOSITE` CRC-64/NVME and `FULL_OBJECT`
+/// SHA-1 or SHA-256) or one S3 does not have.
+pub(crate) fn asked_checksum_type(
+    algorithm: ChecksumAlgorithm,
+    asked: &str,
+) -> Result<bool, S3Error> {
+    let refused = |asked: &str| {
+        S3Error::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            format!(
+                "The {asked} checksum type cannot be used with the {algorithm} checksum algorithm."
+            ),
+        )
+    };
+    let full_object = match asked.trim() {
+        "FULL_OBJECT" => true,
+        "COMPOSITE" => false,
+        other => return Err(refused(other)),
+    };
+    match multipart_checksum_type(algorithm, full_object) {
+        ChecksumType::FullObject if full_object => Ok(true),
+        ChecksumType::Composite if !full_object => Ok(false),
+        _ => Err(refused(asked.trim())),
+    }
+}
+
+/// The checksum of a multipart object, of the type [`multipart_checksum_type`] says for
+/// `algorithm` and `full_object`: `None` unless every part has a checksum of `algorithm`.
 ///
 /// - `FULL_OBJECT`: the CRC of the whole object, combined from the parts' CRCs and sizes
 ///   without reading them again.
@@ -96,6 +132,7 @@ pub(crate) fn multipart_checksum_type(algorithm: ChecksumAlgorithm) -> ChecksumT
 ///   order), in base64, then a dash and the count of parts.
 pub(crate) fn multipart_checksum(
     algorithm: ChecksumAlgorithm,
+    full_object: bool,
     parts: &[Part],
 ) -> Option<BodyChecksum> {
     let digests = parts.iter().map(|part| {
@@ -105,7 +142,7 @@ pub(crate) fn multipart_checksum(
             .filter(|c| c.algorithm == algorithm)?;
         Some((algorithm.decode(&stored.value)?, part.size))
     });
-    let value = match multipart_checksum_type(algorithm) {
+    let value = match multipart_checksum_type(algorithm, full_object) {
         ChecksumType::FullObject => {
             let mut whole: Option<Vec<u8>> = None;
             for digest in digests {

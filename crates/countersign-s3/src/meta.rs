@@ -178,6 +178,9 @@ pub struct UploadDetails {
     pub headers: Vec<(String, String)>,
     /// `x-amz-checksum-algorithm`: every part gets a checksum of this algorithm.
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// `x-amz-checksum-type: FULL_OBJECT`: the completed object's checksum is a CRC of its
+    /// bytes rather than a checksum of its parts' (a CRC-64/NVME upload's always is).
+    pub full_object_checksum: bool,
     /// `x-amz-tagging`: the tags the completed object gets.
     pub tags: Vec<(String, String)>,
 }
@@ -189,8 +192,15 @@ impl UploadDetails {
             initiated: now(),
             headers,
             checksum_algorithm: None,
+            full_object_checksum: false,
             tags: Vec::new(),
         }
+    }
+
+    /// The same details, asking for a checksum of the whole object's bytes or not.
+    pub fn with_full_object_checksum(mut self, full_object: bool) -> Self {
+        self.full_object_checksum = full_object;
+        self
     }
 
     /// The same details, with the tags of the completed object.
@@ -222,6 +232,9 @@ pub struct Upload {
     pub headers: Vec<(String, String)>,
     /// CreateMultipartUpload's `x-amz-checksum-algorithm`: every part gets this checksum.
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// CreateMultipartUpload's `x-amz-checksum-type: FULL_OBJECT` (see
+    /// [`UploadDetails::full_object_checksum`]).
+    pub full_object_checksum: bool,
     /// CreateMultipartUpload's `x-amz-tagging`: the tags the completed object gets.
     pub tags: Vec<(String, String)>,
 }
@@ -236,6 +249,7 @@ impl Upload {
             initiated: details.initiated,
             headers: details.headers,
             checksum_algorithm: details.checksum_algorithm,
+            full_object_checksum: details.full_object_checksum,
             tags: details.tags,
         }
     }

@@ -15,8 +15,8 @@ use countersign_server::authz::IamPrincipal;
 use crate::app::App;
 use crate::body_reader::BodyReader;
 use crate::checksums::{
-    algorithm_named, checksum_type, element, multipart_checksum, multipart_checksum_type,
-    unknown_algorithm, PART_CHECKSUMS,
+    algorithm_named, asked_checksum_type, checksum_type, element, multipart_checksum,
+    multipart_checksum_type, unknown_algorithm, PART_CHECKSUMS,
 };
 use crate::completion::Completion;
 use crate::conditions::write_condition;
@@ -74,22 +74,13 @@ pub(crate) async fn create<S: Storage, P: IamPrincipal>(
         None => None,
         Some(name) => Some(algorithm_named(name).ok_or_else(|| unknown_algorithm(name))?),
     };
-    if let (Some(algorithm), Some(asked)) = (algorithm, ctx.header("x-amz-checksum-type")) {
-        let given = multipart_checksum_type(algorithm).as_str();
-        if !asked.trim().eq_ignore_ascii_case(given) {
-            return Err(S3Error::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidRequest",
-                format!(
-                    "The {} checksum type cannot be used with the {algorithm} checksum \
-                     algorithm here: a multipart upload of {algorithm} is checksummed {given}.",
-                    asked.trim()
-                ),
-            ));
-        }
-    }
+    let full_object = match (algorithm, ctx.header("x-amz-checksum-type")) {
+        (Some(algorithm), Some(asked)) => asked_checksum_type(algorithm, asked)?,
+        _ => false,
+    };
     let details = UploadDetails::new(stored_headers(&ctx.headers))
         .with_checksum_algorithm(algorithm)
+        .with_full_object_checksum(full_object)
         .with_tags(tagging::from_header(ctx)?);
     let upload = app.storage.create_upload(bucket, key, details).await?;
     let mut out = XmlWriter::new("InitiateMultipartUploadResult");
@@ -102,7 +93,7 @@ pub(crate) async fn create<S: Storage, P: IamPrincipal>(
         if let Ok(value) = HeaderValue::from_str(&algorithm.to_string()) {
             headers.insert("x-amz-checksum-algorithm", value);
         }
-        let kind = multipart_checksum_type(algorithm).as_str();
+        let kind = multipart_checksum_type(algorithm, full_object).as_str();
         headers.insert("x-amz-checksum-type", HeaderValue::from_static(kind));
     }
     Ok(response)
@@ -359,7 +350,7 @@ pub(crate) async fn list_parts<S: Storage, P: IamPrincipal>(
             "ChecksumType",
             upload
                 .checksum_algorithm
-                .map(|a| multipart_checksum_type(a).as_str()),
+                .map(|a| multipart_checksum_type(a, upload.full_object_checksum).as_str()),
         );
     for part in page {
         out.open("Part")
@@ -409,9 +400,9 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
         check_listed_checksums(record, part)?;
     }
     let completed = completion.finish()?;
-    let checksum = upload
-        .checksum_algorithm
-        .and_then(|algorithm| multipart_checksum(algorithm, &completed.parts));
+    let checksum = upload.checksum_algorithm.and_then(|algorithm| {
+        multipart_checksum(algorithm, upload.full_object_checksum, &completed.parts)
+    });
     check_whole_object_checksum(ctx, checksum.as_ref())?;
     let meta = ObjectMeta::new(completed.size, completed.etag)
         .with_headers(upload.headers.clone())

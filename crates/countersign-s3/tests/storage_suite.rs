@@ -91,6 +91,7 @@ suite! {
     an_objects_tags_change_alone,
     tagging_a_missing_object_is_no_such_key,
     an_upload_keeps_the_tags_of_its_object,
+    an_upload_keeps_its_checksum_algorithm_and_type,
 }
 
 // ---- Helpers ---------------------------------------------------------------------------
@@ -881,4 +882,22 @@ async fn an_upload_keeps_the_tags_of_its_object<S: Storage>(storage: &S) {
     let upload = storage.create_upload("tags", "k", details).await.unwrap();
     let read = storage.get_upload("tags", "k", &upload.id).await.unwrap();
     assert_eq!(read.tags, tags(&[("from", "upload")]));
+}
+
+async fn an_upload_keeps_its_checksum_algorithm_and_type<S: Storage>(storage: &S) {
+    storage.create_bucket("sums", None).await.unwrap();
+    for full_object in [true, false] {
+        let details = UploadDetails::new(Vec::new())
+            .with_checksum_algorithm(Some(ChecksumAlgorithm::Crc32))
+            .with_full_object_checksum(full_object);
+        let upload = storage.create_upload("sums", "k", details).await.unwrap();
+        let read = storage.get_upload("sums", "k", &upload.id).await.unwrap();
+        assert_eq!(
+            (read.checksum_algorithm, read.full_object_checksum),
+            (
+                Some(countersign_core::checksum::ChecksumAlgorithm::Crc32),
+                full_object
+            )
+        );
+    }
 }

@@ -30,6 +30,7 @@ impl FsStorage {
             "initiated_ms": millis(upload.initiated),
             "headers": upload.headers,
             "checksum_algorithm": upload.checksum_algorithm.map(|a| a.to_string()),
+            "full_object_checksum": upload.full_object_checksum,
             "tags": upload.tags,
         });
         tokio::fs::write(dir.join("upload.json"), document.to_string())
@@ -71,6 +72,7 @@ impl FsStorage {
                     .as_str()
                     .and_then(crate::checksums::algorithm_named),
             )
+            .with_full_object_checksum(v["full_object_checksum"].as_bool().unwrap_or(false))
             .with_tags(headers_from_json(&v["tags"]));
         details.initiated = from_millis(v["initiated_ms"].as_i64().unwrap_or(0));
         Ok(Upload::new(
