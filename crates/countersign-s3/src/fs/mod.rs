@@ -4,13 +4,16 @@
 //! DATA/
 //!   BUCKET/a/b/c.txt                       the object `a/b/c.txt`, as its plain bytes
 //!   .countersign/meta/BUCKET/SHA256.json   its metadata (ETag, size, headers, checksum, parts, tags), named by the key's hash
+//!   .countersign/meta/BUCKET/ID.tmp        a sidecar being written (renamed within its directory)
 //!   .countersign/buckets/BUCKET.json       the bucket's owner and configuration (its policy, its CORS rules)
 //!   .countersign/tmp/…                     bodies being received (renamed into place when complete)
 //!   .countersign/uploads/ID/…              multipart uploads: upload.json, N.part, N.json
 //! ```
 //!
 //! A body is written to a temporary file, and renamed into place only once it was read to
-//! its end without error (the layer's verdict on it comes at the end). A key is a
+//! its end without error (the layer's verdict on it comes at the end). A sidecar is written
+//! beside its final name, so that its rename stays within one directory: renames across
+//! directories take one lock of the whole file system, and concurrent puts waited on it. A key is a
 //! `/`-separated path of non-empty segments other than `.` and `..`, so that it can never
 //! leave its bucket; one key cannot be both an object and the directory of another (`a` and
 //! `a/b`): the second is refused with `InvalidArgument`. Bucket names follow S3's rules, so
@@ -184,6 +187,14 @@ impl FsStorage {
     fn temp_file(&self) -> TempFile {
         TempFile {
             path: self.tmp_dir().join(self.unique()),
+            committed: false,
+        }
+    }
+
+    /// A temporary file in `dir` (named so that no file the storage reads there can be it).
+    fn temp_file_in(&self, dir: &Path) -> TempFile {
+        TempFile {
+            path: dir.join(format!("{}.tmp", self.unique())),
             committed: false,
         }
     }

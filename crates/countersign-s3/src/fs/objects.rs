@@ -103,7 +103,9 @@ impl FsStorage {
         meta: &ObjectMeta,
     ) -> Result<(), StorageError> {
         let document = serde_json::to_vec(&meta_to_json(meta, key)).map_err(internal)?;
-        let mut sidecar_temp = self.temp_file();
+        // Beside the sidecar, so that its rename stays in one directory (a rename across
+        // directories takes the file system's one lock for such renames).
+        let mut sidecar_temp = self.temp_file_in(&self.meta_dir(bucket));
         let commit = Commit {
             bucket: bucket.to_string(),
             key: key.to_string(),
@@ -347,17 +349,22 @@ impl Commit {
     /// was renamed, and how it went. The renames are tried first, and the directories they
     /// need looked at only when one fails: most puts go to directories that exist.
     fn run(&self, document: &[u8]) -> (bool, Result<(), StorageError>) {
-        if let Err(e) = std::fs::write(&self.sidecar_temp, document) {
+        let written = match std::fs::write(&self.sidecar_temp, document) {
+            Err(e) if e.kind() == ErrorKind::NotFound && !self.bucket_dir.is_dir() => {
+                return (false, Err(StorageError::no_such_bucket(&self.bucket)));
+            }
+            // The bucket's first object: its metadata directory is made.
+            Err(e) if e.kind() == ErrorKind::NotFound => std::fs::create_dir_all(&self.meta_dir)
+                .and_then(|()| std::fs::write(&self.sidecar_temp, document)),
+            written => written,
+        };
+        if let Err(e) = written {
             return (false, Err(internal(e)));
         }
         if let Err(e) = self.rename_into_place() {
             return (false, Err(e));
         }
-        let sidecar = match std::fs::rename(&self.sidecar_temp, &self.sidecar) {
-            Err(e) if e.kind() == ErrorKind::NotFound => std::fs::create_dir_all(&self.meta_dir)
-                .and_then(|()| std::fs::rename(&self.sidecar_temp, &self.sidecar)),
-            renamed => renamed,
-        };
+        let sidecar = std::fs::rename(&self.sidecar_temp, &self.sidecar);
         (true, sidecar.map_err(internal))
     }
 
