@@ -68,19 +68,26 @@ where
     response
 }
 
-/// The bucket, `Origin` and method of a cross-origin request that is not a preflight.
+/// The bucket, `Origin` and method of a cross-origin request that is not a preflight (the
+/// bucket the layer authorized, when it authorized one).
 fn cross_origin(request: &Request, domain: &str) -> Option<(String, String, Method)> {
     let origin = request.headers().get(header::ORIGIN)?.to_str().ok()?;
     if request.method() == Method::OPTIONS {
         return None;
     }
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let address = address(host, request.uri().path(), domain).ok()?;
-    let bucket = address.bucket()?.to_string();
+    let authorized = request.extensions().get::<AccessCheck>();
+    let bucket = match authorized.and_then(|check| check.operation().s3.as_ref()) {
+        Some(operation) => operation.bucket()?.to_string(),
+        None => {
+            let host = request
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            let address = address(host, request.uri().path(), domain).ok()?;
+            address.bucket()?.to_string()
+        }
+    };
     Some((bucket, origin.to_string(), request.method().clone()))
 }
 
@@ -101,7 +108,17 @@ where
         .map(str::to_string)
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_default();
-    let address = address(&host, parts.uri.path(), &app.domain)?;
+    // The operation the layer authorized, when it authorized one: the bucket and key it
+    // read (through a trusted proxy's forwarded host and path, if it trusts one) are the
+    // ones served, never others read again from the request.
+    let authorized = parts
+        .extensions
+        .get::<AccessCheck>()
+        .and_then(|check| check.operation().s3.clone());
+    let address = match &authorized {
+        Some(operation) => operation.address().clone(),
+        None => address(&host, parts.uri.path(), &app.domain)?,
+    };
     let virtual_host = address.virtual_host();
     let post = parts.extensions.get::<PostObject>().cloned();
     // Only DeleteObjects checks further accesses (each of its keys): the head it checks
@@ -143,7 +160,10 @@ where
     if ctx.method == Method::OPTIONS {
         return cors::preflight(app, &ctx.headers, address.bucket()).await;
     }
-    let operation = S3Operation::classify(&ctx.method, address, raw_query, &ctx.headers)?;
+    let operation = match authorized {
+        Some(operation) => operation,
+        None => S3Operation::classify(&ctx.method, address, raw_query, &ctx.headers)?,
+    };
     let Some(bucket) = operation.bucket() else {
         return match operation.name {
             "ListBuckets" => listing::list_buckets(app, &ctx).await,
