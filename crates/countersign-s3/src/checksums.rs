@@ -50,12 +50,13 @@ pub(crate) fn checksum_mode<P: IamPrincipal>(ctx: &Ctx<P>) -> bool {
         .is_some_and(|mode| mode.trim().eq_ignore_ascii_case("ENABLED"))
 }
 
-/// `x-amz-checksum-type` (and `ChecksumType`) of a checksum: `COMPOSITE` for a multipart
-/// object's checksum of its parts' checksums (`…-N`), `FULL_OBJECT` for one of the bytes.
-pub(crate) fn checksum_type(checksum: &BodyChecksum) -> &'static str {
+/// `x-amz-checksum-type` (and `ChecksumType`) of a stored checksum: `COMPOSITE` for a
+/// multipart object's checksum of its parts' checksums (`…-N`), `FULL_OBJECT` for one of the
+/// bytes.
+pub(crate) fn checksum_type(checksum: &BodyChecksum) -> ChecksumType {
     match checksum.value.contains('-') {
-        true => "COMPOSITE",
-        false => "FULL_OBJECT",
+        true => ChecksumType::Composite,
+        false => ChecksumType::FullObject,
     }
 }
 

@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::body_reader::BodyReader;
 use crate::checksums::{
     algorithm_named, asked_checksum_type, checksum_type, element, multipart_checksum,
-    multipart_checksum_type, unknown_algorithm, PART_CHECKSUMS,
+    multipart_checksum_type, unknown_algorithm, ChecksumType, PART_CHECKSUMS,
 };
 use crate::completion::Completion;
 use crate::conditions::write_condition;
@@ -149,8 +149,6 @@ fn invalid_part(message: impl Into<String>) -> S3Error {
     S3Error::new(StatusCode::BAD_REQUEST, "InvalidPart", message)
 }
 
-/// Checks the `Checksum*` elements a CompleteMultipartUpload `<Part>` gives against the
-/// checksum the part was stored with: each must be of the part's algorithm and equal to it.
 /// A CompleteMultipartUpload's `x-amz-checksum-<algorithm>` header, the whole object's
 /// checksum as the client computed it: it must be the object's `FULL_OBJECT` checksum (400
 /// `BadDigest` otherwise), and is refused for an upload that has none (400
@@ -167,8 +165,8 @@ fn check_whole_object_checksum<P>(
         let Some(given) = ctx.headers.get(&name).and_then(|v| v.to_str().ok()) else {
             continue;
         };
-        let whole =
-            checksum.filter(|c| c.algorithm == algorithm && checksum_type(c) == "FULL_OBJECT");
+        let whole = checksum
+            .filter(|c| c.algorithm == algorithm && checksum_type(c) == ChecksumType::FullObject);
         let Some(whole) = whole else {
             return Err(S3Error::new(
                 StatusCode::BAD_REQUEST,
@@ -191,6 +189,8 @@ fn check_whole_object_checksum<P>(
     Ok(())
 }
 
+/// Checks the `Checksum*` elements a CompleteMultipartUpload `<Part>` gives against the
+/// checksum the part was stored with: each must be of the part's algorithm and equal to it.
 fn check_listed_checksums(record: &[(String, String)], part: &Part) -> Result<(), S3Error> {
     for (name, listed) in record {
         let Some((algorithm, _)) = PART_CHECKSUMS.iter().find(|(_, element)| element == name)
@@ -425,7 +425,7 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
     if let Some(checksum) = &meta.checksum {
         if let Some(element) = element(checksum.algorithm) {
             out.leaf(element, &checksum.value)
-                .leaf("ChecksumType", checksum_type(checksum));
+                .leaf("ChecksumType", checksum_type(checksum).as_str());
         }
     }
     Ok(xml_response(out.finish("CompleteMultipartUploadResult")))

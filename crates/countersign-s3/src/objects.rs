@@ -203,7 +203,7 @@ pub(crate) async fn get_object<S: Storage, P: IamPrincipal>(
     if let Some(checksum) = selection.checksum.filter(|_| checksum_mode(ctx)) {
         put(checksum.algorithm.header_name(), &checksum.value);
         if selection.parts_count.is_none() {
-            put("x-amz-checksum-type", checksum_type(checksum));
+            put("x-amz-checksum-type", checksum_type(checksum).as_str());
         }
     }
     let (status, start, length) = match selection.range {
