@@ -362,20 +362,22 @@ fn home_directory_objects_follow_aws_username() {
 /// `aws s3api delete-objects` of `keys` in `bucket` as `user`: its standard output and error.
 fn delete_objects(server: &Server, user: User, bucket: &str, keys: &[&str]) -> String {
     let objects: Vec<Value> = keys.iter().map(|k| json!({"Key": k})).collect();
-    let delete = json!({"Objects": objects}).to_string();
-    let output = aws(
-        server,
-        user,
-        &[
-            "s3api",
-            "delete-objects",
-            "--bucket",
-            bucket,
-            "--delete",
-            &delete,
-        ],
-    );
+    let output = delete_entries(server, user, bucket, &json!({"Objects": objects}));
     format!("{}{}", text(&output.stdout), text(&output.stderr))
+}
+
+/// `aws s3api delete-objects --delete DELETE` in `bucket` as `user`.
+fn delete_entries(server: &Server, user: User, bucket: &str, delete: &Value) -> Output {
+    let delete = delete.to_string();
+    let args = [
+        "s3api",
+        "delete-objects",
+        "--bucket",
+        bucket,
+        "--delete",
+        &delete,
+    ];
+    aws(server, user, &args)
 }
 
 #[test]
@@ -422,34 +424,12 @@ fn delete_objects_naming_a_version_needs_delete_object_version() {
     // Alice may delete her objects, not their versions: an entry that names the version
     // (`null`, an unversioned object's) is refused, as AWS refuses it.
     let delete = json!({"Objects": [{"Key": "alice/old.txt", "VersionId": "null"}]});
-    let as_alice = aws(
-        &server,
-        ALICE,
-        &[
-            "s3api",
-            "delete-objects",
-            "--bucket",
-            "home",
-            "--delete",
-            &delete.to_string(),
-        ],
-    );
+    let as_alice = delete_entries(&server, ALICE, "home", &delete);
     let answer = format!("{}{}", text(&as_alice.stdout), text(&as_alice.stderr));
     let result: Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer}"));
     assert_eq!(result["Errors"][0]["Code"], "AccessDenied", "{answer}");
     assert!(server.data().join("home/alice/old.txt").exists());
-    let as_admin = aws(
-        &server,
-        ADMIN,
-        &[
-            "s3api",
-            "delete-objects",
-            "--bucket",
-            "home",
-            "--delete",
-            &delete.to_string(),
-        ],
-    );
+    let as_admin = delete_entries(&server, ADMIN, "home", &delete);
     assert!(as_admin.status.success(), "{as_admin:?}");
     assert!(!server.data().join("home/alice/old.txt").exists());
 }
