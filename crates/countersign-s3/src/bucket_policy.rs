@@ -6,13 +6,11 @@ use axum::body::Body;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use countersign_policy::{Limits, Policy, PolicyError, PolicyKind};
-use md5::{Digest, Md5};
 
 use countersign_server::authz::IamPrincipal;
 
 use crate::app::App;
 use crate::error::S3Error;
-use crate::headers::check_content_md5;
 use crate::request::{read_limited, Ctx};
 use crate::storage::Storage;
 
@@ -31,7 +29,6 @@ pub(crate) async fn put<S: Storage, P: IamPrincipal>(
     let document = read(body).await?;
     app.storage.head_bucket(bucket).await?;
     owners_only(app, ctx, bucket).await?;
-    check_content_md5(&ctx.headers, &Md5::digest(&document).into())?;
     let policy = Policy::parse_bytes(&document, PolicyKind::Resource, Limits::BUCKET)
         .map_err(|e| malformed(&e))?;
     // `parse_bytes` refuses what is not UTF-8.

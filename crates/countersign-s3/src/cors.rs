@@ -12,14 +12,11 @@
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use countersign_server::authz::IamPrincipal;
-use md5::{Digest, Md5};
 use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::S3Error;
-use crate::headers::check_content_md5;
-use crate::request::{read_small, Ctx};
+use crate::request::read_small;
 use crate::storage::Storage;
 use crate::xml::{self, xml_response, XmlWriter};
 
@@ -221,15 +218,13 @@ async fn rules<S: Storage>(app: &App<S>, bucket: &str) -> Result<Vec<Rule>, S3Er
 }
 
 /// PutBucketCors: the configuration checked, then kept with the bucket.
-pub(crate) async fn put<S: Storage, P: IamPrincipal>(
+pub(crate) async fn put<S: Storage>(
     app: &App<S>,
-    ctx: &Ctx<P>,
     bucket: &str,
     body: Body,
 ) -> Result<Response, S3Error> {
     let document = read_small(body, MAX_DOCUMENT_BYTES).await?;
     app.storage.head_bucket(bucket).await?;
-    check_content_md5(&ctx.headers, &Md5::digest(&document).into())?;
     let rules = parse_rules(&document)?;
     let kept = Value::Array(rules.iter().map(Rule::to_json).collect()).to_string();
     app.storage

@@ -1,9 +1,6 @@
-//! The request headers an object keeps, and `Content-MD5`.
+//! The request headers an object keeps.
 
-use axum::http::{HeaderMap, StatusCode};
-use base64::Engine;
-
-use crate::error::S3Error;
+use axum::http::HeaderMap;
 
 /// The headers stored with an object: the representation headers (`Content-Encoding`
 /// without `aws-chunked`, which only framed the upload) and `x-amz-meta-*`.
@@ -52,28 +49,4 @@ pub(crate) fn stored_headers(headers: &HeaderMap) -> Vec<(String, String)> {
         }
     }
     stored
-}
-
-/// Checks `Content-MD5` (when sent) against what was received.
-pub(crate) fn check_content_md5(headers: &HeaderMap, md5: &[u8; 16]) -> Result<(), S3Error> {
-    let Some(declared) = headers.get("content-md5").and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(declared.trim())
-        .map_err(|_| {
-            S3Error::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidDigest",
-                "The Content-MD5 you specified was invalid.",
-            )
-        })?;
-    if decoded.as_slice() != md5.as_slice() {
-        return Err(S3Error::new(
-            StatusCode::BAD_REQUEST,
-            "BadDigest",
-            "The Content-MD5 you specified did not match what we received.",
-        ));
-    }
-    Ok(())
 }

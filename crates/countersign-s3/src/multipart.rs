@@ -22,7 +22,7 @@ use crate::completion::Completion;
 use crate::conditions::write_condition;
 use crate::dates::iso8601;
 use crate::error::S3Error;
-use crate::headers::{check_content_md5, stored_headers};
+use crate::headers::stored_headers;
 use crate::meta::{BodyChecksum, ObjectMeta, ObjectPart, Part, Upload, UploadDetails};
 use crate::request::{read_small, Ctx};
 use crate::staging::{copy_range, copy_source, stage};
@@ -267,7 +267,6 @@ pub(crate) async fn upload_part<S: Storage, P: IamPrincipal>(
     let algorithm = part_algorithm(ctx, &upload)?;
     let body = BodyReader::new(body).with_checksum(algorithm);
     let (staged, received) = stage(&*app.storage, body).await?;
-    check_content_md5(&ctx.headers, &received.md5)?;
     let part = Part::new(number, received.size, received.etag()).with_checksum(received.checksum);
     app.storage.put_part(&upload, &part, staged).await?;
     let mut response = ([(header::ETAG, part.etag)], StatusCode::OK).into_response();

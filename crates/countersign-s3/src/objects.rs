@@ -14,7 +14,7 @@ use crate::checksums::{algorithm_named, checksum_mode, checksum_type, element, u
 use crate::conditions::{check_read, write_condition, ReadCondition};
 use crate::dates::{http_date, iso8601};
 use crate::error::S3Error;
-use crate::headers::{check_content_md5, stored_headers};
+use crate::headers::stored_headers;
 use crate::listing::NULL_VERSION;
 use crate::meta::ObjectMeta;
 use crate::names::validate_key;
@@ -69,7 +69,6 @@ pub(crate) async fn put_object<S: Storage, P: IamPrincipal>(
     let tags = tagging::from_header(ctx)?;
     let body = BodyReader::new(body).with_checksum(named_checksum(ctx));
     let (staged, received) = stage(&*app.storage, body).await?;
-    check_content_md5(&ctx.headers, &received.md5)?;
     let meta = ObjectMeta::new(received.size, received.etag())
         .with_headers(stored_headers(&ctx.headers))
         .with_checksum(received.checksum)

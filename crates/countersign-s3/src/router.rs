@@ -207,7 +207,7 @@ where
         "PutBucketPolicy" => bucket_policy::put(app, ctx, bucket, body).await,
         "GetBucketPolicy" => bucket_policy::get(app, ctx, bucket).await,
         "DeleteBucketPolicy" => bucket_policy::delete(app, ctx, bucket).await,
-        "PutBucketCors" => cors::put(app, ctx, bucket, body).await,
+        "PutBucketCors" => cors::put(app, bucket, body).await,
         "GetBucketCors" => cors::get(app, bucket).await,
         "DeleteBucketCors" => cors::delete(app, bucket).await,
         "ListMultipartUploads" => multipart::list_uploads(app, ctx, bucket).await,
@@ -247,7 +247,7 @@ where
         "CompleteMultipartUpload" => multipart::complete(app, ctx, bucket, key, body).await,
         "AbortMultipartUpload" => multipart::abort(app, ctx, bucket, key).await,
         "GetObjectTagging" => tagging::get(app, bucket, key).await,
-        "PutObjectTagging" => tagging::put(app, ctx, bucket, key, body).await,
+        "PutObjectTagging" => tagging::put(app, bucket, key, body).await,
         "DeleteObjectTagging" => tagging::delete(app, bucket, key).await,
         name => Err(S3Error::not_implemented(name)),
     }

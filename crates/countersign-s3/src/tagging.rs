@@ -6,13 +6,10 @@
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use countersign_server::authz::IamPrincipal;
-use md5::{Digest, Md5};
 use percent_encoding::percent_decode_str;
 
 use crate::app::App;
 use crate::error::S3Error;
-use crate::headers::check_content_md5;
 use crate::request::{read_small, Ctx};
 use crate::storage::Storage;
 use crate::xml::{self, xml_response, XmlWriter};
@@ -118,15 +115,13 @@ pub(crate) async fn get<S: Storage>(
 }
 
 /// PutObjectTagging: the object's tags replaced by the document's `<Tag>`s.
-pub(crate) async fn put<S: Storage, P: IamPrincipal>(
+pub(crate) async fn put<S: Storage>(
     app: &App<S>,
-    ctx: &Ctx<P>,
     bucket: &str,
     key: &str,
     body: Body,
 ) -> Result<Response, S3Error> {
     let document = read_small(body, MAX_DOCUMENT_BYTES).await?;
-    check_content_md5(&ctx.headers, &Md5::digest(&document).into())?;
     let parsed = xml::parse(&document, "Tagging", "Tag")?;
     let mut tags = Tags::new();
     for tag in &parsed.records {
