@@ -9,24 +9,12 @@
 
 use std::sync::Arc;
 
-use countersign_client::{Credentials, SignExt, Signing};
+use countersign_client::SignExt;
 use countersign_s3::TestServer;
 
-/// The signing of the server's key.
-fn signing(server: &TestServer) -> Signing {
-    let credentials = Credentials::new(server.access_key_id(), server.secret_access_key());
-    Signing::new(credentials, server.region(), "s3").s3()
-}
+mod common;
 
-/// The text between `<name>` and `</name>`, each time it comes.
-fn elements<'a>(document: &'a str, name: &str) -> Vec<&'a str> {
-    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
-    document
-        .split(open.as_str())
-        .skip(1)
-        .filter_map(|rest| rest.split_once(close.as_str()).map(|(text, _)| text))
-        .collect()
-}
+use common::{elements, signing};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_upload_of_10000_parts_is_listed_in_pages_and_part_10001_is_refused() {

@@ -11,17 +11,13 @@ use countersign_client::{Credentials, SignExt, Signing};
 use countersign_s3::TestServer;
 use md5::{Digest, Md5};
 
-/// The signing of the server's key.
-fn signing(server: &TestServer) -> Signing {
-    let credentials = Credentials::new(server.access_key_id(), server.secret_access_key());
-    Signing::new(credentials, server.region(), "s3").s3()
-}
+mod common;
 
-/// The text between `<open>` and `</open>`.
+use common::{elements, signing};
+
+/// The text of the first `<name>` element.
 fn element<'a>(document: &'a str, name: &str) -> Option<&'a str> {
-    let start = document.find(&format!("<{name}>"))? + name.len() + 2;
-    let end = document[start..].find(&format!("</{name}>"))? + start;
-    Some(&document[start..end])
+    elements(document, name).first().copied()
 }
 
 #[tokio::test]
