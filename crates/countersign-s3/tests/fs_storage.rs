@@ -76,24 +76,50 @@ async fn a_bucket_name_that_is_no_directory_of_the_data_is_no_bucket() {
     }
 }
 
+/// A body of `first` bytes, then the layer's verdict that it does not verify.
+struct Failing {
+    first: usize,
+    sent: bool,
+}
+
+impl Stream for Failing {
+    type Item = Result<Bytes, std::io::Error>;
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.sent {
+            return Poll::Ready(Some(Err(std::io::Error::other(
+                "XAmzContentSHA256Mismatch",
+            ))));
+        }
+        self.sent = true;
+        Poll::Ready(Some(Ok(Bytes::from(vec![7u8; self.first]))))
+    }
+}
+
+/// More than the storage holds in memory: such a body is written to a file as it comes.
+const WRITTEN_AS_IT_COMES: usize = 100 * 1024;
+
 #[tokio::test]
 async fn a_body_that_fails_leaves_no_temporary_file() {
-    struct Failing(bool);
-    impl Stream for Failing {
-        type Item = Result<Bytes, std::io::Error>;
-        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            if self.0 {
-                return Poll::Ready(Some(Err(std::io::Error::other(
-                    "XAmzContentSHA256Mismatch",
-                ))));
-            }
-            self.0 = true;
-            Poll::Ready(Some(Ok(Bytes::from(vec![7u8; 64 * 1024]))))
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
     let storage = FsStorage::open(dir.path()).unwrap();
-    let mut body = BodyReader::from_stream(ByteStream::new(Failing(false)));
+    let failing = Failing {
+        first: WRITTEN_AS_IT_COMES,
+        sent: false,
+    };
+    let mut body = BodyReader::from_stream(ByteStream::new(failing));
+    assert!(storage.stage(&mut body).await.is_err());
+    assert_eq!(temporary_files(dir.path()), 0);
+}
+
+#[tokio::test]
+async fn a_small_body_that_fails_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    let failing = Failing {
+        first: 10,
+        sent: false,
+    };
+    let mut body = BodyReader::from_stream(ByteStream::new(failing));
     assert!(storage.stage(&mut body).await.is_err());
     assert_eq!(temporary_files(dir.path()), 0);
 }
@@ -102,11 +128,64 @@ async fn a_body_that_fails_leaves_no_temporary_file() {
 async fn a_staged_body_dropped_uncommitted_leaves_no_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
     let storage = FsStorage::open(dir.path()).unwrap();
-    let mut body = BodyReader::from_bytes(&b"never committed"[..]);
+    let mut body = BodyReader::from_bytes(Bytes::from(vec![1u8; WRITTEN_AS_IT_COMES]));
     let staged = storage.stage(&mut body).await.unwrap();
     assert_eq!(temporary_files(dir.path()), 1);
     drop(staged);
     assert_eq!(temporary_files(dir.path()), 0);
+}
+
+#[tokio::test]
+async fn a_small_body_is_held_until_it_is_put_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    storage.create_bucket("small", None).await.unwrap();
+    let mut body = BodyReader::from_bytes(&b"held"[..]);
+    let staged = storage.stage(&mut body).await.unwrap();
+    assert_eq!(temporary_files(dir.path()), 0);
+    storage
+        .put_object(
+            "small",
+            "deep/in/it.txt",
+            staged,
+            &ObjectMeta::new(4, "\"e\""),
+            &WriteCondition::None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("small/deep/in/it.txt")).unwrap(),
+        b"held"
+    );
+    assert_eq!(temporary_files(dir.path()), 0);
+}
+
+#[tokio::test]
+async fn a_sidecar_left_half_written_is_removed_when_the_storage_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    storage.create_bucket("crashed", None).await.unwrap();
+    let mut body = BodyReader::from_bytes(&b"kept"[..]);
+    let staged = storage.stage(&mut body).await.unwrap();
+    let meta = ObjectMeta::new(4, "\"kept\"");
+    storage
+        .put_object("crashed", "kept", staged, &meta, &WriteCondition::None)
+        .await
+        .unwrap();
+    drop(storage);
+    let meta_dir = dir.path().join(".countersign/meta/crashed");
+    std::fs::write(meta_dir.join("0123abcd.tmp"), b"{\"etag\":").unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    let names: Vec<String> = std::fs::read_dir(&meta_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].ends_with(".json"), "{names:?}");
+    assert_eq!(
+        storage.head_object("crashed", "kept").await.unwrap().etag,
+        "\"kept\""
+    );
 }
 
 #[tokio::test]

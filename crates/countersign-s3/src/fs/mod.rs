@@ -6,7 +6,8 @@
 //!   .countersign/meta/BUCKET/SHA256.json   its metadata (ETag, size, headers, checksum, parts, tags), named by the key's hash
 //!   .countersign/meta/BUCKET/ID.tmp        a sidecar being written (renamed within its directory)
 //!   .countersign/buckets/BUCKET.json       the bucket's owner and configuration (its policy, its CORS rules)
-//!   .countersign/tmp/…                     bodies being received (renamed into place when complete)
+//!   .countersign/tmp/…                     bodies being received (renamed into place when complete; a
+//!                                          body of up to 64 KiB is held in memory until then)
 //!   .countersign/uploads/ID/…              multipart uploads: upload.json, N.part, N.json
 //! ```
 //!
@@ -33,8 +34,11 @@ mod records;
 mod storage_impl;
 mod uploads;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
 
 use tokio::sync::RwLock;
 
@@ -93,6 +97,7 @@ impl FsStorage {
             sync: true,
         };
         let _ = std::fs::remove_dir_all(storage.tmp_dir());
+        storage.remove_unfinished_sidecars();
         for dir in [
             storage.tmp_dir(),
             storage.system().join("meta"),
@@ -102,6 +107,24 @@ impl FsStorage {
             std::fs::create_dir_all(dir)?;
         }
         Ok(storage)
+    }
+
+    /// Removes the sidecars left half-written (`ID.tmp` beside the `SHA256.json` ones) by a
+    /// process that stopped while writing them.
+    fn remove_unfinished_sidecars(&self) {
+        let Ok(buckets) = std::fs::read_dir(self.system().join("meta")) else {
+            return;
+        };
+        for bucket in buckets.flatten() {
+            let Ok(files) = std::fs::read_dir(bucket.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                if file.file_name().as_encoded_bytes().ends_with(b".tmp") {
+                    let _ = std::fs::remove_file(file.path());
+                }
+            }
+        }
     }
 
     /// Whether an object's bytes (and a bucket's record) are flushed to the disk
@@ -187,6 +210,7 @@ impl FsStorage {
     fn temp_file(&self) -> TempFile {
         TempFile {
             path: self.tmp_dir().join(self.unique()),
+            held: None,
             committed: false,
         }
     }
@@ -195,22 +219,48 @@ impl FsStorage {
     fn temp_file_in(&self, dir: &Path) -> TempFile {
         TempFile {
             path: dir.join(format!("{}.tmp", self.unique())),
+            held: None,
             committed: false,
         }
     }
 }
 
 /// A file in the temporary directory, removed when dropped unless it was renamed into place:
-/// the [`Storage::Staged`](crate::Storage::Staged) of [`FsStorage`].
+/// the [`Storage::Staged`](crate::Storage::Staged) of [`FsStorage`]. A small body is held in
+/// memory instead, and written by the trip to a blocking thread that puts it in place.
 #[derive(Debug)]
 pub struct TempFile {
     path: PathBuf,
+    /// A body of at most [`HELD_BODY`] bytes, not written to `path` yet.
+    held: Option<Vec<Bytes>>,
     committed: bool,
+}
+
+/// The most bytes of a body held in memory until it is put in place (one trip to a blocking
+/// thread for a small object instead of two); a longer body is written as it comes.
+const HELD_BODY: usize = 64 * 1024;
+
+impl TempFile {
+    /// Writes the body held in memory, if any, to the file (flushed to the disk with
+    /// `sync`). Blocking.
+    fn write_held(held: Option<Vec<Bytes>>, path: &Path, sync: bool) -> std::io::Result<()> {
+        let Some(pieces) = held else {
+            return Ok(());
+        };
+        let mut file = std::fs::File::create(path)?;
+        for piece in &pieces {
+            file.write_all(piece)?;
+        }
+        if sync {
+            file.sync_data()?;
+        }
+        Ok(())
+    }
 }
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        if !self.committed {
+        if !self.committed && self.held.is_none() {
             let _ = std::fs::remove_file(&self.path);
         }
     }

@@ -8,7 +8,7 @@ use md5::{Digest, Md5};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use super::{conflict, internal, FsStorage, TempFile};
+use super::{conflict, internal, FsStorage, TempFile, HELD_BODY};
 use crate::body_reader::BodyReader;
 use crate::meta::{from_millis, millis, BodyChecksum, ObjectMeta, ObjectPart};
 use crate::storage_error::StorageError;
@@ -18,14 +18,32 @@ use crate::write_condition::WriteCondition;
 const WRITE_QUEUE: usize = 16;
 
 impl FsStorage {
-    /// Reads a body to its end into a temporary file. A body that ends with an error (the
-    /// layer's hash or checksum verdict, or a broken connection) leaves nothing behind.
+    /// Reads a body to its end: held in memory when it has at most [`HELD_BODY`] bytes,
+    /// else into a temporary file. A body that ends with an error (the layer's hash or
+    /// checksum verdict, or a broken connection) leaves nothing behind.
     ///
-    /// The file is written by one blocking task that the body's pieces are handed to as
-    /// they come (not copied, and not one trip to a blocking thread per piece), and flushed
-    /// to the disk at the end when [`FsStorage::sync_writes`] is on.
+    /// A longer body's file is written by one blocking task that the body's pieces are
+    /// handed to as they come (not copied, and not one trip to a blocking thread per piece),
+    /// and flushed to the disk at the end when [`FsStorage::sync_writes`] is on.
     pub(super) async fn receive(&self, body: &mut BodyReader) -> Result<TempFile, StorageError> {
-        let temp = self.temp_file();
+        let mut temp = self.temp_file();
+        let mut held = Vec::new();
+        let mut size = 0;
+        loop {
+            match body.chunk().await? {
+                None => {
+                    temp.held = Some(held);
+                    return Ok(temp);
+                }
+                Some(data) => {
+                    size += data.len();
+                    held.push(data);
+                    if size > HELD_BODY {
+                        break;
+                    }
+                }
+            }
+        }
         let (pieces, mut received) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
         let (path, sync) = (temp.path.clone(), self.sync);
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
@@ -39,7 +57,13 @@ impl FsStorage {
             Ok(())
         });
         let read = async {
-            while let Some(data) = body.chunk().await? {
+            let mut next = held.into_iter().map(Some);
+            loop {
+                let data = match next.next() {
+                    Some(held) => held,
+                    None => body.chunk().await?,
+                };
+                let Some(data) = data else { break };
                 if pieces.send(data).await.is_err() {
                     // The writer stopped: its error says why.
                     break;
@@ -111,6 +135,8 @@ impl FsStorage {
             key: key.to_string(),
             bucket_dir: self.bucket_dir(bucket),
             body: temp.path.clone(),
+            held: temp.held.take(),
+            sync: self.sync,
             target: self.object_path(bucket, key),
             sidecar_temp: sidecar_temp.path.clone(),
             meta_dir: self.meta_dir(bucket),
@@ -336,6 +362,10 @@ struct Commit {
     bucket_dir: PathBuf,
     /// The received body, in the temporary directory.
     body: PathBuf,
+    /// The body, when it was held in memory: written to `body` first.
+    held: Option<Vec<Bytes>>,
+    /// Whether that write is flushed to the disk.
+    sync: bool,
     /// The object's file.
     target: PathBuf,
     /// Where the sidecar is written first, in the temporary directory.
@@ -348,7 +378,11 @@ impl Commit {
     /// Writes the sidecar beside the body, then renames both into place: whether the body
     /// was renamed, and how it went. The renames are tried first, and the directories they
     /// need looked at only when one fails: most puts go to directories that exist.
-    fn run(&self, document: &[u8]) -> (bool, Result<(), StorageError>) {
+    fn run(mut self, document: &[u8]) -> (bool, Result<(), StorageError>) {
+        // Not renamed: the temporary file's guard removes what was written.
+        if let Err(e) = TempFile::write_held(self.held.take(), &self.body, self.sync) {
+            return (false, Err(internal(e)));
+        }
         let written = match std::fs::write(&self.sidecar_temp, document) {
             Err(e) if e.kind() == ErrorKind::NotFound && !self.bucket_dir.is_dir() => {
                 return (false, Err(StorageError::no_such_bucket(&self.bucket)));

@@ -104,9 +104,16 @@ impl FsStorage {
             "checksum": part.checksum.as_ref().map(|c| c.value.as_str()),
         });
         let number = part.number;
-        tokio::fs::rename(&temp.path, dir.join(format!("{number}.part")))
-            .await
-            .map_err(internal)?;
+        // A body held in memory is written, then renamed, in one trip to a blocking thread.
+        let (held, body, sync) = (temp.held.take(), temp.path.clone(), self.sync);
+        let target = dir.join(format!("{number}.part"));
+        tokio::task::spawn_blocking(move || {
+            TempFile::write_held(held, &body, sync)?;
+            std::fs::rename(&body, target)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
         temp.committed = true;
         tokio::fs::write(dir.join(format!("{number}.json")), document.to_string())
             .await
