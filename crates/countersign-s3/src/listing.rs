@@ -3,7 +3,7 @@
 
 use axum::response::Response;
 use base64::Engine;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 
 use countersign_server::authz::IamPrincipal;
 
@@ -11,17 +11,10 @@ use crate::app::App;
 use crate::dates::iso8601;
 use crate::error::S3Error;
 use crate::listing_page::ListQuery;
+use crate::names::KEY_ENCODING;
 use crate::request::Ctx;
 use crate::storage::Storage;
 use crate::xml::{xml_response, XmlWriter};
-
-/// `encoding-type=url`: everything but the unreserved characters and `/`.
-const KEY_ENCODING: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b'/');
 
 /// The one version of an object in a bucket without versioning.
 pub(crate) const NULL_VERSION: &str = "null";
@@ -112,11 +105,7 @@ pub(crate) async fn list_objects<S: Storage, P: IamPrincipal>(
         }
         out.close("Contents");
     }
-    for common in &listing.common_prefixes {
-        out.open("CommonPrefixes")
-            .leaf("Prefix", encode(common))
-            .close("CommonPrefixes");
-    }
+    common_prefixes(&mut out, &listing.common_prefixes, encode);
     Ok(xml_response(out.finish("ListBucketResult")))
 }
 
@@ -178,12 +167,17 @@ pub(crate) async fn list_versions<S: Storage, P: IamPrincipal>(
         ctx.owner(&mut out, "Owner");
         out.close("Version");
     }
-    for common in &listing.common_prefixes {
+    common_prefixes(&mut out, &listing.common_prefixes, encode);
+    Ok(xml_response(out.finish("ListVersionsResult")))
+}
+
+/// The prefixes rolled up at the delimiter, each as a listing gives it.
+fn common_prefixes(out: &mut XmlWriter, prefixes: &[String], encode: impl Fn(&str) -> String) {
+    for common in prefixes {
         out.open("CommonPrefixes")
             .leaf("Prefix", encode(common))
             .close("CommonPrefixes");
     }
-    Ok(xml_response(out.finish("ListVersionsResult")))
 }
 
 /// `max-keys`: up to 1,000 (the default).

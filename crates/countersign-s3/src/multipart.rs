@@ -412,12 +412,7 @@ pub(crate) async fn complete<S: Storage, P: IamPrincipal>(
         .complete_upload(&upload, &completed.parts, &meta, &condition)
         .await?;
     let mut out = XmlWriter::new("CompleteMultipartUploadResult");
-    let location = if ctx.virtual_host {
-        format!("{}://{}/{key}", app.scheme, ctx.host)
-    } else {
-        format!("{}://{}/{bucket}/{key}", app.scheme, ctx.host)
-    };
-    out.leaf("Location", location)
+    out.leaf("Location", ctx.object_url(app.scheme, bucket, key))
         .leaf("Bucket", bucket)
         .leaf("Key", key)
         .leaf("ETag", &meta.etag);

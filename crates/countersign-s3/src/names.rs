@@ -1,8 +1,18 @@
 //! S3's rules for bucket names and keys.
 
 use axum::http::StatusCode;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::S3Error;
+
+/// How a key is written into a URL or an `encoding-type=url` listing: everything but the
+/// unreserved characters and `/` percent-encoded.
+pub(crate) const KEY_ENCODING: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
 
 /// The longest key S3 takes, in bytes.
 const MAX_KEY_BYTES: usize = 1024;

@@ -88,7 +88,7 @@ pub(crate) async fn post_object<S: Storage, P: IamPrincipal>(
     match post.field("success_action_status") {
         Some("200") => Ok(([(header::ETAG, etag)], StatusCode::OK).into_response()),
         Some("201") => {
-            let location = format!("{}://{}/{bucket}/{key}", app.scheme, ctx.host);
+            let location = ctx.object_url(app.scheme, bucket, &key);
             let document = format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PostResponse><Location>{}</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>{}</ETag></PostResponse>",
                 xml::escape(&location),

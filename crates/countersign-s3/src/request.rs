@@ -6,9 +6,10 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use countersign_server::authz::{Access, AccessCheck, IamPrincipal};
 use countersign_server::{PostObject, Verified};
 use http_body_util::BodyExt;
-use percent_encoding::percent_decode_str;
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 
 use crate::error::S3Error;
+use crate::names::KEY_ENCODING;
 use crate::xml::XmlWriter;
 
 /// A request, taken apart.
@@ -28,6 +29,19 @@ pub(crate) struct Ctx<P> {
     /// The layer's check of further accesses as the signer, with the request's head (its
     /// extensions and headers) it checks against.
     pub(crate) access: Option<(AccessCheck, http::request::Parts)>,
+}
+
+impl<P> Ctx<P> {
+    /// The URL of the object `bucket/key` on the host the client called, as S3 gives it in
+    /// a `Location`: the key under the host when the host named the bucket, else under the
+    /// bucket; percent-encoded.
+    pub(crate) fn object_url(&self, scheme: &str, bucket: &str, key: &str) -> String {
+        let key = utf8_percent_encode(key, KEY_ENCODING);
+        match self.virtual_host {
+            true => format!("{scheme}://{}/{key}", self.host),
+            false => format!("{scheme}://{}/{bucket}/{key}", self.host),
+        }
+    }
 }
 
 impl<P: IamPrincipal> Ctx<P> {
@@ -205,5 +219,41 @@ async fn drain(mut body: Body) {
             }
             _ => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(host: &str, virtual_host: bool) -> Ctx<()> {
+        Ctx {
+            method: Method::POST,
+            headers: HeaderMap::new(),
+            query: Query::parse("").unwrap_or_else(|e| panic!("{e:?}")),
+            identity: None,
+            post: None,
+            host: host.to_string(),
+            virtual_host,
+            access: None,
+        }
+    }
+
+    #[test]
+    fn a_path_style_location_names_the_bucket_in_the_path() {
+        let url = ctx("localhost:9000", false).object_url("http", "photos", "2024/cat.jpg");
+        assert_eq!(url, "http://localhost:9000/photos/2024/cat.jpg");
+    }
+
+    #[test]
+    fn a_virtual_host_location_does_not_name_the_bucket_twice() {
+        let url = ctx("photos.localhost:9000", true).object_url("https", "photos", "cat.jpg");
+        assert_eq!(url, "https://photos.localhost:9000/cat.jpg");
+    }
+
+    #[test]
+    fn a_locations_key_is_percent_encoded_but_its_slashes_kept() {
+        let url = ctx("h", false).object_url("http", "b", "trip one/100%?#é.jpg");
+        assert_eq!(url, "http://h/b/trip%20one/100%25%3F%23%C3%A9.jpg");
     }
 }

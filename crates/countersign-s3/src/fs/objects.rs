@@ -354,7 +354,6 @@ pub(super) fn checksum_from_json(v: &Value) -> Option<BodyChecksum> {
     Some(BodyChecksum::new(algorithm, v["checksum"].as_str()?))
 }
 
-/// Metadata for a file without a sidecar: its size, time and MD5.
 /// The files of an object's commit.
 struct Commit {
     bucket: String,
