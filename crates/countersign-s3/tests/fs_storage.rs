@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use countersign_s3::{
-    BodyReader, ByteStream, FsStorage, ObjectMeta, ObjectReader, Storage, StorageError,
+    BodyReader, ByteStream, FsStorage, ListQuery, ObjectMeta, ObjectReader, Storage, StorageError,
     WriteCondition,
 };
 use futures_core::Stream;
@@ -401,4 +401,68 @@ async fn a_bucket_deleted_before_the_commit_is_not_made_again() {
     );
     assert!(!dir.path().join("gone").exists());
     assert_eq!(temporary_files(dir.path()), 0);
+}
+
+/// The ETags a listing of `bucket` gives, by key.
+async fn listed_etags(storage: &FsStorage, bucket: &str) -> Vec<(String, String)> {
+    let listing = storage
+        .list_objects(bucket, &ListQuery::new(""))
+        .await
+        .unwrap();
+    listing
+        .contents
+        .into_iter()
+        .map(|entry| (entry.key, entry.meta.etag))
+        .collect()
+}
+
+/// Puts `body` at `bucket/key` with the ETag `etag`.
+async fn put(storage: &FsStorage, bucket: &str, key: &str, body: &'static [u8], etag: &str) {
+    let mut reader = BodyReader::from_bytes(body);
+    let staged = storage.stage(&mut reader).await.unwrap();
+    let meta = ObjectMeta::new(body.len() as u64, etag);
+    storage
+        .put_object(bucket, key, staged, &meta, &WriteCondition::None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_listing_after_a_put_of_the_same_size_shows_the_new_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    storage.create_bucket("relist", None).await.unwrap();
+    put(&storage, "relist", "same/size", b"first", "\"one\"").await;
+    let first = listed_etags(&storage, "relist").await;
+    assert_eq!(first, [("same/size".to_string(), "\"one\"".to_string())]);
+    put(&storage, "relist", "same/size", b"again", "\"two\"").await;
+    let second = listed_etags(&storage, "relist").await;
+    assert_eq!(second, [("same/size".to_string(), "\"two\"".to_string())]);
+}
+
+#[tokio::test]
+async fn a_listing_after_a_file_changed_by_hand_shows_its_new_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FsStorage::open(dir.path()).unwrap();
+    let path = dir.path().join("byhand/notes.txt");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"hello").unwrap();
+    // The MD5 of "hello".
+    let hello = "\"5d41402abc4b2a76b9719d911017c592\"".to_string();
+    assert_eq!(
+        listed_etags(&storage, "byhand").await,
+        [("notes.txt".to_string(), hello)]
+    );
+    // The same file and size, new bytes, and a time the file system tells apart (two
+    // writes within one tick of its clock would share one).
+    std::fs::write(&path, b"world").unwrap();
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    file.set_modified(later).unwrap();
+    // The MD5 of "world".
+    let world = "\"7d793037a0760186574b0282f2f435e7\"".to_string();
+    assert_eq!(
+        listed_etags(&storage, "byhand").await,
+        [("notes.txt".to_string(), world)]
+    );
 }

@@ -2,8 +2,8 @@
 //! the prefix, sorted, then paged.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use super::objects::stored_meta;
 use super::{internal, key_rules, FsStorage};
 use crate::listing_page::{ListQuery, Listing, ListingPage, Offer};
 use crate::storage_error::StorageError;
@@ -52,10 +52,11 @@ impl FsStorage {
             .iter()
             .map(|key| (self.object_path(bucket, key), self.meta_path(bucket, key)))
             .collect();
+        let cache = Arc::clone(&self.listed);
         let metas = tokio::task::spawn_blocking(move || {
             files
                 .iter()
-                .map(|(object, sidecar)| stored_meta(object, sidecar))
+                .map(|(object, sidecar)| cache.meta(object, sidecar))
                 .collect::<Vec<_>>()
         })
         .await

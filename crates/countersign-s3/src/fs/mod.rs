@@ -24,11 +24,16 @@
 //! chosen by a hash of the bucket and key): writes of different keys go on side by side,
 //! two writes of one key take turns, and a conditional write checks what is in place and
 //! renames under that lock. Only a bucket's creation or deletion waits for all of them.
+//!
+//! A listing keeps the metadata it read of each object while the object's file and its
+//! sidecar stay the same files (their inode, size and time), so that listing a bucket again
+//! asks the file system for two files' identities per key, not for their contents.
 
 mod buckets;
 mod file_stream;
 mod listing;
 mod locks;
+mod meta_cache;
 mod objects;
 mod records;
 mod storage_impl;
@@ -37,6 +42,7 @@ mod uploads;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -80,6 +86,8 @@ pub struct FsStorage {
     /// are joined or the upload is aborted.
     uploads: Stripes,
     counter: AtomicU64,
+    /// The metadata listings read, while the files are the same.
+    listed: Arc<meta_cache::MetaCache>,
     /// Whether written data is flushed to the disk before it is renamed into place.
     sync: bool,
 }
@@ -94,6 +102,7 @@ impl FsStorage {
             objects: Stripes::new(),
             uploads: Stripes::new(),
             counter: AtomicU64::new(0),
+            listed: Arc::default(),
             sync: true,
         };
         let _ = std::fs::remove_dir_all(storage.tmp_dir());
