@@ -53,11 +53,23 @@ fn allowed_when_public(action: &str) -> String {
 
 /// `method` of `http://h/{path}`, signed by alice.
 async fn status(app: &Router, method: Method, path: &str) -> StatusCode {
-    let mut request = Request::builder()
+    status_with(app, method, path, &[]).await
+}
+
+/// `method` of `http://h/{path}` with `headers`, signed by alice.
+async fn status_with(
+    app: &Router,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> StatusCode {
+    let mut builder = Request::builder()
         .method(method)
-        .uri(format!("http://h/{path}"))
-        .body(Body::empty())
-        .unwrap();
+        .uri(format!("http://h/{path}"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut request = builder.body(Body::empty()).unwrap();
     let (id, secret) = ALICE;
     let signer = Signer::new(Credentials::new(id, secret), "us-east-1", "s3").s3();
     signer.sign(&mut request, Payload::Empty, NOW).unwrap();
@@ -136,4 +148,57 @@ async fn a_bucket_operation_reads_no_tags() {
     let app = app(&allowed_when_public("s3:ListBucket"), &tags);
     assert_eq!(status(&app, Method::GET, "b").await, StatusCode::FORBIDDEN);
     assert_eq!(tags.asked.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_delete_reads_no_tags_and_a_tag_condition_does_not_allow_it() {
+    let tags = Arc::new(Tags::default());
+    let app = app(&allowed_when_public("s3:DeleteObject"), &tags);
+    // AWS gives the key for no DELETE of an object, so the statement never applies.
+    assert_eq!(
+        status(&app, Method::DELETE, "b/open").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(tags.asked.load(Ordering::SeqCst), 0);
+}
+
+/// Alice may write any object, and read those tagged `public=yes`.
+fn writes_all_reads_public() -> String {
+    format!(
+        r#"[{{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}}, {}]"#,
+        allowed_when_public("s3:GetObject")
+    )
+}
+
+#[tokio::test]
+async fn a_copy_reads_its_source_by_the_sources_tags() {
+    let tags = Arc::new(Tags::default());
+    let app = app(&writes_all_reads_public(), &tags);
+    let copy = |source| [("x-amz-copy-source", source)];
+    assert_eq!(
+        status_with(&app, Method::PUT, "b/copy", &copy("/b/open")).await,
+        StatusCode::OK
+    );
+    // Only the source was asked about: the destination is being written.
+    assert_eq!(tags.asked.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        status_with(&app, Method::PUT, "b/copy", &copy("/b/closed")).await,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_copy_onto_a_tagged_object_is_not_allowed_by_the_destinations_tags() {
+    let tags = Arc::new(Tags::default());
+    // Writing needs the tag here: a key AWS does not give for a PUT.
+    let statements = r#"[
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/public": "yes"}}}]"#;
+    let app = app(statements, &tags);
+    let copy = [("x-amz-copy-source", "/b/open")];
+    assert_eq!(
+        status_with(&app, Method::PUT, "b/open", &copy).await,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -12,8 +12,10 @@ pub type TagsFuture = Pin<Box<dyn Future<Output = Option<Vec<(String, String)>>>
 /// The tags of the objects a storage holds, read by the
 /// [`PolicyAuthorizer`](super::PolicyAuthorizer) when a policy tests
 /// `s3:ExistingObjectTag/<key>` and the request is about an existing object (GetObject,
-/// HeadObject, the tagging and ACL operations, ...; not an upload, which makes the object).
-/// Asked only then: a request that no such policy governs costs nothing more.
+/// HeadObject, the tagging and ACL operations, ...; not an upload, which makes the object,
+/// nor a delete, for neither of which AWS gives the key) or copies one (the source's tags,
+/// for reading it). Asked only then: a request that no such policy governs costs nothing
+/// more.
 ///
 /// ```
 /// use countersign_server::authz::{MemoryPolicyStore, ObjectTags, PolicyAuthorizer, TagsFuture};

@@ -156,7 +156,8 @@ impl From<S3Operation> for Operation {
     /// the same resource, and reading a copy's source. CreateBucket is asked of the caller's
     /// identity policies alone, in its own account. DeleteObjects needs none of its own:
     /// AWS authorizes `s3:DeleteObject` on each key its body names, so its handler checks
-    /// each one with the request's [`AccessCheck`](super::AccessCheck).
+    /// each one with the request's [`AccessCheck`](super::AccessCheck). A copy's source is
+    /// read by the last access.
     fn from(s3: S3Operation) -> Self {
         let mut accesses: SmallVec<[Access; 1]> = SmallVec::new();
         if s3.name == "DeleteObjects" {

@@ -94,14 +94,17 @@ where
         } else {
             ContextValues::gather(request, view.as_ref(), &wanted)
         };
-        if let (Some(source), Some((bucket, key))) = (&self.object_tags, tagged(request.operation))
+        if let Some(source) = self
+            .object_tags
+            .as_ref()
+            .filter(|_| wanted.reads_object_tags())
         {
-            if wanted.reads_object_tags() {
-                // The object's tags are the store's: read, then decided on.
+            let objects = tagged(request.operation);
+            if !objects.is_empty() {
+                // The objects' tags are the store's: read, then decided on.
                 let later = LaterTags {
                     source: source.clone(),
-                    bucket: bucket.to_string(),
-                    key: key.to_string(),
+                    objects,
                     identity: request.identity.cloned(),
                     identity_policies: identity_policies.clone(),
                     resources: resources.clone(),
@@ -118,6 +121,7 @@ where
             identity_policies_ref,
             &resources,
             &context,
+            &[],
             request.operation,
         ) {
             Ok(()) => Verdict::Allow,
@@ -154,14 +158,56 @@ fn wanted<'p>(identity_policies: &'p [Policy], resources: &'p Resources) -> Want
     wanted
 }
 
-/// The existing object an operation is about, whose tags its policies may test: not an
-/// upload (`s3:PutObject`: a put, a copy's destination, a multipart upload), which makes it.
-fn tagged(operation: &Operation) -> Option<(&str, &str)> {
-    let s3 = operation.s3.as_ref()?;
-    if s3.action == "s3:PutObject" {
-        return None;
+/// An existing object whose tags the accesses to it may test.
+struct TaggedObject {
+    /// Which of the operation's accesses are to it.
+    accesses: std::ops::Range<usize>,
+    bucket: String,
+    key: String,
+}
+
+/// The existing objects whose tags the accesses of `operation` may test: the object it is
+/// about, unless it writes or deletes it (AWS gives `s3:ExistingObjectTag` for neither a PUT
+/// nor a DELETE of an object: an upload makes the object), and a copy's source. A copy's
+/// source and destination may be one object: the tags go to accesses, not to ARNs.
+fn tagged(operation: &Operation) -> SmallVec<[TaggedObject; 2]> {
+    let mut objects = SmallVec::new();
+    let Some(s3) = operation.s3.as_ref() else {
+        return objects;
+    };
+    let count = operation.accesses().len();
+    // A copy's source is read by the last access (see `Operation::from`).
+    let own = match &s3.copy_source {
+        Some(source) => {
+            let last = count.saturating_sub(1);
+            objects.push(TaggedObject {
+                accesses: last..count,
+                bucket: source.bucket.clone(),
+                key: source.key.clone(),
+            });
+            0..last
+        }
+        None => 0..count,
+    };
+    let writes = matches!(
+        s3.action,
+        "s3:PutObject" | "s3:DeleteObject" | "s3:DeleteObjectVersion"
+    );
+    if let (false, Some(bucket), Some(key)) = (writes, s3.bucket(), s3.key()) {
+        objects.push(TaggedObject {
+            accesses: own,
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        });
     }
-    Some((s3.bucket()?, s3.key()?))
+    objects
+}
+
+/// An object's tags as condition keys (`s3:ExistingObjectTag/<key>`), for the accesses to
+/// it.
+struct TagKeys {
+    accesses: std::ops::Range<usize>,
+    keys: Vec<(String, String)>,
 }
 
 /// Each access `operation` needs, evaluated for `principal`: the first refused denies.
@@ -170,9 +216,23 @@ fn decide(
     identity_policies: &[Policy],
     resources: &Resources,
     context: &Context<'_>,
+    object_tags: &[TagKeys],
     operation: &Operation,
 ) -> Result<(), Denial> {
-    for (access, resource) in operation.accesses().iter().zip(resources) {
+    for (index, (access, resource)) in operation.accesses().iter().zip(resources).enumerate() {
+        // The tags of the object this access is to, if it is to one whose tags were read.
+        let with_tags;
+        let context = match object_tags.iter().find(|t| t.accesses.contains(&index)) {
+            None => context,
+            Some(tags) => {
+                let mut more = context.clone();
+                for (name, value) in &tags.keys {
+                    more.insert(name, value);
+                }
+                with_tags = more;
+                &with_tags
+            }
+        };
         let resource_policies: &[Policy] = resource
             .as_ref()
             .map(|r| r.policies.as_slice())
@@ -198,11 +258,10 @@ fn decide(
     Ok(())
 }
 
-/// A decision that waits for an object's tags: what the request brought, owned.
+/// A decision that waits for objects' tags: what the request brought, owned.
 struct LaterTags<P> {
     source: TagSource,
-    bucket: String,
-    key: String,
+    objects: SmallVec<[TaggedObject; 2]>,
     identity: Option<Verified<P>>,
     identity_policies: Option<Arc<[Policy]>>,
     resources: Resources,
@@ -213,30 +272,35 @@ struct LaterTags<P> {
 
 impl<P: IamPrincipal> LaterTags<P> {
     async fn decide(self) -> Result<(), Denial> {
-        let tags = self
-            .source
-            .0
-            .object_tags(&self.bucket, &self.key)
-            .await
-            .unwrap_or_default();
+        let mut object_tags = Vec::with_capacity(self.objects.len());
+        for object in &self.objects {
+            let tags = self
+                .source
+                .0
+                .object_tags(&object.bucket, &object.key)
+                .await
+                .unwrap_or_default();
+            let keys = tags
+                .into_iter()
+                .map(|(key, value)| (format!("{EXISTING_OBJECT_TAG}{key}"), value))
+                .collect();
+            object_tags.push(TagKeys {
+                accesses: object.accesses.clone(),
+                keys,
+            });
+        }
         let view = self.identity.as_ref().and_then(|i| i.principal.iam_view());
         let principal = principal_of(view.as_ref())?;
         let identity_policies: &[Policy] = self.identity_policies.as_deref().unwrap_or(&[]);
         let wanted = wanted(identity_policies, &self.resources);
         let principal_tags = view.as_ref().map(|v| v.tags.as_slice()).unwrap_or(&[]);
-        let mut context = self.values.context(principal_tags, &wanted);
-        let names: Vec<String> = tags
-            .iter()
-            .map(|(key, _)| format!("{EXISTING_OBJECT_TAG}{key}"))
-            .collect();
-        for (name, (_, value)) in names.iter().zip(&tags) {
-            context.insert(name, value);
-        }
+        let context = self.values.context(principal_tags, &wanted);
         decide(
             principal,
             identity_policies,
             &self.resources,
             &context,
+            &object_tags,
             &self.operation,
         )
     }
