@@ -469,7 +469,10 @@ fn is_plain_bucket_name(bucket: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
-/// The first [`MAX_NAMED_BYTES`] of `s`, cut at a character's boundary.
+/// The first [`MAX_NAMED_BYTES`] of `s`, cut at a character's boundary. For errors alone:
+/// kept out of the classifier's own code, which every request runs.
+#[cold]
+#[inline(never)]
 fn shortened(s: &str) -> String {
     let mut end = s.len().min(MAX_NAMED_BYTES);
     while !s.is_char_boundary(end) {
@@ -764,7 +767,7 @@ struct Route {
 }
 
 impl Route {
-    fn new(name: &'static str, action: &'static str) -> Route {
+    const fn new(name: &'static str, action: &'static str) -> Route {
         Route {
             name,
             action,
@@ -776,21 +779,21 @@ impl Route {
     }
 
     /// The action when `versionId` names a version.
-    fn versioned(self, action: &'static str) -> Route {
+    const fn versioned(self, action: &'static str) -> Route {
         Route {
             version: Some((action, &[])),
             ..self
         }
     }
 
-    fn listing(self) -> Route {
+    const fn listing(self) -> Route {
         Route {
             listing: true,
             ..self
         }
     }
 
-    fn copying(self) -> Route {
+    const fn copying(self) -> Route {
         Route {
             copies: true,
             ..self
@@ -798,186 +801,296 @@ impl Route {
     }
 }
 
-fn service_route(verb: Verb, sub: Option<Sub>) -> Option<Route> {
+fn service_route(verb: Verb, sub: Option<Sub>) -> Option<&'static Route> {
     match (sub, verb) {
-        (None, Verb::Get) => Some(Route::new("ListBuckets", "s3:ListAllMyBuckets")),
+        (None, Verb::Get) => Some(&const { Route::new("ListBuckets", "s3:ListAllMyBuckets") }),
         _ => None,
     }
 }
 
-fn bucket_route(verb: Verb, sub: Option<Sub>, query: &Query<'_>) -> Option<Route> {
+fn bucket_route(verb: Verb, sub: Option<Sub>, query: &Query<'_>) -> Option<&'static Route> {
     use Verb::{Delete, Get, Head, Post, Put};
     let route = match (sub, verb) {
         (None, Get) if query.get("list-type") == Some("2") => {
-            Route::new("ListObjectsV2", "s3:ListBucket").listing()
+            &const { Route::new("ListObjectsV2", "s3:ListBucket").listing() }
         }
-        (None, Get) => Route::new("ListObjects", "s3:ListBucket").listing(),
-        (None, Head) => Route::new("HeadBucket", "s3:ListBucket"),
-        (None, Put) => Route::new("CreateBucket", "s3:CreateBucket"),
-        (None, Delete) => Route::new("DeleteBucket", "s3:DeleteBucket"),
-        (Some(Sub::Location), Get) => Route::new("GetBucketLocation", "s3:GetBucketLocation"),
+        (None, Get) => &const { Route::new("ListObjects", "s3:ListBucket").listing() },
+        (None, Head) => &const { Route::new("HeadBucket", "s3:ListBucket") },
+        (None, Put) => &const { Route::new("CreateBucket", "s3:CreateBucket") },
+        (None, Delete) => &const { Route::new("DeleteBucket", "s3:DeleteBucket") },
+        (Some(Sub::Location), Get) => {
+            &const { Route::new("GetBucketLocation", "s3:GetBucketLocation") }
+        }
         (Some(Sub::Uploads), Get) => {
-            Route::new("ListMultipartUploads", "s3:ListBucketMultipartUploads")
+            &const { Route::new("ListMultipartUploads", "s3:ListBucketMultipartUploads") }
         }
-        (Some(Sub::Delete), Post) => Route::new("DeleteObjects", "s3:DeleteObject"),
+        (Some(Sub::Delete), Post) => &const { Route::new("DeleteObjects", "s3:DeleteObject") },
         (Some(Sub::Versions), Get) => {
-            Route::new("ListObjectVersions", "s3:ListBucketVersions").listing()
+            &const { Route::new("ListObjectVersions", "s3:ListBucketVersions").listing() }
         }
-        (Some(Sub::Acl), Get) => Route::new("GetBucketAcl", "s3:GetBucketAcl"),
-        (Some(Sub::Acl), Put) => Route::new("PutBucketAcl", "s3:PutBucketAcl"),
-        (Some(Sub::Tagging), Get) => Route::new("GetBucketTagging", "s3:GetBucketTagging"),
-        (Some(Sub::Tagging), Put) => Route::new("PutBucketTagging", "s3:PutBucketTagging"),
-        (Some(Sub::Tagging), Delete) => Route::new("DeleteBucketTagging", "s3:PutBucketTagging"),
-        (Some(Sub::Versioning), Get) => Route::new("GetBucketVersioning", "s3:GetBucketVersioning"),
-        (Some(Sub::Versioning), Put) => Route::new("PutBucketVersioning", "s3:PutBucketVersioning"),
-        (Some(Sub::Cors), Get) => Route::new("GetBucketCors", "s3:GetBucketCORS"),
-        (Some(Sub::Cors), Put) => Route::new("PutBucketCors", "s3:PutBucketCORS"),
-        (Some(Sub::Cors), Delete) => Route::new("DeleteBucketCors", "s3:PutBucketCORS"),
-        (Some(Sub::Lifecycle), Get) => Route::new(
-            "GetBucketLifecycleConfiguration",
-            "s3:GetLifecycleConfiguration",
-        ),
-        (Some(Sub::Lifecycle), Put) => Route::new(
-            "PutBucketLifecycleConfiguration",
-            "s3:PutLifecycleConfiguration",
-        ),
+        (Some(Sub::Acl), Get) => &const { Route::new("GetBucketAcl", "s3:GetBucketAcl") },
+        (Some(Sub::Acl), Put) => &const { Route::new("PutBucketAcl", "s3:PutBucketAcl") },
+        (Some(Sub::Tagging), Get) => {
+            &const { Route::new("GetBucketTagging", "s3:GetBucketTagging") }
+        }
+        (Some(Sub::Tagging), Put) => {
+            &const { Route::new("PutBucketTagging", "s3:PutBucketTagging") }
+        }
+        (Some(Sub::Tagging), Delete) => {
+            &const { Route::new("DeleteBucketTagging", "s3:PutBucketTagging") }
+        }
+        (Some(Sub::Versioning), Get) => {
+            &const { Route::new("GetBucketVersioning", "s3:GetBucketVersioning") }
+        }
+        (Some(Sub::Versioning), Put) => {
+            &const { Route::new("PutBucketVersioning", "s3:PutBucketVersioning") }
+        }
+        (Some(Sub::Cors), Get) => &const { Route::new("GetBucketCors", "s3:GetBucketCORS") },
+        (Some(Sub::Cors), Put) => &const { Route::new("PutBucketCors", "s3:PutBucketCORS") },
+        (Some(Sub::Cors), Delete) => &const { Route::new("DeleteBucketCors", "s3:PutBucketCORS") },
+        (Some(Sub::Lifecycle), Get) => {
+            &const {
+                Route::new(
+                    "GetBucketLifecycleConfiguration",
+                    "s3:GetLifecycleConfiguration",
+                )
+            }
+        }
+        (Some(Sub::Lifecycle), Put) => {
+            &const {
+                Route::new(
+                    "PutBucketLifecycleConfiguration",
+                    "s3:PutLifecycleConfiguration",
+                )
+            }
+        }
         (Some(Sub::Lifecycle), Delete) => {
-            Route::new("DeleteBucketLifecycle", "s3:PutLifecycleConfiguration")
+            &const { Route::new("DeleteBucketLifecycle", "s3:PutLifecycleConfiguration") }
         }
-        (Some(Sub::Policy), Get) => Route::new("GetBucketPolicy", "s3:GetBucketPolicy"),
-        (Some(Sub::Policy), Put) => Route::new("PutBucketPolicy", "s3:PutBucketPolicy"),
-        (Some(Sub::Policy), Delete) => Route::new("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
+        (Some(Sub::Policy), Get) => &const { Route::new("GetBucketPolicy", "s3:GetBucketPolicy") },
+        (Some(Sub::Policy), Put) => &const { Route::new("PutBucketPolicy", "s3:PutBucketPolicy") },
+        (Some(Sub::Policy), Delete) => {
+            &const { Route::new("DeleteBucketPolicy", "s3:DeleteBucketPolicy") }
+        }
         (Some(Sub::PolicyStatus), Get) => {
-            Route::new("GetBucketPolicyStatus", "s3:GetBucketPolicyStatus")
+            &const { Route::new("GetBucketPolicyStatus", "s3:GetBucketPolicyStatus") }
         }
         (Some(Sub::Encryption), Get) => {
-            Route::new("GetBucketEncryption", "s3:GetEncryptionConfiguration")
+            &const { Route::new("GetBucketEncryption", "s3:GetEncryptionConfiguration") }
         }
         (Some(Sub::Encryption), Put) => {
-            Route::new("PutBucketEncryption", "s3:PutEncryptionConfiguration")
+            &const { Route::new("PutBucketEncryption", "s3:PutEncryptionConfiguration") }
         }
         (Some(Sub::Encryption), Delete) => {
-            Route::new("DeleteBucketEncryption", "s3:PutEncryptionConfiguration")
+            &const { Route::new("DeleteBucketEncryption", "s3:PutEncryptionConfiguration") }
         }
-        (Some(Sub::Website), Get) => Route::new("GetBucketWebsite", "s3:GetBucketWebsite"),
-        (Some(Sub::Website), Put) => Route::new("PutBucketWebsite", "s3:PutBucketWebsite"),
-        (Some(Sub::Website), Delete) => Route::new("DeleteBucketWebsite", "s3:DeleteBucketWebsite"),
-        (Some(Sub::Logging), Get) => Route::new("GetBucketLogging", "s3:GetBucketLogging"),
-        (Some(Sub::Logging), Put) => Route::new("PutBucketLogging", "s3:PutBucketLogging"),
-        (Some(Sub::Notification), Get) => Route::new(
-            "GetBucketNotificationConfiguration",
-            "s3:GetBucketNotification",
-        ),
-        (Some(Sub::Notification), Put) => Route::new(
-            "PutBucketNotificationConfiguration",
-            "s3:PutBucketNotification",
-        ),
+        (Some(Sub::Website), Get) => {
+            &const { Route::new("GetBucketWebsite", "s3:GetBucketWebsite") }
+        }
+        (Some(Sub::Website), Put) => {
+            &const { Route::new("PutBucketWebsite", "s3:PutBucketWebsite") }
+        }
+        (Some(Sub::Website), Delete) => {
+            &const { Route::new("DeleteBucketWebsite", "s3:DeleteBucketWebsite") }
+        }
+        (Some(Sub::Logging), Get) => {
+            &const { Route::new("GetBucketLogging", "s3:GetBucketLogging") }
+        }
+        (Some(Sub::Logging), Put) => {
+            &const { Route::new("PutBucketLogging", "s3:PutBucketLogging") }
+        }
+        (Some(Sub::Notification), Get) => {
+            &const {
+                Route::new(
+                    "GetBucketNotificationConfiguration",
+                    "s3:GetBucketNotification",
+                )
+            }
+        }
+        (Some(Sub::Notification), Put) => {
+            &const {
+                Route::new(
+                    "PutBucketNotificationConfiguration",
+                    "s3:PutBucketNotification",
+                )
+            }
+        }
         (Some(Sub::Replication), Get) => {
-            Route::new("GetBucketReplication", "s3:GetReplicationConfiguration")
+            &const { Route::new("GetBucketReplication", "s3:GetReplicationConfiguration") }
         }
         (Some(Sub::Replication), Put) => {
-            Route::new("PutBucketReplication", "s3:PutReplicationConfiguration")
+            &const { Route::new("PutBucketReplication", "s3:PutReplicationConfiguration") }
         }
         (Some(Sub::Replication), Delete) => {
-            Route::new("DeleteBucketReplication", "s3:PutReplicationConfiguration")
+            &const { Route::new("DeleteBucketReplication", "s3:PutReplicationConfiguration") }
         }
-        (Some(Sub::OwnershipControls), Get) => Route::new(
-            "GetBucketOwnershipControls",
-            "s3:GetBucketOwnershipControls",
-        ),
-        (Some(Sub::OwnershipControls), Put) => Route::new(
-            "PutBucketOwnershipControls",
-            "s3:PutBucketOwnershipControls",
-        ),
-        (Some(Sub::OwnershipControls), Delete) => Route::new(
-            "DeleteBucketOwnershipControls",
-            "s3:PutBucketOwnershipControls",
-        ),
+        (Some(Sub::OwnershipControls), Get) => {
+            &const {
+                Route::new(
+                    "GetBucketOwnershipControls",
+                    "s3:GetBucketOwnershipControls",
+                )
+            }
+        }
+        (Some(Sub::OwnershipControls), Put) => {
+            &const {
+                Route::new(
+                    "PutBucketOwnershipControls",
+                    "s3:PutBucketOwnershipControls",
+                )
+            }
+        }
+        (Some(Sub::OwnershipControls), Delete) => {
+            &const {
+                Route::new(
+                    "DeleteBucketOwnershipControls",
+                    "s3:PutBucketOwnershipControls",
+                )
+            }
+        }
         (Some(Sub::PublicAccessBlock), Get) => {
-            Route::new("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock")
+            &const { Route::new("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock") }
         }
         (Some(Sub::PublicAccessBlock), Put) => {
-            Route::new("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock")
+            &const { Route::new("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock") }
         }
         (Some(Sub::PublicAccessBlock), Delete) => {
-            Route::new("DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock")
+            &const { Route::new("DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock") }
         }
-        (Some(Sub::ObjectLock), Get) => Route::new(
-            "GetObjectLockConfiguration",
-            "s3:GetBucketObjectLockConfiguration",
-        ),
-        (Some(Sub::ObjectLock), Put) => Route::new(
-            "PutObjectLockConfiguration",
-            "s3:PutBucketObjectLockConfiguration",
-        ),
-        (Some(Sub::Accelerate), Get) => Route::new(
-            "GetBucketAccelerateConfiguration",
-            "s3:GetAccelerateConfiguration",
-        ),
-        (Some(Sub::Accelerate), Put) => Route::new(
-            "PutBucketAccelerateConfiguration",
-            "s3:PutAccelerateConfiguration",
-        ),
+        (Some(Sub::ObjectLock), Get) => {
+            &const {
+                Route::new(
+                    "GetObjectLockConfiguration",
+                    "s3:GetBucketObjectLockConfiguration",
+                )
+            }
+        }
+        (Some(Sub::ObjectLock), Put) => {
+            &const {
+                Route::new(
+                    "PutObjectLockConfiguration",
+                    "s3:PutBucketObjectLockConfiguration",
+                )
+            }
+        }
+        (Some(Sub::Accelerate), Get) => {
+            &const {
+                Route::new(
+                    "GetBucketAccelerateConfiguration",
+                    "s3:GetAccelerateConfiguration",
+                )
+            }
+        }
+        (Some(Sub::Accelerate), Put) => {
+            &const {
+                Route::new(
+                    "PutBucketAccelerateConfiguration",
+                    "s3:PutAccelerateConfiguration",
+                )
+            }
+        }
         (Some(Sub::RequestPayment), Get) => {
-            Route::new("GetBucketRequestPayment", "s3:GetBucketRequestPayment")
+            &const { Route::new("GetBucketRequestPayment", "s3:GetBucketRequestPayment") }
         }
         (Some(Sub::RequestPayment), Put) => {
-            Route::new("PutBucketRequestPayment", "s3:PutBucketRequestPayment")
+            &const { Route::new("PutBucketRequestPayment", "s3:PutBucketRequestPayment") }
         }
         _ => return None,
     };
     Some(route)
 }
 
-fn object_route(verb: Verb, sub: Option<Sub>, copies: bool) -> Option<Route> {
+fn object_route(verb: Verb, sub: Option<Sub>, copies: bool) -> Option<&'static Route> {
     use Verb::{Delete, Get, Head, Post, Put};
     let route = match (sub, verb) {
-        (None, Get) => Route::new("GetObject", "s3:GetObject").versioned("s3:GetObjectVersion"),
-        (None, Head) => Route::new("HeadObject", "s3:GetObject").versioned("s3:GetObjectVersion"),
-        (None, Put) if copies => Route::new("CopyObject", "s3:PutObject").copying(),
-        (None, Put) => Route::new("PutObject", "s3:PutObject"),
+        (None, Get) => {
+            &const { Route::new("GetObject", "s3:GetObject").versioned("s3:GetObjectVersion") }
+        }
+        (None, Head) => {
+            &const { Route::new("HeadObject", "s3:GetObject").versioned("s3:GetObjectVersion") }
+        }
+        (None, Put) if copies => &const { Route::new("CopyObject", "s3:PutObject").copying() },
+        (None, Put) => &const { Route::new("PutObject", "s3:PutObject") },
         (None, Delete) => {
-            Route::new("DeleteObject", "s3:DeleteObject").versioned("s3:DeleteObjectVersion")
+            &const { Route::new("DeleteObject", "s3:DeleteObject").versioned("s3:DeleteObjectVersion") }
         }
-        (Some(Sub::Uploads), Post) => Route::new("CreateMultipartUpload", "s3:PutObject"),
+        (Some(Sub::Uploads), Post) => {
+            &const { Route::new("CreateMultipartUpload", "s3:PutObject") }
+        }
         (Some(Sub::UploadId), Put) if copies => {
-            Route::new("UploadPartCopy", "s3:PutObject").copying()
+            &const { Route::new("UploadPartCopy", "s3:PutObject").copying() }
         }
-        (Some(Sub::UploadId), Put) => Route::new("UploadPart", "s3:PutObject"),
-        (Some(Sub::UploadId), Post) => Route::new("CompleteMultipartUpload", "s3:PutObject"),
+        (Some(Sub::UploadId), Put) => &const { Route::new("UploadPart", "s3:PutObject") },
+        (Some(Sub::UploadId), Post) => {
+            &const { Route::new("CompleteMultipartUpload", "s3:PutObject") }
+        }
         (Some(Sub::UploadId), Delete) => {
-            Route::new("AbortMultipartUpload", "s3:AbortMultipartUpload")
+            &const { Route::new("AbortMultipartUpload", "s3:AbortMultipartUpload") }
         }
-        (Some(Sub::UploadId), Get) => Route::new("ListParts", "s3:ListMultipartUploadParts"),
+        (Some(Sub::UploadId), Get) => {
+            &const { Route::new("ListParts", "s3:ListMultipartUploadParts") }
+        }
         (Some(Sub::Acl), Get) => {
-            Route::new("GetObjectAcl", "s3:GetObjectAcl").versioned("s3:GetObjectVersionAcl")
+            &const { Route::new("GetObjectAcl", "s3:GetObjectAcl").versioned("s3:GetObjectVersionAcl") }
         }
         (Some(Sub::Acl), Put) => {
-            Route::new("PutObjectAcl", "s3:PutObjectAcl").versioned("s3:PutObjectVersionAcl")
+            &const { Route::new("PutObjectAcl", "s3:PutObjectAcl").versioned("s3:PutObjectVersionAcl") }
         }
-        (Some(Sub::Tagging), Get) => Route::new("GetObjectTagging", "s3:GetObjectTagging")
-            .versioned("s3:GetObjectVersionTagging"),
-        (Some(Sub::Tagging), Put) => Route::new("PutObjectTagging", "s3:PutObjectTagging")
-            .versioned("s3:PutObjectVersionTagging"),
-        (Some(Sub::Tagging), Delete) => Route::new("DeleteObjectTagging", "s3:DeleteObjectTagging")
-            .versioned("s3:DeleteObjectVersionTagging"),
-        (Some(Sub::Retention), Get) => Route::new("GetObjectRetention", "s3:GetObjectRetention")
-            .versioned("s3:GetObjectRetention"),
-        (Some(Sub::Retention), Put) => Route::new("PutObjectRetention", "s3:PutObjectRetention")
-            .versioned("s3:PutObjectRetention"),
-        (Some(Sub::LegalHold), Get) => Route::new("GetObjectLegalHold", "s3:GetObjectLegalHold")
-            .versioned("s3:GetObjectLegalHold"),
-        (Some(Sub::LegalHold), Put) => Route::new("PutObjectLegalHold", "s3:PutObjectLegalHold")
-            .versioned("s3:PutObjectLegalHold"),
-        (Some(Sub::Attributes), Get) => Route {
-            further: &["s3:GetObject"],
-            version: Some(("s3:GetObjectVersionAttributes", &["s3:GetObjectVersion"])),
-            ..Route::new("GetObjectAttributes", "s3:GetObjectAttributes")
-        },
+        (Some(Sub::Tagging), Get) => {
+            &const {
+                Route::new("GetObjectTagging", "s3:GetObjectTagging")
+                    .versioned("s3:GetObjectVersionTagging")
+            }
+        }
+        (Some(Sub::Tagging), Put) => {
+            &const {
+                Route::new("PutObjectTagging", "s3:PutObjectTagging")
+                    .versioned("s3:PutObjectVersionTagging")
+            }
+        }
+        (Some(Sub::Tagging), Delete) => {
+            &const {
+                Route::new("DeleteObjectTagging", "s3:DeleteObjectTagging")
+                    .versioned("s3:DeleteObjectVersionTagging")
+            }
+        }
+        (Some(Sub::Retention), Get) => {
+            &const {
+                Route::new("GetObjectRetention", "s3:GetObjectRetention")
+                    .versioned("s3:GetObjectRetention")
+            }
+        }
+        (Some(Sub::Retention), Put) => {
+            &const {
+                Route::new("PutObjectRetention", "s3:PutObjectRetention")
+                    .versioned("s3:PutObjectRetention")
+            }
+        }
+        (Some(Sub::LegalHold), Get) => {
+            &const {
+                Route::new("GetObjectLegalHold", "s3:GetObjectLegalHold")
+                    .versioned("s3:GetObjectLegalHold")
+            }
+        }
+        (Some(Sub::LegalHold), Put) => {
+            &const {
+                Route::new("PutObjectLegalHold", "s3:PutObjectLegalHold")
+                    .versioned("s3:PutObjectLegalHold")
+            }
+        }
+        (Some(Sub::Attributes), Get) => {
+            &const {
+                Route {
+                    further: &["s3:GetObject"],
+                    version: Some(("s3:GetObjectVersionAttributes", &["s3:GetObjectVersion"])),
+                    ..Route::new("GetObjectAttributes", "s3:GetObjectAttributes")
+                }
+            }
+        }
         (Some(Sub::Restore), Post) => {
-            Route::new("RestoreObject", "s3:RestoreObject").versioned("s3:RestoreObject")
+            &const { Route::new("RestoreObject", "s3:RestoreObject").versioned("s3:RestoreObject") }
         }
-        (Some(Sub::Select), Post) => Route::new("SelectObjectContent", "s3:GetObject"),
+        (Some(Sub::Select), Post) => &const { Route::new("SelectObjectContent", "s3:GetObject") },
         _ => return None,
     };
     Some(route)
