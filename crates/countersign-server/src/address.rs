@@ -178,16 +178,6 @@ impl S3Address {
     pub fn arn(&self) -> &str {
         &self.arn
     }
-
-    /// The ARN, shared.
-    pub(crate) fn shared_arn(&self) -> &Arc<str> {
-        &self.arn
-    }
-
-    /// Where the bucket is in [`arn`](Self::arn).
-    pub(crate) fn bucket_range(&self) -> std::ops::Range<usize> {
-        ARN_PREFIX.len()..self.bucket_end
-    }
 }
 
 /// `domain` without the dots it may begin or end with (which most do not: looked at first).

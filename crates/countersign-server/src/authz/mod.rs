@@ -62,7 +62,7 @@ pub use context::{AuthType, RequestFacts};
 pub use denial::Denial;
 pub use file_store::{FilePolicyStore, PolicyFileError};
 pub use object_tags::{ObjectTags, TagsFuture};
-pub use operation::{Access, ApiGateway, Operation, Operations};
+pub use operation::{Access, AccessRef, Accesses, ApiGateway, Operation, Operations};
 pub use policy_authorizer::PolicyAuthorizer;
 pub use principal::{IamIdentity, IamPrincipal, IamView};
 pub use s3_operation::{CopySource, S3Operation, Target, Unclassified};

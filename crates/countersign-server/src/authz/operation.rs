@@ -9,71 +9,33 @@ use std::sync::Arc;
 use http::request::Parts;
 use smallvec::SmallVec;
 
-use crate::address::S3Address;
 use crate::authz::s3_operation::{S3Operation, Unclassified};
 
-/// One permission a request needs: an action on a resource. Two are equal when they read
-/// the same, however each keeps its policy key.
-#[derive(Debug, Clone)]
+/// One permission a request needs: an action on a resource, named by a classifier of
+/// yours, an [`ApiGateway`], or a handler checking a further access (see
+/// [`AccessCheck`](super::AccessCheck)). An operation lends its accesses as [`AccessRef`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
     action: Cow<'static, str>,
-    /// Shared with the operation it was named from.
-    resource: Arc<str>,
-    policy_key: PolicyKey,
+    resource: Box<str>,
+    policy_key: Option<Box<str>>,
     owner: Option<Box<str>>,
-}
-
-impl PartialEq for Access {
-    fn eq(&self, other: &Access) -> bool {
-        (
-            self.action(),
-            self.resource(),
-            self.policy_key(),
-            self.owner(),
-        ) == (
-            other.action(),
-            other.resource(),
-            other.policy_key(),
-            other.owner(),
-        )
-    }
-}
-
-impl Eq for Access {}
-
-/// Where an access's policy key is.
-#[derive(Debug, Clone)]
-enum PolicyKey {
-    None,
-    /// These bytes of the resource's ARN (an S3 ARN's bucket).
-    InResource(std::ops::Range<usize>),
-    Own(Box<str>),
 }
 
 impl Access {
     /// `action` on `resource`, with no resource policy.
-    pub fn new(action: impl Into<Cow<'static, str>>, resource: impl Into<Arc<str>>) -> Self {
+    pub fn new(action: impl Into<Cow<'static, str>>, resource: impl Into<Box<str>>) -> Self {
         Access {
             action: action.into(),
             resource: resource.into(),
-            policy_key: PolicyKey::None,
-            owner: None,
-        }
-    }
-
-    /// `action` on the object or bucket `address` names, whose policies are the bucket's.
-    pub(crate) fn s3(action: &'static str, address: &S3Address) -> Self {
-        Access {
-            action: Cow::Borrowed(action),
-            resource: Arc::clone(address.shared_arn()),
-            policy_key: PolicyKey::InResource(address.bucket_range()),
+            policy_key: None,
             owner: None,
         }
     }
 
     /// The same access, to a resource whose policies are kept under `key`.
     pub fn with_policy_key(mut self, key: impl Into<Box<str>>) -> Self {
-        self.policy_key = PolicyKey::Own(key.into());
+        self.policy_key = Some(key.into());
         self
     }
 
@@ -83,49 +45,65 @@ impl Access {
         self
     }
 
+    /// The access, borrowed.
+    pub fn as_ref(&self) -> AccessRef<'_> {
+        AccessRef {
+            action: &self.action,
+            resource: &self.resource,
+            policy_key: self.policy_key.as_deref(),
+            owner: self.owner.as_deref(),
+        }
+    }
+}
+
+/// One access an operation needs, borrowed from it (see [`Operation::accesses`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessRef<'a> {
+    action: &'a str,
+    resource: &'a str,
+    policy_key: Option<&'a str>,
+    owner: Option<&'a str>,
+}
+
+impl<'a> AccessRef<'a> {
     /// The IAM action, such as `s3:GetObject` or `execute-api:Invoke`.
-    pub fn action(&self) -> &str {
-        &self.action
+    pub fn action(&self) -> &'a str {
+        self.action
     }
 
     /// The resource's ARN, such as `arn:aws:s3:::photos/cat.jpg` (`*` for actions on no
     /// resource, such as `s3:ListAllMyBuckets`).
-    pub fn resource(&self) -> &str {
-        &self.resource
+    pub fn resource(&self) -> &'a str {
+        self.resource
     }
 
     /// The name the resource's policies are kept under in a
     /// [`PolicyStore`](super::PolicyStore): the bucket, or the API's id; `None` for a
     /// resource without a resource policy.
-    pub fn policy_key(&self) -> Option<&str> {
-        match &self.policy_key {
-            PolicyKey::None => None,
-            PolicyKey::InResource(range) => self.resource.get(range.clone()),
-            PolicyKey::Own(key) => Some(key),
-        }
+    pub fn policy_key(&self) -> Option<&'a str> {
+        self.policy_key
     }
 
     /// The account that owns the resource, when the classifier knows it; otherwise the
     /// owner the policy store records for the policy key, or the signer's own account.
-    pub fn owner(&self) -> Option<&str> {
-        self.owner.as_deref()
-    }
-
-    /// The same access with no resource policy (its owner's identity policies alone decide).
-    fn without_policy_key(mut self) -> Self {
-        self.policy_key = PolicyKey::None;
-        self
+    pub fn owner(&self) -> Option<&'a str> {
+        self.owner
     }
 }
+
+/// The accesses of an operation, borrowed from it: inline for the few any operation needs.
+pub type Accesses<'a> = SmallVec<[AccessRef<'a>; 3]>;
 
 /// What a request asks: every access it needs (a copy needs to write its destination and
 /// to read its source), and for S3 the operation they were named from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Operation {
-    /// The accesses, the request's own first: inline for the one most requests need (a
-    /// copy's second is on the heap), so that the operation is small to move.
-    accesses: SmallVec<[Access; 1]>,
+    /// The accesses given to it, after those its S3 operation names.
+    given: SmallVec<[Access; 1]>,
+    /// Whether the S3 operation names accesses (it does not when it is only the context of
+    /// a further access a handler checks).
+    names_accesses: bool,
     /// The S3 operation, in S3 mode.
     pub s3: Option<S3Operation>,
 }
@@ -133,64 +111,78 @@ pub struct Operation {
 impl Operation {
     /// An operation that needs one access.
     pub fn new(access: Access) -> Self {
-        let mut accesses = SmallVec::new();
-        accesses.push(access);
-        Operation { accesses, s3: None }
+        let mut given = SmallVec::new();
+        given.push(access);
+        Operation {
+            given,
+            names_accesses: false,
+            s3: None,
+        }
     }
 
     /// The accesses, the request's own first; each must be allowed. None for an operation
     /// authorized by its handler, part by part (DeleteObjects).
-    pub fn accesses(&self) -> &[Access] {
-        &self.accesses
+    ///
+    /// An S3 operation's are named from it when asked, not kept: its action on its
+    /// resource, any further action on the same resource, and reading a copy's source,
+    /// last. CreateBucket is asked of the caller's identity policies alone, in its own
+    /// account. DeleteObjects needs none of its own: AWS authorizes `s3:DeleteObject` on
+    /// each key its body names, so its handler checks each one with the request's
+    /// [`AccessCheck`](super::AccessCheck).
+    pub fn accesses(&self) -> Accesses<'_> {
+        let mut accesses = Accesses::new();
+        if let Some(s3) = self.s3.as_ref().filter(|_| self.names_accesses) {
+            s3_accesses(s3, &mut accesses);
+        }
+        accesses.extend(self.given.iter().map(Access::as_ref));
+        accesses
     }
 
     /// The same operation, needing `access` too.
     pub fn and(mut self, access: Access) -> Self {
-        self.accesses.push(access);
+        self.given.push(access);
         self
     }
 }
 
+/// The accesses `s3` names (see [`Operation::accesses`]).
+fn s3_accesses<'a>(s3: &'a S3Operation, accesses: &mut Accesses<'a>) {
+    if s3.name == "DeleteObjects" {
+        return;
+    }
+    let own = match s3.bucket() {
+        // A bucket being created is the caller's own: neither a bucket of that name that
+        // another account owns nor its policy takes part (the handler answers
+        // BucketAlreadyExists).
+        Some(_) if s3.name == "CreateBucket" => (s3.resource_arn(), None),
+        bucket => (s3.resource_arn(), bucket),
+    };
+    let access = |action| AccessRef {
+        action,
+        resource: own.0,
+        policy_key: own.1,
+        owner: None,
+    };
+    accesses.push(access(s3.action));
+    // Operations that need more than their own action (GetObjectAttributes also reads the
+    // object) need each on the same resource.
+    accesses.extend(s3.further_actions.iter().map(|action| access(action)));
+    if let (Some(action), Some(source)) = (s3.copy_source_action(), s3.copy_source.as_ref()) {
+        accesses.push(AccessRef {
+            action,
+            resource: source.arn(),
+            policy_key: Some(&source.bucket),
+            owner: None,
+        });
+    }
+}
+
 impl From<S3Operation> for Operation {
-    /// The accesses of an S3 operation: its action on its resource, any further action on
-    /// the same resource, and reading a copy's source. CreateBucket is asked of the caller's
-    /// identity policies alone, in its own account. DeleteObjects needs none of its own:
-    /// AWS authorizes `s3:DeleteObject` on each key its body names, so its handler checks
-    /// each one with the request's [`AccessCheck`](super::AccessCheck). A copy's source is
-    /// read by the last access.
+    /// The operation `s3` is, needing the accesses it names (see [`Operation::accesses`]).
     fn from(s3: S3Operation) -> Self {
-        let mut accesses: SmallVec<[Access; 1]> = SmallVec::new();
-        if s3.name == "DeleteObjects" {
-            return Operation {
-                accesses,
-                s3: Some(s3),
-            };
-        }
-        let own = match s3.bucket() {
-            // A bucket being created is the caller's own: neither a bucket of that name
-            // that another account owns nor its policy takes part (the handler answers
-            // BucketAlreadyExists).
-            Some(_) if s3.name == "CreateBucket" => {
-                Access::s3(s3.action, s3.address()).without_policy_key()
-            }
-            Some(_) => Access::s3(s3.action, s3.address()),
-            None => Access::new(s3.action, "*"),
-        };
-        // Operations that need more than their own action (GetObjectAttributes also reads
-        // the object) need each on the same resource.
-        for action in s3.further_actions {
-            let further = Access {
-                action: Cow::Borrowed(action),
-                ..own.clone()
-            };
-            accesses.push(further);
-        }
-        accesses.insert(0, own);
-        if let (Some(action), Some(source)) = (s3.copy_source_action(), s3.copy_source.as_ref()) {
-            accesses.push(Access::s3(action, &source.address()));
-        }
         Operation {
-            accesses,
+            given: SmallVec::new(),
+            names_accesses: true,
             s3: Some(s3),
         }
     }
@@ -327,15 +319,34 @@ impl fmt::Debug for Operations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::address::S3Address;
 
     #[test]
-    fn accesses_that_read_the_same_are_equal_however_their_policy_key_is_kept() {
+    fn an_s3_operations_access_reads_as_the_same_access_built_by_hand() {
         let address = S3Address::new(Some("photos"), Some("cat.jpg"));
-        let named = Access::s3("s3:GetObject", &address);
+        let get = S3Operation::classify(&http::Method::GET, address, "", &http::HeaderMap::new())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let operation = Operation::from(get);
         let built =
             Access::new("s3:GetObject", "arn:aws:s3:::photos/cat.jpg").with_policy_key("photos");
-        assert_eq!(named.policy_key(), Some("photos"));
-        assert_eq!(named, built);
-        assert_ne!(named, built.with_policy_key("other"));
+        assert_eq!(operation.accesses().as_slice(), [built.as_ref()]);
+        let other = built.with_policy_key("other");
+        assert_ne!(operation.accesses().as_slice(), [other.as_ref()]);
+    }
+
+    #[test]
+    fn a_further_check_keeps_its_s3_operation_as_context_only() {
+        let address = S3Address::new(Some("photos"), None);
+        let delete = S3Operation::classify(
+            &http::Method::POST,
+            address,
+            "delete",
+            &http::HeaderMap::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut check = Operation::new(Access::new("s3:DeleteObject", "arn:aws:s3:::photos/a"));
+        check.s3 = Some(delete.clone());
+        assert_eq!(check.accesses().len(), 1);
+        assert!(Operation::from(delete).accesses().is_empty());
     }
 }

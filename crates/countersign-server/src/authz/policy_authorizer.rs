@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 
 use crate::authz::context::{ContextValues, Wanted};
 use crate::authz::object_tags::{ObjectTags, TagSource, EXISTING_OBJECT_TAG};
-use crate::authz::operation::Operation;
+use crate::authz::operation::{AccessRef, Operation};
 use crate::authz::principal::IamPrincipal;
 use crate::authz::store::{PolicyStore, ResourcePolicies};
 use crate::authz::{AccessRequest, Authorizer, Denial, Verdict};
@@ -78,9 +78,8 @@ where
         let identity_policies = principal
             .principal_arn()
             .and_then(|arn| self.store.identity_policies(arn));
-        let resources: Resources = request
-            .operation
-            .accesses()
+        let accesses = request.operation.accesses();
+        let resources: Resources = accesses
             .iter()
             .map(|access| {
                 let key = access.policy_key()?;
@@ -122,7 +121,7 @@ where
             &resources,
             &context,
             &[],
-            request.operation,
+            &accesses,
         ) {
             Ok(()) => Verdict::Allow,
             Err(denial) => Verdict::Deny(denial),
@@ -210,16 +209,16 @@ struct TagKeys {
     keys: Vec<(String, String)>,
 }
 
-/// Each access `operation` needs, evaluated for `principal`: the first refused denies.
+/// Each of `accesses`, evaluated for `principal`: the first refused denies.
 fn decide(
     principal: Principal<'_>,
     identity_policies: &[Policy],
     resources: &Resources,
     context: &Context<'_>,
     object_tags: &[TagKeys],
-    operation: &Operation,
+    accesses: &[AccessRef<'_>],
 ) -> Result<(), Denial> {
-    for (index, (access, resource)) in operation.accesses().iter().zip(resources).enumerate() {
+    for (index, (access, resource)) in accesses.iter().zip(resources).enumerate() {
         // The tags of the object this access is to, if it is to one whose tags were read.
         let with_tags;
         let context = match object_tags.iter().find(|t| t.accesses.contains(&index)) {
@@ -301,7 +300,7 @@ impl<P: IamPrincipal> LaterTags<P> {
             &self.resources,
             &context,
             &object_tags,
-            &self.operation,
+            &self.operation.accesses(),
         )
     }
 }

@@ -109,9 +109,16 @@ pub struct CopySource {
     pub key: String,
     /// The source version (`?versionId=` after the key), if one is named.
     pub version_id: Option<String>,
+    /// The source object's ARN.
+    arn: Box<str>,
 }
 
 impl CopySource {
+    /// The source object's ARN, `arn:aws:s3:::{bucket}/{key}`.
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+
     /// The source object's address.
     pub fn address(&self) -> S3Address {
         S3Address::new(Some(&self.bucket), Some(&self.key))
@@ -722,6 +729,7 @@ fn copy_source(headers: &HeaderMap) -> Result<CopySource, Unclassified> {
         ));
     }
     Ok(CopySource {
+        arn: S3Address::new(Some(bucket), Some(key)).arn().into(),
         bucket: bucket.to_string(),
         key: key.to_string(),
         version_id,
@@ -2021,7 +2029,8 @@ mod tests {
             Some(Box::new(CopySource {
                 bucket: "drafts".into(),
                 key: "2024/cat.jpg".into(),
-                version_id: None
+                version_id: None,
+                arn: "arn:aws:s3:::drafts/2024/cat.jpg".into(),
             }))
         );
     }
