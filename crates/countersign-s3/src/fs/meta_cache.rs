@@ -4,7 +4,8 @@
 //!
 //! A file is the same one while its inode, size and modification time (to the nanosecond)
 //! are: a put renames a new body and a new sidecar into place (other inodes), and a file
-//! changed by hand changes its time. Both identities are taken before the sidecar is read,
+//! changed by hand changes its time (two changes by hand within one tick of the file
+//! system's clock that keep its size are not told apart). Both identities are taken before the sidecar is read,
 //! so what is read is never older than what it is kept under: a listing that reads between
 //! a put's two renames keeps a mixed pair under an identity that the second rename changes.
 

@@ -45,7 +45,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-
 use tokio::sync::RwLock;
 
 pub use file_stream::FileReader;

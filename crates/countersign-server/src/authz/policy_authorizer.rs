@@ -175,7 +175,7 @@ fn tagged(operation: &Operation) -> SmallVec<[TaggedObject; 2]> {
         return objects;
     };
     let count = operation.accesses().len();
-    // A copy's source is read by the last access (see `Operation::from`).
+    // A copy's source is read by the last access (see `Operation::accesses`).
     let own = match &s3.copy_source {
         Some(source) => {
             let last = count.saturating_sub(1);
