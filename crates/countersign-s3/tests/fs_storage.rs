@@ -165,11 +165,7 @@ async fn a_sidecar_left_half_written_is_removed_when_the_storage_opens() {
     let dir = tempfile::tempdir().unwrap();
     let storage = FsStorage::open(dir.path()).unwrap();
     storage.create_bucket("crashed", None).await.unwrap();
-    let mut body = BodyReader::from_bytes(&b"kept"[..]);
-    let staged = storage.stage(&mut body).await.unwrap();
-    let meta = ObjectMeta::new(4, "\"kept\"");
-    storage
-        .put_object("crashed", "kept", staged, &meta, &WriteCondition::None)
+    put_with_etag(&storage, "crashed", "kept", b"kept", "\"kept\"")
         .await
         .unwrap();
     drop(storage);
@@ -337,9 +333,20 @@ async fn put_bytes(
     key: &str,
     bytes: &[u8],
 ) -> Result<(), StorageError> {
+    put_with_etag(storage, bucket, key, bytes, "\"etag\"").await
+}
+
+/// Puts `bytes` at `bucket/key` with the ETag `etag`.
+async fn put_with_etag(
+    storage: &FsStorage,
+    bucket: &str,
+    key: &str,
+    bytes: &[u8],
+    etag: &str,
+) -> Result<(), StorageError> {
     let mut body = BodyReader::from_bytes(bytes.to_vec());
     let staged = storage.stage(&mut body).await?;
-    let meta = ObjectMeta::new(bytes.len() as u64, "\"etag\"");
+    let meta = ObjectMeta::new(bytes.len() as u64, etag);
     storage
         .put_object(bucket, key, staged, &meta, &WriteCondition::None)
         .await
@@ -416,26 +423,19 @@ async fn listed_etags(storage: &FsStorage, bucket: &str) -> Vec<(String, String)
         .collect()
 }
 
-/// Puts `body` at `bucket/key` with the ETag `etag`.
-async fn put(storage: &FsStorage, bucket: &str, key: &str, body: &'static [u8], etag: &str) {
-    let mut reader = BodyReader::from_bytes(body);
-    let staged = storage.stage(&mut reader).await.unwrap();
-    let meta = ObjectMeta::new(body.len() as u64, etag);
-    storage
-        .put_object(bucket, key, staged, &meta, &WriteCondition::None)
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn a_listing_after_a_put_of_the_same_size_shows_the_new_object() {
     let dir = tempfile::tempdir().unwrap();
     let storage = FsStorage::open(dir.path()).unwrap();
     storage.create_bucket("relist", None).await.unwrap();
-    put(&storage, "relist", "same/size", b"first", "\"one\"").await;
+    put_with_etag(&storage, "relist", "same/size", b"first", "\"one\"")
+        .await
+        .unwrap();
     let first = listed_etags(&storage, "relist").await;
     assert_eq!(first, [("same/size".to_string(), "\"one\"".to_string())]);
-    put(&storage, "relist", "same/size", b"again", "\"two\"").await;
+    put_with_etag(&storage, "relist", "same/size", b"again", "\"two\"")
+        .await
+        .unwrap();
     let second = listed_etags(&storage, "relist").await;
     assert_eq!(second, [("same/size".to_string(), "\"two\"".to_string())]);
 }

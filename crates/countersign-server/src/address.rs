@@ -26,8 +26,8 @@ use crate::percent::Output;
 const ARN_PREFIX: &str = "arn:aws:s3:::";
 
 /// The bucket and key of an S3 request, kept as the ARN they name
-/// (`arn:aws:s3:::{bucket}/{key}`), made once and shared: the operation named from the
-/// address, and the accesses it needs, hold the same text.
+/// (`arn:aws:s3:::{bucket}/{key}`), made once: clones share it (a handler that serves the
+/// address it was authorized for copies no text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Address {
     /// `arn:aws:s3:::` and the bucket, then `/` and the key when there is one.

@@ -14,11 +14,17 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::objects::stored_meta;
+use super::objects::meta_of_object;
 use crate::meta::ObjectMeta;
 
-/// The most objects remembered; when full, the cache starts again empty.
-const CAPACITY: usize = 65_536;
+/// The most bytes the cache's entries may hold (by [`weight`]); when full, it starts again
+/// empty. The metadata of one object is bounded by what a request can set (headers, ten
+/// tags) and by S3's 10,000 parts, which is still much: see [`MAX_WEIGHT`].
+const CAPACITY: usize = 32 << 20;
+
+/// The heaviest entry kept: an object with more metadata than this (thousands of parts, or
+/// many long headers) is read again by each listing rather than crowding the others out.
+const MAX_WEIGHT: usize = 64 << 10;
 
 /// Which file a path named when its metadata was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +53,20 @@ type Identities = (FileIdentity, Option<FileIdentity>);
 /// Objects' metadata by their file's path, each with the identities it was read for.
 #[derive(Default)]
 pub(super) struct MetaCache {
-    entries: Mutex<HashMap<PathBuf, (Identities, ObjectMeta)>>,
+    entries: Mutex<Entries>,
+}
+
+/// The entries, and the bytes they hold.
+#[derive(Default)]
+struct Entries {
+    by_path: HashMap<PathBuf, (Identities, ObjectMeta)>,
+    weight: usize,
 }
 
 impl MetaCache {
     /// The metadata of the object whose file is `object` and sidecar `sidecar` (see
-    /// [`stored_meta`]), from the cache while both are the files it was read from.
-    /// Blocking.
+    /// [`meta_of_object`]), from the cache while both are the files it was read from;
+    /// `NotFound` when there is no such file. Blocking.
     pub(super) fn meta(&self, object: &Path, sidecar: &Path) -> std::io::Result<ObjectMeta> {
         let metadata = std::fs::metadata(object)?;
         if !metadata.is_file() {
@@ -63,23 +76,32 @@ impl MetaCache {
             .ok()
             .map(|m| FileIdentity::of(&m));
         let identity = (FileIdentity::of(&metadata), sidecar_identity);
-        if let Some((known, meta)) = self.lock().get(object) {
+        if let Some((known, meta)) = self.lock().by_path.get(object) {
             if *known == identity {
                 return Ok(meta.clone());
             }
         }
-        let meta = stored_meta(object, sidecar)?;
-        let mut entries = self.lock();
-        if entries.len() >= CAPACITY {
-            entries.clear();
+        let meta = meta_of_object(object, sidecar)?;
+        let weight = weight(object, &meta);
+        if weight <= MAX_WEIGHT {
+            let mut entries = self.lock();
+            if entries.weight + weight > CAPACITY {
+                *entries = Entries::default();
+            }
+            let old = entries
+                .by_path
+                .insert(object.to_path_buf(), (identity, meta.clone()));
+            entries.weight += weight;
+            if let Some((_, old)) = old {
+                entries.weight = entries.weight.saturating_sub(self::weight(object, &old));
+            }
         }
-        entries.insert(object.to_path_buf(), (identity, meta.clone()));
         Ok(meta)
     }
 
     /// The entries, whatever a panicking holder left (each entry is whole: it is replaced,
     /// never changed in place).
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (Identities, ObjectMeta)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -89,7 +111,67 @@ impl MetaCache {
 impl std::fmt::Debug for MetaCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MetaCache")
-            .field("objects", &self.lock().len())
+            .field("objects", &self.lock().by_path.len())
             .finish()
+    }
+}
+
+/// About how many bytes an entry for `meta` at `path` holds.
+fn weight(path: &Path, meta: &ObjectMeta) -> usize {
+    let pairs = |pairs: &[(String, String)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| std::mem::size_of::<(String, String)>() + k.len() + v.len())
+            .sum::<usize>()
+    };
+    let checksum = |c: &Option<crate::meta::BodyChecksum>| c.as_ref().map_or(0, |c| c.value.len());
+    let parts: usize = meta
+        .parts
+        .iter()
+        .map(|p| std::mem::size_of_val(p) + checksum(&p.checksum))
+        .sum();
+    std::mem::size_of::<(PathBuf, (Identities, ObjectMeta))>()
+        + path.as_os_str().len()
+        + meta.etag.len()
+        + pairs(&meta.headers)
+        + pairs(&meta.tags)
+        + checksum(&meta.checksum)
+        + parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::ObjectPart;
+
+    #[test]
+    fn a_plain_object_is_kept_and_read_from_the_cache_while_unchanged() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let object = dir.path().join("object");
+        std::fs::write(&object, b"hello").unwrap_or_else(|e| panic!("{e}"));
+        let cache = MetaCache::default();
+        let sidecar = dir.path().join("none.json");
+        let first = cache
+            .meta(&object, &sidecar)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cache.lock().by_path.len(), 1);
+        assert_eq!(cache.lock().weight, weight(&object, &first));
+        let again = cache
+            .meta(&object, &sidecar)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again, first);
+        assert_eq!(cache.lock().weight, weight(&object, &first));
+    }
+
+    #[test]
+    fn an_object_of_thousands_of_parts_is_too_heavy_to_keep() {
+        let path = Path::new("/data/bucket/key");
+        let light = ObjectMeta::new(5, "\"etag\"");
+        let parts = (1..=10_000)
+            .map(|n| ObjectPart::new(n, 5 << 20, None))
+            .collect();
+        let heavy = ObjectMeta::new(10_000 * (5 << 20), "\"etag-10000\"").with_parts(parts);
+        assert!(weight(path, &light) < 1024);
+        assert!(weight(path, &heavy) > MAX_WEIGHT);
     }
 }

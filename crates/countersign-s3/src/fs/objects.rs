@@ -57,13 +57,16 @@ impl FsStorage {
             Ok(())
         });
         let read = async {
-            let mut next = held.into_iter().map(Some);
+            // The pieces already held first, then the rest as it comes.
+            let mut held = held.into_iter();
             loop {
-                let data = match next.next() {
-                    Some(held) => held,
-                    None => body.chunk().await?,
+                let data = match held.next() {
+                    Some(data) => data,
+                    None => match body.chunk().await? {
+                        Some(data) => data,
+                        None => break,
+                    },
                 };
-                let Some(data) = data else { break };
                 if pieces.send(data).await.is_err() {
                     // The writer stopped: its error says why.
                     break;
@@ -450,6 +453,12 @@ pub(super) fn stored_meta(object: &Path, sidecar: &Path) -> std::io::Result<Obje
     if !std::fs::metadata(object).is_ok_and(|m| m.is_file()) {
         return Err(ErrorKind::NotFound.into());
     }
+    meta_of_object(object, sidecar)
+}
+
+/// The metadata of the object whose file `object` the caller found: its `sidecar`, or made
+/// from the file itself.
+pub(super) fn meta_of_object(object: &Path, sidecar: &Path) -> std::io::Result<ObjectMeta> {
     if let Ok(bytes) = std::fs::read(sidecar) {
         if let Some(meta) = serde_json::from_slice(&bytes)
             .ok()

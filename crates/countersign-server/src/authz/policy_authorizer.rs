@@ -98,7 +98,7 @@ where
             .as_ref()
             .filter(|_| wanted.reads_object_tags())
         {
-            let objects = tagged(request.operation);
+            let objects = tagged(request.operation, accesses.len());
             if !objects.is_empty() {
                 // The objects' tags are the store's: read, then decided on.
                 let later = LaterTags {
@@ -165,16 +165,15 @@ struct TaggedObject {
     key: String,
 }
 
-/// The existing objects whose tags the accesses of `operation` may test: the object it is
+/// The existing objects whose tags the accesses of `operation` (`count` of them) may test: the object it is
 /// about, unless it writes or deletes it (AWS gives `s3:ExistingObjectTag` for neither a PUT
 /// nor a DELETE of an object: an upload makes the object), and a copy's source. A copy's
 /// source and destination may be one object: the tags go to accesses, not to ARNs.
-fn tagged(operation: &Operation) -> SmallVec<[TaggedObject; 2]> {
+fn tagged(operation: &Operation, count: usize) -> SmallVec<[TaggedObject; 2]> {
     let mut objects = SmallVec::new();
     let Some(s3) = operation.s3.as_ref() else {
         return objects;
     };
-    let count = operation.accesses().len();
     // A copy's source is read by the last access (see `Operation::accesses`).
     let own = match &s3.copy_source {
         Some(source) => {

@@ -444,7 +444,7 @@ impl S3Operation {
     pub fn copy_source_arn(&self) -> Option<String> {
         self.copy_source
             .as_ref()
-            .map(|source| source.address().arn().to_string())
+            .map(|source| source.arn().to_string())
     }
 
     /// The action AWS authorizes a copy's source as: `s3:GetObject`, or
